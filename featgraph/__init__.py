@@ -1,0 +1,76 @@
+"""featgraph: audio features from declarative graphs.
+
+>>> import featgraph
+>>> recipe = featgraph.load("plp")                   # a shipped name or a YAML path
+>>> result = recipe.run(featgraph.example("speech"))  # or recipe.run(y, sr=16000)
+>>> result["plp"].shape                               # (cepstra, frames)
+(9, 831)
+
+See ``docs/`` for the recipe format and the shape convention ``(..., features, frames)``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .engine.errors import AudioError, NodeError, Problem, RecipeError
+from .engine.feature import Feature
+from .engine.kinds import Kind
+from .engine.recipe import Recipe, shipped
+from .engine.result import Result
+
+__version__ = "0.1.0"
+__all__ = ["load", "run", "example", "Recipe", "Result", "Feature", "Kind", "RecipeError",
+           "NodeError", "AudioError", "Problem", "shipped", "__version__"]
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def load(name_or_path: str | Path) -> Recipe:
+    """Read a recipe: a shipped name (``"plp"``, see :func:`shipped`) or a YAML file path."""
+    return Recipe.load(name_or_path)
+
+
+def run(recipes, source, sr: float | None = None, **params) -> Result:
+    """Run one or several recipes on ``source``, computing shared nodes once.
+
+    Parameters
+    ----------
+    recipes : Recipe, str, or a list of them
+        With several recipes, outputs are named ``"<recipe>/<output>"``.
+    source : str, Path or np.ndarray
+        An audio file, or samples ``(samples,)`` / ``(channels, samples)``.
+    sr : float, optional
+        Sample rate of an array source.
+    **params
+        Parameter overrides, applied to every recipe that declares them.
+
+    Examples
+    --------
+    >>> import featgraph
+    >>> res = featgraph.run(["plp", "rasta_plp"], featgraph.example("speech"))
+    >>> sorted(res)
+    ['plp/plp', 'rasta_plp/rasta_plp']
+    >>> len(res.report.shared) > 0        # the front end was computed once
+    True
+    """
+    from .engine.graph import Plan
+    from .engine.scheduler import execute
+    from .engine.source import Source
+
+    items = recipes if isinstance(recipes, (list, tuple)) else [recipes]
+    loaded = [r if isinstance(r, Recipe) else load(r) for r in items]
+    if params:
+        unknown = set(params) - set().union(*(r.params for r in loaded))
+        if unknown:
+            loaded[0].with_params(**{k: params[k] for k in unknown})  # raises, naming them
+        loaded = [r.with_params(**{k: v for k, v in params.items() if k in r.params})
+                  for r in loaded]
+    return execute(Plan.build(loaded), Source.of(source, sr))
+
+
+def example(name: str = "speech") -> Path:
+    """Path of a bundled example recording: ``"speech"`` (8.3 s of English, 16 kHz)."""
+    files = {"speech": "speech_en_16k.wav"}
+    if name not in files:
+        raise ValueError(f"no example {name!r}; examples: {', '.join(files)}")
+    return DATA_DIR / files[name]

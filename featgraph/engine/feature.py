@@ -1,0 +1,65 @@
+"""The value that flows between nodes: an array with the facts needed to read it."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .kinds import Kind
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An array plus the metadata a downstream node needs.
+
+    Parameters
+    ----------
+    data : np.ndarray
+        ``(..., samples)`` for :attr:`Kind.SIGNAL`, otherwise ``(..., features, frames)``.
+        Leading axes are channels.  Memory layout is free: framed data is usually a
+        transposed view of a ``(..., frames, features)`` C-contiguous buffer, so that
+        each frame is contiguous for the FFT and the C kernels.
+    kind : Kind
+        What the array holds.
+    sr : float
+        Sample rate of the underlying audio, in Hz.
+    hop : int or None
+        Samples between the starts of consecutive frames (``None`` for signals).
+    win_length : int or None
+        Samples per frame before any FFT zero-padding (``None`` for signals).
+    n_fft : int or None
+        FFT length, once a spectrum was taken.
+    axis : np.ndarray or None
+        Coordinates of the feature axis, e.g. bin or band centre frequencies in Hz.
+        Non-uniform axes (Bark, ERB, CQT) are simply arrays.
+    """
+
+    data: np.ndarray
+    kind: Kind
+    sr: float
+    hop: int | None = None
+    win_length: int | None = None
+    n_fft: int | None = None
+    axis: np.ndarray | None = None
+
+    def derive(self, data: np.ndarray, kind: Kind | None = None, **changes) -> "Feature":
+        """A new feature with ``data`` and the metadata of this one, updated by ``changes``."""
+        return dataclasses.replace(self, data=data, kind=self.kind if kind is None else kind,
+                                   **changes)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the data (and the axis)."""
+        return int(self.data.nbytes + (0 if self.axis is None else self.axis.nbytes))
+
+    @property
+    def n_frames(self) -> int:
+        """Frames on the last axis (samples for a signal)."""
+        return int(self.data.shape[-1])
+
+    @property
+    def times(self) -> np.ndarray:
+        """Start time of every frame in seconds (sample times for a signal)."""
+        step = 1 if self.hop is None else self.hop
+        return np.arange(self.n_frames) * step / self.sr

@@ -1,0 +1,372 @@
+"""From recipes to an executable plan.
+
+:meth:`Plan.build` does, in order and before anything runs:
+
+1. **flatten** — includes are expanded recursively; their nodes are renamed
+   ``prefix/node`` and their parameters resolved from ``with:``;
+2. **substitute** ``${param}`` references and **validate** every node with its
+   pydantic model (errors name the file, line, node and parameter);
+3. **check the graph** — unknown inputs and ports, wrong input counts, cycles,
+   missing outputs, and kind mismatches (every op declares what it consumes and
+   produces);
+4. **key** every node by its content: op, validated parameters (defaults
+   included) and its inputs' keys.  Nodes with equal keys — within a recipe,
+   across includes, across recipes run together — become one node of the
+   networkx graph, computed once.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pydantic import ValidationError
+
+from .errors import Problem, RecipeError
+from .kinds import Kind
+from .ops import Node, node_adapter, registry
+from .recipe import REF_RE, Recipe, resolve_recipe_path
+
+
+@dataclass
+class FlatNode:
+    """A node after includes are expanded: fully qualified name, resolved parameters."""
+
+    name: str
+    op: str
+    inputs: list[tuple[str, str]]
+    params: dict[str, Any]
+    file: str | None = None
+    line: int | None = None
+    param_lines: dict[str, int] = field(default_factory=dict)
+    model: Node | None = None
+
+    def problem(self, message: str, param: str | None = None) -> Problem:
+        line = self.param_lines.get(param, self.line) if param else self.line
+        return Problem(message, self.file, line or self.line, self.name, param)
+
+
+@dataclass
+class Step:
+    """One node of the plan: computed once, possibly under several names."""
+
+    key: str
+    model: Node
+    inputs: list[tuple[str, str]]          # (key, port) per input
+    names: list[str]                       # every recipe node that shares this computation
+    kinds: dict[str, Kind]                 # port -> kind produced
+
+
+@dataclass
+class Plan:
+    """An executable, validated, de-duplicated graph.
+
+    ``graph`` is a :class:`networkx.DiGraph` whose nodes are content keys; each
+    carries its :class:`Step` as the ``step`` attribute.  ``order`` is a
+    topological order; ``outputs`` maps each output name to ``(key, port)``.
+    """
+
+    graph: nx.DiGraph
+    order: list[str]
+    outputs: dict[str, tuple[str, str]]
+    names: dict[str, str]                  # recipe node name -> key
+    recipes: list[Recipe]
+
+    def step(self, key: str) -> Step:
+        return self.graph.nodes[key]["step"]
+
+    @classmethod
+    def build(cls, recipes: list[Recipe]) -> "Plan":
+        """Validate ``recipes`` and merge them into one plan (see module docs)."""
+        problems: list[Problem] = []
+        flat: dict[str, FlatNode] = {}
+        outputs: dict[str, tuple[str, str]] = {}
+        many = len(recipes) > 1
+        taken: set[str] = set()
+        for recipe in recipes:
+            ns = recipe.name
+            while many and ns in taken:
+                ns += "_"
+            taken.add(ns)
+            prefix = f"{ns}/" if many else ""
+            outs = _flatten(recipe, prefix, dict(recipe.params), flat, problems, [])
+            for out_name, ref in outs.items():
+                outputs[f"{prefix}{out_name}"] = ref
+        if not problems:
+            _validate(flat, problems)
+        if not problems:
+            _check_cycles(flat, problems)
+        kinds: dict[str, dict[str, Kind]] = {}
+        if not problems:
+            kinds = _check_kinds(flat, problems)
+        if not problems and not outputs:
+            problems.append(Problem("the recipe has no outputs", recipes[0].file))
+        for name, (node, port) in outputs.items():
+            if node in kinds and port and port not in kinds[node]:
+                problems.append(flat[node].problem(f"output '{name}' asks for port '{port}', "
+                                                   f"which op {flat[node].op} does not have"))
+        if problems:
+            raise RecipeError(problems)
+        return cls._merge(flat, kinds, outputs, recipes)
+
+    @classmethod
+    def _merge(cls, flat, kinds, outputs, recipes) -> "Plan":
+        needed = _ancestors_of({node for node, _ in outputs.values()}, flat)
+        order = [n for n in _topological(flat) if n in needed]
+        graph = nx.DiGraph()
+        names: dict[str, str] = {}
+        for name in order:
+            node = flat[name]
+            inputs = [(names[src], port) for src, port in node.inputs]
+            key = content_key(node.model, inputs)
+            names[name] = key
+            if key in graph:
+                graph.nodes[key]["step"].names.append(name)
+                continue
+            graph.add_node(key, step=Step(key, node.model, inputs, [name], kinds[name]))
+            for src, _port in inputs:
+                graph.add_edge(src, key)
+        keyed_outputs = {out: (names[node], port) for out, (node, port) in outputs.items()}
+        return cls(graph, list(nx.topological_sort(graph)), keyed_outputs, names, recipes)
+
+    # ------------------------------------------------------------------ views
+    def to_text(self) -> str:
+        """One line per computation, in execution order."""
+        lines = []
+        for key in self.order:
+            step = self.step(key)
+            srcs = ", ".join(self._label(k, p) for k, p in step.inputs) or "source"
+            shared = f"  (shared by {', '.join(step.names[1:])})" if len(step.names) > 1 else ""
+            kind = "/".join(k.label for k in step.kinds.values() if k is not None)
+            lines.append(f"{step.names[0]:<24} {step.model.op:<16} <- {srcs}  -> {kind}{shared}")
+        outs = ", ".join(f"{o} = {self._label(k, p)}" for o, (k, p) in self.outputs.items())
+        lines.append(f"outputs: {outs}")
+        return "\n".join(lines)
+
+    def to_mermaid(self) -> str:
+        """A mermaid ``flowchart`` of the plan (paste into any mermaid renderer)."""
+        ids = {key: f"n{i}" for i, key in enumerate(self.order)}
+        lines = ["flowchart TD"]
+        for key in self.order:
+            step = self.step(key)
+            label = f"{step.names[0]}<br/><i>{step.model.op}</i>"
+            lines.append(f'    {ids[key]}["{label}"]')
+        for src, dst in self.graph.edges:
+            lines.append(f"    {ids[src]} --> {ids[dst]}")
+        for i, (out, (key, port)) in enumerate(self.outputs.items()):
+            lines.append(f'    o{i}(["{out}"])')
+            lines.append(f"    {ids[key]} -.{' ' + port + ' ' if port else ''}-> o{i}")
+        return "\n".join(lines)
+
+    def _label(self, key: str, port: str) -> str:
+        return self.step(key).names[0] + (f":{port}" if port else "")
+
+
+def content_key(model: Node, inputs: list[tuple[str, str]]) -> str:
+    """Hash of the op, its validated parameters (defaults included) and its inputs' keys."""
+    payload = json.dumps([model.model_dump(mode="json"), inputs], sort_keys=True)
+    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+
+
+# ------------------------------------------------------------------ flattening
+def _flatten(recipe: Recipe, prefix: str, values: dict, flat: dict, problems: list,
+             stack: list[str]) -> dict[str, tuple[str, str]]:
+    """Add ``recipe``'s nodes (and its includes') to ``flat``; return its outputs."""
+    where = recipe.file or f"<{recipe.name}>"
+    if where in stack:
+        problems.append(Problem("include cycle: " + " -> ".join(stack + [where]), recipe.file))
+        return {}
+    stack = stack + [where]
+    included: dict[str, dict[str, tuple[str, str]]] = {}
+    base_dir = Path(recipe.file).parent if recipe.file else None
+    for inc in recipe.includes:
+        try:
+            sub = Recipe.load(inc.recipe, base_dir)
+        except RecipeError as exc:
+            problems.extend(Problem(p.message, recipe.file, inc.line) for p in exc.problems)
+            continue
+        unknown = sorted(set(inc.params) - set(sub.params))
+        for k in unknown:
+            problems.append(Problem(f"included recipe '{inc.recipe}' has no parameter '{k}' "
+                                    f"(it declares: {', '.join(sub.params) or 'none'})",
+                                    recipe.file, inc.line))
+        sub_values = dict(sub.params)
+        for k, v in inc.params.items():
+            sub_values[k] = _substitute(v, values, lambda m: problems.append(
+                Problem(m, recipe.file, inc.line)))
+        included[inc.prefix] = _flatten(sub, f"{prefix}{inc.prefix}/", sub_values, flat,
+                                        problems, stack)
+
+    def resolve(ref: str, report) -> tuple[str, str] | None:
+        base, _, port = ref.partition(":")
+        if base in recipe.nodes:
+            return f"{prefix}{base}", port
+        head, sep, rest = base.partition("/")
+        if sep and head in included:
+            outs = included[head]
+            if rest in outs:
+                node, out_port = outs[rest]
+                return node, port or out_port
+            if f"{prefix}{base}" in flat:
+                return f"{prefix}{base}", port
+        choices = list(recipe.nodes) + [f"{h}/{o}" for h, outs in included.items() for o in outs]
+        hint = difflib.get_close_matches(base, choices, n=1)
+        report(f"unknown input '{ref}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""))
+        return None
+
+    for name, decl in recipe.nodes.items():
+        qname = f"{prefix}{name}"
+        node = FlatNode(qname, decl.op, [], {}, recipe.file, decl.line, dict(decl.param_lines))
+        for k, v in decl.params.items():
+            node.params[k] = _substitute(v, values, lambda m, k=k: problems.append(
+                node.problem(m, k)))
+        for ref in decl.inputs:
+            got = resolve(ref, lambda m: problems.append(node.problem(m)))
+            if got:
+                node.inputs.append(got)
+        if qname in flat:
+            problems.append(node.problem("duplicate node name"))
+        flat[qname] = node
+
+    if recipe.outputs:
+        outputs = {}
+        for out, ref in recipe.outputs.items():
+            got = resolve(ref, lambda m, out=out: problems.append(Problem(
+                f"output '{out}': {m.replace('input', 'node')}", recipe.file,
+                recipe.lines.get(("outputs", out)) or recipe.lines.get(("outputs",)))))
+            if got:
+                outputs[out] = got
+        return outputs
+    # No outputs listed: every include's outputs, then this recipe's own sink nodes.
+    outputs = {f"{h}/{o}": ref for h, outs in included.items() for o, ref in outs.items()}
+    consumed = {src for n in recipe.nodes for src, _ in flat[f"{prefix}{n}"].inputs}
+    outputs.update({n: (f"{prefix}{n}", "") for n in recipe.nodes
+                    if f"{prefix}{n}" not in consumed})
+    return outputs
+
+
+def _substitute(value: Any, values: dict, report) -> Any:
+    """Replace ``${name}`` by the recipe parameter (typed if the whole string is a reference)."""
+    if isinstance(value, str):
+        whole = REF_RE.fullmatch(value)
+        if whole:
+            if whole.group(1) not in values:
+                report(f"unknown recipe parameter '${{{whole.group(1)}}}' (declared: "
+                       f"{', '.join(values) or 'none'})")
+                return value
+            return values[whole.group(1)]
+
+        def one(m):
+            if m.group(1) not in values:
+                report(f"unknown recipe parameter '${{{m.group(1)}}}'")
+                return m.group(0)
+            return str(values[m.group(1)])
+        return REF_RE.sub(one, value)
+    if isinstance(value, list):
+        return [_substitute(v, values, report) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, values, report) for k, v in value.items()}
+    return value
+
+
+# ------------------------------------------------------------------ validation
+def _validate(flat: dict[str, FlatNode], problems: list) -> None:
+    ops = registry()
+    adapter = node_adapter()
+    for node in flat.values():
+        model_cls = ops.get(node.op)
+        if model_cls is None:
+            hint = difflib.get_close_matches(node.op, ops, n=1)
+            problems.append(node.problem(f"unknown op '{node.op}'" + (
+                f" (did you mean '{hint[0]}'?)" if hint else "") + "; `featgraph list` shows "
+                "every op"))
+            continue
+        try:
+            node.model = adapter.validate_python({"op": node.op, **node.params})
+        except ValidationError as exc:
+            for err in exc.errors(include_url=False):
+                problems.append(_pydantic_problem(node, model_cls, err))
+            continue
+        n_in, want = len(node.inputs), len(model_cls.consumes)
+        if n_in != want:
+            what = "no input (it reads the run's source)" if want == 0 else \
+                f"{want} input{'s' if want > 1 else ''}"
+            problems.append(node.problem(f"op {node.op} takes {what}, got {n_in}"))
+
+
+def _pydantic_problem(node: FlatNode, model_cls: type[Node], err: dict) -> Problem:
+    loc = [str(x) for x in err["loc"][1:]]  # loc[0] is the union tag (the op)
+    param = loc[0] if loc else None
+    if err["type"] == "extra_forbidden":
+        allowed = [f for f in model_cls.model_fields if f != "op"]
+        hint = difflib.get_close_matches(param or "", allowed, n=1)
+        msg = "unknown parameter" + (f" (did you mean '{hint[0]}'?)" if hint else "") + \
+            f"; op {node.op} takes: {', '.join(allowed) or 'no parameters'}"
+    elif err["type"] == "missing":
+        msg = f"missing required parameter of op {node.op}"
+    else:
+        field_info = model_cls.model_fields.get(param or "")
+        expected = f" [{field_info.description}]" if field_info and field_info.description else ""
+        inner = "." + ".".join(loc[1:]) if len(loc) > 1 else ""
+        msg = f"{err['msg']}{inner} (got {err.get('input')!r}){expected}"
+    return node.problem(msg, param)
+
+
+def _topological(flat: dict[str, FlatNode]) -> list[str]:
+    g = nx.DiGraph()
+    g.add_nodes_from(flat)
+    g.add_edges_from((src, n.name) for n in flat.values() for src, _ in n.inputs)
+    return list(nx.topological_sort(g))
+
+
+def _check_cycles(flat: dict[str, FlatNode], problems: list) -> None:
+    g = nx.DiGraph()
+    g.add_nodes_from(flat)
+    g.add_edges_from((src, n.name) for n in flat.values() for src, _ in n.inputs)
+    if not nx.is_directed_acyclic_graph(g):
+        cycle = nx.find_cycle(g)
+        path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
+        problems.append(flat[cycle[0][1]].problem(f"cycle: {path}"))
+
+
+def _check_kinds(flat: dict[str, FlatNode], problems: list) -> dict[str, dict[str, Kind]]:
+    """Propagate kinds in topological order; report every mismatch."""
+    kinds: dict[str, dict[str, Kind]] = {}
+    for name in _topological(flat):
+        node = flat[name]
+        cls = type(node.model)
+        got: list[Kind | None] = []
+        for i, (src, port) in enumerate(node.inputs):
+            ports = kinds.get(src, {})
+            if not port and "" not in ports and ports:   # default port: the first one
+                port = next(iter(ports))
+                node.inputs[i] = (src, port)
+            if port not in ports:
+                avail = ", ".join(p for p in ports if p) or "none"
+                problems.append(node.problem(f"input '{src}:{port}': op {flat[src].op} has no "
+                                             f"port '{port}' (ports: {avail})"))
+                got.append(None)
+                continue
+            kind, allowed = ports[port], cls.consumes[i]
+            if kind is not None and not (kind & allowed) == kind:
+                problems.append(node.problem(
+                    f"input {i + 1} '{src}' is {kind.label}, but op {node.op} consumes "
+                    f"{allowed.label}"))
+            got.append(kind)
+        kinds[name] = {port: (k if k is not None else (got[0] if got else None))
+                       for port, k in cls.ports().items()}
+    return kinds
+
+
+def _ancestors_of(targets: set[str], flat: dict[str, FlatNode]) -> set[str]:
+    seen, todo = set(), list(targets)
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(src for src, _ in flat[n].inputs)
+    return seen

@@ -1,0 +1,72 @@
+"""The outputs of a run."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from .feature import Feature
+from .report import Report
+
+
+class Result(Mapping):
+    """Output arrays by name, with their metadata and the run's report.
+
+    ``result["plp"]`` is the numpy array ``(..., features, frames)``;
+    ``result.features["plp"]`` the :class:`Feature` with its sample rate, hop and
+    feature axis; ``result.report`` the per-node :class:`Report`.
+    """
+
+    def __init__(self, features: dict[str, Feature], report: Report, source: str = ""):
+        self.features = features
+        self.report = report
+        self.source = source
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.features[name].data
+
+    def __iter__(self):
+        return iter(self.features)
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {v.data.shape}" for k, v in self.features.items())
+        return f"<Result {self.source} {{{shapes}}}>"
+
+    def metadata(self) -> dict:
+        """JSON-able facts about every output: kind, shape, sr, hop, axis."""
+        meta = {}
+        for name, f in self.features.items():
+            meta[name] = {"kind": f.kind.label, "shape": list(f.data.shape), "sr": f.sr,
+                          "hop": f.hop, "win_length": f.win_length, "n_fft": f.n_fft,
+                          "axis": None if f.axis is None else [float(a) for a in f.axis]}
+        return meta
+
+    def save(self, path: str | Path) -> Path:
+        """Write every output to an ``.npz`` file, atomically.
+
+        Arrays are stored under their output names (``/`` becomes ``.``), plus a
+        ``__meta__`` JSON string (see :meth:`metadata`); ``np.load`` reads it
+        without pickling.  The file appears complete or not at all.
+        """
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {name.replace("/", "."): np.ascontiguousarray(f.data)
+                  for name, f in self.features.items()}
+        arrays["__meta__"] = np.array(json.dumps({"source": self.source,
+                                                  "outputs": self.metadata()}))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path

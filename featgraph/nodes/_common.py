@@ -1,0 +1,43 @@
+"""Small helpers shared by node modules: units and axis order."""
+from __future__ import annotations
+
+import math
+from typing import Union
+
+import numpy as np
+from pydantic import Field, StringConstraints
+from typing_extensions import Annotated
+
+DURATION_RE = r"^\s*[0-9]+(\.[0-9]*)?\s*(ms|s)\s*$"
+
+Duration = Annotated[
+    Union[Annotated[int, Field(gt=0)], Annotated[str, StringConstraints(pattern=DURATION_RE)]],
+    Field(description="samples (an integer) or a time such as '25ms' or '0.025s'"),
+]
+"""A length: whole samples, or a time converted with the signal's rate at run time."""
+
+
+def round_half_up(x: float) -> int:
+    """MATLAB's ``round`` for non-negative values (Python's ``round`` rounds half to even)."""
+    return int(math.floor(x + 0.5))
+
+
+def to_samples(value: int | str, sr: float) -> int:
+    """``400`` -> 400; ``'25ms'`` at 16 kHz -> 400 (``round(t * sr)``, half away from zero)."""
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    seconds = float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])
+    n = round_half_up(seconds * sr)
+    if n < 1:
+        raise ValueError(f"{value!r} is less than one sample at {sr:g} Hz")
+    return n
+
+
+def frame_major(a: np.ndarray) -> np.ndarray:
+    """Swap the last two axes: ``(..., features, frames)`` <-> ``(..., frames, features)``.
+
+    Framed data is stored frame-major (each frame contiguous) and shown to the
+    user feature-major; this view costs nothing.
+    """
+    return np.swapaxes(a, -1, -2)

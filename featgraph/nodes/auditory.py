@@ -1,0 +1,191 @@
+"""Auditory ops: the Bark critical-band filterbank, equal loudness, the
+intensity-loudness power law, edge-band replication and RASTA filtering.
+
+References
+----------
+H. Hermansky, "Perceptual linear predictive (PLP) analysis of speech",
+J. Acoust. Soc. Am. 87(4), 1738-1752, 1990.
+H. Hermansky and N. Morgan, "RASTA processing of speech", IEEE Trans. Speech
+and Audio Processing 2(4), 578-589, 1994.
+D. P. W. Ellis, "PLP and RASTA (and MFCC, and inversion) in Matlab", 2005
+(rastamat: ``fft2barkmx``, ``postaud``, ``rastafilt``), whose conventions the
+defaults follow.
+"""
+from __future__ import annotations
+
+import math
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..engine.feature import Feature
+from ..engine.kinds import SPECTRAL, Kind
+from ..engine.ops import Node
+from ._common import frame_major
+
+
+def hz_to_bark(f):
+    """Bark of a frequency in Hz, ``6 asinh(f / 600)`` (Schroeder's form, as in rastamat)."""
+    return 6.0 * np.arcsinh(np.asarray(f, dtype=np.float64) / 600.0)
+
+
+def bark_to_hz(z):
+    """Inverse of :func:`hz_to_bark`: ``600 sinh(z / 6)``."""
+    return 600.0 * np.sinh(np.asarray(z, dtype=np.float64) / 6.0)
+
+
+class BarkFilterbank(Node):
+    """Integrate a power spectrum into critical bands equally spaced in Bark.
+
+    Each band is Hermansky's simulated masking curve: on the Bark axis, flat
+    for 1 Bark around the centre, falling at 25 dB per Bark below and 10 dB per
+    Bark above (``10 ** min(0, z - zc + 0.5, -2.5 (z - zc - 0.5))``, widths
+    scaled by ``width``).  Centres run from ``fmin`` to ``fmax`` in ``n_bands``
+    equal Bark steps; by default ``ceil(bark(fmax) - bark(fmin)) + 1`` bands up to
+    Nyquist (21 at 16 kHz, 17 at 8 kHz), as rastamat's ``audspec``.
+    Output ``(..., n_bands, frames)`` with the centre frequencies (Hz) as axis.
+    """
+
+    op: Literal["bark_filterbank"] = "bark_filterbank"
+    consumes: ClassVar = (Kind.POWER,)
+    produces: ClassVar = Kind.BANDS
+
+    n_bands: int | None = Field(None, ge=2, description="number of bands; null: one per Bark "
+                                                        "plus one")
+    fmin: float = Field(0.0, ge=0, description="centre of the first band, Hz")
+    fmax: float | None = Field(None, gt=0, description="centre of the last band, Hz; null: "
+                                                       "Nyquist")
+    width: float = Field(1.0, gt=0, description="band width multiplier")
+    sum_power: bool = Field(True, description="sum powers (true) or magnitudes, then square")
+
+
+def bark_weights(n_fft: int, sr: float, n_bands: int | None = None, fmin: float = 0.0,
+                 fmax: float | None = None, width: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(weights (n_bands, n_fft // 2 + 1), centres in Hz)`` of :class:`BarkFilterbank`."""
+    fmax = sr / 2 if fmax is None else fmax
+    if fmax <= fmin:
+        raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
+    zmin = float(hz_to_bark(fmin))
+    span = float(hz_to_bark(fmax)) - zmin
+    n_bands = math.ceil(span) + 1 if n_bands is None else n_bands
+    centres = zmin + np.arange(n_bands) * (span / (n_bands - 1))
+    zbins = hz_to_bark(np.arange(n_fft // 2 + 1) * (sr / n_fft))
+    offset = zbins[None, :] - centres[:, None]
+    slope = np.minimum(offset + 0.5, -2.5 * (offset - 0.5)) / width
+    return 10.0 ** np.minimum(0.0, slope), bark_to_hz(centres)
+
+
+@BarkFilterbank.compute
+def bark_filterbank(x: Feature, p: BarkFilterbank) -> Feature:
+    weights, centres = bark_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.width)
+    spec = frame_major(x.data)
+    bands = spec @ weights.T if p.sum_power else (np.sqrt(spec) @ weights.T) ** 2
+    return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
+
+
+class EqualLoudness(Node):
+    """Weight each band by Hermansky's equal-loudness curve at its centre frequency.
+
+    ``E(f) = (f^2 / (f^2 + 1.6e5))^2 * (f^2 + 1.44e6) / (f^2 + 9.61e6)`` with ``f`` in
+    Hz (Hermansky 1990, eq. 4, in rastamat's form): the ear's sensitivity at
+    about 40 dB, falling below ~400 Hz and above ~5 kHz.  The centre
+    frequencies are the input's axis (band centres, or FFT bin frequencies).
+    """
+
+    op: Literal["equal_loudness"] = "equal_loudness"
+    consumes: ClassVar = (SPECTRAL,)
+    produces: ClassVar = None
+
+    curve: Literal["hermansky"] = "hermansky"
+
+
+def hermansky_loudness(f) -> np.ndarray:
+    """The equal-loudness weight of :class:`EqualLoudness` at frequencies ``f`` (Hz)."""
+    fsq = np.asarray(f, dtype=np.float64) ** 2
+    return (fsq / (fsq + 1.6e5)) ** 2 * ((fsq + 1.44e6) / (fsq + 9.61e6))
+
+
+@EqualLoudness.compute
+def equal_loudness(x: Feature, p: EqualLoudness) -> Feature:
+    if x.axis is None:
+        raise ValueError("equal_loudness needs the input's frequency axis")
+    return x.derive(x.data * hermansky_loudness(x.axis)[:, None])
+
+
+class PowerLaw(Node):
+    """``x ** exponent``: Stevens' intensity-loudness power law (cube root, rastamat 0.33)."""
+
+    op: Literal["power_law"] = "power_law"
+    consumes: ClassVar = (SPECTRAL,)
+    produces: ClassVar = None
+
+    exponent: float = Field(0.33, gt=0, description="compression exponent")
+
+
+@PowerLaw.compute
+def power_law(x: Feature, p: PowerLaw) -> Feature:
+    return x.derive(np.power(x.data, p.exponent))
+
+
+class ReplicateEdges(Node):
+    """Overwrite the first and last ``n`` bands with their inner neighbours.
+
+    rastamat's ``postaud`` does this with ``n = 1`` because the edge bands of
+    the Bark filterbank (at 0 Hz and at Nyquist) are unreliable.
+    """
+
+    op: Literal["replicate_edges"] = "replicate_edges"
+    consumes: ClassVar = (SPECTRAL,)
+    produces: ClassVar = None
+
+    n: int = Field(1, ge=1, description="bands replaced at each edge")
+
+
+@ReplicateEdges.compute
+def replicate_edges(x: Feature, p: ReplicateEdges) -> Feature:
+    n_bands = x.data.shape[-2]
+    if n_bands < 2 * p.n + 1:
+        raise ValueError(f"replicate_edges with n = {p.n} needs at least {2 * p.n + 1} bands, "
+                         f"got {n_bands}")
+    idx = np.r_[[p.n] * p.n, p.n:n_bands - p.n, [n_bands - p.n - 1] * p.n]
+    return x.derive(np.take(x.data, idx, axis=-2))
+
+
+class Rasta(Node):
+    """RASTA band-pass filtering of each band's trajectory over time.
+
+    ``H(z) = 0.1 (2 + z^-1 - z^-3 - 2 z^-4) / (1 - pole z^-1)`` (Hermansky and
+    Morgan 1994), applied along frames, by default to the log of the input
+    with the exponential taken afterwards.  As in rastamat's ``rastafilt``, the
+    first four output frames are zero (before ``exp``) and the recursion starts
+    at frame five from a zero state.
+    """
+
+    op: Literal["rasta"] = "rasta"
+    consumes: ClassVar = (SPECTRAL,)
+    produces: ClassVar = None
+
+    pole: float = Field(0.94, ge=0, lt=1, description="pole of the integrator")
+    log_domain: bool = Field(True, description="filter log(x) and return exp of the result")
+
+
+RASTA_FIR = np.array([0.2, 0.1, 0.0, -0.1, -0.2])
+
+
+@Rasta.compute
+def rasta(x: Feature, p: Rasta) -> Feature:
+    z = frame_major(x.data)                             # (..., frames, bands)
+    if p.log_domain:
+        z = np.log(z)
+    y = np.zeros(z.shape, dtype=np.float64)
+    n_frames = z.shape[-2]
+    if n_frames > 4:
+        fir = sum(c * z[..., 4 - k:n_frames - k, :] for k, c in enumerate(RASTA_FIR) if c)
+        acc = np.zeros(z.shape[:-2] + z.shape[-1:])
+        for t in range(n_frames - 4):
+            acc = fir[..., t, :] + p.pole * acc
+            y[..., t + 4, :] = acc
+    if p.log_domain:
+        y = np.exp(y)
+    return x.derive(frame_major(y))

@@ -1,0 +1,149 @@
+"""Time-domain ops: pre-emphasis, framing, windowing."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..engine.errors import AudioError
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ._common import Duration, frame_major, to_samples
+
+
+class PreEmphasis(Node):
+    """First-order high-pass ``y[n] = x[n] - coef * x[n-1]``, with ``y[0] = x[0]``.
+
+    The usual speech pre-emphasis (e.g. 0.97 in HTK and python_speech_features).
+    """
+
+    op: Literal["preemphasis"] = "preemphasis"
+    consumes: ClassVar = (Kind.SIGNAL,)
+    produces: ClassVar = Kind.SIGNAL
+
+    coef: float = Field(0.97, ge=0, le=1, description="pre-emphasis coefficient")
+
+
+@PreEmphasis.compute
+def preemphasis(x: Feature, p: PreEmphasis) -> Feature:
+    y = np.empty_like(x.data)
+    y[..., :1] = x.data[..., :1]
+    np.subtract(x.data[..., 1:], p.coef * x.data[..., :-1], out=y[..., 1:])
+    return x.derive(y)
+
+
+class Frame(Node):
+    """Slice a signal into overlapping frames: ``(..., samples) -> (..., length, frames)``.
+
+    Frame ``t`` covers samples ``[t * hop, t * hop + length)``.  Without
+    ``center`` or ``pad_end`` there are ``1 + (samples - length) // hop`` frames
+    (MATLAB ``specgram`` / rastamat: ``fix((samples - overlap) / hop)``); a signal
+    shorter than one frame is an error.  The frames are a view of the signal (no copy).
+    """
+
+    op: Literal["frame"] = "frame"
+    consumes: ClassVar = (Kind.SIGNAL,)
+    produces: ClassVar = Kind.FRAMES
+
+    length: Duration = "25ms"
+    hop: Duration = "10ms"
+    center: bool = Field(False, description="pad length//2 samples at both ends so that frame "
+                                            "t is centred on t * hop (librosa)")
+    pad_mode: Literal["constant", "reflect", "edge"] = Field(
+        "constant", description="how center pads: zeros, mirror, or repeat the edge sample")
+    pad_end: bool = Field(False, description="zero-pad the end so that the last samples get a "
+                                             "frame (python_speech_features)")
+
+
+@Frame.compute
+def frame(x: Feature, p: Frame) -> Feature:
+    length, hop = to_samples(p.length, x.sr), to_samples(p.hop, x.sr)
+    y = x.data
+    if p.center:
+        pad = [(0, 0)] * (y.ndim - 1) + [(length // 2, length // 2)]
+        y = np.pad(y, pad, mode=p.pad_mode)
+    n = y.shape[-1]
+    if n < length and not p.pad_end:
+        raise AudioError(f"the signal has {x.data.shape[-1]} samples "
+                         f"({x.data.shape[-1] / x.sr:.4g} s), shorter than one frame of "
+                         f"{length} samples; use a shorter frame, center: true or pad_end: true")
+    if p.pad_end:
+        n_frames = 1 + max(0, -(-(n - length) // hop))
+        extra = (n_frames - 1) * hop + length - n
+        if extra > 0:
+            y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, extra)])
+    windows = np.lib.stride_tricks.sliding_window_view(y, length, axis=-1)[..., ::hop, :]
+    return x.derive(frame_major(windows), Kind.FRAMES, hop=hop, win_length=length)
+
+
+WINDOWS_NUMPY = ("hann", "hamming", "blackman", "bartlett", "boxcar", "povey", "hanning")
+WINDOWS_SCIPY = ("barthann", "blackmanharris", "bohman", "cosine", "flattop", "lanczos",
+                 "nuttall", "parzen", "triang", "taylor", "tukey", "kaiser", "gaussian",
+                 "chebwin", "dpss", "exponential")
+NEEDS_PARAM = ("kaiser", "gaussian", "chebwin", "dpss")
+
+
+class Window(Node):
+    """Multiply every frame by a window function.
+
+    ``hann``, ``hamming``, ``blackman``, ``bartlett``, ``boxcar`` follow scipy's
+    definitions (``periodic`` = scipy's ``fftbins``); ``povey`` is Kaldi's
+    (symmetric Hann to the power 0.85); ``hanning`` is MATLAB's ``hanning(N)``,
+    the symmetric Hann without its zero end points,
+    ``0.5 * (1 - cos(2 pi n / (N + 1)))`` for ``n = 1..N`` (rastamat's window;
+    ``periodic`` does not apply).  The other names are passed to
+    ``scipy.signal.get_window`` with ``param`` as the shape parameter (Kaiser
+    beta, Gaussian std, Tukey alpha, Chebyshev attenuation, DPSS NW).
+    """
+
+    op: Literal["window"] = "window"
+    consumes: ClassVar = (Kind.FRAMES,)
+    produces: ClassVar = Kind.FRAMES
+
+    window: Literal[WINDOWS_NUMPY + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]
+    periodic: bool = Field(True, description="DFT-even window (for spectral analysis); false "
+                                             "for the symmetric filter-design window")
+    param: float | None = Field(None, description="shape parameter of kaiser, gaussian, "
+                                                  "tukey, chebwin, dpss, exponential, taylor")
+
+    @model_validator(mode="after")
+    def _param_given(self):
+        if self.window in NEEDS_PARAM and self.param is None:
+            raise ValueError(f"window '{self.window}' needs 'param'")
+        return self
+
+
+@Window.compute
+def window(x: Feature, p: Window) -> Feature:
+    w = window_function(p.window, x.data.shape[-2], p.periodic, p.param)
+    return x.derive(frame_major(frame_major(x.data) * w))
+
+
+def window_function(name: str, n: int, periodic: bool = True,
+                    param: float | None = None) -> np.ndarray:
+    """The window ``name`` of ``n`` points (see :class:`Window`), float64."""
+    if name == "hanning":
+        return 0.5 * (1.0 - np.cos(2.0 * np.pi * np.arange(1, n + 1) / (n + 1)))
+    if name == "boxcar":
+        return np.ones(n)
+    if name in ("hann", "hamming", "blackman", "bartlett", "povey"):
+        if n == 1:
+            return np.ones(1)
+        sym = name == "povey" or not periodic
+        m = n - 1 if sym else n
+        phase = 2.0 * np.pi * np.arange(n) / m
+        if name == "hann":
+            return 0.5 - 0.5 * np.cos(phase)
+        if name == "povey":
+            return (0.5 - 0.5 * np.cos(phase)) ** 0.85
+        if name == "hamming":
+            return 0.54 - 0.46 * np.cos(phase)
+        if name == "blackman":
+            return 0.42 - 0.5 * np.cos(phase) + 0.08 * np.cos(2 * phase)
+        return 1.0 - np.abs(2.0 * np.arange(n) / m - 1.0)  # bartlett
+    from scipy.signal import get_window
+
+    spec = name if param is None else (name, param)
+    return get_window(spec, n, fftbins=periodic)

@@ -1,0 +1,140 @@
+"""Linear prediction ops: autocorrelation by inverse DFT, Levinson-Durbin,
+LPC to cepstrum, liftering.
+
+References
+----------
+J. Makhoul, "Linear prediction: a tutorial review", Proc. IEEE 63(4), 1975.
+S. Young et al., *The HTK Book*, section "Linear prediction analysis"
+(LPC to cepstrum recursion).
+H. Hermansky, "Perceptual linear predictive (PLP) analysis of speech", JASA 1990.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from .. import native
+from ..engine.feature import Feature
+from ..engine.kinds import SPECTRAL, Kind
+from ..engine.ops import Node
+from ._common import frame_major
+
+
+class Autocorrelation(Node):
+    """Autocorrelation of a real, even power spectrum by inverse DFT (Wiener-Khinchin).
+
+    The ``n`` input values are taken as the non-negative half of a symmetric
+    spectrum of length ``2 (n - 1)`` (rastamat's ``dolpc``):
+    ``r[k] = (x[0] + (-1)^k x[n-1] + 2 sum_{m=1}^{n-2} x[m] cos(pi k m / (n-1))) / (2 (n-1))``.
+    Output ``(..., n_lags, frames)``, lags ``0 .. n_lags - 1``.
+    """
+
+    op: Literal["autocorrelation"] = "autocorrelation"
+    consumes: ClassVar = (SPECTRAL,)
+    produces: ClassVar = Kind.AUTOCORR
+
+    n_lags: int | None = Field(None, ge=1, description="lags to keep; null: as many as "
+                                                       "input values")
+
+
+def idft_matrix(n: int, n_lags: int) -> np.ndarray:
+    """``(n_lags, n)`` matrix mapping a half spectrum to autocorrelation lags."""
+    m = n - 1
+    k = np.arange(n_lags)[:, None]
+    weights = np.full(n, 2.0)
+    weights[0] = weights[-1] = 1.0
+    return weights * np.cos(np.pi * k * np.arange(n)[None, :] / m) / (2 * m)
+
+
+@Autocorrelation.compute
+def autocorrelation(x: Feature, p: Autocorrelation) -> Feature:
+    n = x.data.shape[-2]
+    if n < 2:
+        raise ValueError("autocorrelation needs at least 2 spectral values per frame")
+    n_lags = n if p.n_lags is None else p.n_lags
+    if n_lags > n:
+        raise ValueError(f"n_lags = {n_lags} exceeds the {n} values per frame")
+    r = frame_major(x.data) @ idft_matrix(n, n_lags).T
+    return x.derive(frame_major(r), Kind.AUTOCORR, axis=None)
+
+
+class LPC(Node):
+    """Linear prediction coefficients by the Levinson-Durbin recursion (C kernel).
+
+    Output port ``coeffs`` (default): ``(..., order + 1, frames)``, the polynomial
+    ``[1, a1, ... ap]`` of ``A(z)``, divided by the prediction error when
+    ``gain_normalize`` (rastamat's ``dolpc``, so that the model spectrum is
+    ``1 / |A|^2`` unscaled).  Port ``error``: ``(..., 1, frames)``, the prediction
+    error.  Zero frames give ``[1, 0, ...]`` and error 0; a perfectly
+    predictable frame keeps the highest stable order.
+    """
+
+    op: Literal["lpc"] = "lpc"
+    consumes: ClassVar = (Kind.AUTOCORR,)
+    produces: ClassVar = {"coeffs": Kind.LPC, "error": Kind.FEATURE}
+
+    order: int = Field(8, ge=1, description="model order p")
+    gain_normalize: bool = Field(False, description="divide the coefficients by the prediction "
+                                                    "error (rastamat)")
+    error_floor: float = Field(1e-10, gt=0, description="smallest error divided by, so that "
+                                                        "silent frames stay finite")
+
+
+@LPC.compute
+def lpc(x: Feature, p: LPC) -> dict[str, Feature]:
+    n_lags = x.data.shape[-2]
+    if p.order >= n_lags:
+        raise ValueError(f"LPC order {p.order} needs {p.order + 1} autocorrelation lags, "
+                         f"the input has {n_lags}")
+    a, err = native.levinson(frame_major(x.data), p.order)      # (..., frames, p+1), (..., frames)
+    if p.gain_normalize:
+        a /= np.maximum(err, p.error_floor)[..., None]
+    return {"coeffs": x.derive(frame_major(a), Kind.LPC),
+            "error": x.derive(err[..., None, :], Kind.FEATURE)}
+
+
+class LPCToCepstrum(Node):
+    """Cepstrum of the all-pole model ``1 / A(z)`` (HTK's recursion, rastamat's ``lpc2cep``).
+
+    ``c0 = -log a0``, and for ``n >= 1`` with ``b = a / a0``:
+    ``c[n] = -(b[n] + sum_{m=1}^{n-1} (n - m) b[m] c[n-m] / n)``.
+    Output ``(..., n_ceps, frames)``.
+    """
+
+    op: Literal["lpc_to_cepstrum"] = "lpc_to_cepstrum"
+    consumes: ClassVar = (Kind.LPC,)
+    produces: ClassVar = Kind.CEPSTRA
+
+    n_ceps: int | None = Field(None, ge=1, description="coefficients out; null: order + 1")
+
+
+@LPCToCepstrum.compute
+def lpc_to_cepstrum(x: Feature, p: LPCToCepstrum) -> Feature:
+    n_ceps = x.data.shape[-2] if p.n_ceps is None else p.n_ceps
+    c = native.lpc_to_cepstrum(frame_major(x.data), n_ceps)
+    return x.derive(frame_major(c), Kind.CEPSTRA)
+
+
+class Lifter(Node):
+    """Weight cepstral coefficient ``n`` by ``w[n]``, with ``w[0] = 1``.
+
+    ``mode: exponent`` (rastamat): ``w[n] = n ** value``; ``mode: sinusoidal``
+    (HTK, python_speech_features): ``w[n] = 1 + value / 2 * sin(pi n / value)``.
+    """
+
+    op: Literal["lifter"] = "lifter"
+    consumes: ClassVar = (Kind.CEPSTRA,)
+    produces: ClassVar = Kind.CEPSTRA
+
+    mode: Literal["exponent", "sinusoidal"] = "exponent"
+    value: float = Field(0.6, gt=0, description="exponent, or the HTK lifter length L")
+
+
+@Lifter.compute
+def lifter(x: Feature, p: Lifter) -> Feature:
+    n = np.arange(x.data.shape[-2], dtype=np.float64)
+    w = n ** p.value if p.mode == "exponent" else 1.0 + p.value / 2 * np.sin(np.pi * n / p.value)
+    w[0] = 1.0
+    return x.derive(x.data * w[:, None])

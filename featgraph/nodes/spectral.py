@@ -1,0 +1,76 @@
+"""Frequency-domain ops: the real FFT and its power."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ._common import frame_major
+
+
+class RFFT(Node):
+    """DFT of each real frame: ``(..., length, frames) -> (..., n_fft // 2 + 1, frames)``, complex.
+
+    Frames shorter than ``n_fft`` are zero-padded at the end (MATLAB ``specgram``).
+    The feature axis is the bin frequencies ``k * sr / n_fft`` in Hz.
+    """
+
+    op: Literal["rfft"] = "rfft"
+    consumes: ClassVar = (Kind.FRAMES,)
+    produces: ClassVar = Kind.SPECTRUM
+
+    n_fft: int | Literal["pow2"] | None = Field(
+        None, description="FFT length: an integer >= the frame length, 'pow2' for the next "
+                          "power of two (rastamat), or null for the frame length")
+
+
+@RFFT.compute
+def rfft(x: Feature, p: RFFT) -> Feature:
+    length = x.data.shape[-2]
+    if p.n_fft is None:
+        n_fft = length
+    elif p.n_fft == "pow2":
+        n_fft = 1 << max(0, (length - 1).bit_length())
+    else:
+        n_fft = p.n_fft
+        if n_fft < length:
+            raise ValueError(f"n_fft = {n_fft} is shorter than the frame length {length}")
+    spec = np.fft.rfft(frame_major(x.data), n=n_fft, axis=-1)
+    freqs = np.arange(n_fft // 2 + 1) * (x.sr / n_fft)
+    return x.derive(frame_major(spec), Kind.SPECTRUM, n_fft=n_fft, axis=freqs)
+
+
+class Power(Node):
+    """``|X| ** exponent`` of a complex spectrum, plus an optional dither floor.
+
+    ``dither`` models a white dither of that variance (in squared sample units)
+    added to the signal before analysis; its expected contribution,
+    approximated as ``dither * win_length`` in every bin, is added to the
+    result.  rastamat's ``powspec`` does exactly this with ``dither = 1``, which
+    keeps digital silence away from log(0).
+    """
+
+    op: Literal["power"] = "power"
+    consumes: ClassVar = (Kind.SPECTRUM,)
+    produces: ClassVar = Kind.POWER
+
+    exponent: float = Field(2.0, gt=0, description="2 for power, 1 for magnitude")
+    dither: float = Field(0.0, ge=0, description="variance of a virtual white dither; adds "
+                                                 "dither * win_length to every bin")
+
+
+@Power.compute
+def power(x: Feature, p: Power) -> Feature:
+    z = x.data
+    if p.exponent == 2.0:
+        out = z.real ** 2
+        out += z.imag ** 2
+    else:
+        out = np.abs(z) ** p.exponent
+    if p.dither:
+        out += p.dither * (x.win_length or z.shape[-2])
+    return x.derive(out, Kind.POWER)
