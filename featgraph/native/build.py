@@ -9,9 +9,8 @@ as ``lib.FG_EINVAL``).
 
 Used by ``setup.py`` (``cffi_modules=["featgraph/native/build.py:ffibuilder"]``),
 which runs from the repository root; paths below are therefore relative to
-the root.  It can also be run directly for an in-place build::
-
-    python featgraph/native/build.py
+the root.  Build with ``pip install -e .`` (in place, for development) or
+``pip install .``.
 """
 
 import os
@@ -56,8 +55,3 @@ ffibuilder.set_source(
     extra_compile_args=["-O3", "-std=c99"],
 )
 
-if __name__ == "__main__":
-    # In-place build: run from the repository root so that the module lands
-    # at featgraph/native/_kernels*.so.
-    os.chdir(os.path.dirname(os.path.dirname(_HERE)))
-    ffibuilder.compile(verbose=True)
