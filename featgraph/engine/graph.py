@@ -288,8 +288,10 @@ def _validate(flat: dict[str, FlatNode], problems: list) -> None:
         try:
             node.model = adapter.validate_python({"op": node.op, **node.params})
         except ValidationError as exc:
+            by_param: dict[str, list[dict]] = {}
             for err in exc.errors(include_url=False):
-                problems.append(_pydantic_problem(node, model_cls, err))
+                by_param.setdefault(str(err["loc"][1:2]), []).append(err)
+            problems.extend(_pydantic_problem(node, model_cls, errs) for errs in by_param.values())
             continue
         n_in, want = len(node.inputs), len(model_cls.consumes)
         if n_in != want:
@@ -298,7 +300,9 @@ def _validate(flat: dict[str, FlatNode], problems: list) -> None:
             problems.append(node.problem(f"op {node.op} takes {what}, got {n_in}"))
 
 
-def _pydantic_problem(node: FlatNode, model_cls: type[Node], err: dict) -> Problem:
+def _pydantic_problem(node: FlatNode, model_cls: type[Node], errs: list[dict]) -> Problem:
+    """One problem per parameter; the errors of a union's branches are merged."""
+    err = errs[0]
     loc = [str(x) for x in err["loc"][1:]]  # loc[0] is the union tag (the op)
     param = loc[0] if loc else None
     if err["type"] == "extra_forbidden":
@@ -310,9 +314,10 @@ def _pydantic_problem(node: FlatNode, model_cls: type[Node], err: dict) -> Probl
         msg = f"missing required parameter of op {node.op}"
     else:
         field_info = model_cls.model_fields.get(param or "")
-        expected = f" [{field_info.description}]" if field_info and field_info.description else ""
-        inner = "." + ".".join(loc[1:]) if len(loc) > 1 else ""
-        msg = f"{err['msg']}{inner} (got {err.get('input')!r}){expected}"
+        expected = f"; expected {field_info.description}" if field_info and \
+            field_info.description else ""
+        reasons = "; or ".join(dict.fromkeys(e["msg"] for e in errs))
+        msg = f"{reasons} (got {err.get('input')!r}){expected}"
     return node.problem(msg, param)
 
 

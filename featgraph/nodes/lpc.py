@@ -75,7 +75,7 @@ class LPC(Node):
     consumes: ClassVar = (Kind.AUTOCORR,)
     produces: ClassVar = {"coeffs": Kind.LPC, "error": Kind.FEATURE}
 
-    order: int = Field(8, ge=1, description="model order p")
+    order: int = Field(..., ge=1, description="model order p (required)")
     gain_normalize: bool = Field(False, description="divide the coefficients by the prediction "
                                                     "error (rastamat)")
     error_floor: float = Field(1e-10, gt=0, description="smallest error divided by, so that "

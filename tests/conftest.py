@@ -1,0 +1,43 @@
+"""Shared fixtures: paths of the test audio and of the reference outputs.
+
+``tests/data`` holds copies of ``../shared`` files (see tests/data/README.md),
+so the suite runs on a machine without ``../shared``.
+"""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import featgraph
+
+DATA = Path(__file__).parent / "data"
+SPEECH = {
+    "speech_en_16k": featgraph.example("speech"),
+    "speech_en_gb_16k": DATA / "speech_en_gb_16k.wav",
+    "english_8k": DATA / "english_8k.wav",
+}
+
+
+def rastamat(stem: str) -> dict[str, np.ndarray]:
+    """rastamat's rastaplp outputs for ``stem`` (plp, plp13, rasta_plp)."""
+    with np.load(DATA / f"{stem}__rastamat.npz") as z:
+        return {k: z[k] for k in z.files}
+
+
+def assert_close_per_coefficient(got, want, rel):
+    """Per coefficient (row): max |got - want| <= rel * (range of that coefficient)."""
+    assert got.shape == want.shape
+    span = want.max(axis=-1) - want.min(axis=-1)
+    err = np.abs(got - want).max(axis=-1)
+    worst = (err / span).max()
+    assert worst <= rel, f"max error {worst:.3g} of a coefficient's range (allowed {rel:g})"
+
+
+@pytest.fixture
+def write_recipe(tmp_path):
+    """Write YAML text to a file in tmp_path; returns its path."""
+    def write(text: str, name: str = "recipe.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+    return write

@@ -1,0 +1,175 @@
+"""Sharing, freeing, composition, the builder API and per-channel data."""
+import numpy as np
+import pytest
+import soundfile as sf
+
+import featgraph
+from conftest import DATA, SPEECH, assert_close_per_coefficient, rastamat
+
+FRONT_END = ["audio", "frames", "windowed", "spectrum", "power", "bands"]
+
+
+def test_two_branches_share_the_front_end_within_one_recipe(write_recipe):
+    # plp plus a second PLP-like branch (order 12, no lifter) off the same front end,
+    # written out in full so that only content keys can make them share.
+    plp = featgraph.load("plp").to_dict()
+    nodes = dict(plp["nodes"])
+    nodes.update({f"b_{n}": dict(v) for n, v in plp["nodes"].items()})
+    for n, v in list(nodes.items()):
+        if n.startswith("b_") and "input" in v:
+            v["input"] = "b_" + v["input"]
+    nodes["b_lpc"]["order"] = 12
+    nodes["b_plp"]["value"] = 1.0
+    import yaml
+    path = write_recipe(yaml.safe_dump({"name": "two", "params": plp["params"], "nodes": nodes,
+                                        "outputs": ["plp", "b_plp"]}, sort_keys=False))
+    result = featgraph.load(path).run(SPEECH["speech_en_16k"])
+    report = result.report
+    for n in FRONT_END + ["loudness", "cuberoot", "edges", "autocorr"]:
+        assert report[n].status == "executed" and report[f"b_{n}"].status == "shared"
+        assert report[f"b_{n}"].key == report[n].key
+    for n in ["lpc", "cepstra", "plp"]:
+        assert report[f"b_{n}"].status == "executed"
+    assert len(report.executed) == 13 + 3
+    ref = rastamat("speech_en_16k")
+    assert_close_per_coefficient(result["plp"], ref["plp"], 1e-4)
+    lifter = np.r_[1.0, np.arange(1, 13) ** (1.0 - 0.6)]   # b_ lifts by n^1 instead of n^0.6
+    assert_close_per_coefficient(result["b_plp"], ref["plp13"] * lifter[:, None], 1e-4)
+
+
+def test_recipes_run_together_share_nodes():
+    result = featgraph.run(["plp", "rasta_plp"], SPEECH["english_8k"])
+    assert sorted(result) == ["plp/plp", "rasta_plp/rasta_plp"]
+    shared = {r.node for r in result.report.shared}
+    assert shared == {f"rasta_plp/{n}" for n in FRONT_END}
+    ref = rastamat("english_8k")
+    assert_close_per_coefficient(result["plp/plp"], ref["plp"], 1e-4)
+    assert_close_per_coefficient(result["rasta_plp/rasta_plp"], ref["rasta_plp"], 1e-4)
+
+
+def test_bundle_include_with_overrides(write_recipe):
+    path = write_recipe("""\
+name: bundle
+params: {order: 12}
+include:
+  - {recipe: plp, as: plp13, with: {order: "${order}"}}
+  - {recipe: rasta_plp}
+nodes:
+  mean_plp: {op: lifter, input: plp13/cepstra, value: 1.0}
+outputs:
+  plp13: plp13/plp
+  rasta: rasta_plp/rasta_plp
+  unlifted: plp13/cepstra
+""")
+    result = featgraph.load(path).run(SPEECH["speech_en_gb_16k"])
+    ref = rastamat("speech_en_gb_16k")
+    assert_close_per_coefficient(result["plp13"], ref["plp13"], 1e-4)
+    assert_close_per_coefficient(result["rasta"], ref["rasta_plp"], 1e-4)
+    lifter = np.r_[1.0, np.arange(1, 13) ** 0.6]
+    assert_close_per_coefficient(result["unlifted"], ref["plp13"] / lifter[:, None], 1e-4)
+    assert result.report["rasta_plp/frames"].status == "shared"
+    assert "mean_plp" not in {r.node for r in result.report}   # not needed by any output
+
+
+def test_include_errors(write_recipe, tmp_path):
+    loop = write_recipe("include: [{recipe: loop.yaml}]\n", "loop.yaml")
+    with pytest.raises(featgraph.RecipeError, match="include cycle"):
+        featgraph.load(loop).compile()
+    bad = write_recipe("include: [{recipe: plp, with: {n_fft: 512}}]\n", "bad.yaml")
+    with pytest.raises(featgraph.RecipeError, match=r"bad.yaml:1: included recipe 'plp' has no "
+                                                    r"parameter 'n_fft'"):
+        featgraph.load(bad).compile()
+
+
+def test_intermediates_are_released():
+    result = featgraph.load("plp").run(SPEECH["speech_en_16k"])
+    report = result.report
+    total = sum(r.bytes for r in report.executed)
+    sizes = {r.node: r.bytes for r in report.executed}
+    # The chain is linear, so at most two values (a node's input and its output) are
+    # live at once, plus the output kept to the end.
+    biggest_pair = max(a + b for a, b in zip(list(sizes.values()), list(sizes.values())[1:]))
+    assert report.peak_bytes <= biggest_pair + sizes["plp"]
+    assert report.peak_bytes < total / 2
+
+
+def test_builder_api_gives_the_same_graph_and_round_trips():
+    r = featgraph.Recipe("plp", description="built in Python")
+    r.param("sr", None)
+    win, hop = r.param("win", "25ms"), r.param("hop", "10ms")
+    order, lift = r.param("order", 8), r.param("lifter", 0.6)
+    x = r.add("audio", "load", sr="${sr}", scale=32768)
+    x = r.add("frames", "frame", x, length=win, hop=hop)
+    x = r.add("windowed", "window", x, window="hanning")
+    x = r.add("spectrum", "rfft", x, n_fft="pow2")
+    x = r.add("power", "power", x, dither=1.0)
+    x = r.add("bands", "bark_filterbank", x)
+    x = r.add("loudness", "equal_loudness", x)
+    x = r.add("cuberoot", "power_law", x, exponent=0.33)
+    x = r.add("edges", "replicate_edges", x)
+    x = r.add("autocorr", "autocorrelation", x)
+    x = r.add("lpc", "lpc", x, order=order, gain_normalize=True)
+    x = r.add("cepstra", "lpc_to_cepstrum", x)
+    r.output("plp", r.add("plp", "lifter", x, value=lift))
+
+    assert featgraph.Recipe.from_yaml(r.to_yaml()) == r
+    shipped = featgraph.load("plp")
+    assert r.compile().names == shipped.compile().names        # same content keys
+    assert r.compile(order=12).names == shipped.compile(order=12).names
+    assert r.compile(order=12).names != shipped.compile().names
+    got = r.run(SPEECH["english_8k"])["plp"]
+    assert_close_per_coefficient(got, rastamat("english_8k")["plp"], 1e-4)
+
+
+def test_shipped_recipes_round_trip():
+    for name in featgraph.shipped():
+        recipe = featgraph.load(name)
+        assert featgraph.Recipe.from_yaml(recipe.to_yaml()) == recipe
+
+
+def test_ports_and_metadata():
+    r = featgraph.load("plp")
+    r.output("gain", "lpc:error")
+    r.output("bands")
+    res = r.run(SPEECH["english_8k"])
+    assert res["gain"].shape == (1, 425) and (res["gain"] > 0).all()
+    assert res.features["plp"].kind is featgraph.Kind.CEPSTRA
+    bands = res.features["bands"]
+    assert bands.hop == 80 and bands.win_length == 200 and bands.n_fft == 256 and bands.sr == 8000
+    assert bands.data.shape == (17, 425) and bands.axis.shape == (17,)
+    np.testing.assert_allclose(bands.axis[[0, -1]], [0.0, 4000.0], atol=1e-9)
+    # c0 of the gain-normalised model is log of the prediction error
+    np.testing.assert_allclose(res["plp"][0], np.log(res["gain"][0]), rtol=1e-12)
+
+
+def test_per_channel_data():
+    stereo, sr = sf.read(DATA / "chord_pluck_22k_stereo.wav")
+    recipe = featgraph.load("plp")
+    recipe.nodes["audio"].params["channels"] = "all"
+    both = recipe.run(DATA / "chord_pluck_22k_stereo.wav")["plp"]
+    assert both.shape[:2] == (2, 9)
+    for ch in range(2):
+        alone = featgraph.load("plp").run(stereo[:, ch], sr=sr)["plp"]
+        np.testing.assert_allclose(both[ch], alone, rtol=1e-12, atol=1e-12)
+
+
+def test_resampling_preserves_a_sine():
+    sr, f = 16000, 1000.0
+    t = np.arange(sr) / sr
+    r = featgraph.Recipe("resample")
+    r.output("audio", r.add("audio", "load", sr=8000))
+    y = r.run(np.sin(2 * np.pi * f * t), sr=sr)["audio"]
+    assert y.shape == (8000,)
+    expected = np.sin(2 * np.pi * f * np.arange(8000) / 8000)
+    np.testing.assert_allclose(y[200:-200], expected[200:-200], atol=1e-3)
+
+
+def test_result_save_is_complete_npz(tmp_path):
+    res = featgraph.load("plp").run(SPEECH["english_8k"])
+    path = res.save(tmp_path / "out" / "x.npz")
+    with np.load(path) as z:
+        np.testing.assert_array_equal(z["plp"], res["plp"])
+        import json
+        meta = json.loads(str(z["__meta__"]))
+    assert meta["outputs"]["plp"]["shape"] == [9, 425] and meta["outputs"]["plp"]["hop"] == 80
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["x.npz"]   # no temp file left
