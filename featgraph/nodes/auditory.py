@@ -39,9 +39,9 @@ class BarkFilterbank(Node):
     """Integrate a power spectrum into critical bands equally spaced in Bark.
 
     Each band is Hermansky's simulated masking curve: on the Bark axis, flat
-    for 1 Bark around the centre, falling at 25 dB per Bark below and 10 dB per
-    Bark above (``10 ** min(0, z - zc + 0.5, -2.5 (z - zc - 0.5))``, widths
-    scaled by ``width``).  Centres run from ``fmin`` to ``fmax`` in ``n_bands``
+    for 1 Bark around the centre, falling at 10 dB per Bark below it and 25 dB
+    per Bark above it (``10 ** min(0, z - zc + 0.5, -2.5 (z - zc - 0.5))``, with
+    the Bark offsets divided by ``width``).  Centres run from ``fmin`` to ``fmax`` in ``n_bands``
     equal Bark steps; by default ``ceil(bark(fmax) - bark(fmin)) + 1`` bands up to
     Nyquist (21 at 16 kHz, 17 at 8 kHz), as rastamat's ``audspec``.
     Output ``(..., n_bands, frames)`` with the centre frequencies (Hz) as axis.
