@@ -30,7 +30,9 @@ What it measures, all in one run of this script:
 
 3. Cold start: ``featgraph run plp <bundled 8 s wav> -o <tmp>.npz`` spawned as a
    new process 7 times (min and median wall), next to ``python -c pass``; and
-   ``python -X importtime -c "import featgraph.cli"``.
+   ``python -X importtime -c "import featgraph.cli"``.  The target is judged on
+   the console script pip installed next to this interpreter; any other
+   ``featgraph`` on PATH (a pyenv shim, say) is timed and reported as well.
 
 Targets (printed as PASS/FAIL): featgraph >= 40x faster than spafe, and the
 cold CLI run under 0.5 s.
@@ -243,15 +245,20 @@ def featgraph_report(y: np.ndarray):
 # --------------------------------------------------------------------------- cold start
 
 def find_cli() -> list[tuple[str, str]]:
-    """(label, path) of the ``featgraph`` command on PATH and, if different, the console
-    script next to this interpreter (a pyenv shim on PATH adds its own start-up)."""
-    found = []
-    on_path = shutil.which("featgraph")
-    if on_path:
-        found.append(("featgraph (PATH)", on_path))
+    """(label, path) of the ``featgraph`` commands to time: first the console script that
+    pip installed next to this interpreter (the target is judged on it), then every other
+    ``featgraph`` on PATH, e.g. a pyenv shim, which adds its own start-up."""
+    found, seen = [], set()
     direct = Path(sys.executable).parent / "featgraph"
-    if direct.exists() and (not on_path or Path(on_path).resolve() != direct.resolve()):
-        found.append(("featgraph (direct)", str(direct)))
+    if direct.is_file():
+        found.append(("console script", str(direct)))
+        seen.add(direct.resolve())
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        exe = Path(folder) / "featgraph"
+        if exe.is_file() and os.access(exe, os.X_OK) and exe.resolve() not in seen:
+            seen.add(exe.resolve())
+            label = "pyenv shim" if exe.parent.name == "shims" else "on PATH"
+            found.append((label if found else "console script", str(exe)))
     return found
 
 
@@ -267,9 +274,10 @@ def wall_of(cmd: list[str], repeats: int) -> list[float]:
     return times
 
 
-def import_time() -> dict:
-    """``python -X importtime -c 'import featgraph.cli'``: total, featgraph's part, heaviest."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import featgraph.cli"],
+def import_time(code: str) -> dict:
+    """``python -X importtime -c code``: total import time (sum of the top-level imports),
+    the part under featgraph's own top-level imports, and the heaviest third-party packages."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code],
                           capture_output=True, text=True, check=True)
     total = featgraph_us = 0
     packages = {}
@@ -284,10 +292,10 @@ def import_time() -> dict:
             if name.startswith("featgraph"):
                 featgraph_us += cum
         root = name.split(".")[0]
-        if root not in ("featgraph", "__editable___featgraph_0_1_0_finder"):
-            packages[root] = max(packages.get(root, 0), cum)   # outermost import of it
+        if not root.startswith(("featgraph", "__editable__")):
+            packages[root] = max(packages.get(root, 0), cum)   # its outermost import
     heaviest = sorted(packages.items(), key=lambda kv: -kv[1])[:8]
-    return {"total_s": total / 1e6, "featgraph_cli_s": featgraph_us / 1e6,
+    return {"code": code, "total_s": total / 1e6, "featgraph_s": featgraph_us / 1e6,
             "heaviest_s": [(k, v / 1e6) for k, v in heaviest]}
 
 
@@ -303,13 +311,22 @@ def cold_start() -> dict:
             times = wall_of(cmd, COLD_REPEATS)
             with np.load(npz) as data:
                 shape = list(data["plp"].shape)
-            out["cli"][label] = {"command": " ".join(["featgraph"] + cmd[1:3] + ["<speech>.wav",
-                                                                               "-o", "<tmp>.npz"]),
-                                 "path": exe, "times_s": times, "shape": shape}
-    try:
-        out["importtime"] = import_time()
-    except subprocess.CalledProcessError as exc:
-        out["importtime"] = {"error": exc.stderr}
+            os.remove(npz)
+            entry = {"path": exe, "times_s": times, "shape": shape}
+            shim_python = Path(exe).parent / "python"
+            if label == "pyenv shim" and shim_python.is_file():
+                entry["shim_python_pass_s"] = wall_of([str(shim_python), "-c", "pass"],
+                                                      COLD_REPEATS)
+            out["cli"][label] = entry
+        run_code = ("import sys; from featgraph.cli import main; "
+                    f"sys.exit(main(['run', 'plp', {wav!r}, '-o', {npz!r}, '-q']))")
+        out["importtime"] = {}
+        for label, code in (("import featgraph.cli", "import featgraph.cli"),
+                            ("the whole `run plp` command", run_code)):
+            try:
+                out["importtime"][label] = import_time(code)
+            except subprocess.CalledProcessError as exc:
+                out["importtime"][label] = {"error": exc.stderr}
     return out
 
 
@@ -347,14 +364,20 @@ def print_cold(cold: dict) -> None:
     if not cold["cli"]:
         print("featgraph command not found on PATH: pip install -e . (cold start not measured)")
     for label, c in cold["cli"].items():
-        print(f"{label:<24} min {min(c['times_s']):.3f} s  median "
+        print(f"featgraph {label:<14} min {min(c['times_s']):.3f} s  median "
               f"{statistics.median(c['times_s']):.3f} s  ({c['path']}; output {tuple(c['shape'])})")
         print("    runs s: " + " ".join(f"{x:.3f}" for x in c["times_s"]))
-    it = cold.get("importtime", {})
-    if "total_s" in it:
-        print(f"python -X importtime -c 'import featgraph.cli': total {it['total_s']:.3f} s, "
-              f"of which featgraph + its imports {it['featgraph_cli_s']:.3f} s")
-        print("    heaviest packages in that process (cumulative s): "
+        if "shim_python_pass_s" in c:
+            sp = c["shim_python_pass_s"]
+            print(f"    the same shim's python -c pass: min {min(sp):.3f} s  median "
+                  f"{statistics.median(sp):.3f} s (the shim's own cost)")
+    for label, it in cold.get("importtime", {}).items():
+        if "error" in it:
+            print(f"python -X importtime, {label}: failed\n{it['error']}")
+            continue
+        print(f"python -X importtime, {label}: imports total {it['total_s']:.3f} s, "
+              f"of which under featgraph's top-level imports {it['featgraph_s']:.3f} s")
+        print("    heaviest packages (cumulative s, -X importtime inflates these): "
               + ", ".join(f"{k} {v:.3f}" for k, v in it["heaviest_s"]))
 
 
@@ -366,12 +389,14 @@ def verdicts(timing: dict, cold: dict) -> list[tuple[str, bool | None, str]]:
         med = timing["spafe-13"]["median_s"] / timing[key]["median_s"]
         checks.append((f"{key} >= {TARGET_RATIO:.0f}x faster than spafe", ratio >= TARGET_RATIO,
                        f"{ratio:.1f}x best-vs-best, {med:.1f}x median-vs-median"))
-    if cold["cli"]:
-        label, c = next(iter(cold["cli"].items()))
+    for i, (label, c) in enumerate(cold["cli"].items()):
         med = statistics.median(c["times_s"])
-        checks.append((f"cold {label} run plp (8 s wav) < {TARGET_COLD_S} s", med < TARGET_COLD_S,
+        what = f"cold `featgraph run plp` (8 s wav) < {TARGET_COLD_S} s, {label}"
+        if i:
+            what += " [environment, not the target]"
+        checks.append((what, med < TARGET_COLD_S,
                        f"median {med:.3f} s, min {min(c['times_s']):.3f} s"))
-    else:
+    if not cold["cli"]:
         checks.append((f"cold featgraph run plp < {TARGET_COLD_S} s", None, "not measured"))
     return checks
 
