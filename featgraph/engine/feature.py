@@ -50,8 +50,8 @@ class Feature:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the data (and the axis)."""
-        return int(self.data.nbytes + (0 if self.axis is None else self.axis.nbytes))
+        """Logical size of the data in bytes (a view counts in full)."""
+        return int(self.data.nbytes)
 
     @property
     def n_frames(self) -> int:

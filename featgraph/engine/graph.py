@@ -75,6 +75,7 @@ class Plan:
     outputs: dict[str, tuple[str, str]]
     names: dict[str, str]                  # recipe node name -> key
     recipes: list[Recipe]
+    segments: list[list[str]] = field(default_factory=list)
 
     def step(self, key: str) -> Step:
         return self.graph.nodes[key]["step"]
@@ -131,7 +132,9 @@ class Plan:
             for src, _port in inputs:
                 graph.add_edge(src, key)
         keyed_outputs = {out: (names[node], port) for out, (node, port) in outputs.items()}
-        return cls(graph, list(nx.topological_sort(graph)), keyed_outputs, names, recipes)
+        order = list(nx.topological_sort(graph))
+        segments = _segments(graph, order, {key for key, _ in keyed_outputs.values()})
+        return cls(graph, order, keyed_outputs, names, recipes, segments)
 
     # ------------------------------------------------------------------ views
     def to_text(self) -> str:
@@ -164,6 +167,38 @@ class Plan:
 
     def _label(self, key: str, port: str) -> str:
         return self.step(key).names[0] + (f":{port}" if port else "")
+
+
+def _segments(graph: nx.DiGraph, order: list[str], outputs: set[str]) -> list[list[str]]:
+    """Group the steps into execution segments, in topological order of their heads.
+
+    A segment of several steps is a chain of framewise single-input steps in
+    which every step but the last feeds only the next one and is not an output:
+    the scheduler runs it block of frames by block of frames.  Any other step is
+    a segment of its own.
+    """
+    def chainable(key):
+        step = graph.nodes[key]["step"]
+        return type(step.model).framewise and len(step.inputs) == 1
+
+    def next_in_chain(key):
+        succ = list(graph.successors(key))
+        if key in outputs or len(succ) != 1 or not chainable(succ[0]):
+            return None
+        return succ[0]
+
+    segments, placed = [], set()
+    for key in order:
+        if key in placed:
+            continue
+        segment = [key]
+        while chainable(segment[-1]) and (nxt := next_in_chain(segment[-1])) is not None:
+            segment.append(nxt)
+        if not chainable(key):
+            segment = [key]
+        placed.update(segment)
+        segments.append(segment)
+    return segments
 
 
 def content_key(model: Node, inputs: list[tuple[str, str]]) -> str:

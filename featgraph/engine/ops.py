@@ -35,6 +35,10 @@ class Node(BaseModel):
     ``consumes``
         One :class:`Kind` (possibly a union of flags) per input, in order.
         A source op (``load``) consumes nothing and receives the run's source.
+    ``framewise``
+        True when output frame ``t`` depends only on input frame ``t`` (window,
+        FFT, filterbanks, LPC ...).  Chains of such ops are run in blocks of
+        frames, so that their intermediates never exist in full.
     ``produces``
         The kind of the output; ``None`` means "the kind of the first input".
         A ``dict`` of port name to kind declares several outputs; the first is
@@ -45,6 +49,7 @@ class Node(BaseModel):
 
     op: str
     consumes: ClassVar[tuple[Kind, ...]] = ()
+    framewise: ClassVar[bool] = False
     produces: ClassVar[Kind | dict[str, Kind] | None] = None
     _fn: ClassVar[Callable[..., Any] | None] = None
 

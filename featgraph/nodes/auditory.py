@@ -49,6 +49,7 @@ class BarkFilterbank(Node):
 
     op: Literal["bark_filterbank"] = "bark_filterbank"
     consumes: ClassVar = (Kind.POWER,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.BANDS
 
     n_bands: int | None = Field(None, ge=2, description="number of bands; null: one per Bark "
@@ -95,6 +96,7 @@ class EqualLoudness(Node):
 
     op: Literal["equal_loudness"] = "equal_loudness"
     consumes: ClassVar = (SPECTRAL,)
+    framewise: ClassVar = True
     produces: ClassVar = None
 
     curve: Literal["hermansky"] = "hermansky"
@@ -118,6 +120,7 @@ class PowerLaw(Node):
 
     op: Literal["power_law"] = "power_law"
     consumes: ClassVar = (SPECTRAL,)
+    framewise: ClassVar = True
     produces: ClassVar = None
 
     exponent: float = Field(0.33, gt=0, description="compression exponent")
@@ -137,6 +140,7 @@ class ReplicateEdges(Node):
 
     op: Literal["replicate_edges"] = "replicate_edges"
     consumes: ClassVar = (SPECTRAL,)
+    framewise: ClassVar = True
     produces: ClassVar = None
 
     n: int = Field(1, ge=1, description="bands replaced at each edge")

@@ -100,6 +100,7 @@ class Window(Node):
 
     op: Literal["window"] = "window"
     consumes: ClassVar = (Kind.FRAMES,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.FRAMES
 
     window: Literal[WINDOWS_NUMPY + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]

@@ -33,6 +33,7 @@ class Autocorrelation(Node):
 
     op: Literal["autocorrelation"] = "autocorrelation"
     consumes: ClassVar = (SPECTRAL,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.AUTOCORR
 
     n_lags: int | None = Field(None, ge=1, description="lags to keep; null: as many as "
@@ -73,6 +74,7 @@ class LPC(Node):
 
     op: Literal["lpc"] = "lpc"
     consumes: ClassVar = (Kind.AUTOCORR,)
+    framewise: ClassVar = True
     produces: ClassVar = {"coeffs": Kind.LPC, "error": Kind.FEATURE}
 
     order: int = Field(..., ge=1, description="model order p (required)")
@@ -105,6 +107,7 @@ class LPCToCepstrum(Node):
 
     op: Literal["lpc_to_cepstrum"] = "lpc_to_cepstrum"
     consumes: ClassVar = (Kind.LPC,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.CEPSTRA
 
     n_ceps: int | None = Field(None, ge=1, description="coefficients out; null: order + 1")
@@ -126,6 +129,7 @@ class Lifter(Node):
 
     op: Literal["lifter"] = "lifter"
     consumes: ClassVar = (Kind.CEPSTRA,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.CEPSTRA
 
     mode: Literal["exponent", "sinusoidal"] = "exponent"

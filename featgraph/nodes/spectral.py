@@ -21,6 +21,7 @@ class RFFT(Node):
 
     op: Literal["rfft"] = "rfft"
     consumes: ClassVar = (Kind.FRAMES,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.SPECTRUM
 
     n_fft: int | Literal["pow2"] | None = Field(
@@ -56,6 +57,7 @@ class Power(Node):
 
     op: Literal["power"] = "power"
     consumes: ClassVar = (Kind.SPECTRUM,)
+    framewise: ClassVar = True
     produces: ClassVar = Kind.POWER
 
     exponent: float = Field(2.0, gt=0, description="2 for power, 1 for magnitude")
