@@ -187,3 +187,15 @@ def test_replicate_edges():
     with pytest.raises(ValueError, match="at least 5 bands"):
         auditory.replicate_edges(Feature(np.ones((4, 1)), Kind.BANDS, 1.0),
                                  auditory.ReplicateEdges(n=2))
+
+
+def test_all_finite_catches_nan_and_inf_and_accepts_huge_values():
+    from featgraph.nodes.io import all_finite
+
+    x = np.ones(1000)
+    assert all_finite(x)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y[517] = bad
+        assert not all_finite(y)
+    assert all_finite(np.full(10, 1e308))      # finite values whose sum overflows

@@ -13,6 +13,7 @@ defaults follow.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import ClassVar, Literal
 
@@ -61,9 +62,13 @@ class BarkFilterbank(Node):
     sum_power: bool = Field(True, description="sum powers (true) or magnitudes, then square")
 
 
+@functools.lru_cache(maxsize=32)
 def bark_weights(n_fft: int, sr: float, n_bands: int | None = None, fmin: float = 0.0,
                  fmax: float | None = None, width: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``(weights (n_bands, n_fft // 2 + 1), centres in Hz)`` of :class:`BarkFilterbank`."""
+    """``(weights (n_bands, n_fft // 2 + 1), centres in Hz)`` of :class:`BarkFilterbank`.
+
+    Cached; the arrays are read-only.
+    """
     fmax = sr / 2 if fmax is None else fmax
     if fmax <= fmin:
         raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
@@ -74,13 +79,17 @@ def bark_weights(n_fft: int, sr: float, n_bands: int | None = None, fmin: float 
     zbins = hz_to_bark(np.arange(n_fft // 2 + 1) * (sr / n_fft))
     offset = zbins[None, :] - centres[:, None]
     slope = np.minimum(offset + 0.5, -2.5 * (offset - 0.5)) / width
-    return 10.0 ** np.minimum(0.0, slope), bark_to_hz(centres)
+    weights, centres = 10.0 ** np.minimum(0.0, slope), bark_to_hz(centres)
+    weights.setflags(write=False)
+    centres.setflags(write=False)
+    return weights, centres
 
 
 @BarkFilterbank.compute
 def bark_filterbank(x: Feature, p: BarkFilterbank) -> Feature:
     weights, centres = bark_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.width)
     spec = frame_major(x.data)
+    weights = weights.astype(spec.dtype, copy=False)
     bands = spec @ weights.T if p.sum_power else (np.sqrt(spec) @ weights.T) ** 2
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
@@ -112,7 +121,7 @@ def hermansky_loudness(f) -> np.ndarray:
 def equal_loudness(x: Feature, p: EqualLoudness) -> Feature:
     if x.axis is None:
         raise ValueError("equal_loudness needs the input's frequency axis")
-    return x.derive(x.data * hermansky_loudness(x.axis)[:, None])
+    return x.derive(x.data * hermansky_loudness(x.axis).astype(x.data.dtype)[:, None])
 
 
 class PowerLaw(Node):

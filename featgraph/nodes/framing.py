@@ -1,6 +1,7 @@
 """Time-domain ops: pre-emphasis, framing, windowing."""
 from __future__ import annotations
 
+import functools
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -118,13 +119,20 @@ class Window(Node):
 
 @Window.compute
 def window(x: Feature, p: Window) -> Feature:
-    w = window_function(p.window, x.data.shape[-2], p.periodic, p.param)
+    w = window_function(p.window, x.data.shape[-2], p.periodic, p.param).astype(x.data.dtype)
     return x.derive(frame_major(frame_major(x.data) * w))
 
 
+@functools.lru_cache(maxsize=64)
 def window_function(name: str, n: int, periodic: bool = True,
                     param: float | None = None) -> np.ndarray:
-    """The window ``name`` of ``n`` points (see :class:`Window`), float64."""
+    """The window ``name`` of ``n`` points (see :class:`Window`), float64, read-only (cached)."""
+    w = _window(name, n, periodic, param)
+    w.setflags(write=False)
+    return w
+
+
+def _window(name: str, n: int, periodic: bool, param: float | None) -> np.ndarray:
     if name == "hanning":
         return 0.5 * (1.0 - np.cos(2.0 * np.pi * np.arange(1, n + 1) / (n + 1)))
     if name == "boxcar":

@@ -10,6 +10,7 @@ H. Hermansky, "Perceptual linear predictive (PLP) analysis of speech", JASA 1990
 """
 from __future__ import annotations
 
+import functools
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -40,13 +41,16 @@ class Autocorrelation(Node):
                                                        "input values")
 
 
+@functools.lru_cache(maxsize=32)
 def idft_matrix(n: int, n_lags: int) -> np.ndarray:
-    """``(n_lags, n)`` matrix mapping a half spectrum to autocorrelation lags."""
+    """``(n_lags, n)`` matrix mapping a half spectrum to autocorrelation lags (cached, read-only)."""
     m = n - 1
     k = np.arange(n_lags)[:, None]
     weights = np.full(n, 2.0)
     weights[0] = weights[-1] = 1.0
-    return weights * np.cos(np.pi * k * np.arange(n)[None, :] / m) / (2 * m)
+    matrix = weights * np.cos(np.pi * k * np.arange(n)[None, :] / m) / (2 * m)
+    matrix.setflags(write=False)
+    return matrix
 
 
 @Autocorrelation.compute
@@ -57,7 +61,8 @@ def autocorrelation(x: Feature, p: Autocorrelation) -> Feature:
     n_lags = n if p.n_lags is None else p.n_lags
     if n_lags > n:
         raise ValueError(f"n_lags = {n_lags} exceeds the {n} values per frame")
-    r = frame_major(x.data) @ idft_matrix(n, n_lags).T
+    spec = frame_major(x.data)
+    r = spec @ idft_matrix(n, n_lags).astype(spec.dtype, copy=False).T
     return x.derive(frame_major(r), Kind.AUTOCORR, axis=None)
 
 
@@ -141,4 +146,4 @@ def lifter(x: Feature, p: Lifter) -> Feature:
     n = np.arange(x.data.shape[-2], dtype=np.float64)
     w = n ** p.value if p.mode == "exponent" else 1.0 + p.value / 2 * np.sin(np.pi * n / p.value)
     w[0] = 1.0
-    return x.derive(x.data * w[:, None])
+    return x.derive(x.data * w.astype(x.data.dtype)[:, None])
