@@ -30,6 +30,26 @@ def test_matlab_hanning_and_kaldi_povey():
                                scipy.signal.windows.hann(400, sym=True) ** 0.85, atol=1e-15)
 
 
+@pytest.mark.parametrize("pad_at, offset", [("end", 0), ("center", 56)])
+def test_window_pads_to_the_fft_length(pad_at, offset):
+    rng = np.random.default_rng(4)
+    frames = Feature(rng.standard_normal((400, 6)), Kind.FRAMES, 16000.0, hop=160, win_length=400)
+    out = framing.window(frames, framing.Window(window="hann", pad_to="pow2", pad_at=pad_at))
+    assert out.data.shape == (512, 6) and out.win_length == 400
+    w = scipy.signal.get_window("hann", 400)
+    expected = np.zeros((512, 6))
+    expected[offset:offset + 400] = frames.data * w[:, None]   # librosa's pad_center for center
+    np.testing.assert_allclose(out.data, expected, rtol=0, atol=1e-15)
+    # zero-padding in the window gives the FFT that rfft's own padding gives
+    a = spectral.rfft(out, spectral.RFFT()) if pad_at == "end" else None
+    if a is not None:
+        unpadded = framing.window(frames, framing.Window(window="hann"))
+        b = spectral.rfft(unpadded, spectral.RFFT(n_fft=512))
+        np.testing.assert_allclose(a.data, b.data, atol=1e-12)
+    with pytest.raises(ValueError, match="shorter than the frame length"):
+        framing.window(frames, framing.Window(window="hann", pad_to=256))
+
+
 def test_window_needing_a_parameter_is_rejected():
     with pytest.raises(ValueError, match="needs 'param'"):
         framing.Window(window="kaiser")

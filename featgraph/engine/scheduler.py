@@ -21,10 +21,10 @@ from .report import Report, Row
 from .result import Result
 from .source import Source
 
-BLOCK_FRAMES = 1024
+BLOCK_FRAMES = 512
 """Frames per block of a framewise chain: measured fastest on 600 s of 16 kHz PLP
-(512 and 2048 within 10 %; smaller blocks pay Python overhead per step, larger
-ones pay for touching fresh memory), see benchmarks/RESULTS.md."""
+(1024 as fast at best but with slow outliers; smaller blocks pay Python overhead
+per step, larger ones pay for touching fresh memory), see benchmarks/RESULTS.md."""
 
 
 def execute(plan: Plan, source: Source, block_frames: int = BLOCK_FRAMES) -> Result:

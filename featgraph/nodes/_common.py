@@ -34,6 +34,18 @@ def to_samples(value: int | str, sr: float) -> int:
     return n
 
 
+def fft_length(n_fft: int | str | None, length: int) -> int:
+    """``n_fft`` as a number of samples: an integer (at least ``length``), ``"pow2"`` for
+    the next power of two at or above ``length`` (rastamat), ``None`` for ``length``."""
+    if n_fft is None:
+        return length
+    if n_fft == "pow2":
+        return 1 << max(0, (length - 1).bit_length())
+    if n_fft < length:
+        raise ValueError(f"n_fft = {n_fft} is shorter than the frame length {length}")
+    return int(n_fft)
+
+
 def frame_major(a: np.ndarray) -> np.ndarray:
     """Swap the last two axes: ``(..., features, frames)`` <-> ``(..., frames, features)``.
 

@@ -11,7 +11,7 @@ from ..engine.errors import AudioError
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import Duration, frame_major, to_samples
+from ._common import Duration, fft_length, frame_major, to_samples
 
 
 class PreEmphasis(Node):
@@ -97,6 +97,11 @@ class Window(Node):
     ``periodic`` does not apply).  The other names are passed to
     ``scipy.signal.get_window`` with ``param`` as the shape parameter (Kaiser
     beta, Gaussian std, Tukey alpha, Chebyshev attenuation, DPSS NW).
+
+    With ``pad_to`` the windowed frames are zero-padded to the FFT length here,
+    at the end (MATLAB ``specgram``) or centred (librosa, when ``win_length <
+    n_fft``); the frame length recorded for later ops (``win_length``) stays the
+    window's.
     """
 
     op: Literal["window"] = "window"
@@ -109,6 +114,13 @@ class Window(Node):
                                              "for the symmetric filter-design window")
     param: float | None = Field(None, description="shape parameter of kaiser, gaussian, "
                                                   "tukey, chebwin, dpss, exponential, taylor")
+    pad_to: int | Literal["pow2"] | None = Field(
+        None, description="zero-pad each windowed frame to this length, the FFT size: an "
+                          "integer >= the frame length, 'pow2' for the next power of two, or "
+                          "null for no padding")
+    pad_at: Literal["end", "center"] = Field(
+        "end", description="where the window sits in the padded frame: at the start with zeros "
+                           "after it (MATLAB specgram), or centred (librosa)")
 
     @model_validator(mode="after")
     def _param_given(self):
@@ -119,8 +131,18 @@ class Window(Node):
 
 @Window.compute
 def window(x: Feature, p: Window) -> Feature:
-    w = window_function(p.window, x.data.shape[-2], p.periodic, p.param).astype(x.data.dtype)
-    return x.derive(frame_major(frame_major(x.data) * w))
+    length = x.data.shape[-2]
+    w = window_function(p.window, length, p.periodic, p.param).astype(x.data.dtype)
+    frames = frame_major(x.data)
+    n = fft_length(p.pad_to, length)
+    if n == length:
+        return x.derive(frame_major(frames * w))
+    out = np.empty(frames.shape[:-1] + (n,), dtype=np.result_type(frames, w))
+    start = 0 if p.pad_at == "end" else (n - length) // 2
+    out[..., :start] = 0
+    np.multiply(frames, w, out=out[..., start:start + length])
+    out[..., start + length:] = 0
+    return x.derive(frame_major(out))
 
 
 @functools.lru_cache(maxsize=64)
