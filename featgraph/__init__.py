@@ -53,20 +53,11 @@ def run(recipes, source, sr: float | None = None, **params) -> Result:
     >>> len(res.report.shared) > 0        # the front end was computed once
     True
     """
-    from .engine.graph import Plan
-    from .engine.scheduler import execute
-    from .engine.source import Source
+    from .engine.scheduler import run as run_plan
 
     items = recipes if isinstance(recipes, (list, tuple)) else [recipes]
-    loaded = [r if isinstance(r, Recipe) else load(r) for r in items]
-    if params:
-        unknown = set(params) - set().union(*(r.params for r in loaded))
-        if unknown:
-            loaded[0].with_params(**{k: params[k] for k in unknown})  # raises, naming them
-        loaded = [r.with_params(**{k: v for k, v in params.items() if k in r.params})
-                  for r in loaded]
-    return execute(Plan.build(loaded), Source.of(source, sr))
-
+    return run_plan([r if isinstance(r, Recipe) else load(r) for r in items], source, sr,
+                    **params)
 
 def example(name: str = "speech") -> Path:
     """Path of a bundled example recording: ``"speech"`` (8.3 s of English, 16 kHz)."""

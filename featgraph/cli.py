@@ -225,6 +225,7 @@ def _with_overrides(recipes, settings: list[str]):
     import yaml
 
     from .engine.errors import Problem, RecipeError
+    from .engine.recipe import with_overrides
 
     values = {}
     for item in settings:
@@ -235,14 +236,7 @@ def _with_overrides(recipes, settings: list[str]):
             values[name.strip()] = yaml.safe_load(text) if text.strip() else None
         except yaml.YAMLError:
             values[name.strip()] = text
-    unknown = set(values) - set().union(*(r.params for r in recipes))
-    if unknown:
-        declared = sorted(set().union(*(r.params for r in recipes)))
-        raise RecipeError([Problem(f"--set {k}: no recipe declares this parameter (declared: "
-                                   f"{', '.join(declared) or 'none'})", "<command line>")
-                           for k in sorted(unknown)])
-    return [r.with_params(**{k: v for k, v in values.items() if k in r.params})
-            for r in recipes]
+    return with_overrides(recipes, values, "--set")
 
 
 def _targets(audio: list[str], output: str | None) -> list[Path | None] | None:

@@ -99,11 +99,12 @@ class Plan:
                 outputs[f"{prefix}{out_name}"] = ref
         if not problems:
             _validate(flat, problems)
+        by_name = _name_graph(flat)
         if not problems:
-            _check_cycles(flat, problems)
+            _check_cycles(by_name, flat, problems)
         kinds: dict[str, dict[str, Kind]] = {}
         if not problems:
-            kinds = _check_kinds(flat, problems)
+            kinds = _check_kinds(by_name, flat, problems)
         if not problems and not outputs:
             problems.append(Problem("the recipe has no outputs", recipes[0].file))
         for name, (node, port) in outputs.items():
@@ -112,15 +113,15 @@ class Plan:
                                                    f"which op {flat[node].op} does not have"))
         if problems:
             raise RecipeError(problems)
-        return cls._merge(flat, kinds, outputs, recipes)
+        return cls._merge(by_name, flat, kinds, outputs, recipes)
 
     @classmethod
-    def _merge(cls, flat, kinds, outputs, recipes) -> "Plan":
-        needed = _ancestors_of({node for node, _ in outputs.values()}, flat)
-        order = [n for n in _topological(flat) if n in needed]
+    def _merge(cls, by_name, flat, kinds, outputs, recipes) -> "Plan":
+        targets = {node for node, _ in outputs.values()}
+        needed = targets.union(*(nx.ancestors(by_name, t) for t in targets))
         graph = nx.DiGraph()
         names: dict[str, str] = {}
-        for name in order:
+        for name in nx.topological_sort(by_name.subgraph(needed)):
             node = flat[name]
             inputs = [(names[src], port) for src, port in node.inputs]
             key = content_key(node.model, inputs)
@@ -194,8 +195,6 @@ def _segments(graph: nx.DiGraph, order: list[str], outputs: set[str]) -> list[li
         segment = [key]
         while chainable(segment[-1]) and (nxt := next_in_chain(segment[-1])) is not None:
             segment.append(nxt)
-        if not chainable(key):
-            segment = [key]
         placed.update(segment)
         segments.append(segment)
     return segments
@@ -356,27 +355,26 @@ def _pydantic_problem(node: FlatNode, model_cls: type[Node], errs: list[dict]) -
     return node.problem(msg, param)
 
 
-def _topological(flat: dict[str, FlatNode]) -> list[str]:
+def _name_graph(flat: dict[str, FlatNode]) -> nx.DiGraph:
+    """The recipe nodes by qualified name, an edge per input (before merging by content)."""
     g = nx.DiGraph()
     g.add_nodes_from(flat)
     g.add_edges_from((src, n.name) for n in flat.values() for src, _ in n.inputs)
-    return list(nx.topological_sort(g))
+    return g
 
 
-def _check_cycles(flat: dict[str, FlatNode], problems: list) -> None:
-    g = nx.DiGraph()
-    g.add_nodes_from(flat)
-    g.add_edges_from((src, n.name) for n in flat.values() for src, _ in n.inputs)
+def _check_cycles(g: nx.DiGraph, flat: dict[str, FlatNode], problems: list) -> None:
     if not nx.is_directed_acyclic_graph(g):
         cycle = nx.find_cycle(g)
         path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
         problems.append(flat[cycle[0][1]].problem(f"cycle: {path}"))
 
 
-def _check_kinds(flat: dict[str, FlatNode], problems: list) -> dict[str, dict[str, Kind]]:
+def _check_kinds(g: nx.DiGraph, flat: dict[str, FlatNode],
+                 problems: list) -> dict[str, dict[str, Kind]]:
     """Propagate kinds in topological order; report every mismatch."""
     kinds: dict[str, dict[str, Kind]] = {}
-    for name in _topological(flat):
+    for name in nx.topological_sort(g):
         node = flat[name]
         cls = type(node.model)
         got: list[Kind | None] = []
@@ -401,12 +399,3 @@ def _check_kinds(flat: dict[str, FlatNode], problems: list) -> dict[str, dict[st
                        for port, k in cls.ports().items()}
     return kinds
 
-
-def _ancestors_of(targets: set[str], flat: dict[str, FlatNode]) -> set[str]:
-    seen, todo = set(), list(targets)
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo.extend(src for src, _ in flat[n].inputs)
-    return seen

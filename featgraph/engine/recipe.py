@@ -204,12 +204,9 @@ class Recipe:
             ``result["plp"]`` is a numpy array ``(..., features, frames)``;
             ``result.report`` tells, per node, executed or shared, seconds, bytes.
         """
-        from .graph import Plan
-        from .scheduler import execute
-        from .source import Source
+        from .scheduler import run
 
-        recipe = self.with_params(**params) if params else self
-        return execute(Plan.build([recipe]), Source.of(source, sr))
+        return run([self], source, sr, **params)
 
     def compile(self, **params):
         """Validate and build the executable :class:`~featgraph.engine.graph.Plan`."""
@@ -221,6 +218,23 @@ class Recipe:
         """``file:line`` of a key path such as ``("nodes", "frames", "hop")``."""
         line = self.lines.get(tuple(path))
         return f"{self.file or '<' + self.name + '>'}" + (f":{line}" if line else "")
+
+
+def with_overrides(recipes: list[Recipe], params: dict[str, Any],
+                   origin: str = "parameter") -> list[Recipe]:
+    """``recipes`` with ``params`` applied to every recipe that declares them.
+
+    A name that no recipe declares is a :class:`RecipeError`; ``origin`` says
+    where the override came from (``"--set"`` on the command line).
+    """
+    declared = set().union(*(r.params for r in recipes))
+    unknown = sorted(set(params) - declared)
+    if unknown:
+        known = ", ".join(sorted(declared)) or "none"
+        raise RecipeError([Problem(f"{origin} {k}: no recipe declares this parameter "
+                                   f"(declared: {known})", "<overrides>") for k in unknown])
+    return [r.with_params(**{k: v for k, v in params.items() if k in r.params})
+            if params else r for r in recipes]
 
 
 def shipped() -> dict[str, Path]:

@@ -27,6 +27,17 @@ BLOCK_FRAMES = 512
 per step, larger ones pay for touching fresh memory), see benchmarks/RESULTS.md."""
 
 
+def run(recipes: list, source, sr: float | None = None, **params) -> Result:
+    """Merge ``recipes`` into one plan, apply ``params`` overrides, run it on ``source``.
+
+    With several recipes, outputs are named ``"<recipe>/<output>"``.
+    """
+    from .recipe import with_overrides
+
+    plan = Plan.build(with_overrides(list(recipes), params))
+    return execute(plan, Source.of(source, sr))
+
+
 def execute(plan: Plan, source: Source, block_frames: int = BLOCK_FRAMES) -> Result:
     """Compute every output of ``plan`` on ``source``.
 
