@@ -513,3 +513,38 @@ def test_missing_extension_raises_helpful_import_error():
 @needs_c
 def test_default_backend_is_c():
     assert native.BACKEND == "c"
+
+
+# ---------------------------------------------------------------------------
+# one_pole: the recursion over time of RASTA filtering
+# ---------------------------------------------------------------------------
+
+def test_one_pole_matches_scipy_lfilter_and_the_reference():
+    import scipy.signal
+
+    from featgraph.native import reference
+
+    rng = np.random.default_rng(11)
+    u = rng.standard_normal((2, 300, 21))                   # (channels, frames, bands)
+    got = native.one_pole(u, 0.94)
+    want = scipy.signal.lfilter([1.0], [1.0, -0.94], u, axis=-2)   # independent IIR
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, reference.one_pole(u, 0.94), rtol=1e-13, atol=1e-13)
+    view = np.swapaxes(rng.standard_normal((21, 50)), 0, 1)          # non-contiguous
+    np.testing.assert_allclose(native.one_pole(view, -0.5),
+                               scipy.signal.lfilter([1.0], [1.0, 0.5], view, axis=0), atol=1e-12)
+
+
+@pytest.mark.parametrize("pole", [1.0, -1.0, 2.0, float("nan")])
+def test_one_pole_rejects_unstable_poles(pole):
+    with pytest.raises(ValueError, match="pole"):
+        native.one_pole(np.ones((3, 2)), pole)
+
+
+def test_one_pole_edge_cases():
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        native.one_pole(np.array([[1.0], [np.inf]]), 0.5)
+    with pytest.raises(ValueError, match="frames, bands"):
+        native.one_pole(np.ones(3), 0.5)
+    assert native.one_pole(np.ones((0, 4)), 0.5).shape == (0, 4)
+    np.testing.assert_array_equal(native.one_pole(np.ones((1, 3)), 0.9), 1.0)

@@ -219,3 +219,9 @@ def test_all_finite_catches_nan_and_inf_and_accepts_huge_values():
         y[517] = bad
         assert not all_finite(y)
     assert all_finite(np.full(10, 1e308))      # finite values whose sum overflows
+
+
+def test_rasta_rejects_zero_energy_in_the_log_domain():
+    x = Feature(np.zeros((3, 10)), Kind.BANDS, 16000.0, hop=160)
+    with pytest.raises(ValueError, match="positive band energies"):
+        auditory.rasta(x, auditory.Rasta())

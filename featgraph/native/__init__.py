@@ -42,11 +42,12 @@ from .reference import (
     _as_float_array,
     _check_cepstrum_args,
     _check_levinson_args,
+    _check_one_pole_args,
     _domain_error,
     _nonfinite_error,
 )
 
-__all__ = ["BACKEND", "levinson", "lpc_to_cepstrum"]
+__all__ = ["BACKEND", "levinson", "lpc_to_cepstrum", "one_pole"]
 
 if os.environ.get("FEATGRAPH_NATIVE", "").strip() == "0":
     BACKEND = "numpy"
@@ -226,3 +227,45 @@ def lpc_to_cepstrum(a, n_ceps):
     status = kernel(_ptr(frames), n_frames, order, n_ceps, _ptr(c))
     _raise_for_status(status, "LPC coefficients a", frames, lead_shape)
     return c.reshape(lead_shape + (n_ceps,))
+
+
+def one_pole(u, pole):
+    """One-pole recursion along frames, ``y[t] = u[t] + pole * y[t-1]`` (C kernel).
+
+    The IIR half of RASTA filtering, vectorised over bands; see
+    :func:`featgraph.native.reference.one_pole` for the definition.
+
+    Parameters
+    ----------
+    u : np.ndarray [shape=(..., frames, bands)], real
+        Frames on the second-to-last axis; any real dtype, computed in float64
+        (a C-contiguous float64 input is not copied).
+    pole : float, ``|pole| < 1``
+
+    Returns
+    -------
+    y : np.ndarray [shape=(..., frames, bands)], float64
+
+    Raises
+    ------
+    ValueError
+        For fewer than two dimensions, a pole outside (-1, 1), or NaN or
+        infinity in ``u``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import one_pole
+    >>> one_pole(np.ones((3, 2)), 0.5)[:, 1].tolist()
+    [1.0, 1.5, 1.75]
+    """
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    pole = _check_one_pole_args(u, pole)
+    if BACKEND == "numpy":
+        return reference.one_pole(u, pole)
+    y = np.empty_like(u)
+    n_frames, n_bands = u.shape[-2:]
+    n_batch = u.size // max(1, n_frames * n_bands)
+    status = _lib.fg_one_pole_f64(_ptr(u), n_batch, n_frames, n_bands, pole, _ptr(y))
+    _raise_for_status(status, "one_pole input u", None, None)
+    return y

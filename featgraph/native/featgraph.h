@@ -69,4 +69,19 @@ int fg_lpc_to_cepstrum_f64(const double *a, size_t n_frames, size_t order,
 int fg_lpc_to_cepstrum_f32(const float *a, size_t n_frames, size_t order,
                            size_t n_ceps, float *c);
 
+/*
+ * One-pole recursion along frames, vectorised over bands (recursive.c):
+ *
+ *   y[b, 0, k] = u[b, 0, k]
+ *   y[b, t, k] = u[b, t, k] + pole * y[b, t-1, k]        t = 1 .. n_frames-1
+ *
+ *   u, y  (n_batch, n_frames, n_bands), row-major; y may not alias u.
+ *
+ * The IIR part of RASTA filtering (Hermansky and Morgan 1994).  Returns
+ * FG_EINVAL for a NULL buffer (when there is data) or a pole that is not
+ * finite with |pole| < 1, FG_ENONFINITE if u holds NaN or infinity.
+ */
+int fg_one_pole_f64(const double *u, size_t n_batch, size_t n_frames, size_t n_bands,
+                    double pole, double *y);
+
 #endif /* FEATGRAPH_H */

@@ -17,7 +17,7 @@ import operator
 
 import numpy as np
 
-__all__ = ["levinson", "lpc_to_cepstrum"]
+__all__ = ["levinson", "lpc_to_cepstrum", "one_pole"]
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -257,3 +257,45 @@ def lpc_to_cepstrum(a, n_ceps):
             c[:, n] = -(b_n + s / n)
 
     return c.reshape(lead_shape + (n_ceps,)).astype(out_dtype, copy=False)
+
+
+def _check_one_pole_args(u, pole):
+    """Validate the input of :func:`one_pole`; return ``pole`` as a float."""
+    if u.ndim < 2:
+        raise ValueError(f"one_pole needs (..., frames, bands), got shape {u.shape}")
+    pole = float(pole)
+    if not (np.isfinite(pole) and abs(pole) < 1.0):
+        raise ValueError(f"one_pole needs a finite pole with |pole| < 1, got {pole}")
+    return pole
+
+
+def one_pole(u, pole):
+    """One-pole recursion along frames: ``y[t] = u[t] + pole * y[t-1]``, ``y[0] = u[0]``.
+
+    Parameters
+    ----------
+    u : np.ndarray [shape=(..., frames, bands)], real
+        Input, frames on the second-to-last axis; converted to float64.
+    pole : float, ``|pole| < 1``
+
+    Returns
+    -------
+    y : np.ndarray [shape=(..., frames, bands)], float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native.reference import one_pole
+    >>> one_pole(np.ones((4, 1)), 0.5)[:, 0].tolist()
+    [1.0, 1.5, 1.75, 1.875]
+    """
+    u = np.ascontiguousarray(u, dtype=np.float64)
+    pole = _check_one_pole_args(u, pole)
+    if not np.isfinite(u).all():
+        raise _nonfinite_error("one_pole input u")
+    y = np.empty_like(u)
+    if u.shape[-2]:
+        y[..., 0, :] = u[..., 0, :]
+    for t in range(1, u.shape[-2]):
+        y[..., t, :] = u[..., t, :] + pole * y[..., t - 1, :]
+    return y

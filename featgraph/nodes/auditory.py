@@ -20,6 +20,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field
 
+from .. import native
 from ..engine.feature import Feature
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
@@ -172,7 +173,9 @@ class Rasta(Node):
     Morgan 1994), applied along frames, by default to the log of the input
     with the exponential taken afterwards.  As in rastamat's ``rastafilt``, the
     first four output frames are zero (before ``exp``) and the recursion starts
-    at frame five from a zero state.
+    at frame five from a zero state.  The recursion runs in the C kernel
+    :func:`featgraph.native.one_pole`.  In the log domain the input must be
+    positive: zero energy (digital silence without dither) is an error.
     """
 
     op: Literal["rasta"] = "rasta"
@@ -190,15 +193,15 @@ RASTA_FIR = np.array([0.2, 0.1, 0.0, -0.1, -0.2])
 def rasta(x: Feature, p: Rasta) -> Feature:
     z = frame_major(x.data)                             # (..., frames, bands)
     if p.log_domain:
+        if not (z > 0).all():
+            raise ValueError("rasta in the log domain needs positive band energies; digital "
+                             "silence gives zeros (add a dither floor: power {dither: 1})")
         z = np.log(z)
     y = np.zeros(z.shape, dtype=np.float64)
     n_frames = z.shape[-2]
     if n_frames > 4:
         fir = sum(c * z[..., 4 - k:n_frames - k, :] for k, c in enumerate(RASTA_FIR) if c)
-        acc = np.zeros(z.shape[:-2] + z.shape[-1:])
-        for t in range(n_frames - 4):
-            acc = fir[..., t, :] + p.pole * acc
-            y[..., t + 4, :] = acc
+        y[..., 4:, :] = native.one_pole(fir, p.pole)     # recursion over time, in C
     if p.log_domain:
         y = np.exp(y)
     return x.derive(frame_major(y))
