@@ -238,8 +238,15 @@ def with_overrides(recipes: list[Recipe], params: dict[str, Any],
 
 
 def shipped() -> dict[str, Path]:
-    """``{name: path}`` of the recipes shipped in ``featgraph/graphs``."""
-    return {p.stem: p for p in sorted(GRAPHS_DIR.glob("*.yaml"))}
+    """``{name: path}`` of the recipes shipped in ``featgraph/graphs`` and its family folders
+    (``speech/``, ``models/``, ``spectral/`` ...).  Names are unique across folders."""
+    found: dict[str, Path] = {}
+    for path in sorted(GRAPHS_DIR.rglob("*.yaml")):
+        if path.stem in found:
+            raise RuntimeError(f"two shipped recipes are named {path.stem!r}: {found[path.stem]} "
+                               f"and {path}")
+        found[path.stem] = path
+    return dict(sorted(found.items()))
 
 
 def resolve_recipe_path(name_or_path: str | Path, base_dir: str | Path | None = None) -> Path:
