@@ -180,7 +180,7 @@ def _segments(graph: nx.DiGraph, order: list[str], outputs: set[str]) -> list[li
     """
     def chainable(key):
         step = graph.nodes[key]["step"]
-        return type(step.model).framewise and len(step.inputs) == 1
+        return type(step.model).streaming == "frame" and len(step.inputs) == 1
 
     def next_in_chain(key):
         succ = list(graph.successors(key))

@@ -19,7 +19,9 @@ and ``featgraph list`` are all derived from these classes.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, ClassVar, Union
+from typing import Any, Callable, ClassVar, Literal, Union
+
+import numpy as np
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import Annotated
@@ -35,10 +37,26 @@ class Node(BaseModel):
     ``consumes``
         One :class:`Kind` (possibly a union of flags) per input, in order.
         A source op (``load``) consumes nothing and receives the run's source.
-    ``framewise``
-        True when output frame ``t`` depends only on input frame ``t`` (window,
-        FFT, filterbanks, LPC ...).  Chains of such ops are run in blocks of
-        frames, so that their intermediates never exist in full.
+    ``streaming``
+        How the op streams (see docs/adding-an-op.md):
+
+        ``"frame"``
+            Output frame ``t`` depends only on input frame ``t`` (window, FFT,
+            filterbanks, LPC ...; for a signal-to-signal op, sample ``t`` on
+            sample ``t``).  The function bound with :meth:`compute` is called
+            on chunks of one or more frames, split anywhere.
+        ``"block"``
+            The op carries state across chunks (framing's overlap,
+            pre-emphasis' previous sample, IIR filter state, a delta's
+            look-ahead).  A class bound with :meth:`stream` holds the state:
+            ``S(params)``, ``S.step(*chunks) -> Feature | dict | None`` for each
+            chunk (any number of frames, zero included; several inputs arrive
+            aligned to equal frame counts) and ``S.flush() -> Feature | dict |
+            None`` at the end of the input.
+        ``"signal"``
+            The op needs its whole input (utterance normalisation, top-dB
+            relative to the file maximum, padding to a fixed length); the
+            function bound with :meth:`compute` runs once, after the stream.
     ``produces``
         The kind of the output; ``None`` means "the kind of the first input".
         A ``dict`` of port name to kind declares several outputs; the first is
@@ -49,18 +67,36 @@ class Node(BaseModel):
 
     op: str
     consumes: ClassVar[tuple[Kind, ...]] = ()
-    framewise: ClassVar[bool] = False
+    streaming: ClassVar[Literal["frame", "block", "signal"]] = "signal"
     produces: ClassVar[Kind | dict[str, Kind] | None] = None
     _fn: ClassVar[Callable[..., Any] | None] = None
+    _stream: ClassVar[type | None] = None
 
     @classmethod
     def compute(cls, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Decorator binding the op's pure function ``fn(*inputs, params)``."""
+        """Decorator binding the pure function ``fn(*inputs, params)`` of a frame or signal op."""
         cls._fn = staticmethod(fn)
         return fn
 
+    @classmethod
+    def stream(cls, state_cls: type) -> type:
+        """Decorator binding the state class of a ``"block"`` op (see ``streaming`` in the class docs)."""
+        cls._stream = state_cls
+        return state_cls
+
+    def start(self):
+        """A fresh state object of a ``"block"`` op."""
+        return type(self)._stream(self)
+
+    def latency(self) -> int:
+        """Frames (samples for a signal op) of look-ahead a block op holds back."""
+        return 0
+
     def __call__(self, *inputs):
-        """Run the op on its inputs (a :class:`~featgraph.engine.source.Source` for a source op)."""
+        """Run the op on whole inputs (a block op: one step, then flush)."""
+        if type(self).streaming == "block":
+            state = self.start()
+            return join_chunks([state.step(*inputs), state.flush()])
         return type(self)._fn(*inputs, self)
 
     @classmethod
@@ -76,6 +112,27 @@ class Node(BaseModel):
     def summary(cls) -> str:
         """First line of the docstring."""
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def join_chunks(chunks: list) -> Any:
+    """Concatenate stream chunks (features, or dicts of port -> feature) along frames.
+
+    ``None`` chunks are skipped; the result keeps frame-major memory (each frame
+    contiguous) when the chunks have it.
+    """
+    chunks = [c for c in chunks if c is not None]
+    if not chunks:
+        return None
+    first = chunks[0]
+    if isinstance(first, dict):
+        return {port: join_chunks([c[port] for c in chunks]) for port in first}
+    chunks = [c for c in chunks if c.data.shape[-1]] or chunks[:1]
+    if len(chunks) == 1:
+        return chunks[0]
+    if first.kind == Kind.SIGNAL or first.data.ndim < 2:
+        return first.derive(np.concatenate([c.data for c in chunks], axis=-1))
+    joined = np.concatenate([np.swapaxes(c.data, -1, -2) for c in chunks], axis=-2)
+    return first.derive(np.swapaxes(joined, -1, -2))
 
 
 def _subclasses(cls):
@@ -95,8 +152,14 @@ def registry() -> dict[str, type[Node]]:
         if isinstance(name, str):
             if name in ops:
                 raise TypeError(f"op {name!r} is defined twice: {ops[name]} and {model}")
-            if model._fn is None:
-                raise TypeError(f"op {name!r} has no function (decorate one with @{model.__name__}.compute)")
+            if model.streaming not in ("frame", "block", "signal"):
+                raise TypeError(f"op {name!r}: streaming must be frame, block or signal")
+            if model.streaming == "block" and model._stream is None:
+                raise TypeError(f"op {name!r} is a block op without a state class (decorate one "
+                                f"with @{model.__name__}.stream)")
+            if model.streaming != "block" and model._fn is None:
+                raise TypeError(f"op {name!r} has no function (decorate one with "
+                                f"@{model.__name__}.compute)")
             ops[name] = model
     return dict(sorted(ops.items()))
 

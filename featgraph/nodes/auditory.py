@@ -51,7 +51,7 @@ class BarkFilterbank(Node):
 
     op: Literal["bark_filterbank"] = "bark_filterbank"
     consumes: ClassVar = (Kind.POWER,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.BANDS
 
     n_bands: int | None = Field(None, ge=2, description="number of bands; null: one per Bark "
@@ -106,7 +106,7 @@ class EqualLoudness(Node):
 
     op: Literal["equal_loudness"] = "equal_loudness"
     consumes: ClassVar = (SPECTRAL,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = None
 
     curve: Literal["hermansky"] = "hermansky"
@@ -130,7 +130,7 @@ class PowerLaw(Node):
 
     op: Literal["power_law"] = "power_law"
     consumes: ClassVar = (SPECTRAL,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = None
 
     exponent: float = Field(0.33, gt=0, description="compression exponent")
@@ -150,7 +150,7 @@ class ReplicateEdges(Node):
 
     op: Literal["replicate_edges"] = "replicate_edges"
     consumes: ClassVar = (SPECTRAL,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = None
 
     n: int = Field(1, ge=1, description="bands replaced at each edge")

@@ -106,7 +106,7 @@ class Window(Node):
 
     op: Literal["window"] = "window"
     consumes: ClassVar = (Kind.FRAMES,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.FRAMES
 
     window: Literal[WINDOWS_NUMPY + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]

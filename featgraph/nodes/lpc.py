@@ -34,7 +34,7 @@ class Autocorrelation(Node):
 
     op: Literal["autocorrelation"] = "autocorrelation"
     consumes: ClassVar = (SPECTRAL,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.AUTOCORR
 
     n_lags: int | None = Field(None, ge=1, description="lags to keep; null: as many as "
@@ -79,7 +79,7 @@ class LPC(Node):
 
     op: Literal["lpc"] = "lpc"
     consumes: ClassVar = (Kind.AUTOCORR,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = {"coeffs": Kind.LPC, "error": Kind.FEATURE}
 
     order: int = Field(..., ge=1, description="model order p (required)")
@@ -112,7 +112,7 @@ class LPCToCepstrum(Node):
 
     op: Literal["lpc_to_cepstrum"] = "lpc_to_cepstrum"
     consumes: ClassVar = (Kind.LPC,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.CEPSTRA
 
     n_ceps: int | None = Field(None, ge=1, description="coefficients out; null: order + 1")
@@ -134,7 +134,7 @@ class Lifter(Node):
 
     op: Literal["lifter"] = "lifter"
     consumes: ClassVar = (Kind.CEPSTRA,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.CEPSTRA
 
     mode: Literal["exponent", "sinusoidal"] = "exponent"

@@ -23,7 +23,7 @@ class RFFT(Node):
 
     op: Literal["rfft"] = "rfft"
     consumes: ClassVar = (Kind.FRAMES,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.SPECTRUM
 
     n_fft: int | Literal["pow2"] | None = Field(
@@ -52,7 +52,7 @@ class Power(Node):
 
     op: Literal["power"] = "power"
     consumes: ClassVar = (Kind.SPECTRUM,)
-    framewise: ClassVar = True
+    streaming: ClassVar = "frame"
     produces: ClassVar = Kind.POWER
 
     exponent: float = Field(2.0, gt=0, description="2 for power, 1 for magnitude")
