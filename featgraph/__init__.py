@@ -15,8 +15,11 @@ from pathlib import Path
 from .engine.errors import AudioError, NodeError, Problem, RecipeError
 from .engine.feature import Feature
 from .engine.kinds import Kind
-from .engine.recipe import Recipe, shipped
+from .engine.recipe import shipped
 from .engine.result import Result
+from .engine.runner import Recipe
+from .engine.runner import run as _run
+from . import nodes  # noqa: F401  (defines every shipped op: fills the registry)
 
 __version__ = "0.1.0"
 __all__ = ["load", "run", "example", "Recipe", "Result", "Feature", "Kind", "RecipeError",
@@ -53,11 +56,8 @@ def run(recipes, source, sr: float | None = None, **params) -> Result:
     >>> len(res.report.shared) > 0        # the front end was computed once
     True
     """
-    from .engine.scheduler import run as run_plan
-
     items = recipes if isinstance(recipes, (list, tuple)) else [recipes]
-    return run_plan([r if isinstance(r, Recipe) else load(r) for r in items], source, sr,
-                    **params)
+    return _run([r if isinstance(r, Recipe) else load(r) for r in items], source, sr, **params)
 
 def example(name: str = "speech") -> Path:
     """Path of a bundled example recording: ``"speech"`` (8.3 s of English, 16 kHz)."""

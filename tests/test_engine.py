@@ -81,37 +81,41 @@ def test_include_errors(write_recipe, tmp_path):
         featgraph.load(bad).compile()
 
 
-def test_framewise_chains_run_in_blocks_with_the_same_numbers():
+def test_any_block_size_gives_the_same_numbers():
     from featgraph.engine.scheduler import execute
     from featgraph.engine.source import Source
 
     plan = featgraph.load("plp").compile()
-    # window ... lifter is one chain of framewise steps; load and frame run alone
-    assert [len(s) for s in plan.segments] == [1, 1, 11]
     source = Source.of(SPEECH["speech_en_16k"])
-    whole = execute(plan, source, block_frames=10**9)
-    for block in (1, 7, 100):
-        blocked = execute(plan, source, block_frames=block)
+    whole = execute(plan, source, block_samples=10**9)
+    for block in (97, 160, 4001):
+        blocked = execute(plan, source, block_samples=block)
         np.testing.assert_allclose(blocked["plp"], whole["plp"], rtol=1e-12, atol=1e-12)
     assert_close_per_coefficient(blocked["plp"], rastamat("speech_en_16k")["plp"], 1e-4)
 
 
-def test_intermediates_are_released_and_views_counted_once():
+def test_streamed_intermediates_never_exist_in_full():
+    import tracemalloc
+
     from featgraph.engine.scheduler import execute
     from featgraph.engine.source import Source
 
     plan = featgraph.load("plp").compile()
-    whole = execute(plan, Source.of(SPEECH["speech_en_16k"]), block_frames=10**9).report
-    sizes = {r.node: r.bytes for r in whole.executed}
-    # Unblocked, a step's input and output are live together (frames is a view of the
-    # audio and adds nothing), plus the audio under the frames view until the chain ends.
-    expected = sizes["audio"] + max(sizes[a] + sizes[b] for a, b in
-                                    zip(list(sizes)[2:], list(sizes)[3:]))
-    assert whole.peak_bytes == expected
-    blocked = execute(plan, Source.of(SPEECH["speech_en_16k"]), block_frames=64).report
-    # In blocks of 64 frames the spectrum (857 KiB in full) never exists whole.
-    assert blocked.peak_bytes < sizes["audio"] + sizes["spectrum"] / 4
-    assert [r.bytes for r in blocked.executed] == [r.bytes for r in whole.executed]
+    y = np.random.default_rng(3).standard_normal(16000 * 120)   # 120 s
+    execute(plan, Source.of(y[:16000], sr=16000))               # warm the caches
+    peaks = {}
+    for seconds in (30, 120):
+        tracemalloc.start()
+        result = execute(plan, Source.of(y[:16000 * seconds], sr=16000))
+        peaks[seconds] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    n_frames = result["plp"].shape[-1]
+    assert n_frames == 11998
+    spectrum = n_frames * 257 * 16          # the complex spectrum, were it held in full
+    output = result["plp"].nbytes
+    assert peaks[120] < spectrum / 4, f"peak {peaks[120] / 2**20:.1f} MiB"
+    # four times the audio adds about the output's growth, not the intermediates'
+    assert peaks[120] - peaks[30] < 0.75 * output + 2**20, peaks
 
 
 def test_shared_value_is_kept_until_its_last_consumer():
@@ -120,10 +124,8 @@ def test_shared_value_is_kept_until_its_last_consumer():
     plan = Plan.build([featgraph.load("plp"), featgraph.load("rasta_plp")])
     bands = plan.names["plp/bands"]
     assert plan.names["rasta_plp/bands"] == bands
-    chain_ends = [segment[-1] for segment in plan.segments]
-    assert bands in chain_ends                      # feeds two branches: held, not streamed
-    rasta = plan.names["rasta_plp/filtered"]
-    assert [rasta] in plan.segments                 # a recursion over time runs on all frames
+    readers = [k for k in plan.order if any(src == bands for src, _ in plan.step(k).inputs)]
+    assert len(readers) == 2                        # one chunk of bands feeds both branches
     res = featgraph.run(["plp", "rasta_plp"], SPEECH["english_8k"])
     ref = rastamat("english_8k")
     assert_close_per_coefficient(res["plp/plp"], ref["plp"], 1e-4)

@@ -94,6 +94,7 @@ def test_unusable_arrays(bad, message):
 def test_unreadable_and_missing_files(tmp_path):
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"RIFF not really a wav file")
-    for path in (junk, tmp_path / "missing.wav"):
-        with pytest.raises(featgraph.NodeError, match="cannot read audio file"):
+    for path, why in ((junk, "cannot read audio file"), (tmp_path / "missing.wav",
+                                                         "no such file"), (tmp_path, "folder")):
+        with pytest.raises(featgraph.AudioError, match=why):
             featgraph.load("plp").run(path)

@@ -12,7 +12,8 @@
 4. **key** every node by its content: op, validated parameters (defaults
    included) and its inputs' keys.  Nodes with equal keys — within a recipe,
    across includes, across recipes run together — become one node of the
-   networkx graph, computed once.
+   plan, computed once.  networkx checks and orders the graph; the plan it
+   yields is plain data (:class:`Plan`), which the scheduler runs.
 """
 from __future__ import annotations
 
@@ -63,22 +64,26 @@ class Step:
 
 @dataclass
 class Plan:
-    """An executable, validated, de-duplicated graph.
+    """An executable, validated, de-duplicated graph, as plain data.
 
-    ``graph`` is a :class:`networkx.DiGraph` whose nodes are content keys; each
-    carries its :class:`Step` as the ``step`` attribute.  ``order`` is a
-    topological order; ``outputs`` maps each output name to ``(key, port)``.
+    ``steps`` maps each content key to its :class:`Step`, in a topological
+    order (every step after the steps it reads); ``outputs`` maps each output
+    name to ``(key, port)``; ``names`` maps every recipe node to its key.
+    networkx is used to build a plan, not to run one.
     """
 
-    graph: nx.DiGraph
-    order: list[str]
+    steps: dict[str, Step]
     outputs: dict[str, tuple[str, str]]
     names: dict[str, str]                  # recipe node name -> key
-    recipes: list[Recipe]
-    segments: list[list[str]] = field(default_factory=list)
+    recipes: list[Recipe] = field(default_factory=list)
+
+    @property
+    def order(self) -> list[str]:
+        """Content keys in execution order."""
+        return list(self.steps)
 
     def step(self, key: str) -> Step:
-        return self.graph.nodes[key]["step"]
+        return self.steps[key]
 
     @classmethod
     def build(cls, recipes: list[Recipe]) -> "Plan":
@@ -94,7 +99,8 @@ class Plan:
                 ns += "_"
             taken.add(ns)
             prefix = f"{ns}/" if many else ""
-            outs = _flatten(recipe, prefix, dict(recipe.params), flat, problems, [])
+            outs = _flatten(recipe, prefix, dict(recipe.params), flat, problems, [],
+                            recipe.dtype)
             for out_name, ref in outs.items():
                 outputs[f"{prefix}{out_name}"] = ref
         if not problems:
@@ -119,23 +125,21 @@ class Plan:
     def _merge(cls, by_name, flat, kinds, outputs, recipes) -> "Plan":
         targets = {node for node, _ in outputs.values()}
         needed = targets.union(*(nx.ancestors(by_name, t) for t in targets))
-        graph = nx.DiGraph()
+        steps: dict[str, Step] = {}
         names: dict[str, str] = {}
-        for name in nx.topological_sort(by_name.subgraph(needed)):
+        declared = {name: i for i, name in enumerate(flat)}     # ties: declaration order
+        for name in nx.lexicographical_topological_sort(by_name.subgraph(needed),
+                                                        key=declared.__getitem__):
             node = flat[name]
             inputs = [(names[src], port) for src, port in node.inputs]
             key = content_key(node.model, inputs)
             names[name] = key
-            if key in graph:
-                graph.nodes[key]["step"].names.append(name)
+            if key in steps:
+                steps[key].names.append(name)
                 continue
-            graph.add_node(key, step=Step(key, node.model, inputs, [name], kinds[name]))
-            for src, _port in inputs:
-                graph.add_edge(src, key)
+            steps[key] = Step(key, node.model, inputs, [name], kinds[name])
         keyed_outputs = {out: (names[node], port) for out, (node, port) in outputs.items()}
-        order = list(nx.topological_sort(graph))
-        segments = _segments(graph, order, {key for key, _ in keyed_outputs.values()})
-        return cls(graph, order, keyed_outputs, names, recipes, segments)
+        return cls(steps, keyed_outputs, names, recipes)
 
     # ------------------------------------------------------------------ views
     def to_text(self) -> str:
@@ -159,8 +163,9 @@ class Plan:
             step = self.step(key)
             label = f"{step.names[0]}<br/><i>{step.model.op}</i>"
             lines.append(f'    {ids[key]}["{label}"]')
-        for src, dst in self.graph.edges:
-            lines.append(f"    {ids[src]} --> {ids[dst]}")
+        for key in self.order:
+            for src in dict.fromkeys(k for k, _ in self.step(key).inputs):
+                lines.append(f"    {ids[src]} --> {ids[key]}")
         for i, (out, (key, port)) in enumerate(self.outputs.items()):
             lines.append(f'    o{i}(["{out}"])')
             lines.append(f"    {ids[key]} -.{' ' + port + ' ' if port else ''}-> o{i}")
@@ -168,36 +173,6 @@ class Plan:
 
     def _label(self, key: str, port: str) -> str:
         return self.step(key).names[0] + (f":{port}" if port else "")
-
-
-def _segments(graph: nx.DiGraph, order: list[str], outputs: set[str]) -> list[list[str]]:
-    """Group the steps into execution segments, in topological order of their heads.
-
-    A segment of several steps is a chain of framewise single-input steps in
-    which every step but the last feeds only the next one and is not an output:
-    the scheduler runs it block of frames by block of frames.  Any other step is
-    a segment of its own.
-    """
-    def chainable(key):
-        step = graph.nodes[key]["step"]
-        return type(step.model).streaming == "frame" and len(step.inputs) == 1
-
-    def next_in_chain(key):
-        succ = list(graph.successors(key))
-        if key in outputs or len(succ) != 1 or not chainable(succ[0]):
-            return None
-        return succ[0]
-
-    segments, placed = [], set()
-    for key in order:
-        if key in placed:
-            continue
-        segment = [key]
-        while chainable(segment[-1]) and (nxt := next_in_chain(segment[-1])) is not None:
-            segment.append(nxt)
-        placed.update(segment)
-        segments.append(segment)
-    return segments
 
 
 def content_key(model: Node, inputs: list[tuple[str, str]]) -> str:
@@ -208,8 +183,13 @@ def content_key(model: Node, inputs: list[tuple[str, str]]) -> str:
 
 # ------------------------------------------------------------------ flattening
 def _flatten(recipe: Recipe, prefix: str, values: dict, flat: dict, problems: list,
-             stack: list[str]) -> dict[str, tuple[str, str]]:
-    """Add ``recipe``'s nodes (and its includes') to ``flat``; return its outputs."""
+             stack: list[str], dtype: str | None = None) -> dict[str, tuple[str, str]]:
+    """Add ``recipe``'s nodes (and its includes') to ``flat``; return its outputs.
+
+    ``dtype`` (the including recipe's, else this one's) becomes the ``dtype`` of
+    every ``load`` node that does not set one.
+    """
+    dtype = dtype or recipe.dtype
     where = recipe.file or f"<{recipe.name}>"
     if where in stack:
         problems.append(Problem("include cycle: " + " -> ".join(stack + [where]), recipe.file))
@@ -233,7 +213,7 @@ def _flatten(recipe: Recipe, prefix: str, values: dict, flat: dict, problems: li
             sub_values[k] = _substitute(v, values, lambda m: problems.append(
                 Problem(m, recipe.file, inc.line)))
         included[inc.prefix] = _flatten(sub, f"{prefix}{inc.prefix}/", sub_values, flat,
-                                        problems, stack)
+                                        problems, stack, dtype)
 
     def resolve(ref: str, report) -> tuple[str, str] | None:
         base, _, port = ref.partition(":")
@@ -258,6 +238,8 @@ def _flatten(recipe: Recipe, prefix: str, values: dict, flat: dict, problems: li
         for k, v in decl.params.items():
             node.params[k] = _substitute(v, values, lambda m, k=k: problems.append(
                 node.problem(m, k)))
+        if dtype and decl.op == "load" and "dtype" not in node.params:
+            node.params["dtype"] = dtype
         for ref in decl.inputs:
             got = resolve(ref, lambda m: problems.append(node.problem(m)))
             if got:

@@ -143,9 +143,12 @@ def _subclasses(cls):
 
 @functools.cache
 def registry() -> dict[str, type[Node]]:
-    """``{op name: parameter model}`` for every op in :mod:`featgraph.nodes`."""
-    import featgraph.nodes  # noqa: F401  (importing registers the ops)
+    """``{op name: parameter model}`` of every defined op.
 
+    An op is defined by subclassing :class:`Node`; the package's own ops are
+    imported by ``featgraph/__init__.py`` (``from . import nodes``), so the
+    engine never reaches up into the node modules.
+    """
     ops = {}
     for model in _subclasses(Node):
         name = model.model_fields["op"].default

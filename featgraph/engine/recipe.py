@@ -22,7 +22,8 @@ from .errors import Problem, RecipeError
 GRAPHS_DIR = Path(__file__).resolve().parent.parent / "graphs"
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-TOP_KEYS = ("featgraph", "name", "description", "params", "include", "nodes", "outputs")
+TOP_KEYS = ("featgraph", "name", "description", "dtype", "params", "include", "nodes", "outputs")
+DTYPES = ("float64", "float32")
 NODE_KEYS = ("op", "input", "inputs")
 
 
@@ -60,6 +61,10 @@ class Recipe:
         parameters as ``${name}`` and overridable from the CLI (``--set``) and
         from :meth:`run`.
     description : str
+    dtype : {"float64", "float32"} or None
+        Sample type of every ``load`` node that does not set its own (and so of
+        the whole chain: ops keep their input's float type); applies to
+        included recipes too.  None: each ``load`` node's own (float64).
 
     Examples
     --------
@@ -76,6 +81,7 @@ class Recipe:
     name: str
     params: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    dtype: str | None = None
     nodes: dict[str, NodeDecl] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     includes: list[Include] = field(default_factory=list)
@@ -149,7 +155,7 @@ class Recipe:
         problems = [Problem(f"duplicate key '{path[-1]}'", file, line,
                             node=path[1] if len(path) > 2 and path[0] == "nodes" else None)
                     for path, line in dupes]
-        recipe = _from_data(data, file, lines, problems)
+        recipe = _from_data(cls, data, file, lines, problems)
         if problems:
             raise RecipeError(problems)
         return recipe
@@ -159,6 +165,8 @@ class Recipe:
         out: dict[str, Any] = {"name": self.name}
         if self.description:
             out["description"] = self.description
+        if self.dtype:
+            out["dtype"] = self.dtype
         if self.params:
             out["params"] = dict(self.params)
         if self.includes:
@@ -183,36 +191,6 @@ class Recipe:
         """YAML text that :meth:`from_yaml` reads back to an equal recipe."""
         return yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=None,
                               width=100)
-
-    # ------------------------------------------------------------------ running
-    def run(self, source, sr: float | None = None, **params):
-        """Run the recipe on an audio file or an array.
-
-        Parameters
-        ----------
-        source : str, Path or np.ndarray
-            A path to an audio file (anything libsndfile reads), or samples
-            ``(samples,)`` / ``(channels, samples)``.
-        sr : float, optional
-            Sample rate of ``source`` when it is an array (required then).
-        **params
-            Overrides of the recipe's parameters (``order=12``).
-
-        Returns
-        -------
-        featgraph.Result
-            ``result["plp"]`` is a numpy array ``(..., features, frames)``;
-            ``result.report`` tells, per node, executed or shared, seconds, bytes.
-        """
-        from .scheduler import run
-
-        return run([self], source, sr, **params)
-
-    def compile(self, **params):
-        """Validate and build the executable :class:`~featgraph.engine.graph.Plan`."""
-        from .graph import Plan
-
-        return Plan.build([self.with_params(**params) if params else self])
 
     def where(self, *path) -> str:
         """``file:line`` of a key path such as ``("nodes", "frames", "hop")``."""
@@ -297,21 +275,29 @@ def _line_map(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
     return lines, dupes
 
 
-def _from_data(data: Any, file: str | None, lines: dict, problems: list[Problem]) -> Recipe:
+def _from_data(cls: type, data: Any, file: str | None, lines: dict,
+               problems: list[Problem]) -> Recipe:
     def at(*path):
         return lines.get(tuple(path))
 
     if not isinstance(data, dict):
         problems.append(Problem("a recipe is a YAML mapping with 'nodes:' (and optionally "
                                 "'name', 'params', 'include', 'outputs')", file, 1))
-        return Recipe(name="?", file=file)
+        return cls(name="?", file=file)
     for key in data:
         if key not in TOP_KEYS:
             problems.append(Problem(f"unknown top-level key '{key}' (expected one of "
                                     f"{', '.join(TOP_KEYS)})", file, at(key)))
     name = data.get("name") or (Path(file).stem if file else "recipe")
-    recipe = Recipe(name=str(name), description=str(data.get("description") or "").strip(),
+    recipe = cls(name=str(name), description=str(data.get("description") or "").strip(),
                     file=file, lines=lines)
+
+    dtype = data.get("dtype")
+    if dtype is not None and dtype not in DTYPES:
+        problems.append(Problem(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}", file,
+                                at("dtype")))
+    else:
+        recipe.dtype = dtype
 
     params = data.get("params") or {}
     if not isinstance(params, dict):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Row:
     """One recipe node: ``status`` is ``"executed"`` or ``"shared"`` (computed by another
-    node with the same content key), ``seconds`` wall time, ``bytes`` of its output."""
+    node with the same content key), ``seconds`` wall time and ``bytes`` of its output,
+    both summed over the blocks of a streamed run."""
 
     node: str
     op: str
@@ -19,10 +20,14 @@ class Row:
 
 @dataclass(frozen=True)
 class Report:
-    """Per-node rows in execution order, and the peak bytes held by live values."""
+    """Per-node rows in execution order.
+
+    A streamed run holds at most a block's worth of each intermediate; the
+    process's real peak memory is measured in ``benchmarks/`` with the
+    operating system's figure.
+    """
 
     rows: list[Row]
-    peak_bytes: int
 
     def __iter__(self):
         return iter(self.rows)
@@ -51,5 +56,5 @@ class Report:
             lines.append(f"{r.node:<28} {r.op:<16} {r.status:<9} {r.seconds * 1e3:8.2f} "
                          f"{r.bytes / 1024:9.1f}")
         lines.append(f"{len(self.executed)} executed, {len(self.shared)} shared, "
-                     f"{self.seconds * 1e3:.1f} ms, peak {self.peak_bytes / 2**20:.2f} MiB live")
+                     f"{self.seconds * 1e3:.1f} ms")
         return "\n".join(lines)

@@ -1,177 +1,272 @@
-"""Run a :class:`~featgraph.engine.graph.Plan`: topological order, each key once,
-intermediates released as soon as their last consumer has run.
+"""Run a :class:`~featgraph.engine.graph.Plan` as a stream of blocks.
 
-Chains of framewise steps (see :func:`featgraph.engine.graph._segments`) run in
-blocks of ``block_frames`` frames: window, FFT, power, filterbank ... go
-through one block at a time, so only the chain's last output is ever held in
-full.  This keeps the working set in cache and peak memory near the signal
-plus the outputs, and gives the same numbers as running each step on all
-frames.
+Policy
+------
+Audio enters in blocks of samples.  Each block is pushed through the plan's
+steps in topological order (``plan.order``); every step turns what it has
+received into an output *chunk* that its consumers receive in the same pass.
+How a step does that depends on its op's ``streaming`` class
+(:class:`~featgraph.engine.ops.Node`):
+
+- ``frame``: the op's pure function is applied to the chunk (skipped when the
+  chunk is empty);
+- ``block``: the op's state object (created at the first chunk) steps on the
+  chunk and may hold frames back (look-ahead, overlap);
+- ``signal``: chunks are gathered; the op runs once, when the input ends.
+
+When the input ends (:meth:`Stream.close`), a last pass flushes every block op
+and runs every signal op, again in topological order, so that what a flush
+emits reaches the steps below it.  A whole-file run and a run on any split of
+the same samples into blocks therefore compute the same numbers (the tests
+hold every shipped recipe to that).
+
+State
+-----
+``pending[key][i]``
+    chunks received on input ``i`` of step ``key`` and not yet consumed.  A
+    step with several inputs consumes the same number of frames from each
+    (its inputs are aligned); the remainder waits for the next pass.
+``states[key]``
+    the state object of a block op.
+``held[key]``
+    the gathered chunks of a signal op.
+``stats[key]``
+    seconds spent and bytes produced, summed over chunks (the report).
+
+Memory is bounded by the block size for frame and block ops; a signal op holds
+its whole input, and the outputs are kept in full (or handed out chunk by
+chunk by :meth:`Stream.push` for a live stream).
 """
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from .errors import NodeError
+from .errors import AudioError, NodeError
 from .feature import Feature
 from .graph import Plan, Step
+from .kinds import Kind
+from .ops import join_chunks
 from .report import Report, Row
 from .result import Result
 from .source import Source
 
-BLOCK_FRAMES = 512
-"""Frames per block of a framewise chain: measured fastest on 600 s of 16 kHz PLP
-(1024 as fast at best but with slow outliers; smaller blocks pay Python overhead
-per step, larger ones pay for touching fresh memory), see benchmarks/RESULTS.md."""
+BLOCK_SAMPLES = 1 << 16
+"""Samples per block read from a file or cut from an array: about 400 frames at a
+10 ms hop at 16 kHz, which keeps a chain's working set in cache (see
+benchmarks/RESULTS.md)."""
 
 
-def run(recipes: list, source, sr: float | None = None, **params) -> Result:
-    """Merge ``recipes`` into one plan, apply ``params`` overrides, run it on ``source``.
+class Stream:
+    """Push blocks of samples through a plan; collect output chunks as they appear.
 
-    With several recipes, outputs are named ``"<recipe>/<output>"``.
+    Parameters
+    ----------
+    plan : Plan
+        A compiled plan (:meth:`featgraph.Recipe.compile`).
+    sr : float
+        Sample rate of the blocks, in Hz.
+    label : str
+        Names the input in error messages.
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> from featgraph.engine.scheduler import Stream
+    >>> stream = Stream(featgraph.load("plp").compile(), sr=16000)
+    >>> y = np.random.default_rng(0).standard_normal(16000)
+    >>> chunks = [stream.push(block) for block in np.split(y, 10)] + [stream.close()]
+    >>> sum(c["plp"].n_frames for c in chunks if "plp" in c)
+    98
     """
-    from .recipe import with_overrides
 
-    plan = Plan.build(with_overrides(list(recipes), params))
-    return execute(plan, Source.of(source, sr))
+    def __init__(self, plan: Plan, sr: float, label: str = "stream"):
+        self.plan, self.sr, self.label = plan, float(sr), label
+        self.pending: dict[str, list[list[Feature]]] = {
+            key: [[] for _ in plan.step(key).inputs] for key in plan.order}
+        self.readers: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for key in plan.order:
+            for i, ref in enumerate(plan.step(key).inputs):
+                self.readers.setdefault(ref, []).append((key, i))
+        self.states: dict[str, object] = {}
+        self.held: dict[str, list] = {}
+        self.stats = {key: [0.0, 0] for key in plan.order}
+        self.closed = False
 
+    # ---------------------------------------------------------------- driving
+    def push(self, block: np.ndarray) -> dict[str, Feature]:
+        """Feed ``block`` (``(samples,)`` or ``(channels, samples)``); return the output
+        chunks it completed, by output name (outputs with nothing new are absent)."""
+        if self.closed:
+            raise RuntimeError("push after close")
+        raw = np.asarray(block)
+        raw = raw[None, :] if raw.ndim == 1 else raw
+        if raw.ndim != 2:
+            raise AudioError(f"{self.label}: a block must be (samples,) or (channels, samples), "
+                             f"got shape {np.shape(block)}")
+        return self._pass(Feature(raw, Kind.SIGNAL, self.sr), final=False)
 
-def execute(plan: Plan, source: Source, block_frames: int = BLOCK_FRAMES) -> Result:
-    """Compute every output of ``plan`` on ``source``.
+    def close(self) -> dict[str, Feature]:
+        """End of input: flush block ops, run signal ops; return the last chunks."""
+        self.closed = True
+        return self._pass(None, final=True)
 
-    Each step of the plan runs exactly once however many recipe nodes share it.
-    A value is dropped when the last step reading it has run, unless it is an
-    output.  ``report.peak_bytes`` is the largest total of memory held by live
-    values (a value that is a view of another counts once, with its base), plus
-    the largest block of a chain in flight.  A step's ``seconds`` in the report
-    add up over its blocks.
-    """
-    graph = plan.graph
-    waiting = {key: graph.out_degree(key) for key in plan.order}
-    keep = {key for key, _ in plan.outputs.values()}
-    values: dict[str, Feature | dict[str, Feature]] = {}
-    memory = _Memory()
-    rows: dict[str, Row] = {}
-    for segment in plan.segments:
-        head = plan.step(segment[0])
-        inputs = [_port(values[k], p) for k, p in head.inputs]
-        try:
-            if len(segment) == 1:
-                out, stats = _run_step(head, inputs, source)
+    def _pass(self, raw: Feature | None, final: bool) -> dict[str, Feature]:
+        emitted: dict[tuple[str, str], Feature] = {}
+        for key in self.plan.order:
+            step = self.plan.step(key)
+            if not step.inputs:                        # a source op reads the raw block
+                args = [raw] if raw is not None else None
             else:
-                out, stats = _run_chain([plan.step(k) for k in segment], inputs[0],
-                                        block_frames, memory)
-        except NodeError as exc:   # add which input failed
-            raise NodeError(exc.node, exc.op, exc.cause, source.label) from exc.cause
-        values[segment[-1]] = out
-        memory.add(segment[-1], out, [k for k, _ in head.inputs], values)
-        for key, (seconds, nbytes) in zip(segment, stats):
-            step = plan.step(key)
-            rows[key] = Row(step.names[0], step.model.op, key, "executed", seconds, nbytes)
-        for k in {k for k, _ in head.inputs}:
-            waiting[k] -= 1
-            if waiting[k] == 0 and k not in keep:
-                values.pop(k)
-                memory.release(k)
-    report_rows = []
-    for key in plan.order:        # execution order; names sharing a key follow it
-        step = plan.step(key)
-        report_rows.append(rows[key])
-        report_rows.extend(Row(n, step.model.op, key, "shared", 0.0, 0) for n in step.names[1:])
-    features = {name: _port(values[key], port) for name, (key, port) in plan.outputs.items()}
-    return Result(features, Report(report_rows, memory.peak), source.label)
+                args = self._take(key, step)
+            out = self._run(step, args, final)
+            if out is None:
+                continue
+            ports = out if isinstance(out, dict) else {"": out}
+            first = next(iter(ports))
+            for port, chunk in ports.items():
+                self.stats[key][1] += chunk.nbytes
+                refs = [(key, port), (key, "")] if port == first and port else [(key, port)]
+                for ref in refs:                    # "" also names the first port
+                    for reader, i in self.readers.get(ref, ()):
+                        self.pending[reader][i].append(chunk)
+                    emitted[ref] = chunk
+        return {name: emitted[ref] for name, ref in self.plan.outputs.items() if ref in emitted}
+
+    def _take(self, key: str, step: Step) -> list[Feature] | None:
+        """Join each input's pending chunks; consume the frames all inputs have."""
+        queues = self.pending[key]
+        joined = [join_chunks(q) for q in queues]
+        if any(j is None for j in joined):
+            return None
+        n = min(j.n_frames for j in joined)
+        for q, j in zip(queues, joined):
+            q.clear()
+            if j.n_frames > n:
+                q.append(j.derive(j.data[..., n:]))
+        return [j if j.n_frames == n else j.derive(j.data[..., :n]) for j in joined]
+
+    def _run(self, step: Step, args: list[Feature] | None, final: bool):
+        model, key = step.model, step.key
+        mode = type(model).streaming
+        start = time.perf_counter()
+        try:
+            if mode == "frame":
+                out = model(*args) if args and args[0].n_frames else None
+            elif mode == "block":
+                state = self.states.get(key)
+                if state is None:
+                    state = self.states[key] = model.start()
+                out = state.step(*args) if args else None
+                if final:
+                    out = join_chunks([out, state.flush()])
+            else:
+                if args:
+                    self.held.setdefault(key, []).append(args)
+                out = None
+                if final:
+                    out = self._run_signal(step)
+        except NodeError:
+            raise
+        except Exception as exc:          # name the node and the input, keep the cause
+            raise NodeError(step.names[0], model.op, exc, self.label) from exc
+        self.stats[key][0] += time.perf_counter() - start
+        return out
+
+    def _run_signal(self, step: Step):
+        held = self.held.pop(step.key, [])
+        if not held:
+            raise ValueError("its input is empty")
+        inputs = [join_chunks([h[i] for h in held]) for i in range(len(step.inputs))]
+        if len(inputs) > 1 and len({f.n_frames for f in inputs}) > 1:
+            raise ValueError("its inputs have different frame counts: "
+                             + ", ".join(str(f.n_frames) for f in inputs))
+        return step.model(*inputs)
+
+    def check_aligned(self) -> None:
+        """After :meth:`close`: every multi-input step consumed all its frames."""
+        for key, queues in self.pending.items():
+            left = [sum(c.n_frames for c in q) for q in queues]
+            if any(left):
+                step = self.plan.step(key)
+                raise NodeError(step.names[0], step.model.op, ValueError(
+                    "its inputs have different frame counts (left over: "
+                    + ", ".join(map(str, left)) + ")"), self.label)
+
+    def report(self) -> Report:
+        """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
+        rows = []
+        for key in self.plan.order:
+            step = self.plan.step(key)
+            seconds, nbytes = self.stats[key]
+            rows.append(Row(step.names[0], step.model.op, key, "executed", seconds, nbytes))
+            rows.extend(Row(n, step.model.op, key, "shared", 0.0, 0) for n in step.names[1:])
+        return Report(rows)
 
 
-def _call(step: Step, *args):
-    try:
-        return step.model(*args)
-    except Exception as exc:  # name the node, keep the cause
-        raise NodeError(step.names[0], step.model.op, exc) from exc
+# ------------------------------------------------------------------ entry points
+def stream(plan: Plan, blocks: Iterable[np.ndarray], sr: float,
+           label: str = "stream") -> Iterator[dict[str, Feature]]:
+    """Yield ``{output: chunk}`` as each block of ``blocks`` completes frames.
+
+    ``blocks`` is any iterable of ``(samples,)`` or ``(channels, samples)``
+    arrays at ``sr`` Hz: a microphone callback queue, a network stream, a file
+    read block by block.  Each output's chunks, joined along the frame axis,
+    equal the output of a whole-file run.
+    """
+    s = Stream(plan, sr, label)
+    for block in blocks:
+        out = s.push(block)
+        if out:
+            yield out
+    out = s.close()
+    s.check_aligned()
+    if out:
+        yield out
 
 
-def _run_step(step: Step, inputs: list[Feature], source: Source):
-    start = time.perf_counter()
-    out = _call(step, source) if not step.inputs else _call(step, *inputs)
-    return out, [(time.perf_counter() - start, _nbytes(out))]
+def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> Result:
+    """Compute every output of ``plan`` on ``source``, streaming it in blocks.
+
+    A file is read ``block_samples`` at a time; an array is cut into views of
+    that size.  Output chunks are joined at the end, each chunk released as it
+    is copied, so the outputs are held once.
+    """
+    source = Source.of(source)
+    s = Stream(plan, source.samplerate(), source.label)
+    pieces: dict[str, list[Feature]] = {name: [] for name in plan.outputs}
+    for block in source.blocks(block_samples):
+        for name, chunk in s.push(block).items():
+            pieces[name].append(chunk)
+    for name, chunk in s.close().items():
+        pieces[name].append(chunk)
+    s.check_aligned()
+    features = {name: _join_releasing(pieces.pop(name)) for name in list(pieces)}
+    return Result(features, s.report(), source.label)
 
 
-def _run_chain(steps: list[Step], x: Feature, block: int, memory: "_Memory"):
-    """Run framewise ``steps`` one after the other on blocks of ``x``'s frames."""
-    n = x.n_frames
-    seconds = [0.0] * len(steps)
-    nbytes = [0] * len(steps)
-    pieces = []
-    for start in range(0, n, block):
-        value = x if n <= block else x.derive(x.data[..., start:start + block])
-        transient = 0
-        for i, step in enumerate(steps):
-            arg = value if i == 0 else _port(value, step.inputs[0][1])
-            t0 = time.perf_counter()
-            value = _call(step, arg)
-            seconds[i] += time.perf_counter() - t0
-            size = _nbytes(value)
-            nbytes[i] += size
-            transient = max(transient, size + (_nbytes(arg) if i else 0))
-        memory.transient(transient)
-        pieces.append(value)
-    return _concat_frames(pieces), list(zip(seconds, nbytes))
-
-
-def _concat_frames(pieces):
-    """Join per-block outputs along the frame axis, keeping frame-major memory."""
-    if len(pieces) == 1:
-        return pieces[0]
-    first = pieces[0]
-    if isinstance(first, dict):
-        return {port: _concat_frames([p[port] for p in pieces]) for port in first}
-    joined = np.concatenate([np.swapaxes(p.data, -1, -2) for p in pieces], axis=-2)
-    return first.derive(np.swapaxes(joined, -1, -2))
-
-
-def _port(value, port: str) -> Feature:
-    if isinstance(value, dict):
-        return value[port] if port else next(iter(value.values()))
-    return value
-
-
-def _features(value) -> list[Feature]:
-    return list(value.values()) if isinstance(value, dict) else [value]
-
-
-def _nbytes(value) -> int:
-    return sum(f.nbytes for f in _features(value))
-
-
-class _Memory:
-    """Bytes held by live values; a view of another live value adds nothing."""
-
-    def __init__(self):
-        self.owned: dict[str, int] = {}          # key -> bytes its value owns
-        self.borrowers: dict[str, set[str]] = {}  # key -> keys whose values view it
-        self.released: set[str] = set()          # freed by the scheduler
-        self.live = self.peak = 0
-
-    def add(self, key: str, value, input_keys: list[str], values: dict) -> None:
-        size = 0
-        for f in _features(value):
-            bases = [k for k in input_keys if k in values and any(
-                np.may_share_memory(f.data, g.data) for g in _features(values[k]))]
-            for k in bases:
-                self.borrowers.setdefault(k, set()).add(key)
-            size += 0 if bases else f.nbytes
-        self.owned[key] = size
-        self.live += size
-        self.peak = max(self.peak, self.live)
-
-    def transient(self, nbytes: int) -> None:
-        self.peak = max(self.peak, self.live + nbytes)
-
-    def release(self, key: str) -> None:
-        """``key`` was dropped; its memory goes once no live value views it."""
-        self.released.add(key)
-        for k in [key] + [b for b, users in self.borrowers.items() if key in users]:
-            if k in self.owned and k in self.released and \
-                    all(u in self.released for u in self.borrowers.get(k, ())):
-                self.live -= self.owned.pop(k)
+def _join_releasing(chunks: list[Feature]) -> Feature:
+    """Join chunks along frames into one frame-major array, dropping each as it is copied."""
+    chunks = [c for c in chunks if c.n_frames] or chunks[:1]
+    if not chunks:
+        raise AudioError("an output received no frames")
+    if len(chunks) == 1:
+        return chunks[0]
+    first = chunks[0].derive(np.empty(0))          # metadata only: no view of a chunk
+    total = sum(c.n_frames for c in chunks)
+    lead = chunks[0].data.shape[:-1]
+    signal = first.kind == Kind.SIGNAL or not lead
+    shape = lead + (total,) if signal else lead[:-1] + (total, lead[-1])
+    out = np.empty(shape, dtype=np.result_type(*[c.data.dtype for c in chunks]))
+    at = 0
+    while chunks:
+        c = chunks.pop(0)
+        n = c.n_frames
+        if signal:
+            out[..., at:at + n] = c.data
+        else:
+            out[..., at:at + n, :] = np.swapaxes(c.data, -1, -2)
+        at += n
+    return first.derive(out if signal else np.swapaxes(out, -1, -2))

@@ -1,6 +1,7 @@
-"""What a run reads: an audio file or an in-memory array."""
+"""What a run reads: an audio file, read block by block, or an in-memory array."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from .errors import AudioError
 class Source:
     """An audio file path, or samples with their rate.
 
-    ``samples`` is ``(samples,)`` or ``(channels, samples)``; ``sr`` in Hz.
+    ``samples`` is ``(samples,)`` or ``(channels, samples)``; ``sr`` in Hz.  For
+    a file, ``sr`` (optional) is the rate the caller expects: a file at another
+    rate is an error.
     """
 
     path: Path | None = None
@@ -44,3 +47,49 @@ class Source:
         if self.path is not None:
             return str(self.path)
         return f"array{tuple(self.samples.shape)}@{self.sr:g}Hz"
+
+    def samplerate(self) -> float:
+        """The rate of the samples :meth:`blocks` yields, in Hz (opens a file to read it)."""
+        if self.path is None:
+            return float(self.sr)
+        with self._open() as f:
+            return float(f.samplerate)
+
+    def blocks(self, size: int) -> Iterator[np.ndarray]:
+        """``(channels, n)`` blocks of at most ``size`` samples, in order.
+
+        A file is read with libsndfile, ``size`` frames at a time, as float64 in
+        [-1, 1) for integer PCM.  An array is cut into views (no copy).
+        """
+        if self.path is None:
+            data = self.samples if self.samples.ndim == 2 else self.samples[None, :]
+            for start in range(0, data.shape[-1], size):
+                yield data[:, start:start + size]
+            return
+        with self._open() as f:
+            while True:
+                try:
+                    block = f.read(size, dtype="float64", always_2d=True)
+                except (RuntimeError, OSError) as exc:
+                    raise AudioError(f"cannot read audio file: {exc}") from None
+                if not len(block):
+                    return
+                yield block.T
+
+    def _open(self):
+        import soundfile
+
+        path = self.path
+        if path.is_dir():
+            raise AudioError("is a folder, not an audio file")
+        if not path.exists():
+            raise AudioError("no such file")
+        try:
+            f = soundfile.SoundFile(str(path))
+        except (RuntimeError, OSError, TypeError, ValueError) as exc:  # LibsndfileError
+            reason = str(exc).split(": ", 1)[-1] if str(path) in str(exc) else str(exc)
+            raise AudioError(f"cannot read audio file: {reason}") from None
+        if self.sr is not None and self.sr != f.samplerate:
+            f.close()
+            raise AudioError(f"the file is at {f.samplerate} Hz, not the {self.sr:g} Hz given")
+        return f

@@ -176,11 +176,15 @@ class Rasta(Node):
     at frame five from a zero state.  The recursion runs in the C kernel
     :func:`featgraph.native.one_pole`.  In the log domain the input must be
     positive: zero energy (digital silence without dither) is an error.
+
+    Streaming: block op; it carries the last four input frames (the FIR
+    part), the recursion's last output and the frame count; no look-ahead.
     """
 
     op: Literal["rasta"] = "rasta"
     consumes: ClassVar = (SPECTRAL,)
     produces: ClassVar = None
+    streaming: ClassVar = "block"
 
     pole: float = Field(0.94, ge=0, lt=1, description="pole of the integrator")
     log_domain: bool = Field(True, description="filter log(x) and return exp of the result")
@@ -189,19 +193,53 @@ class Rasta(Node):
 RASTA_FIR = np.array([0.2, 0.1, 0.0, -0.1, -0.2])
 
 
-@Rasta.compute
-def rasta(x: Feature, p: Rasta) -> Feature:
-    z = frame_major(x.data)                             # (..., frames, bands)
-    if p.log_domain:
-        if not (z > 0).all():
-            raise ValueError("rasta in the log domain needs positive band energies; digital "
-                             "silence gives zeros (add a dither floor: power {dither: 1})")
-        z = np.log(z)
-    y = np.zeros(z.shape, dtype=np.float64)
-    n_frames = z.shape[-2]
-    if n_frames > 4:
-        fir = sum(c * z[..., 4 - k:n_frames - k, :] for k, c in enumerate(RASTA_FIR) if c)
-        y[..., 4:, :] = native.one_pole(fir, p.pole)     # recursion over time, in C
-    if p.log_domain:
-        y = np.exp(y)
-    return x.derive(frame_major(y))
+@Rasta.stream
+class RastaStream:
+    """FIR history (the last four input frames), the IIR output state and the frame count."""
+
+    def __init__(self, p: Rasta):
+        self.p = p
+        self.history: np.ndarray | None = None      # (..., <= 4, bands), log domain
+        self.state: np.ndarray | None = None        # (..., bands): last IIR output
+        self.seen = 0
+
+    def step(self, x: Feature) -> Feature:
+        p = self.p
+        z = frame_major(x.data)                        # (..., frames, bands)
+        if p.log_domain:
+            if not (z > 0).all():
+                raise ValueError("rasta in the log domain needs positive band energies; digital "
+                                 "silence gives zeros (add a dither floor: power {dither: 1})")
+            z = np.log(z)
+        n = z.shape[-2]
+        y = np.zeros(z.shape, dtype=np.float64)
+        past = z if self.history is None else np.concatenate([self.history, z], axis=-2)
+        lead = past.shape[-2] - n                      # history frames in front of z
+        first = max(0, 4 - self.seen)                  # frames of z before the filter starts
+        if first < n:
+            m = past.shape[-2]
+            fir = sum(c * past[..., lead + first - k:m - k, :]
+                      for k, c in enumerate(RASTA_FIR) if c)
+            if self.state is None:
+                self.state = np.zeros(fir.shape[:-2] + fir.shape[-1:])
+            y[..., first:, :] = _one_pole(fir, p.pole, self.state)
+        self.history = past[..., -4:, :].copy()
+        self.seen += n
+        if p.log_domain:
+            y = np.exp(y)
+        return x.derive(frame_major(y.astype(x.data.dtype, copy=False)))
+
+    def flush(self) -> None:
+        return None
+
+
+def _one_pole(u: np.ndarray, pole: float, state: np.ndarray) -> np.ndarray:
+    """``y[t] = u[t] + pole * y[t-1]`` along frames from ``y[-1] = state``; updates ``state``.
+
+    The C kernel runs from a zero state; the carried state adds ``pole ** (t + 1) * state``.
+    """
+    y = native.one_pole(u, pole)
+    if state.any():
+        y += np.power(pole, np.arange(1, u.shape[-2] + 1))[:, None] * state[..., None, :]
+    state[...] = y[..., -1, :]
+    return y

@@ -18,21 +18,39 @@ class PreEmphasis(Node):
     """First-order high-pass ``y[n] = x[n] - coef * x[n-1]``, with ``y[0] = x[0]``.
 
     The usual speech pre-emphasis (e.g. 0.97 in HTK and python_speech_features).
+
+    Streaming: block op; it carries the previous block's last sample.
     """
 
     op: Literal["preemphasis"] = "preemphasis"
     consumes: ClassVar = (Kind.SIGNAL,)
     produces: ClassVar = Kind.SIGNAL
+    streaming: ClassVar = "block"
 
     coef: float = Field(0.97, ge=0, le=1, description="pre-emphasis coefficient")
 
 
-@PreEmphasis.compute
-def preemphasis(x: Feature, p: PreEmphasis) -> Feature:
-    y = np.empty_like(x.data)
-    y[..., :1] = x.data[..., :1]
-    np.subtract(x.data[..., 1:], p.coef * x.data[..., :-1], out=y[..., 1:])
-    return x.derive(y)
+@PreEmphasis.stream
+class PreEmphasisStream:
+    """``y[n] = x[n] - coef * x[n-1]`` with ``x[-1]`` carried across blocks (0 before the first)."""
+
+    def __init__(self, p: PreEmphasis):
+        self.coef = p.coef
+        self.last: np.ndarray | None = None         # x[n-1] per channel
+
+    def step(self, x: Feature) -> Feature:
+        data = x.data
+        y = np.empty_like(data)
+        if data.shape[-1]:
+            prev = data[..., :1] if self.last is None else self.last
+            first = data[..., :1] - (0.0 if self.last is None else self.coef * prev)
+            y[..., :1] = first
+            np.subtract(data[..., 1:], self.coef * data[..., :-1], out=y[..., 1:])
+            self.last = data[..., -1:].copy()
+        return x.derive(y)
+
+    def flush(self) -> None:
+        return None
 
 
 class Frame(Node):
@@ -41,12 +59,22 @@ class Frame(Node):
     Frame ``t`` covers samples ``[t * hop, t * hop + length)``.  Without
     ``center`` or ``pad_end`` there are ``1 + (samples - length) // hop`` frames
     (MATLAB ``specgram`` / rastamat: ``fix((samples - overlap) / hop)``); a signal
-    shorter than one frame is an error.  The frames are a view of the signal (no copy).
+    shorter than one frame is an error.  With ``center``, ``length // 2``
+    samples are padded at both ends first (librosa); with ``pad_end``, zeros are
+    added so that the last samples get a frame (python_speech_features):
+    ``1 + ceil((samples - length) / hop)`` frames, at least one.
+
+    Streaming: block op.  It carries the samples of frames not yet complete
+    (``length - hop`` of them in steady state); with ``center`` and the
+    ``reflect`` or ``edge`` pad, it waits for ``length // 2 + 1`` samples
+    before its first frame.  Each frame comes out as soon as its last sample
+    arrives.
     """
 
     op: Literal["frame"] = "frame"
     consumes: ClassVar = (Kind.SIGNAL,)
     produces: ClassVar = Kind.FRAMES
+    streaming: ClassVar = "block"
 
     length: Duration = "25ms"
     hop: Duration = "10ms"
@@ -58,25 +86,83 @@ class Frame(Node):
                                              "frame (python_speech_features)")
 
 
-@Frame.compute
-def frame(x: Feature, p: Frame) -> Feature:
-    length, hop = to_samples(p.length, x.sr), to_samples(p.hop, x.sr)
-    y = x.data
-    if p.center:
-        pad = [(0, 0)] * (y.ndim - 1) + [(length // 2, length // 2)]
-        y = np.pad(y, pad, mode=p.pad_mode)
-    n = y.shape[-1]
-    if n < length and not p.pad_end:
-        raise AudioError(f"the signal has {x.data.shape[-1]} samples "
-                         f"({x.data.shape[-1] / x.sr:.4g} s), shorter than one frame of "
-                         f"{length} samples; use a shorter frame, center: true or pad_end: true")
-    if p.pad_end:
-        n_frames = 1 + max(0, -(-(n - length) // hop))
-        extra = (n_frames - 1) * hop + length - n
-        if extra > 0:
-            y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, extra)])
-    windows = np.lib.stride_tricks.sliding_window_view(y, length, axis=-1)[..., ::hop, :]
-    return x.derive(frame_major(windows), Kind.FRAMES, hop=hop, win_length=length)
+@Frame.stream
+class FrameStream:
+    """The framing state: samples from ``origin`` (padded coordinates) not yet framed.
+
+    ``buf`` holds the padded signal from sample ``origin`` on; ``next`` is the
+    start of the next frame; ``n_in`` counts real samples received.  Before
+    the left pad is placed (``started``), ``buf`` holds raw samples only.
+    """
+
+    def __init__(self, p: Frame):
+        self.p = p
+        self.buf: np.ndarray | None = None
+        self.origin = self.next = self.n_in = 0
+        self.started = False
+        self.meta: Feature | None = None
+
+    def step(self, x: Feature) -> Feature | None:
+        if self.meta is None:
+            self.meta = x
+            self.length, self.hop = to_samples(self.p.length, x.sr), to_samples(self.p.hop, x.sr)
+            self.pad = self.length // 2 if self.p.center else 0
+        self.n_in += x.data.shape[-1]
+        self.buf = x.data if self.buf is None else np.concatenate([self.buf, x.data], axis=-1)
+        if not self.started:
+            need = self.pad + 1 if self.p.center and self.p.pad_mode != "constant" else 0
+            if self.buf.shape[-1] < max(need, 1):
+                return None
+            self.buf = self._pad(self.buf, (self.pad, 0))
+            self.started = True
+        return self._emit(self._complete(self.origin + self.buf.shape[-1]))
+
+    def flush(self) -> Feature | None:
+        if self.meta is None:
+            return None
+        if not self.started:                           # shorter than the left pad needs
+            self.buf = self._pad(self.buf, (self.pad, 0))
+            self.started = True
+        self.buf = self._pad(self.buf, (0, self.pad))
+        n = self.n_in + 2 * self.pad                   # the whole padded signal's length
+        if n < self.length and not self.p.pad_end:
+            raise AudioError(f"the signal has {self.n_in} samples ({self.n_in / self.meta.sr:.4g}"
+                             f" s), shorter than one frame of {self.length} samples; use a "
+                             "shorter frame, center: true or pad_end: true")
+        if self.p.pad_end:
+            n_frames = 1 + max(0, -(-(n - self.length) // self.hop))
+            extra = (n_frames - 1) * self.hop + self.length - n
+            if extra > 0:
+                self.buf = np.concatenate([self.buf, np.zeros(self.buf.shape[:-1] + (extra,),
+                                                              self.buf.dtype)], axis=-1)
+        return self._emit(self._complete(self.origin + self.buf.shape[-1]))
+
+    def _pad(self, y: np.ndarray, widths: tuple[int, int]) -> np.ndarray:
+        if not any(widths):
+            return y
+        return np.pad(y, [(0, 0)] * (y.ndim - 1) + [widths], mode=self.p.pad_mode)
+
+    def _complete(self, end: int) -> int:
+        """Frames starting at ``next`` that end at or before ``end``."""
+        return max(0, (end - self.length - self.next) // self.hop + 1)
+
+    def _emit(self, n: int) -> Feature:
+        start = self.next - self.origin
+        span = self.buf[..., start:start + (n - 1) * self.hop + self.length] if n else \
+            self.buf[..., :0]
+        if n:
+            windows = np.lib.stride_tricks.sliding_window_view(span, self.length, axis=-1)
+            windows = windows[..., ::self.hop, :]
+        else:
+            windows = np.zeros(self.buf.shape[:-1] + (0, self.length), self.buf.dtype)
+        self.next += n * self.hop
+        keep = self.next - self.origin
+        if self.p.center and self.p.pad_mode != "constant":
+            keep = min(keep, self.buf.shape[-1] - (self.pad + 1))   # the right pad reflects these
+        keep = max(0, keep)
+        self.buf, self.origin = self.buf[..., keep:], self.origin + keep
+        return self.meta.derive(frame_major(windows), Kind.FRAMES, hop=self.hop,
+                                win_length=self.length)
 
 
 WINDOWS_NUMPY = ("hann", "hamming", "blackman", "bartlett", "boxcar", "povey", "hanning")

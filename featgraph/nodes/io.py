@@ -1,7 +1,6 @@
 """Reading audio: the ``load`` source op."""
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -11,49 +10,99 @@ from ..engine.errors import AudioError
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..engine.source import Source
+
+SOXR_QUALITY = {"soxr_vhq": "VHQ", "soxr_hq": "HQ", "soxr_mq": "MQ", "soxr_lq": "LQ",
+                "soxr_qq": "QQ"}
 
 
 class Load(Node):
-    """Read audio from the run's source; mix or keep channels; resample.
+    """Take the run's audio; mix or keep channels; resample; scale.
 
     Files are read with libsndfile (through ``soundfile``): WAV, FLAC, OGG,
-    MP3 and the other formats it supports.  Samples are floats in [-1, 1] for
-    integer PCM files.  An array source is used as given (converted to float).
+    MP3 and the other formats it supports, as floats in [-1, 1) for integer
+    PCM.  An array source is used as given (converted to float).
     Output: ``(samples,)`` for a mono mix, ``(channels, samples)`` with
     ``channels: all``.
+
+    Resampling uses libsoxr through python-soxr (``soxr_hq`` is librosa's
+    default ``res_type``); its streaming resampler gives the same samples
+    whatever the block size, so a file read in blocks equals a whole-array run.
+
+    Streaming: block op (the resampler's state); no look-ahead beyond soxr's
+    own filter delay, which it flushes at the end.  Empty audio, NaN and
+    infinity are errors.
     """
 
     op: Literal["load"] = "load"
     produces: ClassVar = Kind.SIGNAL
+    streaming: ClassVar = "block"
 
-    sr: float | None = Field(None, gt=0, description="resample to this rate in Hz; null keeps "
-                                                     "the source's rate")
+    sr: float | None = Field(None, ge=1, le=1e6, description="resample to this rate in Hz; "
+                                                             "null keeps the source's rate")
     channels: Literal["mean", "first", "all"] = Field(
         "mean", description="mean: mono mix; first: first channel; all: one row per channel")
-    scale: float = Field(1.0, gt=0, description="multiply the samples (rastamat: 32768, the "
-                                                "16-bit integer range)")
+    scale: float = Field(1.0, gt=0, le=1e9, description="multiply the samples (rastamat: "
+                                                        "32768, the 16-bit integer range)")
     dtype: Literal["float64", "float32"] = Field("float64", description="sample type")
+    resampler: Literal["soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq"] = Field(
+        "soxr_hq", description="libsoxr quality preset used when sr differs from the source's")
 
 
-@Load.compute
-def load(source: Source, p: Load) -> Feature:
-    samples, sr = _read(source)                      # (channels, samples)
-    if samples.shape[-1] == 0:
-        raise AudioError(f"{source.label}: the audio has no samples")
-    if not all_finite(samples):
-        raise AudioError(f"{source.label}: the audio contains NaN or infinite samples")
-    if p.channels == "mean":
-        samples = samples.mean(axis=0) if samples.shape[0] > 1 else samples[0]
-    elif p.channels == "first":
-        samples = samples[0]
-    if p.sr is not None and p.sr != sr:
-        samples = resample(samples, sr, p.sr)
-        sr = p.sr
-    samples = np.asarray(samples, dtype=p.dtype)
-    if p.scale != 1.0:
-        samples = samples * p.scale
-    return Feature(np.ascontiguousarray(samples), Kind.SIGNAL, float(sr))
+@Load.stream
+class LoadStream:
+    """Channel mixing, finiteness check, resampler state, dtype and scale."""
+
+    def __init__(self, p: Load):
+        self.p = p
+        self.resampler = None
+        self.sr: float | None = None
+        self.n_channels = 1
+        self.n_in = 0
+
+    def step(self, raw: Feature) -> Feature:
+        p, x = self.p, raw.data                       # (channels, n)
+        self.n_in += x.shape[-1]
+        if self.sr is None:
+            self.sr = raw.sr if p.sr is None else float(p.sr)
+            if self.sr != raw.sr:
+                import soxr
+
+                self.n_channels = x.shape[0] if p.channels == "all" else 1
+                self.resampler = soxr.ResampleStream(raw.sr, self.sr, self.n_channels,
+                                                     dtype="float64",
+                                                     quality=SOXR_QUALITY[p.resampler])
+        x = np.asarray(x, dtype=np.float64)
+        if not all_finite(x):
+            raise AudioError("the audio contains NaN or infinite samples")
+        return self._finish(raw, self._mix(x), last=False)
+
+    def flush(self) -> Feature | None:
+        if self.n_in == 0:
+            raise AudioError("the audio has no samples")
+        if self.resampler is None:
+            return None
+        return self._finish(None, None, last=True)
+
+    def _mix(self, x: np.ndarray) -> np.ndarray:
+        if self.p.channels == "mean":
+            return x.mean(axis=0) if x.shape[0] > 1 else x[0]
+        if self.p.channels == "first":
+            return x[0]
+        return x
+
+    def _finish(self, raw, x, last: bool) -> Feature:
+        p = self.p
+        if self.resampler is not None:
+            if x is None:
+                shape = (0, self.n_channels) if p.channels == "all" else (0,)
+                x = np.zeros(shape)
+            else:
+                x = np.ascontiguousarray(x.T)             # soxr: (samples, channels)
+            x = self.resampler.resample_chunk(x, last=last).T
+        y = np.array(x, dtype=p.dtype, order="C")         # always a fresh buffer
+        if p.scale != 1.0:
+            y *= p.scale
+        return Feature(y, Kind.SIGNAL, self.sr)
 
 
 def all_finite(x: np.ndarray) -> bool:
@@ -66,30 +115,3 @@ def all_finite(x: np.ndarray) -> bool:
     with np.errstate(over="ignore", invalid="ignore"):
         total = np.sum(x)
     return bool(np.isfinite(total)) or bool(np.isfinite(x).all())
-
-
-def _read(source: Source) -> tuple[np.ndarray, float]:
-    if source.path is None:
-        data = np.asarray(source.samples, dtype=np.float64)
-        return np.atleast_2d(data), float(source.sr)
-    import soundfile
-
-    try:
-        data, sr = soundfile.read(str(source.path), dtype="float64", always_2d=True)
-    except (RuntimeError, OSError, TypeError, ValueError) as exc:  # LibsndfileError is a RuntimeError
-        raise AudioError(f"cannot read audio file {source.path}: {exc}") from None
-    if source.sr is not None and source.sr != sr:
-        raise AudioError(f"{source.path} is at {sr} Hz, not the {source.sr:g} Hz given")
-    return data.T, float(sr)
-
-
-def resample(x: np.ndarray, sr_in: float, sr_out: float) -> np.ndarray:
-    """Polyphase resampling along the last axis (``scipy.signal.resample_poly``).
-
-    The ratio ``sr_out / sr_in`` is taken as an exact fraction (denominator at
-    most 1000).  scipy is imported here, only when a recipe resamples.
-    """
-    from scipy.signal import resample_poly
-
-    ratio = Fraction(sr_out / sr_in).limit_denominator(1000)
-    return resample_poly(x, ratio.numerator, ratio.denominator, axis=-1)

@@ -1,0 +1,61 @@
+"""Every shipped recipe, discovered from the package: a recipe added later is covered here
+the moment it exists.
+
+For each: finite output on near-silence and on exact zeros; streamed output, over random
+block sizes and blocks of one sample, equal to the whole-file run; ``featgraph show`` works.
+"""
+import numpy as np
+import pytest
+import soundfile as sf
+
+import featgraph
+from conftest import DATA
+from featgraph.cli import main
+from streamcheck import stream_recipe
+
+RECIPES = sorted(featgraph.shipped())
+SPEECH, SR = sf.read(featgraph.example("speech"))
+
+
+def test_recipes_are_discovered():
+    assert {"plp", "rasta_plp"} <= set(RECIPES)
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_finite_on_silence_and_on_exact_zeros(name):
+    recipe = featgraph.load(name)
+    silence = recipe.run(DATA / "silence_16k.wav")
+    zeros = recipe.run(np.zeros(16000), sr=16000)
+    for result in (silence, zeros):
+        for out, value in result.items():
+            assert value.size and np.isfinite(value).all(), out
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_streamed_equals_whole(name):
+    recipe = featgraph.load(name)
+    y = SPEECH[:int(1.5 * SR)]
+    whole = recipe.run(y, sr=SR)
+    rng = np.random.default_rng(sum(map(ord, name)))
+    sizes = [int(s) for s in rng.integers(0, 3000, size=40)]
+    for got in (stream_recipe(recipe, y, SR, sizes), stream_recipe(recipe, y, SR, [7, 1, 300])):
+        assert set(got) == set(whole)
+        for out in whole:
+            np.testing.assert_allclose(got[out], whole[out], rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{name}: {out}")
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_streams_one_sample_at_a_time(name):
+    recipe = featgraph.load(name)
+    y = SPEECH[int(SR):int(1.1 * SR)]
+    whole = recipe.run(y, sr=SR)
+    got = stream_recipe(recipe, y, SR, [1])
+    for out in whole:
+        np.testing.assert_allclose(got[out], whole[out], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_show_works(name, capsys):
+    assert main(["show", name]) == 0
+    assert "flowchart" in capsys.readouterr().out
