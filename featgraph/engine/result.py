@@ -57,7 +57,7 @@ class Result(Mapping):
         """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {name.replace("/", "."): np.ascontiguousarray(f.data)
+        arrays = {name.replace("/", "."): _contiguous_either_way(f.data)
                   for name, f in self.features.items()}
         arrays["__meta__"] = np.array(json.dumps({"source": self.source,
                                                   "outputs": self.metadata()}))
@@ -70,3 +70,9 @@ class Result(Mapping):
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def _contiguous_either_way(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when C- or Fortran-contiguous (``np.save`` writes both without a
+    copy: a frame-major 2-D output is Fortran-ordered), else a C-contiguous copy."""
+    return a if a.flags.c_contiguous or a.flags.f_contiguous else np.ascontiguousarray(a)
