@@ -86,7 +86,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 def cmd_run(args) -> int:
     from . import Recipe
     from .engine.errors import AudioError, NodeError
-    from .engine.graph import Plan
+    from .engine.runner import compile_plan
     from .engine.scheduler import execute
     from .engine.source import Source
 
@@ -97,7 +97,7 @@ def cmd_run(args) -> int:
     if not audio:
         return _usage("no audio file given, e.g. `featgraph run plp speech.wav -o out.npz`")
     recipes = _with_overrides([Recipe.load(r) for r in recipe_args], args.set)
-    plan = Plan.build(recipes)
+    plan = compile_plan(recipes, {})
     targets = _targets(audio, args.output)
     if targets is None:
         return _usage("-o FILE.npz takes one input; give a folder for several")
@@ -124,10 +124,10 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     from . import Recipe
-    from .engine.graph import Plan
+    from .engine.graph import build
 
     recipes = _with_overrides([Recipe.load(r) for r in args.recipes], args.set)
-    plan = Plan.build(recipes)
+    plan = build(recipes)
     n_names = sum(len(plan.step(k).names) for k in plan.order)
     outs = ", ".join(f"{o} ({plan.step(k).kinds[p or next(iter(plan.step(k).kinds))].label})"
                      for o, (k, p) in plan.outputs.items())
@@ -193,9 +193,9 @@ def _op_table():
 
 def cmd_show(args) -> int:
     from . import Recipe
-    from .engine.graph import Plan
+    from .engine.graph import build
 
-    plan = Plan.build(_with_overrides([Recipe.load(r) for r in args.recipes], args.set))
+    plan = build(_with_overrides([Recipe.load(r) for r in args.recipes], args.set))
     if not args.mermaid:
         print(plan.to_text())
     if not args.text:

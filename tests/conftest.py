@@ -3,12 +3,17 @@
 ``tests/data`` holds copies of ``../shared`` files (see tests/data/README.md),
 so the suite runs on a machine without ``../shared``.
 """
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import featgraph
+
+# Plans built by the suite go to a private cache, not the user's ~/.cache/featgraph.
+os.environ.setdefault("FEATGRAPH_CACHE", tempfile.mkdtemp(prefix="featgraph-test-cache-"))
 
 DATA = Path(__file__).parent / "data"
 SPEECH = {

@@ -1,4 +1,6 @@
 """Sharing, freeing, composition, the builder API and per-channel data."""
+import os
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -119,9 +121,9 @@ def test_streamed_intermediates_never_exist_in_full():
 
 
 def test_shared_value_is_kept_until_its_last_consumer():
-    from featgraph.engine.graph import Plan
+    from featgraph.engine.graph import build
 
-    plan = Plan.build([featgraph.load("plp"), featgraph.load("rasta_plp")])
+    plan = build([featgraph.load("plp"), featgraph.load("rasta_plp")])
     bands = plan.names["plp/bands"]
     assert plan.names["rasta_plp/bands"] == bands
     readers = [k for k in plan.order if any(src == bands for src, _ in plan.step(k).inputs)]
@@ -213,3 +215,48 @@ def test_result_save_is_complete_npz(tmp_path):
         meta = json.loads(str(z["__meta__"]))
     assert meta["outputs"]["plp"]["shape"] == [9, 425] and meta["outputs"]["plp"]["hop"] == 80
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["x.npz"]   # no temp file left
+
+
+def test_plan_cache_hit_equals_a_fresh_build_and_skips_networkx(tmp_path, write_recipe):
+    import json
+    import subprocess
+    import sys
+
+    from featgraph.engine.graph import build
+    from featgraph.engine.runner import compile_plan
+
+    env = dict(os.environ, FEATGRAPH_CACHE=str(tmp_path / "cache"))
+    code = ("import sys, featgraph; from featgraph.engine.runner import compile_plan; "
+            "p = compile_plan([featgraph.load('rasta_plp')], {'order': 12}); "
+            "print('networkx' in sys.modules, len(p.steps))")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                           text=True, check=True).stdout.split()
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True).stdout.split()
+    assert first[0] == "True" and second[0] == "False"          # built, then read back
+    assert first[1] == second[1]
+    fresh = build([featgraph.load("rasta_plp").with_params(order=12)])
+    os.environ["FEATGRAPH_CACHE"], saved = env["FEATGRAPH_CACHE"], os.environ["FEATGRAPH_CACHE"]
+    try:
+        cached = compile_plan([featgraph.load("rasta_plp")], {"order": 12})
+    finally:
+        os.environ["FEATGRAPH_CACHE"] = saved
+    assert json.dumps(cached.to_json()) == json.dumps(fresh.to_json())
+
+
+def test_plan_cache_notices_a_changed_include(tmp_path, write_recipe, monkeypatch):
+    from featgraph.engine.runner import compile_plan
+
+    monkeypatch.setenv("FEATGRAPH_CACHE", str(tmp_path / "cache"))
+    inner = ("name: inner\nnodes:\n  audio: {op: load}\n"
+             "  pre: {op: preemphasis, input: audio, coef: 0.5}\n")
+    write_recipe(inner, "inner.yaml")
+    outer = write_recipe("name: outer\ninclude: [inner.yaml]\noutputs: {y: inner/pre}\n",
+                         "outer.yaml")
+    before = compile_plan([featgraph.load(outer)], {})
+    path = write_recipe(inner.replace("0.5", "0.25"), "inner.yaml")
+    os.utime(path, ns=(1, 1))                                  # a different modification time
+    after = compile_plan([featgraph.load(outer)], {})
+    coefs = [[s.model.coef for s in p.steps.values() if s.model.op == "preemphasis"]
+             for p in (before, after)]
+    assert coefs == [[0.5], [0.25]]

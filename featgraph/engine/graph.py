@@ -1,6 +1,6 @@
 """From recipes to an executable plan.
 
-:meth:`Plan.build` does, in order and before anything runs:
+:func:`build` does, in order and before anything runs:
 
 1. **flatten** — includes are expanded recursively; their nodes are renamed
    ``prefix/node`` and their parameters resolved from ``with:``;
@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from .errors import Problem, RecipeError
 from .kinds import Kind
 from .ops import Node, node_adapter, registry
+from .plan import Plan, Step
 from .recipe import REF_RE, Recipe, resolve_recipe_path
 
 
@@ -51,128 +52,61 @@ class FlatNode:
         return Problem(message, self.file, line or self.line, self.name, param)
 
 
-@dataclass
-class Step:
-    """One node of the plan: computed once, possibly under several names."""
+def build(recipes: list[Recipe]) -> Plan:
+    """Validate ``recipes`` and merge them into one plan (see module docs)."""
+    problems: list[Problem] = []
+    flat: dict[str, FlatNode] = {}
+    outputs: dict[str, tuple[str, str]] = {}
+    many = len(recipes) > 1
+    taken: set[str] = set()
+    for recipe in recipes:
+        ns = recipe.name
+        while many and ns in taken:
+            ns += "_"
+        taken.add(ns)
+        prefix = f"{ns}/" if many else ""
+        outs = _flatten(recipe, prefix, dict(recipe.params), flat, problems, [],
+                        recipe.dtype)
+        for out_name, ref in outs.items():
+            outputs[f"{prefix}{out_name}"] = ref
+    if not problems:
+        _validate(flat, problems)
+    by_name = _name_graph(flat)
+    if not problems:
+        _check_cycles(by_name, flat, problems)
+    kinds: dict[str, dict[str, Kind]] = {}
+    if not problems:
+        kinds = _check_kinds(by_name, flat, problems)
+    if not problems and not outputs:
+        problems.append(Problem("the recipe has no outputs", recipes[0].file))
+    for name, (node, port) in outputs.items():
+        if node in kinds and port and port not in kinds[node]:
+            problems.append(flat[node].problem(f"output '{name}' asks for port '{port}', "
+                                               f"which op {flat[node].op} does not have"))
+    if problems:
+        raise RecipeError(problems)
+    files = {r.file for r in recipes if r.file} | {n.file for n in flat.values() if n.file}
+    return _merge(by_name, flat, kinds, outputs, recipes, sorted(files))
 
-    key: str
-    model: Node
-    inputs: list[tuple[str, str]]          # (key, port) per input
-    names: list[str]                       # every recipe node that shares this computation
-    kinds: dict[str, Kind]                 # port -> kind produced
 
-
-@dataclass
-class Plan:
-    """An executable, validated, de-duplicated graph, as plain data.
-
-    ``steps`` maps each content key to its :class:`Step`, in a topological
-    order (every step after the steps it reads); ``outputs`` maps each output
-    name to ``(key, port)``; ``names`` maps every recipe node to its key.
-    networkx is used to build a plan, not to run one.
-    """
-
-    steps: dict[str, Step]
-    outputs: dict[str, tuple[str, str]]
-    names: dict[str, str]                  # recipe node name -> key
-    recipes: list[Recipe] = field(default_factory=list)
-
-    @property
-    def order(self) -> list[str]:
-        """Content keys in execution order."""
-        return list(self.steps)
-
-    def step(self, key: str) -> Step:
-        return self.steps[key]
-
-    @classmethod
-    def build(cls, recipes: list[Recipe]) -> "Plan":
-        """Validate ``recipes`` and merge them into one plan (see module docs)."""
-        problems: list[Problem] = []
-        flat: dict[str, FlatNode] = {}
-        outputs: dict[str, tuple[str, str]] = {}
-        many = len(recipes) > 1
-        taken: set[str] = set()
-        for recipe in recipes:
-            ns = recipe.name
-            while many and ns in taken:
-                ns += "_"
-            taken.add(ns)
-            prefix = f"{ns}/" if many else ""
-            outs = _flatten(recipe, prefix, dict(recipe.params), flat, problems, [],
-                            recipe.dtype)
-            for out_name, ref in outs.items():
-                outputs[f"{prefix}{out_name}"] = ref
-        if not problems:
-            _validate(flat, problems)
-        by_name = _name_graph(flat)
-        if not problems:
-            _check_cycles(by_name, flat, problems)
-        kinds: dict[str, dict[str, Kind]] = {}
-        if not problems:
-            kinds = _check_kinds(by_name, flat, problems)
-        if not problems and not outputs:
-            problems.append(Problem("the recipe has no outputs", recipes[0].file))
-        for name, (node, port) in outputs.items():
-            if node in kinds and port and port not in kinds[node]:
-                problems.append(flat[node].problem(f"output '{name}' asks for port '{port}', "
-                                                   f"which op {flat[node].op} does not have"))
-        if problems:
-            raise RecipeError(problems)
-        return cls._merge(by_name, flat, kinds, outputs, recipes)
-
-    @classmethod
-    def _merge(cls, by_name, flat, kinds, outputs, recipes) -> "Plan":
-        targets = {node for node, _ in outputs.values()}
-        needed = targets.union(*(nx.ancestors(by_name, t) for t in targets))
-        steps: dict[str, Step] = {}
-        names: dict[str, str] = {}
-        declared = {name: i for i, name in enumerate(flat)}     # ties: declaration order
-        for name in nx.lexicographical_topological_sort(by_name.subgraph(needed),
-                                                        key=declared.__getitem__):
-            node = flat[name]
-            inputs = [(names[src], port) for src, port in node.inputs]
-            key = content_key(node.model, inputs)
-            names[name] = key
-            if key in steps:
-                steps[key].names.append(name)
-                continue
-            steps[key] = Step(key, node.model, inputs, [name], kinds[name])
-        keyed_outputs = {out: (names[node], port) for out, (node, port) in outputs.items()}
-        return cls(steps, keyed_outputs, names, recipes)
-
-    # ------------------------------------------------------------------ views
-    def to_text(self) -> str:
-        """One line per computation, in execution order."""
-        lines = []
-        for key in self.order:
-            step = self.step(key)
-            srcs = ", ".join(self._label(k, p) for k, p in step.inputs) or "source"
-            shared = f"  (shared by {', '.join(step.names[1:])})" if len(step.names) > 1 else ""
-            kind = "/".join(k.label for k in step.kinds.values() if k is not None)
-            lines.append(f"{step.names[0]:<24} {step.model.op:<16} <- {srcs}  -> {kind}{shared}")
-        outs = ", ".join(f"{o} = {self._label(k, p)}" for o, (k, p) in self.outputs.items())
-        lines.append(f"outputs: {outs}")
-        return "\n".join(lines)
-
-    def to_mermaid(self) -> str:
-        """A mermaid ``flowchart`` of the plan (paste into any mermaid renderer)."""
-        ids = {key: f"n{i}" for i, key in enumerate(self.order)}
-        lines = ["flowchart TD"]
-        for key in self.order:
-            step = self.step(key)
-            label = f"{step.names[0]}<br/><i>{step.model.op}</i>"
-            lines.append(f'    {ids[key]}["{label}"]')
-        for key in self.order:
-            for src in dict.fromkeys(k for k, _ in self.step(key).inputs):
-                lines.append(f"    {ids[src]} --> {ids[key]}")
-        for i, (out, (key, port)) in enumerate(self.outputs.items()):
-            lines.append(f'    o{i}(["{out}"])')
-            lines.append(f"    {ids[key]} -.{' ' + port + ' ' if port else ''}-> o{i}")
-        return "\n".join(lines)
-
-    def _label(self, key: str, port: str) -> str:
-        return self.step(key).names[0] + (f":{port}" if port else "")
+def _merge(by_name, flat, kinds, outputs, recipes, files) -> Plan:
+    targets = {node for node, _ in outputs.values()}
+    needed = targets.union(*(nx.ancestors(by_name, t) for t in targets))
+    steps: dict[str, Step] = {}
+    names: dict[str, str] = {}
+    declared = {name: i for i, name in enumerate(flat)}     # ties: declaration order
+    for name in nx.lexicographical_topological_sort(by_name.subgraph(needed),
+                                                    key=declared.__getitem__):
+        node = flat[name]
+        inputs = [(names[src], port) for src, port in node.inputs]
+        key = content_key(node.model, inputs)
+        names[name] = key
+        if key in steps:
+            steps[key].names.append(name)
+            continue
+        steps[key] = Step(key, node.model, inputs, [name], kinds[name])
+    keyed_outputs = {out: (names[node], port) for out, (node, port) in outputs.items()}
+    return Plan(steps, keyed_outputs, names, recipes, files)
 
 
 def content_key(model: Node, inputs: list[tuple[str, str]]) -> str:

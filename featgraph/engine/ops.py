@@ -63,7 +63,7 @@ class Node(BaseModel):
         the default, the others are referenced as ``node:port``.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     op: str
     consumes: ClassVar[tuple[Kind, ...]] = ()

@@ -1,17 +1,35 @@
-"""Running recipes: the end of the flow ``recipe -> graph -> scheduler -> runner``.
+"""Running recipes: the end of the flow ``recipe -> graph -> plan -> scheduler -> runner``.
 
 :class:`Recipe` is the recipe of :mod:`featgraph.engine.recipe` plus the
 methods that run it; :func:`run` runs one or several recipes together.
+
+Plan cache
+----------
+Building a plan imports networkx and validates every node against the union of
+all ops' models: most of a short run's start-up.  :func:`compile_plan` therefore
+stores each plan it builds as JSON under ``$FEATGRAPH_CACHE`` (default
+``~/.cache/featgraph``) in ``plans/<key>.json``.  The key hashes the recipes
+(as data), the parameter overrides, featgraph's version and the modification
+times of its source files; an entry also records every recipe file it read
+(includes too) with its size and modification time, and is used only while
+they are unchanged.  A hit rebuilds the plan from JSON, validating each step
+with its own op's model, without networkx.  ``FEATGRAPH_CACHE=off`` disables
+the cache; an unwritable cache folder is silently skipped.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from . import recipe as _recipe
 from .feature import Feature
-from .graph import Plan
+from .plan import Plan
 from .result import Result
 from .scheduler import BLOCK_SAMPLES, execute, stream
 from .source import Source
@@ -82,8 +100,66 @@ class Recipe(_recipe.Recipe):
 
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
-    """``recipes`` with ``params`` applied, validated and merged into one plan."""
-    return Plan.build(_recipe.with_overrides(list(recipes), params))
+    """``recipes`` with ``params`` applied, validated and merged into one plan (cached)."""
+    recipes = _recipe.with_overrides(list(recipes), params)
+    folder = _cache_folder()
+    path = None if folder is None else folder / f"{_cache_key(recipes)}.json"
+    if path is not None:
+        plan = _cached(path)
+        if plan is not None:
+            plan.recipes = recipes
+            return plan
+    from .graph import build      # networkx and the op union: only when a plan is built
+
+    plan = build(recipes)
+    if path is not None:
+        _store(path, plan)
+    return plan
+
+
+def _cache_folder() -> Path | None:
+    where = os.environ.get("FEATGRAPH_CACHE", "")
+    if where.lower() in ("off", "0", "none"):
+        return None
+    return Path(where or Path.home() / ".cache" / "featgraph") / "plans"
+
+
+def _cache_key(recipes: list[_recipe.Recipe]) -> str:
+    from .. import __version__
+
+    code = Path(__file__).resolve().parent.parent
+    stamps = [os.stat(p).st_mtime_ns for d in ("engine", "nodes", "native")
+              for p in sorted((code / d).glob("*.py"))]
+    payload = json.dumps([__version__, stamps, [(r.to_dict(), r.file) for r in recipes]],
+                         sort_keys=True, default=str)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def _stamp(path: str) -> list[int]:
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _cached(path: Path) -> Plan | None:
+    try:
+        entry = json.loads(path.read_text())
+        if any(_stamp(f) != stamp for f, stamp in entry["stamps"]):
+            return None
+        return Plan.from_json(entry["plan"])
+    except Exception:            # missing, stale or damaged: build afresh
+        return None
+
+
+def _store(path: Path, plan: Plan) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entry = {"plan": plan.to_json(), "stamps": [(f, _stamp(f)) for f in plan.files]}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            json.dump(entry, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def run(recipes: list[_recipe.Recipe], source, sr: float | None = None,

@@ -1,4 +1,4 @@
-"""Run a :class:`~featgraph.engine.graph.Plan` as a stream of blocks.
+"""Run a :class:`~featgraph.engine.plan.Plan` as a stream of blocks.
 
 Policy
 ------
@@ -46,7 +46,7 @@ import numpy as np
 
 from .errors import AudioError, NodeError
 from .feature import Feature
-from .graph import Plan, Step
+from .plan import Plan, Step
 from .kinds import Kind
 from .ops import join_chunks
 from .report import Report, Row
