@@ -236,15 +236,43 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
-    pieces: dict[str, list[Feature]] = {name: [] for name in plan.outputs}
+    outputs = {name: _Collector() for name in plan.outputs}
     for block in source.blocks(block_samples):
         for name, chunk in s.push(block).items():
-            pieces[name].append(chunk)
+            outputs[name].add(chunk)
     for name, chunk in s.close().items():
-        pieces[name].append(chunk)
+        outputs[name].add(chunk)
     s.check_aligned()
-    features = {name: _join_releasing(pieces.pop(name)) for name in list(pieces)}
+    features = {name: outputs.pop(name).join() for name in list(outputs)}
     return Result(features, s.report(), source.label)
+
+
+class _Collector:
+    """An output's chunks, merged into slabs of at least ``SLAB_BYTES`` as they come.
+
+    Small chunks live in the allocator's heap, which rarely shrinks; slabs are
+    large enough to be mapped and unmapped on their own, so the final join
+    (:func:`_join_releasing`) returns each slab's memory as it copies it and an
+    output is held about once, not twice.
+    """
+
+    SLAB_BYTES = 8 << 20
+
+    def __init__(self):
+        self.slabs: list[Feature] = []
+        self.small: list[Feature] = []
+        self.small_bytes = 0
+
+    def add(self, chunk: Feature) -> None:
+        self.small.append(chunk)
+        self.small_bytes += chunk.nbytes
+        if self.small_bytes >= self.SLAB_BYTES:
+            self.slabs.append(join_chunks(self.small))
+            self.small, self.small_bytes = [], 0
+
+    def join(self) -> Feature:
+        chunks, self.slabs, self.small = self.slabs + self.small, [], []
+        return _join_releasing(chunks)
 
 
 def _join_releasing(chunks: list[Feature]) -> Feature:
