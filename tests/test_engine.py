@@ -206,6 +206,21 @@ def test_resampling_preserves_a_sine():
     np.testing.assert_allclose(y[200:-200], expected[200:-200], atol=1e-3)
 
 
+def test_streamed_resampling_equals_soxr_in_one_call():
+    import soxr
+
+    from streamcheck import stream_recipe
+
+    y, sr = sf.read(DATA / "chord_pluck_22k_stereo.wav", always_2d=True)
+    r = featgraph.Recipe("resample")
+    r.output("audio", r.add("audio", "load", sr=16000, channels="all"))
+    want = soxr.resample(y, sr, 16000, quality="HQ").T        # librosa's default resampler
+    whole = r.run(y.T, sr=sr)["audio"]
+    streamed = stream_recipe(r, y.T, sr, [1, 4410, 333, 0, 7000])["audio"]
+    np.testing.assert_array_equal(whole, want)
+    np.testing.assert_array_equal(streamed, want)
+
+
 def test_result_save_is_complete_npz(tmp_path):
     res = featgraph.load("plp").run(SPEECH["english_8k"])
     path = res.save(tmp_path / "out" / "x.npz")
