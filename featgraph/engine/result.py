@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -63,13 +64,29 @@ class Result(Mapping):
                                                   "outputs": self.metadata()}))
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
+            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as archive:
+                for name, array in arrays.items():
+                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                        _write_npy(member, array)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+def _write_npy(fh, array: np.ndarray) -> None:
+    """``array`` in the ``.npy`` format, its bytes written straight from its memory.
+
+    ``np.savez`` would stage up to 16 MiB of every array in a buffer; an hour of
+    features is about that size, so this writes the C- or Fortran-ordered
+    buffer in 1 MiB slices of a memoryview instead.
+    """
+    np.lib.format.write_array_header_2_0(fh, np.lib.format.header_data_from_array_1_0(array))
+    flat = array.T if array.flags.f_contiguous and not array.flags.c_contiguous else array
+    data = memoryview(flat.reshape(-1)).cast("B")
+    for start in range(0, len(data), 1 << 20):
+        fh.write(data[start:start + (1 << 20)])
 
 
 def _contiguous_either_way(a: np.ndarray) -> np.ndarray:

@@ -271,13 +271,15 @@ class _Collector:
             self.small, self.small_bytes = [], 0
 
     def join(self) -> Feature:
-        chunks, self.slabs, self.small = self.slabs + self.small, [], []
+        chunks = self.slabs + self.small
+        self.slabs, self.small = [], []
         return _join_releasing(chunks)
 
 
 def _join_releasing(chunks: list[Feature]) -> Feature:
-    """Join chunks along frames into one frame-major array, dropping each as it is copied."""
-    chunks = [c for c in chunks if c.n_frames] or chunks[:1]
+    """Join chunks along frames into one frame-major array, emptying ``chunks`` as it
+    copies them, so that each chunk's memory is freed once copied."""
+    chunks[:] = [c for c in chunks if c.n_frames] or chunks[:1]
     if not chunks:
         raise AudioError("an output received no frames")
     if len(chunks) == 1:
