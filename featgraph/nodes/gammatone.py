@@ -103,6 +103,22 @@ class GammatoneFilterbank(Node):
                                                             "below this fraction of its peak")
 
 
+def gammatone_response(f, fc, order: int = 4, bandwidth: float = 1.019):
+    """Amplitude response ``H(f) = G(f) / G(fc)`` of the gammatone centred at ``fc`` Hz.
+
+    ``G(f) = |(1 + j (f - fc) / b) ** -order + (1 + j (f + fc) / b) ** -order|`` with
+    ``b = bandwidth * ERB(fc)``: the Fourier transform of ``t^(n-1) exp(-2 pi b t)
+    cos(2 pi fc t)`` up to a constant.  ``f`` and ``fc`` broadcast.
+    """
+    f, fc = np.asarray(f, dtype=np.float64), np.asarray(fc, dtype=np.float64)
+    b = bandwidth * erb_bandwidth(fc)
+
+    def g(x):
+        return np.abs((1 + 1j * (x - fc) / b) ** -order + (1 + 1j * (x + fc) / b) ** -order)
+
+    return g(f) / g(fc)
+
+
 @functools.lru_cache(maxsize=32)
 def gammatone_weights(n_fft: int, sr: float, n_bands: int = 40, fmin: float = 200.0,
                       fmax: float | None = None, order: int = 4, bandwidth: float = 1.019,
@@ -113,14 +129,8 @@ def gammatone_weights(n_fft: int, sr: float, n_bands: int = 40, fmin: float = 20
     """
     fmax = _check_band(sr, fmin, fmax)
     centres = erb_rate_to_hz(np.linspace(hz_to_erb_rate(fmin), hz_to_erb_rate(fmax), n_bands))
-    b = bandwidth * erb_bandwidth(centres)[:, None]
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
-
-    def response(f):
-        return np.abs((1 + 1j * (f - centres[:, None]) / b) ** -order
-                      + (1 + 1j * (f + centres[:, None]) / b) ** -order)
-
-    amp = response(freqs[None, :]) / response(centres[:, None])
+    amp = gammatone_response(freqs[None, :], centres[:, None], order, bandwidth)
     amp[amp < threshold] = 0.0
     weights = amp ** 2
     empty = np.flatnonzero(~(weights > 0).any(axis=1))

@@ -32,6 +32,29 @@ def _empty_like(x: Feature, n_bands: int) -> Feature:
     return x.derive(frame_major(np.empty(lead + (0, n_bands), dtype=x.data.dtype)))
 
 
+def medium_time_power(buf: np.ndarray, base: int, start: int, stop: int, n_total: int,
+                      M: int) -> np.ndarray:
+    """``Q[m] = mean(P[max(m - M, 0) .. min(m + M, n_total - 1)])`` for ``m`` in ``[start, stop)``.
+
+    ``buf`` ``(..., frames, bands)`` holds input frames ``base .. base + len - 1``
+    (all that the windows need); ``n_total`` is the number of input frames that
+    exist so far.  The terms are added in a fixed order (offsets ``-M .. M``,
+    absent frames as exact zeros), so the result does not depend on chunking.
+    Kim and Stern 2016, eq. 4 (which divides by ``2M + 1``; the ends here
+    divide by the frames present).
+    """
+    frames = np.arange(start, stop)
+    total = np.zeros(buf.shape[:-2] + (stop - start, buf.shape[-1]))
+    count = np.zeros(stop - start)
+    for j in range(-M, M + 1):
+        src = frames + j
+        valid = (src >= 0) & (src < n_total)
+        rows = np.take(buf, np.clip(src - base, 0, buf.shape[-2] - 1), axis=-2)
+        total += np.where(valid[:, None], rows, 0.0)
+        count += valid
+    return total / count[:, None]
+
+
 class PnccSuppression(Node):
     """Asymmetric noise suppression, temporal masking and weight smoothing: ``T = P S~``.
 
@@ -110,16 +133,7 @@ class _SuppressionState:
         start, base = self.n_done, self.n_seen - buf.shape[-2]
         if stop <= start:
             return _empty_like(x, buf.shape[-1])
-        frames = np.arange(start, stop)
-        total = np.zeros(buf.shape[:-2] + (stop - start, buf.shape[-1]))
-        count = np.zeros(stop - start)
-        for j in range(-p.M, p.M + 1):               # fixed order: chunking cannot change sums
-            src = frames + j
-            valid = (src >= 0) & (src < self.n_seen)
-            rows = np.take(buf, np.clip(src - base, 0, buf.shape[-2] - 1), axis=-2)
-            total += np.where(valid[:, None], rows, 0.0)
-            count += valid
-        q = total / count[:, None]
+        q = medium_time_power(buf, base, start, stop, self.n_seen, p.M)
         centre = buf[..., start - base:stop - base, :]
         t = kernels.pncc_suppress(centre, q, self.state, p.lambda_a, p.lambda_b, p.c, p.lambda_t,
                                   p.mu_t, p.temporal_masking, p.N)
