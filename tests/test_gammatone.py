@@ -123,3 +123,15 @@ def test_cepstral_recipes_are_log_filterbank_dct(name, shape):
     want = scipy.fft.dct(np.log(np.maximum(bands, np.finfo(float).eps)), norm="ortho",
                          axis=0)[:shape[0]]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_rasta_accepts_gammatone_and_linear_bands():
+    for fb in ("gammatone_filterbank", "linear_filterbank"):
+        r = featgraph.Recipe("rasta_bands")
+        x = r.add("audio", "load")
+        x = r.add("frames", "frame", x)
+        x = r.add("win", "window", x, window="hamming", pad_to=512)
+        x = r.add("pow", "power", r.add("spec", "rfft", x), dither=1e-9)
+        r.output("out", r.add("rasta", "rasta", r.add("bands", fb, x)))
+        out = r.run(featgraph.example("speech"))["out"]
+        assert out.shape[0] in (40, 20) and np.isfinite(out).all()
