@@ -61,6 +61,13 @@ def _check_band(sr: float, fmin: float, fmax: float | None) -> float:
     return fmax
 
 
+def _integrate(x: Feature, weights: np.ndarray, centres: np.ndarray) -> Feature:
+    """Band powers ``W @ P`` of a power spectrum, dtype kept, centres (Hz) as the axis."""
+    spec = frame_major(x.data)
+    bands = spec @ weights.T.astype(spec.dtype, copy=False)
+    return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
+
+
 def _freeze(*arrays):
     for a in arrays:
         a.setflags(write=False)
@@ -143,11 +150,8 @@ def gammatone_weights(n_fft: int, sr: float, n_bands: int = 40, fmin: float = 20
 
 @GammatoneFilterbank.compute
 def gammatone_filterbank(x: Feature, p: GammatoneFilterbank) -> Feature:
-    weights, centres = gammatone_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.order,
-                                         p.bandwidth, p.threshold)
-    spec = frame_major(x.data)
-    bands = spec @ weights.T.astype(spec.dtype, copy=False)
-    return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
+    return _integrate(x, *gammatone_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.order,
+                                            p.bandwidth, p.threshold))
 
 
 class LinearFilterbank(Node):
@@ -201,7 +205,4 @@ def linear_weights(n_fft: int, sr: float, n_bands: int = 20, fmin: float = 0.0,
 
 @LinearFilterbank.compute
 def linear_filterbank(x: Feature, p: LinearFilterbank) -> Feature:
-    weights, centres = linear_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.norm)
-    spec = frame_major(x.data)
-    bands = spec @ weights.T.astype(spec.dtype, copy=False)
-    return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
+    return _integrate(x, *linear_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.norm))
