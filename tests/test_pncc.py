@@ -283,3 +283,15 @@ def test_pncc_is_more_noise_robust_than_mfcc():
                    noisy_distance(clean, noisy, slice(1, 13)))
     assert d["pncc"][0] <= 0.8 * d["mfcc"][0], d       # at least 20 % smaller, c0..c12
     assert d["pncc"][1] <= 0.9 * d["mfcc"][1], d       # at least 10 % smaller, c1..c12
+
+
+@pytest.mark.parametrize("name", ["pncc", "gtcc", "lfcc", "bfcc"])
+def test_recipes_in_blocks_equal_whole(name):
+    from featgraph.engine.scheduler import execute
+    from featgraph.engine.source import Source
+    plan = featgraph.load(name).compile()
+    source = Source.of(featgraph.example("speech"))
+    whole = execute(plan, source, block_frames=10 ** 9)[name]
+    for block in (1, 7):
+        np.testing.assert_allclose(execute(plan, source, block_frames=block)[name], whole,
+                                   rtol=1e-12, atol=1e-12)
