@@ -4,7 +4,8 @@ Ops: ``power_to_db`` and ``top_db`` (librosa's ``power_to_db`` split into its
 framewise part and its whole-file clip), ``log`` (natural or other base, with a
 floor), ``dct`` (DCT-II / DCT-III, unnormalised, orthonormal or HTK scaling),
 ``frame_energy`` (sum of squares of a frame, or of a power spectrum's bins),
-``with_energy`` (log energy replacing c0, prepended or appended), ``stack``
+``with_energy`` (log energy replacing c0, prepended or appended), ``select``
+(a range of features), ``floor``, ``stack``
 (concatenate two features along the feature axis) and ``htk_preemphasis``
 (HTK's pre-emphasis of each frame on its own).
 
@@ -151,7 +152,8 @@ class DCT(Node):
     ``y[n] = x[0] + 2 sum_{k>=1} x[k] cos(pi k (2n + 1) / (2N))``.
 
     Output ``(..., n_out, frames)``: the first ``n_out`` coefficients (DCT-II), or
-    ``n_out`` points (DCT-III; default: as many as the input), dtype kept.
+    ``n_out`` points (DCT-III; default: as many as the input), dtype kept.  The
+    output kind is ``cepstra`` for both types.
 
     Streaming: framewise.
     """
@@ -159,7 +161,7 @@ class DCT(Node):
     op: Literal["dct"] = "dct"
     consumes: ClassVar = (LOGGABLE | Kind.CEPSTRA,)
     streaming: ClassVar = "frame"
-    produces: ClassVar = None
+    produces: ClassVar = Kind.CEPSTRA
 
     type: Literal[2, 3] = Field(2, description="2: forward DCT-II (cepstra); 3: DCT-III")
     norm: Literal["none", "ortho", "htk"] = Field("ortho", description="scaling (see the op)")
@@ -206,8 +208,7 @@ def dct(x: Feature, p: DCT) -> Feature:
                          f"n_out <= {n_in}")
     m = dct_matrix(n_in, n_out, p.type, p.norm).astype(x.data.dtype, copy=False)
     y = frame_major(x.data) @ m.T
-    kind = Kind.CEPSTRA if p.type == 2 else (Kind.BANDS if x.kind == Kind.CEPSTRA else x.kind)
-    return x.derive(frame_major(y), kind, axis=None)
+    return x.derive(frame_major(y), Kind.CEPSTRA, axis=None)
 
 
 class FrameEnergy(Node):
@@ -245,13 +246,14 @@ class WithEnergy(Node):
     ``mode: replace`` is python_speech_features' ``appendEnergy=True`` (c0 becomes
     log energy) and HTK's ``MFCC_E`` without ``_0``; ``append`` puts it after
     the cepstra (HTK's ``MFCC_E`` order, c1..cN then E), ``prepend`` before.
-    Inputs: cepstra ``(..., n, frames)``, energy ``(..., 1, frames)``.
+    Inputs: cepstra ``(..., n, frames)``, energy ``(..., 1, frames)`` (or c0, taken
+    with ``select``, for HTK's ``MFCC_0`` order c1..cN, c0).
 
     Streaming: framewise.
     """
 
     op: Literal["with_energy"] = "with_energy"
-    consumes: ClassVar = (Kind.CEPSTRA | Kind.FEATURE | Kind.BANDS, Kind.FEATURE)
+    consumes: ClassVar = (Kind.CEPSTRA | Kind.FEATURE | Kind.BANDS, Kind.FEATURE | Kind.CEPSTRA)
     streaming: ClassVar = "frame"
 
     mode: Literal["replace", "append", "prepend"] = Field(
@@ -326,3 +328,54 @@ def htk_preemphasis(x: Feature, p: HTKPreEmphasis) -> Feature:
     np.subtract(f[..., 1:], k * f[..., :-1], out=out[..., 1:])
     np.multiply(f[..., :1], 1 - k, out=out[..., :1])
     return x.derive(frame_major(out))
+
+
+class Floor(Node):
+    """Raise small values: ``max(x, value)`` (``mode: clamp``), or replace exact zeros by ``value``
+    (``mode: zeros``, python_speech_features' ``fbank``: ``numpy.finfo(float).eps``).
+
+    Streaming: framewise.
+    """
+
+    op: Literal["floor"] = "floor"
+    consumes: ClassVar = (LOGGABLE,)
+    streaming: ClassVar = "frame"
+
+    value: float = Field(FLOAT_EPS, ge=0, description="the floor")
+    mode: Literal["clamp", "zeros"] = Field("clamp", description="clamp everything below, or "
+                                                                 "only exact zeros")
+
+
+@Floor.compute
+def floor(x: Feature, p: Floor) -> Feature:
+    v = x.data.dtype.type(p.value)
+    out = np.maximum(x.data, v) if p.mode == "clamp" else np.where(x.data == 0, v, x.data)
+    return x.derive(out)
+
+
+class Select(Node):
+    """Keep the features ``begin <= i < end`` of each frame (e.g. c1..c12 of 13 cepstra).
+
+    Output ``(..., end - begin, frames)``, the input's kind; the feature axis
+    coordinates follow.
+
+    Streaming: framewise.
+    """
+
+    op: Literal["select"] = "select"
+    consumes: ClassVar = (ANY & ~(Kind.SIGNAL | Kind.FRAMES),)
+    streaming: ClassVar = "frame"
+
+    begin: int = Field(0, ge=0, le=100000, description="first feature kept")
+    end: int | None = Field(None, ge=1, le=100000, description="one past the last; null: all")
+
+
+@Select.compute
+def select(x: Feature, p: Select) -> Feature:
+    n = x.data.shape[-2]
+    end = n if p.end is None else p.end
+    if not p.begin < end <= n:
+        raise ValueError(f"select: begin = {p.begin}, end = {end} do not fit the {n} features "
+                         f"per frame; use 0 <= begin < end <= {n}")
+    axis = None if x.axis is None else x.axis[p.begin:end]
+    return x.derive(x.data[..., p.begin:end, :], axis=axis)
