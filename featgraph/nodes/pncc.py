@@ -152,7 +152,9 @@ class MeanPowerNormalization(Node):
     then the exponential average: the output does not depend on the input's
     scale.  A number starts the exponential average from ``mu0``.  ``U`` is 0
     while ``mu`` is 0 (digital silence).  The dtype is kept (computed in float64
-    in the C kernel ``fg_mean_power_norm_f64``).  Streaming: block op carrying
+    in the C kernel ``fg_mean_power_norm_f64``).  Since ``mu >= (1 - lambda_mu)
+    mean_l T``, ``U <= k L / (1 - lambda_mu)`` for ``L`` bands: the ranges of ``k``
+    and ``lambda_mu`` keep float32 output finite.  Streaming: block op carrying
     ``mu``; no look-ahead.
     """
 
@@ -161,8 +163,9 @@ class MeanPowerNormalization(Node):
     streaming: ClassVar = "block"
     produces: ClassVar = None
 
-    lambda_mu: float = Field(0.999, ge=0, lt=1, description="forgetting factor of the mean power")
-    k: float = Field(1.0, gt=0, le=1e30, description="output scale (arbitrary in the paper)")
+    lambda_mu: float = Field(0.999, ge=0, le=0.99999, description="forgetting factor of the "
+                                                                 "mean power")
+    k: float = Field(1.0, gt=0, le=1e6, description="output scale (arbitrary in the paper)")
     mu0: float | None = Field(None, gt=0, le=1e300, description="initial mean power; null: "
                                                                  "running mean of the first frames")
 
