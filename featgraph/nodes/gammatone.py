@@ -62,9 +62,19 @@ def _check_band(sr: float, fmin: float, fmax: float | None) -> float:
 
 
 def _integrate(x: Feature, weights: np.ndarray, centres: np.ndarray) -> Feature:
-    """Band powers ``W @ P`` of a power spectrum, dtype kept, centres (Hz) as the axis."""
+    """Band powers ``W @ P`` of a power spectrum, dtype kept, centres (Hz) as the axis.
+
+    Each filter is summed over its non-zero bins only (a quarter of the bins or
+    fewer for these banks), several times faster than the dense product.
+    """
     spec = frame_major(x.data)
-    bands = spec @ weights.T.astype(spec.dtype, copy=False)
+    w = weights.astype(spec.dtype, copy=False)
+    nonzero = w > 0
+    first = nonzero.argmax(axis=1)
+    stop = w.shape[1] - nonzero[:, ::-1].argmax(axis=1)
+    bands = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
+    for l, (a, b) in enumerate(zip(first, stop)):
+        bands[..., l] = spec[..., a:b] @ w[l, a:b]
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
 
