@@ -43,15 +43,17 @@ def medium_time_power(buf: np.ndarray, base: int, start: int, stop: int, n_total
     Kim and Stern 2016, eq. 4 (which divides by ``2M + 1``; the ends here
     divide by the frames present).
     """
+    n = stop - start
+    lo, hi = max(start - M, 0), min(stop + M, n_total)
+    pad = buf.shape[:-2] + (0, buf.shape[-1])
+    padded = np.concatenate([np.zeros(pad[:-2] + (lo - (start - M), pad[-1])),
+                             buf[..., lo - base:hi - base, :],
+                             np.zeros(pad[:-2] + (stop + M - hi, pad[-1]))], axis=-2)
+    total = padded[..., :n, :].copy()
+    for j in range(1, 2 * M + 1):
+        total += padded[..., j:j + n, :]
     frames = np.arange(start, stop)
-    total = np.zeros(buf.shape[:-2] + (stop - start, buf.shape[-1]))
-    count = np.zeros(stop - start)
-    for j in range(-M, M + 1):
-        src = frames + j
-        valid = (src >= 0) & (src < n_total)
-        rows = np.take(buf, np.clip(src - base, 0, buf.shape[-2] - 1), axis=-2)
-        total += np.where(valid[:, None], rows, 0.0)
-        count += valid
+    count = np.minimum(frames + M, n_total - 1) - np.maximum(frames - M, 0) + 1
     return total / count[:, None]
 
 
