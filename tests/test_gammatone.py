@@ -86,8 +86,11 @@ def test_filterbank_parameter_traps():
         GammatoneFilterbank(fmax=9000)(power_spectrum(np.ones((257, 2))))
     with pytest.raises(ValueError, match="contains no FFT bin.*n_bands <="):
         LinearFilterbank(n_bands=600)(power_spectrum(np.ones((257, 2))))
-    with pytest.raises(ValueError, match="must exceed fmin"):
-        LinearFilterbank(fmin=5000, fmax=4000)(power_spectrum(np.ones((257, 2))))
+    for op in (LinearFilterbank, GammatoneFilterbank):
+        with pytest.raises(ValueError, match="must exceed fmin"):
+            op(fmin=5000, fmax=4000)
+    with pytest.raises(ValueError, match="must exceed fmin"):     # fmax null: Nyquist
+        LinearFilterbank(fmin=9000)(power_spectrum(np.ones((257, 2))))
 
 
 def test_linear_filters_partition_unity_and_area_norm():

@@ -27,7 +27,7 @@ import functools
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
@@ -78,6 +78,13 @@ def _integrate(x: Feature, weights: np.ndarray, centres: np.ndarray) -> Feature:
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
 
+def _fmin_below_fmax(model):
+    """Model validator: an explicit ``fmax`` must exceed ``fmin``."""
+    if model.fmax is not None and model.fmax <= model.fmin:
+        raise ValueError(f"fmax = {model.fmax:g} Hz must exceed fmin = {model.fmin:g} Hz")
+    return model
+
+
 def _freeze(*arrays):
     for a in arrays:
         a.setflags(write=False)
@@ -118,6 +125,8 @@ class GammatoneFilterbank(Node):
                                                              "filter's ERB equal ERB(fc) at n=4")
     threshold: float = Field(0.005, ge=0, lt=1, description="zero the amplitude response "
                                                             "below this fraction of its peak")
+
+    _check = model_validator(mode="after")(_fmin_below_fmax)
 
 
 def gammatone_response(f, fc, order: int = 4, bandwidth: float = 1.019):
@@ -189,6 +198,8 @@ class LinearFilterbank(Node):
                                                        "null: Nyquist")
     norm: Literal["none", "area"] = Field("none", description="none: peak 1; area: divide "
                                                               "by half the base width in Hz")
+
+    _check = model_validator(mode="after")(_fmin_below_fmax)
 
 
 @functools.lru_cache(maxsize=32)
