@@ -17,7 +17,7 @@ from conftest import SPEECH
 
 
 def htk_book_mfcc(x, sr, numchans=26, numceps=12, lifter=22, k=0.97,
-                  silfloor=50.0, escale=0.1):
+                  silfloor=50.0, escale=0.1, lopass=-1.0, hipass=-1.0):
     """``(cepstra c0..cN per frame, normalised log raw energy per frame)``, HTK's way."""
     n = int(math.floor(0.025 * sr + 0.5))
     hop = int(math.floor(0.010 * sr + 0.5))
@@ -32,6 +32,12 @@ def htk_book_mfcc(x, sr, numchans=26, numceps=12, lifter=22, k=0.97,
 
     klo, khi = 2, fft_n // 2
     mlo, mhi = 0.0, mel(fft_n // 2 + 1)
+    if lopass >= 0:                                # LOFREQ
+        mlo = 1127.0 * math.log(1.0 + lopass / 700.0)
+        klo = max(2, int(lopass * fft_n / sr + 2.5))
+    if hipass >= 0:                                # HIFREQ
+        mhi = 1127.0 * math.log(1.0 + hipass / 700.0)
+        khi = min(fft_n // 2, int(hipass * fft_n / sr + 0.5))
     max_chan = numchans + 1
     cf = [0.0] + [c / max_chan * (mhi - mlo) + mlo for c in range(1, max_chan + 1)]
     lo_chan, lo_wt = [0] * (fft_n // 2 + 1), [0.0] * (fft_n // 2 + 1)
@@ -107,6 +113,14 @@ def test_mfcc_htk_at_8k_and_with_20_channels():
     out = featgraph.load("mfcc_htk").run(y, sr=sr, numchans=20)
     c, _ = htk_book_mfcc(y * 32768, sr, numchans=20)
     np.testing.assert_allclose(out["mfcc_0"][:12], c[1:], rtol=1e-9, atol=1e-9)
+
+
+def test_mfcc_htk_band_limited(excerpt):
+    y, sr = excerpt
+    out = featgraph.load("mfcc_htk").run(y, sr=sr, lofreq=300.0, hifreq=3400.0, numchans=18)
+    c, _ = htk_book_mfcc(y * 32768, sr, numchans=18, lopass=300.0, hipass=3400.0)
+    np.testing.assert_allclose(out["mfcc_0"][:12], c[1:], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(out["mfcc_0"][12], c[0], rtol=1e-9)
 
 
 def regress(x, n=2):

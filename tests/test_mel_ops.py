@@ -43,9 +43,10 @@ def test_librosa_layout_is_hz_triangles(scale):
     np.testing.assert_allclose(peak.max(axis=1), 1.0)
 
 
-def test_psf_layout_is_get_filterbanks_formula():
-    sr, nfft, nfilt = 8000, 512, 26
-    mels = np.linspace(0, 2595 * np.log10(1 + 4000 / 700), nfilt + 2)
+@pytest.mark.parametrize("sr, nfft, nfilt", [(8000, 512, 26), (16000, 512, 80)])
+def test_psf_layout_is_get_filterbanks_formula(sr, nfft, nfilt):
+    """Also with nfilt 80 at nfft 512, whose degenerate channels allow_empty keeps as psf does."""
+    mels = np.linspace(0, 2595 * np.log10(1 + sr / 2 / 700), nfilt + 2)
     b = np.floor((nfft + 1) * 700 * (10 ** (mels / 2595) - 1) / sr).astype(int)
     want = np.zeros((nfilt, nfft // 2 + 1))
     for j in range(nfilt):
@@ -53,7 +54,7 @@ def test_psf_layout_is_get_filterbanks_formula():
             want[j, i] = (i - b[j]) / (b[j + 1] - b[j])
         for i in range(b[j + 1], b[j + 2]):
             want[j, i] = (b[j + 2] - i) / (b[j + 2] - b[j + 1])
-    got, _ = mel_weights(float(sr), nfft, nfilt, 0.0, 4000.0, "psf", "htk", "none")
+    got, _ = mel_weights(float(sr), nfft, nfilt, 0.0, sr / 2, "psf", "htk", "none")
     np.testing.assert_allclose(got, want, atol=1e-15)
 
 

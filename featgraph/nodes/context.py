@@ -121,11 +121,10 @@ def savgol_rows(width: int, order: int) -> np.ndarray:
     return rows
 
 
-@Delta.stream
-class DeltaState:
-    def __init__(self, p: Delta):
-        self.h, self.w = p.width // 2, p.width
-        self.rows = savgol_rows(p.width, p.order)
+class _BufferedState:
+    """A block op's state over a :class:`_Buffer`: ``_emit(final)`` gives what is ready."""
+
+    def __init__(self):
         self.buf = _Buffer()
         self.n_out = 0
 
@@ -138,13 +137,30 @@ class DeltaState:
     def flush(self):
         if self.buf.template is None:
             return None
+        self._check_end()
+        return _out(self.buf.template, self._emit(final=True))
+
+    def _check_end(self) -> None:
+        pass
+
+    def _emit(self, final: bool):
+        raise NotImplementedError
+
+
+@Delta.stream
+class DeltaState(_BufferedState):
+    def __init__(self, p: Delta):
+        super().__init__()
+        self.h, self.w = p.width // 2, p.width
+        self.rows = savgol_rows(p.width, p.order)
+
+    def _check_end(self) -> None:
         n = self.buf.end
         if n < self.w:
             raise ValueError(f"delta: width = {self.w} exceeds the {n} frames of the input "
                              f"(librosa's mode='interp' needs as many); use width <= "
                              f"{max(3, n - 1 + n % 2)}" if n >= 3 else
                              f"delta: the input has {n} frames, fewer than 3")
-        return _out(self.buf.template, self._emit(final=True))
 
     def _emit(self, final: bool):
         n, h, w = self.buf.end, self.h, self.w
@@ -313,25 +329,14 @@ class SlidingCMVN(Node):
 
 
 @SlidingCMVN.stream
-class SlidingCMVNState:
+class SlidingCMVNState(_BufferedState):
     def __init__(self, p: SlidingCMVN):
+        super().__init__()
         self.p = p
         self.left, self.right = p.span()
-        self.buf = _Buffer()
-        self.n_out = 0
 
-    def step(self, x: Feature):
-        self.buf.template = self.buf.template or x
-        if x.n_frames:
-            self.buf.push(frame_major(x.data))
-        return _out(x, self._emit(self.buf.end - self.right))
-
-    def flush(self):
-        if self.buf.template is None:
-            return None
-        return _out(self.buf.template, self._emit(self.buf.end))
-
-    def _emit(self, stop: int):
+    def _emit(self, final: bool):
+        stop = self.buf.end if final else self.buf.end - self.right
         if stop <= self.n_out:
             return None
         n, base = self.buf.end, self.buf.base
