@@ -84,4 +84,42 @@ int fg_lpc_to_cepstrum_f32(const float *a, size_t n_frames, size_t order,
 int fg_one_pole_f64(const double *u, size_t n_batch, size_t n_frames, size_t n_bands,
                     double pole, double *y);
 
+/*
+ * PNCC's recursions over frames (pncc.c; Kim and Stern, IEEE/ACM TASLP 24(7),
+ * 2016, Sec. II-C to II-F).  Arrays are (n_batch, n_frames, n_bands), row-major.
+ *
+ * fg_pncc_suppress_f64: asymmetric noise suppression, temporal masking and
+ * spectral weight smoothing.  For each frame m and band l, with Q = q[m, l]
+ * the medium-time power and AF(prev, x) = la prev + (1 - la) x if x >= prev,
+ * else lb prev + (1 - lb) x:
+ *
+ *   Q_le = AF(Q_le, Q);   Q0 = max(Q - Q_le, 0);   Q_f = AF(Q_f, Q0)
+ *   R_tm = Q0 if Q0 >= lambda_t Q_p else mu_t Q_p;   Q_p = max(lambda_t Q_p, Q0)
+ *          (R_tm = Q0 when temporal_masking == 0)
+ *   R    = max(R_tm, Q_f) if Q >= c Q_le else Q_f
+ *   w[l] = R / Q (0 where Q == 0)
+ *   t[m, l] = p[m, l] * mean(w[max(l - n_smooth, 0) .. min(l + n_smooth, n_bands - 1)])
+ *
+ *   p, q   (n_batch, n_frames, n_bands): short-time and medium-time power, >= 0.
+ *   state  (n_batch, 3 * n_bands + 1) in/out: frames seen so far (0 at the start,
+ *          when Q_le = 0.9 Q, Q_f = 0.9 Q0 and Q_p = Q0 are set before the
+ *          update, as in Kim's code), then Q_le, Q_f, Q_p.
+ *   work   (n_bands,) scratch.   t (n_batch, n_frames, n_bands) out.
+ *
+ * fg_mean_power_norm_f64: mu = lam mu + (1 - lam) mean_l t[m, l] with
+ * lam = min(lambda_mu, n / (n + 1)), n the frames seen before (so mu is the
+ * running mean until n reaches lambda_mu / (1 - lambda_mu)), then
+ * u[m, l] = k t[m, l] / mu (0 when mu == 0).  state (n_batch, 2) in/out: mu, n.
+ *
+ * Both return FG_EINVAL for forgetting factors outside [0, 1), a negative or
+ * non-finite c or mu_t, k <= 0, or NULL buffers (when there is data),
+ * FG_ENONFINITE for NaN or infinity and FG_EDOMAIN for negative powers.
+ */
+int fg_pncc_suppress_f64(const double *p, const double *q, size_t n_batch, size_t n_frames,
+                         size_t n_bands, double lambda_a, double lambda_b, double c,
+                         double lambda_t, double mu_t, int temporal_masking, size_t n_smooth,
+                         double *state, double *work, double *t);
+int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, size_t n_bands,
+                           double lambda_mu, double k, double *state, double *u);
+
 #endif /* FEATGRAPH_H */

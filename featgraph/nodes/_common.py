@@ -42,7 +42,9 @@ def fft_length(n_fft: int | str | None, length: int) -> int:
     if n_fft == "pow2":
         return 1 << max(0, (length - 1).bit_length())
     if n_fft < length:
-        raise ValueError(f"n_fft = {n_fft} is shorter than the frame length {length}")
+        raise ValueError(f"n_fft = {n_fft} is shorter than the frame length {length}: use "
+                         f"n_fft >= {length} (or 'pow2') or shorter frames (a frame is not "
+                         f"truncated to n_fft, as python_speech_features does)")
     return int(n_fft)
 
 

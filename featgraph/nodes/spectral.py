@@ -47,7 +47,8 @@ class Power(Node):
     added to the signal before analysis; its expected contribution,
     approximated as ``dither * win_length`` in every bin, is added to the
     result.  rastamat's ``powspec`` does exactly this with ``dither = 1``, which
-    keeps digital silence away from log(0).
+    keeps digital silence away from log(0).  ``normalize: n_fft`` divides by
+    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``.
     """
 
     op: Literal["power"] = "power"
@@ -58,6 +59,8 @@ class Power(Node):
     exponent: float = Field(2.0, gt=0, description="2 for power, 1 for magnitude")
     dither: float = Field(0.0, ge=0, description="variance of a virtual white dither; adds "
                                                  "dither * win_length to every bin")
+    normalize: Literal["none", "n_fft"] = Field(
+        "none", description="n_fft: divide by the FFT length (python_speech_features' powspec)")
 
 
 @Power.compute
@@ -70,4 +73,6 @@ def power(x: Feature, p: Power) -> Feature:
         out = np.abs(z) ** p.exponent
     if p.dither:
         out += p.dither * (x.win_length or z.shape[-2])
+    if p.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / (x.n_fft or 2 * (z.shape[-2] - 1)))
     return x.derive(out, Kind.POWER)

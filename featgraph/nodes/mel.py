@@ -1,0 +1,248 @@
+"""The mel filterbank, in librosa's, python_speech_features' and HTK's constructions.
+
+References
+----------
+M. Slaney, "Auditory Toolbox", Technical Report 1998-010, Interval Research (the
+Slaney mel scale: linear below 1 kHz, logarithmic above; area-normalised filters).
+S. Young et al., *The HTK Book* (HTK 3.4), section 5.4 "Filterbank analysis":
+``Mel(f) = 2595 log10(1 + f / 700) = 1127 ln(1 + f / 700)``; triangular filters
+equally spaced on the mel scale, DC excluded.
+librosa 0.11 documentation, ``librosa.filters.mel`` and ``librosa.mel_frequencies``.
+python_speech_features 0.6 documentation, ``get_filterbanks``.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ._common import frame_major
+
+# Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
+SLANEY_F_SP = 200.0 / 3
+SLANEY_MIN_LOG_HZ = 1000.0
+SLANEY_MIN_LOG_MEL = SLANEY_MIN_LOG_HZ / SLANEY_F_SP
+SLANEY_LOGSTEP = math.log(6.4) / 27.0
+
+
+def hz_to_mel(f, scale: str = "slaney"):
+    """Hz to mel: ``2595 log10(1 + f/700)`` (``htk``) or Slaney's piecewise scale (``slaney``)."""
+    f = np.asarray(f, dtype=np.float64)
+    if scale == "htk":
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    lin = f / SLANEY_F_SP
+    with np.errstate(divide="ignore"):
+        log = SLANEY_MIN_LOG_MEL + np.log(np.maximum(f, 1e-300) / SLANEY_MIN_LOG_HZ) / SLANEY_LOGSTEP
+    return np.where(f >= SLANEY_MIN_LOG_HZ, log, lin)
+
+
+def mel_to_hz(m, scale: str = "slaney"):
+    """The inverse of :func:`hz_to_mel`."""
+    m = np.asarray(m, dtype=np.float64)
+    if scale == "htk":
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    log = SLANEY_MIN_LOG_HZ * np.exp(SLANEY_LOGSTEP * (m - SLANEY_MIN_LOG_MEL))
+    return np.where(m >= SLANEY_MIN_LOG_MEL, log, SLANEY_F_SP * m)
+
+
+class MelFilterbank(Node):
+    """Triangular filters equally spaced on a mel scale, applied to a power or magnitude spectrum.
+
+    ``(..., n_fft // 2 + 1, frames) -> (..., n_mels, frames)``, ``y = W x``, dtype kept;
+    the feature axis holds the filters' centre frequencies in Hz.  With
+    ``n_mels + 2`` points ``f_0 < ... < f_{M+1}`` equally spaced in mel between
+    ``fmin`` and ``fmax``, filter ``i`` rises from ``f_i`` to ``f_{i+1}`` and falls to
+    ``f_{i+2}``.  ``layout`` chooses how the triangles meet the FFT bins:
+
+    - ``librosa``: triangles linear in Hz, evaluated at the bin frequencies
+      ``k sr / n_fft`` (``librosa.filters.mel``).  ``mel_scale``: ``slaney``
+      (default, librosa's ``htk=False``) or ``htk``.
+    - ``psf``: python_speech_features' ``get_filterbanks``: the points are snapped
+      to bins ``b_i = floor((n_fft + 1) f_i / sr)`` and filter ``i`` is
+      ``(k - b_i) / (b_{i+1} - b_i)`` for ``b_i <= k < b_{i+1}``,
+      ``(b_{i+2} - k) / (b_{i+2} - b_{i+1})`` for ``b_{i+1} <= k < b_{i+2}``; HTK mel scale.
+    - ``htk``: HTK's filterbank (The HTK Book 5.4): triangles linear in *mel*,
+      over the bins ``klo..khi`` only (``klo = max(1, floor(fmin n_fft / sr + 1.5))``,
+      ``khi = min(n_fft/2 - 1, floor(fmax n_fft / sr - 0.5))``, 0-based: DC and
+      Nyquist excluded by default); HTK mel scale, ``fmax`` the Nyquist frequency.
+
+    ``norm``: ``none`` (peak 1 at the centre frequency), ``slaney`` (filter
+    ``i`` scaled by ``2 / (f_{i+2} - f_i)``, constant energy per band; librosa's
+    default) or ``peak`` (each row divided by its largest weight).
+
+    An empty filter (no FFT bin inside its triangle), or one that sees the same
+    single bin as its neighbour (a redundant channel), is an error naming the
+    largest ``n_mels`` that works; ``allow_empty: true`` keeps it, with a
+    warning, as librosa does.  The ``psf`` layout also rejects coinciding bin
+    points (degenerate, one-sided or empty channels, e.g. ``nfilt=80`` at
+    ``nfft=512``).
+
+    Streaming: framewise.
+    """
+
+    op: Literal["mel_filterbank"] = "mel_filterbank"
+    consumes: ClassVar = (Kind.POWER,)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = Kind.BANDS
+
+    n_mels: int = Field(128, ge=1, le=2048, description="number of filters")
+    fmin: float = Field(0.0, ge=0, description="lowest edge, Hz")
+    fmax: float | None = Field(None, gt=0, description="highest edge, Hz; null: sr / 2")
+    layout: Literal["librosa", "psf", "htk"] = Field(
+        "librosa", description="how triangles meet FFT bins (see the op)")
+    mel_scale: Literal["slaney", "htk"] | None = Field(
+        None, description="slaney or htk (2595 log10(1 + f/700)); null: slaney for the "
+                          "librosa layout, htk otherwise")
+    norm: Literal["none", "slaney", "peak"] | None = Field(
+        None, description="filter scaling; null: slaney for the librosa layout, none otherwise")
+    allow_empty: bool = Field(False, description="keep empty filters with a warning (librosa's "
+                                                 "behaviour) instead of an error")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.fmax is not None and self.fmax <= self.fmin:
+            raise ValueError(f"fmax = {self.fmax:g} must exceed fmin = {self.fmin:g}")
+        if self.layout != "librosa" and self.mel_scale == "slaney":
+            raise ValueError(f"layout {self.layout} uses the htk mel scale; drop mel_scale or "
+                             "use layout: librosa")
+        return self
+
+    def resolved(self) -> tuple[str, str]:
+        """``(mel_scale, norm)`` with the layout's defaults filled in."""
+        scale = self.mel_scale or ("slaney" if self.layout == "librosa" else "htk")
+        norm = self.norm or ("slaney" if self.layout == "librosa" else "none")
+        return scale, norm
+
+
+def mel_points(n: int, fmin: float, fmax: float, scale: str) -> np.ndarray:
+    """``n`` frequencies in Hz equally spaced in mel from ``fmin`` to ``fmax`` (inclusive)."""
+    return mel_to_hz(np.linspace(hz_to_mel(fmin, scale), hz_to_mel(fmax, scale), n), scale)
+
+
+@functools.lru_cache(maxsize=32)
+def mel_weights(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float,
+                layout: str, scale: str, norm: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(W, centres)``: the ``(n_mels, n_fft // 2 + 1)`` float64 weights (read-only, cached)
+    and the filters' centre frequencies in Hz.  See :class:`MelFilterbank`."""
+    n_bins = n_fft // 2 + 1
+    if layout == "psf":
+        w, f = _psf_weights(sr, n_fft, n_mels, fmin, fmax)
+    elif layout == "htk":
+        w, f = _htk_weights(sr, n_fft, n_mels, fmin, fmax)
+    else:
+        f = mel_points(n_mels + 2, fmin, fmax, scale)
+        bins = np.linspace(0.0, sr / 2, n_bins)
+        rise = (bins[None, :] - f[:-2, None]) / np.diff(f)[:-1, None]
+        fall = (f[2:, None] - bins[None, :]) / np.diff(f)[1:, None]
+        w = np.maximum(0.0, np.minimum(rise, fall))
+    if norm == "slaney":
+        w = w * (2.0 / (f[2:] - f[:-2]))[:, None]
+    elif norm == "peak":
+        peak = w.max(axis=1, keepdims=True)
+        w = w / np.where(peak > 0, peak, 1.0)
+    w.setflags(write=False)
+    centres = f[1:-1].copy()
+    centres.setflags(write=False)
+    return w, centres
+
+
+def _psf_weights(sr, n_fft, n_mels, fmin, fmax):
+    mels = np.linspace(2595 * np.log10(1 + fmin / 700.), 2595 * np.log10(1 + fmax / 700.),
+                       n_mels + 2)
+    f = 700 * (10 ** (mels / 2595.0) - 1)
+    b = np.floor((n_fft + 1) * f / sr)
+    k = np.arange(n_fft // 2 + 1)[None, :]
+    lo, mid, hi = b[:-2, None], b[1:-1, None], b[2:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where((k >= lo) & (k < mid), (k - lo) / (mid - lo), 0.0)
+        fall = np.where((k >= mid) & (k < hi), (hi - k) / (hi - mid), 0.0)
+    return rise + fall, f
+
+
+def _htk_weights(sr, n_fft, n_mels, fmin, fmax):
+    half = n_fft // 2
+    klo = max(1, int(fmin * n_fft / sr + 1.5))            # HTK: (int)(lopass*fftN/sr + 2.5), 1-based
+    khi = min(half - 1, int(fmax * n_fft / sr - 0.5))     # HTK: (int)(hipass*fftN/sr + 0.5), 1-based
+    mlo, mhi = 1127.0 * np.log1p(fmin / 700.0), 1127.0 * np.log1p(fmax / 700.0)
+    cf = mlo + np.arange(n_mels + 2) / (n_mels + 1) * (mhi - mlo)   # cf[0] = mlo
+    w = np.zeros((n_mels, half + 1))
+    k = np.arange(klo, khi + 1)
+    m = 1127.0 * np.log1p(k * sr / n_fft / 700.0)
+    lo = np.searchsorted(cf[1:], m, side="left")          # channels (1-based) with cf < m
+    lo = np.minimum(lo, n_mels + 1)
+    upper = cf[np.minimum(lo + 1, n_mels + 1)]
+    weight = (upper - m) / (upper - cf[lo])
+    for ch, wt in ((lo, weight), (lo + 1, 1.0 - weight)):   # HTK: lower and upper channel
+        ok = (ch >= 1) & (ch <= n_mels)
+        w[ch[ok] - 1, k[ok]] = wt[ok]
+    return w, 700.0 * np.expm1(cf / 1127.0)
+
+
+def _empty_rows(w: np.ndarray, layout: str, sr: float, n_fft: int, fmin, fmax) -> list[int]:
+    """Filters with no weight, or proportional to their lower neighbour (the same single bin)."""
+    peak = w.max(axis=1)
+    rows = [int(i) for i in np.flatnonzero(peak <= 0)]
+    unit = w / np.where(peak > 0, np.linalg.norm(w, axis=1), 1.0)[:, None]
+    same = np.abs(np.diff(unit, axis=0)).max(axis=1, initial=0.0) < 1e-9
+    rows = sorted(set(rows) | {int(i) + 1 for i in np.flatnonzero(same & (peak[1:] > 0))})
+    if layout == "psf":
+        mels = np.linspace(2595 * np.log10(1 + fmin / 700.), 2595 * np.log10(1 + fmax / 700.),
+                           w.shape[0] + 2)
+        b = np.floor((n_fft + 1) * 700 * (10 ** (mels / 2595.0) - 1) / sr)
+        rows = sorted(set(rows) | {int(i) for i in np.flatnonzero((np.diff(b)[:-1] <= 0) |
+                                                                    (np.diff(b)[1:] <= 0))})
+    return rows
+
+
+@MelFilterbank.compute
+def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
+    n_fft = x.n_fft or 2 * (x.data.shape[-2] - 1)
+    if x.data.shape[-2] != n_fft // 2 + 1:
+        raise ValueError(f"mel_filterbank: the input has {x.data.shape[-2]} bins per frame, "
+                         f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
+    w = filterbank_for(p, x.sr, n_fft)
+    y = frame_major(x.data) @ w.T.astype(x.data.dtype, copy=False)
+    return x.derive(frame_major(y), Kind.BANDS, axis=mel_weights(*_key(p, x.sr, n_fft))[1])
+
+
+def _key(p: MelFilterbank, sr: float, n_fft: int) -> tuple:
+    fmax = sr / 2 if p.fmax is None else p.fmax
+    scale, norm = p.resolved()
+    return float(sr), int(n_fft), p.n_mels, float(p.fmin), float(fmax), p.layout, scale, norm
+
+
+def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
+    """The weights of ``p`` at ``sr`` and ``n_fft``; empty filters raise (or warn)."""
+    key = _key(p, sr, n_fft)
+    fmax = key[4]
+    if fmax > sr / 2 + 1e-9 and p.layout != "librosa":
+        raise ValueError(f"mel_filterbank: fmax = {fmax:g} Hz is above the Nyquist frequency "
+                         f"{sr / 2:g} Hz; use fmax <= {sr / 2:g}")
+    if fmax <= p.fmin:
+        raise ValueError(f"mel_filterbank: fmin = {p.fmin:g} Hz is not below fmax = {fmax:g} Hz")
+    w = mel_weights(*key)[0]
+    empty = _empty_rows(w, p.layout, sr, n_fft, p.fmin, fmax)
+    if empty:
+        best = next((n for n in range(p.n_mels - 1, 0, -1)
+                     if not _empty_rows(mel_weights(*key[:2], n, *key[3:])[0], p.layout, sr,
+                                        n_fft, p.fmin, fmax)), 0)
+        msg = (f"mel_filterbank: {len(empty)} of the {p.n_mels} filters ({_listing(empty)}) "
+               f"{'are empty or degenerate' if p.layout == 'psf' else 'are empty'} at "
+               f"sr = {sr:g} Hz, n_fft = {n_fft} (FFT bins {sr / n_fft:.4g} Hz apart): "
+               f"use n_mels <= {best}, a larger n_fft, or a higher fmin")
+        if not p.allow_empty:
+            raise ValueError(msg + " (allow_empty: true keeps them, as librosa does)")
+        warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
+    return w
+
+
+def _listing(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:6])
+    return shown + (", ..." if len(rows) > 6 else "")
