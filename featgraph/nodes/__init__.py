@@ -7,4 +7,4 @@ Flow of the PLP recipe through them::
       -> auditory.replicate_edges -> lpc.autocorrelation -> lpc.lpc
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
-from . import io, framing, spectral, auditory, lpc, time_domain, spectral_shape  # noqa: F401
+from . import io, framing, spectral, auditory, lpc, time_domain, spectral_shape, lpcc  # noqa: F401
