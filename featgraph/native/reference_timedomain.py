@@ -90,8 +90,8 @@ def check_agc_args(x, alpha, floor, energy, prev):
     if not (np.isfinite(floor) and floor > 0.0):
         raise ValueError(f"AGC floor must be finite and > 0, got {floor}")
     lead = x.shape[:-1]
-    energy = np.ascontiguousarray(np.broadcast_to(energy, lead), dtype=np.float64).copy()
-    prev = np.ascontiguousarray(np.broadcast_to(prev, lead), dtype=np.float64).copy()
+    energy = np.array(np.broadcast_to(energy, lead), dtype=np.float64, order="C")
+    prev = np.array(np.broadcast_to(prev, lead), dtype=np.float64, order="C")
     if not (np.isfinite(energy).all() and np.isfinite(prev).all() and (energy >= 0).all()):
         raise ValueError("AGC state must be finite with energy >= 0")
     return x, alpha, floor, energy, prev
