@@ -241,6 +241,9 @@ class _Periodicity(Node):
 
     fmin: float = Field(60.0, gt=0, le=1e6, description="lowest fundamental searched, Hz")
     fmax: float = Field(400.0, gt=0, le=1e6, description="highest fundamental searched, Hz")
+    tolerance: float = Field(0.05, ge=0, le=1, description="take the shortest-lag peak within "
+                                                           "this of the best (avoids octave "
+                                                           "errors at multiples of the period)")
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -261,6 +264,16 @@ def lag_range(p: _Periodicity, sr: float, n_lags: int) -> tuple[int, int]:
     return kmin, kmax
 
 
+def first_good_extremum(score: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index of the shortest lag that is a local maximum of ``score`` (ends count) and
+    within ``tolerance`` of the best score, per row of ``(..., lags)``."""
+    left = np.concatenate([np.full(score.shape[:-1] + (1,), -np.inf), score[..., :-1]], -1)
+    right = np.concatenate([score[..., 1:], np.full(score.shape[:-1] + (1,), -np.inf)], -1)
+    peak = (score >= left) & (score >= right)
+    good = peak & (score >= score.max(axis=-1, keepdims=True) - tolerance)
+    return np.argmax(good, axis=-1)
+
+
 def _periodicity_out(x: Feature, strength: np.ndarray, lag: np.ndarray) -> dict[str, Feature]:
     dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
     f0 = x.sr / lag.astype(np.float64)
@@ -271,10 +284,11 @@ def _periodicity_out(x: Feature, strength: np.ndarray, lag: np.ndarray) -> dict[
 class Periodicity(_Periodicity):
     """Periodicity from the short-time autocorrelation: the highest normalised peak.
 
-    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]``:
-    ``strength = max_k r[k] / r[0]`` (0 for a frame with ``r[0] = 0``), and
-    port ``f0 = sr / argmax_k`` in Hz (Rabiner & Schafer 2007, ch. 6: a
-    periodic frame has autocorrelation peaks at multiples of its period).
+    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]`` the score is
+    ``r[k] / r[0]`` (0 for a frame with ``r[0] = 0``); a periodic frame has
+    peaks at every multiple of its period (Rabiner & Schafer 2007, ch. 6), so
+    the chosen lag is the shortest local maximum scoring within ``tolerance``
+    of the best.  ``strength`` is its score, port ``f0 = sr / lag`` in Hz.
     Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
 
     Streaming: frame by frame.
@@ -288,22 +302,22 @@ class Periodicity(_Periodicity):
 def periodicity(x: Feature, p: Periodicity) -> dict[str, Feature]:
     r = frame_major(x.data).astype(np.float64, copy=False)
     kmin, kmax = lag_range(p, x.sr, r.shape[-1])
-    seg = r[..., kmin:kmax + 1]
-    best = np.argmax(seg, axis=-1)
-    peak = np.take_along_axis(seg, best[..., None], axis=-1)[..., 0]
-    r0 = r[..., 0]
+    r0 = r[..., :1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        strength = np.where(r0 > 0, peak / np.where(r0 > 0, r0, 1.0), 0.0)
+        score = np.where(r0 > 0, r[..., kmin:kmax + 1] / np.where(r0 > 0, r0, 1.0), 0.0)
+    best = first_good_extremum(score, p.tolerance)
+    strength = np.take_along_axis(score, best[..., None], axis=-1)[..., 0]
     return _periodicity_out(x, strength, best + kmin)
 
 
 class AMDFPeriodicity(_Periodicity):
     """Periodicity from the AMDF: the depth of its deepest valley.
 
-    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]``:
-    ``strength = 1 - min_k D[k] / max_k D[k]`` (0 when ``D`` is 0 there, as in
-    silence), and port ``f0 = sr / argmin_k`` in Hz (Ross et al. 1974: the AMDF
-    of a periodic frame dips to 0 at its period).  Feed it ``amdf`` with
+    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]`` the score is
+    ``1 - D[k] / max_k D[k]`` (0 when ``D`` is 0 there, as in silence); the
+    AMDF of a periodic frame dips to 0 at every multiple of its period (Ross
+    et al. 1974), so the chosen lag is the shortest valley scoring within
+    ``tolerance`` of the best.  ``strength`` is its score, port ``f0 = sr / lag`` in Hz.  Feed it ``amdf`` with
     ``normalize: true`` so that long lags are not favoured.
     Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
 
@@ -319,11 +333,11 @@ def amdf_periodicity(x: Feature, p: AMDFPeriodicity) -> dict[str, Feature]:
     d = frame_major(x.data).astype(np.float64, copy=False)
     kmin, kmax = lag_range(p, x.sr, d.shape[-1])
     seg = d[..., kmin:kmax + 1]
-    best = np.argmin(seg, axis=-1)
-    low = np.take_along_axis(seg, best[..., None], axis=-1)[..., 0]
-    high = seg.max(axis=-1)
+    high = seg.max(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        strength = np.where(high > 0, 1.0 - low / np.where(high > 0, high, 1.0), 0.0)
+        score = np.where(high > 0, 1.0 - seg / np.where(high > 0, high, 1.0), 0.0)
+    best = first_good_extremum(score, p.tolerance)
+    strength = np.take_along_axis(score, best[..., None], axis=-1)[..., 0]
     return _periodicity_out(x, strength, best + kmin)
 
 
