@@ -24,7 +24,7 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native import timedomain as kernels
-from ._common import frame_major
+from ._common import Duration, frame_major, to_samples
 
 
 def _frames64(x: Feature) -> np.ndarray:
@@ -200,10 +200,12 @@ def time_autocorrelation(x: Feature, p: TimeAutocorrelation) -> Feature:
 class AMDF(Node):
     """Average magnitude difference function of each frame (C kernel).
 
-    ``D[k] = sum_{n=k}^{N-1} |x[n] - x[n-k]|`` for ``k = 0 .. n_lags-1``
+    ``D[k] = sum_{n=k}^{N-1} |x[n] - x[n-k]|`` for ``k = 0 .. max_lag``
     (Ross et al. 1974), divided by the ``N - k`` pairs when ``normalize``.  A
     signal of period P has ``D[k] = 0`` at ``k = 0, P, 2P, ...``.
-    Output ``(..., n_lags, frames)``, kind feature, feature axis = lag in samples.
+    Output ``(..., max_lag + 1, frames)``, kind feature, feature axis = lag in
+    samples.  The cost grows with ``N * max_lag``: keep ``max_lag`` at the
+    longest period searched (``1 / fmin``).
 
     Streaming: frame by frame.
     """
@@ -213,8 +215,8 @@ class AMDF(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.FEATURE
 
-    n_lags: int | None = Field(None, ge=1, le=1 << 20, description="lags to compute (<= frame "
-                                                                   "length); null: all")
+    max_lag: Duration | None = Field(None, description="longest lag, samples or a time such as "
+                                                       "'20ms' (< frame length); null: all")
     normalize: bool = Field(True, description="divide lag k by its N - k pairs")
 
 
@@ -222,10 +224,10 @@ class AMDF(Node):
 def amdf(x: Feature, p: AMDF) -> Feature:
     f = frame_major(x.data)
     n = f.shape[-1]
-    n_lags = n if p.n_lags is None else p.n_lags
+    n_lags = n if p.max_lag is None else to_samples(p.max_lag, x.sr) + 1
     if n_lags > n:
-        raise ValueError(f"amdf: n_lags = {n_lags} exceeds the frame length {n}; lower n_lags "
-                         f"or use longer frames")
+        raise ValueError(f"amdf: max_lag = {p.max_lag} ({n_lags - 1} samples) is not shorter "
+                         f"than the frame length {n}; lower max_lag or use longer frames")
     d = kernels.amdf(f, n_lags)
     if p.normalize:
         d /= (n - np.arange(n_lags)).astype(d.dtype)
