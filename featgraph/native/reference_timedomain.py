@@ -71,11 +71,8 @@ def amdf(x, n_lags):
     d = np.zeros(x.shape[:-1] + (n_lags,))
     for k in range(n_lags):
         diff = np.abs(x64[..., k:] - x64[..., : n - k])
-        # left-to-right accumulation, as the C loop
-        acc = np.zeros(x.shape[:-1])
-        for i in range(diff.shape[-1]):
-            acc = acc + diff[..., i]
-        d[..., k] = acc
+        # cumsum adds strictly left to right, as the C loop does (np.sum would pair)
+        d[..., k] = np.cumsum(diff, axis=-1)[..., -1]
     return d.astype(x.dtype, copy=False)
 
 
