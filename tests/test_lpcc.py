@@ -3,7 +3,7 @@ of a known all-pole filter, numpy.linalg.lstsq, the FFT cepstrum, chunked = whol
 finiteness, validation."""
 import numpy as np
 import pytest
-from conftest import DATA
+from conftest import EDGE_SIGNALS, edge_signal
 from scipy.signal import lfilter
 
 import featgraph
@@ -104,17 +104,12 @@ def test_chunked_equals_whole():
     np.testing.assert_array_equal(c_parts, c_whole)
 
 
-@pytest.mark.parametrize("source", ["silence", "zeros", "square"])
+@pytest.mark.parametrize("source", EDGE_SIGNALS)
 def test_lpcc_recipe_and_covariance_are_finite(source):
-    t = np.arange(16000) / 16000
-    y = {"silence": str(DATA / "silence_16k.wav"), "zeros": np.zeros(16000),
-         "square": np.clip(1.5 * np.sign(np.sin(2 * np.pi * 220 * t)), -1, 1)}[source]
-    kw = {} if source == "silence" else {"sr": 16000}
-    c = featgraph.load("lpcc").run(y, **kw)["lpcc"]
+    y = edge_signal(source)
+    c = featgraph.load("lpcc").run(y, sr=16000)["lpcc"]
     assert c.shape[0] == 13 and np.isfinite(c).all()
-    signal = np.zeros(16000) if source != "square" else y
-    fr = frames_of(signal.reshape(40, 400))
-    out = op("lpc_covariance", order=12)(fr)
+    out = op("lpc_covariance", order=12)(frames_of(y.reshape(40, 400)))
     cep = op("lpcc")(out["coeffs"], out["error"]).data
     assert np.isfinite(out["coeffs"].data).all() and np.isfinite(cep).all()
 

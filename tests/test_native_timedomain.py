@@ -3,20 +3,9 @@ and 1, NaN, bad state), and the closed forms of each definition."""
 import numpy as np
 import pytest
 
-import featgraph.native as native
 from featgraph.native import reference_timedomain as reference
 from featgraph.native import timedomain as kernels
-
-HAVE_C = native._lib is not None
-needs_c = pytest.mark.skipif(not HAVE_C, reason="C kernels not loaded (FEATGRAPH_NATIVE=0)")
-
-
-@pytest.fixture(params=["c", "numpy"])
-def backend(request, monkeypatch):
-    if request.param == "c" and not HAVE_C:
-        pytest.skip("C kernels not loaded")
-    monkeypatch.setattr(native, "BACKEND", request.param)
-    return request.param
+from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
 
 
 def amdf_direct(x, n_lags):

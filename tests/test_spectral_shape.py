@@ -3,7 +3,7 @@ parameters and librosa's defaults, relative error <= 1e-4), closed forms,
 chunked = whole, finiteness, validation."""
 import numpy as np
 import pytest
-from conftest import DATA, SPEECH
+from conftest import DATA, EDGE_SIGNALS, SPEECH, edge_signal
 
 import featgraph
 from featgraph.engine.feature import Feature
@@ -92,13 +92,10 @@ def test_chunked_equals_whole_and_dtype(name):
     np.testing.assert_array_equal(join_chunks(pieces).data, whole.data)
 
 
-@pytest.mark.parametrize("source", ["silence", "zeros", "square"])
+@pytest.mark.parametrize("source", EDGE_SIGNALS)
 def test_recipe_finite(source):
-    t = np.arange(16000) / 16000
-    y = {"silence": str(DATA / "silence_16k.wav"), "zeros": np.zeros(16000),
-         "square": np.clip(1.5 * np.sign(np.sin(2 * np.pi * 220 * t)), -1, 1)}[source]
-    kw = {} if source == "silence" else {"sr": 16000}
-    for name, value in featgraph.load("spectral_shape").run(y, **kw).items():
+    for name, value in featgraph.load("spectral_shape").run(edge_signal(source),
+                                                             sr=16000).items():
         assert np.isfinite(value).all(), name
 
 

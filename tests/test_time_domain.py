@@ -5,8 +5,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-import soundfile as sf
-from conftest import DATA, SPEECH
+from conftest import DATA, EDGE_SIGNALS, SPEECH, edge_signal
 
 import featgraph
 from featgraph.engine.feature import Feature
@@ -196,19 +195,10 @@ def test_periodicity_chunked_equal_whole():
             np.testing.assert_array_equal(parts[port].data, whole[port].data)
 
 
-def clipped_square(sr=16000, seconds=1.0):
-    t = np.arange(int(sr * seconds)) / sr
-    return np.clip(1.5 * np.sign(np.sin(2 * np.pi * 220 * t)), -1.0, 1.0)
-
-
-@pytest.mark.parametrize("signal", ["silence", "zeros", "square"])
+@pytest.mark.parametrize("signal", EDGE_SIGNALS)
 def test_time_domain_recipe_and_agc_are_finite(signal):
-    samples = {"silence": sf.read(DATA / "silence_16k.wav")[0], "zeros": np.zeros(16000),
-               "square": clipped_square()}[signal]
-    source = str(DATA / "silence_16k.wav") if signal == "silence" else samples
-    kw = {} if signal == "silence" else {"sr": 16000}
-    result = featgraph.load("time_domain").run(source, **kw)
-    for name, value in result.items():
+    samples = edge_signal(signal)
+    for name, value in featgraph.load("time_domain").run(samples, sr=16000).items():
         assert np.isfinite(value).all(), name
     out = op("agc")(Feature(samples, Kind.SIGNAL, 16000.0))
     assert np.isfinite(out.data).all() and out.data.shape == samples.shape
