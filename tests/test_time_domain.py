@@ -153,6 +153,18 @@ def test_periodicity_finds_the_period_of_a_harmonic_tone(f0):
     assert op("amdf_periodicity")(op("amdf")(noise))["strength"].data[0, 0] < 0.5
 
 
+def test_pick_lag_skips_slopes_and_prefers_the_shortest_good_peak():
+    from featgraph.nodes.time_domain import pick_lag
+
+    score = np.array([[1.0, 0.99, 0.98, 0.97, 0.5, 0.96, 0.5, 0.99, 0.2],   # slope at kmin
+                      [1.0, 0.2, 0.1, 0.3, 0.2, 0.1, 0.2, 0.1, 0.0],       # one clear peak
+                      [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]])      # no peak: best
+    lag, value = pick_lag(score, 3, 7, 0.05)
+    assert lag.tolist() == [5, 3, 3] and value.tolist() == [0.96, 0.3, 0.7]
+    lag, _ = pick_lag(score, 3, 7, 0.0)                  # no tolerance: the best peak
+    assert lag.tolist() == [7, 3, 3]
+
+
 def test_agc_op_converges_to_unit_rms_and_streams_in_any_blocks():
     sr = 16000
     x = 0.05 * np.sin(2 * np.pi * 300 * np.arange(sr) / sr)

@@ -1,7 +1,7 @@
 /*
  * Automatic gain control by a running energy estimate (Rabiner and Schafer,
- * "Introduction to Digital Speech Processing", 2007, section 4.x on
- * short-time energy and adaptive gain):
+ * "Introduction to Digital Speech Processing", 2007: the exponentially
+ * weighted energy estimate of adaptive quantisation, used as a gain):
  *
  *   E(n) = (1 - alpha) x(n-1)^2 + alpha E(n-1)
  *   y(n) = x(n) / sqrt(max(E(n), floor))

@@ -5,7 +5,7 @@
  *
  * (Ross, Shaffer, Cohen, Freudberg and Manley, "Average magnitude difference
  * function pitch extractor", IEEE Trans. ASSP 22(5), 1974; Rabiner and
- * Schafer, "Introduction to Digital Speech Processing", 2007, section 6.5.)
+ * Schafer, "Introduction to Digital Speech Processing", 2007, "Short-time analysis of speech".)
  * The sum over the N - k available pairs is returned; dividing by N - k is
  * the caller's choice.  Accumulation is in double for both precisions, in
  * the order of n, as in the numpy reference (reference_timedomain.py).

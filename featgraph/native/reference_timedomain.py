@@ -38,7 +38,7 @@ def amdf(x, n_lags):
 
     ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|`` for
     ``k = 0 .. n_lags - 1`` (Ross et al. 1974; Rabiner and Schafer 2007,
-    section 6.5): the sum over the ``N - k`` pairs, not divided.
+    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, not divided.
 
     Parameters
     ----------
@@ -98,8 +98,8 @@ def agc(x, alpha, floor, energy=0.0, prev=0.0):
     """Automatic gain control: ``y(n) = x(n) / sqrt(max(E(n), floor))``.
 
     ``E(n) = (1 - alpha) x(n-1)**2 + alpha E(n-1)`` (Rabiner and Schafer,
-    *Introduction to Digital Speech Processing*, 2007, ch. 4: an exponentially
-    weighted short-time energy).  Rows along the leading axes are independent.
+    *Introduction to Digital Speech Processing*, 2007: an exponentially
+    weighted short-time energy, as in adaptive quantisation).  Rows along the leading axes are independent.
 
     Parameters
     ----------

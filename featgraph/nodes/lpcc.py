@@ -5,7 +5,8 @@ References
 J. Makhoul, "Linear prediction: a tutorial review", Proc. IEEE 63(4), 1975
 (section III: the autocorrelation and covariance methods; eq. 38 ff.).
 L. R. Rabiner and R. W. Schafer, *Introduction to Digital Speech Processing*,
-2007, ch. 6 (covariance method, gain ``G**2 = E``) and ch. 5 (the cepstrum of
+2007, chapters "Linear predictive analysis" (covariance method, gain
+``G**2 = E``) and "Homomorphic speech analysis" (the cepstrum of
 the all-pole model ``H(z) = G / A(z)``: ``c0 = ln G``,
 ``c[n] = -a[n] - sum_{m=1}^{n-1} (m / n) c[m] a[n-m]``).
 """
@@ -83,7 +84,7 @@ class LPCC(Node):
     Inputs: the LPC polynomial (port ``coeffs`` of ``lpc`` or ``lpc_covariance``)
     and its prediction error ``E`` (their port ``error``).  ``c0 = ln G =
     ln(max(E, error_floor)) / 2``; for ``n >= 1`` the recursion of
-    ``lpc_to_cepstrum`` on ``a / a0`` (Rabiner & Schafer 2007, ch. 5; the HTK
+    ``lpc_to_cepstrum`` on ``a / a0`` (Rabiner & Schafer 2007, "Homomorphic speech analysis"; the HTK
     Book), ``c[n] = -(a[n] + sum_{m=1}^{n-1} (n - m) a[m] c[n-m] / n)``, which
     for poles ``z_i`` equals ``sum_i z_i**n / n``.  ``n_ceps`` may exceed
     ``order + 1``.  Output ``(..., n_ceps, frames)``, nepers.

@@ -4,9 +4,9 @@ short-time autocorrelation, AMDF, periodicity; and automatic gain control.
 References
 ----------
 L. R. Rabiner and R. W. Schafer, *Introduction to Digital Speech Processing*,
-Foundations and Trends in Signal Processing 1(1-2), 2007, ch. 6 ("Time-domain
-methods": short-time energy, magnitude, zero-crossing rate, autocorrelation,
-AMDF).
+Foundations and Trends in Signal Processing 1(1-2), 2007, chapter
+"Short-time analysis of speech" (short-time energy, magnitude, zero-crossing
+rate, autocorrelation, AMDF).
 M. J. Ross, H. L. Shaffer, A. Cohen, R. Freudberg and H. J. Manley, "Average
 magnitude difference function pitch extractor", IEEE Trans. ASSP 22(5), 1974.
 librosa 0.11 documentation: ``librosa.feature.rms``, ``zero_crossing_rate``,
@@ -41,7 +41,7 @@ def _per_frame(x: Feature, values: np.ndarray) -> Feature:
 class Energy(Node):
     """Short-time energy of each frame, ``E = sum_n x[n]**2`` (``mean``: divided by N).
 
-    Rabiner & Schafer (2007), eq. 6.x: with a rectangular frame this is the sum
+    Rabiner & Schafer (2007), "Short-time analysis": with a rectangular frame, the sum
     of squares; window the frames first for a tapered analysis.
     Output ``(..., 1, frames)``, squared signal units.
 
@@ -91,7 +91,7 @@ def rms(x: Feature, p: RMS) -> Feature:
 class AverageMagnitude(Node):
     """Short-time average magnitude, ``M = sum_n |x[n]|`` (``mean``: divided by N).
 
-    Rabiner & Schafer (2007), ch. 6: like the energy, but less dominated by
+    Rabiner & Schafer (2007), "Short-time analysis": like the energy, but less dominated by
     large samples.  Output ``(..., 1, frames)``, signal units.
 
     Streaming: frame by frame.
@@ -116,7 +116,7 @@ def average_magnitude(x: Feature, p: AverageMagnitude) -> Feature:
 class ZeroCrossingRate(Node):
     """Zero crossings per sample in each frame, in two variants.
 
-    ``lecture`` (Rabiner & Schafer 2007, ch. 6):
+    ``lecture`` (Rabiner & Schafer 2007, "Short-time analysis"):
     ``Z = (1 / (2 N)) sum_{n=1}^{N-1} |sgn x[n] - sgn x[n-1]|`` with
     ``sgn x = +1`` for ``x >= 0`` and ``-1`` otherwise.
 
@@ -158,7 +158,7 @@ def zero_crossing_rate(x: Feature, p: ZeroCrossingRate) -> Feature:
 class TimeAutocorrelation(Node):
     """Short-time autocorrelation of each frame, ``r[k] = sum_{n=k}^{N-1} x[n] x[n-k]``.
 
-    Rabiner & Schafer (2007), ch. 6, computed through an FFT of length
+    Rabiner & Schafer (2007), "Short-time analysis", computed through an FFT of length
     ``>= 2N - 1`` (exact up to rounding).  ``normalize``: ``none`` as written,
     ``biased`` divided by N, ``unbiased`` divided by ``N - k``.
     Output ``(..., n_lags, frames)``, kind autocorr, lags 0 .. n_lags-1 (the
@@ -266,14 +266,20 @@ def lag_range(p: _Periodicity, sr: float, n_lags: int) -> tuple[int, int]:
     return kmin, kmax
 
 
-def first_good_extremum(score: np.ndarray, tolerance: float) -> np.ndarray:
-    """Index of the shortest lag that is a local maximum of ``score`` (ends count) and
-    within ``tolerance`` of the best score, per row of ``(..., lags)``."""
-    left = np.concatenate([np.full(score.shape[:-1] + (1,), -np.inf), score[..., :-1]], -1)
-    right = np.concatenate([score[..., 1:], np.full(score.shape[:-1] + (1,), -np.inf)], -1)
-    peak = (score >= left) & (score >= right)
-    good = peak & (score >= score.max(axis=-1, keepdims=True) - tolerance)
-    return np.argmax(good, axis=-1)
+def pick_lag(score: np.ndarray, kmin: int, kmax: int,
+             tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(lag, score at lag)`` per row of ``score`` ``(..., lags)``: the shortest lag in
+    ``[kmin, kmax]`` that is a local maximum (against its neighbours, also those outside
+    the range) scoring within ``tolerance`` of the range's best; the best lag if none is."""
+    seg = score[..., kmin:kmax + 1]
+    left = score[..., kmin - 1:kmax]
+    right = score[..., kmin + 1:kmax + 2]
+    if right.shape[-1] < seg.shape[-1]:
+        right = np.concatenate([right, np.full(seg.shape[:-1] + (1,), -np.inf)], axis=-1)
+    best = seg.max(axis=-1, keepdims=True)
+    good = (seg >= left) & (seg >= right) & (seg >= best - tolerance)
+    index = np.where(good.any(axis=-1), np.argmax(good, axis=-1), np.argmax(seg, axis=-1))
+    return index + kmin, np.take_along_axis(seg, index[..., None], axis=-1)[..., 0]
 
 
 def _periodicity_out(x: Feature, strength: np.ndarray, lag: np.ndarray) -> dict[str, Feature]:
@@ -288,7 +294,7 @@ class Periodicity(_Periodicity):
 
     Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]`` the score is
     ``r[k] / r[0]`` (0 for a frame with ``r[0] = 0``); a periodic frame has
-    peaks at every multiple of its period (Rabiner & Schafer 2007, ch. 6), so
+    peaks at every multiple of its period (Rabiner & Schafer 2007), so
     the chosen lag is the shortest local maximum scoring within ``tolerance``
     of the best.  ``strength`` is its score, port ``f0 = sr / lag`` in Hz.
     Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
@@ -306,10 +312,9 @@ def periodicity(x: Feature, p: Periodicity) -> dict[str, Feature]:
     kmin, kmax = lag_range(p, x.sr, r.shape[-1])
     r0 = r[..., :1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(r0 > 0, r[..., kmin:kmax + 1] / np.where(r0 > 0, r0, 1.0), 0.0)
-    best = first_good_extremum(score, p.tolerance)
-    strength = np.take_along_axis(score, best[..., None], axis=-1)[..., 0]
-    return _periodicity_out(x, strength, best + kmin)
+        score = np.where(r0 > 0, r / np.where(r0 > 0, r0, 1.0), 0.0)
+    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
+    return _periodicity_out(x, strength, lag)
 
 
 class AMDFPeriodicity(_Periodicity):
@@ -319,8 +324,9 @@ class AMDFPeriodicity(_Periodicity):
     ``1 - D[k] / max_k D[k]`` (0 when ``D`` is 0 there, as in silence); the
     AMDF of a periodic frame dips to 0 at every multiple of its period (Ross
     et al. 1974), so the chosen lag is the shortest valley scoring within
-    ``tolerance`` of the best.  ``strength`` is its score, port ``f0 = sr / lag`` in Hz.  Feed it ``amdf`` with
-    ``normalize: true`` so that long lags are not favoured.
+    ``tolerance`` of the best.  ``strength`` is its score, port
+    ``f0 = sr / lag`` in Hz.  Feed it ``amdf`` with ``normalize: true`` so that
+    long lags are not favoured.
     Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
 
     Streaming: frame by frame.
@@ -334,21 +340,20 @@ class AMDFPeriodicity(_Periodicity):
 def amdf_periodicity(x: Feature, p: AMDFPeriodicity) -> dict[str, Feature]:
     d = frame_major(x.data).astype(np.float64, copy=False)
     kmin, kmax = lag_range(p, x.sr, d.shape[-1])
-    seg = d[..., kmin:kmax + 1]
-    high = seg.max(axis=-1, keepdims=True)
+    high = d[..., kmin:kmax + 1].max(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(high > 0, 1.0 - seg / np.where(high > 0, high, 1.0), 0.0)
-    best = first_good_extremum(score, p.tolerance)
-    strength = np.take_along_axis(score, best[..., None], axis=-1)[..., 0]
-    return _periodicity_out(x, strength, best + kmin)
+        score = np.where(high > 0, 1.0 - d / np.where(high > 0, high, 1.0), 0.0)
+    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
+    return _periodicity_out(x, strength, lag)
 
 
 class AGC(Node):
     """Automatic gain control: divide each sample by a running RMS (C kernel).
 
     ``E(n) = (1 - alpha) x(n-1)**2 + alpha E(n-1)`` and
-    ``y(n) = x(n) / sqrt(max(E(n), floor))`` (Rabiner & Schafer 2007, ch. 4:
-    an exponentially weighted short-time energy), starting from
+    ``y(n) = x(n) / sqrt(max(E(n), floor))`` (the lecture's AGC, issue 10: an
+    exponentially weighted short-time energy, the recursive variance estimate
+    of adaptive quantisation in Rabiner & Schafer 2007, "Digital speech coding"), starting from
     ``E(-1) = initial_energy`` and ``x(-1) = 0``.  A signal of constant
     amplitude converges to unit RMS within a few ``1 / (1 - alpha)`` samples.
     Output: a signal of the input's shape and dtype, dimensionless.
