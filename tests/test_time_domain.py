@@ -224,8 +224,10 @@ def test_validation_errors_name_the_fix():
         op("time_autocorrelation", n_lags=101)(fr)
     with pytest.raises(ValueError, match="fmin .* must be below fmax"):
         op("periodicity", fmin=400, fmax=100)
-    with pytest.raises(ValueError, match="lower fmin or compute more lags"):
-        op("periodicity", fmin=20)(op("time_autocorrelation")(frames_of(np.ones((1, 10)))))
+    with pytest.raises(ValueError, match="fmin = 60 Hz needs lags up to 267 .* raise fmin"):
+        op("periodicity")(op("time_autocorrelation")(frames_of(np.ones((1, 200)))))
+    with pytest.raises(ValueError, match="compute more lags"):
+        op("amdf_periodicity", fmin=100)(op("amdf", max_lag=150)(frames_of(np.ones((1, 200)))))
     with pytest.raises(ValueError):
         op("agc", alpha=1.0)
     with pytest.raises(ValueError):

@@ -256,13 +256,13 @@ class _Periodicity(Node):
 
 
 def lag_range(p: _Periodicity, sr: float, n_lags: int) -> tuple[int, int]:
-    """Lags ``[kmin, kmax]`` in samples for ``fmax .. fmin`` at ``sr``; validated against ``n_lags``."""
+    """Lags ``[kmin, kmax]`` in samples for ``fmax .. fmin`` at ``sr``; all must be in the input."""
     kmin = max(1, math.floor(sr / p.fmax))
-    kmax = min(n_lags - 1, math.ceil(sr / p.fmin))
-    if kmin > kmax:
-        raise ValueError(f"{p.op}: fmax = {p.fmax:g} Hz needs lag {kmin} at {sr:g} Hz, but the "
-                         f"input has {n_lags} lags; raise fmax, lower fmin or compute more lags "
-                         f"(longer frames)")
+    kmax = math.ceil(sr / p.fmin)
+    if kmax > n_lags - 1:
+        raise ValueError(f"{p.op}: fmin = {p.fmin:g} Hz needs lags up to {kmax} at {sr:g} Hz, "
+                         f"but the input has lags 0 .. {n_lags - 1}; raise fmin, or compute "
+                         f"more lags (amdf max_lag, time_autocorrelation n_lags, longer frames)")
     return kmin, kmax
 
 
