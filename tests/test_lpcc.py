@@ -114,6 +114,14 @@ def test_lpcc_recipe_and_covariance_are_finite(source):
     assert np.isfinite(out["coeffs"].data).all() and np.isfinite(cep).all()
 
 
+def test_float32_stays_float32():
+    x = np.random.default_rng(3).standard_normal((5, 100)).astype(np.float32)
+    fr = frames_of(x).derive(np.swapaxes(x, -1, -2))
+    out = op("lpc_covariance", order=4)(fr)
+    assert out["coeffs"].data.dtype == out["error"].data.dtype == np.float32
+    assert op("lpcc")(out["coeffs"], out["error"]).data.dtype == np.float32
+
+
 def test_validation():
     with pytest.raises(ValueError, match="order 12 needs frames longer than 12"):
         op("lpc_covariance", order=12)(frames_of(np.ones((1, 12))))

@@ -68,6 +68,10 @@ def test_float32_input_stays_float32():
     for name in ["energy", "rms", "average_magnitude", "zero_crossing_rate", "amdf",
                  "time_autocorrelation"]:
         assert op(name)(fr).data.dtype == np.float32, name
+    y2 = Feature(np.stack([y, -y]), Kind.SIGNAL, 16000.0)                 # two channels
+    out = op("agc")(y2).data
+    assert out.dtype == np.float32 and out.shape == (2, 4000)
+    np.testing.assert_array_equal(out[0], -out[1])
 
 
 # --- closed forms --------------------------------------------------------------
