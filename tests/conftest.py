@@ -46,3 +46,20 @@ def write_recipe(tmp_path):
         path.write_text(text)
         return path
     return write
+
+
+EDGE_SIGNALS = ("silence", "zeros", "square")
+"""Signals every new op must stay finite on (see :func:`edge_signal`)."""
+
+
+def edge_signal(name: str) -> np.ndarray:
+    """1 s at 16 kHz of ``silence`` (tests/data/silence_16k.wav, +-1 LSB), exact ``zeros``,
+    or a full-scale 220 Hz ``square`` wave clipped from 1.5x."""
+    if name == "silence":
+        import soundfile
+
+        return soundfile.read(DATA / "silence_16k.wav")[0]
+    if name == "zeros":
+        return np.zeros(16000)
+    t = np.arange(16000) / 16000
+    return np.clip(1.5 * np.sign(np.sin(2 * np.pi * 220 * t)), -1.0, 1.0)

@@ -271,15 +271,3 @@ def test_pncc_is_more_noise_robust_than_mfcc39():
     mfcc_ceps = noisy_distance(*out["mfcc39"], slice(0, 12))       # c1..c12
     assert pncc_all <= 0.8 * mfcc_static, (pncc_all, mfcc_static)  # >= 20 % smaller
     assert pncc_ceps <= 0.85 * mfcc_ceps, (pncc_ceps, mfcc_ceps)   # >= 15 % smaller
-
-
-@pytest.mark.parametrize("name", ["pncc", "gtcc", "lfcc", "bfcc"])
-def test_recipes_in_blocks_equal_whole(name):
-    from featgraph.engine.scheduler import execute
-    from featgraph.engine.source import Source
-    plan = featgraph.load(name).compile()
-    source = Source.of(featgraph.example("speech"))
-    whole = execute(plan, source, block_frames=10 ** 9)[name]
-    for block in (1, 7):
-        np.testing.assert_allclose(execute(plan, source, block_frames=block)[name], whole,
-                                   rtol=1e-12, atol=1e-12)

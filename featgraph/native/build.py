@@ -24,7 +24,8 @@ HEADER = os.path.join(_HERE, "featgraph.h")
 # setuptools wants source paths relative to the project root (where setup.py
 # lives); builds run from there.
 _SRC_DIR = "featgraph/native"
-SOURCES = [_SRC_DIR + "/lpc.c", _SRC_DIR + "/recursive.c", _SRC_DIR + "/pncc.c"]
+SOURCES = [_SRC_DIR + "/lpc.c", _SRC_DIR + "/recursive.c", _SRC_DIR + "/pncc.c",
+           _SRC_DIR + "/amdf.c", _SRC_DIR + "/agc.c"]
 
 _INT_DEFINE = re.compile(r"^\s*#\s*define\s+[A-Za-z_]\w*\s+-?\d+\s*(/\*.*\*/)?\s*$")
 

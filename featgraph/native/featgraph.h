@@ -122,4 +122,38 @@ int fg_pncc_suppress_f64(const double *p, const double *q, size_t n_batch, size_
 int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, size_t n_bands,
                            double lambda_mu, double k, double *state, double *u);
 
+/*
+ * Average magnitude difference function of frames (amdf.c):
+ *
+ *   d[t, k] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|     k = 0 .. n_lags-1
+ *
+ *   x  (n_frames, frame_len), d (n_frames, n_lags) out.
+ *
+ * Returns FG_EINVAL for n_lags > frame_len or a NULL buffer (when there is
+ * data), FG_ENONFINITE if x holds NaN or infinity.  Sums in double.
+ */
+int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t n_lags,
+                double *d);
+int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t n_lags,
+                float *d);
+
+/*
+ * Automatic gain control over samples (agc.c), n_batch independent rows:
+ *
+ *   E(n) = (1 - alpha) x(n-1)^2 + alpha E(n-1),   y(n) = x(n) / sqrt(max(E(n), floor))
+ *
+ *   x, y          (n_batch, n_samples); y may not alias x.
+ *   energy, prev  (n_batch,) in/out state: E and x of the sample before the
+ *                 block; updated to the block's last sample.
+ *
+ * Returns FG_EINVAL unless 0 < alpha < 1 and floor is finite and > 0, or for
+ * a NULL buffer (when there is data); FG_EDOMAIN for a state that is not
+ * finite or a negative energy; FG_ENONFINITE if x holds NaN or infinity.
+ * Nothing is written on an error.  Computes in double.
+ */
+int fg_agc_f64(const double *x, size_t n_batch, size_t n_samples, double alpha,
+               double floor_, double *energy, double *prev, double *y);
+int fg_agc_f32(const float *x, size_t n_batch, size_t n_samples, double alpha,
+               double floor_, double *energy, double *prev, float *y);
+
 #endif /* FEATGRAPH_H */

@@ -7,4 +7,5 @@ Flow of the PLP recipe through them::
       -> auditory.replicate_edges -> lpc.autocorrelation -> lpc.lpc
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
-from . import io, framing, spectral, auditory, lpc, cepstral, mel, context, gammatone, pncc  # noqa: F401
+from . import (io, framing, spectral, auditory, lpc, cepstral, mel, context,  # noqa: F401
+               gammatone, pncc, time_domain, spectral_shape, lpcc)

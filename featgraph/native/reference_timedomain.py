@@ -1,0 +1,140 @@
+"""Plain-numpy definitions of the time-domain kernels (``amdf.c``, ``agc.c``).
+
+The readable specification of what the C kernels compute, with the same
+argument checks and the same floating-point operations in the same order
+(double-precision accumulation), so that both backends agree to rounding
+error.  Used by :mod:`featgraph.native.timedomain` when ``FEATGRAPH_NATIVE=0``
+and by the tests.
+"""
+import numpy as np
+
+from .reference import _FLOATS, _nonfinite_error
+
+__all__ = ["amdf", "agc"]
+
+
+def _as_float(x, name):
+    arr = np.asarray(x)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real-valued, got dtype {arr.dtype}")
+    dtype = arr.dtype if arr.dtype in _FLOATS else np.dtype(np.float64)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def check_amdf_args(x, n_lags):
+    """Validate :func:`amdf`'s arguments; return ``(x, n_lags)``."""
+    x = _as_float(x, "AMDF frames x")
+    if x.ndim < 1:
+        raise ValueError("AMDF frames x must have at least one dimension, got a scalar")
+    n_lags = int(n_lags)
+    if not 0 <= n_lags <= x.shape[-1]:
+        raise ValueError(f"AMDF n_lags must be between 0 and the frame length "
+                         f"{x.shape[-1]} (lag k needs N - k >= 1 pairs), got {n_lags}")
+    return x, n_lags
+
+
+def amdf(x, n_lags):
+    """Average magnitude difference function of frames along the last axis.
+
+    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|`` for
+    ``k = 0 .. n_lags - 1`` (Ross et al. 1974; Rabiner and Schafer 2007,
+    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, not divided.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., N)], real
+        Frames along the leading axes, samples along the last one.
+    n_lags : int, ``0 <= n_lags <= N``
+
+    Returns
+    -------
+    d : np.ndarray [shape=(..., n_lags)], dtype of ``x`` (float32 or float64)
+        Summed in float64.
+
+    Raises
+    ------
+    ValueError
+        For ``n_lags`` out of range or NaN / infinity in ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native.reference_timedomain import amdf
+    >>> amdf(np.array([1.0, -1.0, 1.0, -1.0]), 3).tolist()
+    [0.0, 6.0, 0.0]
+    """
+    x, n_lags = check_amdf_args(x, n_lags)
+    x64 = x.astype(np.float64)
+    if not np.isfinite(x64).all():
+        raise _nonfinite_error("AMDF frames x")
+    n = x.shape[-1]
+    d = np.zeros(x.shape[:-1] + (n_lags,))
+    for k in range(n_lags):
+        diff = np.abs(x64[..., k:] - x64[..., : n - k])
+        # cumsum adds strictly left to right, as the C loop does (np.sum would pair)
+        d[..., k] = np.cumsum(diff, axis=-1)[..., -1]
+    return d.astype(x.dtype, copy=False)
+
+
+def check_agc_args(x, alpha, floor, energy, prev):
+    """Validate :func:`agc`'s arguments; return ``(x, alpha, floor, energy, prev)``."""
+    x = _as_float(x, "AGC signal x")
+    if x.ndim < 1:
+        raise ValueError("AGC signal x must have at least one dimension, got a scalar")
+    alpha, floor = float(alpha), float(floor)
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"AGC alpha must lie in (0, 1), got {alpha}")
+    if not (np.isfinite(floor) and floor > 0.0):
+        raise ValueError(f"AGC floor must be finite and > 0, got {floor}")
+    lead = x.shape[:-1]
+    energy = np.array(np.broadcast_to(energy, lead), dtype=np.float64, order="C")
+    prev = np.array(np.broadcast_to(prev, lead), dtype=np.float64, order="C")
+    if not (np.isfinite(energy).all() and np.isfinite(prev).all() and (energy >= 0).all()):
+        raise ValueError("AGC state must be finite with energy >= 0")
+    return x, alpha, floor, energy, prev
+
+
+def agc(x, alpha, floor, energy=0.0, prev=0.0):
+    """Automatic gain control: ``y(n) = x(n) / sqrt(max(E(n), floor))``.
+
+    ``E(n) = (1 - alpha) x(n-1)**2 + alpha E(n-1)`` (Rabiner and Schafer,
+    *Introduction to Digital Speech Processing*, 2007: an exponentially
+    weighted short-time energy, as in adaptive quantisation).  Rows along the leading axes are independent.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., samples)], real
+    alpha : float in (0, 1)
+        Forgetting factor; the energy's time constant is ``1 / (1 - alpha)`` samples.
+    floor : float > 0
+        Smallest energy divided by (squared signal units), so silence stays finite.
+    energy, prev : float or np.ndarray [shape=(...)]
+        State before the block: ``E(-1)`` and ``x(-1)``.
+
+    Returns
+    -------
+    y : np.ndarray [shape=(..., samples)], dtype of ``x``
+    energy, prev : np.ndarray [shape=(...)], float64
+        State after the block (pass to the next block).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native.reference_timedomain import agc
+    >>> y, e, p = agc(np.array([2.0, 2.0]), 0.5, 1e-12, energy=4.0, prev=2.0)
+    >>> y.tolist(), float(e), float(p)
+    ([1.0, 1.0], 4.0, 2.0)
+    """
+    x, alpha, floor, energy, prev = check_agc_args(x, alpha, floor, energy, prev)
+    x64 = x.astype(np.float64)
+    if not np.isfinite(x64).all():
+        raise _nonfinite_error("AGC signal x")
+    y = np.empty(x.shape)
+    e, xp = energy, prev
+    for n in range(x.shape[-1]):
+        xn = x64[..., n]
+        e = (1.0 - alpha) * (xp * xp) + alpha * e
+        y[..., n] = xn / np.sqrt(np.where(e > floor, e, floor))
+        xp = xn
+    return y.astype(x.dtype, copy=False), np.asarray(e, dtype=np.float64), \
+        np.asarray(xp, dtype=np.float64)

@@ -1,0 +1,73 @@
+"""Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``).
+
+Validates arguments, hands C-contiguous float32/float64 buffers to C without
+copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
+(``featgraph.native.BACKEND == "numpy"``) the definitions in
+:mod:`featgraph.native.reference_timedomain` run instead.
+"""
+import numpy as np
+
+from .. import native as _pkg
+from . import reference_timedomain as reference
+
+__all__ = ["amdf", "agc"]
+
+
+def amdf(x, n_lags):
+    """Average magnitude difference function of frames (C kernel).
+
+    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``;
+    see :func:`featgraph.native.reference_timedomain.amdf`.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., N)], real (float32 stays float32)
+    n_lags : int, ``0 <= n_lags <= N``
+
+    Returns
+    -------
+    d : np.ndarray [shape=(..., n_lags)]
+
+    Raises
+    ------
+    ValueError
+        For ``n_lags`` out of range or NaN / infinity in ``x``.
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.amdf(x, n_lags)
+    x, n_lags = reference.check_amdf_args(x, n_lags)
+    lead, n = x.shape[:-1], x.shape[-1]
+    frames = x.reshape(-1, n) if n else x.reshape(int(np.prod(lead)), 0)
+    d = np.empty((frames.shape[0], n_lags), dtype=x.dtype)
+    if frames.shape[0] and n_lags:
+        kernel = _pkg._lib.fg_amdf_f32 if x.dtype == np.float32 else _pkg._lib.fg_amdf_f64
+        status = kernel(_pkg._ptr(frames), frames.shape[0], n, n_lags, _pkg._ptr(d))
+        _pkg._raise_for_status(status, "AMDF frames x", None, None)
+    return d.reshape(lead + (n_lags,))
+
+
+def agc(x, alpha, floor, energy=0.0, prev=0.0):
+    """Automatic gain control over samples, state in and out (C kernel).
+
+    ``E(n) = (1 - alpha) x(n-1)**2 + alpha E(n-1)``, ``y(n) = x(n) / sqrt(max(E(n), floor))``;
+    see :func:`featgraph.native.reference_timedomain.agc`.
+
+    Returns
+    -------
+    y : np.ndarray [shape=x.shape], dtype of ``x``
+    energy, prev : np.ndarray [shape=x.shape[:-1]], float64
+        The state after the last sample, for the next block.
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.agc(x, alpha, floor, energy, prev)
+    x, alpha, floor, energy, prev = reference.check_agc_args(x, alpha, floor, energy, prev)
+    lead, n = x.shape[:-1], x.shape[-1]
+    n_batch = int(np.prod(lead))
+    y = np.empty_like(x)
+    if n_batch and n:
+        kernel = _pkg._lib.fg_agc_f32 if x.dtype == np.float32 else _pkg._lib.fg_agc_f64
+        status = kernel(_pkg._ptr(x.reshape(n_batch, n)), n_batch, n, alpha, floor,
+                        _pkg._ptr(energy.reshape(-1)), _pkg._ptr(prev.reshape(-1)),
+                        _pkg._ptr(y.reshape(n_batch, n)))
+        _pkg._raise_for_status(status, "AGC signal x", None, None)
+    return y, energy, prev

@@ -1,0 +1,132 @@
+"""The AMDF and AGC kernels: C against the numpy reference, edge cases (length 0
+and 1, NaN, bad state), and the closed forms of each definition."""
+import numpy as np
+import pytest
+
+from featgraph.native import reference_timedomain as reference
+from featgraph.native import timedomain as kernels
+from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
+
+
+def amdf_direct(x, n_lags):
+    """D[k] = sum_n |x[n] - x[n-k]| by a plain double loop (independent of both backends)."""
+    n = len(x)
+    return np.array([sum(abs(float(x[i]) - float(x[i - k])) for i in range(k, n))
+                     for k in range(n_lags)])
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_amdf_c_matches_reference(dtype):
+    x = np.random.default_rng(1).standard_normal((3, 5, 60)).astype(dtype)
+    got, want = kernels.amdf(x, 45), reference.amdf(x, 45)
+    assert got.dtype == want.dtype == dtype and got.shape == (3, 5, 45)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_amdf_against_a_direct_loop(backend):
+    x = np.random.default_rng(2).standard_normal(37)
+    np.testing.assert_allclose(kernels.amdf(x, 37), amdf_direct(x, 37), rtol=1e-13)
+
+
+def test_amdf_of_a_periodic_signal_vanishes_at_multiples_of_the_period(backend):
+    period = 23
+    x = np.tile(np.random.default_rng(3).standard_normal(period), 9)
+    d = kernels.amdf(x, 150)
+    multiples = np.arange(0, 150, period)
+    assert np.all(d[multiples] == 0.0)
+    others = np.setdiff1d(np.arange(150), multiples)
+    assert d[others].min() > 0.1 * d.max()
+
+
+def test_amdf_edge_cases(backend):
+    assert kernels.amdf(np.zeros((4, 0)), 0).shape == (4, 0)
+    assert kernels.amdf(np.zeros((0, 8)), 5).shape == (0, 5)
+    np.testing.assert_array_equal(kernels.amdf(np.array([[3.0], [-1.0]]), 1), [[0.0], [0.0]])
+    assert kernels.amdf(np.array([1.0, -2.0]), 2).tolist() == [0.0, 3.0]
+    with pytest.raises(ValueError, match="n_lags"):
+        kernels.amdf(np.ones(4), 5)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.amdf(np.array([0.0, np.nan, 1.0]), 2)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.amdf(np.array([0.0, np.inf], dtype=np.float32), 1)
+
+
+def agc_direct(x, alpha, floor, e, xp):
+    """The recursion written sample by sample in plain Python floats."""
+    y = []
+    for v in x:
+        e = (1 - alpha) * xp * xp + alpha * e
+        y.append(v / max(e, floor) ** 0.5)
+        xp = v
+    return np.array(y), e, xp
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_agc_c_matches_reference(dtype):
+    x = np.random.default_rng(4).standard_normal((2, 3, 500)).astype(dtype)
+    state = (np.full((2, 3), 0.5), np.linspace(-1, 1, 6).reshape(2, 3))
+    y_c, e_c, p_c = kernels.agc(x, 0.97, 1e-8, *state)
+    y_r, e_r, p_r = reference.agc(x, 0.97, 1e-8, *state)
+    assert y_c.dtype == dtype
+    np.testing.assert_array_equal(y_c, y_r)
+    np.testing.assert_array_equal(e_c, e_r)
+    np.testing.assert_array_equal(p_c, p_r)
+
+
+def test_agc_against_the_recursion_written_out(backend):
+    x = np.random.default_rng(5).standard_normal(200)
+    y, e, xp = kernels.agc(x, 0.9, 1e-6, 2.0, 0.3)
+    y_want, e_want, xp_want = agc_direct(x, 0.9, 1e-6, 2.0, 0.3)
+    np.testing.assert_allclose(y, y_want, rtol=1e-12)
+    assert float(e) == pytest.approx(e_want, rel=1e-12) and float(xp) == xp_want
+
+
+def test_agc_of_a_constant_follows_the_closed_form(backend):
+    """x = c, E(-1) = E0, x(-1) = 0: E(n) - c**2 = alpha**n (alpha E0 - c**2)."""
+    c, alpha, e0 = 0.5, 0.9, 3.0
+    n = np.arange(100)
+    y, _, _ = kernels.agc(np.full(100, c), alpha, 1e-12, e0, 0.0)
+    energy = c * c + alpha ** n * (alpha * e0 - c * c)
+    np.testing.assert_allclose(y, c / np.sqrt(energy), rtol=1e-12)
+
+
+def test_agc_of_a_sine_converges_to_unit_rms(backend):
+    sr, amp = 16000, 0.02
+    t = np.arange(2 * sr) / sr
+    x = amp * np.sin(2 * np.pi * 440 * t)
+    y, _, _ = kernels.agc(x, 0.999, 1e-12, 1.0, 0.0)
+    tail = y[-sr // 2:]
+    assert np.sqrt(np.mean(tail ** 2)) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_agc_blocks_equal_the_whole_signal(backend):
+    x = np.random.default_rng(6).standard_normal((2, 400))
+    whole, e_w, p_w = kernels.agc(x, 0.95, 1e-9, 1.0, 0.0)
+    rng = np.random.default_rng(7)
+    e, p, pieces, start = 1.0, 0.0, [], 0
+    while start < 400:
+        stop = min(400, start + int(rng.choice([0, 1, 2, 17, 60])))
+        y, e, p = kernels.agc(x[:, start:stop], 0.95, 1e-9, e, p)
+        pieces.append(y)
+        start = stop
+    np.testing.assert_array_equal(np.concatenate(pieces, axis=-1), whole)
+    np.testing.assert_array_equal(e, e_w)
+
+
+def test_agc_edge_cases(backend):
+    y, e, p = kernels.agc(np.zeros(0), 0.5, 1e-9, 2.0, 1.0)
+    assert y.shape == (0,) and float(e) == 2.0 and float(p) == 1.0   # state unchanged
+    y, e, p = kernels.agc(np.array([2.0]), 0.5, 1e-9, 2.0, 0.0)
+    assert y.tolist() == [2.0] and float(e) == 1.0 and float(p) == 2.0
+    y, _, _ = kernels.agc(np.zeros(50), 0.5, 1e-9, 0.0, 0.0)          # silence stays finite
+    assert np.all(y == 0)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.agc(np.array([0.0, np.nan]), 0.5, 1e-9)
+    with pytest.raises(ValueError, match="alpha"):
+        kernels.agc(np.ones(3), 1.0, 1e-9)
+    with pytest.raises(ValueError, match="floor"):
+        kernels.agc(np.ones(3), 0.5, 0.0)
+    with pytest.raises(ValueError, match="state"):
+        kernels.agc(np.ones(3), 0.5, 1e-9, energy=-1.0)
