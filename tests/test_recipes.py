@@ -59,3 +59,12 @@ def test_streams_one_sample_at_a_time(name):
 def test_show_works(name, capsys):
     assert main(["show", name]) == 0
     assert "flowchart" in capsys.readouterr().out
+
+
+def test_speech_bundle_computes_its_stft_once():
+    result = featgraph.load("speech_bundle").run(featgraph.example("speech"))
+    ops = [row.op for row in result.report.executed]
+    assert ops.count("rfft") == 1 and ops.count("frame") == 1
+    frames = {name: value.shape[-1] for name, value in result.items()}
+    assert set(frames.values()) == {831}                    # every output on one time axis
+    assert result["mfcc39"].shape == (39, 831) and result["plp"].shape == (9, 831)
