@@ -27,12 +27,13 @@ class Load(Node):
     op: Literal["load"] = "load"
     produces: ClassVar = Kind.SIGNAL
 
-    sr: float | None = Field(None, gt=0, description="resample to this rate in Hz; null keeps "
-                                                     "the source's rate")
+    sr: float | None = Field(None, ge=1000, le=1e6, description="resample to this rate in "
+                                                                "Hz (1000 to 1e6); null keeps "
+                                                                "the source's rate")
     channels: Literal["mean", "first", "all"] = Field(
         "mean", description="mean: mono mix; first: first channel; all: one row per channel")
-    scale: float = Field(1.0, gt=0, description="multiply the samples (rastamat: 32768, the "
-                                                "16-bit integer range)")
+    scale: float = Field(1.0, gt=0, le=2.0 ** 32, description="multiply the samples "
+                         "(rastamat: 32768, the 16-bit integer range; at most 2**32)")
     dtype: Literal["float64", "float32"] = Field("float64", description="sample type")
 
 
