@@ -122,6 +122,19 @@ def test_invalid_utf8_names_file_and_line(write_recipe):
     assert "not UTF-8" in p.message and "0xe9" in p.message and "column 8" in p.message
 
 
+def test_a_utf8_bom_is_fine_and_bytes_are_decoded(write_recipe):
+    path = write_recipe("x")
+    path.write_bytes(b"\xef\xbb\xbfname: t\nnodes:\n  audio: {op: load}\n")
+    assert featgraph.load(path).name == "t"
+    assert featgraph.Recipe.from_yaml("name: caf\u00e9\nnodes: {}\n".encode()).name == "caf\u00e9"
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(RecipeError) as info:
+        featgraph.load(tmp_path / "nope.yaml")
+    assert info.value.problems[0].file == str(tmp_path / "nope.yaml")
+
+
 def test_control_characters_name_their_line():
     p = the_problem("name: t\nnodes:\n  audio: {op: load}\n  bad: \x07\n")
     assert p.line == 4 and "#x0007" in p.message
@@ -204,6 +217,11 @@ def run_checked(data, label, sources={k: SIGNALS[k] for k in ("speech", "zeros",
     except RecipeError as exc:
         assert all(p.file == "fuzz.yaml" for p in exc.problems), (label, exc)
         return "invalid"
+    return "ran" if run_checked_plan(plan, label, text, sources) else "node"
+
+
+def run_checked_plan(plan, label, text, sources):
+    ok = True
     for name, y in sources.items():
         try:
             with deadline(5.0):
@@ -211,10 +229,12 @@ def run_checked(data, label, sources={k: SIGNALS[k] for k in ("speech", "zeros",
         except (NodeError, AudioError) as exc:
             cause = getattr(exc, "cause", exc)
             assert isinstance(cause, ValueError), f"{label} on {name}: {exc!r}\n{text}"
+            assert "NaN" not in str(cause), f"{label} on {name}: non-finite inside: {exc}\n{text}"
+            ok = False
             continue
         for out, arr in result.items():
             assert np.isfinite(arr).all(), f"{label} on {name}: {out} is not finite\n{text}"
-    return "ran"
+    return ok
 
 
 def shipped_data():
@@ -409,23 +429,6 @@ def check_mutant(path, label, sources):
             assert all(p.file for p in exc.problems), f"{label}: {exc}\n{text}"
             return "build"
     return "ran" if run_checked_plan(plan, label, text, sources) else "node"
-
-
-def run_checked_plan(plan, label, text, sources):
-    ok = True
-    for name, y in sources.items():
-        try:
-            with deadline(5.0):
-                result = execute(plan, Source.of(y, SR))
-        except (NodeError, AudioError) as exc:
-            cause = getattr(exc, "cause", exc)
-            assert isinstance(cause, ValueError), f"{label} on {name}: {exc!r}\n{text}"
-            assert "NaN" not in str(cause), f"{label} on {name}: non-finite inside: {exc}\n{text}"
-            ok = False
-            continue
-        for out, arr in result.items():
-            assert np.isfinite(arr).all(), f"{label} on {name}: {out} is not finite\n{text}"
-    return ok
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -261,7 +261,7 @@ def resolve_recipe_path(name_or_path: str | Path, base_dir: str | Path | None = 
             return c.resolve()
     known = ", ".join(shipped()) or "none"
     raise RecipeError(Problem(f"no recipe file '{text}' and no shipped recipe of that name "
-                              f"(shipped: {known})"))
+                              f"(shipped: {known})", text))
 
 
 # ---------------------------------------------------------------------- parsing
