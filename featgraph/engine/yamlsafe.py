@@ -158,8 +158,9 @@ def line_map(root) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
     lines: dict[tuple, int] = {}
     dupes: list[tuple[tuple, int]] = []
     stack = [(root, ())] if root is not None else []
-    while stack:                      # no aliases, so every node is visited once
+    while stack:      # in document order; no aliases, so every node is visited once
         node, path = stack.pop()
+        children = []
         if isinstance(node, yaml.MappingNode):
             seen = set()
             for key, value in node.value:
@@ -168,10 +169,11 @@ def line_map(root) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
                 if k in seen:
                     dupes.append((here, key.start_mark.line + 1))
                 seen.add(k)
-                lines.setdefault(here, key.start_mark.line + 1)
-                stack.append((value, here))
+                lines[here] = key.start_mark.line + 1     # the last one, as in the data
+                children.append((value, here))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 lines[path + (i,)] = item.start_mark.line + 1
-                stack.append((item, path + (i,)))
+                children.append((item, path + (i,)))
+        stack.extend(reversed(children))
     return lines, dupes
