@@ -8,6 +8,7 @@
     featgraph validate my_recipe.yaml
     featgraph list                                      # shipped recipes, every op and its parameters
     featgraph show plp                                  # the graph as text and as a mermaid diagram
+    featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
 (the others are still processed), 2 for a usage error.
@@ -74,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     fmt.add_argument("--text", action="store_true", help="text only")
     fmt.add_argument("--mermaid", action="store_true", help="mermaid only")
     show.set_defaults(func=cmd_show)
+
+    sch = sub.add_parser("schema", help="write the JSON Schema of recipe files (for editors)",
+                         description="Write the JSON Schema of recipe files: point an editor "
+                                     "at it (first line of a recipe: '# yaml-language-server: "
+                                     "$schema=recipe.schema.json') for completion and checks.")
+    sch.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    sch.set_defaults(func=cmd_schema)
     return p
 
 
@@ -202,6 +210,19 @@ def cmd_show(args) -> int:
         if not args.mermaid:
             print()
         print(plan.to_mermaid())
+    return 0
+
+
+def cmd_schema(args) -> int:
+    import json
+
+    from .engine.schema import recipe_schema
+
+    text = json.dumps(recipe_schema(), indent=1) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 

@@ -54,12 +54,12 @@ class BarkFilterbank(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.BANDS
 
-    n_bands: int | None = Field(None, ge=2, description="number of bands; null: one per Bark "
-                                                        "plus one")
-    fmin: float = Field(0.0, ge=0, description="centre of the first band, Hz")
-    fmax: float | None = Field(None, gt=0, description="centre of the last band, Hz; null: "
-                                                       "Nyquist")
-    width: float = Field(1.0, gt=0, description="band width multiplier")
+    n_bands: int | None = Field(None, ge=2, le=256, description="number of bands; null: one "
+                                                                "per Bark plus one")
+    fmin: float = Field(0.0, ge=0, le=1e6, description="centre of the first band, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="centre of the last band, Hz; "
+                                                               "null: Nyquist")
+    width: float = Field(1.0, ge=0.01, le=10, description="band width multiplier")
     sum_power: bool = Field(True, description="sum powers (true) or magnitudes, then square")
 
 
@@ -71,10 +71,10 @@ def bark_weights(n_fft: int, sr: float, n_bands: int | None = None, fmin: float 
     Cached; the arrays are read-only.
     """
     fmax = sr / 2 if fmax is None else fmax
-    if fmax <= fmin:
-        raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
     zmin = float(hz_to_bark(fmin))
     span = float(hz_to_bark(fmax)) - zmin
+    if not span > 0:   # also when fmax exceeds fmin by less than the Bark scale resolves
+        raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
     n_bands = math.ceil(span) + 1 if n_bands is None else n_bands
     centres = zmin + np.arange(n_bands) * (span / (n_bands - 1))
     zbins = hz_to_bark(np.arange(n_fft // 2 + 1) * (sr / n_fft))
@@ -133,11 +133,14 @@ class PowerLaw(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = None
 
-    exponent: float = Field(0.33, gt=0, description="compression exponent")
+    exponent: float = Field(0.33, gt=0, le=3, description="compression exponent (at most 3)")
 
 
 @PowerLaw.compute
 def power_law(x: Feature, p: PowerLaw) -> Feature:
+    if x.data.size and x.data.min() < 0:   # a fractional power of a negative number is NaN
+        raise ValueError("power_law needs non-negative input (energies); negative values come "
+                         "e.g. from rasta with log_domain: false")
     return x.derive(np.power(x.data, p.exponent))
 
 
@@ -153,7 +156,7 @@ class ReplicateEdges(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = None
 
-    n: int = Field(1, ge=1, description="bands replaced at each edge")
+    n: int = Field(1, ge=1, le=128, description="bands replaced at each edge")
 
 
 @ReplicateEdges.compute

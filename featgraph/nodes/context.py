@@ -280,7 +280,7 @@ class CMVN(Node):
     streaming: ClassVar = "signal"
 
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, gt=0, description="smallest standard deviation divided by")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30, description="smallest standard deviation divided by")
 
 
 @CMVN.compute
@@ -315,7 +315,7 @@ class SlidingCMVN(Node):
     window: int = Field(300, ge=2, le=100000, description="frames in the window (Kaldi: 600)")
     center: bool = Field(False, description="centre the window (look-ahead window // 2)")
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, gt=0, description="smallest standard deviation divided by")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30, description="smallest standard deviation divided by")
 
     def span(self) -> tuple[int, int]:
         """``(L, R)``: frames before and after ``t`` in its window."""

@@ -93,8 +93,8 @@ class MelFilterbank(Node):
     produces: ClassVar = Kind.BANDS
 
     n_mels: int = Field(128, ge=1, le=2048, description="number of filters")
-    fmin: float = Field(0.0, ge=0, description="lowest edge, Hz")
-    fmax: float | None = Field(None, gt=0, description="highest edge, Hz; null: sr / 2")
+    fmin: float = Field(0.0, ge=0, le=1e6, description="lowest edge, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="highest edge, Hz; null: sr / 2")
     layout: Literal["librosa", "psf", "htk"] = Field(
         "librosa", description="how triangles meet FFT bins (see the op)")
     mel_scale: Literal["slaney", "htk"] | None = Field(
@@ -230,9 +230,14 @@ def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
     w = mel_weights(*key)[0]
     empty = _empty_rows(w, p.layout, sr, n_fft, p.fmin, fmax)
     if empty:
-        best = next((n for n in range(p.n_mels - 1, 0, -1)
-                     if not _empty_rows(mel_weights(*key[:2], n, *key[3:])[0], p.layout, sr,
-                                        n_fft, p.fmin, fmax)), 0)
+        def fits(n):
+            return not _empty_rows(mel_weights(*key[:2], n, *key[3:])[0], p.layout, sr, n_fft,
+                                   p.fmin, fmax)
+        lo, hi = 0, p.n_mels - 1          # bisect for the largest count without empty filters
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+        best = lo
         msg = (f"mel_filterbank: {len(empty)} of the {p.n_mels} filters ({_listing(empty)}) "
                f"{'are empty or degenerate' if p.layout == 'psf' else 'are empty'} at "
                f"sr = {sr:g} Hz, n_fft = {n_fft} (FFT bins {sr / n_fft:.4g} Hz apart): "

@@ -9,7 +9,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import fft_length, frame_major
+from ._common import FFTLength, fft_length, frame_major
 
 
 class RFFT(Node):
@@ -26,7 +26,7 @@ class RFFT(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.SPECTRUM
 
-    n_fft: int | Literal["pow2"] | None = Field(
+    n_fft: FFTLength | Literal["pow2"] | None = Field(
         None, description="FFT length: an integer >= the frame length, 'pow2' for the next "
                           "power of two (rastamat), or null for the frame length")
 
@@ -56,9 +56,11 @@ class Power(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.POWER
 
-    exponent: float = Field(2.0, gt=0, description="2 for power, 1 for magnitude")
-    dither: float = Field(0.0, ge=0, description="variance of a virtual white dither; adds "
-                                                 "dither * win_length to every bin")
+    exponent: float = Field(2.0, gt=0, le=4, description="2 for power, 1 for magnitude "
+                                                         "(at most 4)")
+    dither: float = Field(0.0, ge=0, le=1e12, description="variance of a virtual white "
+                                                          "dither; adds dither * win_length "
+                                                          "to every bin")
     normalize: Literal["none", "n_fft"] = Field(
         "none", description="n_fft: divide by the FFT length (python_speech_features' powspec)")
 

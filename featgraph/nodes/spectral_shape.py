@@ -90,7 +90,7 @@ class SpectralBandwidth(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.FEATURE
 
-    p: float = Field(2.0, gt=0, le=64, description="order of the deviation")
+    p: float = Field(2.0, ge=0.5, le=64, description="order of the deviation")
     norm: bool = Field(True, description="normalise each frame to unit sum first")
 
 
