@@ -33,6 +33,7 @@ The two backends perform the same floating-point operations in the same
 order and agree to rounding error.
 """
 
+import math
 import os
 
 import numpy as np
@@ -229,28 +230,41 @@ def lpc_to_cepstrum(a, n_ceps):
     return c.reshape(lead_shape + (n_ceps,))
 
 
-def one_pole(u, pole):
+def one_pole(u, pole, state=None):
     """One-pole recursion along frames, ``y[t] = u[t] + pole * y[t-1]`` (C kernel).
 
-    The IIR half of RASTA filtering, vectorised over bands; see
+    The IIR half of RASTA filtering (Hermansky and Morgan 1994), vectorised
+    over bands, with the state carried between the chunks of a stream; see
     :func:`featgraph.native.reference.one_pole` for the definition.
 
     Parameters
     ----------
     u : np.ndarray [shape=(..., frames, bands)], real
-        Frames on the second-to-last axis; any real dtype, computed in float64
-        (a C-contiguous float64 input is not copied).
+        Frames on the second-to-last axis.  float32 stays float32 (computed
+        in float64), other real dtypes give float64; C-contiguous
+        float32/float64 input is not copied.
     pole : float, ``|pole| < 1``
+    state : np.ndarray [shape=(..., bands)], float64, C-contiguous, optional
+        ``y[-1]``, the output frame before ``u[0]``; overwritten in place with
+        the last output frame (unchanged for zero frames).  None starts from a
+        zero state and keeps nothing.
 
     Returns
     -------
-    y : np.ndarray [shape=(..., frames, bands)], float64
+    y : np.ndarray [shape=(..., frames, bands)]
 
     Raises
     ------
     ValueError
-        For fewer than two dimensions, a pole outside (-1, 1), or NaN or
-        infinity in ``u``.
+        For fewer than two dimensions, a pole outside (-1, 1), NaN or
+        infinity in ``u`` or ``state``, or a state of the wrong shape or
+        layout (``TypeError`` for a state that is not float64).
+
+    Streaming
+    ---------
+    Calling it on consecutive chunks of frames (any sizes, 0 included) with
+    the same ``state`` array gives exactly the frames of one call on the
+    whole input with that initial state.
 
     Examples
     --------
@@ -258,14 +272,19 @@ def one_pole(u, pole):
     >>> from featgraph.native import one_pole
     >>> one_pole(np.ones((3, 2)), 0.5)[:, 1].tolist()
     [1.0, 1.5, 1.75]
+    >>> state = np.zeros(2)
+    >>> [one_pole(np.ones((n, 2)), 0.5, state)[:, 1].tolist() for n in (2, 0, 1)]
+    [[1.0, 1.5], [], [1.75]]
     """
-    u = np.ascontiguousarray(u, dtype=np.float64)
-    pole = _check_one_pole_args(u, pole)
+    u = _as_float_array(u, "one_pole input u")
+    pole = _check_one_pole_args(u, pole, state)
     if BACKEND == "numpy":
-        return reference.one_pole(u, pole)
+        return reference.one_pole(u, pole, state)
     y = np.empty_like(u)
     n_frames, n_bands = u.shape[-2:]
-    n_batch = u.size // max(1, n_frames * n_bands)
-    status = _lib.fg_one_pole_f64(_ptr(u), n_batch, n_frames, n_bands, pole, _ptr(y))
+    n_batch = math.prod(u.shape[:-2])
+    kernel = _lib.fg_one_pole_f32 if u.dtype == np.float32 else _lib.fg_one_pole_f64
+    state_ptr = _ffi.NULL if state is None else _ffi.from_buffer("double[]", state)
+    status = kernel(_ptr(u), n_batch, n_frames, n_bands, pole, state_ptr, _ptr(y))
     _raise_for_status(status, "one_pole input u", None, None)
     return y
