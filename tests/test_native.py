@@ -493,21 +493,30 @@ def test_env_var_selects_numpy_backend():
     )
 
 
-def test_missing_extension_raises_helpful_import_error():
+def test_missing_extension_falls_back_to_numpy_with_one_warning():
     code = (
-        "import sys\n"
-        "sys.modules['featgraph.native._kernels'] = None  # simulate an unbuilt tree\n"
-        "try:\n"
+        "import sys, warnings, numpy as np\n"
+        "sys.modules['featgraph.native._kernels'] = None  # simulate a build without a compiler\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import featgraph.native as n\n"
         "    import featgraph.native\n"
-        "except ImportError as exc:\n"
-        "    print(exc)\n"
-        "else:\n"
-        "    print('imported with backend', featgraph.native.BACKEND)\n"
+        "print(n.BACKEND, '|', n.backend_description(), '|', len(caught))\n"
+        "print(caught[0].category.__name__, caught[0].message)\n"
+        "print(n.one_pole(np.ones((3, 1)), 0.5)[:, 0].tolist())\n"
     )
     proc = _run_python(code)
     assert proc.returncode == 0, proc.stderr
-    assert "pip install -e ." in proc.stdout
-    assert "FEATGRAPH_NATIVE=0" in proc.stdout
+    first, warning, result = proc.stdout.strip().splitlines()
+    assert first == "numpy | numpy, the C kernels were not built | 1"
+    assert warning.startswith("RuntimeWarning featgraph.native: the C kernels are not available")
+    assert "C compiler" in warning and "FEATGRAPH_NATIVE=0" in warning
+    assert result == "[1.0, 1.5, 1.75]"
+    quiet = _run_python("import warnings; warnings.simplefilter('error')\n"
+                        "import featgraph.native as n; print(n.backend_description())",
+                        FEATGRAPH_NATIVE="0")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.strip() == "numpy, FEATGRAPH_NATIVE=0"
 
 
 @needs_c
@@ -663,3 +672,24 @@ def test_one_pole_c_interface():
                                u32p) == lib.FG_OK
     np.testing.assert_array_equal(u32[:, 0], [0.0, 2.0, 5.0])
     assert s32[0] == 5.0
+
+
+def test_cli_version_names_the_kernels(capsys, monkeypatch):
+    import importlib.metadata
+    import re
+
+    from featgraph.cli import main
+
+    pyproject = REPO_ROOT / "pyproject.toml"     # absent when testing an installed wheel
+    version = (re.search(r'^version = "(.+)"', pyproject.read_text(), re.M).group(1)
+               if pyproject.is_file() else importlib.metadata.version("featgraph"))
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    kernels = "c" if HAVE_C else "numpy, FEATGRAPH_NATIVE=0"
+    assert capsys.readouterr().out == f"featgraph {version} (kernels: {kernels})\n"
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    monkeypatch.setattr(native, "BACKEND_REASON", "the C kernels were not built")
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.endswith("(kernels: numpy, the C kernels were not built)\n")

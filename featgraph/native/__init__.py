@@ -1,4 +1,4 @@
-"""Native (C) kernels for linear prediction, with a numpy reference backend.
+"""Native (C) kernels for linear prediction and recursions over time, with a numpy reference backend.
 
 Functions
 ---------
@@ -7,8 +7,11 @@ levinson(r, order) -> (a, err)
     prediction-error power.
 lpc_to_cepstrum(a, n_ceps) -> c
     Cepstrum of the all-pole model 1/A(z) (HTK's LPC2Cepstrum recursion).
+one_pole(u, pole, state=None) -> y
+    One-pole recursion along frames (RASTA's integrator), with the state
+    carried in place between the chunks of a stream.
 
-Both take arrays of shape ``(..., n)``: frames along the leading axes,
+The first two take arrays of shape ``(..., n)``: frames along the leading axes,
 coefficients along the last one.  float32 input stays float32 (the kernels
 compute in float64 internally), float64 stays float64, any other real dtype
 is converted to float64.  C-contiguous float32/float64 input is handed to C
@@ -25,9 +28,12 @@ made once, at import time:
 
 * ``FEATGRAPH_NATIVE=0`` in the environment selects the numpy backend (the
   compiled module is then not imported at all);
-* otherwise the compiled module is required, and importing this package
-  raises ``ImportError`` if it has not been built.  Build it with
-  ``pip install -e .`` (or ``pip install .``) from the repository root.
+* otherwise the compiled module is used when it was built; when it is
+  missing (``pip install`` found no C compiler) the numpy backend runs and a
+  ``RuntimeWarning`` says so, once, at import.  ``BACKEND_REASON`` tells why
+  numpy runs ("" for C); ``featgraph --version`` prints both.  Build the
+  kernels with ``pip install -e .`` (or ``pip install .``) from the
+  repository root.
 
 The two backends perform the same floating-point operations in the same
 order and agree to rounding error.
@@ -35,6 +41,7 @@ order and agree to rounding error.
 
 import math
 import os
+import warnings
 
 import numpy as np
 
@@ -48,22 +55,29 @@ from .reference import (
     _nonfinite_error,
 )
 
-__all__ = ["BACKEND", "levinson", "lpc_to_cepstrum", "one_pole"]
+__all__ = ["BACKEND", "backend_description", "levinson", "lpc_to_cepstrum", "one_pole"]
 
 if os.environ.get("FEATGRAPH_NATIVE", "").strip() == "0":
-    BACKEND = "numpy"
+    BACKEND, BACKEND_REASON = "numpy", "FEATGRAPH_NATIVE=0"
     _ffi = _lib = None
 else:
     try:
         from ._kernels import ffi as _ffi, lib as _lib
     except ImportError as exc:
-        raise ImportError(
-            "featgraph.native: the compiled C kernels (featgraph.native._kernels) "
-            "are not built. Run `pip install -e .` in the featgraph repository "
-            "root to build them, or set FEATGRAPH_NATIVE=0 to use the slower "
-            f"numpy reference implementation. (Original error: {exc})"
-        ) from exc
-    BACKEND = "c"
+        BACKEND, BACKEND_REASON = "numpy", "the C kernels were not built"
+        _ffi = _lib = None
+        warnings.warn(
+            f"featgraph.native: the C kernels are not available ({exc}); running their numpy "
+            "references instead (slower). Reinstall with a C compiler to build them, or set "
+            "FEATGRAPH_NATIVE=0 to choose numpy and silence this.", RuntimeWarning,
+            stacklevel=2)
+    else:
+        BACKEND, BACKEND_REASON = "c", ""
+
+
+def backend_description():
+    """Which kernels run: ``"c"``, or ``"numpy, <why>"`` (shown by ``featgraph --version``)."""
+    return BACKEND if not BACKEND_REASON else f"{BACKEND}, {BACKEND_REASON}"
 
 
 _C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
