@@ -15,7 +15,7 @@ What it does, in a temporary folder (the checkout is not touched):
    one but for its flags), next to a copy of the ``featgraph`` package.
 3. Checks that the sanitizers are live: a canary call writes one element past
    a buffer and must be reported.
-4. Runs ``tests/test_native.py`` and the doctests of ``featgraph/native`` with
+4. Runs ``tests/test_native*.py`` and the doctests of ``featgraph/native`` with
    the ASan runtime preloaded into Python (Python itself is not instrumented;
    leak checking is off, as CPython keeps memory until exit).  A small pytest
    plugin wraps the compiled ``lib`` and records every kernel called; a header
@@ -190,10 +190,11 @@ def main() -> int:
         for p in logs.glob("*"):
             p.unlink()
 
+        kernel_tests = sorted(f"tests/{p.name}" for p in (work / "tests").glob("test_native*.py"))
         test = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
              "-p", "fg_sanitize_plugin", "--rootdir", str(work), "--doctest-modules",
-             "--ignore=featgraph/native/build.py", "tests/test_native.py", "featgraph/native"],
+             "--ignore=featgraph/native/build.py", *kernel_tests, "featgraph/native"],
             cwd=work, env=env)
         found = reports(logs)
         for text in found:
