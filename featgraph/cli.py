@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="featgraph", description="Audio features from "
                                 "declarative recipes.")
+    p.add_argument("--version", action=_Version, help="print the version and which kernels "
+                   "run (C, or their numpy references), then exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run recipes on audio files",
@@ -83,6 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     sch.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sch.set_defaults(func=cmd_schema)
     return p
+
+
+class _Version(argparse.Action):
+    """``--version``: imports the kernels only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__, native
+
+        print(f"featgraph {__version__} (kernels: {native.backend_description()})")
+        parser.exit()
 
 
 def _add_set(p: argparse.ArgumentParser) -> None:

@@ -72,17 +72,30 @@ int fg_lpc_to_cepstrum_f32(const float *a, size_t n_frames, size_t order,
 /*
  * One-pole recursion along frames, vectorised over bands (recursive.c):
  *
- *   y[b, 0, k] = u[b, 0, k]
+ *   y[b, 0, k] = u[b, 0, k] + pole * state[b, k]
  *   y[b, t, k] = u[b, t, k] + pole * y[b, t-1, k]        t = 1 .. n_frames-1
+ *   state[b, k] <- y[b, n_frames-1, k]                   (when n_frames > 0)
  *
- *   u, y  (n_batch, n_frames, n_bands), row-major; y may not alias u.
+ *   u, y   (n_batch, n_frames, n_bands), row-major.  y may be u itself
+ *          (in place) but may not overlap it otherwise.
+ *   state  (n_batch, n_bands), in: the output before the first frame,
+ *          y[b, -1, k]; out: the last output frame.  Always double, also in
+ *          the float variant, so that a stream cut into chunks carries the
+ *          full-precision state and equals one call on the whole stream.
+ *          NULL means a zero initial state, and nothing is written back
+ *          (then y[b, 0, k] = u[b, 0, k] exactly).
  *
  * The IIR part of RASTA filtering (Hermansky and Morgan 1994).  Returns
- * FG_EINVAL for a NULL buffer (when there is data) or a pole that is not
- * finite with |pole| < 1, FG_ENONFINITE if u holds NaN or infinity.
+ * FG_EINVAL for a NULL u or y (when there is data), sizes whose product
+ * overflows, or a pole that is not finite with |pole| < 1; FG_ENONFINITE if
+ * u or state holds NaN or infinity.  With n_frames == 0 nothing is read from
+ * u and the state is left as it is.  The float variant computes in double
+ * and stores float.
  */
 int fg_one_pole_f64(const double *u, size_t n_batch, size_t n_frames, size_t n_bands,
-                    double pole, double *y);
+                    double pole, double *state, double *y);
+int fg_one_pole_f32(const float *u, size_t n_batch, size_t n_frames, size_t n_bands,
+                    double pole, double *state, float *y);
 
 /*
  * PNCC's recursions over frames (pncc.c; Kim and Stern, IEEE/ACM TASLP 24(7),

@@ -225,7 +225,7 @@ class RastaStream:
                       for k, c in enumerate(RASTA_FIR) if c)
             if self.state is None:
                 self.state = np.zeros(fir.shape[:-2] + fir.shape[-1:])
-            y[..., first:, :] = _one_pole(fir, p.pole, self.state)
+            y[..., first:, :] = native.one_pole(fir, p.pole, state=self.state)  # C, in place
         self.history = past[..., -4:, :].copy()
         self.seen += n
         if p.log_domain:
@@ -235,14 +235,3 @@ class RastaStream:
     def flush(self) -> None:
         return None
 
-
-def _one_pole(u: np.ndarray, pole: float, state: np.ndarray) -> np.ndarray:
-    """``y[t] = u[t] + pole * y[t-1]`` along frames from ``y[-1] = state``; updates ``state``.
-
-    The C kernel runs from a zero state; the carried state adds ``pole ** (t + 1) * state``.
-    """
-    y = native.one_pole(u, pole)
-    if state.any():
-        y += np.power(pole, np.arange(1, u.shape[-2] + 1))[:, None] * state[..., None, :]
-    state[...] = y[..., -1, :]
-    return y
