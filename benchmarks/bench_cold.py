@@ -20,6 +20,7 @@ bytecode cache (PYTHONPYCACHEPREFIX, a temporary folder) for information.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import tempfile
 
@@ -29,9 +30,7 @@ WAV = str(h.SPEECH)
 
 
 def main() -> None:
-    ap = h.parser(__doc__)
-    ap.add_argument("--repeats", type=int, default=9)
-    args = ap.parse_args()
+    args = h.parser(__doc__, repeats=9).parse_args()
     tmp = tempfile.mkdtemp()
     npz = os.path.join(tmp, "s.npz")
     fg_cmd = [sys.executable, "-m", "featgraph", "run", "plp", WAV, "-o", npz]
@@ -61,8 +60,9 @@ def main() -> None:
         parts.append(f"- {label}: imports {total:.0f} ms in all; heaviest (cumulative ms): "
                      + ", ".join(f"`{m}` {ms:.0f}" for m, ms in top))
     body = (f"Commands, each a fresh process, interleaved rounds:\n\n"
-            f"- featgraph: `{' '.join(fg_cmd[1:]).replace(tmp, '<tmp>')}`\n"
-            f"- python_speech_features: `python -c \"{psf_code.replace(tmp, '<tmp>')}\"`\n\n"
+            f"- featgraph: `{h.shown(shlex.join(fg_cmd)).replace(tmp, '<tmp>')}`\n"
+            f"- python_speech_features: `python -c \"{h.shown(psf_code).replace(tmp, '<tmp>')}\"`"
+            "\n\n"
             + h.table(["command", "n", "median s", "min s", "runs s"], rows)
             + f"\n\n**featgraph / python_speech_features, ratio of medians: {ratio:.2f}** "
             f"(target <= 1.0: {verdict}; ratio of mins {fg['min'] / psf['min']:.2f}).\n\n"

@@ -13,7 +13,8 @@ Input: 600 s of 16 kHz (the bundled speech tiled), 25 ms Hamming frames (400 sam
 
 Every combination is timed in interleaved rounds after a warm-up (median and min of >= 5).
 Then the import time of each library, a fresh ``python -c "import X"`` each, interleaved,
-next to ``python -c pass``.
+next to ``python -c pass`` and ``import numpy`` (ducc0 is imported with numpy, which it
+needs to be of use but does not import itself).
 
     pip install -e .[bench]                   # ducc0
     python benchmarks/bench_fft.py --write    # about 1 minute
@@ -60,10 +61,7 @@ def blocked(fft):
 
 
 def main() -> None:
-    ap = h.parser(__doc__)
-    ap.add_argument("--seconds", type=float, default=600.0)
-    ap.add_argument("--repeats", type=int, default=5)
-    args = ap.parse_args()
+    args = h.parser(__doc__, repeats=5, seconds=600.0).parse_args()
     y = h.speech(args.seconds)
     inputs = {(dt, mis): frames(y, dt, mis) for dt in ("float64", "float32")
               for mis in (False, True)}
@@ -79,14 +77,14 @@ def main() -> None:
                 fns[name, dt, "misaligned" if mis else "aligned", shape] = \
                     (lambda f=f, x=x: f(x))
     stats = h.interleaved(fns, args.repeats)
-    rows = [[f"`{n}`", dt, al, shape, s["median"] * 1e3, s["min"] * 1e3]
+    rows = [[f"`{n}`", dt, al, shape, f"{s['median'] * 1e3:.1f}", f"{s['min'] * 1e3:.1f}"]
             for (n, dt, al, shape), s in stats.items()]
-    libs = {"python -c pass": "pass", "numpy.fft": "import numpy.fft",
-            "scipy.fft": "import scipy.fft", "ducc0": "import ducc0"}
+    libs = {"python -c pass": "pass", "numpy": "import numpy", "numpy.fft": "import numpy.fft",
+            "scipy.fft": "import scipy.fft", "ducc0": "import numpy, ducc0.fft"}
     cold = h.interleaved({k: h.command([sys.executable, "-c", c]) for k, c in libs.items()},
                          7)
     cold_rows = [[f"`python -c \"{libs[k]}\"`", s["median"], s["min"],
-                  (s["median"] - cold["python -c pass"]["median"]) * 1e3]
+                  f"{(s['median'] - cold['python -c pass']['median']) * 1e3:.0f}"]
                  for k, s in cold.items()]
     n = len(inputs["float64", False])
     body = (f"{args.seconds:.0f} s, {n} frames of {WIN} samples zero-padded to {NFFT}; "

@@ -81,7 +81,8 @@ def main() -> None:
     os.remove(out)
     hour_mb = peaks["1 h"] * 2**20 / 1e6
     verdict = "PASS" if hour_mb <= TARGET_MB else "FAIL"
-    body = ("Each row one fresh process; peak RSS is the process's `ru_maxrss` (the OS "
+    body = ("Command: `python -m featgraph run plp FILE -o <tmp>/out.npz`.  Each row one "
+            "fresh process; peak RSS is the process's `ru_maxrss` (the OS "
             "figure, interpreter and imports included); the wall time includes start-up and "
             "writing the .npz.  Inputs: the bundled speech tiled, int16 WAV, written to a "
             "temporary folder.\n\n"

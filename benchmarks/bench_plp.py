@@ -61,10 +61,7 @@ def child(name: str, seconds: float) -> dict:
 
 
 def main() -> None:
-    ap = h.parser(__doc__)
-    ap.add_argument("--seconds", type=float, default=600.0)
-    ap.add_argument("--repeats", type=int, default=5)
-    args = ap.parse_args()
+    args = h.parser(__doc__, repeats=5, seconds=600.0).parse_args()
     y = h.speech(args.seconds)
     fns = callables()
     stats = h.interleaved({n: (lambda f=f: f(y)) for n, f in fns.items()}, args.repeats)

@@ -41,11 +41,21 @@ LOAD_AT_START = os.getloadavg()[0]
 ENV_KEYS = re.compile(r"^(OPENBLAS|OMP|MKL|NUMEXPR|FEATGRAPH|PYTHON)")
 
 
-def parser(doc: str) -> argparse.ArgumentParser:
+def parser(doc: str, repeats: int | None = None, seconds: float | None = None):
+    """``--write``, and ``--repeats`` / ``--seconds`` (audio length) when given defaults."""
     ap = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     ap.add_argument("--write", action="store_true", help="update this family's section of "
                                                          "benchmarks/RESULTS.md")
+    if repeats is not None:
+        ap.add_argument("--repeats", type=int, default=repeats, help=f"timed rounds ({repeats})")
+    if seconds is not None:
+        ap.add_argument("--seconds", type=float, default=seconds, help=f"audio ({seconds:g} s)")
     return ap
+
+
+def shown(text: str) -> str:
+    """``text`` with the repository root as ``.`` and this interpreter as ``python``."""
+    return text.replace(sys.executable, "python").replace(str(ROOT) + os.sep, "")
 
 
 def speech(seconds: float, sr: int = 16000):
