@@ -299,8 +299,9 @@ def _targets(audio: list[str], output: str | None) -> list[Path | None] | str:
     Several inputs written to a folder mirror their folders below the inputs'
     common parent (``a/x.wav b/x.wav -o out`` gives ``out/a/x.npz``, ``out/b/x.npz``);
     two inputs of one folder with the same stem keep their suffix (``x.wav.npz``).
-    Two inputs that would still share a target (the same file given twice) are
-    refused before anything runs.
+    Two files that would still share a target (the same file given twice) are
+    refused before anything runs; inputs that are not files (typos, folders) move
+    nothing and fail on their own.
     """
     if output is None:
         return [None] * len(audio)
@@ -310,18 +311,21 @@ def _targets(audio: list[str], output: str | None) -> list[Path | None] | str:
             return [out]
         return "-o FILE.npz takes one input; give a folder for several"
     absolute = [Path(os.path.abspath(a)) for a in audio]
+    readable = [a for a in absolute if a.is_file()] or absolute   # a typo moves nothing
     try:
-        root = Path(os.path.commonpath([a.parent for a in absolute]))
+        root = Path(os.path.commonpath([a.parent for a in readable]))
     except ValueError:                                  # different drives
         return "the inputs have no common folder; run them separately"
     by_stem: dict[tuple, set] = {}
     for a in absolute:
         by_stem.setdefault((a.parent, a.stem), set()).add(a)
-    targets = [out / a.relative_to(root).parent
+    targets = [out / (a.parent.relative_to(root) if a.is_relative_to(root) else "")
                / ((a.name if len(by_stem[a.parent, a.stem]) > 1 else a.stem) + ".npz")
                for a in absolute]
     seen: dict[Path, str] = {}
     for a, t in zip(audio, targets):
+        if not Path(a).is_file():                       # fails before writing anything
+            continue
         if t in seen:
             return f"{seen[t]} and {a} would both be written to {t}; give each file once"
         seen[t] = a

@@ -75,6 +75,16 @@ def test_run_refuses_colliding_inputs_before_writing(tmp_path, capsys):
     assert not out.exists()                          # nothing written, not even the first
 
 
+def test_run_a_missing_input_elsewhere_neither_moves_nor_blocks_the_others(tmp_path, capsys):
+    (tmp_path / "a").mkdir()
+    wav = shutil.copy(SPEECH["english_8k"], tmp_path / "a" / "x.wav")
+    typo = tmp_path / "elsewhere" / "x.wav"           # same name, other folder, not there
+    out = tmp_path / "out"
+    assert main(["run", "plp", str(wav), str(typo), "-o", str(out)]) == 1
+    assert [p.name for p in out.iterdir()] == ["x.npz"]   # not out/a/x.npz
+    assert _error_lines(capsys.readouterr().err) == [f"error: {typo}: no such file"]
+
+
 def test_run_missing_file_folder_and_unreadable_file_one_line_each(tmp_path, capsys):
     missing, folder, bad = tmp_path / "missing.wav", tmp_path / "folder", tmp_path / "bad.wav"
     folder.mkdir()
@@ -88,7 +98,7 @@ def test_run_missing_file_folder_and_unreadable_file_one_line_each(tmp_path, cap
                      f"error: {folder}: is a folder; give files (recursing into folders "
                      "comes in a later version)",
                      f"error: {bad}: cannot read audio file: Format not recognised."]
-    assert (tmp_path / "out" / "english_8k.npz").exists()
+    assert (tmp_path / "out" / "english_8k.npz").exists()     # the typo moved nothing
 
 
 def test_run_node_failure_names_the_node_and_the_path_once(tmp_path, capsys):
