@@ -5,7 +5,7 @@ Each ``bench_*.py`` is a short script built from these pieces:
 * :func:`interleaved` - warm-up, then N rounds that call every candidate once per round
   (so slow drift of the machine hits all alike); per candidate the median and the min.
 * :func:`peak_rss` - the peak resident memory of a fresh child process (the OS figure,
-  ``ru_maxrss`` of that child from ``os.wait4``), for a command or for a function of a
+  its ``ru_maxrss``, read by a small launcher), for a command or for a function of a
   benchmark file (:func:`call_cmd`, run through this file's ``--call``).
 * :func:`import_top` - ``python -X importtime``: the heaviest top-level imports.
 * :func:`write_section` - replaces one family's section of RESULTS.md, keeping the others,
@@ -54,7 +54,7 @@ def parser(doc: str, repeats: int | None = None, seconds: float | None = None):
 
 
 def shown(text: str) -> str:
-    """``text`` with the repository root as ``.`` and this interpreter as ``python``."""
+    """``text`` with paths relative to the repository root and this interpreter as ``python``."""
     return text.replace(sys.executable, "python").replace(str(ROOT) + os.sep, "")
 
 
@@ -171,10 +171,10 @@ def machine(packages: tuple[str, ...]) -> dict:
 
 
 def table(header: list[str], rows: list[list]) -> str:
-    fmt = [lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)]
+    """A markdown table; floats with three decimals."""
+    cell = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(fmt[0](v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["| " + " | ".join(map(cell, row)) + " |" for row in rows])
 
 
 def write_section(family: str, title: str, body: str, packages: tuple[str, ...] = (),
