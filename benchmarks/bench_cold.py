@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
 import tempfile
 
@@ -69,6 +70,7 @@ def main() -> None:
             "Import time, `python -X importtime -c CODE` (one run; the tool inflates every "
             "figure; a module's time includes what it imports; the interpreter's `site` "
             "left out):\n\n" + "\n".join(parts) + "\n")
+    shutil.rmtree(tmp)
     h.write_section("cold", "cold start of one small file, featgraph against "
                     "python_speech_features", body, ("python_speech_features", "soundfile"),
                     args.write)

@@ -79,6 +79,7 @@ def main() -> None:
         if path.startswith(tmp):
             os.remove(path)
     os.remove(out)
+    os.rmdir(tmp)
     hour_mb = peaks["1 h"] * 2**20 / 1e6
     verdict = "PASS" if hour_mb <= TARGET_MB else "FAIL"
     body = ("Command: `python -m featgraph run plp FILE -o <tmp>/out.npz`.  Each row one "
