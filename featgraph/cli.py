@@ -11,11 +11,14 @@
     featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
-(the others are still processed), 2 for a usage error.
+(the others are still processed; one ``error: PATH: reason`` line each), 2 for a usage
+error (also: two inputs that would be written to the same ``.npz``).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -53,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                                      "audio files. Recipes come first, then audio files.")
     run.add_argument("items", nargs="+", metavar="RECIPE... AUDIO...")
     run.add_argument("-o", "--output", help="an .npz file (one input), or a folder that gets "
-                                            "<stem>.npz per input; omit to only print shapes")
+                                            "<stem>.npz per input, in the inputs' folders "
+                                            "below their common parent; omit to only print "
+                                            "shapes")
     _add_set(run)
     run.add_argument("--report", action="store_true", help="print the per-node report")
     run.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -107,7 +112,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from . import Recipe
     from .engine.errors import AudioError, NodeError
     from .engine.runner import compile_plan
     from .engine.scheduler import execute
@@ -119,20 +123,23 @@ def cmd_run(args) -> int:
                       "(see `featgraph list`)")
     if not audio:
         return _usage("no audio file given, e.g. `featgraph run plp speech.wav -o out.npz`")
-    recipes = _with_overrides([Recipe.load(r) for r in recipe_args], args.set)
+    recipes = _with_overrides(_load_recipes(recipe_args), args.set)
     plan = compile_plan(recipes, {})
     targets = _targets(audio, args.output)
-    if targets is None:
-        return _usage("-o FILE.npz takes one input; give a folder for several")
+    if isinstance(targets, str):
+        return _usage(targets)
     failed = 0
     for path, target in zip(audio, targets):
+        problem = _input_problem(path)
         try:
+            if problem:
+                raise AudioError(problem)
             result = execute(plan, Source.of(path))
             if target is not None:
                 result.save(target)
         except (NodeError, AudioError, OSError) as exc:
             failed += 1
-            print(f"error: {path}: {exc}", file=sys.stderr)
+            print(f"error: {path}: {_reason(exc, path)}", file=sys.stderr)
             continue
         if not args.quiet:
             shapes = "  ".join(f"{k} {tuple(v.shape)}" for k, v in result.items())
@@ -146,10 +153,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from . import Recipe
     from .engine.graph import build
 
-    recipes = _with_overrides([Recipe.load(r) for r in args.recipes], args.set)
+    recipes = _with_overrides(_load_recipes(args.recipes), args.set)
     plan = build(recipes)
     n_names = sum(len(plan.step(k).names) for k in plan.order)
     outs = ", ".join(f"{o} ({plan.step(k).kinds[p or next(iter(plan.step(k).kinds))].label})"
@@ -215,10 +221,9 @@ def _op_table():
 
 
 def cmd_show(args) -> int:
-    from . import Recipe
     from .engine.graph import build
 
-    plan = build(_with_overrides([Recipe.load(r) for r in args.recipes], args.set))
+    plan = build(_with_overrides(_load_recipes(args.recipes), args.set))
     if not args.mermaid:
         print(plan.to_text())
     if not args.text:
@@ -275,15 +280,92 @@ def _with_overrides(recipes, settings: list[str]):
     return with_overrides(recipes, values, "--set")
 
 
-def _targets(audio: list[str], output: str | None) -> list[Path | None] | None:
+def _input_problem(path: str) -> str | None:
+    """Why ``path`` cannot be an input (checked before reading), or None."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a folder; give files (recursing into folders comes in a later version)"
+    if not p.exists():
+        return "no such file"
+    if not os.access(p, os.R_OK):
+        return "permission denied"
+    return None
+
+
+def _reason(exc: BaseException, path: str) -> str:
+    """The failure of one input as one short reason, without repeating its path.
+
+    A node's error keeps the node and op (``node 'f' (op frame): ...``) except for
+    the source op, whose failures are about the file itself; libsndfile's message
+    (``Error opening 'x.wav': Format not recognised.``) shrinks to its reason.
+    """
+    from .engine.errors import NodeError
+
+    where = ""
+    if isinstance(exc, NodeError):
+        if exc.op != "load":
+            where = f"node '{exc.node}' (op {exc.op}): "
+        exc = exc.cause
+    text = str(exc)
+    for form in sorted({path, str(Path(path)), os.path.abspath(path)}, key=len, reverse=True):
+        text = text.replace(f"'{form}'", "").replace(form, "")
+    text = re.sub(r"\s+:", ":", text).replace(": Error opening: ", ": ")
+    return where + (text.strip(" :") or type(exc).__name__)
+
+
+def _load_recipes(items: list[str]):
+    """Load recipes; a folder or a missing ``.yaml`` path is reported as such."""
+    from . import Recipe
+    from .engine.errors import Problem, RecipeError
+
+    problems = []
+    for item in items:
+        if Path(item).is_dir():
+            problems.append(Problem("is a folder; give recipe files or shipped names", item))
+        elif item.endswith((".yaml", ".yml")) and not Path(item).exists():
+            problems.append(Problem("no such file", item))
+    if problems:
+        raise RecipeError(problems)
+    return [Recipe.load(r) for r in items]
+
+
+def _targets(audio: list[str], output: str | None) -> list[Path | None] | str:
+    """The ``.npz`` path of each input, or a usage message when they cannot be given.
+
+    Several inputs written to a folder mirror their folders below the inputs'
+    common parent (``a/x.wav b/x.wav -o out`` gives ``out/a/x.npz``, ``out/b/x.npz``);
+    two inputs of one folder with the same stem keep their suffix (``x.wav.npz``).
+    Two files that would still share a target (the same file given twice) are
+    refused before anything runs; inputs that are not files (typos, folders) move
+    nothing and fail on their own.
+    """
     if output is None:
         return [None] * len(audio)
     out = Path(output)
     if out.suffix == ".npz" and not out.is_dir():
-        return [out] if len(audio) == 1 else None
-    stems = [Path(a).stem for a in audio]
-    clash = {s for s in stems if stems.count(s) > 1}
-    return [out / ((Path(a).name if s in clash else s) + ".npz") for a, s in zip(audio, stems)]
+        if len(audio) == 1:
+            return [out]
+        return "-o FILE.npz takes one input; give a folder for several"
+    absolute = [Path(os.path.abspath(a)) for a in audio]
+    readable = [a for a in absolute if a.is_file()] or absolute   # a typo moves nothing
+    try:
+        root = Path(os.path.commonpath([a.parent for a in readable]))
+    except ValueError:                                  # different drives
+        return "the inputs have no common folder; run them separately"
+    by_stem: dict[tuple, set] = {}
+    for a in absolute:
+        by_stem.setdefault((a.parent, a.stem), set()).add(a)
+    targets = [out / (a.parent.relative_to(root) if a.is_relative_to(root) else "")
+               / ((a.name if len(by_stem[a.parent, a.stem]) > 1 else a.stem) + ".npz")
+               for a in absolute]
+    seen: dict[Path, str] = {}
+    for a, t in zip(audio, targets):
+        if not Path(a).is_file():                       # fails before writing anything
+            continue
+        if t in seen:
+            return f"{seen[t]} and {a} would both be written to {t}; give each file once"
+        seen[t] = a
+    return targets
 
 
 def _type_label(annotation) -> str:
