@@ -59,8 +59,7 @@ class Frame(Node):
     Frame ``t`` covers samples ``[t * hop, t * hop + length)``.  Without
     ``center`` or ``pad_end`` there are ``1 + (samples - length) // hop`` frames
     (MATLAB ``specgram`` / rastamat: ``fix((samples - overlap) / hop)``); a signal
-    shorter than one frame is an error, or gives no frames with ``short: empty``
-    (Kaldi's ``snip_edges``).  With ``center``, ``length // 2``
+    shorter than one frame is an error.  With ``center``, ``length // 2``
     samples are padded at both ends first (librosa); with ``pad_end``, zeros are
     added so that the last samples get a frame (python_speech_features):
     ``1 + ceil((samples - length) / hop)`` frames, at least one.
@@ -85,8 +84,6 @@ class Frame(Node):
         "constant", description="how center pads: zeros, mirror, or repeat the edge sample")
     pad_end: bool = Field(False, description="zero-pad the end so that the last samples get a "
                                              "frame (python_speech_features)")
-    short: Literal["error", "empty"] = Field(
-        "error", description="a signal shorter than one frame: an error, or no frames (Kaldi)")
 
 
 @Frame.stream
@@ -128,8 +125,6 @@ class FrameStream:
             self.started = True
         self.buf = self._pad(self.buf, (0, self.pad))
         n = self.n_in + 2 * self.pad                   # the whole padded signal's length
-        if n < self.length and not self.p.pad_end and self.p.short == "empty":
-            return self._emit(0)
         if n < self.length and not self.p.pad_end:
             raise AudioError(f"the signal has {self.n_in} samples ({self.n_in / self.meta.sr:.4g}"
                              f" s), shorter than one frame of {self.length} samples; use a "

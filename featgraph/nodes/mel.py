@@ -77,7 +77,9 @@ class MelFilterbank(Node):
       mel (``1127 ln(1 + f/700)``) between the points ``mel(fmin) + i * delta``,
       ``delta = (mel(fmax) - mel(fmin)) / (n_mels + 1)``, evaluated at the bins
       ``k = 0 .. n_fft/2 - 1`` strictly inside each triangle (the Nyquist bin gets
-      no weight); Kaldi's default ``fmin`` is 20 Hz.
+      no weight); Kaldi's default ``fmin`` is 20 Hz.  With ``allow_empty`` its
+      empty filters are kept without a warning, as kaldi-native-fbank and
+      torchaudio keep them (128 bins at 16 kHz leave six empty).
 
     ``norm``: ``none`` (peak 1 at the centre frequency), ``slaney`` (filter
     ``i`` scaled by ``2 / (f_{i+2} - f_i)``, constant energy per band; librosa's
@@ -259,7 +261,8 @@ def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
                f"use n_mels <= {best}, a larger n_fft, or a higher fmin")
         if not p.allow_empty:
             raise ValueError(msg + " (allow_empty: true keeps them, as librosa does)")
-        warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
+        if p.layout != "kaldi":     # Kaldi's extractors keep them silently: log(epsilon) rows
+            warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
     return w
 
 
