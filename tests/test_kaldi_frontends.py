@@ -156,3 +156,11 @@ def test_dither_is_seeded_and_small():
     assert 0 < np.median(np.abs(d[clean > 12])) < 2e-3
     assert np.abs(d[clean > 18]).max() < 0.05
     assert d.mean() > 0
+
+
+def test_transformers_recipes_resample_to_16k():
+    """The models are trained at 16 kHz: 8 kHz input is resampled, giving 16 kHz frames."""
+    y, sr = _speech("english_8k")
+    got = featgraph.load("fbank_speech2text").run(y, sr=sr).features["fbank_speech2text"]
+    assert got.sr == 16000 and got.hop == 160
+    assert got.n_frames == 1 + (2 * len(y) - 400) // 160
