@@ -10,6 +10,7 @@ See ``docs/`` for the recipe format and the shape convention ``(..., features, f
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from .engine.errors import AudioError, NodeError, Problem, RecipeError
@@ -17,9 +18,20 @@ from .engine.feature import Feature
 from .engine.kinds import Kind
 from .engine.recipe import shipped
 from .engine.result import Result
+from .engine.ops import add_op_source
 from .engine.runner import Recipe
 from .engine.runner import run as _run
-from . import nodes  # noqa: F401  (defines every shipped op: fills the registry)
+
+
+def _import_shipped_ops() -> None:
+    """Define every shipped op: import each node family of :mod:`featgraph.nodes`."""
+    from .nodes import FAMILIES
+
+    for family in FAMILIES:
+        importlib.import_module(f"{__name__}.nodes.{family}")
+
+
+add_op_source(_import_shipped_ops)
 
 __version__ = "0.1.0"
 __all__ = ["load", "run", "example", "Recipe", "Result", "Feature", "Kind", "RecipeError",

@@ -275,3 +275,25 @@ def test_plan_cache_notices_a_changed_include(tmp_path, write_recipe, monkeypatc
     coefs = [[s.model.coef for s in p.steps.values() if s.model.op == "preemphasis"]
              for p in (before, after)]
     assert coefs == [[0.5], [0.25]]
+
+
+def test_every_node_module_is_a_listed_family():
+    from featgraph.nodes import FAMILIES
+
+    folder = DATA.parent.parent / "featgraph" / "nodes"
+    modules = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")}
+    assert set(FAMILIES) == modules
+
+
+def test_a_cached_plan_imports_only_its_own_node_modules(tmp_path):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FEATGRAPH_CACHE=str(tmp_path))
+    code = ("import sys, featgraph; featgraph.load('plp').compile(); "
+            "print(sorted(m for m in sys.modules if m.startswith('featgraph.nodes.')))")
+    run = lambda: subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                 text=True, check=True).stdout
+    assert "featgraph.nodes.mel" in run()                     # building: every op is known
+    cached = run()                                            # from the cache: PLP's own
+    assert "featgraph.nodes.auditory" in cached and "featgraph.nodes.mel" not in cached

@@ -141,29 +141,46 @@ def _subclasses(cls):
         yield from _subclasses(sub)
 
 
-@functools.cache
-def registry() -> dict[str, type[Node]]:
-    """``{op name: parameter model}`` of every defined op.
+_OP_SOURCES: list[Callable[[], None]] = []
 
-    An op is defined by subclassing :class:`Node`; the package's own ops are
-    imported by ``featgraph/__init__.py`` (``from . import nodes``), so the
-    engine never reaches up into the node modules.
-    """
+
+def add_op_source(load: Callable[[], None]) -> None:
+    """Register a function that imports (defines) a family of ops, called before the
+    registry is first read.  ``featgraph/__init__.py`` registers the shipped ops this
+    way, so the engine never imports the node modules and a run whose plan is
+    cached imports only the modules of the ops it uses."""
+    _OP_SOURCES.append(load)
+    registry.cache_clear()
+    node_adapter.cache_clear()
+
+
+def defined_ops() -> dict[str, type[Node]]:
+    """``{op name: parameter model}`` of the ops whose modules are imported so far."""
     ops = {}
     for model in _subclasses(Node):
         name = model.model_fields["op"].default
         if isinstance(name, str):
-            if name in ops:
+            if name in ops and ops[name] is not model:
                 raise TypeError(f"op {name!r} is defined twice: {ops[name]} and {model}")
-            if model.streaming not in ("frame", "block", "signal"):
-                raise TypeError(f"op {name!r}: streaming must be frame, block or signal")
-            if model.streaming == "block" and model._stream is None:
-                raise TypeError(f"op {name!r} is a block op without a state class (decorate one "
-                                f"with @{model.__name__}.stream)")
-            if model.streaming != "block" and model._fn is None:
-                raise TypeError(f"op {name!r} has no function (decorate one with "
-                                f"@{model.__name__}.compute)")
             ops[name] = model
+    return ops
+
+
+@functools.cache
+def registry() -> dict[str, type[Node]]:
+    """``{op name: parameter model}`` of every op, after importing every op source."""
+    for load in _OP_SOURCES:
+        load()
+    ops = defined_ops()
+    for name, model in ops.items():
+        if model.streaming not in ("frame", "block", "signal"):
+            raise TypeError(f"op {name!r}: streaming must be frame, block or signal")
+        if model.streaming == "block" and model._stream is None:
+            raise TypeError(f"op {name!r} is a block op without a state class (decorate one "
+                            f"with @{model.__name__}.stream)")
+        if model.streaming != "block" and model._fn is None:
+            raise TypeError(f"op {name!r} has no function (decorate one with "
+                            f"@{model.__name__}.compute)")
     return dict(sorted(ops.items()))
 
 

@@ -7,10 +7,11 @@ so that a run of an unchanged recipe can skip the build (see
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 from .kinds import Kind
-from .ops import Node, registry
+from .ops import Node, defined_ops, registry
 
 
 @dataclass
@@ -84,7 +85,8 @@ class Plan:
     # ------------------------------------------------------------- storage
     def to_json(self) -> dict:
         """The plan as JSON-able data (parameters as validated, defaults included)."""
-        return {"steps": [{"key": st.key, "params": st.model.model_dump(mode="json"),
+        return {"steps": [{"key": st.key, "module": type(st.model).__module__,
+                           "params": st.model.model_dump(mode="json"),
                            "inputs": st.inputs, "names": st.names,
                            "kinds": {p: (k.label if k is not None else None)
                                      for p, k in st.kinds.items()}}
@@ -94,11 +96,14 @@ class Plan:
     @classmethod
     def from_json(cls, data: dict) -> "Plan":
         """Inverse of :meth:`to_json`; each step's parameters are validated again by its op's
-        model (one model each, not the union of all ops)."""
-        ops = registry()
+        model (one model each, not the union of all ops).  Only the modules of the
+        plan's ops are imported."""
         steps = {}
         for st in data["steps"]:
-            model = ops[st["params"]["op"]].model_validate(st["params"])
+            op = st["params"]["op"]
+            importlib.import_module(st["module"])
+            model_cls = defined_ops().get(op) or registry()[op]
+            model = model_cls.model_validate(st["params"])
             kinds = {p: (None if k is None else _kind(k)) for p, k in st["kinds"].items()}
             steps[st["key"]] = Step(st["key"], model, [tuple(i) for i in st["inputs"]],
                                     list(st["names"]), kinds)

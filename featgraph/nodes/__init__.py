@@ -7,5 +7,9 @@ Flow of the PLP recipe through them::
       -> auditory.replicate_edges -> lpc.autocorrelation -> lpc.lpc
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
-from . import (io, framing, spectral, auditory, lpc, cepstral, mel, context,  # noqa: F401
-               gammatone, pncc, time_domain, spectral_shape, lpcc, kaldi)
+FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "context",
+            "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "kaldi")
+"""The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
+:func:`featgraph.engine.ops.registry` imports them all (through the source that
+``featgraph/__init__.py`` registers), while a run whose plan is cached imports only the
+modules of its own ops.  A test checks that every module here is listed."""
