@@ -72,6 +72,14 @@ class MelFilterbank(Node):
       over the bins ``klo..khi`` only (``klo = max(1, floor(fmin n_fft / sr + 1.5))``,
       ``khi = min(n_fft/2 - 1, floor(fmax n_fft / sr - 0.5))``, 0-based: DC and
       Nyquist excluded by default); HTK mel scale, ``fmax`` the Nyquist frequency.
+    - ``kaldi``: Kaldi's ``MelBanks`` (``feat/mel-computations.cc``; also
+      kaldi-native-fbank and ``torchaudio.compliance.kaldi``): triangles linear in
+      mel (``1127 ln(1 + f/700)``) between the points ``mel(fmin) + i * delta``,
+      ``delta = (mel(fmax) - mel(fmin)) / (n_mels + 1)``, evaluated at the bins
+      ``k = 0 .. n_fft/2 - 1`` strictly inside each triangle (the Nyquist bin gets
+      no weight); Kaldi's default ``fmin`` is 20 Hz.  With ``allow_empty`` its
+      empty filters are kept without a warning, as kaldi-native-fbank and
+      torchaudio keep them (128 bins at 16 kHz leave six empty).
 
     ``norm``: ``none`` (peak 1 at the centre frequency), ``slaney`` (filter
     ``i`` scaled by ``2 / (f_{i+2} - f_i)``, constant energy per band; librosa's
@@ -95,7 +103,7 @@ class MelFilterbank(Node):
     n_mels: int = Field(128, ge=1, le=2048, description="number of filters")
     fmin: float = Field(0.0, ge=0, le=1e6, description="lowest edge, Hz")
     fmax: float | None = Field(None, gt=0, le=1e6, description="highest edge, Hz; null: sr / 2")
-    layout: Literal["librosa", "psf", "htk"] = Field(
+    layout: Literal["librosa", "psf", "htk", "kaldi"] = Field(
         "librosa", description="how triangles meet FFT bins (see the op)")
     mel_scale: Literal["slaney", "htk"] | None = Field(
         None, description="slaney or htk (2595 log10(1 + f/700)); null: slaney for the "
@@ -136,6 +144,8 @@ def mel_weights(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float,
         w, f = _psf_weights(sr, n_fft, n_mels, fmin, fmax)
     elif layout == "htk":
         w, f = _htk_weights(sr, n_fft, n_mels, fmin, fmax)
+    elif layout == "kaldi":
+        w, f = _kaldi_weights(sr, n_fft, n_mels, fmin, fmax)
     else:
         f = mel_points(n_mels + 2, fmin, fmax, scale)
         bins = np.linspace(0.0, sr / 2, n_bins)
@@ -183,6 +193,18 @@ def _htk_weights(sr, n_fft, n_mels, fmin, fmax):
         ok = (ch >= 1) & (ch <= n_mels)
         w[ch[ok] - 1, k[ok]] = wt[ok]
     return w, 700.0 * np.expm1(cf / 1127.0)
+
+
+def _kaldi_weights(sr, n_fft, n_mels, fmin, fmax):
+    mlo, mhi = 1127.0 * np.log1p(fmin / 700.0), 1127.0 * np.log1p(fmax / 700.0)
+    edges = mlo + np.arange(n_mels + 2) * ((mhi - mlo) / (n_mels + 1))
+    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    m = 1127.0 * np.log1p(np.arange(n_fft // 2) * (sr / n_fft) / 700.0)[None, :]
+    inside = (m > left) & (m < right)
+    tri = np.where(m <= centre, (m - left) / (centre - left), (right - m) / (right - centre))
+    w = np.zeros((n_mels, n_fft // 2 + 1))
+    w[:, :-1] = np.where(inside, tri, 0.0)
+    return w, 700.0 * np.expm1(edges / 1127.0)
 
 
 def _empty_rows(w: np.ndarray, layout: str, sr: float, n_fft: int, fmin, fmax) -> list[int]:
@@ -244,7 +266,8 @@ def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
                f"use n_mels <= {best}, a larger n_fft, or a higher fmin")
         if not p.allow_empty:
             raise ValueError(msg + " (allow_empty: true keeps them, as librosa does)")
-        warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
+        if p.layout != "kaldi":     # Kaldi's extractors keep them silently: log(epsilon) rows
+            warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
     return w
 
 
