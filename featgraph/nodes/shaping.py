@@ -290,8 +290,9 @@ class ResizeFrames(Node):
     """Linear interpolation of the frame axis to ``frames`` frames.
 
     Output frame ``j`` samples the input at ``s = (j + 0.5) T / frames - 0.5``
-    (clamped at 0), between frames ``floor(s)`` and ``floor(s) + 1`` (clamped
-    at ``T - 1``): ``torch.nn.functional.interpolate(..., mode="bilinear",
+    (clamped at 0; computed in single precision, as torch does for float32
+    tensors, which moves the weights by up to 1e-4 at a few thousand frames),
+    between frames ``floor(s)`` and ``floor(s) + 1`` (clamped at ``T - 1``): ``torch.nn.functional.interpolate(..., mode="bilinear",
     align_corners=False)`` along time only, as CLAP's feature extractor shrinks
     the mel spectrogram of input longer than 10 s (``truncation="fusion"``, its
     first channel).  With ``only_longer`` an input of at most ``frames`` frames
@@ -313,7 +314,9 @@ def resize_frames(x: Feature, p: ResizeFrames) -> Feature:
     t = x.data.shape[-1]
     if t == p.frames or (p.only_longer and t <= p.frames) or t == 0:
         return x
-    s = np.maximum((np.arange(p.frames) + 0.5) * (t / p.frames) - 0.5, 0.0)
+    f32 = np.float32                 # torch computes positions in float32 for float32 input
+    scale = f32(t) / f32(p.frames)
+    s = np.maximum(scale * (np.arange(p.frames, dtype=f32) + f32(0.5)) - f32(0.5), f32(0))
     lo = np.minimum(np.floor(s).astype(np.int64), t - 1)
     hi = np.minimum(lo + 1, t - 1)
     w = (s - lo).astype(x.data.dtype)
