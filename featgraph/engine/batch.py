@@ -40,6 +40,7 @@ from .plan import Plan
 from .scheduler import execute
 from .source import Source
 
+BATCH_RULES = ("batch_pad", "batch_valid", "batch_pad_value")
 PAD_MODES = ("features", "signal")
 VALID_MODES = ("frames", "ceil", "floor")
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import recipe as _recipe
-from .batch import Batch, run_batch
+from .batch import BATCH_RULES, Batch, run_batch
 from .feature import Feature
 from .plan import Plan
 from .result import Result
@@ -114,7 +114,9 @@ class Recipe(_recipe.Recipe):
         frames_first : bool
             ``(batch, frames, features)`` instead of ``(batch, features, frames)``.
         **params
-            Overrides of the recipe's parameters, the batch rules included.
+            Overrides of the recipe's parameters; the batch rules (``batch_pad``,
+            ``batch_valid``, ``batch_pad_value``) may be given even when the
+            recipe does not declare them.
 
         Returns
         -------
@@ -132,8 +134,9 @@ class Recipe(_recipe.Recipe):
         >>> x.shape, n.tolist()
         ((2, 80, 3000), [100, 50])
         """
-        resolved = {**self.params, **params}
-        return run_batch(self.compile(**params), resolved, items, sr, output, frames_first)
+        rules = {k: v for k, v in params.items() if k in BATCH_RULES and k not in self.params}
+        plan = self.compile(**{k: v for k, v in params.items() if k not in rules})
+        return run_batch(plan, {**self.params, **params}, items, sr, output, frames_first)
 
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
