@@ -138,3 +138,20 @@ def test_batch_of_files_and_errors(tmp_path):
         r.batch([], sr=16000)
     with pytest.raises(ValueError, match="output"):
         featgraph.load("mfcc39").batch([A], sr=16000, output="nope")
+
+
+def test_cli_format(tmp_path):
+    from featgraph.cli import main
+
+    wav = tmp_path / "a.wav"
+    sf.write(wav, A, 16000, subtype="FLOAT")
+    for fmt, shape in (("frames-first", (7, 80)), ("features-first", (80, 7))):
+        out = tmp_path / f"{fmt}.npz"
+        assert main(["run", "logmel_parakeet", str(wav), "-o", str(out), "--format", fmt,
+                     "-q"]) == 0
+        with np.load(out) as z:
+            assert z["logmel_parakeet"].shape == shape
+            assert json.loads(str(z["__meta__"]))["outputs"]["logmel_parakeet"]["shape"] == \
+                list(shape)
+    with np.load(tmp_path / "frames-first.npz") as a, np.load(tmp_path / "features-first.npz") as b:
+        np.testing.assert_array_equal(a["logmel_parakeet"], b["logmel_parakeet"].T)
