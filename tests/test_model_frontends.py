@@ -86,6 +86,11 @@ def test_documented_lengths():
     assert run("logmel_parakeet", y[:16000], 16000).shape == (80, 101)   # 1 + n // 160
     assert run("logmel_gemma3n", y[:600000], 16000).shape == (128, 2997)  # cut to 30 s
     clap = run("logmel_clap", np.ones(100) * 0.1, 48000)                  # repeated 4800 times
+    # under one frame: Parakeet has no valid frame (the extractor gives NaN): zeros here;
+    # Gemma 3n's extractor returns no frames: the recipe says why it cannot
+    np.testing.assert_array_equal(run("logmel_parakeet", y[:100], 16000), np.zeros((80, 1)))
+    with pytest.raises(featgraph.NodeError, match="shorter than one frame"):
+        run("logmel_gemma3n", y[:300], 16000)
     assert clap.shape == (64, 1001) and np.ptp(clap[:, 2:-2], axis=1).max() < 1e-6
 
 
