@@ -122,7 +122,7 @@ def run_batch(plan: Plan, params: dict, items: Sequence, sr: float | None = None
     counts = []
     for n, f in zip(lengths_in, feats):
         if valid == "frames" or not f.hop:
-            counts.append(f.n_frames if pad == "features" else min(f.n_frames, frames))
+            counts.append(f.n_frames)
             continue
         n_out = n * f.sr / rate / f.hop
         counts.append(min(frames, math.ceil(n_out - 1e-9) if valid == "ceil"
