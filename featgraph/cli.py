@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                                             "shapes")
     _add_set(run)
     run.add_argument("--report", action="store_true", help="print the per-node report")
+    run.add_argument("--format", choices=("features-first", "frames-first"),
+                     default="features-first",
+                     help="array layout written: (..., features, frames) as librosa (default), "
+                          "or (..., frames, features) as most models take it")
     run.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     run.set_defaults(func=cmd_run)
 
@@ -135,6 +139,8 @@ def cmd_run(args) -> int:
             if problem:
                 raise AudioError(problem)
             result = execute(plan, Source.of(path))
+            if args.format == "frames-first":
+                _frames_first(result)
             if target is not None:
                 result.save(target)
         except (NodeError, AudioError, OSError) as exc:
@@ -150,6 +156,14 @@ def cmd_run(args) -> int:
     if failed and not args.quiet:
         print(f"{failed} of {len(audio)} input(s) failed", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _frames_first(result) -> None:
+    """Turn every framed output of ``result`` into ``(..., frames, features)`` (a view)."""
+    from .engine.kinds import Kind
+
+    result.features = {k: f if f.kind == Kind.SIGNAL or f.data.ndim < 2 else
+                       f.derive(f.data.swapaxes(-1, -2)) for k, f in result.features.items()}
 
 
 def cmd_validate(args) -> int:

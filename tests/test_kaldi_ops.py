@@ -12,7 +12,7 @@ from conftest import DATA
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.context import CMVN
-from featgraph.nodes.kaldi import Dither, FixFrames, RemoveDC, StackFrames, Standardize
+from featgraph.nodes.kaldi import Dither, FixFrames, RemoveDC, StackFrames, DatasetNormalize
 from featgraph.nodes.mel import mel_weights
 from streamcheck import assert_same_features, run_op_chunked
 
@@ -89,9 +89,9 @@ def test_fix_frames_pads_and_cuts():
     np.testing.assert_array_equal(cut, x[:, :2])
 
 
-def test_standardize_closed_form():
+def test_dataset_normalize_closed_form():
     x = np.random.default_rng(1).standard_normal((5, 7)).astype(np.float32)
-    got = Standardize(mean=-4.2677393, std=9.1379948)(frames(x, Kind.BANDS)).data
+    got = DatasetNormalize(mean=-4.2677393, std=9.1379948)(frames(x, Kind.BANDS)).data
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, (x + 4.2677393) / 9.1379948, rtol=1e-6)
 
@@ -119,7 +119,7 @@ def test_cmvn_ddof_and_epsilon(ddof, eps):
 
 
 OPS = [RemoveDC(), Dither(amount=1.0, seed=3)]
-BAND_OPS = [FixFrames(frames=50), Standardize(mean=1.0, std=2.0), StackFrames(stride=2),
+BAND_OPS = [FixFrames(frames=50), DatasetNormalize(mean=1.0, std=2.0), StackFrames(stride=2),
             StackFrames(stride=3, pad=False)]
 
 

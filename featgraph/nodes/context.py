@@ -283,9 +283,9 @@ class CMVN(Node):
     streaming: ClassVar = "signal"
 
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, ge=1e-30, le=1e30, description="smallest standard
-                       deviation divided by")
-    ddof: Literal[0, 1] = Field(0, description="variance over T - ddof frames (1: unbiased)")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30,
+                         description="smallest standard deviation divided by")
+    ddof: int = Field(0, ge=0, le=1, description="variance over T - ddof frames (1: unbiased)")
     epsilon: float = Field(0.0, ge=0, le=1e6, description="added to the variance inside the "
                                                           "square root")
 
@@ -324,7 +324,8 @@ class SlidingCMVN(Node):
     window: int = Field(300, ge=2, le=100000, description="frames in the window (Kaldi: 600)")
     center: bool = Field(False, description="centre the window (look-ahead window // 2)")
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, ge=1e-30, le=1e30, description="smallest standard deviation divided by")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30,
+                         description="smallest standard deviation divided by")
 
     def span(self) -> tuple[int, int]:
         """``(L, R)``: frames before and after ``t`` in its window."""

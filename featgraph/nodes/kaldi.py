@@ -107,7 +107,7 @@ class FixFrames(Node):
     consumes: ClassVar = (PER_FRAME,)
     streaming: ClassVar = "signal"
 
-    frames: int = Field(1024, ge=1, le=10_000_000, description="frames out")
+    frames: int = Field(1024, ge=1, le=100_000, description="frames out")
     value: float = Field(0.0, ge=-1e30, le=1e30, description="value of the padded frames")
 
 
@@ -120,7 +120,7 @@ def fix_frames(x: Feature, p: FixFrames) -> Feature:
     return x.derive(frame_major(out))
 
 
-class Standardize(Node):
+class DatasetNormalize(Node):
     """Fixed normalisation ``(x - mean) / std``, with constants from a training set.
 
     ASTFeatureExtractor: ``mean = -4.2677393``, ``std = 2 * 4.5689974`` (AudioSet
@@ -129,7 +129,7 @@ class Standardize(Node):
     Streaming: framewise.
     """
 
-    op: Literal["standardize"] = "standardize"
+    op: Literal["dataset_normalize"] = "dataset_normalize"
     consumes: ClassVar = (PER_FRAME,)
     streaming: ClassVar = "frame"
 
@@ -137,8 +137,8 @@ class Standardize(Node):
     std: float = Field(1.0, gt=1e-30, le=1e30, description="divided by (after the mean)")
 
 
-@Standardize.compute
-def standardize(x: Feature, p: Standardize) -> Feature:
+@DatasetNormalize.compute
+def dataset_normalize(x: Feature, p: DatasetNormalize) -> Feature:
     t = x.data.dtype.type
     return x.derive((x.data - t(p.mean)) / t(p.std))
 
