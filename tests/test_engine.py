@@ -26,11 +26,11 @@ def test_two_branches_share_the_front_end_within_one_recipe(write_recipe):
     result = featgraph.load(path).run(SPEECH["speech_en_16k"])
     report = result.report
     for n in FRONT_END + ["loudness", "cuberoot", "edges", "autocorr"]:
-        assert report[n].status == "executed" and report[f"b_{n}"].status == "shared"
+        assert report[n].status in ("executed", "fused") and report[f"b_{n}"].status == "shared"
         assert report[f"b_{n}"].key == report[n].key
     for n in ["lpc", "cepstra", "plp"]:
-        assert report[f"b_{n}"].status == "executed"
-    assert len(report.executed) == 13 + 3
+        assert report[f"b_{n}"].status in ("executed", "fused")
+    assert len(report.executed) + len(report.fused) == 13 + 3
     ref = rastamat("speech_en_16k")
     assert_close_per_coefficient(result["plp"], ref["plp"], 1e-4)
     lifter = np.r_[1.0, np.arange(1, 13) ** (1.0 - 0.6)]   # b_ lifts by n^1 instead of n^0.6

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import recipe as _recipe
 from .feature import Feature
+from .fuse import fuse
 from .graph import Plan
 from .result import Result
 from .scheduler import BLOCK_SAMPLES, execute, stream
@@ -83,7 +84,7 @@ class Recipe(_recipe.Recipe):
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
     """``recipes`` with ``params`` applied, validated and merged into one plan."""
-    return Plan.build(_recipe.with_overrides(list(recipes), params))
+    return fuse(Plan.build(_recipe.with_overrides(list(recipes), params)))
 
 
 def run(recipes: list[_recipe.Recipe], source, sr: float | None = None,

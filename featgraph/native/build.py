@@ -25,6 +25,7 @@ HEADER = os.path.join(_HERE, "featgraph.h")
 # lives); builds run from there.
 _SRC_DIR = "featgraph/native"
 SOURCES = [_SRC_DIR + "/lpc.c", _SRC_DIR + "/recursive.c"]
+SOURCES.append(_SRC_DIR + "/lpc_fused.c")   # fused PLP back end (engine/fuse.py)
 
 _INT_DEFINE = re.compile(r"^\s*#\s*define\s+[A-Za-z_]\w*\s+-?\d+\s*(/\*.*\*/)?\s*$")
 

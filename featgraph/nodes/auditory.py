@@ -22,6 +22,7 @@ from pydantic import Field
 
 from .. import native
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
 from ._common import frame_major
@@ -243,3 +244,54 @@ def _one_pole(u: np.ndarray, pole: float, state: np.ndarray) -> np.ndarray:
         y += np.power(pole, np.arange(1, u.shape[-2] + 1))[:, None] * state[..., None, :]
     state[...] = y[..., -1, :]
     return y
+
+
+# ------------------------------------------------------------------ fused form
+def _fusable(models) -> bool:
+    return all(m.op != "bark_filterbank" or m.sum_power for m in models)
+
+
+@rule("bands", ("bark_filterbank", "equal_loudness", "power_law", "replicate_edges",
+                "autocorrelation"),
+      optional=("bark_filterbank", "equal_loudness", "power_law", "replicate_edges",
+                "autocorrelation"), accepts=_fusable)
+def fused_bands(f: FusedOp, x: Feature) -> Feature:
+    """The linear ops around the power law folded into at most two matrix products.
+
+    Bark weights (with ``sum_power``), equal loudness, edge replication and the
+    autocorrelation's inverse DFT are each linear in the frame, so the ops
+    before the power law collapse into one matrix ``B`` and those after it into
+    one matrix ``A``: ``A (B x) ** exponent``.  Equal loudness thus rides in the
+    Bark weights (one product), and the power law runs in place on the product.
+    The matrices are found by running the original ops on an identity (each
+    column is an op's response to one unit input), once per input layout, in
+    float64, then cast to the chunk's dtype.
+    """
+    law = next((i for i, m in enumerate(f.parts) if m.op == "power_law"), len(f.parts))
+    data = frame_major(x.data)                       # (..., frames, features)
+    if data.dtype not in (np.float32, np.float64):
+        data = data.astype(np.float64)
+    before, meta = _folded(f, "before", f.parts[:law], x, data.shape[-1], data.dtype)
+    y = data if before is None else data @ before
+    if law < len(f.parts):
+        exponent = f.parts[law].exponent
+        y = np.power(y, exponent, out=y if before is not None else None)
+    after, meta = _folded(f, "after", f.parts[law + 1:], meta, y.shape[-1], data.dtype)
+    z = y if after is None else y @ after
+    return meta.derive(frame_major(z))
+
+
+def _folded(f: FusedOp, where: str, ops: tuple, x: Feature, n: int, dtype):
+    """``(M.T or None, metadata after ops)`` for linear ``ops`` on ``n`` features like ``x``'s."""
+    if not ops:
+        return None, x
+    axis = None if x.axis is None else np.asarray(x.axis).tobytes()
+    key = (where, n, x.sr, x.n_fft, x.win_length, axis, np.dtype(dtype))
+    hit = f.cache.get(key)
+    if hit is None:
+        probe = x.derive(np.eye(n))                  # column j: unit input in feature j
+        for op in ops:
+            probe = op(probe)
+        matrix = np.ascontiguousarray(probe.data.T.astype(dtype))
+        hit = f.cache[key] = (matrix, probe.derive(np.empty((0, 0), dtype)))
+    return hit
