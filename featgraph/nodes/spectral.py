@@ -145,17 +145,23 @@ class Power(Node):
 
 
 def power_of(z: np.ndarray, exponent: float, dither_floor: float,
-             out: np.ndarray | None = None) -> np.ndarray:
+             out: np.ndarray | None = None, overwrite: bool = False) -> np.ndarray:
     """``|z| ** exponent + dither_floor`` in the real precision of ``z``, into ``out`` if given.
 
     For ``exponent == 2`` the squares are summed on a real view of ``z``
-    (``re * re + im * im``), with no complex temporary.
+    (``re * re + im * im``), with no complex temporary; with ``overwrite`` a
+    C-contiguous ``z`` is squared in place (it is a work buffer), so that no
+    temporary is made at all.
     """
     if exponent == 2.0:
         pairs = z.view(z.real.dtype).reshape(z.shape + (2,)) if z.flags.c_contiguous else None
-        re, im = (pairs[..., 0], pairs[..., 1]) if pairs is not None else (z.real, z.imag)
-        out = np.multiply(re, re, out=out)
-        out += im * im
+        if overwrite and pairs is not None:
+            np.square(pairs, out=pairs)
+            out = np.add(pairs[..., 0], pairs[..., 1], out=out)
+        else:
+            re, im = (pairs[..., 0], pairs[..., 1]) if pairs is not None else (z.real, z.imag)
+            out = np.multiply(re, re, out=out)
+            out += im * im
     else:
         out = np.power(np.abs(z), exponent, out=out)
     if dither_floor:
@@ -173,22 +179,30 @@ def power(x: Feature, p: Power) -> Feature:
 # ------------------------------------------------------------------ fused form
 @rule("window+rfft+power", ("window", "rfft", "power"), absorbs_scale=True)
 def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
-    """``window -> rfft -> power`` on one chunk, through reused work buffers.
+    """``window -> rfft -> power`` on one chunk (see :func:`fused_power`)."""
+    data, meta = fused_power(f, f.parts, x)
+    return meta.derive(frame_major(data))
 
-    The windowed frames are written into a zero-padded buffer of ``n_fft``
-    points (the window times the source scale, when the plan folded it in),
-    transformed into a reused complex buffer, and ``|X|^2`` (plus the dither
-    floor) is written into the only fresh array, the output.  Same operations
-    as the three ops; equal to them bit for bit when the folded scale is a
-    power of two (rastamat's 32768) or 1.
+
+def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
+    """``(power (..., frames, bins), metadata)`` of ``window -> rfft -> power`` on a chunk.
+
+    The windowed frames are written into a zero-padded work buffer of
+    ``n_fft`` points (the window times the source scale, when the plan folded
+    it in), transformed into a reused complex buffer, squared in place and
+    summed into the output: a fresh array, or another work buffer when
+    ``scratch`` (the caller consumes it at once).  Same operations as the
+    three ops; equal to them bit for bit when the folded scale is a power of
+    two (rastamat's 32768) or 1.
     """
-    win, fft, pw = f.parts
+    win, fft, pw = parts
     frames = frame_major(x.data)                              # (..., frames, length)
     if frames.dtype not in _COMPLEX:
         frames = frames.astype(np.float64)
     length, dtype = frames.shape[-1], frames.dtype
     padded = fft_length(win.pad_to, length)
     n_fft = fft_length(fft.n_fft, padded)
+    bins = n_fft // 2 + 1
     start = 0 if win.pad_at == "end" else (padded - length) // 2
     key = ("window", length, dtype)
     w = f.cache.get(key)
@@ -198,8 +212,12 @@ def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
     np.multiply(frames, w, out=buf[..., start:start + length])
-    spec = f.scratch("spectrum", rows, (n_fft // 2 + 1,), spectrum_dtype(dtype))
-    spec = rfft_frames(buf, n_fft, out=spec.reshape(lead + (n_fft // 2 + 1,)))
-    floor = pw.dither * (x.win_length or n_fft // 2 + 1) if pw.dither else 0.0
-    out = power_of(spec, pw.exponent, floor)
-    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft, axis=bin_frequencies(n_fft, x.sr))
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(buf, n_fft, out=spec)
+    out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if scratch else \
+        np.empty(lead + (bins,), dtype)
+    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
+    out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
+    meta = x.derive(np.empty((0, 0), dtype), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr))
+    return out, meta
