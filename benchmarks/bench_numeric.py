@@ -15,8 +15,9 @@ so that slow drift of a loaded machine hits every variant alike):
     with the parameters of /work/shared/reference/index.json.  The ratio is
     spafe's median over each variant's median.
 ``rules``
-    Fused PLP with one fusion rule (or the scale folding) left out at a time:
-    what each rule is worth.
+    Fused PLP with one fusion rule (or the scale folding) left out at a time,
+    and with no band folding (neither ``bands`` nor ``spectrum+bands``): what
+    each rule is worth.
 ``accuracy``
     float32 and float64 PLP (fused) on the three speech files against
     rastamat (tests/data/*__rastamat.npz) and against each other, as the
@@ -149,6 +150,7 @@ def bench_rules(args) -> dict:
     variants = {"all rules": rules, "no fusion": []}
     for r in rules:
         variants[f"without {r.name}"] = [x for x in rules if x is not r]
+    variants["no band folding"] = [x for x in rules if "bands" not in x.name]
     variants["without scale folding"] = [dataclasses.replace(r, absorbs_scale=False)
                                          for r in rules]
 

@@ -246,3 +246,11 @@ def test_fused_step_streams_in_chunks_of_any_size():
             assert_same_features(chunked, whole)       # BLAS rounds by chunk size
             feature = whole
 
+
+
+def test_fused_equals_unfused_per_channel():
+    recipe = featgraph.load("plp")
+    recipe.nodes["audio"].params["channels"] = "all"
+    plain, fused, _ = _run_both(recipe, DATA / "chord_pluck_22k_stereo.wav")
+    assert fused["plp"].shape == plain["plp"].shape == (2, 9, 297)
+    np.testing.assert_allclose(fused["plp"], plain["plp"], rtol=1e-12, atol=1e-12)
