@@ -254,3 +254,13 @@ def test_fused_equals_unfused_per_channel():
     plain, fused, _ = _run_both(recipe, DATA / "chord_pluck_22k_stereo.wav")
     assert fused["plp"].shape == plain["plp"].shape == (2, 9, 297)
     np.testing.assert_allclose(fused["plp"], plain["plp"], rtol=1e-12, atol=1e-12)
+
+
+def test_fused_plan_pickles():
+    import pickle
+
+    plan = featgraph.load("plp").compile()
+    again = pickle.loads(pickle.dumps(plan))
+    y = np.random.default_rng(5).standard_normal(8000)
+    np.testing.assert_array_equal(execute(again, Source.of(y, sr=16000))["plp"],
+                                  execute(plan, Source.of(y, sr=16000))["plp"])

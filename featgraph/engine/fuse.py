@@ -110,6 +110,13 @@ class FusedOp:
     def __call__(self, x):
         return self.rule.fn(self, x)
 
+    def __getstate__(self) -> dict:
+        """Pickled without its caches and work buffers (a plan can be stored)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("cache", "_local")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, cache={}, _local=threading.local())
+
     def __repr__(self) -> str:
         ops = " + ".join(p.op for p in self.parts)
         return f"FusedOp({ops}{', scale=%g' % self.scale if self.scale != 1 else ''})"

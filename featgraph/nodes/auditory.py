@@ -265,8 +265,12 @@ def fused_bands(f: FusedOp, x: Feature) -> Feature:
     return apply_bands(f, f.parts, x, data, owned=False)
 
 
+def _has_bands(models) -> bool:
+    return len(models) > 3 and _fusable(models)
+
+
 @rule("spectrum+bands", ("window", "rfft", "power") + BAND_OPS, optional=BAND_OPS,
-      accepts=lambda models: len(models) > 3 and _fusable(models), absorbs_scale=True)
+      accepts=_has_bands, absorbs_scale=True)
 def fused_spectrum_bands(f: FusedOp, x: Feature) -> Feature:
     """``window -> rfft -> power`` then the band ops, with the power spectrum in a work buffer."""
     power, meta = fused_power(f, f.parts[:3], x, scratch=True)
