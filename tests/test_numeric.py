@@ -26,6 +26,12 @@ from streamcheck import assert_same_features, run_op_chunked
 RNG = np.random.default_rng(20261127)
 
 
+@pytest.fixture(autouse=True)
+def _fusion_on(monkeypatch):
+    """Tests start with fusion on (the default) whatever the caller's environment."""
+    monkeypatch.delenv("FEATGRAPH_FUSE", raising=False)
+
+
 def direct_dft(x: np.ndarray, n_fft: int) -> np.ndarray:
     """``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` by matrix product, in float64."""
     n = np.arange(x.shape[-1])

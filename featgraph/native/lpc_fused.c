@@ -37,6 +37,21 @@ static int fused_args(const void *r, size_t n_frames, size_t r_stride, size_t or
     return FG_OK;
 }
 
+/* 1 if lags 0..order of every row are finite; r is float (is_float) or double. */
+static int lags_finite(const void *r, int is_float, size_t n_frames, size_t r_stride,
+                       size_t order)
+{
+    size_t f, j;
+    for (f = 0; f < n_frames; f++)
+        for (j = 0; j <= order; j++) {
+            size_t i = f * r_stride + j;
+            double v = is_float ? (double)((const float *)r)[i] : ((const double *)r)[i];
+            if (!isfinite(v))
+                return 0;
+        }
+    return 1;
+}
+
 /* One frame: r (double, finite) -> c (double), using a (order + 1) of work. */
 static int fused_frame(const double *r, size_t order, int gain_normalize,
                        double error_floor, size_t n_ceps, const double *lifter,
@@ -64,15 +79,13 @@ int fg_lpc_cepstra_f64(const double *r, size_t n_frames, size_t r_stride, size_t
                        int gain_normalize, double error_floor, size_t n_ceps,
                        const double *lifter, double *work, double *c)
 {
-    size_t f, j;
+    size_t f;
     int status = fused_args(r, n_frames, r_stride, order, error_floor, n_ceps, c, work);
 
+    if (status == FG_OK && n_frames > 0 && !lags_finite(r, 0, n_frames, r_stride, order))
+        status = FG_ENONFINITE;
     if (status != FG_OK || n_frames == 0)
         return status;
-    for (f = 0; f < n_frames; f++)
-        for (j = 0; j <= order; j++)
-            if (!isfinite(r[f * r_stride + j]))
-                return FG_ENONFINITE;
     for (f = 0; f < n_frames; f++) {
         status = fused_frame(r + f * r_stride, order, gain_normalize, error_floor, n_ceps,
                              lifter, work, c + f * n_ceps);
@@ -90,12 +103,10 @@ int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t 
     double *rw = work, *aw = work + order + 1, *cw = work + 2 * (order + 1);
     int status = fused_args(r, n_frames, r_stride, order, error_floor, n_ceps, c, work);
 
+    if (status == FG_OK && n_frames > 0 && !lags_finite(r, 1, n_frames, r_stride, order))
+        status = FG_ENONFINITE;
     if (status != FG_OK || n_frames == 0)
         return status;
-    for (f = 0; f < n_frames; f++)
-        for (j = 0; j <= order; j++)
-            if (!isfinite(r[f * r_stride + j]))
-                return FG_ENONFINITE;
     for (f = 0; f < n_frames; f++) {
         const float *rf = r + f * r_stride;
         float *cf = c + f * n_ceps;

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover - ducc0 is a dependency, numpy is the fa
     _ducc_fft = None
 
 FFT_BACKENDS = ("ducc0", "numpy")
+_NUMPY2 = int(np.__version__.split(".")[0]) >= 2       # rfft with out= and in float32
 _COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64),
             np.dtype(np.float64): np.dtype(np.complex128)}
 
@@ -80,6 +81,8 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
             padded[..., :length] = frames
             frames = padded
         return _ducc_fft.r2c(frames, axes=(-1,), forward=True, nthreads=1, out=out)
+    if out is not None and _NUMPY2 and out.dtype == spectrum_dtype(frames.dtype):
+        return np.fft.rfft(frames, n=n_fft, axis=-1, out=out)
     spec = np.fft.rfft(frames, n=n_fft, axis=-1)
     if spec.dtype != spectrum_dtype(frames.dtype):      # numpy < 2 computes float32 in double
         spec = spec.astype(spectrum_dtype(frames.dtype))
