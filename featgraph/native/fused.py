@@ -9,7 +9,7 @@
 import numpy as np
 
 from . import BACKEND, reference
-from .reference import _as_float_array, _check_cepstrum_args, _check_levinson_args
+from .reference import _as_float_array, _check_levinson_args, _positive_int
 
 __all__ = ["lpc_cepstra"]
 
@@ -57,7 +57,7 @@ def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifte
     """
     r = _as_float_array(r, "autocorrelation r")
     order = _check_levinson_args(r, order)
-    n_ceps = _check_cepstrum_args(np.empty(2), n_ceps)
+    n_ceps = _positive_int(n_ceps, "n_ceps")
     w = None if lifter is None else np.ascontiguousarray(lifter, dtype=np.float64)
     if w is not None and w.shape != (n_ceps,):
         raise ValueError(f"lifter must have shape ({n_ceps},), got {w.shape}")

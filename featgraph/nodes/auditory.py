@@ -305,7 +305,7 @@ def _folded(f: FusedOp, where: str, ops: tuple, x: Feature, n: int, dtype):
     if not ops:
         return None, x
     axis = None if x.axis is None else np.asarray(x.axis).tobytes()
-    key = (where, ops, n, x.sr, x.n_fft, x.win_length, axis, np.dtype(dtype))
+    key = (where, n, x.sr, x.n_fft, x.win_length, axis, np.dtype(dtype))   # ops: fixed per step
     hit = f.cache.get(key)
     if hit is None:
         probe = x.derive(np.eye(n))                  # column j: unit input in feature j
