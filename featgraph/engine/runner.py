@@ -30,6 +30,7 @@ import numpy as np
 from . import recipe as _recipe
 from .batch import BATCH_RULES, Batch, run_batch
 from .feature import Feature
+from .fuse import fuse
 from .plan import Plan
 from .result import Result
 from .scheduler import BLOCK_SAMPLES, execute, stream
@@ -140,21 +141,21 @@ class Recipe(_recipe.Recipe):
 
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
-    """``recipes`` with ``params`` applied, validated and merged into one plan (cached)."""
+    """``recipes`` with ``params`` applied, validated and merged into one plan (cached),
+    then fused (:mod:`featgraph.engine.fuse`; the cache holds the plan before fusion)."""
     recipes = _recipe.with_overrides(list(recipes), params)
     folder = _cache_folder()
     path = None if folder is None else folder / f"{_cache_key(recipes)}.json"
-    if path is not None:
-        plan = _cached(path)
-        if plan is not None:
-            plan.recipes = recipes
-            return plan
-    from .graph import build      # networkx and the op union: only when a plan is built
+    plan = None if path is None else _cached(path)
+    if plan is not None:
+        plan.recipes = recipes
+    else:
+        from .graph import build      # networkx and the op union: only when a plan is built
 
-    plan = build(recipes)
-    if path is not None:
-        _store(path, plan)
-    return plan
+        plan = build(recipes)
+        if path is not None:
+            _store(path, plan)
+    return fuse(plan)
 
 
 def _cache_folder() -> Path | None:

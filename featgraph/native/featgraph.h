@@ -169,4 +169,28 @@ int fg_agc_f64(const double *x, size_t n_batch, size_t n_samples, double alpha,
 int fg_agc_f32(const float *x, size_t n_batch, size_t n_samples, double alpha,
                double floor_, double *energy, double *prev, float *y);
 
+/*
+ * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
+ * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
+ * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain
+ * normalisation, fg_lpc_to_cepstrum_* and a lifter, in one pass.
+ *
+ *   r       (n_frames, r_stride), r_stride >= order + 1; r[0..order] read.
+ *   lifter  (n_ceps,) weights, or NULL for none.
+ *   work    caller-owned scratch of 2 * (order + 1) + n_ceps doubles.
+ *   c       (n_frames, n_ceps) out.
+ *
+ * Returns FG_EINVAL for order == 0, r_stride < order + 1, n_ceps == 0, an
+ * error_floor that is not finite and > 0, or a NULL buffer (when n_frames >
+ * 0); FG_ENONFINITE if a lag read is NaN or infinite; FG_EDOMAIN if a gain
+ * term a[0] is not > 0 (cannot happen with an error_floor > 0).  The float
+ * variant computes in double and stores float.
+ */
+int fg_lpc_cepstra_f64(const double *r, size_t n_frames, size_t r_stride, size_t order,
+                       int gain_normalize, double error_floor, size_t n_ceps,
+                       const double *lifter, double *work, double *c);
+int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t order,
+                       int gain_normalize, double error_floor, size_t n_ceps,
+                       const double *lifter, double *work, float *c);
+
 #endif /* FEATGRAPH_H */

@@ -335,3 +335,46 @@ def one_pole(u, pole, state=None):
     if state is not None and u.shape[-2]:
         state[...] = y[..., -1, :]
     return y.astype(u.dtype, copy=False)
+
+
+def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifter=None):
+    """Levinson-Durbin, gain normalisation, cepstrum and lifter in one call.
+
+    The definition of the fused kernel ``fg_lpc_cepstra_*`` (lpc_fused.c):
+    :func:`levinson`, then ``a / max(err, error_floor)`` when
+    ``gain_normalize``, then :func:`lpc_to_cepstrum`, then ``c * lifter``,
+    all in float64; float32 input gives float32 output (rounded once).
+
+    Parameters
+    ----------
+    r : np.ndarray [shape=(..., n_lags)], real, finite
+    order : int, 1 <= order < n_lags
+    n_ceps : int >= 1
+    gain_normalize : bool
+    error_floor : float > 0
+        Smallest error divided by, so that silent frames stay finite.
+    lifter : np.ndarray [shape=(n_ceps,)] or None
+
+    Returns
+    -------
+    c : np.ndarray [shape=(..., n_ceps)]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import reference
+    >>> r = 0.9 ** np.arange(3) / (1 - 0.81)        # AR(1), a = [1, -0.9, 0]
+    >>> c = reference.lpc_cepstra(r, 2, 3)
+    >>> np.allclose(c, [0.0, 0.9, 0.81 / 2])
+    True
+    """
+    r = _as_float_array(r, "autocorrelation r")
+    if not (np.isfinite(error_floor) and error_floor > 0):
+        raise ValueError(f"error_floor must be finite and > 0, got {error_floor}")
+    a, err = levinson(r.astype(np.float64), order)
+    if gain_normalize:
+        a = a / np.maximum(err, error_floor)[..., None]
+    c = lpc_to_cepstrum(a, n_ceps)
+    if lifter is not None:
+        c = c * np.asarray(lifter, dtype=np.float64)
+    return c.astype(r.dtype, copy=False)

@@ -17,7 +17,9 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from .. import native
+from ..native.fused import lpc_cepstra
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
 from ._common import MAX_FFT, frame_major
@@ -163,3 +165,31 @@ def lifter(x: Feature, p: Lifter) -> Feature:
     w = n ** p.value if p.mode == "exponent" else 1.0 + p.value / 2 * np.sin(np.pi * n / p.value)
     w[0] = 1.0
     return x.derive(x.data * w.astype(x.data.dtype)[:, None])
+
+
+# ------------------------------------------------------------------ fused form
+@rule("lpc+cepstra", ("lpc", "lpc_to_cepstrum", "lifter"), optional=("lifter",))
+def fused_lpc_cepstra(f: FusedOp, x: Feature) -> Feature:
+    """``lpc -> lpc_to_cepstrum [-> lifter]`` in one C call per chunk.
+
+    :func:`featgraph.native.fused.lpc_cepstra`: per frame, Levinson-Durbin, the
+    gain normalisation, the cepstral recursion and the lifter weights, in the
+    same arithmetic as the separate ops (equal bit for bit in float64; the
+    float32 kernel rounds once instead of after each op).
+    """
+    lpc_p, cep_p = f.parts[:2]
+    n_lags = x.data.shape[-2]
+    if lpc_p.order >= n_lags:
+        raise ValueError(f"LPC order {lpc_p.order} needs {lpc_p.order + 1} autocorrelation "
+                         f"lags, the input has {n_lags}")
+    n_ceps = lpc_p.order + 1 if cep_p.n_ceps is None else cep_p.n_ceps
+    weights = None
+    if len(f.parts) == 3:
+        key = ("lifter", n_ceps)
+        weights = f.cache.get(key)
+        if weights is None:
+            ones = x.derive(np.ones((n_ceps, 1)), Kind.CEPSTRA)
+            weights = f.cache[key] = f.parts[2](ones).data[:, 0].copy()
+    c = lpc_cepstra(frame_major(x.data), lpc_p.order, n_ceps, lpc_p.gain_normalize,
+                    lpc_p.error_floor, weights)
+    return x.derive(frame_major(c), Kind.CEPSTRA)
