@@ -22,11 +22,13 @@ SR = 16000
 VARIANTS = {  # name: (library, what)
     "featgraph plp": ("featgraph", "`plp`, order 8 (9 cepstra, rastamat defaults)"),
     "featgraph plp order=12": ("featgraph", "`plp --set order=12` (13 cepstra)"),
+    "featgraph plp order=12 float32": ("featgraph", "`plp --set order=12`, recipe `dtype: float32`"),
     "featgraph rasta_plp order=12": ("featgraph", "`rasta_plp --set order=12` (13 cepstra)"),
     "spafe plp": ("spafe", "`rplp.plp(order=13, nfilts=24, nfft=512)`"),
     "spafe rplp": ("spafe", "`rplp.rplp(order=13, nfilts=24, nfft=512)`"),
 }
-PAIRS = [("featgraph plp order=12", "spafe plp"), ("featgraph rasta_plp order=12", "spafe rplp")]
+PAIRS = [("featgraph plp order=12", "spafe plp"), ("featgraph plp order=12 float32", "spafe plp"),
+         ("featgraph rasta_plp order=12", "spafe rplp")]
 
 
 def callables(names=VARIANTS) -> dict:
@@ -34,9 +36,11 @@ def callables(names=VARIANTS) -> dict:
     fns = {}
     if any(n.startswith("featgraph") for n in names):
         import featgraph
-        plp, rasta = featgraph.load("plp"), featgraph.load("rasta_plp")
+        plp, rasta, plp32 = featgraph.load("plp"), featgraph.load("rasta_plp"), featgraph.load("plp")
+        plp32.dtype = "float32"
         fns["featgraph plp"] = lambda y: plp.run(y, sr=SR)["plp"]
         fns["featgraph plp order=12"] = lambda y: plp.run(y, sr=SR, order=12)["plp"]
+        fns["featgraph plp order=12 float32"] = lambda y: plp32.run(y, sr=SR, order=12)["plp"]
         fns["featgraph rasta_plp order=12"] = (
             lambda y: rasta.run(y, sr=SR, order=12)["rasta_plp"])
     if any(n.startswith("spafe") for n in names):

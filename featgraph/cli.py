@@ -191,16 +191,29 @@ def cmd_list(args) -> int:
     if args.markdown:
         print(ops_markdown())
         return 0
-    print("Shipped recipes (featgraph run NAME AUDIO):")
-    for name, path in shipped().items():
-        desc = Recipe.load(path).description.split(":")[0].split(". ")[0]
-        print(f"  {name:<12} {desc}")
+    recipes = shipped()
+    width = max(map(len, recipes), default=0)
+    print("Shipped recipes (featgraph run NAME AUDIO), by family:")
+    for family in sorted({path.parent.name for path in recipes.values()}):
+        print(f"\n  {family}/")
+        for name, path in recipes.items():
+            if path.parent.name == family:
+                print(f"    {name:<{width}}  {_headline(Recipe.load(path).description)}")
     print("\nOps (consumes -> produces):")
     for op, model, ins, outs, fields in _op_table():
         print(f"\n  {op}: {ins} -> {outs}\n      {model.summary()}")
         for name, type_, default, desc in fields:
             print(f"      {name:<14} {type_}, {default}.{'  ' + desc if desc else ''}")
     return 0
+
+
+def _headline(description: str, width: int = 72) -> str:
+    """The description's first sentence (a full stop before a space and a capital, or a
+    colon), cut to ``width`` characters."""
+    import re
+
+    first = re.split(r"(?<=[a-z0-9)])[.:](?=\s+[A-Z`(])|:\s", " ".join(description.split()), 1)[0]
+    return first if len(first) <= width else first[:width - 1].rstrip() + "…"
 
 
 def ops_markdown() -> str:
