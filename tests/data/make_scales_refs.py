@@ -1,0 +1,33 @@
+"""Reference arrays for tests/test_chroma.py and docs/spectral-scales.md (scales helper).
+
+Needs librosa 0.11 (and, for the audioFlux comparison printed at the end, audioflux 0.1.9)
+in a scratch environment; featgraph never imports them and the tests never run this:
+
+    python -m venv /tmp/venv && /tmp/venv/bin/pip install librosa audioflux==0.1.9
+    /tmp/venv/bin/python tests/data/make_scales_refs.py
+
+Writes tests/data/chord_scales_refs.npz:
+- ``chroma_stft.t0`` / ``chroma_stft.t02``: ``librosa.feature.chroma_stft(S=|stft|^2, sr=22050,
+  n_fft=2048, hop_length=512, tuning=0.0 / 0.2, norm=inf)`` of the mono mix of
+  chord_pluck_22k_stereo.wav (stft: hann, centred, constant padding), float64;
+- ``chroma_stft.none``: the same with ``norm=None`` and tuning 0.
+"""
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+HERE = Path(__file__).resolve().parent
+y, sr = sf.read(HERE / "chord_pluck_22k_stereo.wav")
+y = y.mean(axis=1)
+S = np.abs(librosa.stft(y, n_fft=2048, hop_length=512, window="hann", center=True,
+                        pad_mode="constant")) ** 2
+out = {
+    "chroma_stft.t0": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0),
+    "chroma_stft.t02": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.2),
+    "chroma_stft.none": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0,
+                                                    norm=None),
+}
+np.savez_compressed(HERE / "chord_scales_refs.npz", **out)
+print({k: v.shape for k, v in out.items()})
