@@ -8,4 +8,5 @@ Flow of the PLP recipe through them::
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
 from . import (io, framing, spectral, auditory, lpc, cepstral, mel, context,  # noqa: F401
-               gammatone, pncc, time_domain, spectral_shape, lpcc, filterbank, chroma)
+               gammatone, pncc, time_domain, spectral_shape, lpcc, filterbank, chroma,
+               cepstrum)
