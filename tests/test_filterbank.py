@@ -190,3 +190,16 @@ def test_invalid_ranges_are_clear_errors():
     with pytest.raises(ValueError, match="Nyquist"):
         Filterbank(scale="octave", fmin=1000, n_bands=60)(x)
     assert np.isfinite(Filterbank(scale="octave", fmin=30, widen=True)(x).data).all()
+
+
+def test_mel_agrees_with_audioflux():
+    # audioFlux 0.1.9 mel_spectrogram: HTK mel scale, triangles of peak 1, power, frames not
+    # centred (tests/data/chord_scales_refs.npz, copied from ../shared/reference).
+    import featgraph
+    with np.load(DATA / "chord_scales_refs.npz") as z:
+        want = z["audioflux.mel_spectrogram"]
+    y, sr = sf.read(DATA / "chord_pluck_22k_stereo.wav", dtype="float32")
+    got = featgraph.load("spectrogram_mel").run(y.mean(axis=1).astype(np.float64), sr=sr,
+                                                center=False, variant="htk")["mel"]
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-5 * want.max()

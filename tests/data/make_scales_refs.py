@@ -10,7 +10,10 @@ Writes tests/data/chord_scales_refs.npz:
 - ``chroma_stft.t0`` / ``chroma_stft.t02``: ``librosa.feature.chroma_stft(S=|stft|^2, sr=22050,
   n_fft=2048, hop_length=512, tuning=0.0 / 0.2, norm=inf)`` of the mono mix of
   chord_pluck_22k_stereo.wav (stft: hann, centred, constant padding), float64;
-- ``chroma_stft.none``: the same with ``norm=None`` and tuning 0.
+- ``chroma_stft.none``: the same with ``norm=None`` and tuning 0;
+- ``audioflux.mel_spectrogram``: copied from ../shared/reference/chord_pluck_22k_stereo.npz
+  (audioFlux 0.1.9 ``mel_spectrogram(y, num=128, radix2_exp=11, samplate=22050,
+  slide_length=512)`` of the float32 channel mean; frames not centred), float32.
 """
 from pathlib import Path
 
@@ -29,5 +32,10 @@ out = {
     "chroma_stft.none": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0,
                                                     norm=None),
 }
+SHARED = HERE.parents[2] / "shared" / "reference"
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared/reference")
+with np.load(SHARED / "chord_pluck_22k_stereo.npz") as z:
+    out["audioflux.mel_spectrogram"] = z["audioflux.mel_spectrogram"]
 np.savez_compressed(HERE / "chord_scales_refs.npz", **out)
 print({k: v.shape for k, v in out.items()})
