@@ -188,12 +188,14 @@ def filterbank(x: Feature, p: Filterbank) -> Feature:
 
 
 def _sparse_apply(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``spec @ w.T`` summing each filter over its support only when the filters are narrow
-    (a quarter of the bins or fewer on average), else the dense product."""
+    """``spec @ w.T`` summing each filter over its support only when the supports cover a
+    quarter of the weight matrix or less (the usual case: overlapping neighbours only),
+    else the dense product.  The loop of small products also keeps multi-threaded BLAS
+    out of the framewise path, which stalls on a busy machine."""
     nonzero = w != 0
     first = nonzero.argmax(axis=1)
     stop = w.shape[1] - nonzero[:, ::-1].argmax(axis=1)
-    if (stop - first).mean() * 4 > w.shape[1] or w.shape[0] > 64:
+    if (stop - first).sum() * 4 > w.size:
         return spec @ w.T
     out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
     for band, (a, b) in enumerate(zip(first, stop)):
