@@ -2,17 +2,15 @@
 formant and pitch parts, and the xxCC rectification (closed forms)."""
 import numpy as np
 import pytest
-import soundfile as sf
 from pydantic import ValidationError
 from scipy.signal import freqz, lfilter
 
-from conftest import DATA
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.cepstrum import Deconvolve, Rectify
 from featgraph.nodes.filterbank import Filterbank
 from streamcheck import assert_same_features, run_op_chunked
-from test_filterbank import power_spectrum
+from test_filterbank import hard_signal, power_spectrum
 
 SR = 16000
 F0 = 130.0                # pitch period 123.1 samples: harmonics fall between FFT bins
@@ -79,13 +77,7 @@ def test_rectify_closed_forms():
 
 @pytest.mark.parametrize("case", ["silence", "zeros", "clipped_square"])
 def test_finite_on_hard_inputs(case):
-    if case == "silence":
-        y, _ = sf.read(DATA / "silence_16k.wav")
-    elif case == "zeros":
-        y = np.zeros(SR)
-    else:
-        y = np.clip(3 * np.sign(np.sin(2 * np.pi * 220 * np.arange(SR) / SR)), -1, 1)
-    p = power_spectrum(y, SR, n_fft=512)[1]
+    p = power_spectrum(hard_signal(case), SR, n_fft=512)[1]
     for part in Deconvolve()(p).values():
         assert np.isfinite(part.data).all()
     for mode in ("log", "cube_root"):

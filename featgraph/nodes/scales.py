@@ -71,36 +71,27 @@ def bark_to_hz(z, formula: str = "traunmuller"):
 
 # ---- scales -------------------------------------------------------------------------------
 
+_SCALES = {
+    "mel": (lambda f, v: hz_to_mel(f, v or "slaney"), lambda m, v: mel_to_hz(m, v or "slaney")),
+    "bark": (lambda f, v: hz_to_bark(f, v or "traunmuller"),
+             lambda z, v: bark_to_hz(z, v or "traunmuller")),
+    "erb": (lambda f, v: hz_to_erb_rate(f), lambda e, v: erb_rate_to_hz(e)),
+    "octave": (lambda f, v: np.log2(np.maximum(f, 1e-300) / C0), lambda o, v: C0 * 2.0 ** o),
+    "log": (lambda f, v: np.log(np.maximum(f, 1e-300)), lambda x, v: np.exp(x)),
+}
+"""Per scale: (Hz -> unit, unit -> Hz), each taking the variant; linspace is Hz itself."""
+
+
 def to_scale(f, scale: str, variant: str | None = None):
     """Hz to the scale's unit (mel, Bark, ERB-rate, octaves above C0, ln Hz, Hz)."""
     f = np.asarray(f, dtype=np.float64)
-    if scale == "mel":
-        return hz_to_mel(f, variant or "slaney")
-    if scale == "bark":
-        return hz_to_bark(f, variant or "traunmuller")
-    if scale == "erb":
-        return hz_to_erb_rate(f)
-    if scale == "octave":
-        return np.log2(np.maximum(f, 1e-300) / C0)
-    if scale == "log":
-        return np.log(np.maximum(f, 1e-300))
-    return f
+    return _SCALES[scale][0](f, variant) if scale in _SCALES else f
 
 
 def from_scale(v, scale: str, variant: str | None = None):
     """The inverse of :func:`to_scale`."""
     v = np.asarray(v, dtype=np.float64)
-    if scale == "mel":
-        return mel_to_hz(v, variant or "slaney")
-    if scale == "bark":
-        return bark_to_hz(v, variant or "traunmuller")
-    if scale == "erb":
-        return erb_rate_to_hz(v)
-    if scale == "octave":
-        return C0 * 2.0 ** v
-    if scale == "log":
-        return np.exp(v)
-    return v
+    return _SCALES[scale][1](v, variant) if scale in _SCALES else v
 
 
 def band_points(scale: str, n_bands: int, fmin: float, fmax: float, variant: str | None = None,
