@@ -27,7 +27,9 @@ from .scales import A4, C0
 
 
 class Chroma(Node):
-    """Pitch-class profile of each frame: ``(..., bins or bands, frames) -> (..., n_chroma, frames)``.
+    """Pitch-class profile of each frame, from the linear spectrum or octave bands.
+
+    ``(..., bins or bands, frames) -> (..., n_chroma, frames)``, dtype kept.
 
     **From the linear spectrum** (``power``, any ``n_fft``): Ellis' chroma filters.  Bin
     ``k`` (``f_k = k sr / n_fft``) sits at ``o_k = n_chroma log2(16 f_k / A)`` chroma steps
