@@ -50,8 +50,7 @@ def child(lib: str, scale: str, seconds: float, repeat: int, dtype: str) -> dict
         kw = dict(center=False)
         if scale in ("octave", "log"):
             kw["fmin"] = 65.40639
-        if dtype == "float32":
-            y = y.astype("float32")
+        kw["dtype"] = dtype
 
         def call(x):
             return recipe.run(x, sr=sr, **kw)
