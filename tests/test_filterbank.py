@@ -49,7 +49,9 @@ def bank(scale, **kw):
     if scale in ("octave", "log"):
         kw.setdefault("fmin", 100.0)
         kw.setdefault("widen", True)
-    if scale not in ("octave", "linear"):
+    if scale == "linear":
+        kw = {k: v for k, v in kw.items() if k not in ("style", "norm")}
+    elif scale != "octave":
         kw.setdefault("n_bands", 40)
     return Filterbank(scale=scale, **kw)
 
@@ -187,6 +189,8 @@ def test_invalid_ranges_are_clear_errors():
         Filterbank(scale="erb", variant="htk")
     with pytest.raises(ValidationError):
         Filterbank(scale="mel", n_bands=-3)
+    with pytest.raises(ValidationError, match="linspace"):
+        Filterbank(scale="linear", n_bands=40)
     x = Feature(np.ones((257, 2)), Kind.POWER, SR, n_fft=512)
     with pytest.raises(ValueError, match="see no FFT bin.*n_bands"):
         Filterbank(scale="linspace", n_bands=2000)(x)

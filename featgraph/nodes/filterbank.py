@@ -107,6 +107,10 @@ class Filterbank(Node):
         if self.variant is not None and self.variant not in ok.get(self.scale, ()):
             raise ValueError(f"variant {self.variant!r} does not apply to the {self.scale} "
                              f"scale; use one of {ok.get(self.scale, ('null',))}")
+        if self.scale == "linear" and (self.n_bands is not None or self.norm != "none" or
+                                       self.style != "triangular"):
+            raise ValueError("the linear scale keeps the FFT bins as they are: drop n_bands, "
+                             "style and norm (or use scale: linspace for filters)")
         if self.style == "gammatone" and self.param is not None and \
                 (self.param != int(self.param) or self.param > 16):
             raise ValueError("gammatone: param is the filter order, an integer 1..16")
