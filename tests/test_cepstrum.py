@@ -2,9 +2,12 @@
 formant and pitch parts, and the xxCC rectification (closed forms)."""
 import numpy as np
 import pytest
+import soundfile as sf
 from pydantic import ValidationError
 from scipy.signal import freqz, lfilter
 
+import featgraph
+from conftest import DATA
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.cepstrum import Deconvolve, Rectify
@@ -91,3 +94,20 @@ def test_streamed_equals_whole():
         assert_same_features(run_op_chunked(op, p, rng=rng), op(p))
     p32 = p.derive(p.data.astype(np.float32))
     assert Deconvolve()(p32)["pitch"].data.dtype == np.float32
+
+
+def test_xxcc_mfcc_agrees_with_librosa():
+    # librosa 0.11: mfcc = DCT-ortho(10 log10(melspectrogram)) (tests/data/english_8k__mel.npz,
+    # 25 ms Hann / 10 ms, n_fft 512, 40 Slaney mels); xxcc takes the natural log, so its
+    # c1..c12 times 10 / ln 10 are librosa's where the top-dB clip did not act.
+    with np.load(DATA / "english_8k__mel.npz") as z:
+        want, db = z["ref.librosa.mfcc"], z["ref.librosa.log_mel_db"]
+        frames = z["ref.librosa.log_mel_db.frames"]
+    y, sr = sf.read(DATA / "english_8k.wav")
+    got = featgraph.load("xxcc").run(y, sr=sr, win=200, hop=80, n_fft=512, n_bands=40,
+                                     window="hann", norm="bandwidth")["mfcc"]
+    assert got.shape == (39, want.shape[1])
+    kept = frames[db.min(axis=0) > db.max() - 80 + 1e-3]
+    assert len(kept) > 50
+    err = np.abs(got[1:13, kept] * 10 / np.log(10) - want[1:13, kept]).max()
+    assert err <= 1e-6 * np.abs(want).max() * 10
