@@ -90,3 +90,14 @@ def test_invalid_parameters():
         Chroma(tuning=0.7)
     with pytest.raises(ValidationError):
         Chroma(n_chroma=0)
+
+
+def test_linear_chroma_agrees_with_audioflux():
+    # audioFlux 0.1.9 chroma_linear (make_scales_refs.py): frames not centred, max norm.
+    with np.load(DATA / "chord_scales_refs.npz") as z:
+        want = z["audioflux.chroma_linear"]
+    y, sr = sf.read(DATA / "chord_pluck_22k_stereo.wav", dtype="float32")
+    p = power_spectrum(y.mean(axis=1).astype(np.float64), sr, n_fft=2048, hop=512)[1]
+    got = Chroma()(p).data
+    assert got.shape == want.shape
+    assert np.abs(got - want).max() <= 1e-5

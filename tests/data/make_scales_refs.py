@@ -13,7 +13,9 @@ Writes tests/data/chord_scales_refs.npz:
 - ``chroma_stft.none``: the same with ``norm=None`` and tuning 0;
 - ``audioflux.mel_spectrogram``: copied from ../shared/reference/chord_pluck_22k_stereo.npz
   (audioFlux 0.1.9 ``mel_spectrogram(y, num=128, radix2_exp=11, samplate=22050,
-  slide_length=512)`` of the float32 channel mean; frames not centred), float32.
+  slide_length=512)`` of the float32 channel mean; frames not centred), float32;
+- ``audioflux.chroma_linear``: audioFlux 0.1.9 ``chroma_linear(y32, radix2_exp=11,
+  samplate=22050, slide_length=512, high_fre=11025)`` of the same float32 channel mean.
 """
 from pathlib import Path
 
@@ -37,5 +39,10 @@ if not SHARED.is_dir():
     SHARED = Path("/work/shared/reference")
 with np.load(SHARED / "chord_pluck_22k_stereo.npz") as z:
     out["audioflux.mel_spectrogram"] = z["audioflux.mel_spectrogram"]
+import audioflux  # noqa: E402
+
+y32 = sf.read(HERE / "chord_pluck_22k_stereo.wav", dtype="float32")[0].mean(axis=1)
+out["audioflux.chroma_linear"] = audioflux.chroma_linear(y32, radix2_exp=11, samplate=sr,
+                                                         slide_length=512, high_fre=sr / 2)
 np.savez_compressed(HERE / "chord_scales_refs.npz", **out)
 print({k: v.shape for k, v in out.items()})
