@@ -34,8 +34,8 @@ class Filterbank(Node):
 
     **Scales** (``n_bands + 2`` points, lower edge, centres, upper edge):
 
-    - ``linear``: the FFT bins themselves from ``fmin`` to ``fmax`` (no filter; ``n_bands``,
-      ``style`` and ``norm`` do not apply);
+    - ``linear``: the FFT bins themselves from ``fmin`` to ``fmax`` (no filter; giving
+      ``n_bands``, ``style`` or ``norm`` is an error);
     - ``linspace``: equally spaced in Hz from ``fmin`` to ``fmax``;
     - ``mel``: equally spaced in mel (``variant``: ``slaney``, default, or ``htk``);
     - ``bark``: equally spaced in Bark (``variant``: ``traunmuller``, default, Traunmüller
