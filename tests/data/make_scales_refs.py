@@ -19,30 +19,36 @@ Writes tests/data/chord_scales_refs.npz:
 """
 from pathlib import Path
 
-import librosa
-import numpy as np
-import soundfile as sf
-
 HERE = Path(__file__).resolve().parent
-y, sr = sf.read(HERE / "chord_pluck_22k_stereo.wav")
-y = y.mean(axis=1)
-S = np.abs(librosa.stft(y, n_fft=2048, hop_length=512, window="hann", center=True,
-                        pad_mode="constant")) ** 2
-out = {
-    "chroma_stft.t0": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0),
-    "chroma_stft.t02": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.2),
-    "chroma_stft.none": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0,
-                                                    norm=None),
-}
-SHARED = HERE.parents[2] / "shared" / "reference"
-if not SHARED.is_dir():
-    SHARED = Path("/work/shared/reference")
-with np.load(SHARED / "chord_pluck_22k_stereo.npz") as z:
-    out["audioflux.mel_spectrogram"] = z["audioflux.mel_spectrogram"]
-import audioflux  # noqa: E402
 
-y32 = sf.read(HERE / "chord_pluck_22k_stereo.wav", dtype="float32")[0].mean(axis=1)
-out["audioflux.chroma_linear"] = audioflux.chroma_linear(y32, radix2_exp=11, samplate=sr,
-                                                         slide_length=512, high_fre=sr / 2)
-np.savez_compressed(HERE / "chord_scales_refs.npz", **out)
-print({k: v.shape for k, v in out.items()})
+
+def main() -> None:
+    import audioflux
+    import librosa
+    import numpy as np
+    import soundfile as sf
+
+    y, sr = sf.read(HERE / "chord_pluck_22k_stereo.wav")
+    y = y.mean(axis=1)
+    S = np.abs(librosa.stft(y, n_fft=2048, hop_length=512, window="hann", center=True,
+                            pad_mode="constant")) ** 2
+    out = {
+        "chroma_stft.t0": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0),
+        "chroma_stft.t02": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.2),
+        "chroma_stft.none": librosa.feature.chroma_stft(S=S, sr=sr, n_fft=2048, tuning=0.0,
+                                                        norm=None),
+    }
+    shared = HERE.parents[2] / "shared" / "reference"
+    if not shared.is_dir():
+        shared = Path("/work/shared/reference")
+    with np.load(shared / "chord_pluck_22k_stereo.npz") as z:
+        out["audioflux.mel_spectrogram"] = z["audioflux.mel_spectrogram"]
+    y32 = sf.read(HERE / "chord_pluck_22k_stereo.wav", dtype="float32")[0].mean(axis=1)
+    out["audioflux.chroma_linear"] = audioflux.chroma_linear(y32, radix2_exp=11, samplate=sr,
+                                                             slide_length=512, high_fre=sr / 2)
+    np.savez_compressed(HERE / "chord_scales_refs.npz", **out)
+    print({k: v.shape for k, v in out.items()})
+
+
+if __name__ == "__main__":
+    main()
