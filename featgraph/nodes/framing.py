@@ -12,6 +12,8 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import Duration, FFTLength, fft_length, frame_major, to_samples
+from ._windows import NAMES as WINDOWS_CLOSED_FORM
+from ._windows import closed_form
 
 
 class PreEmphasis(Node):
@@ -169,7 +171,7 @@ WINDOWS_NUMPY = ("hann", "hamming", "blackman", "bartlett", "boxcar", "povey", "
 WINDOWS_SCIPY = ("barthann", "blackmanharris", "bohman", "cosine", "flattop", "lanczos",
                  "nuttall", "parzen", "triang", "taylor", "tukey", "kaiser", "gaussian",
                  "chebwin", "dpss", "exponential")
-NEEDS_PARAM = ("kaiser", "gaussian", "chebwin", "dpss")
+NEEDS_PARAM = ("kaiser", "gaussian", "chebwin", "dpss", "gauss")
 PARAM_RANGES = {   # window: (lowest, highest, lowest excluded, meaning); finite windows inside
     "kaiser": (0.0, 100.0, False, "Kaiser beta"),
     "gaussian": (0.01, 1e6, False, "standard deviation in samples"),
@@ -178,6 +180,7 @@ PARAM_RANGES = {   # window: (lowest, highest, lowest excluded, meaning); finite
     "dpss": (0.0, 1e6, True, "time-bandwidth NW (less than half the frame length)"),
     "exponential": (0.0, 1e6, True, "decay tau in samples"),
     "taylor": (1.0, 100.0, False, "nbar, a whole number"),
+    "gauss": (0.01, 1e6, False, "standard deviation in samples"),
 }
 
 
@@ -191,7 +194,11 @@ class Window(Node):
     ``0.5 * (1 - cos(2 pi n / (N + 1)))`` for ``n = 1..N`` (rastamat's window;
     ``periodic`` does not apply).  The other names are passed to
     ``scipy.signal.get_window`` with ``param`` as the shape parameter (Kaiser
-    beta, Gaussian std, Tukey alpha, Chebyshev attenuation, DPSS NW).
+    beta, Gaussian std, Tukey alpha, Chebyshev attenuation, DPSS NW).  audioFlux's
+    names ``rect``, ``triangular``, ``gauss`` (``param``: std in samples),
+    ``blackman_harris``, ``blackman_nuttall`` and ``bartlett_hann`` are computed in
+    closed form with numpy (:mod:`featgraph.nodes._windows`; equal to scipy's
+    ``boxcar``, ``triang``, ``gaussian``, ``blackmanharris``, ``nuttall``, ``barthann``).
 
     With ``pad_to`` the windowed frames are zero-padded to the FFT length here,
     at the end (MATLAB ``specgram``) or centred (librosa, when ``win_length <
@@ -204,7 +211,7 @@ class Window(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.FRAMES
 
-    window: Literal[WINDOWS_NUMPY + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]
+    window: Literal[WINDOWS_NUMPY + WINDOWS_CLOSED_FORM + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]
     periodic: bool = Field(True, description="DFT-even window (for spectral analysis); false "
                                              "for the symmetric filter-design window")
     param: float | None = Field(None, ge=0, le=1e6, description="shape parameter of kaiser, "
@@ -269,6 +276,8 @@ def _window(name: str, n: int, periodic: bool, param: float | None) -> np.ndarra
         return 0.5 * (1.0 - np.cos(2.0 * np.pi * np.arange(1, n + 1) / (n + 1)))
     if name == "boxcar":
         return np.ones(n)
+    if name in WINDOWS_CLOSED_FORM:
+        return closed_form(name, n, periodic, param)
     if name in ("hann", "hamming", "blackman", "bartlett", "povey"):
         if n == 1:
             return np.ones(1)
