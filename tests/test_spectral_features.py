@@ -108,3 +108,155 @@ def test_agrees_with_audioflux(key, ranged):
         np.testing.assert_array_equal(got, want)        # counts: exact
         return
     np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5 * scale, err_msg=key)
+
+
+def stft_of(y, n_fft=512, hop=128, window="hann", sr=16000.0):
+    """The complex STFT feature of ``y`` through featgraph's own front end."""
+    frames = op("frame", length=n_fft, hop=hop)(Feature(np.asarray(y, float), Kind.SIGNAL, sr))
+    return op("rfft")(op("window", window=window)(frames))
+
+
+def magnitude(z):
+    return op("power", exponent=1.0)(z)
+
+
+def test_pure_tone_closed_forms():
+    """A Hann-windowed tone on bin 40: |X| is 1/4, 1/2, 1/4 of N/2 on bins 39..41 and 0 elsewhere."""
+    sr, n = 16000.0, 512
+    f0 = 40 * sr / n
+    t = np.arange(8 * n) / sr
+    z = stft_of(np.cos(2 * np.pi * f0 * t), n, 128)
+    s = magnitude(z)
+    df = sr / n
+    np.testing.assert_allclose(op("spectral_centroid")(s).data, f0, rtol=1e-9)
+    np.testing.assert_allclose(op("spectral_spread")(s).data, df / np.sqrt(2), rtol=1e-6)
+    np.testing.assert_allclose(op("spectral_skewness")(s).data, 0.0, atol=1e-4)   # leakage ~1e-16
+    # kurtosis of weights (1/4, 1/2, 1/4) at -df, 0, df: (df**4 / 2) / (df**2 / 2)**2 = 2
+    # (rounding leaves ~1e-13 in far bins, weighted by (f - c)**4: hence 2e-3)
+    np.testing.assert_allclose(op("spectral_kurtosis")(s).data, 2.0, rtol=2e-3)
+    np.testing.assert_allclose(op("spectral_entropy")(s).data, 1.5, rtol=1e-6)   # p = 1/4, 1/2, 1/4
+    np.testing.assert_allclose(op("spectral_crest")(s).data, 0.5 / (1.0 / 257), rtol=1e-6)
+    np.testing.assert_allclose(op("spectral_max")(s)["frequency"].data, f0)
+    # a stationary tone: every bin turns by the same angle each hop -> no phase deviation and a
+    # perfect complex-domain prediction, from frame 2 on
+    assert np.abs(op("spectral_pd")(z).data[..., 2:]).max() < 1e-9
+    assert np.abs(op("spectral_cd")(z).data[..., 2:]).max() < 1e-9 * n
+    assert np.abs(op("spectral_flux")(s).data).max() < 1e-12 * n * n
+    np.testing.assert_array_equal(op("spectral_broadband", threshold=1e-9)(s).data, 0.0)
+
+
+def test_parseval_energy_and_rms():
+    """``n: n_fft`` gives the windowed frame's sum of squares and RMS exactly (Parseval)."""
+    rng = np.random.default_rng(3)
+    y = rng.standard_normal(4000)
+    for n_fft in (400, 401):
+        frames = op("frame", length=n_fft, hop=160)(Feature(y, Kind.SIGNAL, 16000.0))
+        windowed = op("window", window="hamming")(frames)
+        s = magnitude(op("rfft")(windowed))
+        want = (windowed.data ** 2).sum(axis=-2)
+        np.testing.assert_allclose(op("spectral_energy", n="n_fft")(s).data[0], want, rtol=1e-10)
+        np.testing.assert_allclose(op("spectral_rms", n="n_fft")(s).data[0],
+                                   np.sqrt(want / n_fft), rtol=1e-10)
+
+
+def test_white_noise_flatness_and_impulse_train_crest():
+    rng = np.random.default_rng(4)
+    noise = rng.standard_normal(16000 * 4)
+    s = op("power")(stft_of(noise, 512, 512, "boxcar"))
+    averaged = s.derive(s.data.mean(axis=-1, keepdims=True))        # Welch's estimate
+    assert op("spectral_flatness", power=1.0)(averaged).data[0, 0] > 0.97
+    assert op("spectral_entropy", normalize=True)(averaged).data[0, 0] > 0.99
+    # impulses every 16 samples, rectangular 512-sample frames: 32 equal lines over the
+    # two-sided spectrum, on every 32nd bin: bins 0, 32, ..., 256 (9 of 257), zero elsewhere
+    train = np.zeros(4096)
+    train[::16] = 1.0
+    s = magnitude(stft_of(train, 512, 512, "boxcar"))
+    np.testing.assert_allclose(op("spectral_crest")(s).data, 257 / 9, rtol=1e-9)
+    np.testing.assert_allclose(op("spectral_entropy", normalize=True)(s).data,
+                               np.log2(9) / np.log2(257), rtol=1e-9)
+
+
+def test_flat_and_single_peak_frames():
+    freqs = np.arange(9) * 100.0
+    flat = np.full(9, 0.5)
+    peak = np.zeros(9)
+    peak[4] = 3.0
+    s = Feature(np.stack([flat, peak], axis=-1), Kind.POWER, 1600.0, axis=freqs)
+    np.testing.assert_allclose(op("spectral_entropy")(s).data[0], [np.log2(9), 0.0])
+    np.testing.assert_allclose(op("spectral_crest")(s).data[0], [1.0, 9.0])
+    np.testing.assert_allclose(op("spectral_slope")(s).data[0], [0.0, 0.0], atol=1e-15)
+    np.testing.assert_allclose(op("spectral_var")(s).data[0], [0.0, 9.0 * 8 / 72])
+    np.testing.assert_allclose(op("spectral_decrease")(s).data[0],
+                               [0.0, 3.0 / 4 / 3.0])
+    np.testing.assert_allclose(op("spectral_hfc")(s).data[0], [0.5 * 36, 12.0])
+    np.testing.assert_allclose(op("spectral_eer")(s).data[0, 1], 1.0)       # entropy 0 -> 1
+
+
+def test_contrast_matches_librosa():
+    """librosa.feature.spectral_contrast(y=y, sr=sr) at its defaults (n_fft 2048, hop 512,
+    centred Hann). librosa floors peak and valley at 80 dB below the file's loudest band;
+    frames where that floor binds (silence) are left out."""
+    import soundfile as sf
+    for key, path, channel in (("speech_en_16k", featgraph.example("speech"), None),
+                               ("chord", DATA / "chord_pluck_22k_stereo.wav", 0)):
+        y, sr = sf.read(path)
+        y = (y if channel is None else y[:, channel]).astype(np.float32).astype(np.float64)
+        frames = op("frame", length=2048, hop=512, center=True)(Feature(y, Kind.SIGNAL, sr))
+        s = magnitude(op("rfft")(op("window")(frames)))
+        got = op("spectral_contrast")(s).data
+        valley = op("spectral_contrast", quantile=0.02, linear=True)(s).data
+        want = REFS[f"librosa/contrast/{key}"]
+        assert got.shape == want.shape
+        peak_db = 10 * np.log10(np.maximum(1e-10, np.abs(s.data).max()))
+        quiet = (got < 0) | (np.abs(valley) < 0)
+        loud = np.all(10 * np.log10(np.maximum(1e-10, np.sort(s.data, axis=-2)[..., -1:, :]))
+                      > peak_db - 60, axis=-2)
+        assert loud.mean() > 0.5 and not quiet.any()
+        np.testing.assert_allclose(got[:, loud], want[:, loud], rtol=1e-3, atol=1e-3)
+
+
+CHUNK_OPS = sorted({name.partition(":")[0] for name, _ in CASES.values()} |
+                   {"spectral_contrast"})
+
+
+@pytest.mark.parametrize("name", CHUNK_OPS)
+def test_chunked_equals_whole_and_float32(name):
+    x = chord() if name in PHASE else chord(Kind.POWER, np.float64)
+    node = op(name)
+    whole = node(x)
+    for seed in range(3):
+        got = run_op_chunked(node, x, rng=np.random.default_rng(seed), largest=5)
+        assert_same_features(got, whole, rtol=1e-12, atol=1e-12)
+    single = chord(x.kind, np.complex64 if name in PHASE else np.float32)
+    out32 = node(single)
+    out32 = out32["value"] if isinstance(out32, dict) else out32
+    assert out32.data.dtype == np.float32
+
+
+@pytest.mark.parametrize("source", EDGE_SIGNALS)
+def test_recipe_finite_on_edge_signals(source):
+    result = featgraph.load("spectral_features").run(edge_signal(source), sr=16000)
+    for name, value in result.items():
+        assert value.size and np.isfinite(value).all(), name
+
+
+def test_validation():
+    with pytest.raises(ValueError, match="fmax"):
+        op("spectral_spread", fmin=2000.0, fmax=1000.0)
+    for bad in ({"p": 0.5}, {"step": 0}, {"threshold": -1.0}):
+        name = "spectral_novelty" if "threshold" in bad else "spectral_flux"
+        with pytest.raises(ValueError):
+            op(name, **bad)
+    s = chord(Kind.POWER, np.float64)
+    with pytest.raises(ValueError, match="widen the range"):
+        op("spectral_crest", fmin=50.0, fmax=60.0)(s)
+    with pytest.raises(ValueError, match="complex spectrum"):
+        op("spectral_pd")(s)
+    with pytest.raises(ValueError, match="real spectrum"):
+        op("spectral_crest")(chord())
+    with pytest.raises(ValueError, match="Nyquist"):
+        op("spectral_contrast", fmin=4000.0, n_bands=6)(s)
+    bands = Feature(np.ones((5, 3)), Kind.BANDS, 16000.0, axis=np.arange(5) * 100.0)
+    with pytest.raises(ValueError, match="n: bins"):
+        op("spectral_energy", n="n_fft")(bands)
+    assert op("spectral_energy")(bands).data.shape == (1, 3)
