@@ -260,3 +260,13 @@ def test_validation():
     with pytest.raises(ValueError, match="n: bins"):
         op("spectral_energy", n="n_fft")(bands)
     assert op("spectral_energy")(bands).data.shape == (1, 3)
+
+
+def test_audioflux_bundle_computes_its_stft_once():
+    result = featgraph.load("audioflux_bundle").run(featgraph.example("speech"), dtype="float32")
+    ops = [row.op for row in result.report.executed]
+    assert ops.count("rfft") == 1 and ops.count("frame") == 1
+    assert {value.shape[-1] for value in result.values()} == {1 + (133299 - 1024) // 256}
+    assert result["mel"].shape[0] == 128 and result["mfcc"].shape[0] == 13
+    assert result["contrast"].shape[0] == 7
+    assert all(value.dtype == np.float32 for value in result.values())
