@@ -237,7 +237,8 @@ def graph_dot(plan: Plan) -> str:
             lines.append(f"  {ids[src]} -> {ids[key]}{attr};")
     for i, (out, (key, port)) in enumerate(plan.outputs.items()):
         lines.append(f"  o{i} [label={quote(out)}, shape=ellipse];")
-        lines.append(f"  {ids[key]} -> o{i} [style=dashed{', label=' + quote(port) if port else ''}];")
+        label = f", label={quote(port)}" if port else ""
+        lines.append(f"  {ids[key]} -> o{i} [style=dashed{label}];")
     lines.append("}")
     return "\n".join(lines)
 

@@ -121,7 +121,7 @@ def magnitude(z):
 
 
 def test_pure_tone_closed_forms():
-    """A Hann-windowed tone on bin 40: |X| is 1/4, 1/2, 1/4 of N/2 on bins 39..41 and 0 elsewhere."""
+    """A Hann-windowed tone on bin 40: |X| is 1/4, 1/2, 1/4 of N/2 on bins 39..41, 0 elsewhere."""
     sr, n = 16000.0, 512
     f0 = 40 * sr / n
     t = np.arange(8 * n) / sr

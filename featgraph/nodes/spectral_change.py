@@ -230,7 +230,8 @@ class SpectralPD(BandLimited):
 
 
 class SpectralWPD(SpectralPD):
-    """Weighted phase deviation: :class:`SpectralPD` with ``weight: magnitude`` (audioFlux ``wpd``)."""
+    """Weighted phase deviation: :class:`SpectralPD` with ``weight: magnitude`` (audioFlux
+    ``Spectral.wpd``)."""
 
     op: Literal["spectral_wpd"] = "spectral_wpd"
     weight: Literal["none", "magnitude", "normalized"] = "magnitude"

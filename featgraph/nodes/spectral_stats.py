@@ -356,7 +356,8 @@ def spectral_max(x: Feature, p: SpectralMax) -> dict[str, Feature]:
 
 
 class SpectralMean(BandLimited):
-    """Mean of each frame's values over the range, ``(1/K) sum_k s_k`` (audioFlux ``Spectral.mean``)."""
+    """Mean of each frame's values over the range, ``(1/K) sum_k s_k`` (audioFlux
+    ``Spectral.mean``)."""
 
     op: Literal["spectral_mean"] = "spectral_mean"
 
