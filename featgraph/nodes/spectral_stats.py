@@ -90,18 +90,19 @@ def moments(s: np.ndarray, f: np.ndarray, order: int):
     total = s.sum(axis=-1)
     mu1 = safe_div(s @ f, total)
     dev = f - mu1[..., None]
-    mu2 = np.sqrt(safe_div(np.einsum("...k,...k->...", s, dev ** 2), total))
+    dev2 = dev * dev                                   # products, not the slower pow
+    mu2 = np.sqrt(safe_div(np.einsum("...k,...k->...", s, dev2), total))
     if order == 2:
         return mu1, mu2, mu2
-    raw = safe_div(np.einsum("...k,...k->...", s, dev ** order), total)
+    dev2 *= dev if order == 3 else dev2
+    raw = safe_div(np.einsum("...k,...k->...", s, dev2), total)
     return mu1, mu2, safe_div(raw, mu2 ** order)
 
 
 def entropy_of(s: np.ndarray, normalize: bool) -> np.ndarray:
     """``-sum p log2 p`` with ``p = s / sum s`` (divided by ``log2 K`` with ``normalize``)."""
     p = safe_div(s, s.sum(axis=-1, keepdims=True))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0).sum(axis=-1)
+    h = -np.einsum("...k,...k->...", p, np.log2(np.maximum(p, np.finfo(np.float64).tiny)))
     return h / np.log2(s.shape[-1]) if normalize else h
 
 
