@@ -111,7 +111,7 @@ def spectral_rolloff(x: Feature, p: SpectralRolloff) -> Feature:
     s, freq = _spectrum(x, p)
     cumulative = np.cumsum(s, axis=-1)
     reached = cumulative >= p.roll_percent * cumulative[..., -1:]
-    return _out(x, np.where(reached, freq, np.inf).min(axis=-1))
+    return _out(x, freq[np.argmax(reached, axis=-1)])      # the first bin that reaches it
 
 
 class SpectralFlatness(BandLimited):
@@ -134,6 +134,6 @@ class SpectralFlatness(BandLimited):
 @SpectralFlatness.compute
 def spectral_flatness(x: Feature, p: SpectralFlatness) -> Feature:
     s, _ = _spectrum(x, p)
-    s = np.maximum(p.amin, s ** p.power)
+    s = np.maximum(p.amin, s if p.power == 1 else s * s if p.power == 2 else s ** p.power)
     gmean = np.exp(np.mean(np.log(s), axis=-1))
     return _out(x, gmean / np.mean(s, axis=-1))

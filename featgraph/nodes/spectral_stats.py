@@ -101,8 +101,11 @@ def moments(s: np.ndarray, f: np.ndarray, order: int):
 
 def entropy_of(s: np.ndarray, normalize: bool) -> np.ndarray:
     """``-sum p log2 p`` with ``p = s / sum s`` (divided by ``log2 K`` with ``normalize``)."""
-    p = safe_div(s, s.sum(axis=-1, keepdims=True))
-    h = -np.einsum("...k,...k->...", p, np.log2(np.maximum(p, np.finfo(np.float64).tiny)))
+    # with S = sum s: H = log2 S - sum s log2 s / S (no normalised copy of the frame)
+    total = s.sum(axis=-1)
+    s_log_s = np.einsum("...k,...k->...", s, np.log2(np.maximum(s, np.finfo(np.float64).tiny)))
+    h = np.where(total > 0, np.log2(np.maximum(total, np.finfo(np.float64).tiny))
+                 - safe_div(s_log_s, total), 0.0)
     return h / np.log2(s.shape[-1]) if normalize else h
 
 
@@ -219,7 +222,8 @@ class SpectralDecrease(BandLimited):
 @SpectralDecrease.compute
 def spectral_decrease(x: Feature, p: SpectralDecrease) -> Feature:
     s, _, k = band(x, p, p.op)
-    num = (s[..., 1:] - s[..., :1]) @ (1.0 / k[1:])
+    inv = 1.0 / k[1:]
+    num = s[..., 1:] @ inv - s[..., 0] * inv.sum()
     return out(x, safe_div(num, s[..., 1:].sum(axis=-1)))
 
 
@@ -445,9 +449,10 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
         sub = s[..., inside]
         if b < p.n_bands:
             sub = sub[..., :-1]
-        q = max(1, int(np.rint(p.quantile * count)))
-        ordered = np.sort(sub, axis=-1)
-        peak, valley = ordered[..., -q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
+        q = min(max(1, int(np.rint(p.quantile * count))), sub.shape[-1])
+        n = sub.shape[-1]
+        ordered = np.partition(sub, sorted({q - 1, n - q}), axis=-1)   # q smallest, q largest
+        peak, valley = ordered[..., n - q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
         if p.linear:
             rows.append(peak - valley)
         else:
