@@ -449,10 +449,12 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
         sub = s[..., inside]
         if b < p.n_bands:
             sub = sub[..., :-1]
-        q = min(max(1, int(np.rint(p.quantile * count))), sub.shape[-1])
-        n = sub.shape[-1]
-        ordered = np.partition(sub, sorted({q - 1, n - q}), axis=-1)   # q smallest, q largest
-        peak, valley = ordered[..., n - q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
+        q = max(1, int(np.rint(p.quantile * count)))
+        if q == 1:
+            peak, valley = sub.max(axis=-1), sub.min(axis=-1)
+        else:
+            ordered = np.sort(sub, axis=-1)
+            peak, valley = ordered[..., -q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
         if p.linear:
             rows.append(peak - valley)
         else:
