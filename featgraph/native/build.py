@@ -25,7 +25,7 @@ HEADER = os.path.join(_HERE, "featgraph.h")
 # lives); builds run from there.
 _SRC_DIR = "featgraph/native"
 SOURCES = [_SRC_DIR + "/lpc.c", _SRC_DIR + "/recursive.c", _SRC_DIR + "/pncc.c",
-           _SRC_DIR + "/amdf.c", _SRC_DIR + "/agc.c"]
+           _SRC_DIR + "/amdf.c", _SRC_DIR + "/agc.c", _SRC_DIR + "/moments.c"]
 
 _INT_DEFINE = re.compile(r"^\s*#\s*define\s+[A-Za-z_]\w*\s+-?\d+\s*(/\*.*\*/)?\s*$")
 

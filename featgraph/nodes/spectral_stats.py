@@ -49,9 +49,10 @@ class BandLimited(Node):
         return self
 
 
-def band(x: Feature, p: BandLimited, what: str, signed: bool = False):
+def band(x: Feature, p: BandLimited, what: str, signed: bool = False, native: bool = False):
     """``(s, f, k)``: the frames in range as float64 ``(..., frames, K)``, their frequencies
-    in Hz and their bin numbers in the whole spectrum."""
+    in Hz and their bin numbers in the whole spectrum.  ``native``: the frames in their own
+    dtype, unchecked (for a C kernel that checks them)."""
     s = frame_major(x.data)
     if np.iscomplexobj(s):
         raise ValueError(f"{what} takes a real spectrum; take `power` of the rfft first")
@@ -67,6 +68,8 @@ def band(x: Feature, p: BandLimited, what: str, signed: bool = False):
                          "widen the range")
     if keep.size != freq.size:
         s = s[..., keep[0]:keep[-1] + 1]
+    if native:
+        return s, freq[keep], keep.astype(np.float64)
     s = s.astype(np.float64, copy=False)
     if not signed and np.any(s < 0):
         raise ValueError(f"{what} is only defined for non-negative spectra (a magnitude or "
