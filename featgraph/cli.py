@@ -10,13 +10,17 @@
     featgraph show plp                                  # the graph as text and as a mermaid diagram
     featgraph show plp rasta_plp --format png -o g.png  # dot, mermaid or png; shared nodes marked
     featgraph plot spectral_features speech.wav -o fig.png   # every output against time
+    featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
-(the others are still processed), 2 for a usage error.
+(the others are still processed; one ``error: PATH: reason`` line each), 2 for a usage
+error (also: two inputs that would be written to the same ``.npz``).
 """
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="featgraph", description="Audio features from "
                                 "declarative recipes.")
+    p.add_argument("--version", action=_Version, help="print the version and which kernels "
+                   "run (C, or their numpy references), then exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run recipes on audio files",
@@ -52,9 +58,15 @@ def _parser() -> argparse.ArgumentParser:
                                      "audio files. Recipes come first, then audio files.")
     run.add_argument("items", nargs="+", metavar="RECIPE... AUDIO...")
     run.add_argument("-o", "--output", help="an .npz file (one input), or a folder that gets "
-                                            "<stem>.npz per input; omit to only print shapes")
+                                            "<stem>.npz per input, in the inputs' folders "
+                                            "below their common parent; omit to only print "
+                                            "shapes")
     _add_set(run)
     run.add_argument("--report", action="store_true", help="print the per-node report")
+    run.add_argument("--format", choices=("features-first", "frames-first"),
+                     default="features-first",
+                     help="array layout written: (..., features, frames) as librosa (default), "
+                          "or (..., frames, features) as most models take it")
     run.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     run.set_defaults(func=cmd_run)
 
@@ -80,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("-o", "--output", help="write to this file instead of printing")
     show.set_defaults(func=cmd_show)
 
+    sch = sub.add_parser("schema", help="write the JSON Schema of recipe files (for editors)",
+                         description="Write the JSON Schema of recipe files: point an editor "
+                                     "at it (first line of a recipe: '# yaml-language-server: "
+                                     "$schema=recipe.schema.json') for completion and checks.")
+    sch.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    sch.set_defaults(func=cmd_schema)
+
     plot = sub.add_parser("plot", help="draw a recipe's outputs on one file as a PNG",
                           description="Run a recipe on one audio file and draw every output "
                                       "against time: spectrograms as images on their "
@@ -94,6 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Version(argparse.Action):
+    """``--version``: imports the kernels only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__, native
+
+        print(f"featgraph {__version__} (kernels: {native.backend_description()})")
+        parser.exit()
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a recipe parameter (YAML value: 1024, 25ms, null, true)")
@@ -101,7 +133,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from . import Recipe
     from .engine.errors import AudioError, NodeError
     from .engine.runner import compile_plan
     from .engine.scheduler import execute
@@ -113,20 +144,25 @@ def cmd_run(args) -> int:
                       "(see `featgraph list`)")
     if not audio:
         return _usage("no audio file given, e.g. `featgraph run plp speech.wav -o out.npz`")
-    recipes = _with_overrides([Recipe.load(r) for r in recipe_args], args.set)
+    recipes = _with_overrides(_load_recipes(recipe_args), args.set)
     plan = compile_plan(recipes, {})
     targets = _targets(audio, args.output)
-    if targets is None:
-        return _usage("-o FILE.npz takes one input; give a folder for several")
+    if isinstance(targets, str):
+        return _usage(targets)
     failed = 0
     for path, target in zip(audio, targets):
+        problem = _input_problem(path)
         try:
+            if problem:
+                raise AudioError(problem)
             result = execute(plan, Source.of(path))
+            if args.format == "frames-first":
+                _frames_first(result)
             if target is not None:
                 result.save(target)
         except (NodeError, AudioError, OSError) as exc:
             failed += 1
-            print(f"error: {path}: {exc}", file=sys.stderr)
+            print(f"error: {path}: {_reason(exc, path)}", file=sys.stderr)
             continue
         if not args.quiet:
             shapes = "  ".join(f"{k} {tuple(v.shape)}" for k, v in result.items())
@@ -139,11 +175,18 @@ def cmd_run(args) -> int:
     return 1 if failed else 0
 
 
+def _frames_first(result) -> None:
+    """Turn every framed output of ``result`` into ``(..., frames, features)`` (a view)."""
+    from .engine.kinds import Kind
+
+    result.features = {k: f if f.kind == Kind.SIGNAL or f.data.ndim < 2 else
+                       f.derive(f.data.swapaxes(-1, -2)) for k, f in result.features.items()}
+
+
 def cmd_validate(args) -> int:
-    from . import Recipe
     from .engine.graph import build
 
-    recipes = _with_overrides([Recipe.load(r) for r in args.recipes], args.set)
+    recipes = _with_overrides(_load_recipes(args.recipes), args.set)
     plan = build(recipes)
     n_names = sum(len(plan.step(k).names) for k in plan.order)
     outs = ", ".join(f"{o} ({plan.step(k).kinds[p or next(iter(plan.step(k).kinds))].label})"
@@ -165,16 +208,29 @@ def cmd_list(args) -> int:
     if args.markdown:
         print(ops_markdown())
         return 0
-    print("Shipped recipes (featgraph run NAME AUDIO):")
-    for name, path in shipped().items():
-        desc = Recipe.load(path).description.split(":")[0].split(". ")[0]
-        print(f"  {name:<12} {desc}")
+    recipes = shipped()
+    width = max(map(len, recipes), default=0)
+    print("Shipped recipes (featgraph run NAME AUDIO), by family:")
+    for family in sorted({path.parent.name for path in recipes.values()}):
+        print(f"\n  {family}/")
+        for name, path in recipes.items():
+            if path.parent.name == family:
+                print(f"    {name:<{width}}  {_headline(Recipe.load(path).description)}")
     print("\nOps (consumes -> produces):")
     for op, model, ins, outs, fields in _op_table():
         print(f"\n  {op}: {ins} -> {outs}\n      {model.summary()}")
         for name, type_, default, desc in fields:
             print(f"      {name:<14} {type_}, {default}.{'  ' + desc if desc else ''}")
     return 0
+
+
+def _headline(description: str, width: int = 72) -> str:
+    """The description's first sentence (a full stop before a space and a capital, or a
+    colon), cut to ``width`` characters."""
+    import re
+
+    first = re.split(r"(?<=[a-z0-9)])[.:](?=\s+[A-Z`(])|:\s", " ".join(description.split()), 1)[0]
+    return first if len(first) <= width else first[:width - 1].rstrip() + "…"
 
 
 def ops_markdown() -> str:
@@ -209,12 +265,10 @@ def _op_table():
 
 
 def cmd_show(args) -> int:
-    from . import Recipe
     from .engine.graph import build
-
     from .plot import graph_dot, graph_mermaid, graph_png
 
-    plan = build(_with_overrides([Recipe.load(r) for r in args.recipes], args.set))
+    plan = build(_with_overrides(_load_recipes(args.recipes), args.set))
     fmt = args.format or ("text" if args.text else "mermaid" if args.mermaid else None)
     if fmt == "png":
         if not args.output:
@@ -232,7 +286,6 @@ def cmd_show(args) -> int:
 
 
 def cmd_plot(args) -> int:
-    from . import Recipe
     from .engine.errors import AudioError, NodeError
     from .plot import plot_result
 
@@ -242,7 +295,7 @@ def cmd_plot(args) -> int:
         if not (sep and w.isdigit() and h.isdigit() and int(w) >= 100 and int(h) >= 100):
             return _usage(f"--size takes WIDTHxHEIGHT in pixels (>= 100 each), got '{args.size}'")
         size = (int(w), int(h))
-    recipe = _with_overrides([Recipe.load(args.recipe)], args.set)[0]
+    recipe = _with_overrides(_load_recipes([args.recipe]), args.set)[0]
     try:
         result = recipe.run(args.audio)
     except (NodeError, AudioError, OSError) as exc:
@@ -251,6 +304,19 @@ def cmd_plot(args) -> int:
     path = plot_result(result.features, args.output, size,
                        title=f"{recipe.name}: {Path(args.audio).name}")
     print(f"{path}: {', '.join(result.features)}")
+    return 0
+
+
+def cmd_schema(args) -> int:
+    import json
+
+    from .engine.schema import recipe_schema
+
+    text = json.dumps(recipe_schema(), indent=1) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -288,15 +354,92 @@ def _with_overrides(recipes, settings: list[str]):
     return with_overrides(recipes, values, "--set")
 
 
-def _targets(audio: list[str], output: str | None) -> list[Path | None] | None:
+def _input_problem(path: str) -> str | None:
+    """Why ``path`` cannot be an input (checked before reading), or None."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a folder; give files (recursing into folders comes in a later version)"
+    if not p.exists():
+        return "no such file"
+    if not os.access(p, os.R_OK):
+        return "permission denied"
+    return None
+
+
+def _reason(exc: BaseException, path: str) -> str:
+    """The failure of one input as one short reason, without repeating its path.
+
+    A node's error keeps the node and op (``node 'f' (op frame): ...``) except for
+    the source op, whose failures are about the file itself; libsndfile's message
+    (``Error opening 'x.wav': Format not recognised.``) shrinks to its reason.
+    """
+    from .engine.errors import NodeError
+
+    where = ""
+    if isinstance(exc, NodeError):
+        if exc.op != "load":
+            where = f"node '{exc.node}' (op {exc.op}): "
+        exc = exc.cause
+    text = str(exc)
+    for form in sorted({path, str(Path(path)), os.path.abspath(path)}, key=len, reverse=True):
+        text = text.replace(f"'{form}'", "").replace(form, "")
+    text = re.sub(r"\s+:", ":", text).replace(": Error opening: ", ": ")
+    return where + (text.strip(" :") or type(exc).__name__)
+
+
+def _load_recipes(items: list[str]):
+    """Load recipes; a folder or a missing ``.yaml`` path is reported as such."""
+    from . import Recipe
+    from .engine.errors import Problem, RecipeError
+
+    problems = []
+    for item in items:
+        if Path(item).is_dir():
+            problems.append(Problem("is a folder; give recipe files or shipped names", item))
+        elif item.endswith((".yaml", ".yml")) and not Path(item).exists():
+            problems.append(Problem("no such file", item))
+    if problems:
+        raise RecipeError(problems)
+    return [Recipe.load(r) for r in items]
+
+
+def _targets(audio: list[str], output: str | None) -> list[Path | None] | str:
+    """The ``.npz`` path of each input, or a usage message when they cannot be given.
+
+    Several inputs written to a folder mirror their folders below the inputs'
+    common parent (``a/x.wav b/x.wav -o out`` gives ``out/a/x.npz``, ``out/b/x.npz``);
+    two inputs of one folder with the same stem keep their suffix (``x.wav.npz``).
+    Two files that would still share a target (the same file given twice) are
+    refused before anything runs; inputs that are not files (typos, folders) move
+    nothing and fail on their own.
+    """
     if output is None:
         return [None] * len(audio)
     out = Path(output)
     if out.suffix == ".npz" and not out.is_dir():
-        return [out] if len(audio) == 1 else None
-    stems = [Path(a).stem for a in audio]
-    clash = {s for s in stems if stems.count(s) > 1}
-    return [out / ((Path(a).name if s in clash else s) + ".npz") for a, s in zip(audio, stems)]
+        if len(audio) == 1:
+            return [out]
+        return "-o FILE.npz takes one input; give a folder for several"
+    absolute = [Path(os.path.abspath(a)) for a in audio]
+    readable = [a for a in absolute if a.is_file()] or absolute   # a typo moves nothing
+    try:
+        root = Path(os.path.commonpath([a.parent for a in readable]))
+    except ValueError:                                  # different drives
+        return "the inputs have no common folder; run them separately"
+    by_stem: dict[tuple, set] = {}
+    for a in absolute:
+        by_stem.setdefault((a.parent, a.stem), set()).add(a)
+    targets = [out / (a.parent.relative_to(root) if a.is_relative_to(root) else "")
+               / ((a.name if len(by_stem[a.parent, a.stem]) > 1 else a.stem) + ".npz")
+               for a in absolute]
+    seen: dict[Path, str] = {}
+    for a, t in zip(audio, targets):
+        if not Path(a).is_file():                       # fails before writing anything
+            continue
+        if t in seen:
+            return f"{seen[t]} and {a} would both be written to {t}; give each file once"
+        seen[t] = a
+    return targets
 
 
 def _type_label(annotation) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, RecipeError
+from .yamlsafe import parse, read_recipe_file
 
 GRAPHS_DIR = Path(__file__).resolve().parent.parent / "graphs"
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -135,26 +136,20 @@ class Recipe:
     def load(cls, name_or_path: str | Path, base_dir: str | Path | None = None) -> "Recipe":
         """Read a shipped recipe by name (``"plp"``) or a YAML file by path."""
         path = resolve_recipe_path(name_or_path, base_dir)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise RecipeError(Problem(f"cannot read recipe: {exc.strerror or exc}", str(path)))
-        return cls.from_yaml(text, file=str(path))
+        return cls.from_yaml(read_recipe_file(path), file=str(path))
 
     @classmethod
-    def from_yaml(cls, text: str, file: str | None = None) -> "Recipe":
-        """Parse a recipe from YAML text (``yaml.safe_load``: no tags, no code)."""
-        try:
-            data = yaml.safe_load(text)
-            lines, dupes = _line_map(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            reason = getattr(exc, "problem", None) or str(exc)
-            raise RecipeError(Problem(f"malformed YAML: {reason}", file, line)) from None
+    def from_yaml(cls, text: str | bytes, file: str | None = None) -> "Recipe":
+        """Parse a recipe from YAML text (``yaml.SafeLoader``: no tags, no code).
+
+        Anchors and aliases, nesting deeper than 64 levels, more than 1 MiB and
+        bytes that are not UTF-8 are refused (see :mod:`featgraph.engine.yamlsafe`);
+        every problem names ``file`` and a line.
+        """
+        data, lines, dupes = parse(text, file)
         problems = [Problem(f"duplicate key '{path[-1]}'", file, line,
-                            node=path[1] if len(path) > 2 and path[0] == "nodes" else None)
-                    for path, line in dupes]
+                            node=str(path[1]) if len(path) > 2 and path[0] == "nodes" else None)
+                    for path, line in sorted(dupes, key=lambda d: d[1])]
         recipe = _from_data(cls, data, file, lines, problems)
         if problems:
             raise RecipeError(problems)
@@ -244,41 +239,20 @@ def resolve_recipe_path(name_or_path: str | Path, base_dir: str | Path | None = 
             return c.resolve()
     known = ", ".join(shipped()) or "none"
     raise RecipeError(Problem(f"no recipe file '{text}' and no shipped recipe of that name "
-                              f"(shipped: {known})"))
+                              f"(shipped: {known})", text))
 
 
 # ---------------------------------------------------------------------- parsing
-def _line_map(text: str) -> tuple[dict[tuple, int], list[tuple[tuple, int]]]:
-    """Line of every mapping key by path, and the duplicated keys, from ``yaml.compose``."""
-    lines: dict[tuple, int] = {}
-    dupes: list[tuple[tuple, int]] = []
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-
-    def walk(node, path):
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
-            for key, value in node.value:
-                k = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark)
-                here = path + (k,)
-                if k in seen:
-                    dupes.append((here, key.start_mark.line + 1))
-                seen.add(k)
-                lines[here] = key.start_mark.line + 1
-                walk(value, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                lines[path + (i,)] = item.start_mark.line + 1
-                walk(item, path + (i,))
-
-    if root is not None:
-        walk(root, ())
-    return lines, dupes
-
-
 def _from_data(cls: type, data: Any, file: str | None, lines: dict,
                problems: list[Problem]) -> Recipe:
     def at(*path):
-        return lines.get(tuple(path))
+        """Line of a key path, else of its nearest written ancestor, else 1."""
+        while path:
+            for key in (path, tuple(str(p) for p in path)):   # `1:` is the key "1" in `lines`
+                if key in lines:
+                    return lines[key]
+            path = path[:-1]
+        return 1
 
     if not isinstance(data, dict):
         problems.append(Problem("a recipe is a YAML mapping with 'nodes:' (and optionally "

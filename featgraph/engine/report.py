@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Row:
-    """One recipe node: ``status`` is ``"executed"`` or ``"shared"`` (computed by another
-    node with the same content key), ``seconds`` wall time and ``bytes`` of its output,
-    both summed over the blocks of a streamed run."""
+    """One recipe node: ``status`` is ``"executed"``, ``"shared"`` (computed by another
+    node with the same content key) or ``"fused"`` (computed inside the fused step of the
+    row above it, which carries the time and bytes; see featgraph/engine/fuse.py),
+    ``seconds`` wall time and ``bytes`` of its output, both summed over the blocks of a
+    streamed run."""
 
     node: str
     op: str
@@ -47,6 +49,10 @@ class Report:
         return [r for r in self.rows if r.status == "shared"]
 
     @property
+    def fused(self) -> list[Row]:
+        return [r for r in self.rows if r.status == "fused"]
+
+    @property
     def seconds(self) -> float:
         return sum(r.seconds for r in self.rows)
 
@@ -55,6 +61,25 @@ class Report:
         for r in self.rows:
             lines.append(f"{r.node:<28} {r.op:<16} {r.status:<9} {r.seconds * 1e3:8.2f} "
                          f"{r.bytes / 1024:9.1f}")
-        lines.append(f"{len(self.executed)} executed, {len(self.shared)} shared, "
+        fused = f"{len(self.fused)} fused, " if self.fused else ""
+        lines.append(f"{len(self.executed)} executed, {fused}{len(self.shared)} shared, "
                      f"{self.seconds * 1e3:.1f} ms")
         return "\n".join(lines)
+
+
+def step_rows(step, seconds: float, nbytes: int) -> list[Row]:
+    """The rows of one plan step: its first name executed, the others shared.
+
+    A fused step (``step.model.groups``: op and names of each original step)
+    gives one row per original node: the first executed (with the step's time
+    and bytes), the first name of each later original ``"fused"``, and every
+    other name ``"shared"``.
+    """
+    groups = getattr(step.model, "groups", None) or [(step.model.op, step.names)]
+    rows = []
+    for i, (op, names) in enumerate(groups):
+        status = "executed" if i == 0 else "fused"
+        rows.append(Row(names[0], op, step.key, status, seconds if i == 0 else 0.0,
+                        nbytes if i == 0 else 0))
+        rows.extend(Row(n, op, step.key, "shared", 0.0, 0) for n in names[1:])
+    return rows

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from . import recipe as _recipe
+from .batch import BATCH_RULES, Batch, run_batch
 from .feature import Feature
+from .fuse import fuse
 from .plan import Plan
 from .result import Result
 from .scheduler import BLOCK_SAMPLES, execute, stream
@@ -98,23 +100,62 @@ class Recipe(_recipe.Recipe):
         """
         return stream(self.compile(**params), blocks, sr)
 
+    def batch(self, items, sr: float | None = None, output: str | None = None,
+              frames_first: bool = False, **params) -> Batch:
+        """Features of several inputs as one padded array, as a model is fed.
+
+        Parameters
+        ----------
+        items : sequence of np.ndarray or paths
+            Samples ``(samples,)`` / ``(channels, samples)`` at ``sr``, or audio files.
+        sr : float, optional
+            Sample rate of array items.
+        output : str, optional
+            The output to batch, when the recipe has several.
+        frames_first : bool
+            ``(batch, frames, features)`` instead of ``(batch, features, frames)``.
+        **params
+            Overrides of the recipe's parameters; the batch rules (``batch_pad``,
+            ``batch_valid``, ``batch_pad_value``) may be given even when the
+            recipe does not declare them.
+
+        Returns
+        -------
+        Batch
+            ``(features, lengths)``: the padded ``(batch, ..., features, frames)``
+            array and each item's valid frame count (the attention mask), padded
+            with the semantics the recipe declares (``batch_pad``,
+            ``batch_valid``, ``batch_pad_value``; see :mod:`featgraph.engine.batch`).
+
+        Examples
+        --------
+        >>> import numpy as np, featgraph
+        >>> ys = [np.zeros(16000), np.zeros(8000)]
+        >>> x, n = featgraph.load("logmel_whisper").batch(ys, sr=16000)
+        >>> x.shape, n.tolist()
+        ((2, 80, 3000), [100, 50])
+        """
+        rules = {k: v for k, v in params.items() if k in BATCH_RULES and k not in self.params}
+        plan = self.compile(**{k: v for k, v in params.items() if k not in rules})
+        return run_batch(plan, {**self.params, **params}, items, sr, output, frames_first)
+
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
-    """``recipes`` with ``params`` applied, validated and merged into one plan (cached)."""
+    """``recipes`` with ``params`` applied, validated and merged into one plan (cached),
+    then fused (:mod:`featgraph.engine.fuse`; the cache holds the plan before fusion)."""
     recipes = _recipe.with_overrides(list(recipes), params)
     folder = _cache_folder()
     path = None if folder is None else folder / f"{_cache_key(recipes)}.json"
-    if path is not None:
-        plan = _cached(path)
-        if plan is not None:
-            plan.recipes = recipes
-            return plan
-    from .graph import build      # networkx and the op union: only when a plan is built
+    plan = None if path is None else _cached(path)
+    if plan is not None:
+        plan.recipes = recipes
+    else:
+        from .graph import build      # networkx and the op union: only when a plan is built
 
-    plan = build(recipes)
-    if path is not None:
-        _store(path, plan)
-    return plan
+        plan = build(recipes)
+        if path is not None:
+            _store(path, plan)
+    return fuse(plan)
 
 
 def _cache_folder() -> Path | None:

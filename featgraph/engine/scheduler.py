@@ -49,7 +49,7 @@ from .feature import Feature
 from .plan import Plan, Step
 from .kinds import Kind
 from .ops import join_chunks
-from .report import Report, Row
+from .report import Report, step_rows
 from .result import Result
 from .source import Source
 
@@ -199,10 +199,7 @@ class Stream:
         """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
         rows = []
         for key in self.plan.order:
-            step = self.plan.step(key)
-            seconds, nbytes = self.stats[key]
-            rows.append(Row(step.names[0], step.model.op, key, "executed", seconds, nbytes))
-            rows.extend(Row(n, step.model.op, key, "shared", 0.0, 0) for n in step.names[1:])
+            rows.extend(step_rows(self.plan.step(key), *self.stats[key]))
         return Report(rows)
 
 

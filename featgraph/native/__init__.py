@@ -1,4 +1,4 @@
-"""Native (C) kernels for linear prediction, with a numpy reference backend.
+"""Native (C) kernels for linear prediction and recursions over time, with a numpy reference backend.
 
 Functions
 ---------
@@ -7,8 +7,11 @@ levinson(r, order) -> (a, err)
     prediction-error power.
 lpc_to_cepstrum(a, n_ceps) -> c
     Cepstrum of the all-pole model 1/A(z) (HTK's LPC2Cepstrum recursion).
+one_pole(u, pole, state=None) -> y
+    One-pole recursion along frames (RASTA's integrator), with the state
+    carried in place between the chunks of a stream.
 
-Both take arrays of shape ``(..., n)``: frames along the leading axes,
+The first two take arrays of shape ``(..., n)``: frames along the leading axes,
 coefficients along the last one.  float32 input stays float32 (the kernels
 compute in float64 internally), float64 stays float64, any other real dtype
 is converted to float64.  C-contiguous float32/float64 input is handed to C
@@ -25,15 +28,20 @@ made once, at import time:
 
 * ``FEATGRAPH_NATIVE=0`` in the environment selects the numpy backend (the
   compiled module is then not imported at all);
-* otherwise the compiled module is required, and importing this package
-  raises ``ImportError`` if it has not been built.  Build it with
-  ``pip install -e .`` (or ``pip install .``) from the repository root.
+* otherwise the compiled module is used when it was built; when it is
+  missing (``pip install`` found no C compiler) the numpy backend runs and a
+  ``RuntimeWarning`` says so, once, at import.  ``BACKEND_REASON`` tells why
+  numpy runs ("" for C); ``featgraph --version`` prints both.  Build the
+  kernels with ``pip install -e .`` (or ``pip install .``) from the
+  repository root.
 
 The two backends perform the same floating-point operations in the same
 order and agree to rounding error.
 """
 
+import math
 import os
+import warnings
 
 import numpy as np
 
@@ -47,22 +55,29 @@ from .reference import (
     _nonfinite_error,
 )
 
-__all__ = ["BACKEND", "levinson", "lpc_to_cepstrum", "one_pole"]
+__all__ = ["BACKEND", "backend_description", "levinson", "lpc_to_cepstrum", "one_pole"]
 
 if os.environ.get("FEATGRAPH_NATIVE", "").strip() == "0":
-    BACKEND = "numpy"
+    BACKEND, BACKEND_REASON = "numpy", "FEATGRAPH_NATIVE=0"
     _ffi = _lib = None
 else:
     try:
         from ._kernels import ffi as _ffi, lib as _lib
     except ImportError as exc:
-        raise ImportError(
-            "featgraph.native: the compiled C kernels (featgraph.native._kernels) "
-            "are not built. Run `pip install -e .` in the featgraph repository "
-            "root to build them, or set FEATGRAPH_NATIVE=0 to use the slower "
-            f"numpy reference implementation. (Original error: {exc})"
-        ) from exc
-    BACKEND = "c"
+        BACKEND, BACKEND_REASON = "numpy", "the C kernels were not built"
+        _ffi = _lib = None
+        warnings.warn(
+            f"featgraph.native: the C kernels are not available ({exc}); running their numpy "
+            "references instead (slower). Reinstall with a C compiler to build them, or set "
+            "FEATGRAPH_NATIVE=0 to choose numpy and silence this.", RuntimeWarning,
+            stacklevel=2)
+    else:
+        BACKEND, BACKEND_REASON = "c", ""
+
+
+def backend_description():
+    """Which kernels run: ``"c"``, or ``"numpy, <why>"`` (shown by ``featgraph --version``)."""
+    return BACKEND if not BACKEND_REASON else f"{BACKEND}, {BACKEND_REASON}"
 
 
 _C_TYPES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
@@ -229,28 +244,41 @@ def lpc_to_cepstrum(a, n_ceps):
     return c.reshape(lead_shape + (n_ceps,))
 
 
-def one_pole(u, pole):
+def one_pole(u, pole, state=None):
     """One-pole recursion along frames, ``y[t] = u[t] + pole * y[t-1]`` (C kernel).
 
-    The IIR half of RASTA filtering, vectorised over bands; see
+    The IIR half of RASTA filtering (Hermansky and Morgan 1994), vectorised
+    over bands, with the state carried between the chunks of a stream; see
     :func:`featgraph.native.reference.one_pole` for the definition.
 
     Parameters
     ----------
     u : np.ndarray [shape=(..., frames, bands)], real
-        Frames on the second-to-last axis; any real dtype, computed in float64
-        (a C-contiguous float64 input is not copied).
+        Frames on the second-to-last axis.  float32 stays float32 (computed
+        in float64), other real dtypes give float64; C-contiguous
+        float32/float64 input is not copied.
     pole : float, ``|pole| < 1``
+    state : np.ndarray [shape=(..., bands)], float64, C-contiguous, optional
+        ``y[-1]``, the output frame before ``u[0]``; overwritten in place with
+        the last output frame (unchanged for zero frames).  None starts from a
+        zero state and keeps nothing.
 
     Returns
     -------
-    y : np.ndarray [shape=(..., frames, bands)], float64
+    y : np.ndarray [shape=(..., frames, bands)]
 
     Raises
     ------
     ValueError
-        For fewer than two dimensions, a pole outside (-1, 1), or NaN or
-        infinity in ``u``.
+        For fewer than two dimensions, a pole outside (-1, 1), NaN or
+        infinity in ``u`` or ``state``, or a state of the wrong shape or
+        layout (``TypeError`` for a state that is not float64).
+
+    Streaming
+    ---------
+    Calling it on consecutive chunks of frames (any sizes, 0 included) with
+    the same ``state`` array gives exactly the frames of one call on the
+    whole input with that initial state.
 
     Examples
     --------
@@ -258,14 +286,19 @@ def one_pole(u, pole):
     >>> from featgraph.native import one_pole
     >>> one_pole(np.ones((3, 2)), 0.5)[:, 1].tolist()
     [1.0, 1.5, 1.75]
+    >>> state = np.zeros(2)
+    >>> [one_pole(np.ones((n, 2)), 0.5, state)[:, 1].tolist() for n in (2, 0, 1)]
+    [[1.0, 1.5], [], [1.75]]
     """
-    u = np.ascontiguousarray(u, dtype=np.float64)
-    pole = _check_one_pole_args(u, pole)
+    u = _as_float_array(u, "one_pole input u")
+    pole = _check_one_pole_args(u, pole, state)
     if BACKEND == "numpy":
-        return reference.one_pole(u, pole)
+        return reference.one_pole(u, pole, state)
     y = np.empty_like(u)
     n_frames, n_bands = u.shape[-2:]
-    n_batch = u.size // max(1, n_frames * n_bands)
-    status = _lib.fg_one_pole_f64(_ptr(u), n_batch, n_frames, n_bands, pole, _ptr(y))
+    n_batch = math.prod(u.shape[:-2])
+    kernel = _lib.fg_one_pole_f32 if u.dtype == np.float32 else _lib.fg_one_pole_f64
+    state_ptr = _ffi.NULL if state is None else _ffi.from_buffer("double[]", state)
+    status = kernel(_ptr(u), n_batch, n_frames, n_bands, pole, state_ptr, _ptr(y))
     _raise_for_status(status, "one_pole input u", None, None)
     return y

@@ -72,17 +72,30 @@ int fg_lpc_to_cepstrum_f32(const float *a, size_t n_frames, size_t order,
 /*
  * One-pole recursion along frames, vectorised over bands (recursive.c):
  *
- *   y[b, 0, k] = u[b, 0, k]
+ *   y[b, 0, k] = u[b, 0, k] + pole * state[b, k]
  *   y[b, t, k] = u[b, t, k] + pole * y[b, t-1, k]        t = 1 .. n_frames-1
+ *   state[b, k] <- y[b, n_frames-1, k]                   (when n_frames > 0)
  *
- *   u, y  (n_batch, n_frames, n_bands), row-major; y may not alias u.
+ *   u, y   (n_batch, n_frames, n_bands), row-major.  y may be u itself
+ *          (in place) but may not overlap it otherwise.
+ *   state  (n_batch, n_bands), in: the output before the first frame,
+ *          y[b, -1, k]; out: the last output frame.  Always double, also in
+ *          the float variant, so that a stream cut into chunks carries the
+ *          full-precision state and equals one call on the whole stream.
+ *          NULL means a zero initial state, and nothing is written back
+ *          (then y[b, 0, k] = u[b, 0, k] exactly).
  *
  * The IIR part of RASTA filtering (Hermansky and Morgan 1994).  Returns
- * FG_EINVAL for a NULL buffer (when there is data) or a pole that is not
- * finite with |pole| < 1, FG_ENONFINITE if u holds NaN or infinity.
+ * FG_EINVAL for a NULL u or y (when there is data), sizes whose product
+ * overflows, or a pole that is not finite with |pole| < 1; FG_ENONFINITE if
+ * u or state holds NaN or infinity.  With n_frames == 0 nothing is read from
+ * u and the state is left as it is.  The float variant computes in double
+ * and stores float.
  */
 int fg_one_pole_f64(const double *u, size_t n_batch, size_t n_frames, size_t n_bands,
-                    double pole, double *y);
+                    double pole, double *state, double *y);
+int fg_one_pole_f32(const float *u, size_t n_batch, size_t n_frames, size_t n_bands,
+                    double pole, double *state, float *y);
 
 /*
  * PNCC's recursions over frames (pncc.c; Kim and Stern, IEEE/ACM TASLP 24(7),
@@ -176,5 +189,29 @@ int fg_spectral_moments_f64(const double *s, size_t n_frames, size_t n_bins,
                             const double *freq, double *out);
 int fg_spectral_moments_f32(const float *s, size_t n_frames, size_t n_bins,
                             const double *freq, double *out);
+
+/*
+ * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
+ * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
+ * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain
+ * normalisation, fg_lpc_to_cepstrum_* and a lifter, in one pass.
+ *
+ *   r       (n_frames, r_stride), r_stride >= order + 1; r[0..order] read.
+ *   lifter  (n_ceps,) weights, or NULL for none.
+ *   work    caller-owned scratch of 2 * (order + 1) + n_ceps doubles.
+ *   c       (n_frames, n_ceps) out.
+ *
+ * Returns FG_EINVAL for order == 0, r_stride < order + 1, n_ceps == 0, an
+ * error_floor that is not finite and > 0, or a NULL buffer (when n_frames >
+ * 0); FG_ENONFINITE if a lag read is NaN or infinite; FG_EDOMAIN if a gain
+ * term a[0] is not > 0 (cannot happen with an error_floor > 0).  The float
+ * variant computes in double and stores float.
+ */
+int fg_lpc_cepstra_f64(const double *r, size_t n_frames, size_t r_stride, size_t order,
+                       int gain_normalize, double error_floor, size_t n_ceps,
+                       const double *lifter, double *work, double *c);
+int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t order,
+                       int gain_normalize, double error_floor, size_t n_ceps,
+                       const double *lifter, double *work, float *c);
 
 #endif /* FEATGRAPH_H */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "lpc_frame.h"
 
 /* Keep every a*b + c as two roundings so that the C and numpy backends agree
  * bit for bit.  GCC already does so in ISO C mode (-std=c99); clang would
@@ -105,8 +106,8 @@ static int cepstrum_args(const void *a, size_t n_frames, size_t order,
  * definite sequence); the remaining coefficients stay 0.  A frame with
  * r_0 <= 0 gives A(z) = 1 and E = 0.
  * --------------------------------------------------------------------- */
-static void levinson_frame(const double *r, size_t order, double *a,
-                           double *err)
+void levinson_frame(const double *r, size_t order, double *a,
+                    double *err)
 {
     size_t i, j;
     double e;
@@ -230,8 +231,8 @@ int fg_levinson_f32(const float *r, size_t n_frames, size_t r_stride,
  *   c_n = -(b_n + (1/n) sum_{m=1}^{n-1} (n - m) b_m c_{n-m}),  n >= 1,
  * with b_m = 0 for m > order.  The caller has checked finiteness and a_0 > 0.
  * --------------------------------------------------------------------- */
-static void cepstrum_frame_f64(const double *a, size_t order, size_t n_ceps,
-                               double *c)
+void cepstrum_frame_f64(const double *a, size_t order, size_t n_ceps,
+                        double *c)
 {
     size_t n, m;
     double a0 = a[0];

@@ -259,28 +259,56 @@ def lpc_to_cepstrum(a, n_ceps):
     return c.reshape(lead_shape + (n_ceps,)).astype(out_dtype, copy=False)
 
 
-def _check_one_pole_args(u, pole):
-    """Validate the input of :func:`one_pole`; return ``pole`` as a float."""
+def _check_one_pole_args(u, pole, state=None):
+    """Validate the input of :func:`one_pole`; return ``pole`` as a float.
+
+    ``state``, when given, must be a writeable C-contiguous float64 array of
+    shape ``u.shape[:-2] + u.shape[-1:]`` holding finite values (it is
+    updated in place, so it cannot be converted).
+    """
     if u.ndim < 2:
         raise ValueError(f"one_pole needs (..., frames, bands), got shape {u.shape}")
     pole = float(pole)
     if not (np.isfinite(pole) and abs(pole) < 1.0):
         raise ValueError(f"one_pole needs a finite pole with |pole| < 1, got {pole}")
+    if state is not None:
+        want = u.shape[:-2] + u.shape[-1:]
+        if not isinstance(state, np.ndarray) or state.dtype != np.float64:
+            kind = state.dtype if isinstance(state, np.ndarray) else type(state).__name__
+            raise TypeError(f"one_pole state must be a float64 numpy array, got {kind}")
+        if state.shape != want:
+            raise ValueError(f"one_pole state must have shape {want} (the input's shape "
+                             f"without the frame axis), got {state.shape}")
+        if not (state.flags.c_contiguous and state.flags.writeable):
+            raise ValueError("one_pole state must be C-contiguous and writeable (it is "
+                             "updated in place)")
+        if not np.isfinite(state).all():
+            raise _nonfinite_error("one_pole state")
     return pole
 
 
-def one_pole(u, pole):
-    """One-pole recursion along frames: ``y[t] = u[t] + pole * y[t-1]``, ``y[0] = u[0]``.
+def one_pole(u, pole, state=None):
+    """One-pole recursion along frames: ``y[t] = u[t] + pole * y[t-1]``.
+
+    ``y[-1]`` is ``state`` (zero when ``state`` is None), so
+    ``y[0] = u[0] + pole * state``; afterwards ``state`` holds ``y[-1]`` of
+    this call, the starting point of the next chunk of the same stream.
 
     Parameters
     ----------
     u : np.ndarray [shape=(..., frames, bands)], real
-        Input, frames on the second-to-last axis; converted to float64.
+        Input, frames on the second-to-last axis.  float32 stays float32
+        (computed in float64, rounded on output); other dtypes give float64.
     pole : float, ``|pole| < 1``
+    state : np.ndarray [shape=(..., bands)], float64, C-contiguous, or None
+        The previous output frame, read and then overwritten with the last
+        output frame (left unchanged when there are no frames).  Kept in
+        float64 for float32 input too, so chunked and whole-array runs agree
+        exactly.
 
     Returns
     -------
-    y : np.ndarray [shape=(..., frames, bands)], float64
+    y : np.ndarray [shape=(..., frames, bands)]
 
     Examples
     --------
@@ -288,14 +316,65 @@ def one_pole(u, pole):
     >>> from featgraph.native.reference import one_pole
     >>> one_pole(np.ones((4, 1)), 0.5)[:, 0].tolist()
     [1.0, 1.5, 1.75, 1.875]
+    >>> state = np.zeros(1)
+    >>> one_pole(np.ones((2, 1)), 0.5, state)[:, 0].tolist(), state.tolist()
+    ([1.0, 1.5], [1.5])
+    >>> one_pole(np.ones((2, 1)), 0.5, state)[:, 0].tolist()
+    [1.75, 1.875]
     """
-    u = np.ascontiguousarray(u, dtype=np.float64)
-    pole = _check_one_pole_args(u, pole)
+    u = _as_float_array(u, "one_pole input u")
+    pole = _check_one_pole_args(u, pole, state)
     if not np.isfinite(u).all():
         raise _nonfinite_error("one_pole input u")
-    y = np.empty_like(u)
+    x = u.astype(np.float64, copy=False)
+    y = np.empty(u.shape, dtype=np.float64)
     if u.shape[-2]:
-        y[..., 0, :] = u[..., 0, :]
+        y[..., 0, :] = x[..., 0, :] if state is None else x[..., 0, :] + pole * state
     for t in range(1, u.shape[-2]):
-        y[..., t, :] = u[..., t, :] + pole * y[..., t - 1, :]
-    return y
+        y[..., t, :] = x[..., t, :] + pole * y[..., t - 1, :]
+    if state is not None and u.shape[-2]:
+        state[...] = y[..., -1, :]
+    return y.astype(u.dtype, copy=False)
+
+
+def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifter=None):
+    """Levinson-Durbin, gain normalisation, cepstrum and lifter in one call.
+
+    The definition of the fused kernel ``fg_lpc_cepstra_*`` (lpc_fused.c):
+    :func:`levinson`, then ``a / max(err, error_floor)`` when
+    ``gain_normalize``, then :func:`lpc_to_cepstrum`, then ``c * lifter``,
+    all in float64; float32 input gives float32 output (rounded once).
+
+    Parameters
+    ----------
+    r : np.ndarray [shape=(..., n_lags)], real, finite
+    order : int, 1 <= order < n_lags
+    n_ceps : int >= 1
+    gain_normalize : bool
+    error_floor : float > 0
+        Smallest error divided by, so that silent frames stay finite.
+    lifter : np.ndarray [shape=(n_ceps,)] or None
+
+    Returns
+    -------
+    c : np.ndarray [shape=(..., n_ceps)]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import reference
+    >>> r = 0.9 ** np.arange(3) / (1 - 0.81)        # AR(1), a = [1, -0.9, 0]
+    >>> c = reference.lpc_cepstra(r, 2, 3)
+    >>> np.allclose(c, [0.0, 0.9, 0.81 / 2])
+    True
+    """
+    r = _as_float_array(r, "autocorrelation r")
+    if not (np.isfinite(error_floor) and error_floor > 0):
+        raise ValueError(f"error_floor must be finite and > 0, got {error_floor}")
+    a, err = levinson(r.astype(np.float64), order)
+    if gain_normalize:
+        a = a / np.maximum(err, error_floor)[..., None]
+    c = lpc_to_cepstrum(a, n_ceps)
+    if lifter is not None:
+        c = c * np.asarray(lifter, dtype=np.float64)
+    return c.astype(r.dtype, copy=False)

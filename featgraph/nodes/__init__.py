@@ -8,8 +8,8 @@ Flow of the PLP recipe through them::
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
 FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "context",
-            "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "spectral_stats",
-            "spectral_change", "spectral_fused")
+            "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "kaldi",
+            "shaping", "spectral_stats", "spectral_change", "spectral_fused")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
 :func:`featgraph.engine.ops.registry` imports them all (through the source that
 ``featgraph/__init__.py`` registers), while a run whose plan is cached imports only the

@@ -10,11 +10,21 @@ from typing_extensions import Annotated
 
 DURATION_RE = r"^\s*[0-9]+(\.[0-9]*)?\s*(ms|s)\s*$"
 
+MAX_LENGTH = 1 << 20
+"""Longest frame or hop in samples (65 s at 16 kHz): larger sizes are errors, not MemoryErrors."""
+MAX_FFT = 1 << 16
+"""Longest FFT (4 s at 16 kHz); 512 frames of its complex spectrum take 512 MiB."""
+
 Duration = Annotated[
-    Union[Annotated[int, Field(gt=0)], Annotated[str, StringConstraints(pattern=DURATION_RE)]],
-    Field(description="samples (an integer) or a time such as '25ms' or '0.025s'"),
+    Union[Annotated[int, Field(gt=0, le=MAX_LENGTH)],
+          Annotated[str, StringConstraints(pattern=DURATION_RE, max_length=64)]],
+    Field(description=f"samples (an integer up to {MAX_LENGTH}) or a time such as '25ms' or "
+                      "'0.025s'"),
 ]
 """A length: whole samples, or a time converted with the signal's rate at run time."""
+
+FFTLength = Annotated[int, Field(ge=1, le=MAX_FFT)]
+"""An FFT length in samples, at most :data:`MAX_FFT`."""
 
 
 def round_half_up(x: float) -> int:
@@ -28,9 +38,12 @@ def to_samples(value: int | str, sr: float) -> int:
         return value
     text = value.strip()
     seconds = float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])
-    n = round_half_up(seconds * sr)
+    n = round_half_up(seconds * sr) if seconds * sr < 2 * MAX_LENGTH else 2 * MAX_LENGTH
     if n < 1:
         raise ValueError(f"{value!r} is less than one sample at {sr:g} Hz")
+    if n > MAX_LENGTH:
+        raise ValueError(f"{value!r} is more than {MAX_LENGTH} samples at {sr:g} Hz (the "
+                         "longest frame or hop)")
     return n
 
 
@@ -38,14 +51,19 @@ def fft_length(n_fft: int | str | None, length: int) -> int:
     """``n_fft`` as a number of samples: an integer (at least ``length``), ``"pow2"`` for
     the next power of two at or above ``length`` (rastamat), ``None`` for ``length``."""
     if n_fft is None:
-        return length
-    if n_fft == "pow2":
-        return 1 << max(0, (length - 1).bit_length())
-    if n_fft < length:
+        n = length
+    elif n_fft == "pow2":
+        n = 1 << max(0, (length - 1).bit_length())
+    elif n_fft < length:
         raise ValueError(f"n_fft = {n_fft} is shorter than the frame length {length}: use "
                          f"n_fft >= {length} (or 'pow2') or shorter frames (a frame is not "
                          f"truncated to n_fft, as python_speech_features does)")
-    return int(n_fft)
+    else:
+        n = int(n_fft)
+    if n > MAX_FFT:
+        raise ValueError(f"an FFT of {n} points is longer than the {MAX_FFT} allowed; use "
+                         "shorter frames")
+    return n
 
 
 def frame_major(a: np.ndarray) -> np.ndarray:

@@ -22,9 +22,11 @@ from pydantic import Field
 
 from .. import native
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
 from ._common import frame_major
+from .spectral import fused_power
 
 
 def hz_to_bark(f):
@@ -54,12 +56,12 @@ class BarkFilterbank(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.BANDS
 
-    n_bands: int | None = Field(None, ge=2, description="number of bands; null: one per Bark "
-                                                        "plus one")
-    fmin: float = Field(0.0, ge=0, description="centre of the first band, Hz")
-    fmax: float | None = Field(None, gt=0, description="centre of the last band, Hz; null: "
-                                                       "Nyquist")
-    width: float = Field(1.0, gt=0, description="band width multiplier")
+    n_bands: int | None = Field(None, ge=2, le=256, description="number of bands; null: one "
+                                                                "per Bark plus one")
+    fmin: float = Field(0.0, ge=0, le=1e6, description="centre of the first band, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="centre of the last band, Hz; "
+                                                               "null: Nyquist")
+    width: float = Field(1.0, ge=0.01, le=10, description="band width multiplier")
     sum_power: bool = Field(True, description="sum powers (true) or magnitudes, then square")
 
 
@@ -71,10 +73,10 @@ def bark_weights(n_fft: int, sr: float, n_bands: int | None = None, fmin: float 
     Cached; the arrays are read-only.
     """
     fmax = sr / 2 if fmax is None else fmax
-    if fmax <= fmin:
-        raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
     zmin = float(hz_to_bark(fmin))
     span = float(hz_to_bark(fmax)) - zmin
+    if not span > 0:   # also when fmax exceeds fmin by less than the Bark scale resolves
+        raise ValueError(f"fmax = {fmax:g} Hz must exceed fmin = {fmin:g} Hz")
     n_bands = math.ceil(span) + 1 if n_bands is None else n_bands
     centres = zmin + np.arange(n_bands) * (span / (n_bands - 1))
     zbins = hz_to_bark(np.arange(n_fft // 2 + 1) * (sr / n_fft))
@@ -91,7 +93,7 @@ def bark_filterbank(x: Feature, p: BarkFilterbank) -> Feature:
     weights, centres = bark_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.width)
     spec = frame_major(x.data)
     weights = weights.astype(spec.dtype, copy=False)
-    bands = spec @ weights.T if p.sum_power else (np.sqrt(spec) @ weights.T) ** 2
+    bands = matmul(spec, weights.T) if p.sum_power else matmul(np.sqrt(spec), weights.T) ** 2
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
 
@@ -133,11 +135,14 @@ class PowerLaw(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = None
 
-    exponent: float = Field(0.33, gt=0, description="compression exponent")
+    exponent: float = Field(0.33, gt=0, le=3, description="compression exponent (at most 3)")
 
 
 @PowerLaw.compute
 def power_law(x: Feature, p: PowerLaw) -> Feature:
+    if x.data.size and x.data.min() < 0:   # a fractional power of a negative number is NaN
+        raise ValueError("power_law needs non-negative input (energies); negative values come "
+                         "e.g. from rasta with log_domain: false")
     return x.derive(np.power(x.data, p.exponent))
 
 
@@ -153,7 +158,7 @@ class ReplicateEdges(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = None
 
-    n: int = Field(1, ge=1, description="bands replaced at each edge")
+    n: int = Field(1, ge=1, le=128, description="bands replaced at each edge")
 
 
 @ReplicateEdges.compute
@@ -222,7 +227,7 @@ class RastaStream:
                       for k, c in enumerate(RASTA_FIR) if c)
             if self.state is None:
                 self.state = np.zeros(fir.shape[:-2] + fir.shape[-1:])
-            y[..., first:, :] = _one_pole(fir, p.pole, self.state)
+            y[..., first:, :] = native.one_pole(fir, p.pole, state=self.state)  # C, in place
         self.history = past[..., -4:, :].copy()
         self.seen += n
         if p.log_domain:
@@ -233,13 +238,93 @@ class RastaStream:
         return None
 
 
-def _one_pole(u: np.ndarray, pole: float, state: np.ndarray) -> np.ndarray:
-    """``y[t] = u[t] + pole * y[t-1]`` along frames from ``y[-1] = state``; updates ``state``.
+# ------------------------------------------------------------------ fused form
+BAND_OPS = ("bark_filterbank", "equal_loudness", "power_law", "replicate_edges",
+            "autocorrelation")
 
-    The C kernel runs from a zero state; the carried state adds ``pole ** (t + 1) * state``.
+
+def _fusable(models) -> bool:
+    return all(m.op != "bark_filterbank" or m.sum_power for m in models)
+
+
+@rule("bands", BAND_OPS, optional=BAND_OPS, accepts=_fusable)
+def fused_bands(f: FusedOp, x: Feature) -> Feature:
+    """The band ops of PLP on one chunk (see :func:`apply_bands`)."""
+    data = frame_major(x.data)                       # (..., frames, features)
+    if data.dtype not in (np.float32, np.float64):
+        data = data.astype(np.float64)
+    return apply_bands(f, f.parts, x, data, owned=False)
+
+
+def _has_bands(models) -> bool:
+    return len(models) > 3 and _fusable(models)
+
+
+@rule("spectrum+bands", ("window", "rfft", "power") + BAND_OPS, optional=BAND_OPS,
+      accepts=_has_bands, absorbs_scale=True)
+def fused_spectrum_bands(f: FusedOp, x: Feature) -> Feature:
+    """``window -> rfft -> power`` then the band ops, with the power spectrum in a work buffer."""
+    power, meta = fused_power(f, f.parts[:3], x, scratch=True)
+    return apply_bands(f, f.parts[3:], meta, power, owned=True)
+
+
+def apply_bands(f: FusedOp, parts: tuple, x: Feature, data: np.ndarray, owned: bool) -> Feature:
+    """The linear ops around the power law folded into at most two matrix products.
+
+    Bark weights (with ``sum_power``), equal loudness, edge replication and the
+    autocorrelation's inverse DFT are each linear in the frame, so the ops
+    before the power law collapse into one matrix ``B`` and those after it into
+    one matrix ``A``: ``A (B x) ** exponent``.  Equal loudness thus rides in the
+    Bark weights (one product), and the power law runs in place on the product.
+    The matrices are found by running the original ops on an identity (each
+    column is an op's response to one unit input), once per input layout, in
+    float64, then cast to the chunk's dtype.  ``data`` is ``(..., frames,
+    features)`` with the metadata of ``x``; ``owned``: it may be overwritten.
     """
-    y = native.one_pole(u, pole)
-    if state.any():
-        y += np.power(pole, np.arange(1, u.shape[-2] + 1))[:, None] * state[..., None, :]
-    state[...] = y[..., -1, :]
-    return y
+    law = next((i for i, m in enumerate(parts) if m.op == "power_law"), len(parts))
+    before, meta = _folded(f, "before", parts[:law], x, data.shape[-1], data.dtype)
+    y = data if before is None else matmul(data, before)
+    if law < len(parts):
+        y = np.power(y, parts[law].exponent, out=y if (before is not None or owned) else None)
+    after, meta = _folded(f, "after", parts[law + 1:], meta, y.shape[-1], data.dtype)
+    z = y if after is None else matmul(y, after)
+    return meta.derive(frame_major(z))
+
+
+def _folded(f: FusedOp, where: str, ops: tuple, x: Feature, n: int, dtype):
+    """``(M.T or None, metadata after ops)`` for linear ``ops`` on ``n`` features like ``x``'s."""
+    if not ops:
+        return None, x
+    axis = None if x.axis is None else np.asarray(x.axis).tobytes()
+    key = (where, n, x.sr, x.n_fft, x.win_length, axis, np.dtype(dtype))   # ops: fixed per step
+    hit = f.cache.get(key)
+    if hit is None:
+        probe = x.derive(np.eye(n))                  # column j: unit input in feature j
+        for op in ops:
+            probe = op(probe)
+        matrix = np.ascontiguousarray(probe.data.T.astype(dtype))
+        hit = f.cache[key] = (matrix, probe.derive(np.empty((0, 0), dtype)))
+    return hit
+
+
+SINGLE_THREAD_MNK = 1 << 18
+"""OpenBLAS runs a product of ``m x k`` by ``k x n`` on one thread when ``m n k`` is at
+most 4 * 65536 (its GEMM_MULTITHREAD_THRESHOLD); larger ones start its thread pool."""
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for ``a (..., m, k)`` and a small ``b (k, n)``, in row blocks small enough that
+    BLAS stays on one thread.
+
+    On a loaded machine OpenBLAS' threads made a 410 x 257 by 257 x 21 product
+    (the Bark weights on one chunk) 100x slower than one thread
+    (benchmarks/bench_numeric.py); the blocks cost a few microseconds.
+    """
+    m, (k, n) = a.shape[-2], b.shape
+    step = max(1, SINGLE_THREAD_MNK // max(1, k * n))
+    if m <= step:
+        return a @ b
+    out = np.empty(a.shape[:-1] + (n,), np.result_type(a, b))
+    for i in range(0, m, step):
+        np.matmul(a[..., i:i + step, :], b, out=out[..., i:i + step, :])
+    return out

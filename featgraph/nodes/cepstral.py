@@ -52,8 +52,8 @@ class PowerToDb(Node):
     consumes: ClassVar = (LOGGABLE,)
     streaming: ClassVar = "frame"
 
-    ref: float = Field(1.0, gt=0, description="reference value mapped to 0 dB")
-    amin: float = Field(1e-10, gt=0, description="values below amin are raised to amin")
+    ref: float = Field(1.0, gt=0, le=1e30, description="reference value mapped to 0 dB")
+    amin: float = Field(1e-10, gt=0, le=1e30, description="values below amin are raised to amin")
     input: Literal["power", "amplitude"] = Field(
         "power", description="power: 10 log10 (power_to_db); amplitude: 20 log10 (amplitude_to_db)")
 
@@ -84,7 +84,7 @@ class TopDb(Node):
     consumes: ClassVar = (LOGGABLE,)
     streaming: ClassVar = "signal"
 
-    top_db: float = Field(80.0, ge=0, description="dynamic range kept below the maximum, dB")
+    top_db: float = Field(80.0, ge=0, le=1000, description="dynamic range kept below the maximum, dB")
 
 
 @TopDb.compute
@@ -112,7 +112,7 @@ class Log(Node):
     streaming: ClassVar = "frame"
 
     base: Literal["e", "10", "2"] = Field("e", description="logarithm base")
-    floor: float = Field(FLOAT_EPS, gt=0, description="smallest value taken the log of")
+    floor: float = Field(FLOAT_EPS, gt=0, le=1e30, description="smallest value taken the log of")
     floor_mode: Literal["clamp", "zeros"] = Field(
         "clamp", description="clamp: max(x, floor); zeros: only exact zeros become floor "
                              "(python_speech_features)")
@@ -163,7 +163,7 @@ class DCT(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.CEPSTRA
 
-    type: Literal[2, 3] = Field(2, description="2: forward DCT-II (cepstra); 3: DCT-III")
+    type: int = Field(2, ge=2, le=3, description="2: forward DCT-II (cepstra); 3: DCT-III")
     norm: Literal["none", "ortho", "htk"] = Field("ortho", description="scaling (see the op)")
     n_out: int | None = Field(None, ge=1, le=4096,
                               description="outputs kept (type 2) or produced (type 3); null: "
@@ -341,7 +341,7 @@ class Floor(Node):
     consumes: ClassVar = (LOGGABLE,)
     streaming: ClassVar = "frame"
 
-    value: float = Field(FLOAT_EPS, ge=0, description="the floor")
+    value: float = Field(FLOAT_EPS, ge=0, le=1e30, description="the floor")
     mode: Literal["clamp", "zeros"] = Field("clamp", description="clamp everything below, or "
                                                                  "only exact zeros")
 

@@ -268,9 +268,12 @@ class RegressionDeltaState:
 class CMVN(Node):
     """Cepstral mean (and variance) normalisation over the whole utterance.
 
-    ``y = (x - mean_t x) / max(std_t x, floor)`` per channel and feature, the
-    division only with ``variance: true``.  Output: the input's shape, kind and
-    dtype (statistics in float64).
+    ``y = (x - mean_t x) / max(sqrt(var_t x + epsilon), floor)`` per channel and
+    feature, the division only with ``variance: true``; ``var`` divides the
+    squared deviations by ``T - ddof`` (``ddof: 0``: Speech2TextFeatureExtractor's
+    utterance CMVN; ``ddof: 1, epsilon: 1e-7``: SeamlessM4TFeatureExtractor's
+    per-bin normalisation).  Output: the input's shape, kind and dtype
+    (statistics in float64).
 
     Streaming: whole signal (the statistics need every frame).
     """
@@ -280,7 +283,11 @@ class CMVN(Node):
     streaming: ClassVar = "signal"
 
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, gt=0, description="smallest standard deviation divided by")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30,
+                         description="smallest standard deviation divided by")
+    ddof: int = Field(0, ge=0, le=1, description="variance over T - ddof frames (1: unbiased)")
+    epsilon: float = Field(0.0, ge=0, le=1e6, description="added to the variance inside the "
+                                                          "square root")
 
 
 @CMVN.compute
@@ -291,7 +298,9 @@ def cmvn(x: Feature, p: CMVN) -> Feature:
     mean = d.mean(axis=-1, keepdims=True)
     y = d - mean
     if p.variance:
-        y /= np.maximum(np.sqrt(np.mean(y * y, axis=-1, keepdims=True)), p.floor)
+        n = max(1, x.n_frames - p.ddof)
+        var = np.sum(y * y, axis=-1, keepdims=True) / n
+        y /= np.maximum(np.sqrt(var + p.epsilon), p.floor)
     return x.derive(y.astype(x.data.dtype, copy=False))
 
 
@@ -315,7 +324,8 @@ class SlidingCMVN(Node):
     window: int = Field(300, ge=2, le=100000, description="frames in the window (Kaldi: 600)")
     center: bool = Field(False, description="centre the window (look-ahead window // 2)")
     variance: bool = Field(False, description="also divide by the standard deviation")
-    floor: float = Field(1e-10, gt=0, description="smallest standard deviation divided by")
+    floor: float = Field(1e-10, ge=1e-30, le=1e30,
+                         description="smallest standard deviation divided by")
 
     def span(self) -> tuple[int, int]:
         """``(L, R)``: frames before and after ``t`` in its window."""

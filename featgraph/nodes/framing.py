@@ -5,13 +5,13 @@ import functools
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..engine.errors import AudioError
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import Duration, fft_length, frame_major, to_samples
+from ._common import Duration, FFTLength, fft_length, frame_major, to_samples
 
 
 class PreEmphasis(Node):
@@ -170,6 +170,15 @@ WINDOWS_SCIPY = ("barthann", "blackmanharris", "bohman", "cosine", "flattop", "l
                  "nuttall", "parzen", "triang", "taylor", "tukey", "kaiser", "gaussian",
                  "chebwin", "dpss", "exponential")
 NEEDS_PARAM = ("kaiser", "gaussian", "chebwin", "dpss")
+PARAM_RANGES = {   # window: (lowest, highest, lowest excluded, meaning); finite windows inside
+    "kaiser": (0.0, 100.0, False, "Kaiser beta"),
+    "gaussian": (0.01, 1e6, False, "standard deviation in samples"),
+    "tukey": (0.0, 1.0, False, "taper fraction alpha"),
+    "chebwin": (45.0, 1000.0, False, "side-lobe attenuation in dB"),   # scipy: >= 45
+    "dpss": (0.0, 1e6, True, "time-bandwidth NW (less than half the frame length)"),
+    "exponential": (0.0, 1e6, True, "decay tau in samples"),
+    "taylor": (1.0, 100.0, False, "nbar, a whole number"),
+}
 
 
 class Window(Node):
@@ -198,15 +207,30 @@ class Window(Node):
     window: Literal[WINDOWS_NUMPY + WINDOWS_SCIPY] = "hann"  # type: ignore[valid-type]
     periodic: bool = Field(True, description="DFT-even window (for spectral analysis); false "
                                              "for the symmetric filter-design window")
-    param: float | None = Field(None, description="shape parameter of kaiser, gaussian, "
-                                                  "tukey, chebwin, dpss, exponential, taylor")
-    pad_to: int | Literal["pow2"] | None = Field(
+    param: float | None = Field(None, ge=0, le=1e6, description="shape parameter of kaiser, "
+                                "gaussian, tukey, chebwin, dpss, exponential, taylor")
+    pad_to: FFTLength | Literal["pow2"] | None = Field(
         None, description="zero-pad each windowed frame to this length, the FFT size: an "
                           "integer >= the frame length, 'pow2' for the next power of two, or "
                           "null for no padding")
     pad_at: Literal["end", "center"] = Field(
         "end", description="where the window sits in the padded frame: at the start with zeros "
                            "after it (MATLAB specgram), or centred (librosa)")
+
+    @field_validator("param")
+    @classmethod
+    def _param_in_range(cls, value, info):
+        name = info.data.get("window")
+        if value is None or name is None:
+            return value
+        if name not in PARAM_RANGES:
+            raise ValueError(f"window '{name}' takes no parameter")
+        lo, hi, open_lo, meaning = PARAM_RANGES[name]
+        if not (lo < value if open_lo else lo <= value) or value > hi or \
+                (name == "taylor" and value != int(value)):
+            raise ValueError(f"window '{name}' takes a {meaning} in {'(' if open_lo else '['}"
+                             f"{lo:g}, {hi:g}]")
+        return int(value) if name == "taylor" else value     # scipy wants an integer nbar
 
     @model_validator(mode="after")
     def _param_given(self):

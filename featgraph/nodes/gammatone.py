@@ -117,8 +117,8 @@ class GammatoneFilterbank(Node):
     produces: ClassVar = Kind.BANDS
 
     n_bands: int = Field(40, ge=2, le=512, description="number of filters")
-    fmin: float = Field(200.0, ge=0, description="centre of the lowest filter, Hz")
-    fmax: float | None = Field(None, gt=0, description="centre of the highest filter, Hz; "
+    fmin: float = Field(200.0, ge=0, le=1e6, description="centre of the lowest filter, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="centre of the highest filter, Hz; "
                                                        "null: Nyquist")
     order: int = Field(4, ge=1, le=16, description="gammatone order n")
     bandwidth: float = Field(1.019, gt=0, le=10, description="b / ERB(fc): 1.019 makes the "
@@ -193,8 +193,8 @@ class LinearFilterbank(Node):
     produces: ClassVar = Kind.BANDS
 
     n_bands: int = Field(20, ge=1, le=1024, description="number of triangular filters")
-    fmin: float = Field(0.0, ge=0, description="lower edge of the first filter, Hz")
-    fmax: float | None = Field(None, gt=0, description="upper edge of the last filter, Hz; "
+    fmin: float = Field(0.0, ge=0, le=1e6, description="lower edge of the first filter, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="upper edge of the last filter, Hz; "
                                                        "null: Nyquist")
     norm: Literal["none", "area"] = Field("none", description="none: peak 1; area: divide "
                                                               "by half the base width in Hz")

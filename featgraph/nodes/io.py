@@ -37,12 +37,13 @@ class Load(Node):
     produces: ClassVar = Kind.SIGNAL
     streaming: ClassVar = "block"
 
-    sr: float | None = Field(None, ge=1, le=1e6, description="resample to this rate in Hz; "
-                                                             "null keeps the source's rate")
+    sr: float | None = Field(None, ge=1000, le=1e6, description="resample to this rate in "
+                                                                "Hz (1000 to 1e6); null keeps "
+                                                                "the source's rate")
     channels: Literal["mean", "first", "all"] = Field(
         "mean", description="mean: mono mix; first: first channel; all: one row per channel")
-    scale: float = Field(1.0, gt=0, le=1e9, description="multiply the samples (rastamat: "
-                                                        "32768, the 16-bit integer range)")
+    scale: float = Field(1.0, gt=0, le=2.0 ** 32, description="multiply the samples "
+                         "(rastamat: 32768, the 16-bit integer range; at most 2**32)")
     dtype: Literal["float64", "float32"] = Field("float64", description="sample type")
     resampler: Literal["soxr_vhq", "soxr_hq", "soxr_mq", "soxr_lq", "soxr_qq"] = Field(
         "soxr_hq", description="libsoxr quality preset used when sr differs from the source's")

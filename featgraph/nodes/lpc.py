@@ -14,13 +14,17 @@ import functools
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .. import native
+from ..native.fused import lpc_cepstra
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import MAX_FFT, frame_major
+
+MAX_LIFTER_EXPONENT = 4
 
 
 class Autocorrelation(Node):
@@ -37,8 +41,8 @@ class Autocorrelation(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.AUTOCORR
 
-    n_lags: int | None = Field(None, ge=1, description="lags to keep; null: as many as "
-                                                       "input values")
+    n_lags: int | None = Field(None, ge=1, le=MAX_FFT, description="lags to keep; null: as "
+                                                                   "many as input values")
 
 
 @functools.lru_cache(maxsize=32)
@@ -82,11 +86,12 @@ class LPC(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = {"coeffs": Kind.LPC, "error": Kind.FEATURE}
 
-    order: int = Field(..., ge=1, description="model order p (required)")
+    order: int = Field(..., ge=1, le=1024, description="model order p (required)")
     gain_normalize: bool = Field(False, description="divide the coefficients by the prediction "
                                                     "error (rastamat)")
-    error_floor: float = Field(1e-10, gt=0, description="smallest error divided by, so that "
-                                                        "silent frames stay finite")
+    error_floor: float = Field(1e-10, ge=1e-30, le=1e30, description="smallest error divided "
+                               "by, so that silent frames stay finite (1e-30 to 1e30: float32 "
+                               "keeps 1 / error_floor finite)")
 
 
 @LPC.compute
@@ -115,7 +120,8 @@ class LPCToCepstrum(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.CEPSTRA
 
-    n_ceps: int | None = Field(None, ge=1, description="coefficients out; null: order + 1")
+    n_ceps: int | None = Field(None, ge=1, le=1024, description="coefficients out; null: "
+                                                                "order + 1")
 
 
 @LPCToCepstrum.compute
@@ -138,7 +144,19 @@ class Lifter(Node):
     produces: ClassVar = Kind.CEPSTRA
 
     mode: Literal["exponent", "sinusoidal"] = "exponent"
-    value: float = Field(0.6, gt=0, description="exponent, or the HTK lifter length L")
+    value: float = Field(0.6, gt=0, le=1000, description="exponent (at most 4), or the HTK "
+                                                         "lifter length L")
+
+    @field_validator("value")
+    @classmethod
+    def _exponent_bounded(cls, value, info):
+        if info.data.get("mode") == "exponent" and value > MAX_LIFTER_EXPONENT:
+            raise ValueError(f"a lifter exponent above {MAX_LIFTER_EXPONENT} overflows n ** value "
+                             "(mode: sinusoidal takes a lifter length up to 1000)")
+        if info.data.get("mode") == "sinusoidal" and value < 1:
+            raise ValueError("an HTK lifter length below 1 is not a lifter (sin(pi n / L) "
+                             "oscillates faster than the coefficients); use L >= 1, e.g. 22")
+        return value
 
 
 @Lifter.compute
@@ -147,3 +165,31 @@ def lifter(x: Feature, p: Lifter) -> Feature:
     w = n ** p.value if p.mode == "exponent" else 1.0 + p.value / 2 * np.sin(np.pi * n / p.value)
     w[0] = 1.0
     return x.derive(x.data * w.astype(x.data.dtype)[:, None])
+
+
+# ------------------------------------------------------------------ fused form
+@rule("lpc+cepstra", ("lpc", "lpc_to_cepstrum", "lifter"), optional=("lifter",))
+def fused_lpc_cepstra(f: FusedOp, x: Feature) -> Feature:
+    """``lpc -> lpc_to_cepstrum [-> lifter]`` in one C call per chunk.
+
+    :func:`featgraph.native.fused.lpc_cepstra`: per frame, Levinson-Durbin, the
+    gain normalisation, the cepstral recursion and the lifter weights, in the
+    same arithmetic as the separate ops (equal bit for bit in float64; the
+    float32 kernel rounds once instead of after each op).
+    """
+    lpc_p, cep_p = f.parts[:2]
+    n_lags = x.data.shape[-2]
+    if lpc_p.order >= n_lags:
+        raise ValueError(f"LPC order {lpc_p.order} needs {lpc_p.order + 1} autocorrelation "
+                         f"lags, the input has {n_lags}")
+    n_ceps = lpc_p.order + 1 if cep_p.n_ceps is None else cep_p.n_ceps
+    weights = None
+    if len(f.parts) == 3:
+        key = ("lifter", n_ceps)
+        weights = f.cache.get(key)
+        if weights is None:
+            ones = x.derive(np.ones((n_ceps, 1)), Kind.CEPSTRA)
+            weights = f.cache[key] = f.parts[2](ones).data[:, 0].copy()
+    c = lpc_cepstra(frame_major(x.data), lpc_p.order, n_ceps, lpc_p.gain_normalize,
+                    lpc_p.error_floor, weights)
+    return x.derive(frame_major(c), Kind.CEPSTRA)

@@ -72,6 +72,14 @@ class MelFilterbank(Node):
       over the bins ``klo..khi`` only (``klo = max(1, floor(fmin n_fft / sr + 1.5))``,
       ``khi = min(n_fft/2 - 1, floor(fmax n_fft / sr - 0.5))``, 0-based: DC and
       Nyquist excluded by default); HTK mel scale, ``fmax`` the Nyquist frequency.
+    - ``kaldi``: Kaldi's ``MelBanks`` (``feat/mel-computations.cc``; also
+      kaldi-native-fbank and ``torchaudio.compliance.kaldi``): triangles linear in
+      mel (``1127 ln(1 + f/700)``) between the points ``mel(fmin) + i * delta``,
+      ``delta = (mel(fmax) - mel(fmin)) / (n_mels + 1)``, evaluated at the bins
+      ``k = 0 .. n_fft/2 - 1`` strictly inside each triangle (the Nyquist bin gets
+      no weight); Kaldi's default ``fmin`` is 20 Hz.  With ``allow_empty`` its
+      empty filters are kept without a warning, as kaldi-native-fbank and
+      torchaudio keep them (128 bins at 16 kHz leave six empty).
 
     ``norm``: ``none`` (peak 1 at the centre frequency), ``slaney`` (filter
     ``i`` scaled by ``2 / (f_{i+2} - f_i)``, constant energy per band; librosa's
@@ -93,9 +101,9 @@ class MelFilterbank(Node):
     produces: ClassVar = Kind.BANDS
 
     n_mels: int = Field(128, ge=1, le=2048, description="number of filters")
-    fmin: float = Field(0.0, ge=0, description="lowest edge, Hz")
-    fmax: float | None = Field(None, gt=0, description="highest edge, Hz; null: sr / 2")
-    layout: Literal["librosa", "psf", "htk"] = Field(
+    fmin: float = Field(0.0, ge=0, le=1e6, description="lowest edge, Hz")
+    fmax: float | None = Field(None, gt=0, le=1e6, description="highest edge, Hz; null: sr / 2")
+    layout: Literal["librosa", "psf", "htk", "kaldi"] = Field(
         "librosa", description="how triangles meet FFT bins (see the op)")
     mel_scale: Literal["slaney", "htk"] | None = Field(
         None, description="slaney or htk (2595 log10(1 + f/700)); null: slaney for the "
@@ -136,8 +144,13 @@ def mel_weights(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float,
         w, f = _psf_weights(sr, n_fft, n_mels, fmin, fmax)
     elif layout == "htk":
         w, f = _htk_weights(sr, n_fft, n_mels, fmin, fmax)
+    elif layout == "kaldi":
+        w, f = _kaldi_weights(sr, n_fft, n_mels, fmin, fmax)
     else:
         f = mel_points(n_mels + 2, fmin, fmax, scale)
+        if not np.all(np.diff(f) > 0):                 # fmax a denormal step above fmin
+            raise ValueError(f"mel_filterbank: fmin = {fmin:g} Hz and fmax = {fmax:g} Hz are "
+                             f"too close to place {n_mels} filters; widen the range")
         bins = np.linspace(0.0, sr / 2, n_bins)
         rise = (bins[None, :] - f[:-2, None]) / np.diff(f)[:-1, None]
         fall = (f[2:, None] - bins[None, :]) / np.diff(f)[1:, None]
@@ -185,6 +198,18 @@ def _htk_weights(sr, n_fft, n_mels, fmin, fmax):
     return w, 700.0 * np.expm1(cf / 1127.0)
 
 
+def _kaldi_weights(sr, n_fft, n_mels, fmin, fmax):
+    mlo, mhi = 1127.0 * np.log1p(fmin / 700.0), 1127.0 * np.log1p(fmax / 700.0)
+    edges = mlo + np.arange(n_mels + 2) * ((mhi - mlo) / (n_mels + 1))
+    left, centre, right = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    m = 1127.0 * np.log1p(np.arange(n_fft // 2) * (sr / n_fft) / 700.0)[None, :]
+    inside = (m > left) & (m < right)
+    tri = np.where(m <= centre, (m - left) / (centre - left), (right - m) / (right - centre))
+    w = np.zeros((n_mels, n_fft // 2 + 1))
+    w[:, :-1] = np.where(inside, tri, 0.0)
+    return w, 700.0 * np.expm1(edges / 1127.0)
+
+
 def _empty_rows(w: np.ndarray, layout: str, sr: float, n_fft: int, fmin, fmax) -> list[int]:
     """Filters with no weight, or proportional to their lower neighbour (the same single bin)."""
     peak = w.max(axis=1)
@@ -230,16 +255,22 @@ def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
     w = mel_weights(*key)[0]
     empty = _empty_rows(w, p.layout, sr, n_fft, p.fmin, fmax)
     if empty:
-        best = next((n for n in range(p.n_mels - 1, 0, -1)
-                     if not _empty_rows(mel_weights(*key[:2], n, *key[3:])[0], p.layout, sr,
-                                        n_fft, p.fmin, fmax)), 0)
+        def fits(n):
+            return not _empty_rows(mel_weights(*key[:2], n, *key[3:])[0], p.layout, sr, n_fft,
+                                   p.fmin, fmax)
+        lo, hi = 0, p.n_mels - 1          # bisect for the largest count without empty filters
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+        best = lo
         msg = (f"mel_filterbank: {len(empty)} of the {p.n_mels} filters ({_listing(empty)}) "
                f"{'are empty or degenerate' if p.layout == 'psf' else 'are empty'} at "
                f"sr = {sr:g} Hz, n_fft = {n_fft} (FFT bins {sr / n_fft:.4g} Hz apart): "
                f"use n_mels <= {best}, a larger n_fft, or a higher fmin")
         if not p.allow_empty:
             raise ValueError(msg + " (allow_empty: true keeps them, as librosa does)")
-        warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
+        if p.layout != "kaldi":     # Kaldi's extractors keep them silently: log(epsilon) rows
+            warnings.warn(msg + "; kept because allow_empty is true", stacklevel=2)
     return w
 
 

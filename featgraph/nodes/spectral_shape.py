@@ -79,7 +79,7 @@ class SpectralBandwidth(BandLimited):
 
     op: Literal["spectral_bandwidth"] = "spectral_bandwidth"
 
-    p: float = Field(2.0, gt=0, le=64, description="order of the deviation")
+    p: float = Field(2.0, ge=0.5, le=64, description="order of the deviation")
     norm: bool = Field(True, description="normalise each frame to unit sum first")
 
 

@@ -241,7 +241,7 @@ class _Periodicity(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = {"strength": Kind.FEATURE, "f0": Kind.FEATURE}
 
-    fmin: float = Field(60.0, gt=0, le=1e6, description="lowest fundamental searched, Hz")
+    fmin: float = Field(60.0, ge=1, le=1e6, description="lowest fundamental searched, Hz")
     fmax: float = Field(400.0, gt=0, le=1e6, description="highest fundamental searched, Hz")
     tolerance: float = Field(0.05, ge=0, le=1, description="take the shortest-lag peak within "
                                                            "this of the best (avoids octave "

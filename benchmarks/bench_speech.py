@@ -1,0 +1,105 @@
+"""The speech front-end presets against the libraries they reproduce, 600 s of 16 kHz.
+
+Audio: the bundled 8.3 s speech example tiled to 600 s, float64 in [-1, 1] (float32 for
+librosa, as ``librosa.load`` gives it).  Each featgraph preset runs with its library's
+default parameters, as the library call beside it: ``recipe.run(y, sr=16000)`` against
+``librosa.feature.mfcc(y=y32, sr=16000)``, ``python_speech_features.mfcc(y, 16000)``,
+``spafe.features.pncc.pncc(y, 16000, window=SlidingWindow(0.025, 0.01, "hamming"))`` ...
+``speech_bundle`` (MFCC-39, PLP, time-domain measures, spectral shape on one STFT) is
+timed against librosa computing its librosa-defined part the expert way: one STFT passed
+as ``S=`` to melspectrogram/MFCC, deltas, RMS, centroid, bandwidth, rolloff, flatness, and
+ZCR on ``y``.  Interleaved rounds (every variant once per round), median and min.
+
+    pip install -e .[bench] librosa
+    python benchmarks/bench_speech.py --write
+"""
+from __future__ import annotations
+
+import harness as h
+
+SR = 16000
+PAIRS = [  # (featgraph variant, peer variant, target ratio)
+    ("featgraph mfcc_librosa", "librosa mfcc", 2.5),
+    ("featgraph mfcc_librosa float32", "librosa mfcc", 2.5),
+    ("featgraph melspec_librosa", "librosa melspectrogram", 2.5),
+    ("featgraph melspec_librosa float32", "librosa melspectrogram", 2.5),
+    ("featgraph mfcc_psf", "psf mfcc", 3.5),
+    ("featgraph logfbank_psf", "psf logfbank", 3.5),
+    ("featgraph pncc", "spafe pncc", 50),
+    ("featgraph gtcc", "spafe gfcc", 4),
+    ("featgraph lpcc", "spafe lpcc", 15),
+    ("featgraph speech_bundle", "librosa expert set", 3),
+]
+
+
+def featgraph_fns() -> dict:
+    import featgraph
+
+    fns = {}
+    for name in ("mfcc_librosa", "melspec_librosa", "mfcc_psf", "logfbank_psf", "pncc", "gtcc",
+                 "lpcc", "speech_bundle"):
+        recipe = featgraph.load(name)
+        fns[f"featgraph {name}"] = lambda y, r=recipe: r.run(y, sr=SR)
+        if name in ("mfcc_librosa", "melspec_librosa"):
+            fns[f"featgraph {name} float32"] = lambda y, r=recipe: r.run(y, sr=SR,
+                                                                         dtype="float32")
+    return fns
+
+
+def peer_fns() -> dict:
+    import librosa
+    import numpy as np
+    import python_speech_features as psf
+    from spafe.features import gfcc, lpc, pncc
+    from spafe.utils.preprocessing import SlidingWindow
+
+    win = SlidingWindow(0.025, 0.01, "hamming")
+
+    def expert(y):
+        y32 = y.astype(np.float32)
+        S = np.abs(librosa.stft(y32))
+        mfcc = librosa.feature.mfcc(S=librosa.power_to_db(
+            librosa.feature.melspectrogram(S=S ** 2, sr=SR)))
+        return (mfcc, librosa.feature.delta(mfcc), librosa.feature.delta(mfcc, order=2),
+                librosa.feature.rms(S=S), librosa.feature.zero_crossing_rate(y32),
+                librosa.feature.spectral_centroid(S=S, sr=SR),
+                librosa.feature.spectral_bandwidth(S=S, sr=SR),
+                librosa.feature.spectral_rolloff(S=S, sr=SR),
+                librosa.feature.spectral_flatness(S=S))
+
+    return {
+        "librosa mfcc": lambda y: librosa.feature.mfcc(y=y.astype(np.float32), sr=SR),
+        "librosa melspectrogram": lambda y: librosa.feature.melspectrogram(
+            y=y.astype(np.float32), sr=SR),
+        "psf mfcc": lambda y: psf.mfcc(y, SR),
+        "psf logfbank": lambda y: psf.logfbank(y, SR),
+        "spafe pncc": lambda y: pncc.pncc(y, SR, window=win),
+        "spafe gfcc": lambda y: gfcc.gfcc(y, SR, window=win),
+        "spafe lpcc": lambda y: lpc.lpcc(y, SR, window=win),
+        "librosa expert set": expert,
+    }
+
+
+def main() -> None:
+    args = h.parser(__doc__, repeats=5, seconds=600.0).parse_args()
+    y = h.speech(args.seconds)
+    fns = {**featgraph_fns(), **peer_fns()}
+    stats = h.interleaved({n: (lambda f=f: f(y)) for n, f in fns.items()}, args.repeats)
+    rows = []
+    for fg, peer, target in PAIRS:
+        ratio = stats[peer]["median"] / stats[fg]["median"]
+        rows.append([fg, peer, stats[fg]["median"], stats[peer]["median"], f"{ratio:.1f}x",
+                     f">= {target}x", "met" if ratio >= target else "not met"])
+    runs = "\n".join(f"- {n}: " + " ".join(f"{t:.3f}" for t in s["runs"])
+                     for n, s in stats.items())
+    body = (f"{args.seconds:.0f} s of 16 kHz speech (tiled); each library at its defaults; "
+            f"{args.repeats} interleaved rounds.\n\n"
+            + h.table(["featgraph", "peer", "featgraph median s", "peer median s",
+                       "speed-up", "target", ""], rows)
+            + f"\n\nAll timed runs, s:\n\n{runs}\n")
+    h.write_section("speech", f"speech presets against their libraries, {args.seconds:.0f} s",
+                    body, ("librosa", "python_speech_features", "spafe"), args.write)
+
+
+if __name__ == "__main__":
+    main()

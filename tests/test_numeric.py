@@ -1,0 +1,272 @@
+"""The numeric core: FFT backends, float32 end to end, the fused kernel and plan fusion.
+
+References: a direct DFT (the definition, as a matrix product), the numpy references
+of the C kernels, rastamat's rastaplp outputs (tests/data/*__rastamat.npz), and the
+unfused plan (each op on its own, as the recipe is written).
+"""
+import dataclasses
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import featgraph
+from conftest import DATA, SPEECH, assert_close_per_coefficient, rastamat
+from featgraph.engine.feature import Feature
+from featgraph.engine.fuse import FusedOp, fuse
+from featgraph.engine.graph import build
+from featgraph.engine.kinds import Kind
+from featgraph.engine.scheduler import execute
+from featgraph.engine.source import Source
+from featgraph.native import reference
+from featgraph.native.fused import lpc_cepstra
+from featgraph.nodes import spectral
+from streamcheck import assert_same_features, run_op_chunked
+
+RNG = np.random.default_rng(20261127)
+
+
+@pytest.fixture(autouse=True)
+def _fusion_on(monkeypatch):
+    """Tests start with fusion on (the default) whatever the caller's environment."""
+    monkeypatch.delenv("FEATGRAPH_FUSE", raising=False)
+
+
+def direct_dft(x: np.ndarray, n_fft: int) -> np.ndarray:
+    """``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` by matrix product, in float64."""
+    n = np.arange(x.shape[-1])
+    k = np.arange(n_fft // 2 + 1)
+    return x.astype(np.float64) @ np.exp(-2j * np.pi * np.outer(n, k) / n_fft)
+
+
+# ------------------------------------------------------------------ FFT backends
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+@pytest.mark.parametrize("length, n_fft", [(512, 512), (400, 512), (7, 8), (1, 1), (9, 9)])
+def test_both_fft_backends_agree_with_the_dft(monkeypatch, dtype, tol, length, n_fft):
+    x = RNG.standard_normal((2, 5, length)).astype(dtype)
+    want = direct_dft(x, n_fft)
+    got = {}
+    for backend in spectral.FFT_BACKENDS:
+        monkeypatch.setenv("FEATGRAPH_FFT", backend)
+        assert spectral.fft_backend() == backend
+        got[backend] = spectral.rfft_frames(x, n_fft)
+        assert got[backend].dtype == spectral.spectrum_dtype(dtype)
+        scale = np.abs(want).max()
+        assert np.abs(got[backend] - want).max() <= tol * scale * max(1, np.log2(n_fft))
+    assert np.abs(got["ducc0"] - got["numpy"]).max() <= tol * np.abs(want).max()
+
+
+@pytest.mark.parametrize("backend", spectral.FFT_BACKENDS)
+def test_fft_writes_into_a_preallocated_output(monkeypatch, backend):
+    monkeypatch.setenv("FEATGRAPH_FFT", backend)
+    x = RNG.standard_normal((3, 16))
+    out = np.full((3, 9), np.nan, dtype=np.complex128)
+    got = spectral.rfft_frames(x, 16, out=out)
+    assert got is out or np.shares_memory(got, out)
+    np.testing.assert_allclose(out, direct_dft(x, 16), atol=1e-12)
+
+
+def test_fft_backend_env_is_checked(monkeypatch):
+    monkeypatch.setenv("FEATGRAPH_FFT", "fftw")
+    with pytest.raises(ValueError, match="FEATGRAPH_FFT='fftw'"):
+        spectral.fft_backend()
+    monkeypatch.delenv("FEATGRAPH_FFT")
+    assert spectral.fft_backend() == "ducc0"         # a dependency, so the default
+
+
+@pytest.mark.parametrize("backend", spectral.FFT_BACKENDS)
+def test_plp_agrees_with_rastamat_on_either_fft_backend(monkeypatch, backend):
+    monkeypatch.setenv("FEATGRAPH_FFT", backend)
+    got = featgraph.load("plp").run(SPEECH["english_8k"])["plp"]
+    assert_close_per_coefficient(got, rastamat("english_8k")["plp"], 1e-4)
+
+
+# ------------------------------------------------------------------ float32
+class Spy:
+    """Wraps a frame op's model; records the dtypes it receives and returns."""
+
+    streaming = "frame"
+
+    def __init__(self, model, seen):
+        self.model, self.op, self.seen = model, model.op, seen
+
+    def __call__(self, *inputs):
+        out = self.model(*inputs)
+        outs = out.values() if isinstance(out, dict) else [out]
+        self.seen.append((self.op, [f.data.dtype for f in inputs], [f.data.dtype for f in outs]))
+        return out
+
+
+@pytest.mark.parametrize("name", ["plp", "rasta_plp"])
+def test_float32_recipe_computes_in_float32_at_every_op(name):
+    recipe = featgraph.load(name)
+    recipe.dtype = "float32"
+    plan = build([recipe])
+    seen = []
+    steps = {k: dataclasses.replace(s, model=Spy(s.model, seen))
+             if type(s.model).streaming == "frame" else s for k, s in plan.steps.items()}
+    out = execute(dataclasses.replace(plan, steps=steps), Source.of(SPEECH["english_8k"]))
+    assert out[name].dtype == np.float32
+    assert {op for op, _, _ in seen} >= {"window", "rfft", "power", "autocorrelation", "lpc"}
+    for op, ins, outs in seen:
+        assert set(ins + outs) <= {np.dtype(np.float32), np.dtype(np.complex64)}, (op, ins, outs)
+
+
+@pytest.mark.parametrize("stem", SPEECH)
+@pytest.mark.parametrize("fused", ["1", "0"])
+def test_float32_plp_agrees_with_rastamat(monkeypatch, stem, fused):
+    monkeypatch.setenv("FEATGRAPH_FUSE", fused)
+    ref = rastamat(stem)
+    for name, key, params in (("plp", "plp", {}), ("plp", "plp13", {"order": 12}),
+                              ("rasta_plp", "rasta_plp", {})):
+        recipe = featgraph.load(name)
+        recipe.dtype = "float32"
+        got = recipe.run(SPEECH[stem], **params)[name]
+        assert got.dtype == np.float32
+        assert_close_per_coefficient(got.astype(np.float64), ref[key], 1e-4)
+
+
+# ------------------------------------------------------------------ fused C kernel
+def _autocorrelations(n_frames, order, dtype=np.float64):
+    x = RNG.standard_normal((n_frames, 64))
+    r = np.stack([np.correlate(f, f, "full")[63:63 + order + 3] for f in x])
+    return r.astype(dtype)
+
+
+@pytest.mark.parametrize("gain", [True, False])
+@pytest.mark.parametrize("n_ceps", [1, 9, 15])
+def test_fused_lpc_kernel_equals_the_separate_kernels(gain, n_ceps):
+    from featgraph import native
+
+    r = _autocorrelations(40, 8)
+    r[3] = 0.0                                            # a silent frame
+    lifter = np.r_[1.0, np.arange(1, n_ceps) ** 0.6]
+    a, err = native.levinson(r, 8)
+    if gain:
+        a = a / np.maximum(err, 1e-10)[:, None]
+    want = native.lpc_to_cepstrum(a, n_ceps) * lifter
+    got = lpc_cepstra(r, 8, n_ceps, gain, 1e-10, lifter)
+    np.testing.assert_array_equal(got, want)               # same arithmetic, same order
+    np.testing.assert_allclose(reference.lpc_cepstra(r, 8, n_ceps, gain, 1e-10, lifter), want,
+                               rtol=1e-12, atol=1e-12)
+    got32 = lpc_cepstra(r.astype(np.float32), 8, n_ceps, gain, 1e-10, lifter)
+    assert got32.dtype == np.float32
+    want32 = reference.lpc_cepstra(r.astype(np.float32), 8, n_ceps, gain, 1e-10, lifter)
+    np.testing.assert_allclose(got32, want32, rtol=1e-6, atol=1e-6 * np.abs(want).max())
+    assert np.isfinite(got).all()
+
+
+def test_fused_lpc_kernel_without_lifter_and_with_leading_axes():
+    r = _autocorrelations(12, 4).reshape(3, 4, -1)
+    got = lpc_cepstra(r, 4, 5)
+    a, _ = reference.levinson(r, 4)
+    np.testing.assert_allclose(got, reference.lpc_to_cepstrum(a, 5), rtol=1e-12, atol=1e-14)
+    assert got.shape == (3, 4, 5)
+
+
+def test_fused_lpc_kernel_rejects_bad_input():
+    r = _autocorrelations(4, 8)
+    r[2, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        lpc_cepstra(r, 8, 9)
+    with pytest.raises(ValueError, match="order"):
+        lpc_cepstra(_autocorrelations(2, 2), 8, 9)
+    with pytest.raises(ValueError, match="error_floor"):
+        lpc_cepstra(_autocorrelations(2, 8), 8, 9, True, 0.0)
+    with pytest.raises(ValueError, match="lifter"):
+        lpc_cepstra(_autocorrelations(2, 8), 8, 9, lifter=np.ones(3))
+    assert lpc_cepstra(np.zeros((0, 10)), 8, 9).shape == (0, 9)
+
+
+# ------------------------------------------------------------------ plan fusion
+def _plans(recipe):
+    plan = build([recipe])
+    return plan, fuse(plan)
+
+
+def _run_both(recipe, path):
+    plan, fused = _plans(recipe)
+    return execute(plan, Source.of(path)), execute(fused, Source.of(path)), fused
+
+
+@pytest.mark.parametrize("name", featgraph.shipped())
+@pytest.mark.parametrize("dtype", [None, "float32"])
+def test_fused_equals_unfused_on_every_shipped_recipe(name, dtype):
+    recipe = featgraph.load(name)
+    recipe.dtype = dtype
+    for path in (SPEECH["english_8k"], DATA / "silence_16k.wav"):
+        plain, fused, plan = _run_both(recipe, path)
+        for out in plain.features:
+            a, b = plain[out], fused[out]
+            assert a.dtype == b.dtype and a.shape == b.shape
+            tol = 1e-12 if dtype is None else 2e-5
+            np.testing.assert_allclose(b, a, rtol=tol, atol=tol * np.abs(a).max())
+    names = {row.node for row in fused.report}
+    assert names == {row.node for row in plain.report}     # every recipe node is listed
+
+
+def test_plp_fuses_into_two_steps_and_folds_the_scale():
+    plan, fused = _plans(featgraph.load("plp"))
+    ops = [s.model.op for s in fused.steps.values()]
+    assert ops == ["load", "frame", "fused:spectrum+bands", "fused:lpc+cepstra"]
+    load = next(s for s in fused.steps.values() if s.model.op == "load")
+    spectrum = next(s for s in fused.steps.values() if isinstance(s.model, FusedOp))
+    assert load.model.scale == 1.0 and spectrum.model.scale == 32768
+    assert set(fused.names) == set(plan.names)
+    assert len(set(fused.steps)) == len(fused.steps)
+    assert not set(fused.steps) & set(plan.steps)          # every value changed gets a new key
+    report = execute(fused, Source.of(SPEECH["english_8k"])).report
+    assert [r.status for r in report] == ["executed"] * 3 + ["fused"] * 7 + ["executed"] + \
+        ["fused"] * 2
+    assert [r.node for r in report] == list(featgraph.load("plp").nodes)
+
+
+def test_values_read_elsewhere_are_not_fused_away(write_recipe):
+    plp = featgraph.load("plp").to_dict()
+    plp["outputs"] = {"plp": "plp", "power": "power", "err": "lpc:error", "audio": "audio"}
+    import yaml
+    recipe = featgraph.load(write_recipe(yaml.safe_dump(plp, sort_keys=False)))
+    plain, fused, plan = _run_both(recipe, SPEECH["english_8k"])
+    ops = [s.model.op for s in plan.steps.values()]
+    assert "lpc" in ops and "power" not in ops and "fused:window+rfft+power" in ops
+    assert next(s for s in plan.steps.values() if s.model.op == "load").model.scale == 32768
+    for out in ("plp", "power", "err", "audio"):
+        np.testing.assert_allclose(fused[out], plain[out], rtol=1e-12, atol=1e-9)
+
+
+def test_fusion_can_be_switched_off(monkeypatch):
+    monkeypatch.setenv("FEATGRAPH_FUSE", "0")
+    ops = [s.model.op for s in featgraph.load("plp").compile().steps.values()]
+    assert "fused:bands" not in ops and len(ops) == 13
+
+
+def test_fused_step_streams_in_chunks_of_any_size():
+    plan = fuse(build([featgraph.load("plp")]))
+    y, sr = sf.read(SPEECH["english_8k"])
+    frames = np.lib.stride_tricks.sliding_window_view(y * 32768, 200)[::80]   # 25 ms / 10 ms
+    feature = Feature(frames.T, Kind.FRAMES, sr, hop=80, win_length=200)
+    for step in plan.steps.values():
+        if isinstance(step.model, FusedOp):
+            whole = step.model(feature)
+            chunked = run_op_chunked(step.model, feature, rng=RNG, largest=7)
+            assert_same_features(chunked, whole)       # BLAS rounds by chunk size
+            feature = whole
+
+
+
+def test_fused_equals_unfused_per_channel():
+    recipe = featgraph.load("plp")
+    recipe.nodes["audio"].params["channels"] = "all"
+    plain, fused, _ = _run_both(recipe, DATA / "chord_pluck_22k_stereo.wav")
+    assert fused["plp"].shape == plain["plp"].shape == (2, 9, 297)
+    np.testing.assert_allclose(fused["plp"], plain["plp"], rtol=1e-12, atol=1e-12)
+
+
+def test_fused_plan_pickles():
+    import pickle
+
+    plan = featgraph.load("plp").compile()
+    again = pickle.loads(pickle.dumps(plan))
+    y = np.random.default_rng(5).standard_normal(8000)
+    np.testing.assert_array_equal(execute(again, Source.of(y, sr=16000))["plp"],
+                                  execute(plan, Source.of(y, sr=16000))["plp"])
