@@ -195,21 +195,12 @@ def _shared(plan: Plan) -> dict[str, str]:
 
 
 def graph_mermaid(plan: Plan) -> str:
-    """A mermaid flowchart; shared steps (see :func:`_shared`) drawn thick and filled."""
+    """:meth:`Plan.to_mermaid` with the shared steps (see :func:`_shared`) filled and outlined."""
     notes = _shared(plan)
-    ids = {key: f"n{i}" for i, key in enumerate(plan.order)}
-    lines = ["flowchart TD", "    classDef shared fill:#ffe9a8,stroke:#b07d00,stroke-width:3px"]
-    for key in plan.order:
-        step = plan.step(key)
-        extra = f"<br/><small>{notes[key]}</small>" if key in notes else ""
-        lines.append(f'    {ids[key]}["{step.names[0]}<br/><i>{step.model.op}</i>{extra}"]')
-    for key in plan.order:
-        for src in dict.fromkeys(k for k, _ in plan.step(key).inputs):
-            lines.append(f"    {ids[src]} --> {ids[key]}")
-    for i, (out, (key, port)) in enumerate(plan.outputs.items()):
-        lines.append(f'    o{i}(["{out}"])')
-        lines.append(f"    {ids[key]} -.{' ' + port + ' ' if port else ''}-> o{i}")
+    lines = [plan.to_mermaid(),
+             "    classDef shared fill:#ffe9a8,stroke:#b07d00,stroke-width:3px"]
     if notes:
+        ids = {key: f"n{i}" for i, key in enumerate(plan.order)}     # to_mermaid's node ids
         lines.append("    class " + ",".join(ids[k] for k in notes) + " shared")
     return "\n".join(lines)
 
