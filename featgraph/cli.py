@@ -8,6 +8,8 @@
     featgraph validate my_recipe.yaml
     featgraph list                                      # shipped recipes, every op and its parameters
     featgraph show plp                                  # the graph as text and as a mermaid diagram
+    featgraph show plp rasta_plp --format png -o g.png  # dot, mermaid or png; shared nodes marked
+    featgraph plot spectral_features speech.wav -o fig.png   # every output against time
     featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
@@ -85,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     fmt = show.add_mutually_exclusive_group()
     fmt.add_argument("--text", action="store_true", help="text only")
     fmt.add_argument("--mermaid", action="store_true", help="mermaid only")
+    fmt.add_argument("--format", choices=["text", "mermaid", "dot", "png"],
+                     help="one format; png needs -o and matplotlib (featgraph[plot])")
+    show.add_argument("-o", "--output", help="write to this file instead of printing")
     show.set_defaults(func=cmd_show)
 
     sch = sub.add_parser("schema", help="write the JSON Schema of recipe files (for editors)",
@@ -93,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
                                      "$schema=recipe.schema.json') for completion and checks.")
     sch.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sch.set_defaults(func=cmd_schema)
+
+    plot = sub.add_parser("plot", help="draw a recipe's outputs on one file as a PNG",
+                          description="Run a recipe on one audio file and draw every output "
+                                      "against time: spectrograms as images on their "
+                                      "frequency axis, cepstra as images, per-frame features "
+                                      "as curves. Needs matplotlib (featgraph[plot]).")
+    plot.add_argument("recipe", metavar="RECIPE")
+    plot.add_argument("audio", metavar="AUDIO")
+    plot.add_argument("-o", "--output", required=True, help="the PNG to write")
+    plot.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1200x900")
+    _add_set(plot)
+    plot.set_defaults(func=cmd_plot)
     return p
 
 
@@ -249,14 +266,44 @@ def _op_table():
 
 def cmd_show(args) -> int:
     from .engine.graph import build
+    from .plot import graph_dot, graph_mermaid, graph_png
 
     plan = build(_with_overrides(_load_recipes(args.recipes), args.set))
-    if not args.mermaid:
-        print(plan.to_text())
-    if not args.text:
-        if not args.mermaid:
-            print()
-        print(plan.to_mermaid())
+    fmt = args.format or ("text" if args.text else "mermaid" if args.mermaid else None)
+    if fmt == "png":
+        if not args.output:
+            return _usage("--format png writes a file: give -o FILE.png")
+        graph_png(plan, args.output)
+        return 0
+    text = {"text": plan.to_text, "mermaid": lambda: graph_mermaid(plan),
+            "dot": lambda: graph_dot(plan),
+            None: lambda: plan.to_text() + "\n\n" + graph_mermaid(plan)}[fmt]()
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_plot(args) -> int:
+    from .engine.errors import AudioError, NodeError
+    from .plot import plot_result
+
+    size = None
+    if args.size:
+        w, sep, h = args.size.lower().partition("x")
+        if not (sep and w.isdigit() and h.isdigit() and int(w) >= 100 and int(h) >= 100):
+            return _usage(f"--size takes WIDTHxHEIGHT in pixels (>= 100 each), got '{args.size}'")
+        size = (int(w), int(h))
+    recipe = _with_overrides(_load_recipes([args.recipe]), args.set)[0]
+    try:
+        result = recipe.run(args.audio)
+    except (NodeError, AudioError, OSError) as exc:
+        print(f"error: {args.audio}: {exc}", file=sys.stderr)
+        return 1
+    path = plot_result(result.features, args.output, size,
+                       title=f"{recipe.name}: {Path(args.audio).name}")
+    print(f"{path}: {', '.join(result.features)}")
     return 0
 
 

@@ -170,6 +170,27 @@ int fg_agc_f32(const float *x, size_t n_batch, size_t n_samples, double alpha,
                double floor_, double *energy, double *prev, float *y);
 
 /*
+ * Spectral moments of real non-negative frames, one pass per statistic group
+ * (moments.c):
+ *
+ *   S = sum_k s_k,  c = sum f_k s_k / S,  mu2 = sqrt(sum (f_k - c)^2 s_k / S),
+ *   out[t] = { c, mu2, sum (f-c)^3 s / (S mu2^3), sum (f-c)^4 s / (S mu2^4),
+ *              H = log2 S - sum s_k log2 s_k / S (bits), max_k s_k, S / n_bins }
+ *
+ *   s (n_frames, n_bins), freq (n_bins,), out (n_frames, 7) out.
+ *
+ * A frame summing to 0 gives 0 for c, mu2, skewness, kurtosis and H; a spread
+ * of 0 gives 0 skewness and kurtosis; terms with s_k = 0 add nothing to H.
+ * Returns FG_EINVAL for n_bins == 0 or a NULL buffer (when there is data),
+ * FG_ENONFINITE for NaN or infinity in s or freq, FG_EDOMAIN for a negative
+ * s.  Nothing is written on an error.  Computes in double.
+ */
+int fg_spectral_moments_f64(const double *s, size_t n_frames, size_t n_bins,
+                            const double *freq, double *out);
+int fg_spectral_moments_f32(const float *s, size_t n_frames, size_t n_bins,
+                            const double *freq, double *out);
+
+/*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
  * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
  * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain

@@ -73,3 +73,28 @@ def frame_major(a: np.ndarray) -> np.ndarray:
     user feature-major; this view costs nothing.
     """
     return np.swapaxes(a, -1, -2)
+
+
+SINGLE_THREAD_MNK = 1 << 18
+"""OpenBLAS runs a product of ``m x k`` by ``k x n`` on one thread when ``m n k`` is at
+most 4 * 65536 (its GEMM_MULTITHREAD_THRESHOLD); larger ones start its thread pool."""
+
+
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for ``a (..., m, k)`` and a small ``b (k, n)``, in row blocks small enough that
+    BLAS stays on one thread.
+
+    On a loaded machine OpenBLAS' threads made a 410 x 257 by 257 x 21 product
+    (the Bark weights on one chunk) 100x slower than one thread, and a mel
+    filterbank on 2048-point spectra 10x (benchmarks/bench_numeric.py,
+    bench_speech.py); the blocks cost a few microseconds.  Every op that multiplies
+    a chunk by a constant matrix uses it.
+    """
+    m, (k, n) = a.shape[-2], b.shape
+    step = max(1, SINGLE_THREAD_MNK // max(1, k * n))
+    if m <= step:
+        return a @ b
+    out = np.empty(a.shape[:-1] + (n,), np.result_type(a, b))
+    for i in range(0, m, step):
+        np.matmul(a[..., i:i + step, :], b, out=out[..., i:i + step, :])
+    return out

@@ -25,7 +25,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import frame_major, matmul
 from .spectral import fused_power
 
 
@@ -305,26 +305,3 @@ def _folded(f: FusedOp, where: str, ops: tuple, x: Feature, n: int, dtype):
         matrix = np.ascontiguousarray(probe.data.T.astype(dtype))
         hit = f.cache[key] = (matrix, probe.derive(np.empty((0, 0), dtype)))
     return hit
-
-
-SINGLE_THREAD_MNK = 1 << 18
-"""OpenBLAS runs a product of ``m x k`` by ``k x n`` on one thread when ``m n k`` is at
-most 4 * 65536 (its GEMM_MULTITHREAD_THRESHOLD); larger ones start its thread pool."""
-
-
-def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for ``a (..., m, k)`` and a small ``b (k, n)``, in row blocks small enough that
-    BLAS stays on one thread.
-
-    On a loaded machine OpenBLAS' threads made a 410 x 257 by 257 x 21 product
-    (the Bark weights on one chunk) 100x slower than one thread
-    (benchmarks/bench_numeric.py); the blocks cost a few microseconds.
-    """
-    m, (k, n) = a.shape[-2], b.shape
-    step = max(1, SINGLE_THREAD_MNK // max(1, k * n))
-    if m <= step:
-        return a @ b
-    out = np.empty(a.shape[:-1] + (n,), np.result_type(a, b))
-    for i in range(0, m, step):
-        np.matmul(a[..., i:i + step, :], b, out=out[..., i:i + step, :])
-    return out

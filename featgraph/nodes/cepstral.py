@@ -27,7 +27,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import ANY, SPECTRAL, Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import frame_major, matmul
 
 FLOAT_EPS = float(np.finfo(np.float64).eps)
 """``numpy.finfo(float).eps``, the floor python_speech_features puts under zero energies."""
@@ -207,7 +207,7 @@ def dct(x: Feature, p: DCT) -> Feature:
         raise ValueError(f"dct: n_out = {n_out} exceeds the {n_in} input values; use "
                          f"n_out <= {n_in}")
     m = dct_matrix(n_in, n_out, p.type, p.norm).astype(x.data.dtype, copy=False)
-    y = frame_major(x.data) @ m.T
+    y = matmul(frame_major(x.data), m.T)
     return x.derive(frame_major(y), Kind.CEPSTRA, axis=None)
 
 

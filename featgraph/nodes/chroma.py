@@ -22,7 +22,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import frame_major, matmul
 from ._scales import A4, C0
 
 
@@ -137,6 +137,6 @@ def chroma(x: Feature, p: Chroma) -> Feature:
         if x.axis is None or len(x.axis) != spec.shape[-1]:
             raise ValueError("chroma: bands need their centre frequencies (an octave filterbank)")
         w = fold_weights(np.asarray(x.axis, dtype=np.float64), p.n_chroma, p.tuning, p.base_c)
-    c = normalize(spec @ w.T.astype(spec.dtype, copy=False), p.norm)
+    c = normalize(matmul(spec, w.T.astype(spec.dtype, copy=False)), p.norm)
     start = 0.0 if p.base_c else 0.75 * p.n_chroma            # rows from C, or from A
     return x.derive(frame_major(c), Kind.FEATURE, axis=(np.arange(p.n_chroma) + start) % p.n_chroma)

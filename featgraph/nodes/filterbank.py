@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import frame_major, matmul
 from ._scales import default_bands, filterbank_weights
 
 
@@ -185,7 +185,7 @@ def filterbank(x: Feature, p: Filterbank) -> Feature:
     w, centres = p.weights(x.sr, n_fft)
     spec = frame_major(x.data)
     if kind == Kind.SPECTRUM:
-        out = spec @ w.T.astype(spec.real.dtype, copy=False)
+        out = matmul(spec, w.T.astype(spec.real.dtype, copy=False))
     else:
         out = _sparse_apply(spec, w.astype(spec.dtype, copy=False))
     return x.derive(frame_major(out), kind, axis=centres)
@@ -200,7 +200,7 @@ def _sparse_apply(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
     first = nonzero.argmax(axis=1)
     stop = w.shape[1] - nonzero[:, ::-1].argmax(axis=1)
     if (stop - first).sum() * 4 > w.size:
-        return spec @ w.T
+        return matmul(spec, w.T)
     out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
     for band, (a, b) in enumerate(zip(first, stop)):
         out[..., band] = spec[..., a:b] @ w[band, a:b]

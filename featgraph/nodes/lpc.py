@@ -22,7 +22,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
-from ._common import MAX_FFT, frame_major
+from ._common import MAX_FFT, frame_major, matmul
 
 MAX_LIFTER_EXPONENT = 4
 
@@ -66,7 +66,7 @@ def autocorrelation(x: Feature, p: Autocorrelation) -> Feature:
     if n_lags > n:
         raise ValueError(f"n_lags = {n_lags} exceeds the {n} values per frame")
     spec = frame_major(x.data)
-    r = spec @ idft_matrix(n, n_lags).astype(spec.dtype, copy=False).T
+    r = matmul(spec, idft_matrix(n, n_lags).astype(spec.dtype, copy=False).T)
     return x.derive(frame_major(r), Kind.AUTOCORR, axis=None)
 
 

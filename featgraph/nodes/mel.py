@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import frame_major, matmul
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -148,6 +148,9 @@ def mel_weights(sr: float, n_fft: int, n_mels: int, fmin: float, fmax: float,
         w, f = _kaldi_weights(sr, n_fft, n_mels, fmin, fmax)
     else:
         f = mel_points(n_mels + 2, fmin, fmax, scale)
+        if not np.all(np.diff(f) > 0):                 # fmax a denormal step above fmin
+            raise ValueError(f"mel_filterbank: fmin = {fmin:g} Hz and fmax = {fmax:g} Hz are "
+                             f"too close to place {n_mels} filters; widen the range")
         bins = np.linspace(0.0, sr / 2, n_bins)
         rise = (bins[None, :] - f[:-2, None]) / np.diff(f)[:-1, None]
         fall = (f[2:, None] - bins[None, :]) / np.diff(f)[1:, None]
@@ -230,7 +233,7 @@ def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
         raise ValueError(f"mel_filterbank: the input has {x.data.shape[-2]} bins per frame, "
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     w = filterbank_for(p, x.sr, n_fft)
-    y = frame_major(x.data) @ w.T.astype(x.data.dtype, copy=False)
+    y = matmul(frame_major(x.data), w.T.astype(x.data.dtype, copy=False))
     return x.derive(frame_major(y), Kind.BANDS, axis=mel_weights(*_key(p, x.sr, n_fft))[1])
 
 

@@ -2,7 +2,8 @@
 
 Input: a magnitude or power spectrum (``power`` with ``exponent: 1`` gives
 librosa's ``S = |stft|``) or band energies; the feature axis gives each row's
-frequency in Hz.  Every op computes in float64 and returns the input's float
+frequency in Hz; ``fmin``/``fmax`` keep only the bins in that range (audioFlux's
+``set_edge``).  Every op computes in float64 and returns the input's float
 dtype, shape ``(..., 1, frames)``.
 
 Reference
@@ -14,27 +15,21 @@ linear processes", IEEE Signal Processing Letters 11(8), 2004 (flatness).
 """
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
 from ..engine.feature import Feature
-from ..engine.kinds import SPECTRAL, Kind
-from ..engine.ops import Node
-from ._common import frame_major
+from ..engine.kinds import Kind
+from .spectral_stats import BandLimited, band
 
 
-def _spectrum(x: Feature, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(S, freq)``: frames as float64 ``(..., frames, bins)`` and the bin frequencies in Hz."""
-    s = frame_major(x.data).astype(np.float64, copy=False)
-    if x.axis is None or len(x.axis) != s.shape[-1]:
-        raise ValueError(f"{what} needs the frequency of each bin (the input's feature axis); "
-                         f"feed it a spectrum from rfft/power or a filterbank")
-    if np.any(s < 0):
-        raise ValueError(f"{what} is only defined for non-negative spectra (a magnitude or "
-                         f"power spectrum); got negative values")
-    return s, np.asarray(x.axis, dtype=np.float64)
+def _spectrum(x: Feature, p: BandLimited) -> tuple[np.ndarray, np.ndarray]:
+    """``(S, freq)``: the frames in ``[fmin, fmax]`` as float64 ``(..., frames, bins)`` and
+    their bin frequencies in Hz."""
+    s, freq, _ = band(x, p, p.op)
+    return s, freq
 
 
 def _out(x: Feature, values: np.ndarray) -> Feature:
@@ -54,7 +49,7 @@ def centroid_of(s: np.ndarray, freq: np.ndarray) -> np.ndarray:
     return _l1_normalized(s) @ freq
 
 
-class SpectralCentroid(Node):
+class SpectralCentroid(BandLimited):
     """Spectral centroid, ``c = sum_k f_k S_k / sum_k S_k`` in Hz (``librosa.feature.spectral_centroid``).
 
     ``S`` is the input as given (librosa uses the magnitude ``|X|``); an all-zero
@@ -64,18 +59,15 @@ class SpectralCentroid(Node):
     """
 
     op: Literal["spectral_centroid"] = "spectral_centroid"
-    consumes: ClassVar = (SPECTRAL,)
-    streaming: ClassVar = "frame"
-    produces: ClassVar = Kind.FEATURE
 
 
 @SpectralCentroid.compute
 def spectral_centroid(x: Feature, p: SpectralCentroid) -> Feature:
-    s, freq = _spectrum(x, "spectral_centroid")
+    s, freq = _spectrum(x, p)
     return _out(x, centroid_of(s, freq))
 
 
-class SpectralBandwidth(Node):
+class SpectralBandwidth(BandLimited):
     """Spectral bandwidth of order p, ``(sum_k S_k |f_k - c|**p) ** (1/p)`` (librosa).
 
     ``c`` is the spectral centroid; with ``norm`` (librosa's default) ``S`` is
@@ -86,9 +78,6 @@ class SpectralBandwidth(Node):
     """
 
     op: Literal["spectral_bandwidth"] = "spectral_bandwidth"
-    consumes: ClassVar = (SPECTRAL,)
-    streaming: ClassVar = "frame"
-    produces: ClassVar = Kind.FEATURE
 
     p: float = Field(2.0, ge=0.5, le=64, description="order of the deviation")
     norm: bool = Field(True, description="normalise each frame to unit sum first")
@@ -96,14 +85,14 @@ class SpectralBandwidth(Node):
 
 @SpectralBandwidth.compute
 def spectral_bandwidth(x: Feature, p: SpectralBandwidth) -> Feature:
-    s, freq = _spectrum(x, "spectral_bandwidth")
+    s, freq = _spectrum(x, p)
     c = centroid_of(s, freq)
     deviation = np.abs(freq - c[..., None]) ** p.p
     weights = _l1_normalized(s) if p.norm else s
     return _out(x, np.einsum("...k,...k->...", weights, deviation) ** (1.0 / p.p))
 
 
-class SpectralRolloff(Node):
+class SpectralRolloff(BandLimited):
     """Spectral rolloff: the lowest bin frequency at which the cumulative sum of
     ``S`` reaches ``roll_percent`` of the frame's total (``librosa.feature.spectral_rolloff``).
 
@@ -113,22 +102,19 @@ class SpectralRolloff(Node):
     """
 
     op: Literal["spectral_rolloff"] = "spectral_rolloff"
-    consumes: ClassVar = (SPECTRAL,)
-    streaming: ClassVar = "frame"
-    produces: ClassVar = Kind.FEATURE
 
     roll_percent: float = Field(0.85, gt=0, lt=1, description="fraction of the total")
 
 
 @SpectralRolloff.compute
 def spectral_rolloff(x: Feature, p: SpectralRolloff) -> Feature:
-    s, freq = _spectrum(x, "spectral_rolloff")
+    s, freq = _spectrum(x, p)
     cumulative = np.cumsum(s, axis=-1)
     reached = cumulative >= p.roll_percent * cumulative[..., -1:]
-    return _out(x, np.where(reached, freq, np.inf).min(axis=-1))
+    return _out(x, freq[np.argmax(reached, axis=-1)])      # the first bin that reaches it
 
 
-class SpectralFlatness(Node):
+class SpectralFlatness(BandLimited):
     """Spectral flatness, the geometric over the arithmetic mean of ``max(amin, S**power)``.
 
     ``librosa.feature.spectral_flatness(S=|X|, amin=1e-10, power=2.0)``: with a
@@ -140,9 +126,6 @@ class SpectralFlatness(Node):
     """
 
     op: Literal["spectral_flatness"] = "spectral_flatness"
-    consumes: ClassVar = (SPECTRAL,)
-    streaming: ClassVar = "frame"
-    produces: ClassVar = Kind.FEATURE
 
     power: float = Field(2.0, gt=0, le=16, description="exponent applied to the input first")
     amin: float = Field(1e-10, gt=0, le=1e6, description="floor applied after the exponent")
@@ -150,7 +133,7 @@ class SpectralFlatness(Node):
 
 @SpectralFlatness.compute
 def spectral_flatness(x: Feature, p: SpectralFlatness) -> Feature:
-    s, _ = _spectrum(x, "spectral_flatness")
-    s = np.maximum(p.amin, s ** p.power)
+    s, _ = _spectrum(x, p)
+    s = np.maximum(p.amin, s if p.power == 1 else s * s if p.power == 2 else s ** p.power)
     gmean = np.exp(np.mean(np.log(s), axis=-1))
     return _out(x, gmean / np.mean(s, axis=-1))

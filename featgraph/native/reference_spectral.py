@@ -1,0 +1,50 @@
+"""numpy definition of the fused spectral-moments kernel (``moments.c``)."""
+import numpy as np
+
+COLUMNS = ("centroid", "spread", "skewness", "kurtosis", "entropy", "max", "mean")
+"""The seven values per frame, in the kernel's order."""
+
+
+def check_moments_args(s, freq):
+    """``(s, freq)``: C-contiguous float32/float64 frames and float64 frequencies, one per bin
+    (ValueError otherwise)."""
+    s = np.asarray(s)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
+    freq = np.ascontiguousarray(freq, dtype=np.float64)
+    if s.ndim < 1 or s.shape[-1] == 0 or freq.shape != (s.shape[-1],):
+        raise ValueError(f"spectral moments: freq needs one frequency per bin; got bins "
+                         f"{s.shape[-1:] if s.ndim else ()} and freq {freq.shape}")
+    return np.ascontiguousarray(s), freq
+
+
+def check_moments_values(s, freq):
+    """The kernel's value checks (the C kernel makes them itself)."""
+    if not (np.isfinite(s).all() and np.isfinite(freq).all()):
+        raise ValueError("spectral moments: NaN or infinity in the spectrum or frequencies")
+    if np.any(s < 0):
+        raise ValueError("spectral moments: the spectrum has negative values")
+
+
+def spectral_moments(s, freq):
+    """``(..., 7)`` float64: centroid, spread, skewness, kurtosis, entropy (bits), max and
+    mean of each frame ``s[..., :]`` (see ``featgraph.h``, ``fg_spectral_moments``)."""
+    s, freq = check_moments_args(s, freq)
+    check_moments_values(s, freq)
+    s = s.astype(np.float64, copy=False)
+    total = s.sum(axis=-1)
+    safe = np.where(total > 0, total, 1.0)
+    c = np.where(total > 0, s @ freq / safe, 0.0)
+    d = freq - c[..., None]
+    d2 = d * d
+    m2 = np.einsum("...k,...k->...", s, d2) / safe
+    m3 = np.einsum("...k,...k->...", s, d2 * d) / safe
+    m4 = np.einsum("...k,...k->...", s, d2 * d2) / safe
+    spread = np.sqrt(m2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skew = np.where(spread > 0, m3 / spread ** 3, 0.0)
+        kurt = np.where(spread > 0, m4 / (m2 * m2), 0.0)
+    slog = np.einsum("...k,...k->...", s, np.log2(np.where(s > 0, s, 1.0)))
+    h = np.where(total > 0, np.log2(safe) - slog / safe, 0.0)
+    mx = s.max(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
+    return np.stack([c, spread, skew, kurt, h, mx, total / s.shape[-1]], axis=-1)

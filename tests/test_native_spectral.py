@@ -1,0 +1,89 @@
+"""The fused spectral-moments C kernel against its numpy definition, and the
+spectral_moments op's ports against the single ops (which agree with audioFlux,
+tests/test_spectral_features.py)."""
+import numpy as np
+import pytest
+from conftest import DATA
+from streamcheck import assert_same_features, run_op_chunked
+
+from featgraph import native
+from featgraph.engine.feature import Feature
+from featgraph.engine.kinds import Kind
+from featgraph.engine.ops import registry
+from featgraph.native import reference_spectral, spectral
+
+REFS = np.load(DATA / "spectral_features_refs.npz")
+PORTS = ("centroid", "spread", "skewness", "kurtosis", "entropy", "crest")
+
+
+def op(name, **params):
+    return registry()[name](op=name, **params)
+
+
+def frames(dtype=np.float64):
+    rng = np.random.default_rng(7)
+    s = np.abs(rng.standard_normal((2, 40, 129)))
+    s[0, 0] = 0.0                      # an all-zero frame
+    s[1, 3] = 0.0
+    s[1, 3, 17] = 2.5                  # a single peak: spread 0, entropy 0
+    s[1, 4, :60] = 0.0                 # zeros inside a frame
+    return s.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kernel_matches_numpy_definition(dtype):
+    s, freq = frames(dtype), np.arange(129) * 62.5
+    got = spectral.spectral_moments(s, freq)
+    want = reference_spectral.spectral_moments(s, freq)
+    assert got.shape == (2, 40, 7) and got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+    assert native.BACKEND != "c" or not np.shares_memory(got, s)
+    np.testing.assert_array_equal(got[0, 0], 0.0)
+    np.testing.assert_allclose(got[1, 3, :5], [17 * 62.5, 0.0, 0.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_kernel_rejects_bad_input():
+    freq = np.arange(4.0)
+    with pytest.raises(ValueError, match="negative"):
+        spectral.spectral_moments(np.array([[1.0, -1.0, 0.0, 0.0]]), freq)
+    with pytest.raises(ValueError, match="NaN or infinity|non-finite|finite"):
+        spectral.spectral_moments(np.array([[1.0, np.nan, 0.0, 0.0]]), freq)
+    with pytest.raises(ValueError, match="one frequency per bin"):
+        spectral.spectral_moments(np.ones((2, 3)), freq)
+    assert spectral.spectral_moments(np.ones((0, 4)), freq).shape == (0, 7)
+
+
+@pytest.mark.parametrize("ranged", [False, True])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_ports_equal_the_single_ops(ranged, normalize):
+    x = Feature(np.abs(REFS["X"]).astype(np.float64), Kind.POWER, float(REFS["sr"]), hop=256,
+                win_length=512, n_fft=512, axis=REFS["freq"])
+    extra = {"fmin": 500.0, "fmax": 6000.0} if ranged else {}
+    fused = op("spectral_moments", normalize=normalize, **extra)(x)
+    for port in PORTS:
+        params = dict(extra, normalize=normalize) if port == "entropy" else extra
+        single = op(f"spectral_{port}", **params)(x).data
+        np.testing.assert_allclose(fused[port].data, single, rtol=1e-9, atol=1e-12,
+                                   err_msg=port)
+
+
+def test_chunked_equals_whole_and_float32():
+    s = frames(np.float32)
+    x = Feature(np.swapaxes(s, -1, -2), Kind.POWER, 16000.0, axis=np.arange(129) * 62.5)
+    node = op("spectral_moments")
+    whole = node(x)
+    assert all(whole[p].data.dtype == np.float32 and whole[p].data.shape == (2, 1, 40)
+               for p in PORTS)
+    got = run_op_chunked(node, x, rng=np.random.default_rng(2), largest=7)
+    assert_same_features(got, whole, rtol=1e-6, atol=1e-6)
+    assert all(np.isfinite(whole[p].data).all() for p in PORTS)
+
+
+def test_bundle_moments_equal_the_single_ops():
+    import featgraph
+
+    y = np.random.default_rng(5).standard_normal(16000)
+    bundle = featgraph.load("audioflux_bundle").run(y, sr=16000)
+    single = featgraph.load("spectral_features").run(y, sr=16000)   # same framing defaults
+    for name in ("centroid", "spread", "skewness", "kurtosis", "crest"):
+        np.testing.assert_allclose(bundle[name], single[name], rtol=1e-9, err_msg=name)
