@@ -13,9 +13,6 @@ from .reference import _as_float_array, _check_levinson_args, _positive_int
 
 __all__ = ["lpc_cepstra"]
 
-if BACKEND == "c":
-    from ._kernels import ffi as _ffi, lib as _lib
-
 
 def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifter=None):
     """Cepstra of the order-``order`` LPC model of each autocorrelation row.
@@ -65,6 +62,7 @@ def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifte
         return reference.lpc_cepstra(r, order, n_ceps, gain_normalize, error_floor, w)
     if not (np.isfinite(error_floor) and error_floor > 0):
         raise ValueError(f"error_floor must be finite and > 0, got {error_floor}")
+    from . import _ffi, _lib          # looked up per call: the sanitizer run wraps _lib
     lead, n_lags = r.shape[:-1], r.shape[-1]
     rows = r.reshape(-1, n_lags)
     c = np.empty((rows.shape[0], n_ceps), dtype=r.dtype)
