@@ -98,3 +98,24 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for i in range(0, m, step):
         np.matmul(a[..., i:i + step, :], b, out=out[..., i:i + step, :])
     return out
+
+
+def apply_filterbank(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``spec @ w.T`` for a spectrum ``(..., frames, bins)`` and filters ``w (bands, bins)``.
+
+    Filterbanks are band-limited: each filter is summed over its support
+    (first to last non-zero bin) only, when the supports cover a quarter of
+    the weight matrix or less, which is the usual case (neighbours overlap,
+    nothing more): a 128-band mel bank on 1025 bins does 64 times fewer
+    multiplications than the dense product.  Otherwise the dense product, in
+    single-thread blocks (:func:`matmul`).
+    """
+    nonzero = w != 0
+    first = nonzero.argmax(axis=1)
+    stop = np.where(nonzero.any(axis=1), w.shape[1] - nonzero[:, ::-1].argmax(axis=1), first)
+    if (stop - first).sum() * 4 > w.size:
+        return matmul(spec, w.T)
+    out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
+    for band, (a, b) in enumerate(zip(first, stop)):
+        out[..., band] = spec[..., a:b] @ w[band, a:b]
+    return out

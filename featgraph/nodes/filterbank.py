@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major, matmul
+from ._common import apply_filterbank, frame_major, matmul
 from ._scales import default_bands, filterbank_weights
 
 
@@ -187,21 +187,6 @@ def filterbank(x: Feature, p: Filterbank) -> Feature:
     if kind == Kind.SPECTRUM:
         out = matmul(spec, w.T.astype(spec.real.dtype, copy=False))
     else:
-        out = _sparse_apply(spec, w.astype(spec.dtype, copy=False))
+        out = apply_filterbank(spec, w.astype(spec.dtype, copy=False))
     return x.derive(frame_major(out), kind, axis=centres)
 
-
-def _sparse_apply(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``spec @ w.T`` summing each filter over its support only when the supports cover a
-    quarter of the weight matrix or less (the usual case: overlapping neighbours only),
-    else the dense product.  The loop of small products also keeps multi-threaded BLAS
-    out of the framewise path, which stalls on a busy machine."""
-    nonzero = w != 0
-    first = nonzero.argmax(axis=1)
-    stop = w.shape[1] - nonzero[:, ::-1].argmax(axis=1)
-    if (stop - first).sum() * 4 > w.size:
-        return matmul(spec, w.T)
-    out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
-    for band, (a, b) in enumerate(zip(first, stop)):
-        out[..., band] = spec[..., a:b] @ w[band, a:b]
-    return out

@@ -32,7 +32,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
+from ._common import apply_filterbank, frame_major
 
 
 def erb_bandwidth(f):
@@ -68,13 +68,7 @@ def _integrate(x: Feature, weights: np.ndarray, centres: np.ndarray) -> Feature:
     fewer for these banks), several times faster than the dense product.
     """
     spec = frame_major(x.data)
-    w = weights.astype(spec.dtype, copy=False)
-    nonzero = w > 0
-    first = nonzero.argmax(axis=1)
-    stop = w.shape[1] - nonzero[:, ::-1].argmax(axis=1)
-    bands = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
-    for l, (a, b) in enumerate(zip(first, stop)):
-        bands[..., l] = spec[..., a:b] @ w[l, a:b]
+    bands = apply_filterbank(spec, weights.astype(spec.dtype, copy=False))
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
 

@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major, matmul
+from ._common import apply_filterbank, frame_major
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -233,7 +233,7 @@ def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
         raise ValueError(f"mel_filterbank: the input has {x.data.shape[-2]} bins per frame, "
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     w = filterbank_for(p, x.sr, n_fft)
-    y = matmul(frame_major(x.data), w.T.astype(x.data.dtype, copy=False))
+    y = apply_filterbank(frame_major(x.data), w.astype(x.data.dtype, copy=False))
     return x.derive(frame_major(y), Kind.BANDS, axis=mel_weights(*_key(p, x.sr, n_fft))[1])
 
 
@@ -243,6 +243,7 @@ def _key(p: MelFilterbank, sr: float, n_fft: int) -> tuple:
     return float(sr), int(n_fft), p.n_mels, float(p.fmin), float(fmax), p.layout, scale, norm
 
 
+@functools.lru_cache(maxsize=64)
 def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
     """The weights of ``p`` at ``sr`` and ``n_fft``; empty filters raise (or warn)."""
     key = _key(p, sr, n_fft)
