@@ -35,19 +35,8 @@ HERE = Path(__file__).parent
 SR = 16000
 
 
-def example_speech() -> Path:
-    """The bundled speech example: from the checkout when there is one (the scratch
-    environments that make the references have no featgraph), else from the installed
-    package (the tests run against an installed wheel too)."""
-    path = HERE.parent.parent / "featgraph" / "data" / "speech_en_16k.wav"
-    if path.exists():
-        return path
-    import featgraph
-    return featgraph.example("speech")
-
-
 def signals():
-    a, _ = sf.read(example_speech(), dtype="int16")
+    a, _ = sf.read(HERE.parent.parent / "featgraph" / "data" / "speech_en_16k.wav", dtype="int16")
     b, _ = sf.read(HERE / "speech_en_gb_16k.wav", dtype="int16")
     loop = np.concatenate([a, b] * 3)
     return {"short": a[:300], "s30": loop[:480000], "s37": loop[:596800], "s10": loop[:160000]}
