@@ -5,10 +5,9 @@ import math
 
 import numpy as np
 import pytest
-import soundfile as sf
 from scipy.signal import detrend
 
-from conftest import DATA
+from conftest import EDGE_SIGNALS, edge_signal
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.context import CMVN
@@ -25,13 +24,7 @@ def frames(a, kind=Kind.FRAMES, hop=160):
 
 
 def hard_frames(case):
-    if case == "silence":
-        y, _ = sf.read(DATA / "silence_16k.wav")
-    elif case == "zeros":
-        y = np.zeros(SR)
-    else:
-        t = np.arange(SR) / SR
-        y = np.clip(3.0 * np.sign(np.sin(2 * np.pi * 220 * t)), -1.0, 1.0)
+    y = edge_signal(case)
     n = 1 + (len(y) - 400) // 160
     idx = np.arange(400)[:, None] + 160 * np.arange(n)[None, :]
     return frames(y[idx])
@@ -123,7 +116,7 @@ BAND_OPS = [FixFrames(frames=50), DatasetNormalize(mean=1.0, std=2.0), StackFram
             StackFrames(stride=3, pad=False)]
 
 
-@pytest.mark.parametrize("case", ["silence", "zeros", "clipped_square"])
+@pytest.mark.parametrize("case", EDGE_SIGNALS)
 @pytest.mark.parametrize("op", OPS + BAND_OPS, ids=lambda o: repr(o)[:40])
 def test_finite_on_hard_inputs(case, op):
     x = hard_frames(case)

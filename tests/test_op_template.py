@@ -5,10 +5,9 @@ zeros and a clipped square wave; chunked (streamed) processing equal to the whol
 """
 import numpy as np
 import pytest
-import soundfile as sf
 from scipy.signal import lfilter
 
-from conftest import DATA
+from conftest import EDGE_SIGNALS, edge_signal
 from featgraph.nodes.framing import PreEmphasis
 from streamcheck import assert_same_features, run_op_chunked, signal
 
@@ -22,15 +21,9 @@ def test_agrees_with_an_independent_reference():
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", ["silence", "zeros", "clipped_square"])
+@pytest.mark.parametrize("case", EDGE_SIGNALS)
 def test_finite_on_hard_inputs(case):
-    if case == "silence":
-        y, _ = sf.read(DATA / "silence_16k.wav")
-    elif case == "zeros":
-        y = np.zeros(SR)
-    else:
-        t = np.arange(SR) / SR
-        y = np.clip(3.0 * np.sign(np.sin(2 * np.pi * 220 * t)), -1.0, 1.0)
+    y = edge_signal(case)          # near-silence, exact zeros, a clipped square wave
     assert np.isfinite(PreEmphasis()(signal(y, SR)).data).all()
 
 
