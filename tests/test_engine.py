@@ -301,3 +301,18 @@ def test_a_cached_plan_imports_only_its_own_node_modules(tmp_path):
     assert "featgraph.nodes.mel" in run()                     # building: every op is known
     cached = run()                                            # from the cache: PLP's own
     assert "featgraph.nodes.auditory" in cached and "featgraph.nodes.mel" not in cached
+
+
+def test_dtype_override_works_on_any_recipe():
+    """``dtype`` is accepted by every recipe: declared as a parameter (mfcc_librosa) or not
+    (fbank_kaldi, whose load nodes then take the recipe's top-level dtype).  On white noise
+    (every band well above float32's rounding floor) float32 agrees with float64 to 1e-4."""
+    y = np.random.default_rng(1).uniform(-0.5, 0.5, 16000)
+    for name, out in (("fbank_kaldi", "fbank_kaldi"), ("mfcc_librosa", "mfcc_librosa")):
+        r = featgraph.load(name)
+        a = np.asarray(r.run(y, sr=16000)[out])
+        b = np.asarray(r.run(y, sr=16000, dtype="float32")[out])
+        assert a.dtype == np.float64 and b.dtype == np.float32
+        assert np.abs(a - b).max() <= 1e-4 * np.abs(a).max()
+    with pytest.raises(featgraph.RecipeError, match="dtype must be one of float64, float32"):
+        featgraph.load("fbank_kaldi").run(y, sr=16000, dtype="float16")

@@ -198,16 +198,30 @@ def with_overrides(recipes: list[Recipe], params: dict[str, Any],
     """``recipes`` with ``params`` applied to every recipe that declares them.
 
     A name that no recipe declares is a :class:`RecipeError`; ``origin`` says
-    where the override came from (``"--set"`` on the command line).
+    where the override came from (``"--set"`` on the command line).  ``dtype``
+    is always accepted: a recipe that declares it as a parameter gets it as one,
+    the others get it as their top-level ``dtype`` (the sample type of their
+    ``load`` nodes that do not set their own), so ``run(y, dtype="float32")``
+    works on any recipe.
     """
     declared = set().union(*(r.params for r in recipes))
-    unknown = sorted(set(params) - declared)
+    dtype = params.get("dtype")
+    if "dtype" in params and dtype not in DTYPES:
+        raise RecipeError(Problem(f"{origin} dtype must be one of {', '.join(DTYPES)}, got "
+                                  f"{dtype!r}", "<overrides>"))
+    unknown = sorted(set(params) - declared - {"dtype"})
     if unknown:
         known = ", ".join(sorted(declared)) or "none"
         raise RecipeError([Problem(f"{origin} {k}: no recipe declares this parameter "
                                    f"(declared: {known})", "<overrides>") for k in unknown])
-    return [r.with_params(**{k: v for k, v in params.items() if k in r.params})
-            if params else r for r in recipes]
+    out = []
+    for r in recipes:
+        if params:
+            r = r.with_params(**{k: v for k, v in params.items() if k in r.params})
+            if dtype is not None and "dtype" not in r.params:
+                r.dtype = dtype           # with_params returned a copy
+        out.append(r)
+    return out
 
 
 def shipped() -> dict[str, Path]:
