@@ -87,3 +87,34 @@ def test_bundle_moments_equal_the_single_ops():
     single = featgraph.load("spectral_features").run(y, sr=16000)   # same framing defaults
     for name in ("centroid", "spread", "skewness", "kurtosis", "crest"):
         np.testing.assert_allclose(bundle[name], single[name], rtol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_power_spectrum_kernel_equals_numpy_bit_for_bit(dtype):
+    rng = np.random.default_rng(3)
+    z = (rng.standard_normal((3, 50, 257)) + 1j * rng.standard_normal((3, 50, 257))).astype(dtype)
+    z[0, 0, :4] = [0, 1e-30, 1e30, -3 + 4j]             # zero, tiny, huge, |z|^2 = 25
+    for floor in (0.0, 1.0, 400.0):
+        got = spectral.power_spectrum(z, floor)
+        want = reference_spectral.power_spectrum(z, floor)
+        assert got.dtype == z.real.dtype and got.shape == z.shape
+        np.testing.assert_array_equal(got, want)
+        assert got[0, 0, 3] == 25 + floor                    # closed form
+    out = np.empty(z.shape, z.real.dtype)
+    assert spectral.power_spectrum(z[:, ::-1], 0.0, out) is out   # a strided z is copied
+    np.testing.assert_array_equal(out, reference_spectral.power_spectrum(z[:, ::-1]))
+
+
+def test_power_spectrum_rejects_bad_arguments_before_c():
+    z = np.ones((2, 5), np.complex64)
+    with pytest.raises(ValueError, match="complex64 or complex128"):
+        spectral.power_spectrum(np.ones(5))
+    with pytest.raises(ValueError, match="floor must be finite and >= 0"):
+        spectral.power_spectrum(z, -1.0)
+    with pytest.raises(ValueError, match="floor must be finite and >= 0"):
+        spectral.power_spectrum(z, np.inf)
+    for bad in (np.empty((2, 4), np.float32), np.empty((2, 5), np.float64),
+                np.empty((5, 2), np.float32).T):
+        with pytest.raises(ValueError, match="out must be a writeable C-contiguous"):
+            spectral.power_spectrum(z, 0.0, bad)
+    assert spectral.power_spectrum(np.ones((0, 5), np.complex64)).shape == (0, 5)

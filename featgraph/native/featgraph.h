@@ -191,6 +191,17 @@ int fg_spectral_moments_f32(const float *s, size_t n_frames, size_t n_bins,
                             const double *freq, double *out);
 
 /*
+ * Power spectrum (spectrum.c): out[i] = (re_i^2 + im_i^2) + floor for n
+ * complex values stored interleaved (re, im) in z (2 n reals), in the real
+ * type of z; the numpy definition's operations in its order (bit-equal).
+ * NaN and infinity propagate as in numpy (no value checks: a hot path).
+ * Returns FG_EINVAL for a NULL buffer (when n > 0), FG_EDOMAIN for a floor
+ * that is negative or not finite.  Nothing is written on an error.
+ */
+int fg_power_spectrum_f64(const double *z, size_t n, double floor_, double *out);
+int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
+
+/*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
  * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
  * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain

@@ -48,3 +48,14 @@ def spectral_moments(s, freq):
     h = np.where(total > 0, np.log2(safe) - slog / safe, 0.0)
     mx = s.max(axis=-1) if s.shape[-1] else np.zeros(s.shape[:-1])
     return np.stack([c, spread, skew, kurt, h, mx, total / s.shape[-1]], axis=-1)
+
+
+def power_spectrum(z, floor=0.0, out=None):
+    """``(re * re + im * im) + floor`` of complex ``z`` in its real precision, into ``out``
+    if given (``fg_power_spectrum`` in ``featgraph.h``; the kernel equals this bit for bit)."""
+    z = np.asarray(z)
+    out = np.multiply(z.real, z.real, out=out)
+    out += z.imag * z.imag
+    if floor:
+        out += out.dtype.type(floor)
+    return out

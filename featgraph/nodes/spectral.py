@@ -156,11 +156,18 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
              out: np.ndarray | None = None, overwrite: bool = False) -> np.ndarray:
     """``|z| ** exponent + dither_floor`` in the real precision of ``z``, into ``out`` if given.
 
-    For ``exponent == 2`` the squares are summed on a real view of ``z``
-    (``re * re + im * im``), with no complex temporary; with ``overwrite`` a
-    C-contiguous ``z`` is squared in place (it is a work buffer), so that no
-    temporary is made at all.
+    For ``exponent == 2`` the one-pass C kernel computes ``(re * re + im * im)
+    + floor`` (:func:`featgraph.native.spectral.power_spectrum`, bit-equal to
+    numpy).  Without it, the squares are summed on a real view of ``z``, with
+    no complex temporary; with ``overwrite`` a C-contiguous ``z`` is squared in
+    place (it is a work buffer), so that no temporary is made at all.
     """
+    from .. import native
+
+    if exponent == 2.0 and native.BACKEND == "c" and (out is None or out.flags.c_contiguous):
+        from ..native.spectral import power_spectrum
+
+        return power_spectrum(z, dither_floor, out)
     if exponent == 2.0:
         pairs = z.view(z.real.dtype).reshape(z.shape + (2,)) if z.flags.c_contiguous else None
         if overwrite and pairs is not None:
