@@ -17,16 +17,19 @@ def amdf_direct(x, n_lags):
 
 @needs_c
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_amdf_c_matches_reference(dtype):
-    x = np.random.default_rng(1).standard_normal((3, 5, 60)).astype(dtype)
-    got, want = kernels.amdf(x, 45), reference.amdf(x, 45)
-    assert got.dtype == want.dtype == dtype and got.shape == (3, 5, 45)
+@pytest.mark.parametrize("length, n_lags", [(60, 45), (300, 200), (129, 129)])
+def test_amdf_c_matches_reference(dtype, length, n_lags):
+    """Bit for bit, also across the kernel's 64-lag tiles (200 lags: 3 full tiles and a part)."""
+    x = np.random.default_rng(1).standard_normal((3, 5, length)).astype(dtype)
+    got, want = kernels.amdf(x, n_lags), reference.amdf(x, n_lags)
+    assert got.dtype == want.dtype == dtype and got.shape == (3, 5, n_lags)
     np.testing.assert_array_equal(got, want)
 
 
-def test_amdf_against_a_direct_loop(backend):
-    x = np.random.default_rng(2).standard_normal(37)
-    np.testing.assert_allclose(kernels.amdf(x, 37), amdf_direct(x, 37), rtol=1e-13)
+@pytest.mark.parametrize("length", [37, 150])
+def test_amdf_against_a_direct_loop(backend, length):
+    x = np.random.default_rng(2).standard_normal(length)
+    np.testing.assert_allclose(kernels.amdf(x, length), amdf_direct(x, length), rtol=1e-13)
 
 
 def test_amdf_of_a_periodic_signal_vanishes_at_multiples_of_the_period(backend):

@@ -198,7 +198,13 @@ def test_frame_ops_chunked_equal_whole(name, params):
     x = np.random.default_rng(5).standard_normal((2, 60, 400))      # 2 channels, 60 frames
     fr = Feature(np.swapaxes(x, -1, -2), Kind.FRAMES, 16000.0, hop=160, win_length=400)
     node = op(name, **params)
-    np.testing.assert_array_equal(chunked(node, fr).data, node(fr).data)
+    got, want = chunked(node, fr).data, node(fr).data
+    if name == "time_autocorrelation":
+        # FFT-based: ducc0 vectorises across rows, so a row's last bits depend on how the
+        # rows are grouped into chunks; equal to rounding (r[0] ~ 400 here)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+    else:
+        np.testing.assert_array_equal(got, want)
 
 
 def test_periodicity_chunked_equal_whole():

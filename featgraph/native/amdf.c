@@ -9,6 +9,12 @@
  * The sum over the N - k available pairs is returned; dividing by N - k is
  * the caller's choice.  Accumulation is in double for both precisions, in
  * the order of n, as in the numpy reference (reference_timedomain.py).
+ *
+ * Loop order: for a tile of AMDF_TILE lags, n runs once over the frame and
+ * every lag of the tile takes its term |x[n] - x[n-k]|; each lag's sum still
+ * adds its terms in the order of n (the result is the same bit for bit as
+ * one lag at a time), but the lags' sums are independent, so the compiler
+ * vectorises across them instead of waiting on one serial sum (2x here).
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,6 +24,8 @@
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
+
+#define AMDF_TILE 64
 
 #define AMDF_BODY(T)                                                          \
     size_t total;                                                             \
@@ -36,11 +44,17 @@
     for (size_t t = 0; t < n_frames; t++) {                                   \
         const T *xt = x + t * frame_len;                                      \
         T *dt = d + t * n_lags;                                               \
-        for (size_t k = 0; k < n_lags; k++) {                                 \
-            double s = 0.0;                                                   \
-            for (size_t n = k; n < frame_len; n++)                            \
-                s += fabs((double)xt[n] - (double)xt[n - k]);                 \
-            dt[k] = (T)s;                                                     \
+        for (size_t k0 = 0; k0 < n_lags; k0 += AMDF_TILE) {                   \
+            size_t k1 = k0 + AMDF_TILE < n_lags ? k0 + AMDF_TILE : n_lags;    \
+            double acc[AMDF_TILE] = {0.0};                                    \
+            for (size_t n = k0; n < frame_len; n++) {                         \
+                size_t kend = n + 1 < k1 ? n + 1 : k1;                        \
+                double xn = (double)xt[n];                                    \
+                for (size_t k = k0; k < kend; k++)                            \
+                    acc[k - k0] += fabs(xn - (double)xt[n - k]);              \
+            }                                                                 \
+            for (size_t k = k0; k < k1; k++)                                  \
+                dt[k] = (T)acc[k - k0];                                       \
         }                                                                     \
     }                                                                         \
     return FG_OK;

@@ -92,6 +92,33 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
     return out
 
 
+def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int) -> np.ndarray:
+    """Lags ``0 .. n_lags-1`` of the inverse DFT of a power spectrum (Wiener-Khinchin).
+
+    ``r[k] = (1 / n_fft) sum_j P[j] exp(2 pi i j k / n_fft)`` over the full,
+    symmetric spectrum, i.e. numpy's ``irfft(P, n_fft)[:n_lags]``.  For a real,
+    even spectrum this is a DCT-I of the ``n_fft // 2 + 1`` bins divided by
+    ``n_fft``, which ducc0 computes on the real array without a complex copy;
+    numpy's ``irfft`` otherwise.  Needs ``n_lags <= n_fft // 2 + 1``.
+
+    Parameters
+    ----------
+    power : np.ndarray [shape=(..., n_fft // 2 + 1)], float32 or float64
+    n_fft : int, even
+    n_lags : int
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_lags)], the precision of ``power``
+    """
+    if fft_backend() == "ducc0":
+        r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1)[..., :n_lags]
+        r *= r.dtype.type(1.0 / n_fft)
+        return r
+    r = np.fft.irfft(power, n_fft, axis=-1)[..., :n_lags]
+    return r.astype(power.dtype, copy=False)
+
+
 class RFFT(Node):
     """DFT of each real frame: ``(..., length, frames) -> (..., n_fft // 2 + 1, frames)``, complex.
 
