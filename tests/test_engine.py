@@ -316,3 +316,16 @@ def test_dtype_override_works_on_any_recipe():
         assert np.abs(a - b).max() <= 1e-4 * np.abs(a).max()
     with pytest.raises(featgraph.RecipeError, match="dtype must be one of float64, float32"):
         featgraph.load("fbank_kaldi").run(y, sr=16000, dtype="float16")
+
+
+def test_select_keeps_only_the_chosen_outputs_and_their_ancestors():
+    r = featgraph.load("speech_bundle").select("mfcc39", "zcr")
+    y = np.random.default_rng(2).standard_normal(8000) * 0.1
+    res = r.run(y, sr=16000)
+    assert sorted(res.features) == ["mfcc39", "zcr"]
+    ran = {row.node for row in res.report}
+    assert {"mel", "zcr", "delta"} <= ran and not ran & {"amdf", "autocorr", "lpc", "bark"}
+    full = featgraph.load("speech_bundle").run(y, sr=16000)
+    np.testing.assert_array_equal(res["mfcc39"], full["mfcc39"])
+    with pytest.raises(featgraph.RecipeError, match="'nope': choose among the outputs mfcc39"):
+        featgraph.load("speech_bundle").select("nope")

@@ -116,6 +116,24 @@ class Recipe:
         """Declare an output ``name`` taken from ``node`` (default: the node called ``name``)."""
         self.outputs[name] = node or name
 
+    def select(self, *names: str) -> "Recipe":
+        """A copy that keeps only the outputs ``names``; nodes no kept output needs are then
+        never built or run (the plan holds the kept outputs' ancestors only).
+
+        >>> import featgraph
+        >>> r = featgraph.load("speech_bundle").select("mfcc39", "zcr")
+        >>> sorted(r.outputs)
+        ['mfcc39', 'zcr']
+        """
+        unknown = [n for n in names if n not in self.outputs]
+        if unknown or not names:
+            raise RecipeError(Problem(f"select: {', '.join(map(repr, unknown)) or 'nothing'}: "
+                                      f"choose among the outputs {', '.join(self.outputs)}",
+                                      self.file))
+        new = copy.deepcopy(self)
+        new.outputs = {n: self.outputs[n] for n in names}
+        return new
+
     # ---------------------------------------------------------------- overrides
     def with_params(self, **overrides) -> "Recipe":
         """A copy whose parameter defaults are replaced by ``overrides``.
