@@ -118,3 +118,35 @@ def test_power_spectrum_rejects_bad_arguments_before_c():
         with pytest.raises(ValueError, match="out must be a writeable C-contiguous"):
             spectral.power_spectrum(z, 0.0, bad)
     assert spectral.power_spectrum(np.ones((0, 5), np.complex64)).shape == (0, 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_banded_filterbank_kernel_matches_numpy_definition(dtype):
+    """Against the per-band numpy definition and the dense product; 4-frame groups and the
+    remainder (7 frames), an empty filter, a filter at the last bin."""
+    rng = np.random.default_rng(5)
+    w = np.zeros((6, 33))
+    w[0, 0:5], w[1, 3:12], w[3, 10:33], w[4, 32], w[5, 0:33] = 0.5, 1.0, 0.25, 3.0, 0.1
+    w = (w * rng.random(w.shape)).astype(dtype)                # w[2] stays all zero
+    spec = rng.random((2, 7, 33)).astype(dtype)
+    first, stop = reference_spectral.filter_supports(w)
+    assert (first[2], stop[2]) == (0, 0) and stop[4] == 33
+    got = spectral.banded_filterbank(spec, w, first, stop)
+    want = reference_spectral.banded_filterbank(spec, w, first, stop)
+    assert got.dtype == dtype and got.shape == (2, 7, 6)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got, spec @ w.T, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(got[..., 2], 0.0)
+    assert spectral.banded_filterbank(spec[:, :0], w, first, stop).shape == (2, 0, 6)
+
+
+def test_banded_filterbank_rejects_bad_supports_before_c():
+    w, spec = np.ones((2, 4)), np.ones((3, 4))
+    for first, stop in (([0, 3], [2, 5]), ([2, 0], [1, 4]), ([0], [4])):
+        with pytest.raises(ValueError, match="supports 0 <= first <= stop <= n_bins"):
+            spectral.banded_filterbank(spec, w, first, stop)
+    with pytest.raises(ValueError, match="both be float32 or float64"):
+        spectral.banded_filterbank(spec.astype(np.float32), w, [0, 0], [4, 4])
+    with pytest.raises(ValueError, match="w \\(n_bands, n_bins\\)"):
+        spectral.banded_filterbank(np.ones((3, 5)), w, [0, 0], [4, 4])

@@ -202,6 +202,26 @@ int fg_power_spectrum_f64(const double *z, size_t n, double floor_, double *out)
 int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
 
 /*
+ * Band-limited filterbank product (filterbank.c):
+ *
+ *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} spec[t, k] * w[b, k]
+ *
+ *   spec (n_frames, n_bins), w (n_bands, n_bins), first/stop (n_bands,) the
+ *   support of each filter, out (n_frames, n_bands).
+ *
+ * Accumulates in double, in the order of k.  Returns FG_EINVAL for a NULL
+ * buffer (when there is data), a support with first > stop or stop > n_bins,
+ * or sizes that overflow.  Values are not checked (NaN propagates).  Nothing
+ * is written on an error.
+ */
+int fg_banded_filterbank_f64(const double *spec, size_t n_frames, size_t n_bins,
+                             const double *w, size_t n_bands, const size_t *first,
+                             const size_t *stop, double *out);
+int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
+                             const float *w, size_t n_bands, const size_t *first,
+                             const size_t *stop, float *out);
+
+/*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
  * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
  * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain

@@ -59,3 +59,24 @@ def power_spectrum(z, floor=0.0, out=None):
     if floor:
         out += out.dtype.type(floor)
     return out
+
+
+def filter_supports(w):
+    """``(first, stop)`` uintp arrays: the first and one-past-last non-zero bin of each row of
+    ``w`` (``first == stop`` for an all-zero row)."""
+    nonzero = np.asarray(w) != 0
+    first = nonzero.argmax(axis=1)
+    stop = np.where(nonzero.any(axis=1), nonzero.shape[1] - nonzero[:, ::-1].argmax(axis=1),
+                    first)
+    return first.astype(np.uintp), stop.astype(np.uintp)
+
+
+def banded_filterbank(spec, w, first, stop):
+    """``out[..., b] = spec[..., first[b]:stop[b]] @ w[b, first[b]:stop[b]]`` in the dtype of
+    ``spec`` (``fg_banded_filterbank`` in ``featgraph.h``; the kernel sums in double, so it
+    agrees to rounding)."""
+    spec = np.asarray(spec)
+    out = np.empty(spec.shape[:-1] + (len(first),), dtype=spec.dtype)
+    for band, (a, b) in enumerate(zip(first, stop)):
+        out[..., band] = spec[..., a:b] @ w[band, a:b]
+    return out

@@ -1,5 +1,6 @@
-"""Bridges to the spectral kernels: the fused spectral moments (``moments.c``) and the
-one-pass power spectrum (``spectrum.c``).
+"""Bridges to the spectral kernels: the fused spectral moments (``moments.c``), the
+one-pass power spectrum (``spectrum.c``) and the band-limited filterbank product
+(``filterbank.c``).
 
 Validates arguments, hands the C-contiguous float32/float64 frames to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -11,7 +12,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_spectral as reference
 
-__all__ = ["power_spectrum", "spectral_moments"]
+__all__ = ["banded_filterbank", "power_spectrum", "spectral_moments"]
 
 
 def spectral_moments(s, freq):
@@ -97,3 +98,59 @@ def power_spectrum(z, floor=0.0, out=None):
         _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, floor, _pkg._ptr(out)),
                                "power spectrum z", None, None)
     return out
+
+
+def banded_filterbank(spec, w, first, stop):
+    """Each filter ``w[b]`` summed over its support ``first[b]:stop[b]`` only.
+
+    Parameters
+    ----------
+    spec : np.ndarray [shape=(..., n_bins)], float32 or float64
+        One spectrum per row (copied if not C-contiguous).
+    w : np.ndarray [shape=(n_bands, n_bins)], the dtype of ``spec``
+    first, stop : np.ndarray [shape=(n_bands,)], integers, ``0 <= first <= stop <= n_bins``
+        Each filter's support (:func:`featgraph.native.reference_spectral.filter_supports`).
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_bands)], the dtype of ``spec``
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or dtypes, or a support outside the bins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[0.5, 1.0, 0.0], [0.0, 0.0, 2.0]])
+    >>> banded_filterbank(np.array([[2.0, 3.0, 4.0]]), w, [0, 2], [2, 3])
+    array([[4., 8.]])
+    """
+    spec, w = np.asarray(spec), np.asarray(w)
+    if spec.dtype not in (np.float32, np.float64) or w.dtype != spec.dtype:
+        raise ValueError(f"banded filterbank: spec and w must both be float32 or float64, got "
+                         f"{spec.dtype} and {w.dtype}")
+    first = np.ascontiguousarray(first, dtype=np.uintp)
+    stop = np.ascontiguousarray(stop, dtype=np.uintp)
+    n_bins = spec.shape[-1] if spec.ndim else 0
+    if (spec.ndim < 1 or w.ndim != 2 or w.shape[1] != n_bins
+            or first.shape != (w.shape[0],) or stop.shape != first.shape
+            or np.any(first > stop) or np.any(stop > n_bins)):
+        raise ValueError(f"banded filterbank: needs spec (..., n_bins), w (n_bands, n_bins) and "
+                         f"supports 0 <= first <= stop <= n_bins; got spec {spec.shape}, "
+                         f"w {w.shape}, {first.shape[0]} / {stop.shape[0]} supports")
+    if _pkg.BACKEND == "numpy":
+        return reference.banded_filterbank(spec, w, first, stop)
+    spec, w = np.ascontiguousarray(spec), np.ascontiguousarray(w)
+    rows = spec.reshape(-1, n_bins)
+    out = np.empty((rows.shape[0], w.shape[0]), dtype=spec.dtype)
+    if rows.shape[0] and w.shape[0]:
+        kernel = (_pkg._lib.fg_banded_filterbank_f32 if spec.dtype == np.float32
+                  else _pkg._lib.fg_banded_filterbank_f64)
+        ffi = _pkg._ffi
+        status = kernel(_pkg._ptr(rows), rows.shape[0], n_bins, _pkg._ptr(w), w.shape[0],
+                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
+                        _pkg._ptr(out))
+        _pkg._raise_for_status(status, "banded filterbank", None, None)
+    return out.reshape(spec.shape[:-1] + (w.shape[0],))

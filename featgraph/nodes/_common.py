@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Union
 
 import numpy as np
@@ -101,21 +102,56 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def apply_filterbank(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``spec @ w.T`` for a spectrum ``(..., frames, bins)`` and filters ``w (bands, bins)``.
+    """``spec @ w.T`` for a spectrum ``(..., frames, bins)`` and filters ``w (bands, bins)``,
+    in the float dtype of ``spec`` (``w`` is cast to it).
 
     Filterbanks are band-limited: each filter is summed over its support
     (first to last non-zero bin) only, when the supports cover a quarter of
     the weight matrix or less, which is the usual case (neighbours overlap,
     nothing more): a 128-band mel bank on 1025 bins does 64 times fewer
     multiplications than the dense product.  Otherwise the dense product, in
-    single-thread blocks (:func:`matmul`).
+    single-thread blocks (:func:`matmul`).  The band-limited sum runs in C
+    (:func:`featgraph.native.spectral.banded_filterbank`, all bands of a frame
+    in one pass), else one matrix-vector product per band.  The cast weights
+    and their supports are kept while ``w`` lives (ops pass their cached
+    filterbank, so each chunk reuses them).
     """
-    nonzero = w != 0
-    first = nonzero.argmax(axis=1)
-    stop = np.where(nonzero.any(axis=1), w.shape[1] - nonzero[:, ::-1].argmax(axis=1), first)
-    if (stop - first).sum() * 4 > w.size:
+    from .. import native
+
+    dtype = spec.dtype if spec.dtype.kind == "f" else np.result_type(spec, w)
+    w, first, stop, banded = _prepared(w, dtype)
+    if not banded:
         return matmul(spec, w.T)
+    if native.BACKEND == "c" and spec.dtype == w.dtype and spec.dtype.itemsize in (4, 8):
+        from ..native.spectral import banded_filterbank
+
+        return banded_filterbank(spec, w, first, stop)
     out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
     for band, (a, b) in enumerate(zip(first, stop)):
         out[..., band] = spec[..., a:b] @ w[band, a:b]
     return out
+
+
+_PREPARED: dict = {}      # id(w) -> (weakref to w, {dtype: (w cast, first, stop, banded)})
+
+
+def _prepared(w: np.ndarray, dtype) -> tuple:
+    """``(w as dtype, first, stop, banded)`` for a filterbank, cached while ``w`` lives."""
+    from ..native.reference_spectral import filter_supports
+
+    key = id(w)
+    entry = _PREPARED.get(key)
+    if entry is None or entry[0]() is not w:
+        try:
+            ref = weakref.ref(w, lambda _, k=key, cache=_PREPARED: cache.pop(k, None))
+        except TypeError:                       # not weak-referenceable: no caching
+            ref = None
+        entry = (ref, {})
+        if ref is not None:
+            _PREPARED[key] = entry
+    dtype = np.dtype(dtype)
+    if dtype not in entry[1]:
+        first, stop = filter_supports(w)
+        entry[1][dtype] = (np.ascontiguousarray(w, dtype=dtype), first, stop,
+                           (stop - first).sum() * 4 <= w.size)
+    return entry[1][dtype]

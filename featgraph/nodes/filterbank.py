@@ -187,6 +187,6 @@ def filterbank(x: Feature, p: Filterbank) -> Feature:
     if kind == Kind.SPECTRUM:
         out = matmul(spec, w.T.astype(spec.real.dtype, copy=False))
     else:
-        out = apply_filterbank(spec, w.astype(spec.dtype, copy=False))
+        out = apply_filterbank(spec, w)
     return x.derive(frame_major(out), kind, axis=centres)
 

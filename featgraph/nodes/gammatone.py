@@ -68,7 +68,7 @@ def _integrate(x: Feature, weights: np.ndarray, centres: np.ndarray) -> Feature:
     fewer for these banks), several times faster than the dense product.
     """
     spec = frame_major(x.data)
-    bands = apply_filterbank(spec, weights.astype(spec.dtype, copy=False))
+    bands = apply_filterbank(spec, weights)
     return x.derive(frame_major(bands), Kind.BANDS, axis=centres)
 
 

@@ -233,7 +233,7 @@ def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
         raise ValueError(f"mel_filterbank: the input has {x.data.shape[-2]} bins per frame, "
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     w = filterbank_for(p, x.sr, n_fft)
-    y = apply_filterbank(frame_major(x.data), w.astype(x.data.dtype, copy=False))
+    y = apply_filterbank(frame_major(x.data), w)
     return x.derive(frame_major(y), Kind.BANDS, axis=mel_weights(*_key(p, x.sr, n_fft))[1])
 
 
