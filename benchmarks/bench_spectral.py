@@ -8,7 +8,8 @@ call (``ru_maxrss``, which sees C allocations too).
 The set (n_fft 2048, hop 512, Hann, frames not centred): the 128-band mel power
 spectrogram and its dB, 13 MFCCs, and from the magnitude spectrum centroid, spread,
 skewness, kurtosis, flatness, rolloff, entropy, crest, slope, decrease, HFC, RMS, flux,
-rectified SF, MKL (and librosa's contrast, which audioFlux lacks).
+rectified SF, MKL (and librosa's contrast, which audioFlux lacks), and a 12-bin chromagram
+from the power spectrum.
 
 - featgraph: ``featgraph.load("audioflux_bundle").run(y, sr=sr, n_fft=2048, hop=512)``,
   float64 and float32, one STFT.
@@ -79,7 +80,8 @@ def audioflux_call():
                  spectral.entropy(s, is_norm=True), spectral.crest(s), spectral.slope(s),
                  spectral.decrease(s), spectral.hfc(s), spectral.rms(s), spectral.flux(s),
                  spectral.sf(s, is_positive=True), spectral.mkl(s)]
-        return mel, mel_db, mfcc, feats
+        chroma, _ = af.chroma_linear(y, radix2_exp=11, samplate=sr, slide_length=HOP)
+        return mel, mel_db, mfcc, feats, chroma
     return call
 
 
@@ -96,7 +98,8 @@ def librosa_call():
                  librosa.feature.spectral_bandwidth(S=s, sr=sr),
                  librosa.feature.spectral_rolloff(S=s, sr=sr, roll_percent=0.95),
                  librosa.feature.spectral_flatness(S=s),
-                 librosa.feature.spectral_contrast(S=s, sr=sr)]
+                 librosa.feature.spectral_contrast(S=s, sr=sr),
+                 librosa.feature.chroma_stft(S=s ** 2, sr=sr, tuning=0.0)]
         return mel, mel_db, mfcc, feats
     return call
 

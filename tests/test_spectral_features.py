@@ -269,4 +269,5 @@ def test_audioflux_bundle_computes_its_stft_once():
     assert {value.shape[-1] for value in result.values()} == {1 + (133299 - 1024) // 256}
     assert result["mel"].shape[0] == 128 and result["mfcc"].shape[0] == 13
     assert result["contrast"].shape[0] == 6                  # contrast_bands (5) + 1
+    assert result["chroma"].shape[0] == 12
     assert all(value.dtype == np.float32 for value in result.values())
