@@ -50,7 +50,7 @@ class BandLimited(Node):
 
 
 def band(x: Feature, p: BandLimited, what: str, signed: bool = False, native: bool = False):
-    """``(s, f, k)``: the frames in range as float64 ``(..., frames, K)``, their frequencies
+    """``(s, f, k)``: the frames in range as float32/float64 ``(..., frames, K)``, their frequencies
     in Hz and their bin numbers in the whole spectrum.  ``native``: the frames in their own
     dtype, unchecked (for a C kernel that checks them)."""
     s = frame_major(x.data)
@@ -70,7 +70,8 @@ def band(x: Feature, p: BandLimited, what: str, signed: bool = False, native: bo
         s = s[..., keep[0]:keep[-1] + 1]
     if native:
         return s, freq[keep], keep.astype(np.float64)
-    s = s.astype(np.float64, copy=False)
+    if s.dtype not in (np.float32, np.float64):     # float32 stays float32 (the op contract)
+        s = s.astype(np.float64)
     if not signed and np.any(s < 0):
         raise ValueError(f"{what} is only defined for non-negative spectra (a magnitude or "
                          "power spectrum); got negative values")
