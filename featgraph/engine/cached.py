@@ -1,0 +1,177 @@
+"""A run through the feature cache: the plan cut at the cached nodes.
+
+:func:`execute_cached` is :func:`featgraph.engine.scheduler.execute` with a
+:class:`~featgraph.engine.cache.Cache`:
+
+1. every step gets its cache key (:func:`~featgraph.engine.cache.step_keys`:
+   op, parameters, upstream keys, code stamp, the input's identity);
+2. walking up from the outputs, a step whose entry is in the cache is read
+   (one whole array per port) and the walk stops there; every other step is
+   needed, and so are its inputs.  Steps above the cached ones are not run at
+   all (the report marks them ``skipped``; the cached ones ``cached``);
+3. the needed steps run as usual, streamed block by block, each cached step
+   replaced by a source that emits its stored array once, in the first pass.
+   When no needed step reads the audio, the file is not decoded: one final
+   pass runs what is left;
+4. the needed steps that the store policy keeps (see
+   :class:`~featgraph.engine.cache.Cache`, ``store=``) are written to the
+   cache chunk by chunk as they are computed (to temporary files: memory stays
+   bounded by the block size), and published only when the whole run has
+   succeeded.
+
+A cached array enters its readers as one chunk instead of blocks; every op
+gives the same numbers for any split of its input (tests/test_recipes.py), so
+a cached run equals an uncached one.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from .cache import REDUCED, Cache, source_identity, step_keys
+from .plan import Plan
+from .report import Report, Row, step_rows
+from .result import Result
+from .scheduler import BLOCK_SAMPLES, Stream, _Collector, execute
+from .source import Source
+
+
+def execute_cached(plan: Plan, source, cache: Cache | None,
+                   block_samples: int = BLOCK_SAMPLES) -> Result:
+    """Compute the outputs of ``plan`` on ``source``, reading and filling ``cache``.
+
+    Without a cache, or for an array input that ``cache.identity`` cannot
+    identify (``"stat"``), this is :func:`~featgraph.engine.scheduler.execute`.
+    """
+    source = Source.of(source)
+    identity = None if cache is None else source_identity(source, cache.identity)
+    if identity is None:
+        return execute(plan, source, block_samples)
+    keys = step_keys(plan, identity)
+    eligible = storable(plan, cache.store)
+    loaded, need, read_seconds = {}, set(), {}
+    todo = list(dict.fromkeys(k for k, _ in plan.outputs.values()))
+    while todo:
+        key = todo.pop()
+        if key in loaded or key in need:
+            continue
+        if key in eligible:
+            start = time.perf_counter()
+            value = cache.get(keys[key])
+            if value is not None:
+                loaded[key] = value
+                read_seconds[key] = time.perf_counter() - start
+                continue
+        need.add(key)
+        todo.extend(src for src, _ in plan.step(key).inputs)
+
+    steps = {}
+    for key in plan.order:
+        step = plan.step(key)
+        if key in need:
+            steps[key] = step
+        elif key in loaded:
+            steps[key] = dataclasses.replace(step, model=_Replay(loaded[key], step.model.op),
+                                             inputs=[])
+    writers = {key: cache.writer(keys[key], width_limit=eligible[key])
+               for key in plan.order if key in need and key in eligible}
+    s = _Teeing(dataclasses.replace(plan, steps=steps), source.samplerate(), source.label,
+                writers)
+    outputs = {name: _Collector() for name in plan.outputs}
+    try:
+        if any(not plan.step(key).inputs for key in need):       # the audio is read
+            for block in source.blocks(block_samples):
+                for name, chunk in s.push(block).items():
+                    outputs[name].add(chunk)
+        for name, chunk in s.close().items():
+            outputs[name].add(chunk)
+        s.check_aligned()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    for writer in writers.values():
+        writer.commit()
+    features = {name: outputs.pop(name).join() for name in list(outputs)}
+    return Result(features, _report(plan, s, need, loaded, read_seconds), source.label)
+
+
+def storable(plan: Plan, policy: str) -> dict[str, bool]:
+    """``{step key: width limited}`` of the steps the store ``policy`` keeps.
+
+    ``outputs``: the plan's outputs; ``reduced``: also every step whose ports are all
+    of a reduced kind (:data:`~featgraph.engine.cache.REDUCED`), width-limited;
+    ``all``: every step.  Outputs are never width-limited.
+    """
+    outs = {key for key, _ in plan.outputs.values()}
+    keep = {key: False for key in outs}
+    for key in plan.order:
+        if key in outs or policy == "outputs":
+            continue
+        kinds = plan.step(key).kinds.values()
+        if policy == "all":
+            keep[key] = False
+        elif all(k is not None and (k & REDUCED) == k for k in kinds):
+            keep[key] = True
+    return keep
+
+
+class _Replay:
+    """The model of a cached step in a cut plan: a source emitting the stored value once."""
+
+    streaming = "block"
+
+    def __init__(self, value, op: str):
+        self.value, self.op = value, op
+
+    def start(self):
+        return _ReplayState(self.value)
+
+
+class _ReplayState:
+    def __init__(self, value):
+        self.value = value
+
+    def step(self, *chunks):
+        value, self.value = self.value, None
+        return value
+
+    def flush(self):
+        return self.step()
+
+
+class _Teeing(Stream):
+    """A stream that also hands each step's output chunks to that step's cache writer."""
+
+    def __init__(self, plan: Plan, sr: float, label: str, writers: dict):
+        super().__init__(plan, sr, label)
+        self.writers = writers
+
+    def _run(self, step, args, final):
+        out = super()._run(step, args, final)
+        writer = self.writers.get(step.key)
+        if writer is not None:
+            writer.add(out)
+        return out
+
+
+def _report(plan: Plan, s: Stream, need: set, loaded: dict, read_seconds: dict) -> Report:
+    """Rows of the full plan: computed steps as usual, the others ``cached`` or ``skipped``."""
+    rows = []
+    for key in plan.order:
+        step = plan.step(key)
+        if key in need:
+            rows.extend(step_rows(step, *s.stats[key]))
+            continue
+        status = "cached" if key in loaded else "skipped"
+        value = loaded.get(key)
+        nbytes = 0 if value is None else sum(
+            f.nbytes for f in (value.values() if isinstance(value, dict) else [value]))
+        groups = getattr(step.model, "groups", None) or [(step.model.op, step.names)]
+        first = True
+        for op, names in groups:
+            for name in names:
+                rows.append(Row(name, op, key, status, read_seconds.get(key, 0.0) if first
+                                else 0.0, nbytes if first else 0))
+                first = False
+    return Report(rows)
