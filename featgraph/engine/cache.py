@@ -6,8 +6,8 @@ run that uses it (cutting the plan at cached nodes) is
 
 Keys
 ----
-Every plan step gets a *cache key*, hashed from its op and validated
-parameters (a fused step: those of every op it fuses), the cache keys of its
+Every plan step gets a *cache key* (:func:`featgraph.engine.cached.step_keys`),
+hashed from its op and validated parameters (a fused step: those of every op it fuses), the cache keys of its
 inputs (so, recursively, everything upstream), a code stamp (featgraph's
 version, the kernels in use, and a hash of the source of the op's module and
 of the shared ``featgraph/nodes/_*.py`` helpers) and, for the source step
@@ -40,7 +40,6 @@ written) deletes the entries least recently used until the total is at most
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -376,82 +375,6 @@ def _feature(data: np.ndarray, meta: dict) -> Feature:
     return Feature(data if meta["last"] else np.swapaxes(data, -1, -2), _kind(meta["kind"]),
                    meta["sr"], meta["hop"], meta["win_length"], meta["n_fft"],
                    None if axis is None else np.asarray(axis[1], dtype=np.dtype(axis[0])))
-
-
-# ------------------------------------------------------------------ keys
-def source_identity(source, mode: str) -> list | None:
-    """The identity of a run's input (a :class:`~featgraph.engine.source.Source`), or
-    None when it cannot be identified (an array with ``mode="stat"``)."""
-    if source.path is not None:
-        path = Path(source.path).resolve()
-        st = os.stat(path)
-        stamp = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        if mode == "hash":
-            return ["file-hash", _file_hash(*stamp)]
-        return ["file", *stamp]
-    if mode != "hash":
-        return None
-    data = np.ascontiguousarray(source.samples)
-    digest = hashlib.blake2b(memoryview(data.reshape(-1)).cast("B"), digest_size=16)
-    return ["array-hash", digest.hexdigest(), data.dtype.str, list(data.shape), source.sr]
-
-
-@functools.lru_cache(maxsize=4096)
-def _file_hash(path: str, size: int, mtime: int, ctime: int) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def step_keys(plan, identity: list) -> dict[str, str]:
-    """``{plan step key: cache key}`` for every step of ``plan`` run on ``identity``."""
-    keys: dict[str, str] = {}
-    base = _base_stamp()
-    for key in plan.order:
-        step = plan.step(key)
-        payload = json.dumps([base, _model_stamp(step.model), step.model.model_dump(mode="json"),
-                              [(keys[src], port) for src, port in step.inputs],
-                              None if step.inputs else identity], sort_keys=True, default=str)
-        keys[key] = hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
-    return keys
-
-
-@functools.cache
-def _base_stamp() -> list:
-    """featgraph's version, the kernels in use and the shared node helpers' source."""
-    from .. import __version__, native
-
-    nodes = Path(__file__).resolve().parent.parent / "nodes"
-    helpers = [_source_hash(str(p)) for p in sorted(nodes.glob("_*.py"))]
-    lib = getattr(native, "_kernels", None)
-    so = getattr(lib, "__file__", None)
-    st = os.stat(so) if so else None
-    return [__version__, native.BACKEND, helpers, [st.st_size, st.st_mtime_ns] if st else None]
-
-
-def _model_stamp(model) -> list[str]:
-    parts = getattr(model, "parts", None)
-    modules = [type(p).__module__ for p in parts] + [model.rule.fn.__module__] if parts \
-        else [type(model).__module__]
-    return [_module_hash(m) for m in modules]
-
-
-@functools.cache
-def _module_hash(module: str) -> str:
-    import sys
-
-    file = getattr(sys.modules.get(module), "__file__", None)
-    return _source_hash(file) if file else module
-
-
-@functools.cache
-def _source_hash(file: str) -> str:
-    try:
-        return hashlib.blake2b(Path(file).read_bytes(), digest_size=8).hexdigest()
-    except OSError:
-        return file
 
 
 # ------------------------------------------------------------------ helpers

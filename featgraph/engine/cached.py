@@ -26,9 +26,16 @@ a cached run equals an uncached one.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
+import json
+import os
 import time
+from pathlib import Path
 
-from .cache import REDUCED, Cache, source_identity, step_keys
+import numpy as np
+
+from .cache import REDUCED, Cache
 from .plan import Plan
 from .report import Report, Row, step_rows
 from .result import Result
@@ -175,3 +182,79 @@ def _report(plan: Plan, s: Stream, need: set, loaded: dict, read_seconds: dict) 
                                 else 0.0, nbytes if first else 0))
                 first = False
     return Report(rows)
+
+
+# ------------------------------------------------------------------ keys
+def source_identity(source, mode: str) -> list | None:
+    """The identity of a run's input (a :class:`~featgraph.engine.source.Source`), or
+    None when it cannot be identified (an array with ``mode="stat"``)."""
+    if source.path is not None:
+        path = Path(source.path).resolve()
+        st = os.stat(path)
+        stamp = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if mode == "hash":
+            return ["file-hash", _file_hash(*stamp)]
+        return ["file", *stamp]
+    if mode != "hash":
+        return None
+    data = np.ascontiguousarray(source.samples)
+    digest = hashlib.blake2b(memoryview(data.reshape(-1)).cast("B"), digest_size=16)
+    return ["array-hash", digest.hexdigest(), data.dtype.str, list(data.shape), source.sr]
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_hash(path: str, size: int, mtime: int, ctime: int) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def step_keys(plan, identity: list) -> dict[str, str]:
+    """``{plan step key: cache key}`` for every step of ``plan`` run on ``identity``."""
+    keys: dict[str, str] = {}
+    base = _base_stamp()
+    for key in plan.order:
+        step = plan.step(key)
+        payload = json.dumps([base, _model_stamp(step.model), step.model.model_dump(mode="json"),
+                              [(keys[src], port) for src, port in step.inputs],
+                              None if step.inputs else identity], sort_keys=True, default=str)
+        keys[key] = hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    return keys
+
+
+@functools.cache
+def _base_stamp() -> list:
+    """featgraph's version, the kernels in use and the shared node helpers' source."""
+    from .. import __version__, native
+
+    nodes = Path(__file__).resolve().parent.parent / "nodes"
+    helpers = [_source_hash(str(p)) for p in sorted(nodes.glob("_*.py"))]
+    lib = getattr(native, "_kernels", None)
+    so = getattr(lib, "__file__", None)
+    st = os.stat(so) if so else None
+    return [__version__, native.BACKEND, helpers, [st.st_size, st.st_mtime_ns] if st else None]
+
+
+def _model_stamp(model) -> list[str]:
+    parts = getattr(model, "parts", None)
+    modules = [type(p).__module__ for p in parts] + [model.rule.fn.__module__] if parts \
+        else [type(model).__module__]
+    return [_module_hash(m) for m in modules]
+
+
+@functools.cache
+def _module_hash(module: str) -> str:
+    import sys
+
+    file = getattr(sys.modules.get(module), "__file__", None)
+    return _source_hash(file) if file else module
+
+
+@functools.cache
+def _source_hash(file: str) -> str:
+    try:
+        return hashlib.blake2b(Path(file).read_bytes(), digest_size=8).hexdigest()
+    except OSError:
+        return file
