@@ -7,8 +7,9 @@ run that uses it (cutting the plan at cached nodes) is
 Keys
 ----
 Every plan step gets a *cache key* (:func:`featgraph.engine.cached.step_keys`),
-hashed from its op and validated parameters (a fused step: those of every op it fuses), the cache keys of its
-inputs (so, recursively, everything upstream), a code stamp (featgraph's
+hashed from its op and validated parameters (a fused step: those of every op
+it fuses), the cache keys of its inputs (so, recursively, everything
+upstream), a code stamp (featgraph's
 version, the kernels in use, and a hash of the source of the op's module and
 of the shared ``featgraph/nodes/_*.py`` helpers) and, for the source step
 (``load``: its ``sr``, ``dtype`` and ``scale`` are parameters), the identity
