@@ -275,3 +275,54 @@ def test_cache_argument_forms(tmp_path, monkeypatch):
         Cache(tmp_path, identity="mtime")
     with pytest.raises(TypeError, match="cache="):
         featgraph.load("plp").run(SPEECH, cache=3)
+
+
+def _assert_same_features(got, want):
+    """Equal arrays (bit for bit) and equal metadata, output by output."""
+    assert set(got.features) == set(want.features)
+    for name, f in want.features.items():
+        g = got.features[name]
+        assert g.data.dtype == f.data.dtype and np.array_equal(g.data, f.data), name
+        assert (g.kind, g.sr, g.hop, g.win_length, g.n_fft) == \
+            (f.kind, f.sr, f.hop, f.win_length, f.n_fft), name
+        assert (g.axis is None) == (f.axis is None), name
+        if f.axis is not None:
+            assert g.axis.dtype == f.axis.dtype and np.array_equal(g.axis, f.axis), name
+
+
+def test_entries_round_trip_every_kind(tmp_path):
+    """Stereo signal, frames, a complex spectrum, bands, and a two-port op read back as
+    they were computed; with store="all" every node is an entry."""
+    r = featgraph.Recipe("kinds")
+    audio = r.add("audio", "load", dtype="float32")
+    frames = r.add("frames", "frame", audio, length="25ms", hop="10ms")
+    spec = r.add("spec", "rfft", r.add("win", "window", frames, window="hann"))
+    bands = r.add("bands", "mel_filterbank", r.add("power", "power", spec), n_mels=20)
+    for name in (audio, frames, spec, bands):
+        r.output(name)
+    stereo = Path(__file__).parent / "data" / "chord_pluck_22k_stereo.wav"
+    assert sf.info(stereo).channels == 2
+    for recipe, source in ((r, stereo), (featgraph.load("lpcc"), SPEECH)):
+        cache = Cache(tmp_path / recipe.name, store="all")
+        want = recipe.run(source)
+        first = recipe.run(source, cache=cache)
+        _assert_same_features(first, want)
+        plan = recipe.compile()
+        assert len(cache.entries()) == len(plan.order)
+        again = recipe.run(source, cache=cache)
+        assert {row.key for row in again.report.cached} == {k for k, _ in plan.outputs.values()}
+        _assert_same_features(again, want)
+
+
+def test_key_covers_rate_and_dtype(tmp_path):
+    recipe = featgraph.load("mfcc_librosa")
+    cache = Cache(tmp_path / "c")
+    recipe.run(SPEECH, cache=cache)
+    for params in ({"sr": 8000}, {"dtype": "float32"}):     # resampled; single precision
+        changed = recipe.with_params(**params)
+        res = changed.run(SPEECH, cache=cache)
+        assert not res.report.cached
+        want = changed.run(SPEECH)["mfcc_librosa"]
+        assert res["mfcc_librosa"].dtype == want.dtype
+        np.testing.assert_allclose(res["mfcc_librosa"], want, rtol=1e-12, atol=1e-12)
+        assert changed.run(SPEECH, cache=cache).report.cached
