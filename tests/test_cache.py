@@ -147,6 +147,7 @@ import sys, time, numpy as np, featgraph
 from pathlib import Path
 from featgraph.engine.cache import Cache
 folder, out, files = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+out.with_suffix(".ready").touch()
 while not (out.parent / "go").exists():
     time.sleep(0.005)
 res = {}
@@ -160,18 +161,21 @@ np.savez(out, **res)
 
 
 def test_concurrent_runs_share_one_cache(tmp_path):
-    files = [str(_copy(SPEECH, tmp_path / f"s{i}.wav")) for i in range(2)]
+    files = [str(_copy(SPEECH, tmp_path / "s.wav"))]        # both write the same entries
     folder = tmp_path / "cache"
     procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(folder),
                                str(tmp_path / f"out{i}.npz"), *files], env=_env(),
                               cwd=tmp_path) for i in range(2)]
-    time.sleep(0.5)
-    (tmp_path / "go").touch()
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"out{i}.ready").exists() for i in range(2)):
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs)
+        time.sleep(0.01)
+    (tmp_path / "go").touch()                             # start together
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     want = {name: featgraph.load(name).run(SPEECH)[name] for name in ("plp", "mfcc39")}
     for i in range(2):
         with np.load(tmp_path / f"out{i}.npz") as got:
-            assert len(got.files) == 8
+            assert len(got.files) == 4
             for k in got.files:
                 np.testing.assert_allclose(got[k], want[k.split(".")[1]], rtol=1e-12,
                                            atol=1e-12)
