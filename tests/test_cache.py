@@ -241,6 +241,7 @@ def test_array_inputs_only_with_hash_identity(tmp_path):
 
 def test_cli_cache(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("FEATGRAPH_FEATURE_CACHE", raising=False)
+    monkeypatch.delenv("FEATGRAPH_FEATURE_CACHE_SIZE", raising=False)
     folder = tmp_path / "fc"
     audio = str(_copy(SPEECH, tmp_path / "a.wav"))
     assert main(["run", "mfcc39", audio, "--cache", str(folder), "--report"]) == 0

@@ -34,8 +34,8 @@ never open and :meth:`Cache.evict` removes once its process is gone.
 Size limit
 ----------
 A read or write sets the entry's modification time to now; :meth:`Cache.evict`
-(run after the first store of a process and after each ``max_bytes / 16``
-written) deletes the entries least recently used until the total is at most
+(run after a process's first store in a folder, then after each ``max_bytes /
+16`` it writes there) deletes the entries least recently used until the total is at most
 ``max_bytes``.  Deleting an entry another process is reading is safe on POSIX
 (the reader keeps its open file).
 """
@@ -67,6 +67,8 @@ MAX_WIDTH = 256
 """The ``reduced`` policy skips an intermediate with more values per frame (per channel)."""
 ENV_FOLDER, ENV_SIZE, ENV_PAUSE = ("FEATGRAPH_FEATURE_CACHE", "FEATGRAPH_FEATURE_CACHE_SIZE",
                                    "FEATGRAPH_CACHE_TEST_PAUSE")
+_WRITTEN: dict[str, int] = {}
+"""Bytes stored in each cache folder by this process since its last eviction."""
 _TEMP_RE = re.compile(r"^\.(?P<key>[0-9a-f]+)\.(?P<host>[^.]*)\.(?P<pid>\d+)\..*\.tmp$")
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1000, "kib": 1 << 10, "m": 1 << 20, "mb": 10 ** 6,
           "mib": 1 << 20, "g": 1 << 30, "gb": 10 ** 9, "gib": 1 << 30, "t": 1 << 40,
@@ -126,8 +128,6 @@ class Cache:
             max_bytes = os.environ.get(ENV_SIZE) or DEFAULT_MAX_BYTES
         self.max_bytes = parse_size(max_bytes)
         self.identity, self.store = identity, store
-        self._written = 0
-        self._evicted_once = False
 
     def __repr__(self) -> str:
         return (f"Cache({str(self.folder)!r}, max_bytes={self.max_bytes}, "
@@ -162,10 +162,13 @@ class Cache:
         return EntryWriter(self, key, MAX_WIDTH if width_limit else None)
 
     def _stored(self, nbytes: int) -> None:
-        self._written += nbytes
-        if not self._evicted_once or self._written > self.max_bytes // 16:
-            self._evicted_once, self._written = True, 0
+        folder = str(self.folder.resolve())
+        since = _WRITTEN.get(folder)
+        if since is None or since + nbytes > self.max_bytes // 16:
+            _WRITTEN[folder] = 0
             self.evict()
+        else:
+            _WRITTEN[folder] = since + nbytes
 
     # ------------------------------------------------------------ maintenance
     def entries(self) -> list[tuple[int, int, Path]]:
