@@ -39,7 +39,7 @@ from .cache import REDUCED, Cache
 from .plan import Plan
 from .report import Report, Row, step_rows
 from .result import Result
-from .scheduler import BLOCK_SAMPLES, Stream, _Collector, execute
+from .scheduler import BLOCK_SAMPLES, Stream, collect, execute
 from .source import Source
 
 
@@ -84,22 +84,15 @@ def execute_cached(plan: Plan, source, cache: Cache | None,
                for key in plan.order if key in need and key in eligible}
     s = _Teeing(dataclasses.replace(plan, steps=steps), source.samplerate(), source.label,
                 writers)
-    outputs = {name: _Collector() for name in plan.outputs}
+    reads_audio = any(not plan.step(key).inputs for key in need)
     try:
-        if any(not plan.step(key).inputs for key in need):       # the audio is read
-            for block in source.blocks(block_samples):
-                for name, chunk in s.push(block).items():
-                    outputs[name].add(chunk)
-        for name, chunk in s.close().items():
-            outputs[name].add(chunk)
-        s.check_aligned()
+        features = collect(s, source.blocks(block_samples) if reads_audio else ())
     except BaseException:
         for writer in writers.values():
             writer.abort()
         raise
     for writer in writers.values():
         writer.commit()
-    features = {name: outputs.pop(name).join() for name in list(outputs)}
     return Result(features, _report(plan, s, need, loaded, read_seconds), source.label)
 
 
