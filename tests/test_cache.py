@@ -267,6 +267,16 @@ def test_cli_cache(tmp_path, capsys, monkeypatch):
     assert "cache size '12XB'" in capsys.readouterr().err
 
 
+def test_unreadable_inputs_fail_as_without_a_cache(tmp_path):
+    for identity in ("stat", "hash"):
+        cache = Cache(tmp_path / identity, identity=identity)
+        with pytest.raises(featgraph.AudioError, match="no such file"):
+            featgraph.load("plp").run(tmp_path / "missing.wav", cache=cache)
+        with pytest.raises(featgraph.AudioError, match="folder"):
+            featgraph.load("plp").run(tmp_path, cache=cache)
+        assert not cache.entries()
+
+
 def test_cache_argument_forms(tmp_path, monkeypatch):
     from featgraph.engine.cache import resolve
 

@@ -51,7 +51,10 @@ def execute_cached(plan: Plan, source, cache: Cache | None,
     identify (``"stat"``), this is :func:`~featgraph.engine.scheduler.execute`.
     """
     source = Source.of(source)
-    identity = None if cache is None else source_identity(source, cache.identity)
+    try:
+        identity = None if cache is None else source_identity(source, cache.identity)
+    except OSError:              # missing or unreadable: the plain run says why
+        identity = None
     if identity is None:
         return execute(plan, source, block_samples)
     keys = step_keys(plan, identity)
