@@ -22,11 +22,11 @@ Entries
 -------
 One file per step, ``<folder>/<key[:2]>/<key>.fgc``: a magic line, the raw
 chunks of every port in frame-major order, then a JSON manifest (key,
-metadata, chunk list, byte count and blake2b digest of the data) and a
+metadata, chunk list, byte count and CRC-32 of the data) and a
 trailer (manifest length and an end magic).  An entry is written to a
 temporary file in the same folder, fsynced, then renamed over the final name
 (:func:`os.replace` is atomic), so a reader sees a complete entry or none;
-the trailer, the byte count and the digest are checked on every read, so
+the trailer, the byte count and the CRC are checked on every read, so
 even a torn or truncated file is never taken as valid (it is a miss, and is
 removed).  A killed writer leaves only its temporary file, which readers
 never open and :meth:`Cache.evict` removes once its process is gone.
@@ -41,7 +41,6 @@ A read or write sets the entry's modification time to now; :meth:`Cache.evict`
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -49,6 +48,7 @@ import socket
 import struct
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -140,7 +140,7 @@ class Cache:
     def get(self, key: str) -> Feature | dict[str, Feature] | None:
         """The stored output of ``key`` (a Feature, or a dict of ports), or None.
 
-        A damaged entry (wrong magic, trailer, size or digest) is a miss and is
+        A damaged entry (wrong magic, trailer, size or CRC) is a miss and is
         deleted.  A hit marks the entry as recently used.
         """
         path = self.path(key)
@@ -255,7 +255,7 @@ class EntryWriter:
         self.fh = self.tmp = None
         self.ports: dict[str, dict] = {}
         self.chunks: list[list] = []
-        self.digest = hashlib.blake2b(digest_size=16)
+        self.crc = 0
         self.nbytes = 0
         self.failed = False
 
@@ -294,7 +294,7 @@ class EntryWriter:
             self.fh = os.fdopen(fd, "wb")
             self.fh.write(MAGIC)
         self.fh.write(raw)
-        self.digest.update(raw)
+        self.crc = zlib.crc32(raw, self.crc)
         self.nbytes += len(raw)
         self.chunks.append([port, int(f.n_frames)])
         pause = os.environ.get(ENV_PAUSE)
@@ -308,7 +308,7 @@ class EntryWriter:
             self.abort()
             return False
         manifest = json.dumps({"key": self.key, "ports": self.ports, "chunks": self.chunks,
-                               "bytes": self.nbytes, "digest": self.digest.hexdigest()})
+                               "bytes": self.nbytes, "crc32": self.crc})
         body = manifest.encode()
         try:
             self.fh.write(body)
@@ -356,18 +356,18 @@ def _read_entry(fh, key: str):
         lead = tuple(meta["shape"])
         shape = lead + (totals[port],) if meta["last"] else lead[:-1] + (totals[port], lead[-1])
         arrays[port] = np.empty(shape, dtype=np.dtype(meta["dtype"]))
-    digest = hashlib.blake2b(digest_size=16)
+    crc = 0
     for port, n in manifest["chunks"]:
         out, i = arrays[port], at[port]
         view = out[..., i:i + n] if ports[port]["last"] else out[..., i:i + n, :]
         raw = fh.read(view.nbytes)
         if len(raw) != view.nbytes:
             raise ValueError("short entry")
-        digest.update(raw)
+        crc = zlib.crc32(raw, crc)
         view[...] = np.frombuffer(raw, dtype=out.dtype).reshape(view.shape)
         at[port] += n
-    if digest.hexdigest() != manifest["digest"]:
-        raise ValueError("digest mismatch")
+    if crc != manifest["crc32"]:
+        raise ValueError("CRC mismatch")
     feats = {port: _feature(arrays[port], meta) for port, meta in ports.items()}
     return feats[""] if list(feats) == [""] else feats
 
