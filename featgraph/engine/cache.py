@@ -113,10 +113,15 @@ class Cache:
         ``reduced`` (default) also every intermediate of a reduced kind
         (bands, autocorrelation, LPC, cepstra, features) of at most
         :data:`MAX_WIDTH` values per frame; ``all`` every node.
+    fsync : bool
+        Flush each entry to the disk before publishing it (default).  Every read
+        validates the entry anyway, so ``False`` is safe too: a power cut may then
+        lose recent entries (misses), never give a wrong one; it saves one disk
+        flush per entry, which counts on slow disks over large corpora.
     """
 
     def __init__(self, folder: str | Path | None = None, max_bytes: int | str | None = None,
-                 identity: str = "stat", store: str = "reduced"):
+                 identity: str = "stat", store: str = "reduced", fsync: bool = True):
         if identity not in IDENTITIES:
             raise ValueError(f"cache identity must be one of {', '.join(IDENTITIES)}, "
                              f"got {identity!r}")
@@ -127,7 +132,7 @@ class Cache:
         if max_bytes is None:
             max_bytes = os.environ.get(ENV_SIZE) or DEFAULT_MAX_BYTES
         self.max_bytes = parse_size(max_bytes)
-        self.identity, self.store = identity, store
+        self.identity, self.store, self.fsync = identity, store, fsync
 
     def __repr__(self) -> str:
         return (f"Cache({str(self.folder)!r}, max_bytes={self.max_bytes}, "
@@ -314,7 +319,8 @@ class EntryWriter:
             self.fh.write(body)
             self.fh.write(struct.pack("<Q", len(body)) + END)
             self.fh.flush()
-            os.fsync(self.fh.fileno())
+            if self.cache.fsync:
+                os.fsync(self.fh.fileno())
             self.fh.close()
             final = self.cache.path(self.key)
             os.replace(self.tmp, final)
