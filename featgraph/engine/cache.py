@@ -44,7 +44,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import struct
 import tempfile
 import time
@@ -293,8 +292,7 @@ class EntryWriter:
         if self.fh is None:
             folder = self.cache.path(self.key).parent
             folder.mkdir(parents=True, exist_ok=True)
-            host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.key}.{host}.{os.getpid()}.",
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.key}.{_host()}.{os.getpid()}.",
                                             suffix=".tmp", dir=folder)
             self.fh = os.fdopen(fd, "wb")
             self.fh.write(MAGIC)
@@ -418,6 +416,11 @@ def _unlink(path: Path) -> int:
         return 0
 
 
+def _host() -> str:
+    """This machine's name, as it appears in temporary file names (no dots)."""
+    return re.sub(r"[^A-Za-z0-9-]", "-", os.uname().nodename)[:32]
+
+
 def _dead_writer(tmp: Path, max_age: float = 86400.0) -> bool:
     """A temporary file whose writer is gone: same host and no such process, or old."""
     m = _TEMP_RE.match(tmp.name)
@@ -425,8 +428,7 @@ def _dead_writer(tmp: Path, max_age: float = 86400.0) -> bool:
         age = time.time() - tmp.stat().st_mtime
     except OSError:
         return False
-    host = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:32]
-    if m and m.group("host") == host:
+    if m and m.group("host") == _host():
         try:
             os.kill(int(m.group("pid")), 0)
         except ProcessLookupError:
