@@ -54,6 +54,7 @@ def _copy(src, dst) -> Path:
     ("mfcc39", {"ceplifter": 20}),
     ("mfcc39", {"deltawindow": 3}),
     ("mfcc_librosa", {"n_mfcc": 13}),
+    ("lpcc", {"n_ceps": 20}),                # reads both ports of a cached two-port node
 ])
 def test_downstream_change_reuses_upstream(tmp_path, name, params):
     recipe = featgraph.load(name)
@@ -76,6 +77,22 @@ def test_downstream_change_reuses_upstream(tmp_path, name, params):
     plan = recipe.compile(**params)
     assert {r.key for r in third.report.cached} == {k for k, _ in plan.outputs.values()}
     assert not third.report.executed
+
+
+def test_cached_arrays_meet_streamed_blocks(tmp_path):
+    """A change above the filterbank streams the audio again, in small blocks, while the
+    energy branch comes whole from the cache: the node that joins them aligns both."""
+    from featgraph.engine.runner import run
+
+    recipe = featgraph.load("mfcc39")
+    cache = Cache(tmp_path / "c")
+    recipe.run(SPEECH, cache=cache)
+    res = run([recipe], SPEECH, block_samples=1000, cache=cache, numchans=24)
+    status = {r.node: r.status for r in res.report}
+    assert status["enorm"] == "cached" and status["energy"] == status["logenergy"] == "skipped"
+    assert status["audio"] == status["bands"] == status["static"] == "executed"
+    want = recipe.run(SPEECH, numchans=24)["mfcc39"]
+    np.testing.assert_allclose(res["mfcc39"], want, rtol=1e-12, atol=1e-12)
 
 
 def _entries(cache: Cache) -> list[Path]:
