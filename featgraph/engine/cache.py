@@ -9,14 +9,14 @@ Keys
 Every plan step gets a *cache key* (:func:`featgraph.engine.cached.step_keys`),
 hashed from its op and validated parameters (a fused step: those of every op
 it fuses), the cache keys of its inputs (so, recursively, everything
-upstream), a code stamp (featgraph's
-version, the kernels in use, and a hash of the source of the op's module and
-of the shared ``featgraph/nodes/_*.py`` helpers) and, for the source step
-(``load``: its ``sr``, ``dtype`` and ``scale`` are parameters), the identity
-of the input: the absolute path, size, modification and status-change times
-of a file (``identity="stat"``, the default), or a hash of its bytes
-(``identity="hash"``: the key survives moving or copying the file, an array
-input can be cached).
+upstream), a code stamp (featgraph's version, the kernels in use, and a hash
+of the source of the op's module and of the shared helpers,
+``featgraph/nodes/_*.py`` and ``featgraph/native/*.py``) and, for the source
+step (``load``: its ``sr``, ``dtype`` and ``scale`` are parameters), the
+identity of the input: the absolute path, size, modification and
+status-change times of a file (``identity="stat"``, the default), or a hash
+of its bytes (``identity="hash"``: the key survives moving or copying the
+file, an array input can be cached).
 
 Entries
 -------
@@ -418,7 +418,12 @@ def _unlink(path: Path) -> int:
 
 def _host() -> str:
     """This machine's name, as it appears in temporary file names (no dots)."""
-    return re.sub(r"[^A-Za-z0-9-]", "-", os.uname().nodename)[:32]
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+    else:                                      # pragma: no cover - not POSIX
+        import platform
+        name = platform.node()
+    return re.sub(r"[^A-Za-z0-9-]", "-", name)[:32]
 
 
 def _dead_writer(tmp: Path, max_age: float = 86400.0) -> bool:
@@ -428,7 +433,7 @@ def _dead_writer(tmp: Path, max_age: float = 86400.0) -> bool:
         age = time.time() - tmp.stat().st_mtime
     except OSError:
         return False
-    if m and m.group("host") == _host():
+    if m and m.group("host") == _host() and os.name == "posix":   # signal 0: only a probe
         try:
             os.kill(int(m.group("pid")), 0)
         except ProcessLookupError:

@@ -222,11 +222,13 @@ def step_keys(plan, identity: list) -> dict[str, str]:
 
 @functools.cache
 def _base_stamp() -> list:
-    """featgraph's version, the kernels in use and the shared node helpers' source."""
+    """featgraph's version, the kernels in use, and the source of the shared node helpers
+    and of the kernels' Python side (bridges, numpy references)."""
     from .. import __version__, native
 
-    nodes = Path(__file__).resolve().parent.parent / "nodes"
-    helpers = [_source_hash(str(p)) for p in sorted(nodes.glob("_*.py"))]
+    package = Path(__file__).resolve().parent.parent
+    helpers = [_source_hash(str(p)) for p in sorted(package.glob("nodes/_*.py"))
+               + sorted(package.glob("native/*.py"))]
     lib = getattr(native, "_kernels", None)
     so = getattr(lib, "__file__", None)
     st = os.stat(so) if so else None
