@@ -358,3 +358,25 @@ def test_key_covers_rate_and_dtype(tmp_path):
         assert res["mfcc_librosa"].dtype == want.dtype
         np.testing.assert_allclose(res["mfcc_librosa"], want, rtol=1e-12, atol=1e-12)
         assert changed.run(SPEECH, cache=cache).report.cached
+
+
+def test_key_covers_code(tmp_path, monkeypatch):
+    """A new featgraph version misses everything; a change to one op module's source
+    misses only the nodes computed with it (and below)."""
+    from featgraph.engine import cached
+
+    mfcc39 = featgraph.load("mfcc39")
+    cache = Cache(tmp_path / "c")
+    mfcc39.run(SPEECH, cache=cache)
+    with monkeypatch.context() as m:
+        m.setattr(featgraph, "__version__", "99.0")
+        cached._base_stamp.cache_clear()
+        assert not mfcc39.run(SPEECH, cache=cache).report.cached
+    cached._base_stamp.cache_clear()
+    module_hash = cached._module_hash
+    with monkeypatch.context() as m:        # as if featgraph/nodes/lpc.py had been edited
+        m.setattr(cached, "_module_hash",   # (its lifter op is mfcc39's `liftered`)
+                  lambda mod: "edited" if mod == "featgraph.nodes.lpc" else module_hash(mod))
+        status = {r.node: r.status for r in mfcc39.run(SPEECH, cache=cache).report}
+    assert status["cepstra"] == status["enorm"] == "cached"
+    assert status["liftered"] == status["static"] == "executed"
