@@ -109,6 +109,11 @@ def test_damaged_entries_are_misses(tmp_path):
     entry.write_bytes(bytes(data))
     res = featgraph.load("plp").run(SPEECH, cache=cache)
     assert not res.report.cached and np.array_equal(res["plp"], want)
+    data = entry.read_bytes()                              # metadata changed, same size
+    assert data.count(b'"hop": 160') == 1
+    entry.write_bytes(data.replace(b'"hop": 160', b'"hop": 161'))
+    res = featgraph.load("plp").run(SPEECH, cache=cache)
+    assert not res.report.cached and res.features["plp"].hop == 160
     entry.write_bytes(entry.read_bytes()[:-40])            # truncated: no trailer
     res = featgraph.load("plp").run(SPEECH, cache=cache)
     assert not res.report.cached and np.array_equal(res["plp"], want)

@@ -22,8 +22,8 @@ Entries
 -------
 One file per step, ``<folder>/<key[:2]>/<key>.fgc``: a magic line, the raw
 chunks of every port in frame-major order, then a JSON manifest (key,
-metadata, chunk list, byte count and CRC-32 of the data) and a
-trailer (manifest length and an end magic).  An entry is written to a
+metadata, chunk list, byte count and CRC-32 of the data) and a trailer (the
+manifest's length and CRC-32, and an end magic).  An entry is written to a
 temporary file in the same folder, fsynced, then renamed over the final name
 (:func:`os.replace` is atomic), so a reader sees a complete entry or none;
 the trailer, the byte count and the CRC are checked on every read, so
@@ -56,6 +56,7 @@ from .feature import Feature
 from .kinds import Kind
 
 MAGIC, END = b"FGCACHE1\n", b"FGCEND01"
+TRAILER = "<QI"                 # manifest length, CRC-32 of the manifest; then END
 SUFFIX = ".fgc"
 DEFAULT_MAX_BYTES = 4 << 30
 STORE_POLICIES = ("reduced", "outputs", "all")
@@ -315,7 +316,7 @@ class EntryWriter:
         body = manifest.encode()
         try:
             self.fh.write(body)
-            self.fh.write(struct.pack("<Q", len(body)) + END)
+            self.fh.write(struct.pack(TRAILER, len(body), zlib.crc32(body)) + END)
             self.fh.flush()
             if self.cache.fsync:
                 os.fsync(self.fh.fileno())
@@ -341,14 +342,17 @@ class EntryWriter:
 def _read_entry(fh, key: str):
     if fh.read(len(MAGIC)) != MAGIC:
         raise ValueError("not an entry")
-    size = os.fstat(fh.fileno()).st_size
-    fh.seek(size - 8 - len(END))
-    n_body, end = struct.unpack("<Q", fh.read(8)), fh.read(len(END))
+    size, tail = os.fstat(fh.fileno()).st_size, struct.calcsize(TRAILER) + len(END)
+    fh.seek(size - tail)
+    (n_body, body_crc), end = struct.unpack(TRAILER, fh.read(tail - len(END))), fh.read()
     if end != END:
         raise ValueError("no trailer")
-    fh.seek(size - 8 - len(END) - n_body[0])
-    manifest = json.loads(fh.read(n_body[0]))
-    if manifest["key"] != key or len(MAGIC) + manifest["bytes"] + n_body[0] + 16 != size:
+    fh.seek(size - tail - n_body)
+    body = fh.read(n_body)
+    if zlib.crc32(body) != body_crc:
+        raise ValueError("manifest CRC mismatch")
+    manifest = json.loads(body)
+    if manifest["key"] != key or len(MAGIC) + manifest["bytes"] + n_body + tail != size:
         raise ValueError("wrong key or size")
     fh.seek(len(MAGIC))
     ports = manifest["ports"]
