@@ -27,7 +27,7 @@ import re
 import sys
 from pathlib import Path
 
-from .cli_cache import add_cache_command, add_cache_options, feature_cache
+from .cli_cache import add_cache_command, add_cache_options, feature_cache, run_plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +141,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from .engine.cached import execute_cached
     from .engine.errors import AudioError, NodeError
     from .engine.runner import compile_plan
     from .engine.source import Source
@@ -167,7 +166,7 @@ def cmd_run(args) -> int:
         try:
             if problem:
                 raise AudioError(problem)
-            result = execute_cached(plan, Source.of(path), cache)
+            result = run_plan(plan, Source.of(path), cache)
             if args.format == "frames-first":
                 _frames_first(result)
             if target is not None:

@@ -42,10 +42,12 @@ def add_cache_options(p: argparse.ArgumentParser) -> None:
 
 def feature_cache(args):
     """The :class:`~featgraph.engine.cache.Cache` of ``run``'s options, or None."""
+    import os
+
+    if args.no_cache or (args.cache is None and not os.environ.get("FEATGRAPH_FEATURE_CACHE")):
+        return None
     from .engine.cache import Cache, resolve
 
-    if args.no_cache:
-        return None
     if args.cache is None:
         env = resolve(None)
         if env is None:
@@ -55,6 +57,18 @@ def feature_cache(args):
         folder = args.cache or None
     return Cache(folder, max_bytes=args.cache_size, identity=args.cache_identity,
                  store=args.cache_store)
+
+
+def run_plan(plan, source, cache):
+    """Run ``plan`` on ``source`` through ``cache`` (None: a plain run; the cache
+    modules are then not imported)."""
+    if cache is None:
+        from .engine.scheduler import execute
+
+        return execute(plan, source)
+    from .engine.cached import execute_cached
+
+    return execute_cached(plan, source, cache)
 
 
 def cmd_cache(args) -> int:

@@ -29,7 +29,6 @@ import numpy as np
 
 from . import recipe as _recipe
 from .batch import BATCH_RULES, Batch, run_batch
-from .cache import resolve as resolve_cache
 from .feature import Feature
 from .fuse import fuse
 from .plan import Plan
@@ -217,9 +216,9 @@ def run(recipes: list[_recipe.Recipe], source, sr: float | None = None,
     :meth:`Recipe.run` and docs/cache.md.
     """
     plan, source = compile_plan(recipes, params), Source.of(source, sr)
-    store = resolve_cache(cache)
-    if store is None:
-        return execute(plan, source, block_samples)
+    if cache is False or (cache is None and not os.environ.get("FEATGRAPH_FEATURE_CACHE")):
+        return execute(plan, source, block_samples)      # the cache modules stay unimported
+    from .cache import resolve
     from .cached import execute_cached
 
-    return execute_cached(plan, source, store, block_samples)
+    return execute_cached(plan, source, resolve(cache), block_samples)
