@@ -55,6 +55,9 @@ def feature_cache(args):
         folder = env.folder
     else:
         folder = args.cache or None
+    if folder is not None and os.path.exists(folder) and not os.path.isdir(folder):
+        raise ValueError(f"--cache {folder}: not a folder (an audio file taken as the cache "
+                         "folder? write --cache=DIR, or --cache after the inputs)")
     return Cache(folder, max_bytes=args.cache_size, identity=args.cache_identity,
                  store=args.cache_store)
 

@@ -287,6 +287,8 @@ def test_cli_cache(tmp_path, capsys, monkeypatch):
     assert Cache(folder).info()["entries"] > 0
     assert main(["run", "plp", audio, "--cache-size", "12XB"]) == 2
     assert "cache size '12XB'" in capsys.readouterr().err
+    assert main(["run", "--cache", audio, "plp", audio]) == 2     # the file taken as DIR
+    assert "not a folder" in capsys.readouterr().err
 
 
 def test_unreadable_inputs_fail_as_without_a_cache(tmp_path):
