@@ -45,7 +45,7 @@ def load(name_or_path: str | Path) -> Recipe:
     return Recipe.load(name_or_path)
 
 
-def run(recipes, source, sr: float | None = None, **params) -> Result:
+def run(recipes, source, sr: float | None = None, cache=None, **params) -> Result:
     """Run one or several recipes on ``source``, computing shared nodes once.
 
     Parameters
@@ -56,6 +56,8 @@ def run(recipes, source, sr: float | None = None, **params) -> Result:
         An audio file, or samples ``(samples,)`` / ``(channels, samples)``.
     sr : float, optional
         Sample rate of an array source.
+    cache : str, Path, Cache, bool or None
+        The feature cache (docs/cache.md); see :meth:`Recipe.run`.
     **params
         Parameter overrides, applied to every recipe that declares them.
 
@@ -69,7 +71,8 @@ def run(recipes, source, sr: float | None = None, **params) -> Result:
     True
     """
     items = recipes if isinstance(recipes, (list, tuple)) else [recipes]
-    return _run([r if isinstance(r, Recipe) else load(r) for r in items], source, sr, **params)
+    return _run([r if isinstance(r, Recipe) else load(r) for r in items], source, sr,
+                cache=cache, **params)
 
 def example(name: str = "speech") -> Path:
     """Path of a bundled example recording: ``"speech"`` (8.3 s of English, 16 kHz)."""

@@ -11,6 +11,9 @@
     featgraph show plp rasta_plp --format png -o g.png  # dot, mermaid or png; shared nodes marked
     featgraph plot spectral_features speech.wav -o fig.png   # every output against time
     featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
+    featgraph run mfcc39 a.wav --cache DIR --report     # reuse node outputs (docs/cache.md)
+    featgraph cache info                                # plan and feature caches: size, limit
+    featgraph cache clear [--plans | --features]
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
 (the others are still processed; one ``error: PATH: reason`` line each), 2 for a usage
@@ -23,6 +26,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+from .cli_cache import add_cache_command, add_cache_options, feature_cache, run_plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="array layout written: (..., features, frames) as librosa (default), "
                           "or (..., frames, features) as most models take it")
     run.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    add_cache_options(run)
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check recipes without running them")
@@ -110,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1200x900")
     _add_set(plot)
     plot.set_defaults(func=cmd_plot)
+
+    add_cache_command(sub)
     return p
 
 
@@ -135,7 +143,6 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 def cmd_run(args) -> int:
     from .engine.errors import AudioError, NodeError
     from .engine.runner import compile_plan
-    from .engine.scheduler import execute
     from .engine.source import Source
 
     recipe_args, audio = _split_items(args.items)
@@ -149,13 +156,17 @@ def cmd_run(args) -> int:
     targets = _targets(audio, args.output)
     if isinstance(targets, str):
         return _usage(targets)
+    try:
+        cache = feature_cache(args)
+    except ValueError as exc:
+        return _usage(str(exc))
     failed = 0
     for path, target in zip(audio, targets):
         problem = _input_problem(path)
         try:
             if problem:
                 raise AudioError(problem)
-            result = execute(plan, Source.of(path))
+            result = run_plan(plan, Source.of(path), cache)
             if args.format == "frames-first":
                 _frames_first(result)
             if target is not None:

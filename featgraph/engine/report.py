@@ -8,7 +8,10 @@ from dataclasses import dataclass
 class Row:
     """One recipe node: ``status`` is ``"executed"``, ``"shared"`` (computed by another
     node with the same content key) or ``"fused"`` (computed inside the fused step of the
-    row above it, which carries the time and bytes; see featgraph/engine/fuse.py),
+    row above it, which carries the time and bytes; see featgraph/engine/fuse.py); with a
+    feature cache (docs/cache.md) also ``"cached"`` (its value was read from the cache:
+    ``seconds`` is the read time) or ``"skipped"`` (not run: every node that reads it
+    came from the cache),
     ``seconds`` wall time and ``bytes`` of its output, both summed over the blocks of a
     streamed run."""
 
@@ -53,6 +56,16 @@ class Report:
         return [r for r in self.rows if r.status == "fused"]
 
     @property
+    def cached(self) -> list[Row]:
+        """Rows whose values were read from the feature cache."""
+        return [r for r in self.rows if r.status == "cached"]
+
+    @property
+    def skipped(self) -> list[Row]:
+        """Rows not run because everything below them came from the feature cache."""
+        return [r for r in self.rows if r.status == "skipped"]
+
+    @property
     def seconds(self) -> float:
         return sum(r.seconds for r in self.rows)
 
@@ -62,8 +75,10 @@ class Report:
             lines.append(f"{r.node:<28} {r.op:<16} {r.status:<9} {r.seconds * 1e3:8.2f} "
                          f"{r.bytes / 1024:9.1f}")
         fused = f"{len(self.fused)} fused, " if self.fused else ""
+        cached = f"{len(self.cached)} cached, {len(self.skipped)} skipped, " \
+            if self.cached or self.skipped else ""
         lines.append(f"{len(self.executed)} executed, {fused}{len(self.shared)} shared, "
-                     f"{self.seconds * 1e3:.1f} ms")
+                     f"{cached}{self.seconds * 1e3:.1f} ms")
         return "\n".join(lines)
 
 

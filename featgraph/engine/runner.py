@@ -48,7 +48,7 @@ class Recipe(_recipe.Recipe):
         """Validate and build the executable :class:`~featgraph.engine.graph.Plan`."""
         return compile_plan([self], params)
 
-    def run(self, source, sr: float | None = None, **params) -> Result:
+    def run(self, source, sr: float | None = None, cache=None, **params) -> Result:
         """Run the recipe on an audio file or an array.
 
         Parameters
@@ -58,6 +58,10 @@ class Recipe(_recipe.Recipe):
             blocks, or samples ``(samples,)`` / ``(channels, samples)``.
         sr : float, optional
             Sample rate of ``source`` when it is an array (required then).
+        cache : str, Path, featgraph.engine.cache.Cache, bool or None
+            The feature cache (docs/cache.md): a folder, a ``Cache``, True for
+            the default folder, False for none; None (default) uses
+            ``$FEATGRAPH_FEATURE_CACHE`` when set, else no cache.
         **params
             Overrides of the recipe's parameters (``order=12``).
 
@@ -65,9 +69,10 @@ class Recipe(_recipe.Recipe):
         -------
         featgraph.Result
             ``result["plp"]`` is a numpy array ``(..., features, frames)``;
-            ``result.report`` tells, per node, executed or shared, seconds, bytes.
+            ``result.report`` tells, per node, executed, shared, fused, or with a
+            cache, read from it (``cached``) or not needed (``skipped``).
         """
-        return run([self], source, sr, **params)
+        return run([self], source, sr, cache=cache, **params)
 
     def stream(self, blocks: Iterable[np.ndarray], sr: float,
                **params) -> Iterator[dict[str, Feature]]:
@@ -204,9 +209,16 @@ def _store(path: Path, plan: Plan) -> None:
 
 
 def run(recipes: list[_recipe.Recipe], source, sr: float | None = None,
-        block_samples: int = BLOCK_SAMPLES, **params) -> Result:
+        block_samples: int = BLOCK_SAMPLES, cache=None, **params) -> Result:
     """Merge ``recipes`` into one plan, apply ``params`` overrides, run it on ``source``.
 
-    With several recipes, outputs are named ``"<recipe>/<output>"``.
+    With several recipes, outputs are named ``"<recipe>/<output>"``.  ``cache``: see
+    :meth:`Recipe.run` and docs/cache.md.
     """
-    return execute(compile_plan(recipes, params), Source.of(source, sr), block_samples)
+    plan, source = compile_plan(recipes, params), Source.of(source, sr)
+    if cache is False or (cache is None and not os.environ.get("FEATGRAPH_FEATURE_CACHE")):
+        return execute(plan, source, block_samples)      # the cache modules stay unimported
+    from .cache import resolve
+    from .cached import execute_cached
+
+    return execute_cached(plan, source, resolve(cache), block_samples)

@@ -233,15 +233,20 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
-    outputs = {name: _Collector() for name in plan.outputs}
-    for block in source.blocks(block_samples):
+    features = collect(s, source.blocks(block_samples))
+    return Result(features, s.report(), source.label)
+
+
+def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
+    """Push ``blocks`` through ``s``, close it, and return each output's chunks joined."""
+    outputs = {name: _Collector() for name in s.plan.outputs}
+    for block in blocks:
         for name, chunk in s.push(block).items():
             outputs[name].add(chunk)
     for name, chunk in s.close().items():
         outputs[name].add(chunk)
     s.check_aligned()
-    features = {name: outputs.pop(name).join() for name in list(outputs)}
-    return Result(features, s.report(), source.label)
+    return {name: outputs.pop(name).join() for name in list(outputs)}
 
 
 class _Collector:
