@@ -150,7 +150,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from .engine import corpus, functionals, inputs, writers
+    from .engine import corpus
     from .engine.runner import compile_plan
 
     recipe_args, audio = _split_items(args.items)
@@ -164,24 +164,13 @@ def cmd_run(args) -> int:
     recipes = _with_overrides(_load_recipes(recipe_args), args.set)
     plan = compile_plan(recipes, {})
     try:
-        store = writers.store_for(args.output) if args.output else None
-        found, roots = inputs.discover(audio)
-        stats = functionals.parse(args.summary or "mean,std,min,max") \
-            if isinstance(store, writers.ParquetStore) else ()
-    except (inputs.InputError, ValueError) as exc:
+        job, items, store = corpus.prepare(plan, audio, args.output, args.summary,
+                                           args.format == "frames-first")
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
         return _usage(str(exc))
-    if args.summary and not stats:
-        return _usage("--summary writes a table: give -o FILE.parquet")
-    problem = store.check(list(plan.outputs)) if store else None
-    items = inputs.name(found, roots, None if store else args.output)
-    if problem or isinstance(items, str):
-        return _usage(problem or items)
-    options = {"format": args.format, "summary": stats, "store": store.kind if store else ""}
-    job = corpus.Job(plan, corpus.run_key(plan, options),
-                     mode="part" if store else "npz" if args.output else "none",
-                     parts=str(store.parts) if store else None, summary=stats,
-                     frames_first=args.format == "frames-first",
-                     max_dims=2 if isinstance(store, writers.ArkStore) else None)
     log = args.failures or _default_log(args.output, store)
     progress = _Progress(len(items), args)
     try:

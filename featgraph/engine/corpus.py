@@ -55,6 +55,12 @@ class Job:
     summary: tuple[str, ...] = ()
     frames_first: bool = False
     max_dims: int | None = None
+    cwd: str | None = None
+
+    def at(self, path: str | None) -> str | None:
+        """``path`` resolved against the client's folder ``cwd`` (Dask workers may run
+        elsewhere, on a shared file system); the recorded paths stay as given."""
+        return path if path is None or self.cwd is None else os.path.join(self.cwd, path)
 
 
 @dataclass
@@ -114,15 +120,17 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
     from .source import Source
 
     start = time.perf_counter()
+    path = job.at(item.path)
     status = {"key": item.key, "path": item.path, "status": "failed", "target": item.target,
-              "input": identity(item.path)}
+              "input": identity(path)}
     try:
-        problem = item.problem or input_problem(item.path)
+        problem = item.problem or input_problem(path)
         if problem:
             from .errors import AudioError
             raise AudioError(problem)
-        result = execute(job.plan, Source.of(item.path))
-        audio = _duration(item.path)
+        result = execute(job.plan, Source.of(path))
+        result.source = item.path
+        audio = _duration(path)
         status["shapes"] = {k: list(v.shape) for k, v in result.items()}
         if job.max_dims and any(v.ndim > job.max_dims for v in result.values()):
             raise ValueError(f"an output has {max(v.ndim for v in result.values())} "
@@ -131,11 +139,11 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
         if job.summary:
             _save_summary(job, item, result, audio, extra)
         elif job.mode == "part":
-            result.save(part_path(job.parts, item.key), extra)
+            result.save(part_path(job.at(job.parts), item.key), extra)
         elif job.mode == "npz" and item.target:
             if job.frames_first:
                 _frames_first(result)
-            result.save(item.target, extra)
+            result.save(job.at(item.target), extra)
         status.update(status="done", audio_seconds=audio,
                       frames=max((v.shape[-1] for v in result.values()), default=0))
         if keep:
@@ -162,7 +170,7 @@ def _save_summary(job: Job, item: Item, result, audio: float, extra: dict) -> No
     cols: dict[str, float] = {"duration": audio}
     for name, f in result.features.items():
         cols.update(columns(name, summarize(f.data, job.summary, f.sr, f.hop, audio)))
-    write_npz(part_path(job.parts, item.key), {"values": np.array(list(cols.values()))},
+    write_npz(part_path(job.at(job.parts), item.key), {"values": np.array(list(cols.values()))},
               {"source": str(item.path), "columns": list(cols), **extra})
 
 
@@ -265,6 +273,42 @@ def log_failure(log: str | None, status: dict, job: Job) -> None:
 
 
 # ------------------------------------------------------------------ running
+def prepare(plan: Plan, paths: list[str], out: str | None = None,
+            summary: str | tuple | None = None, frames_first: bool = False):
+    """The :class:`Job`, the named :class:`Item` list and the store (or None) of a run of
+    ``plan`` over ``paths`` into ``out``.
+
+    Raises
+    ------
+    ValueError
+        A usage problem, before anything runs: an input refused
+        (:class:`~featgraph.engine.inputs.InputError`), two inputs colliding, a
+        store that cannot hold the outputs, ``summary`` without a Parquet output.
+    ImportError
+        The store's library is missing (the message names the extra).
+    """
+    from . import functionals, inputs, writers
+
+    store = writers.store_for(str(out)) if out is not None else None
+    found, roots = inputs.discover([str(p) for p in paths])
+    if summary and not isinstance(store, writers.ParquetStore):
+        raise ValueError("a summary is written as a table: give -o FILE.parquet")
+    stats = functionals.parse(summary or "mean,std,min,max") \
+        if isinstance(store, writers.ParquetStore) else ()
+    items = inputs.name(found, roots, None if store or out is None else str(out))
+    problem = store.check(list(plan.outputs)) if store else None
+    if problem or isinstance(items, str):
+        raise ValueError(problem or items)
+    options = {"frames_first": frames_first, "summary": stats,
+               "store": store.kind if store else ""}
+    job = Job(plan, run_key(plan, options),
+              mode="part" if store else "npz" if out is not None else "none",
+              parts=str(store.parts) if store else None, summary=stats,
+              frames_first=frames_first,
+              max_dims=2 if isinstance(store, writers.ArkStore) else None)
+    return job, items, store
+
+
 def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
                scheduler: str | None = None, log: str | None = None,
                retry_failed: bool = False, keep: bool = False, on_status=None) -> Summary:
@@ -298,7 +342,7 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
         else:
             todo.append(item)
     try:
-        for status in _statuses(job, todo, jobs, scheduler, keep):
+        for status in statuses(job, todo, jobs, scheduler, keep):
             if status["status"] == "done":
                 summary.done.append(status)
             else:
@@ -316,7 +360,7 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
     return summary
 
 
-def _statuses(job: Job, todo: list[Item], jobs: int, scheduler: str | None, keep: bool):
+def statuses(job: Job, todo: list[Item], jobs: int, scheduler: str | None, keep: bool):
     """The status of every task of ``todo``, in completion order."""
     if not todo:
         return
@@ -345,24 +389,20 @@ def _pool(job: Job, todo: list[Item], jobs: int, keep: bool):
 
 
 def _dask(job: Job, todo: list[Item], scheduler: str):
-    """The tasks on a Dask cluster: paths made absolute (the workers may run elsewhere,
-    on a shared file system), the job sent once, only statuses come back."""
+    """The tasks on a Dask cluster: the job sent once, relative paths resolved against
+    this folder (the workers may run elsewhere, on a shared file system), only the
+    statuses come back."""
     from dataclasses import replace
 
     from .writers import need
 
     distributed = need("distributed")
-    absolute = [replace(i, path=os.path.abspath(i.path),
-                        target=i.target and os.path.abspath(i.target)) for i in todo]
-    job = replace(job, parts=job.parts and os.path.abspath(job.parts))
-    given = {a.key: i.path for a, i in zip(absolute, todo)}
+    job = replace(job, cwd=os.getcwd())
     with distributed.Client(scheduler) as client:
         shared = client.scatter(job, broadcast=True)
-        futures = client.map(process, [shared] * len(absolute), absolute, pure=False)
+        futures = client.map(process, [shared] * len(todo), todo, pure=False)
         try:
             for future in distributed.as_completed(futures):
-                status = future.result()
-                status["path"] = given[status["key"]]
-                yield status
+                yield future.result()
         finally:
             client.cancel(futures)

@@ -94,6 +94,7 @@ class Store:
     """
 
     kind = ""
+    module = ""
 
     def __init__(self, spec: str):
         self.spec = spec
@@ -113,7 +114,9 @@ class Store:
         return self.path.with_name(self.path.name + ".featgraph.json")
 
     def check(self, outputs: list[str]) -> str | None:
-        """Why this store cannot hold these outputs (None when it can)."""
+        """Why this store cannot hold these outputs (None when it can); raises
+        ImportError naming the extra when its library is missing."""
+        need(self.module)
         return None
 
     def previous(self) -> dict:
@@ -159,7 +162,7 @@ class Hdf5Store(Store):
     (``/`` in an output name becomes ``.``), the run metadata as the group's ``meta``
     attribute (JSON: source path, kind, sr, hop, axis ... of every output)."""
 
-    kind = "hdf5"
+    kind, module = "hdf5", "h5py"
 
     def _write(self, entries) -> None:
         h5py = need("h5py")
@@ -199,7 +202,7 @@ class ArkStore(Store):
     are the inputs' keys with whitespace replaced by ``_``.  The recipe must have one
     output of at most two dimensions."""
 
-    kind = "ark"
+    kind, module = "ark", "kaldiio"
 
     def __init__(self, spec: str):
         self.spec = spec
@@ -213,6 +216,7 @@ class ArkStore(Store):
         return [self.path, self.scp]
 
     def check(self, outputs: list[str]) -> str | None:
+        need(self.module)
         if len(outputs) != 1:
             return (f"an ark holds one matrix per input; the recipes have outputs "
                     f"{', '.join(outputs)}: run one recipe with one output")
@@ -238,7 +242,7 @@ class ParquetStore(Store):
     column per statistic and coefficient (:func:`featgraph.engine.functionals.columns`);
     a column an input lacks (another channel count) is null in its row."""
 
-    kind = "parquet"
+    kind, module = "parquet", "pyarrow.parquet"
 
     def _write(self, entries) -> None:
         pa, pq = need("pyarrow"), need("pyarrow.parquet")
