@@ -37,6 +37,7 @@ from pathlib import Path
 
 from .inputs import Item
 from .plan import Plan
+from .source import Source
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,6 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
     when ``keep``.
     """
     from .scheduler import execute
-    from .source import Source
 
     start = time.perf_counter()
     path = job.at(item.path)
@@ -128,9 +128,10 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
         if problem:
             from .errors import AudioError
             raise AudioError(problem)
-        result = execute(job.plan, Source.of(path))
+        source = _Counted(path=Path(path))
+        result = execute(job.plan, source)
         result.source = item.path
-        audio = _duration(path)
+        audio = source.seconds()
         status["shapes"] = {k: list(v.shape) for k, v in result.items()}
         if job.max_dims and any(v.ndim > job.max_dims for v in result.values()):
             raise ValueError(f"an output has {max(v.ndim for v in result.values())} "
@@ -154,11 +155,28 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
     return status
 
 
-def _duration(path: str) -> float:
-    import soundfile
+class _Counted(Source):
+    """An audio file :class:`Source` that counts the samples it reads: the duration,
+    without opening the file a second time."""
 
-    info = soundfile.info(path)
-    return info.frames / info.samplerate
+    def _counts(self) -> list:
+        if "_read" not in self.__dict__:
+            object.__setattr__(self, "_read", [0, 0.0])
+        return self.__dict__["_read"]
+
+    def samplerate(self) -> float:
+        self._counts()[1] = rate = super().samplerate()
+        return rate
+
+    def blocks(self, size: int):
+        counts = self._counts()
+        for block in super().blocks(size):
+            counts[0] += block.shape[-1]
+            yield block
+
+    def seconds(self) -> float:
+        n, rate = self._counts()
+        return n / rate if rate else 0.0
 
 
 def _save_summary(job: Job, item: Item, result, audio: float, extra: dict) -> None:
@@ -379,13 +397,26 @@ def _pool(job: Job, todo: list[Item], jobs: int, keep: bool):
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context)
+    pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
+                               initializer=_worker_job, initargs=(job,))
     try:
-        futures = [pool.submit(process, job, item, keep) for item in todo]
+        futures = [pool.submit(_process_here, item, keep) for item in todo]
         for future in as_completed(futures):
             yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+_JOB: list = []
+
+
+def _worker_job(job: Job) -> None:
+    """A pool worker's initializer: the job arrives once, not with every task."""
+    _JOB[:] = [job]
+
+
+def _process_here(item: Item, keep: bool) -> dict:
+    return process(_JOB[0], item, keep)
 
 
 def _dask(job: Job, todo: list[Item], scheduler: str):
