@@ -140,3 +140,34 @@ def test_python_api_run_many_and_iter_many(tmp_path):
     assert (len(again.done), len(again.skipped), len(again.failed)) == (0, 4, 3)
     with pytest.raises(featgraph.AudioError, match="corrupt.wav"):
         dict(recipe.iter_many(corpus / "bad", errors="raise"))
+
+
+def test_progress_bar_on_a_terminal_lines_otherwise_quiet_and_verbose(
+        tmp_path, capsys, monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    corpus = make_corpus(tmp_path / "corpus")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["run", "plp", str(corpus), "-o", str(tmp_path / "bar")]) == 1
+    bar = terminal.getvalue()
+    assert "7/7" in bar and "audio h/s" in bar and "file/s" in bar   # files, rate, speed
+    assert bar.count("error: ") == 3                  # errors still shown, above the bar
+    assert capsys.readouterr().out == ""               # no per-file lines under a bar
+    monkeypatch.undo()
+
+    assert main(["run", "plp", str(corpus), "-o", str(tmp_path / "lines")]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 4 and "\r" not in err      # not a terminal: lines
+    assert main(["run", "plp", str(corpus), "-o", str(tmp_path / "q"), "-q",
+                 "--retry-failed"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 3            # errors only
+    assert main(["run", "plp", str(corpus), "-o", str(tmp_path / "q"), "-v"]) == 1
+    out, err = capsys.readouterr()
+    assert out.count(": up to date") == 4
