@@ -150,7 +150,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from .engine import corpus
+    from .engine import corpus, writers
     from .engine.runner import compile_plan
 
     recipe_args, audio = _split_items(args.items)
@@ -164,6 +164,8 @@ def cmd_run(args) -> int:
     recipes = _with_overrides(_load_recipes(recipe_args), args.set)
     plan = compile_plan(recipes, {})
     try:
+        if args.scheduler:
+            writers.need("distributed")
         job, items, store = corpus.prepare(plan, audio, args.output, args.summary,
                                            args.format == "frames-first")
     except ImportError as exc:

@@ -109,3 +109,10 @@ def test_store_usage_errors_and_a_missing_extra(corpus, capsys, monkeypatch):
     assert main(["run", "plp", str(corpus), "-o", "x.h5"]) == 1
     assert "pip install 'featgraph[hdf5]'" in capsys.readouterr().err
     assert not os.path.exists("x.h5") and not os.path.exists("x.h5.parts")
+
+
+def test_a_one_dimensional_signal_is_one_coefficient_not_events():
+    y = np.array([1.0, 3.0, 2.0, 6.0])
+    got = functionals.summarize(y, ("mean", "max", "slope"), 2.0, None, events=False)
+    assert (got["mean"].tolist(), got["max"].tolist()) == ([3.0], [6.0])
+    np.testing.assert_allclose(got["slope"], [np.polyfit([0, .5, 1, 1.5], y, 1)[0]], rtol=1e-12)

@@ -187,7 +187,8 @@ def _save_summary(job: Job, item: Item, result, audio: float, extra: dict) -> No
 
     cols: dict[str, float] = {"duration": audio}
     for name, f in result.features.items():
-        cols.update(columns(name, summarize(f.data, job.summary, f.sr, f.hop, audio)))
+        events = f.data.ndim == 1 and f.kind.label != "signal"
+        cols.update(columns(name, summarize(f.data, job.summary, f.sr, f.hop, audio, events)))
     write_npz(part_path(job.at(job.parts), item.key), {"values": np.array(list(cols.values()))},
               {"source": str(item.path), "columns": list(cols), **extra})
 
@@ -204,7 +205,7 @@ def input_problem(path: str) -> str | None:
     """Why ``path`` cannot be read (checked before reading), or None."""
     p = Path(path)
     if p.is_dir():
-        return "is a folder with no audio files"
+        return "is a folder (folders are searched when given as arguments, not in lists)"
     if not p.exists():
         return "no such file" if not p.is_symlink() else "a broken or looping symbolic link"
     if not os.access(p, os.R_OK):

@@ -56,7 +56,8 @@ def parse(spec: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def summarize(data: np.ndarray, stats: tuple[str, ...], sr: float, hop: int | None,
-              duration: float | None = None) -> dict[str, np.ndarray]:
+              duration: float | None = None, events: bool | None = None
+              ) -> dict[str, np.ndarray]:
     """Each statistic of ``data`` as a float64 array.
 
     Parameters
@@ -70,6 +71,9 @@ def summarize(data: np.ndarray, stats: tuple[str, ...], sr: float, hop: int | No
         ``hop=None`` (a signal) means one sample per frame.
     duration : float, optional
         Seconds of audio, for the event rate (``nan`` when not given).
+    events : bool, optional
+        Whether ``data`` holds event times; default: when it is 1-D (pass
+        ``False`` for a 1-D signal, summarised as one coefficient).
 
     Returns
     -------
@@ -78,8 +82,8 @@ def summarize(data: np.ndarray, stats: tuple[str, ...], sr: float, hop: int | No
         "mean_interval"}``, each of shape ``()``.
     """
     x = np.asarray(data, dtype=np.float64)
-    if x.ndim == 1:
-        return _events(x, duration)
+    if x.ndim == 1 if events is None else events:
+        return _events(x.reshape(-1), duration)
     x = x.reshape(-1, x.shape[-1])
     n = x.shape[-1]
     out = {}
