@@ -5,6 +5,8 @@
     featgraph run plp speech.wav -o speech.npz
     featgraph run my_recipe.yaml a.wav b.flac -o out/ --set n_fft=1024
     featgraph run plp rasta_plp speech.wav --report     # several recipes, shared nodes once
+    featgraph run mfcc39 corpus/ -o features/ --jobs 2  # a corpus, resumable (docs/corpus.md)
+    featgraph run mfcc39 wav.scp -o feats.h5 --scheduler tcp://host:8786   # on a Dask cluster
     featgraph validate my_recipe.yaml
     featgraph list                                      # shipped recipes, every op and its parameters
     featgraph show plp                                  # the graph as text and as a mermaid diagram
@@ -13,8 +15,9 @@
     featgraph schema -o recipe.schema.json              # JSON Schema of recipe files, for editors
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
-(the others are still processed; one ``error: PATH: reason`` line each), 2 for a usage
-error (also: two inputs that would be written to the same ``.npz``).
+(the others are still processed; one ``error: PATH: reason`` line each, and a line in
+the failures log), 2 for a usage error (also: two inputs that would be written to the
+same output, a piped ``wav.scp``), 130 after Ctrl-C (rerun to resume).
 """
 from __future__ import annotations
 
