@@ -212,6 +212,7 @@ class _Progress:
         import time
 
         self.args, self.start, self.audio = args, time.perf_counter(), 0.0
+        self.total = total
         self.bar = None
         if total > 1 and not args.quiet and sys.stderr.isatty():
             from tqdm import tqdm
@@ -229,8 +230,9 @@ class _Progress:
             again = " (as in the previous run; --retry-failed to retry)" \
                 if status.get("known") else ""
             line, err = f"error: {status['path']}: {status.get('reason', '')}{again}", True
-        elif status["status"] == "skipped":
-            line = f"{status['path']}: up to date" if args.verbose else None
+        elif status["status"] == "skipped":      # said for one input, or when verbose
+            line = f"{status['path']}: up to date" if args.verbose or (
+                self.total == 1 and not args.quiet) else None
         elif not args.quiet and (args.verbose or self.bar is None):
             shapes = "  ".join(f"{k} {tuple(v)}" for k, v in status.get("shapes", {}).items())
             dest = f" -> {status['target']}" if status.get("target") else ""

@@ -171,3 +171,11 @@ def test_progress_bar_on_a_terminal_lines_otherwise_quiet_and_verbose(
     assert main(["run", "plp", str(corpus), "-o", str(tmp_path / "q"), "-v"]) == 1
     out, err = capsys.readouterr()
     assert out.count(": up to date") == 4
+
+
+def test_one_input_already_done_says_so(tmp_path, capsys):
+    out = tmp_path / "x.npz"
+    assert main(["run", "plp", str(SPEECH["english_8k"]), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["run", "plp", str(SPEECH["english_8k"]), "-o", str(out)]) == 0
+    assert capsys.readouterr().out == f"{SPEECH['english_8k']}: up to date\n"
