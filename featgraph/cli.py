@@ -5,6 +5,8 @@
     featgraph run plp speech.wav -o speech.npz
     featgraph run my_recipe.yaml a.wav b.flac -o out/ --set n_fft=1024
     featgraph run plp rasta_plp speech.wav --report     # several recipes, shared nodes once
+    featgraph run mfcc39 corpus/ -o features/ --jobs 2  # a corpus, resumable (docs/corpus.md)
+    featgraph run mfcc39 wav.scp -o feats.h5 --scheduler tcp://host:8786   # on a Dask cluster
     featgraph validate my_recipe.yaml
     featgraph list                                      # shipped recipes, every op and its parameters
     featgraph show plp                                  # the graph as text and as a mermaid diagram
@@ -16,18 +18,17 @@
     featgraph cache clear [--plans | --features]
 
 Exit status: 0 on success, 1 when a recipe is invalid or any input file failed
-(the others are still processed; one ``error: PATH: reason`` line each), 2 for a usage
-error (also: two inputs that would be written to the same ``.npz``).
+(the others are still processed; one ``error: PATH: reason`` line each, and a line in
+the failures log), 2 for a usage error (also: two inputs that would be written to the
+same output, a piped ``wav.scp``), 130 after Ctrl-C (rerun to resume).
 """
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
 from pathlib import Path
 
-from .cli_cache import add_cache_command, add_cache_options, feature_cache, run_plan
+from .cli_cache import add_cache_command, add_cache_options, feature_cache
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,11 +62,28 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run recipes on audio files",
                          description="Run one or more recipes (shipped names or YAML files) on "
                                      "audio files. Recipes come first, then audio files.")
-    run.add_argument("items", nargs="+", metavar="RECIPE... AUDIO...")
-    run.add_argument("-o", "--output", help="an .npz file (one input), or a folder that gets "
-                                            "<stem>.npz per input, in the inputs' folders "
-                                            "below their common parent; omit to only print "
-                                            "shapes")
+    run.add_argument("items", nargs="+", metavar="RECIPE... AUDIO...",
+                     help="audio: files, folders (searched recursively for audio "
+                          "extensions), text lists (.txt/.lst: one path per line) or a "
+                          "Kaldi wav.scp (.scp)")
+    run.add_argument("-o", "--output", help="an .npz file (one input); a folder that gets "
+                                            "<stem>.npz per input, mirroring the inputs' "
+                                            "folders; FILE.h5 (one HDF5 store); "
+                                            "ark:FILE.ark,scp:FILE.scp (Kaldi); FILE.parquet "
+                                            "(per-file statistics, see --summary); omit to "
+                                            "only print shapes")
+    run.add_argument("--summary", metavar="STATS",
+                     help="statistics per coefficient for -o FILE.parquet: mean, std, min, "
+                          "max, slope, pNN percentiles (default mean,std,min,max)")
+    run.add_argument("-j", "--jobs", type=int, default=1,
+                     help="local worker processes (default 1: this process)")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="run on a Dask cluster (tcp://host:8786; featgraph[dask])")
+    run.add_argument("--failures", metavar="FILE.jsonl",
+                     help="the failures log (default: OUTPUT.failures.jsonl beside the "
+                          "output folder or store)")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="retry inputs that failed before (otherwise skipped until changed)")
     _add_set(run)
     run.add_argument("--report", action="store_true", help="print the per-node report")
     run.add_argument("--format", choices=("features-first", "frames-first"),
@@ -73,6 +91,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="array layout written: (..., features, frames) as librosa (default), "
                           "or (..., frames, features) as most models take it")
     run.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    run.add_argument("-v", "--verbose", action="store_true",
+                     help="a line per file, also under the progress bar and for skipped ones")
     add_cache_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -141,9 +161,8 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 # ------------------------------------------------------------------- commands
 def cmd_run(args) -> int:
-    from .engine.errors import AudioError, NodeError
+    from .engine import corpus, writers
     from .engine.runner import compile_plan
-    from .engine.source import Source
 
     recipe_args, audio = _split_items(args.items)
     if not recipe_args:
@@ -151,47 +170,98 @@ def cmd_run(args) -> int:
                       "(see `featgraph list`)")
     if not audio:
         return _usage("no audio file given, e.g. `featgraph run plp speech.wav -o out.npz`")
+    if args.jobs < 1:
+        return _usage(f"--jobs takes a positive number, got {args.jobs}")
     recipes = _with_overrides(_load_recipes(recipe_args), args.set)
     plan = compile_plan(recipes, {})
-    targets = _targets(audio, args.output)
-    if isinstance(targets, str):
-        return _usage(targets)
     try:
         cache = feature_cache(args)
+        if args.scheduler:
+            writers.need("distributed")
+        job, items, store = corpus.prepare(plan, audio, args.output, args.summary,
+                                           args.format == "frames-first", cache=cache)
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:
         return _usage(str(exc))
-    failed = 0
-    for path, target in zip(audio, targets):
-        problem = _input_problem(path)
-        try:
-            if problem:
-                raise AudioError(problem)
-            result = run_plan(plan, Source.of(path), cache)
-            if args.format == "frames-first":
-                _frames_first(result)
-            if target is not None:
-                result.save(target)
-        except (NodeError, AudioError, OSError) as exc:
-            failed += 1
-            print(f"error: {path}: {_reason(exc, path)}", file=sys.stderr)
-            continue
-        if not args.quiet:
-            shapes = "  ".join(f"{k} {tuple(v.shape)}" for k, v in result.items())
-            dest = f" -> {target}" if target is not None else ""
-            print(f"{path}{dest}  {shapes}  ({result.report.seconds * 1e3:.1f} ms)")
-        if args.report:
-            print(result.report)
+    log = args.failures or _default_log(args.output, store)
+    progress = _Progress(len(items), args)
+    try:
+        summary = corpus.run_corpus(job, items, store, args.jobs, args.scheduler, log,
+                                    args.retry_failed, keep=args.report,
+                                    on_status=progress.update)
+    finally:
+        progress.close()
+    failed = len(summary.failed)
+    if not args.quiet and (len(items) > 1 or args.verbose):
+        print(summary, file=sys.stderr)
     if failed and not args.quiet:
-        print(f"{failed} of {len(audio)} input(s) failed", file=sys.stderr)
+        where = f"; failures logged in {log}" if log else ""
+        print(f"{failed} of {len(items)} input(s) failed{where}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _frames_first(result) -> None:
-    """Turn every framed output of ``result`` into ``(..., frames, features)`` (a view)."""
-    from .engine.kinds import Kind
+def _default_log(output: str | None, store) -> str | None:
+    """``<output>.failures.jsonl`` beside the output folder or store; none for one
+    ``.npz`` or no output."""
+    if store is not None:
+        return str(store.path.with_name(store.path.name + ".failures.jsonl"))
+    if output and not output.endswith(".npz"):
+        out = Path(output)
+        return str(out.with_name(out.name + ".failures.jsonl"))
+    return None
 
-    result.features = {k: f if f.kind == Kind.SIGNAL or f.data.ndim < 2 else
-                       f.derive(f.data.swapaxes(-1, -2)) for k, f in result.features.items()}
+
+class _Progress:
+    """A tqdm bar (files, audio hours per second, ETA) on a terminal; per-file lines
+    when not on one (or with ``--verbose``); errors always, unless ``--quiet``."""
+
+    def __init__(self, total: int, args):
+        import time
+
+        self.args, self.start, self.audio = args, time.perf_counter(), 0.0
+        self.total = total
+        self.bar = None
+        if total > 1 and not args.quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True,
+                            smoothing=0.05)
+
+    def update(self, status: dict) -> None:
+        import time
+
+        args = self.args
+        self.audio += status.get("audio_seconds", 0.0)
+        line, err = None, False
+        if status["status"] == "failed":
+            again = " (as in the previous run; --retry-failed to retry)" \
+                if status.get("known") else ""
+            line, err = f"error: {status['path']}: {status.get('reason', '')}{again}", True
+        elif status["status"] == "skipped":      # said for one input, or when verbose
+            line = f"{status['path']}: up to date" if args.verbose or (
+                self.total == 1 and not args.quiet) else None
+        elif not args.quiet and (args.verbose or self.bar is None):
+            shapes = "  ".join(f"{k} {tuple(v)}" for k, v in status.get("shapes", {}).items())
+            dest = f" -> {status['target']}" if status.get("target") else ""
+            line = f"{status['path']}{dest}  {shapes}  ({status['seconds'] * 1e3:.1f} ms)"
+        if line and not (args.quiet and not err):
+            if self.bar is not None:
+                self.bar.write(line, file=sys.stderr if err else sys.stdout)
+            else:
+                print(line, file=sys.stderr if err else sys.stdout)
+        if args.report and "result" in status:
+            print(status["result"].report)
+        if self.bar is not None:
+            elapsed = max(time.perf_counter() - self.start, 1e-9)
+            self.bar.set_postfix_str(f"{self.audio / 3600 / elapsed:.3f} audio h/s",
+                                     refresh=False)
+            self.bar.update()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_validate(args) -> int:
@@ -365,39 +435,6 @@ def _with_overrides(recipes, settings: list[str]):
     return with_overrides(recipes, values, "--set")
 
 
-def _input_problem(path: str) -> str | None:
-    """Why ``path`` cannot be an input (checked before reading), or None."""
-    p = Path(path)
-    if p.is_dir():
-        return "is a folder; give files (recursing into folders comes in a later version)"
-    if not p.exists():
-        return "no such file"
-    if not os.access(p, os.R_OK):
-        return "permission denied"
-    return None
-
-
-def _reason(exc: BaseException, path: str) -> str:
-    """The failure of one input as one short reason, without repeating its path.
-
-    A node's error keeps the node and op (``node 'f' (op frame): ...``) except for
-    the source op, whose failures are about the file itself; libsndfile's message
-    (``Error opening 'x.wav': Format not recognised.``) shrinks to its reason.
-    """
-    from .engine.errors import NodeError
-
-    where = ""
-    if isinstance(exc, NodeError):
-        if exc.op != "load":
-            where = f"node '{exc.node}' (op {exc.op}): "
-        exc = exc.cause
-    text = str(exc)
-    for form in sorted({path, str(Path(path)), os.path.abspath(path)}, key=len, reverse=True):
-        text = text.replace(f"'{form}'", "").replace(form, "")
-    text = re.sub(r"\s+:", ":", text).replace(": Error opening: ", ": ")
-    return where + (text.strip(" :") or type(exc).__name__)
-
-
 def _load_recipes(items: list[str]):
     """Load recipes; a folder or a missing ``.yaml`` path is reported as such."""
     from . import Recipe
@@ -412,45 +449,6 @@ def _load_recipes(items: list[str]):
     if problems:
         raise RecipeError(problems)
     return [Recipe.load(r) for r in items]
-
-
-def _targets(audio: list[str], output: str | None) -> list[Path | None] | str:
-    """The ``.npz`` path of each input, or a usage message when they cannot be given.
-
-    Several inputs written to a folder mirror their folders below the inputs'
-    common parent (``a/x.wav b/x.wav -o out`` gives ``out/a/x.npz``, ``out/b/x.npz``);
-    two inputs of one folder with the same stem keep their suffix (``x.wav.npz``).
-    Two files that would still share a target (the same file given twice) are
-    refused before anything runs; inputs that are not files (typos, folders) move
-    nothing and fail on their own.
-    """
-    if output is None:
-        return [None] * len(audio)
-    out = Path(output)
-    if out.suffix == ".npz" and not out.is_dir():
-        if len(audio) == 1:
-            return [out]
-        return "-o FILE.npz takes one input; give a folder for several"
-    absolute = [Path(os.path.abspath(a)) for a in audio]
-    readable = [a for a in absolute if a.is_file()] or absolute   # a typo moves nothing
-    try:
-        root = Path(os.path.commonpath([a.parent for a in readable]))
-    except ValueError:                                  # different drives
-        return "the inputs have no common folder; run them separately"
-    by_stem: dict[tuple, set] = {}
-    for a in absolute:
-        by_stem.setdefault((a.parent, a.stem), set()).add(a)
-    targets = [out / (a.parent.relative_to(root) if a.is_relative_to(root) else "")
-               / ((a.name if len(by_stem[a.parent, a.stem]) > 1 else a.stem) + ".npz")
-               for a in absolute]
-    seen: dict[Path, str] = {}
-    for a, t in zip(audio, targets):
-        if not Path(a).is_file():                       # fails before writing anything
-            continue
-        if t in seen:
-            return f"{seen[t]} and {a} would both be written to {t}; give each file once"
-        seen[t] = a
-    return targets
 
 
 def _type_label(annotation) -> str:

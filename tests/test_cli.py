@@ -95,8 +95,8 @@ def test_run_missing_file_folder_and_unreadable_file_one_line_each(tmp_path, cap
     assert code == 1
     lines = _error_lines(capsys.readouterr().err)
     assert lines == [f"error: {missing}: no such file",
-                     f"error: {folder}: is a folder; give files (recursing into folders "
-                     "comes in a later version)",
+                     f"error: {folder}: no audio files in this folder (looked for .wav, "
+                     ".flac, .ogg, .mp3 ... files below it)",
                      f"error: {bad}: cannot read audio file: Format not recognised."]
     assert (tmp_path / "out" / "english_8k.npz").exists()     # the typo moved nothing
 

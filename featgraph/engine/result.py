@@ -49,30 +49,38 @@ class Result(Mapping):
                           "axis": None if f.axis is None else [float(a) for a in f.axis]}
         return meta
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, extra: dict | None = None) -> Path:
         """Write every output to an ``.npz`` file, atomically.
 
         Arrays are stored under their output names (``/`` becomes ``.``), plus a
-        ``__meta__`` JSON string (see :meth:`metadata`); ``np.load`` reads it
-        without pickling.  The file appears complete or not at all.
+        ``__meta__`` JSON string (see :meth:`metadata`; ``extra`` adds keys to it);
+        ``np.load`` reads it without pickling.  The file appears complete or not at all.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {name.replace("/", "."): _contiguous_either_way(f.data)
                   for name, f in self.features.items()}
-        arrays["__meta__"] = np.array(json.dumps({"source": self.source,
-                                                  "outputs": self.metadata()}))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as archive:
-                for name, array in arrays.items():
-                    with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        _write_npy(member, array)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        meta = {"source": self.source, "outputs": self.metadata(), **(extra or {})}
+        return write_npz(path, arrays, meta)
+
+
+def write_npz(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
+    """``arrays`` and ``meta`` (as the ``__meta__`` JSON string) into ``path``, through a
+    temporary file in the same folder and :func:`os.replace`: complete or absent.  The
+    same arrays and meta give the same bytes (the zip members carry a fixed date)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {**arrays, "__meta__": np.array(json.dumps(meta))}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as archive:
+            for name, array in arrays.items():   # a fixed member date: reproducible bytes
+                member_info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                with archive.open(member_info, "w", force_zip64=True) as member:
+                    _write_npy(member, array)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _write_npy(fh, array: np.ndarray) -> None:

@@ -144,6 +144,90 @@ class Recipe(_recipe.Recipe):
         plan = self.compile(**{k: v for k, v in params.items() if k not in rules})
         return run_batch(plan, {**self.params, **params}, items, sr, output, frames_first)
 
+    def run_many(self, paths, out=None, jobs: int = 1, scheduler: str | None = None,
+                 summary: str | None = None, failures: str | None = None,
+                 retry_failed: bool = False, cache=None, **params):
+        """Run the recipe over many inputs, as ``featgraph run`` does.
+
+        Parameters
+        ----------
+        paths : str, Path or a list of them
+            Audio files, folders (recursively, by audio extension), text lists or
+            a Kaldi ``wav.scp`` (see :mod:`featgraph.engine.inputs`).
+        out : str or Path, optional
+            A folder (an ``.npz`` per input, mirroring the inputs' folders),
+            ``x.h5``, ``ark:x.ark,scp:x.scp`` or ``x.parquet`` (see
+            :mod:`featgraph.engine.writers`).  None: return the results instead.
+        jobs : int
+            Local worker processes (1: this process).
+        scheduler : str, optional
+            A Dask scheduler address (``tcp://host:8786``): the workers write
+            the outputs; needs ``out``.
+        summary : str, optional
+            Statistics for a Parquet output (``"mean,std,p50"``).
+        failures : str, optional
+            The failures log (JSON lines).
+        retry_failed : bool
+            Retry inputs logged as failed with the same run and file.
+        cache : str, Path, featgraph.engine.cache.Cache, bool or None
+            The feature cache every task reads and fills, as in :meth:`run`.
+        **params
+            Overrides of the recipe's parameters.
+
+        Returns
+        -------
+        dict or featgraph.engine.corpus.Summary
+            Without ``out``: ``{path: Result}`` of the inputs that ran; a failed
+            input is left out with a warning naming it and the reason.  With
+            ``out``: the :class:`~featgraph.engine.corpus.Summary` (``done``,
+            ``skipped``, ``failed``: one status dict per input).
+        """
+        if out is None:
+            return dict(self.iter_many(paths, jobs=jobs, cache=cache, **params))
+        from .corpus import prepare, run_corpus
+
+        job, items, store = prepare(self.compile(**params), _as_list(paths), out, summary,
+                                    cache=_resolve_cache(cache))
+        return run_corpus(job, items, store, jobs, scheduler, failures, retry_failed)
+
+    def iter_many(self, paths, jobs: int = 1, errors: str = "warn", cache=None,
+                  **params) -> Iterator[tuple[str, Result]]:
+        """``(path, Result)`` of each input as it is computed: the generator form of
+        :meth:`run_many`, for data loaders (in completion order with ``jobs > 1``).
+
+        ``errors``: ``"warn"`` skips a failed input with a warning naming it and
+        the reason, ``"raise"`` raises :class:`~featgraph.AudioError`.  ``cache``:
+        as in :meth:`run`.
+        """
+        import warnings
+
+        from .corpus import statuses, prepare
+        from .errors import AudioError
+
+        job, items, _ = prepare(self.compile(**params), _as_list(paths),
+                                cache=_resolve_cache(cache))
+        for status in statuses(job, items, jobs, None, keep=True):
+            if status["status"] == "done":
+                yield status["path"], status["result"]
+            elif errors == "raise":
+                raise AudioError(f"{status['path']}: {status['reason']}")
+            else:
+                warnings.warn(f"{status['path']}: {status['reason']}", stacklevel=2)
+
+
+def _resolve_cache(cache):
+    """The :class:`~featgraph.engine.cache.Cache` ``cache`` stands for, or None (the cache
+    modules stay unimported without one)."""
+    if cache is False or (cache is None and not os.environ.get("FEATGRAPH_FEATURE_CACHE")):
+        return None
+    from .cache import resolve
+
+    return resolve(cache)
+
+
+def _as_list(paths) -> list[str]:
+    return [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
+
 
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
     """``recipes`` with ``params`` applied, validated and merged into one plan (cached),
@@ -216,9 +300,9 @@ def run(recipes: list[_recipe.Recipe], source, sr: float | None = None,
     :meth:`Recipe.run` and docs/cache.md.
     """
     plan, source = compile_plan(recipes, params), Source.of(source, sr)
-    if cache is False or (cache is None and not os.environ.get("FEATGRAPH_FEATURE_CACHE")):
-        return execute(plan, source, block_samples)      # the cache modules stay unimported
-    from .cache import resolve
+    cache = _resolve_cache(cache)
+    if cache is None:
+        return execute(plan, source, block_samples)
     from .cached import execute_cached
 
-    return execute_cached(plan, source, resolve(cache), block_samples)
+    return execute_cached(plan, source, cache, block_samples)
