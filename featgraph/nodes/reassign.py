@@ -1,0 +1,237 @@
+"""STFT sharpening: the reassigned spectrogram (``reassign``) and synchrosqueezing (``synsq``).
+
+Both take the signal and frame it themselves (centred frames, zero padding, librosa's
+``stft`` framing), because the reassigned times are clipped to the signal's duration.
+
+References
+----------
+F. Auger, P. Flandrin, "Improving the readability of time-frequency and time-scale
+representations by the reassignment method", IEEE Trans. SP 43(5), 1068-1089, 1995.
+P. Flandrin, F. Auger, E. Chassande-Mottin, "Time-frequency reassignment: from principles
+to algorithms", in Applications in Time-Frequency Signal Processing, CRC Press, 2002
+(eqs. 5.20 and 5.23: ``omega - Im(S_dh / S_h)``, ``t + Re(S_th / S_h)``).
+F. Auger, P. Flandrin, Y.-T. Lin, S. McLaughlin, S. Meignen, T. Oberlin, H.-T. Wu,
+"Time-frequency reassignment and synchrosqueezing: an overview", IEEE Signal Processing
+Magazine 30(6), 32-41, 2013 (STFT synchrosqueezing and its reconstruction).
+G. Thakur, H.-T. Wu, "Synchrosqueezing-based recovery of instantaneous frequency from
+nonuniform samples", SIAM J. Math. Anal. 43(5), 2011.
+librosa 0.11 documentation: ``librosa.reassigned_spectrogram``, ``librosa.util.cyclic_gradient``.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ._common import frame_major
+from .spectral import bin_frequencies, rfft_frames
+from ._cqfilters import _window as periodic_window
+
+BLOCK = 256
+
+
+class _Stft(Node):
+    """STFT parameters shared by the sharpening ops (no op of its own)."""
+
+    op: str
+    consumes: ClassVar = (Kind.SIGNAL,)
+    streaming: ClassVar = "block"
+
+    n_fft: int = Field(2048, ge=4, le=1 << 16, description="FFT and window length in samples")
+    hop: int | None = Field(None, ge=1, le=1 << 16, description="samples between frames; "
+                            "null: n_fft // 4")
+    window: Literal["hann", "hamming", "blackman"] = Field("hann", description="periodic "
+                                                           "analysis window")
+
+    @property
+    def hop_length(self) -> int:
+        return self.hop or self.n_fft // 4
+
+    def latency(self) -> int:
+        return -(-(self.n_fft // 2) // self.hop_length)
+
+    def windows(self, dtype) -> np.ndarray:
+        """``(3, n_fft)``: the window ``h``, its cyclic gradient ``dh`` (per sample) and the
+        time-weighted ``t h`` (``t`` in samples from the frame centre)."""
+        n = self.n_fft
+        h = periodic_window(self.window, n)
+        padded = np.concatenate([h[-1:], h, h[:1]])
+        dh = np.gradient(padded)[1:-1]
+        half = n // 2
+        t = np.arange(-half, half + 1) if n % 2 else np.arange(0.5 - half, half)
+        return np.stack([h, dh, h * t]).astype(dtype)
+
+
+class CentredFrames:
+    """Centred STFT framing over a stream: frame ``t`` covers samples
+    ``t hop - n_fft // 2 .. t hop + n_fft - n_fft // 2 - 1`` (zeros outside the signal)."""
+
+    def __init__(self, n_fft: int, hop: int):
+        self.n_fft, self.hop, self.half = n_fft, hop, n_fft // 2
+        self.buf = None          # padded samples from frame index `self.t`'s start
+        self.t = 0
+        self.n_in = 0
+
+    def push(self, y: np.ndarray, final: bool = False) -> np.ndarray:
+        """Append samples; return the completed frames ``(..., frames, n_fft)``."""
+        if self.buf is None:
+            self.buf = np.zeros(y.shape[:-1] + (self.half,), y.dtype)
+        self.n_in += y.shape[-1]
+        parts = [self.buf, y]
+        if final:
+            parts.append(np.zeros(y.shape[:-1] + (self.half,), y.dtype))
+        self.buf = np.concatenate(parts, axis=-1)
+        n = self.buf.shape[-1]
+        count = 0 if n < self.n_fft else 1 + (n - self.n_fft) // self.hop
+        if count == 0:
+            return np.zeros(self.buf.shape[:-1] + (0, self.n_fft), self.buf.dtype)
+        frames = np.lib.stride_tricks.sliding_window_view(self.buf, self.n_fft, axis=-1)
+        frames = np.ascontiguousarray(frames[..., :count * self.hop:self.hop, :][..., :count, :])
+        self.buf = self.buf[..., count * self.hop:]
+        self.t += count
+        return frames
+
+
+def _spectra(frames: np.ndarray, wins: np.ndarray) -> np.ndarray:
+    """``(3, ..., frames, bins)`` STFTs of the frames with each of the windows."""
+    out = np.empty((3,) + frames.shape[:-1] + (frames.shape[-1] // 2 + 1,),
+                   np.complex64 if frames.dtype == np.float32 else np.complex128)
+    for a in range(0, frames.shape[-2], BLOCK):
+        block = frames[..., a:a + BLOCK, :]
+        for i in range(3):
+            out[i, ..., a:a + BLOCK, :] = rfft_frames(block * wins[i], wins.shape[-1])
+    return out
+
+
+class Reassign(_Stft):
+    """Reassigned spectrogram: ports ``freqs`` (Hz), ``times`` (s) and ``mags`` (``|S_h|``).
+
+    librosa 0.11's ``reassigned_spectrogram`` (defaults: ``n_fft`` 2048, hop ``n_fft / 4``,
+    periodic Hann, centred frames with zero padding): with ``S_h``, ``S_dh`` and ``S_th``
+    the STFTs with the window, its cyclic gradient and the window times the time from the
+    frame centre (in samples), ``freqs = f_k - Im(S_dh / S_h) sr / (2 pi)`` and ``times =
+    t hop / sr + Re(S_th / S_h) / sr`` (Flandrin, Auger & Chassande-Mottin 2002, eqs. 5.20,
+    5.23).  Bins with ``|S_h| < sqrt(ref_power)`` (and 0/0 bins) get the bin frequency and
+    the frame time, which is librosa's ``fill_nan=True``; librosa's default leaves NaN
+    there.  Then frequencies are clipped to ``[0, sr / 2]`` and times to ``[0, duration]``.
+    Each port is ``(..., 1 + n_fft // 2, frames)`` in the signal's precision.
+
+    Streaming: block; ``ceil(n_fft / 2 / hop)`` frames of look-ahead (the centred
+    window); a frame with a time reassigned past the samples seen so far waits for them
+    (or the end), so the clip to the duration is exact.
+    """
+
+    op: Literal["reassign"] = "reassign"
+    produces: ClassVar = {"freqs": Kind.FEATURE, "times": Kind.FEATURE, "mags": Kind.POWER}
+
+    reassign_frequencies: bool = Field(True, description="reassign frequencies")
+    reassign_times: bool = Field(True, description="reassign times")
+    ref_power: float = Field(1e-6, ge=0, le=1e12, description="bins below this power keep "
+                             "their bin frequency and frame time")
+
+
+def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
+    """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times)."""
+    sh, sdh, sth = S
+    mag = np.abs(sh)
+    power = mag * mag
+    n_fft, hop = p.n_fft, p.hop_length
+    real = mag.dtype
+    low = ~(mag >= np.sqrt(p.ref_power)) if p.ref_power > 0 else np.zeros(mag.shape, bool)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        bins = bin_frequencies(n_fft, sr).astype(real)
+        frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
+        if p.reassign_frequencies:
+            corr = -(sdh.imag * sh.real - sdh.real * sh.imag) / power
+            freqs = bins + corr * real.type(0.5 * sr / np.pi)
+            bad = low | np.isnan(freqs)
+            freqs = np.where(bad, bins, freqs)
+            np.clip(freqs, 0, sr / 2.0, out=freqs)
+        else:
+            freqs = np.broadcast_to(bins, mag.shape).copy()
+        if p.reassign_times:
+            corr = (sth.real * sh.real + sth.imag * sh.imag) / power
+            times = frame_t + corr / real.type(sr)
+            times = np.where(low | np.isnan(times), frame_t, times)
+            np.maximum(times, 0, out=times)
+        else:
+            times = np.broadcast_to(frame_t, mag.shape).copy()
+    return freqs, times, mag
+
+
+@Reassign.stream
+class ReassignStream:
+    """Framing state, and frames held until the samples their times point to are seen."""
+
+    def __init__(self, p: Reassign):
+        self.p = p
+        self.framer = CentredFrames(p.n_fft, p.hop_length)
+        self.held: list = []
+        self.sr = None
+        self.wins = None
+
+    def _compute(self, y: np.ndarray, final: bool):
+        frames = self.framer.push(y, final)
+        t0 = self.framer.t - frames.shape[-2]
+        if frames.shape[-2]:
+            S = _spectra(frames, self.wins)
+            self.held.append(reassign_block(S, self.p, self.sr, t0))
+        limit = self.framer.n_in / self.sr
+        if final:
+            return self._release(len(self.held), limit, clip=True)
+        # release the leading frames whose reassigned times are all within the samples seen
+        out_blocks = 0
+        for f, t, m in self.held:
+            ok = np.all(t <= limit, axis=tuple(i for i in range(t.ndim) if i != t.ndim - 2))
+            if not ok.all():
+                first_bad = int(np.argmin(ok))
+                if first_bad:
+                    self._split(out_blocks, first_bad)
+                    out_blocks += 1
+                break
+            out_blocks += 1
+        return self._release(out_blocks, limit, clip=False)
+
+    def _split(self, i: int, at: int):
+        f, t, m = self.held[i]
+        self.held[i:i + 1] = [(f[..., :at, :], t[..., :at, :], m[..., :at, :]),
+                              (f[..., at:, :], t[..., at:, :], m[..., at:, :])]
+
+    def _release(self, n: int, limit: float, clip: bool):
+        blocks, self.held = self.held[:n], self.held[n:]
+        if not blocks:
+            return self._features(*(np.zeros(self.shape + (0, self.p.n_fft // 2 + 1),
+                                             self.dtype) for _ in range(3)))
+        f, t, m = (np.concatenate([b[i] for b in blocks], axis=-2) for i in range(3))
+        if clip:
+            np.minimum(t, limit, out=t)
+        return self._features(f, t, m)
+
+    def _features(self, f, t, m):
+        p = self.p
+        meta = dict(sr=self.sr, hop=p.hop_length, win_length=p.n_fft, n_fft=p.n_fft,
+                    axis=bin_frequencies(p.n_fft, self.sr))
+        return {"freqs": Feature(frame_major(f), Kind.FEATURE, **meta),
+                "times": Feature(frame_major(t), Kind.FEATURE, **meta),
+                "mags": Feature(frame_major(m), Kind.POWER, **meta)}
+
+    def _start(self, x: Feature):
+        if self.sr is None:
+            self.sr = float(x.sr)
+            self.dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) \
+                else np.dtype(np.float64)
+            self.shape = x.data.shape[:-1]
+            self.wins = self.p.windows(self.dtype)
+
+    def step(self, x: Feature):
+        self._start(x)
+        return self._compute(np.asarray(x.data, self.dtype), final=False)
+
+    def flush(self):
+        if self.sr is None:
+            return None
+        return self._compute(np.zeros(self.shape + (0,), self.dtype), final=True)
