@@ -97,13 +97,21 @@ class CentredFrames:
 
 
 def _spectra(frames: np.ndarray, wins: np.ndarray) -> np.ndarray:
-    """``(3, ..., frames, bins)`` STFTs of the frames with each of the windows."""
-    out = np.empty((3,) + frames.shape[:-1] + (frames.shape[-1] // 2 + 1,),
+    """``(windows, ..., frames, bins)`` STFTs of the frames with each of the windows."""
+    lead, n_fft = frames.shape[:-1], wins.shape[-1]
+    out = np.empty((len(wins),) + lead + (n_fft // 2 + 1,),
                    np.complex64 if frames.dtype == np.float32 else np.complex128)
-    for a in range(0, frames.shape[-2], BLOCK):
-        block = frames[..., a:a + BLOCK, :]
-        for i in range(3):
-            out[i, ..., a:a + BLOCK, :] = rfft_frames(block * wins[i], wins.shape[-1])
+    rows = int(np.prod(lead[:-1], dtype=int))
+    flat_in = frames.reshape(rows, lead[-1], n_fft)
+    flat_out = out.reshape(len(wins), rows, lead[-1], n_fft // 2 + 1)
+    work = np.empty((min(BLOCK, lead[-1]), n_fft), frames.dtype)
+    for r in range(rows):
+        for a in range(0, lead[-1], BLOCK):
+            block = flat_in[r, a:a + BLOCK]
+            buf = work[:block.shape[0]]
+            for i in range(len(wins)):
+                np.multiply(block, wins[i], out=buf)
+                rfft_frames(buf, n_fft, out=flat_out[i, r, a:a + BLOCK])
     return out
 
 
@@ -137,29 +145,29 @@ class Reassign(_Stft):
 def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
     """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times)."""
     sh, sdh, sth = S
-    mag = np.abs(sh)
-    power = mag * mag
+    power = sh.real * sh.real
+    power += sh.imag * sh.imag
+    mag = np.sqrt(power)
     n_fft, hop = p.n_fft, p.hop_length
     real = mag.dtype
-    low = ~(mag >= np.sqrt(p.ref_power)) if p.ref_power > 0 else np.zeros(mag.shape, bool)
+    keep = mag >= real.type(np.sqrt(p.ref_power)) if p.ref_power > 0 else power > 0
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inv = np.divide(1, power, out=np.zeros_like(power), where=keep)
         bins = bin_frequencies(n_fft, sr).astype(real)
         frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
+        freqs = np.broadcast_to(bins, mag.shape).copy()
         if p.reassign_frequencies:
-            corr = -(sdh.imag * sh.real - sdh.real * sh.imag) / power
-            freqs = bins + corr * real.type(0.5 * sr / np.pi)
-            bad = low | np.isnan(freqs)
-            freqs = np.where(bad, bins, freqs)
+            cross = sdh * sh.conj()
+            cross.imag *= inv                                 # Im(S_dh / S_h)
+            freqs -= cross.imag * real.type(0.5 * sr / np.pi)
             np.clip(freqs, 0, sr / 2.0, out=freqs)
-        else:
-            freqs = np.broadcast_to(bins, mag.shape).copy()
+        times = np.broadcast_to(frame_t, mag.shape).copy()
         if p.reassign_times:
-            corr = (sth.real * sh.real + sth.imag * sh.imag) / power
-            times = frame_t + corr / real.type(sr)
-            times = np.where(low | np.isnan(times), frame_t, times)
+            cross = sth * sh.conj()
+            cross.real *= inv                                 # Re(S_th / S_h)
+            cross.real *= real.type(1.0 / sr)
+            times += cross.real
             np.maximum(times, 0, out=times)
-        else:
-            times = np.broadcast_to(frame_t, mag.shape).copy()
     return freqs, times, mag
 
 
@@ -206,7 +214,8 @@ class ReassignStream:
         if not blocks:
             return self._features(*(np.zeros(self.shape + (0, self.p.n_fft // 2 + 1),
                                              self.dtype) for _ in range(3)))
-        f, t, m = (np.concatenate([b[i] for b in blocks], axis=-2) for i in range(3))
+        f, t, m = (blocks[0][i] if len(blocks) == 1 else
+                   np.concatenate([b[i] for b in blocks], axis=-2) for i in range(3))
         if clip:
             np.minimum(t, limit, out=t)
         return self._features(f, t, m)
@@ -235,3 +244,95 @@ class ReassignStream:
         if self.sr is None:
             return None
         return self._compute(np.zeros(self.shape + (0,), self.dtype), final=True)
+
+
+class Synsq(_Stft):
+    """Synchrosqueezed STFT, complex: ``(..., samples) -> (..., 1 + n_fft // 2, frames)``.
+
+    With the STFT ``X_t[k]`` of centred frames (window ``h``), its phase referred to the
+    frame centre ``V_t[k] = X_t[k] (-1)^k`` and the instantaneous frequency of each bin
+    ``w_t[k] = f_k - Im(X^dh_t[k] / X_t[k]) sr / (2 pi)`` (the reassigned frequency), every
+    bin with ``|X_t[k]| > gamma`` is moved to the bin nearest ``w_t[k]`` (clipped to 0 ..
+    sr / 2): ``T_t[j] = sum_{k -> j} c_k V_t[k]``, ``c_k = 1`` at DC and Nyquist, else 2
+    (Auger et al. 2013, the one-sided form).  The signal at the frame centre is
+    ``x[t hop] = Re(sum_j T_t[j]) / (n_fft h[n_fft / 2])`` (:func:`synsq_inverse`), exact
+    but for the bins below ``gamma``; with ``hop: 1`` that is every sample.
+
+    Streaming: block; ``ceil(n_fft / 2 / hop)`` frames of look-ahead.
+    """
+
+    op: Literal["synsq"] = "synsq"
+    produces: ClassVar = Kind.SPECTRUM
+
+    gamma: float = Field(1e-8, ge=0, le=1e6, description="bins with |X| at or below it are "
+                         "not squeezed (dropped)")
+
+
+def squeeze(S: np.ndarray, sr: float, n_fft: int, gamma: float) -> np.ndarray:
+    """``T (..., frames, bins)`` from the window and window-derivative spectra ``S[:2]``."""
+    sh, sdh = S[0], S[1]
+    bins = sh.shape[-1]
+    power = sh.real * sh.real + sh.imag * sh.imag
+    keep = power > gamma * gamma
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = (sdh * sh.conj()).imag
+        inst = np.arange(bins) - cross / np.where(keep, power, 1) * (n_fft / (2 * np.pi))
+    target = np.clip(np.rint(np.nan_to_num(inst, nan=0.0)), 0, bins - 1).astype(np.intp)
+    weight = np.full(bins, 2.0)
+    weight[0] = 1.0
+    if n_fft % 2 == 0:
+        weight[-1] = 1.0
+    weight[1::2] *= -1                                   # (-1)^k: phase at the frame centre
+    v = sh * np.where(keep, weight, 0).astype(sh.real.dtype)
+    rows = int(np.prod(sh.shape[:-1], dtype=int))
+    index = (target.reshape(rows, bins) + (np.arange(rows) * bins)[:, None]).ravel()
+    flat = v.reshape(-1)
+    out = np.empty(rows * bins, sh.dtype)
+    out.real = np.bincount(index, flat.real, minlength=rows * bins)
+    out.imag = np.bincount(index, flat.imag, minlength=rows * bins)
+    return out.reshape(sh.shape)
+
+
+@Synsq.stream
+class SynsqStream:
+    """Centred framing state."""
+
+    def __init__(self, p: Synsq):
+        self.p = p
+        self.framer = CentredFrames(p.n_fft, p.hop_length)
+        self.sr = None
+
+    def _run(self, y: np.ndarray, final: bool) -> Feature:
+        p = self.p
+        frames = self.framer.push(y, final)
+        if frames.shape[-2]:
+            t = squeeze(_spectra(frames, self.wins[:2]), self.sr, p.n_fft, p.gamma)
+        else:
+            t = np.zeros(frames.shape[:-1] + (p.n_fft // 2 + 1,),
+                         np.complex64 if self.dtype == np.float32 else np.complex128)
+        return Feature(frame_major(t), Kind.SPECTRUM, self.sr, hop=p.hop_length,
+                       win_length=p.n_fft, n_fft=p.n_fft, axis=bin_frequencies(p.n_fft, self.sr))
+
+    def step(self, x: Feature) -> Feature:
+        if self.sr is None:
+            self.sr = float(x.sr)
+            self.dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) \
+                else np.dtype(np.float64)
+            self.shape = x.data.shape[:-1]
+            self.wins = self.p.windows(self.dtype)
+        return self._run(np.asarray(x.data, self.dtype), final=False)
+
+    def flush(self) -> Feature | None:
+        if self.sr is None:
+            return None
+        return self._run(np.zeros(self.shape + (0,), self.dtype), final=True)
+
+
+def synsq_inverse(t: Feature, window: str = "hann") -> np.ndarray:
+    """The signal at the frame centres from a synchrosqueezed STFT (see :class:`Synsq`):
+    ``x[t hop] = Re(sum_j T_t[j]) / (n_fft h[n_fft / 2])``, ``(..., frames)``, real.
+
+    With ``hop: 1`` the samples are the whole signal."""
+    n_fft = t.n_fft
+    centre = periodic_window(window, n_fft)[n_fft // 2]
+    return np.real(t.data.sum(axis=-2)) / (n_fft * centre)
