@@ -45,6 +45,9 @@ WINDOW_BANDWIDTH = {"hann": 1.50018310546875, "hamming": 1.3629455320350348,
                     "blackman": 1.7269681554262326}
 """Equivalent noise bandwidths in bins, as tabulated by librosa (``window_bandwidth``)."""
 
+MAX_FILTER = 1 << 20
+"""Longest filter in samples (at its octave's rate)."""
+
 SOXR = {"soxr_vhq": "VHQ", "soxr_hq": "HQ", "soxr_mq": "MQ", "soxr_lq": "LQ", "soxr_qq": "QQ"}
 
 
@@ -62,6 +65,8 @@ def relative_bandwidth(freqs: np.ndarray, bins_per_octave: int) -> np.ndarray:
         r = 2.0 ** (1.0 / bins_per_octave)
         return np.array([(r * r - 1) / (r * r + 1)])
     logf = np.log2(freqs)
+    if not np.all(np.isfinite(logf)) or np.any(np.diff(logf) <= 0):
+        raise ValueError("the centre frequencies underflow or are not increasing: raise fmin")
     bpo = np.empty_like(freqs)
     bpo[0] = 1 / (logf[1] - logf[0])
     bpo[-1] = 1 / (logf[-1] - logf[-2])
@@ -116,6 +121,10 @@ def fft_basis(sr: float, freqs: tuple, alpha: tuple, filter_scale: float, gamma,
     freqs, alpha = np.asarray(freqs), np.asarray(alpha)
     gam = None if gamma is None else float(gamma)
     lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gam)
+    if not np.all(np.isfinite(lengths)) or lengths.max() > MAX_FILTER:
+        raise ValueError(f"constant-Q filters of up to {lengths.max():.3g} samples at "
+                         f"{sr:g} Hz are longer than the {MAX_FILTER} allowed: raise fmin or "
+                         "lower filter_scale or bins_per_octave")
     n_fft = max(int(2.0 ** np.ceil(np.log2(lengths.max()))), min_fft)
     basis = np.zeros((len(freqs), n_fft), complex)
     for i, (ln, f) in enumerate(zip(lengths, freqs)):

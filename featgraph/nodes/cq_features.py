@@ -67,7 +67,7 @@ def cq_chroma_matrix(n_input: int, bins_per_octave: int, n_chroma: int, fmin: fl
     m = int(merge)
     w = np.roll(np.repeat(np.eye(n_chroma), m, axis=1), -(m // 2), axis=1)
     w = np.tile(w, math.ceil(n_input / bins_per_octave))[:, :n_input]
-    midi0 = np.mod(12 * np.log2(fmin / 440.0) + 69, 12)
+    midi0 = np.mod(12 * (np.log2(fmin) - np.log2(440.0)) + 69, 12)
     roll = midi0 if base_c else midi0 - 9
     w = np.ascontiguousarray(np.roll(w, int(np.round(roll * n_chroma / 12.0)), axis=0))
     w.setflags(write=False)
