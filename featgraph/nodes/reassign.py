@@ -143,32 +143,41 @@ class Reassign(_Stft):
 
 
 def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
-    """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times)."""
+    """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times).
+
+    ``Im(S_dh / S_h) = Im(S_dh conj(S_h)) / |S_h|^2`` and likewise for the real part of
+    ``S_th / S_h``: one conjugate, no complex division; bins with ``|S_h|^2`` below
+    ``ref_power`` (or the smallest normal float) get a zero correction, i.e. the bin frequency and frame time."""
     sh, sdh, sth = S
-    power = sh.real * sh.real
+    power = np.multiply(sh.real, sh.real)
     power += sh.imag * sh.imag
-    mag = np.sqrt(power)
     n_fft, hop = p.n_fft, p.hop_length
-    real = mag.dtype
-    keep = mag >= real.type(np.sqrt(p.ref_power)) if p.ref_power > 0 else power > 0
+    real = power.dtype
+    keep = power >= real.type(max(p.ref_power, np.finfo(real).tiny))   # 1 / power finite
+    inv = np.zeros_like(power)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        inv = np.divide(1, power, out=np.zeros_like(power), where=keep)
-        bins = bin_frequencies(n_fft, sr).astype(real)
-        frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
-        freqs = np.broadcast_to(bins, mag.shape).copy()
+        np.divide(1, power, out=inv, where=keep)
+        shc = np.conj(sh)
+        freqs = np.empty_like(power)
         if p.reassign_frequencies:
-            cross = sdh * sh.conj()
-            cross.imag *= inv                                 # Im(S_dh / S_h)
-            freqs -= cross.imag * real.type(0.5 * sr / np.pi)
+            np.multiply(sdh, shc, out=sdh)                    # S_dh conj(S_h), in place
+            np.multiply(sdh.imag, inv, out=freqs)
+            freqs *= real.type(-0.5 * sr / np.pi)
+            freqs += bin_frequencies(n_fft, sr).astype(real)
             np.clip(freqs, 0, sr / 2.0, out=freqs)
-        times = np.broadcast_to(frame_t, mag.shape).copy()
+        else:
+            freqs[...] = bin_frequencies(n_fft, sr).astype(real)
+        frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
+        times = np.empty_like(power)
         if p.reassign_times:
-            cross = sth * sh.conj()
-            cross.real *= inv                                 # Re(S_th / S_h)
-            cross.real *= real.type(1.0 / sr)
-            times += cross.real
+            np.multiply(sth, shc, out=sth)
+            np.multiply(sth.real, inv, out=times)
+            times *= real.type(1.0 / sr)
+            times += frame_t
             np.maximum(times, 0, out=times)
-    return freqs, times, mag
+        else:
+            times[...] = frame_t
+    return freqs, times, np.sqrt(power, out=power)
 
 
 @Reassign.stream
