@@ -345,3 +345,43 @@ def synsq_inverse(t: Feature, window: str = "hann") -> np.ndarray:
     n_fft = t.n_fft
     centre = periodic_window(window, n_fft)[n_fft // 2]
     return np.real(t.data.sum(axis=-2)) / (n_fft * centre)
+
+
+class ReassignRepeat(Node):
+    """Repeated frequency reassignment of the power onto the bin grid (an iteration count).
+
+    Inputs: the ``freqs`` and ``mags`` ports of ``reassign``.  Each bin's power
+    ``mags^2`` is moved, within its frame, to the bin nearest its reassigned frequency,
+    ``k_1 = round(freqs[k] n_fft / sr)``; with ``order`` n the map is followed n times,
+    ``k_(i+1) = round(freqs[k_i] n_fft / sr)``, and the power lands at ``k_n`` (the
+    discrete reassignment operator iterated, as audioFlux's ``Reassign.set_order`` offers;
+    audioFlux's own definition is not documented and differs, see
+    docs/transforms-cqt.md).  Output ``(..., bins, frames)`` power on the bin grid; its sum
+    per frame equals the input's.  Time reassignment is not accumulated here.
+
+    Streaming: framewise.
+    """
+
+    op: Literal["reassign_repeat"] = "reassign_repeat"
+    consumes: ClassVar = (Kind.FEATURE, Kind.POWER)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = Kind.POWER
+
+    order: int = Field(1, ge=1, le=16, description="times the reassignment map is applied")
+
+
+@ReassignRepeat.compute
+def reassign_repeat(freqs: Feature, mags: Feature, p: ReassignRepeat) -> Feature:
+    f, m = frame_major(freqs.data), frame_major(mags.data)
+    bins = f.shape[-1]
+    n_fft = mags.n_fft or 2 * (bins - 1)
+    target = np.clip(np.rint(f * (n_fft / mags.sr)), 0, bins - 1).astype(np.intp)
+    rows = int(np.prod(f.shape[:-1], dtype=int))
+    target = target.reshape(rows, bins)
+    k = np.broadcast_to(np.arange(bins), (rows, bins))
+    for _ in range(p.order):
+        k = np.take_along_axis(target, k, axis=1)
+    index = (k + (np.arange(rows) * bins)[:, None]).ravel()
+    power = (m * m).reshape(-1)
+    out = np.bincount(index, power, minlength=rows * bins).astype(m.dtype).reshape(m.shape)
+    return mags.derive(frame_major(out), Kind.POWER)
