@@ -161,18 +161,25 @@ thread pool starts, which made the products 30x slower on a loaded 2-core machin
 with 256 x 70 by 70 x 12 complex128 blocks; see ``_common.matmul`` for the real case)."""
 
 
+def centred_frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """Read-only ``(frames, n_fft)`` view of a 1-d signal zero-padded by ``n_fft // 2`` on
+    both sides (librosa's centred framing with ``pad_mode='constant'``)."""
+    half = n_fft // 2
+    padded = np.zeros(y.shape[-1] + 2 * half, y.dtype)
+    padded[half:half + y.shape[-1]] = y
+    n_frames = 1 + (padded.shape[-1] - n_fft) // hop
+    return np.lib.stride_tricks.as_strided(
+        padded, (n_frames, n_fft), (padded.strides[0] * hop, padded.strides[0]), writeable=False)
+
+
 def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
              magnitude: bool = False, window: str | None = None) -> np.ndarray:
     """``basis @ STFT`` with a rectangular window, frames centred (zero padding): ``(frames, n)``.
 
     With ``magnitude`` the STFT's magnitude is used with that of the basis and frames
     weighted by the periodic ``window`` (pseudo-CQT)."""
-    half = n_fft // 2
-    padded = np.zeros(y.shape[-1] + 2 * half, y.dtype)
-    padded[half:half + y.shape[-1]] = y
-    n_frames = 1 + (padded.shape[-1] - n_fft) // hop
-    frames = np.lib.stride_tricks.as_strided(
-        padded, (n_frames, n_fft), (padded.strides[0] * hop, padded.strides[0]), writeable=False)
+    frames = centred_frames(y, n_fft, hop)
+    n_frames = frames.shape[0]
     cplx = np.complex64 if y.dtype == np.float32 else np.complex128
     nz = basis != 0
     first = nz.argmax(axis=1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cqfilters import centred_frames
 from .spectral import power_of, rfft_frames
 
 BLOCK = 512
@@ -49,13 +50,8 @@ def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: 
     y = np.asarray(y)
     if y.dtype not in (np.float32, np.float64):
         y = y.astype(np.float64)
-    hop = n_fft // 4
-    half = n_fft // 2
-    padded = np.zeros(y.shape[-1] + 2 * half, y.dtype)
-    padded[half:half + y.shape[-1]] = y
-    n_frames = 1 + (padded.shape[-1] - n_fft) // hop
-    frames = np.lib.stride_tricks.as_strided(
-        padded, (n_frames, n_fft), (padded.strides[0] * hop, padded.strides[0]), writeable=False)
+    frames = centred_frames(y, n_fft, n_fft // 4)
+    n_frames = frames.shape[0]
     win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(y.dtype)
     fft_freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
     inside = np.nonzero((fft_freqs >= max(fmin, 0)) & (fft_freqs < min(fmax, sr / 2)))[0]

@@ -180,6 +180,17 @@ def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
     return freqs, times, np.sqrt(power, out=power)
 
 
+def _first_chunk(state, x: Feature) -> None:
+    """On a stream's first chunk: its rate, sample type (float32 or float64), leading axes
+    and the analysis windows."""
+    if state.sr is None:
+        state.sr = float(x.sr)
+        state.dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) \
+            else np.dtype(np.float64)
+        state.shape = x.data.shape[:-1]
+        state.wins = state.p.windows(state.dtype)
+
+
 @Reassign.stream
 class ReassignStream:
     """Framing state, and frames held until the samples their times point to are seen."""
@@ -237,16 +248,8 @@ class ReassignStream:
                 "times": Feature(frame_major(t), Kind.FEATURE, **meta),
                 "mags": Feature(frame_major(m), Kind.POWER, **meta)}
 
-    def _start(self, x: Feature):
-        if self.sr is None:
-            self.sr = float(x.sr)
-            self.dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) \
-                else np.dtype(np.float64)
-            self.shape = x.data.shape[:-1]
-            self.wins = self.p.windows(self.dtype)
-
     def step(self, x: Feature):
-        self._start(x)
+        _first_chunk(self, x)
         return self._compute(np.asarray(x.data, self.dtype), final=False)
 
     def flush(self):
@@ -323,12 +326,7 @@ class SynsqStream:
                        win_length=p.n_fft, n_fft=p.n_fft, axis=bin_frequencies(p.n_fft, self.sr))
 
     def step(self, x: Feature) -> Feature:
-        if self.sr is None:
-            self.sr = float(x.sr)
-            self.dtype = x.data.dtype if x.data.dtype in (np.float32, np.float64) \
-                else np.dtype(np.float64)
-            self.shape = x.data.shape[:-1]
-            self.wins = self.p.windows(self.dtype)
+        _first_chunk(self, x)
         return self._run(np.asarray(x.data, self.dtype), final=False)
 
     def flush(self) -> Feature | None:
