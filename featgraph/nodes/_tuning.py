@@ -46,12 +46,11 @@ def _peaks(mag: np.ndarray, frame_max: np.ndarray, k0: int, sr: float, n_fft: in
 def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: int = 2048,
                     resolution: float = 0.01, fmin: float = 150.0, fmax: float = 4000.0,
                     threshold: float = 0.1) -> float:
-    """Tuning deviation of a 1-d signal in fractions of a bin (see the module docs)."""
+    """Tuning deviation of a signal ``(..., samples)`` in fractions of a bin (see the module
+    docs); the peaks of every channel vote together, as in librosa."""
     y = np.asarray(y)
     if y.dtype not in (np.float32, np.float64):
         y = y.astype(np.float64)
-    frames = centred_frames(y, n_fft, n_fft // 4)
-    n_frames = frames.shape[0]
     win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(y.dtype)
     fft_freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
     inside = np.nonzero((fft_freqs >= max(fmin, 0)) & (fft_freqs < min(fmax, sr / 2)))[0]
@@ -59,16 +58,18 @@ def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: 
         return 0.0
     k0, k1 = max(int(inside[0]), 1), min(int(inside[-1]), n_fft // 2 - 1)
     freqs, mags = [], []
-    work = np.empty((min(BLOCK, n_frames), n_fft), y.dtype)
-    for a in range(0, n_frames, BLOCK):
-        block = frames[a:a + BLOCK]
-        buf = np.multiply(block, win, out=work[:block.shape[0]])
-        spec = rfft_frames(buf, n_fft)
-        mag = np.abs(spec[:, k0 - 1:k1 + 2])
-        frame_max = np.sqrt(power_of(spec, 2.0, 0.0, overwrite=True).max(axis=1))
-        f, m = _peaks(mag, frame_max, k0, sr, n_fft, threshold)
-        freqs.append(f)
-        mags.append(m)
+    work = np.empty((BLOCK, n_fft), y.dtype)
+    for row in y.reshape(-1, y.shape[-1]):
+        frames = centred_frames(np.ascontiguousarray(row), n_fft, n_fft // 4)
+        for a in range(0, frames.shape[0], BLOCK):
+            block = frames[a:a + BLOCK]
+            buf = np.multiply(block, win, out=work[:block.shape[0]])
+            spec = rfft_frames(buf, n_fft)
+            mag = np.abs(spec[:, k0 - 1:k1 + 2])
+            frame_max = np.sqrt(power_of(spec, 2.0, 0.0, overwrite=True).max(axis=1))
+            f, m = _peaks(mag, frame_max, k0, sr, n_fft, threshold)
+            freqs.append(f)
+            mags.append(m)
     freqs, mags = np.concatenate(freqs), np.concatenate(mags)
     keep = freqs > 0
     if not keep.any():

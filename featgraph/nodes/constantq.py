@@ -113,8 +113,7 @@ class VQT(_ConstantQ):
 
 def constant_q(x: Feature, p: _ConstantQ) -> Feature:
     """Run a CQT/VQT model on a signal feature."""
-    y0 = x.data.reshape(-1, x.data.shape[-1])[0] if x.data.size else x.data.ravel()
-    freqs, alpha = p.tuned_frequencies(np.asarray(y0, dtype=np.float64), x.sr)
+    freqs, alpha = p.tuned_frequencies(x.data, x.sr)
     out = _per_channel(x, lambda y: cq.variable_q(
         y, x.sr, p.hop, freqs, alpha, p.bins_per_octave, p.filter_scale, p._gamma(), p.norm,
         p.sparsity, p.window, p.scale, p.res_type))
@@ -144,8 +143,7 @@ class PseudoCQT(_ConstantQ):
 
 @PseudoCQT.compute
 def pseudo_cqt(x: Feature, p: PseudoCQT) -> Feature:
-    y0 = x.data.reshape(-1, x.data.shape[-1])[0]
-    freqs, alpha = p.tuned_frequencies(np.asarray(y0, dtype=np.float64), x.sr)
+    freqs, alpha = p.tuned_frequencies(x.data, x.sr)
     lengths, cutoff = cq.lengths_and_cutoff(freqs, alpha, x.sr, p.window, p.filter_scale, 0.0)
     if cutoff > x.sr / 2:
         raise ValueError(f"the highest filter reaches {cutoff:.1f} Hz, above the Nyquist "
