@@ -74,11 +74,13 @@ def relative_bandwidth(freqs: np.ndarray, bins_per_octave: int) -> np.ndarray:
     return (2.0 ** (2 / bpo) - 1) / (2.0 ** (2 / bpo) + 1)
 
 
-def lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma):
-    """Filter lengths in samples at ``sr`` and the highest frequency the filters reach."""
+def lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma, per_bin=False):
+    """Filter lengths in samples at ``sr`` and the highest frequency the filters reach (each
+    filter's with ``per_bin``)."""
     g = alpha * 24.7 / 0.108 if gamma is None else gamma
     q = float(filter_scale) / alpha
-    cutoff = float(np.max(freqs * (1 + 0.5 * WINDOW_BANDWIDTH[window] / q) + 0.5 * g))
+    reach = freqs * (1 + 0.5 * WINDOW_BANDWIDTH[window] / q) + 0.5 * g
+    cutoff = reach if per_bin else float(np.max(reach))
     return q * sr / (freqs + g / alpha), cutoff
 
 

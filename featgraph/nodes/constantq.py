@@ -53,6 +53,9 @@ class _ConstantQ(Node):
     window: Window = Field("hann", description="filter window")
     scale: bool = Field(True, description="divide by sqrt(filter length)")
     res_type: Resampler = Field("soxr_hq", description="soxr quality of the octave halving")
+    above_nyquist: Literal["error", "drop"] = Field(
+        "error", description="bins whose filters reach above the Nyquist frequency: error "
+                             "(librosa) or drop them (fewer bins at low sample rates)")
 
     def _gamma(self):
         return 0.0
@@ -62,7 +65,16 @@ class _ConstantQ(Node):
         if tuning is None:
             tuning = estimate_tuning(y, sr, bins_per_octave=self.bins_per_octave)
         freqs = cq.frequencies(self.fmin, self.n_bins, self.bins_per_octave, tuning)
-        return freqs, cq.relative_bandwidth(freqs, self.bins_per_octave)
+        alpha = cq.relative_bandwidth(freqs, self.bins_per_octave)
+        if self.above_nyquist == "drop":
+            _, reach = cq.lengths_and_cutoff(freqs, alpha, sr, self.window, self.filter_scale,
+                                             self._gamma(), per_bin=True)
+            keep = reach <= sr / 2
+            if not keep.any():
+                raise ValueError(f"every constant-Q filter reaches above the Nyquist frequency "
+                                 f"{sr / 2:g} Hz: lower fmin")
+            freqs, alpha = freqs[keep], alpha[keep]
+        return freqs, alpha
 
 
 def _per_channel(x: Feature, fn) -> np.ndarray:
