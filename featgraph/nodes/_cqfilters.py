@@ -157,6 +157,10 @@ def halve(y: np.ndarray, factor: int, res_type: str) -> np.ndarray:
 
 BLOCK = 256
 """Frames per FFT block (bounds the work memory of a long signal)."""
+SPARSE_ABOVE = 4096
+"""Basis slices with more entries go through scipy's sparse product (a single-threaded C loop
+over the non-zeros, as librosa does): with 36 or more bins per octave even one-row dense
+products exceed OpenBLAS' threading threshold."""
 COMPLEX_MNK = 1 << 15
 """Largest ``m n k`` of a complex product kept on one OpenBLAS thread: above about 2^16 its
 thread pool starts, which made the products 30x slower on a loaded 2-core machine (measured
@@ -187,18 +191,25 @@ def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
     first = nz.argmax(axis=1)
     stop = basis.shape[1] - nz[:, ::-1].argmax(axis=1)
     lo, hi = int(first.min()), int(stop.max())
-    if magnitude:
-        w = np.ascontiguousarray(np.abs(basis[:, lo:hi]).T, dtype=y.dtype)
+    w = np.abs(basis[:, lo:hi]) if magnitude else basis[:, lo:hi]
+    w = w.astype(y.dtype if magnitude else cplx)
+    sparse = w.size > SPARSE_ABOVE
+    if sparse:                                 # C loop over the non-zeros, one thread
+        from scipy.sparse import csr_matrix
+        w = csr_matrix(w)
     else:
-        w = np.ascontiguousarray(basis[:, lo:hi].T, dtype=cplx)
+        w = np.ascontiguousarray(w.T)
     out = np.empty((n_frames, basis.shape[0]), y.dtype if magnitude else cplx)
     win = None if window is None else _window(window, n_fft).astype(y.dtype)
-    step = max(1, COMPLEX_MNK // w.size)
+    step = max(1, COMPLEX_MNK // w.size) if not sparse else 0
     for a in range(0, n_frames, BLOCK):
         block = frames[a:a + BLOCK] if window is None else frames[a:a + BLOCK] * win
         spec = rfft_frames(block, n_fft)[:, lo:hi]
         if magnitude:
             spec = np.abs(spec)
+        if sparse:
+            out[a:a + BLOCK] = (w @ spec.T).T
+            continue
         for b in range(0, spec.shape[0], step):          # small products: one BLAS thread
             e = min(b + step, spec.shape[0])
             np.matmul(spec[b:e], w, out=out[a + b:a + e])
