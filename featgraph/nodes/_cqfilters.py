@@ -255,7 +255,7 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
                                     float(filter_scale), gam, norm, sparsity, window)
         basis = basis * math.sqrt(sr / my_sr)
         outs.append(response(my_y, n_fft, my_hop, basis))
-        if my_hop % 2 == 0:
+        if my_hop % 2 == 0 and i < n_oct - 1:            # the last halving is unused
             my_hop //= 2
             my_sr /= 2.0
             my_y = halve(my_y, 2, res_type)
