@@ -26,7 +26,8 @@ def test_reassign_preset_matches_librosa():
     dm = np.abs(out["mags"][at] - mags) / mags.max()
     assert loud.sum() > 1000
     assert df.max() <= 1e-4 and dt.max() <= 1e-4 and dm.max() <= 1e-4
-    assert df.max() <= 1e-6 and dt.max() <= 1e-6 and dm.max() <= 1e-6   # measured ~1e-7 (float32 refs)
+    # measured ~1e-7 (the references are float32)
+    assert df.max() <= 1e-6 and dt.max() <= 1e-6 and dm.max() <= 1e-6
 
 
 def test_reassigned_frequency_of_a_tone_is_exact():

@@ -1,4 +1,4 @@
-"""Constant-Q family: ``cqt``, ``vqt``, ``pseudo_cqt``, and the ``phase`` view of a complex spectrum.
+"""Constant-Q family: ``cqt``, ``vqt``, ``pseudo_cqt``; the ``phase`` view of a complex spectrum.
 
 The transform itself (filter design, octave-wise downsampling) is in
 :mod:`featgraph.nodes._cqfilters`, with its definitions and references.

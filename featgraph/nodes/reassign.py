@@ -147,7 +147,8 @@ def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
 
     ``Im(S_dh / S_h) = Im(S_dh conj(S_h)) / |S_h|^2`` and likewise for the real part of
     ``S_th / S_h``: one conjugate, no complex division; bins with ``|S_h|^2`` below
-    ``ref_power`` (or the smallest normal float) get a zero correction, i.e. the bin frequency and frame time."""
+    ``ref_power`` (or the smallest normal float) get a zero correction, i.e. the bin
+    frequency and frame time."""
     sh, sdh, sth = S
     power = np.multiply(sh.real, sh.real)
     power += sh.imag * sh.imag
