@@ -1,0 +1,272 @@
+"""Constant-Q and variable-Q filter design and the octave-by-octave transform.
+
+Shared by :mod:`featgraph.nodes.constantq` (``cqt``, ``vqt``, ``pseudo_cqt``) and
+:mod:`featgraph.nodes.cq_features` (``chroma_cqt``, ``cqcc``).
+
+Definitions follow librosa 0.11's documentation of ``librosa.vqt``,
+``librosa.filters.wavelet``, ``librosa.filters.wavelet_lengths`` and
+``librosa.util.sparsify_rows`` (the code here is written from those definitions):
+
+* centre frequencies ``f_k = fmin 2^(tuning / bpo) 2^(k / bpo)``;
+* relative bandwidth ``alpha_k = (2^(2/b_k) - 1) / (2^(2/b_k) + 1)`` with ``b_k`` the local
+  bins per octave (a centred difference of ``log2 f``, one-sided at the ends);
+* filter length ``L_k = Q sr / (f_k + gamma_k / alpha_k)``, ``Q = filter_scale / alpha_k``;
+  ``gamma = 0`` is the CQT, ``gamma = None`` the ERB-based VQT ``gamma_k = 24.7 alpha_k /
+  0.108`` (Glasberg & Moore's ERB, Schoerkhuber et al. 2014);
+* filter ``k``: ``exp(2 pi i f_k n / sr) w(n)``, ``n`` from ``floor(-L/2)`` to
+  ``floor(L/2) - 1``, ``w`` the periodic window of that many points, normalised to unit
+  L1 (or L2, max) norm, centred in a power-of-two frame, scaled by ``L_k / n_fft`` and
+  Fourier-transformed; bins carrying the smallest 1 % (``sparsity``) of each row's L1 mass
+  are zeroed;
+* the response is the product of that basis with the rectangular-window STFT of the
+  (early-)downsampled signal, one octave at a time: after each octave the signal is
+  halved with soxr (``resample(..., scale=True)``: times sqrt(2)) and the hop halved;
+* ``scale``: divided by ``sqrt(L_k)``.
+
+References: J. C. Brown, "Calculation of a constant Q spectral transform", JASA 89(1),
+1991; C. Schoerkhuber, A. Klapuri, "Constant-Q transform toolbox for music processing",
+SMC 2010 (the FFT basis and octave-wise downsampling); C. Schoerkhuber, A. Klapuri,
+N. Holighaus, M. Doerfler, "A Matlab toolbox for efficient perfect reconstruction
+time-frequency transforms with log-frequency resolution", AES 53rd conf., 2014 (VQT).
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .spectral import rfft_frames
+
+C1 = 32.70319566257483
+"""C1 in Hz (MIDI 24, A4 = 440 Hz): librosa's ``note_to_hz('C1')``, the default ``fmin``."""
+
+WINDOW_BANDWIDTH = {"hann": 1.50018310546875, "hamming": 1.3629455320350348,
+                    "blackman": 1.7269681554262326}
+"""Equivalent noise bandwidths in bins, as tabulated by librosa (``window_bandwidth``)."""
+
+MAX_FILTER = 1 << 20
+"""Longest filter in samples (at its octave's rate)."""
+
+SOXR = {"soxr_vhq": "VHQ", "soxr_hq": "HQ", "soxr_mq": "MQ", "soxr_lq": "LQ", "soxr_qq": "QQ"}
+
+
+def frequencies(fmin: float, n_bins: int, bins_per_octave: int, tuning: float) -> np.ndarray:
+    """Centre frequencies ``fmin 2^(tuning/bpo) 2^(k/bpo)``, ``k = 0 .. n_bins - 1``, in Hz."""
+    f0 = fmin * 2.0 ** (tuning / bins_per_octave)
+    ratios = 2.0 ** (np.arange(bins_per_octave, dtype=float) / bins_per_octave)
+    octaves = 2.0 ** np.arange(math.ceil(n_bins / bins_per_octave))
+    return np.multiply.outer(octaves, ratios).ravel()[:n_bins] * f0
+
+
+def relative_bandwidth(freqs: np.ndarray, bins_per_octave: int) -> np.ndarray:
+    """``alpha_k``; one bin: the equal-temperament value for ``bins_per_octave``."""
+    if len(freqs) == 1:
+        r = 2.0 ** (1.0 / bins_per_octave)
+        return np.array([(r * r - 1) / (r * r + 1)])
+    logf = np.log2(freqs)
+    if not np.all(np.isfinite(logf)) or np.any(np.diff(logf) <= 0):
+        raise ValueError("the centre frequencies underflow or are not increasing: raise fmin")
+    bpo = np.empty_like(freqs)
+    bpo[0] = 1 / (logf[1] - logf[0])
+    bpo[-1] = 1 / (logf[-1] - logf[-2])
+    bpo[1:-1] = 2 / (logf[2:] - logf[:-2])
+    return (2.0 ** (2 / bpo) - 1) / (2.0 ** (2 / bpo) + 1)
+
+
+def lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma, per_bin=False):
+    """Filter lengths in samples at ``sr`` and the highest frequency the filters reach (each
+    filter's with ``per_bin``)."""
+    g = alpha * 24.7 / 0.108 if gamma is None else gamma
+    q = float(filter_scale) / alpha
+    reach = freqs * (1 + 0.5 * WINDOW_BANDWIDTH[window] / q) + 0.5 * g
+    cutoff = reach if per_bin else float(np.max(reach))
+    return q * sr / (freqs + g / alpha), cutoff
+
+
+def _window(name: str, n: int) -> np.ndarray:
+    """Periodic (DFT-even) window of ``n`` points."""
+    k = np.arange(n) * (2 * np.pi / max(n, 1))
+    if name == "hann":
+        return 0.5 - 0.5 * np.cos(k)
+    if name == "hamming":
+        return 0.54 - 0.46 * np.cos(k)
+    return 0.42 - 0.5 * np.cos(k) + 0.08 * np.cos(2 * k)          # blackman
+
+
+def _normalize(v: np.ndarray, norm: str) -> np.ndarray:
+    if norm == "none":
+        return v
+    size = {"l1": lambda a: a.sum(), "l2": lambda a: np.sqrt((a * a).sum()),
+            "max": lambda a: a.max()}[norm](np.abs(v))
+    return v / size if size >= np.finfo(float).tiny else v
+
+
+def sparsify(rows: np.ndarray, quantile: float) -> np.ndarray:
+    """Zero, in each row, the smallest magnitudes that together hold less than ``quantile``
+    of the row's L1 mass (the first sorted magnitude whose cumulative share reaches the
+    quantile is kept, with everything at or above it)."""
+    if quantile <= 0:
+        return rows
+    mags = np.abs(rows)
+    srt = np.sort(mags, axis=1)
+    share = np.cumsum(srt / mags.sum(axis=1, keepdims=True), axis=1)
+    idx = np.argmin(share < quantile, axis=1)
+    keep = mags >= srt[np.arange(len(rows)), idx][:, None]
+    return np.where(keep, rows, 0)
+
+
+@functools.lru_cache(maxsize=64)
+def fft_basis(sr: float, freqs: tuple, alpha: tuple, filter_scale: float, gamma, norm: str,
+              sparsity: float, window: str, min_fft: int = 0):
+    """``(basis (n, n_fft//2+1) complex128, n_fft, lengths)`` for one octave (read-only)."""
+    freqs, alpha = np.asarray(freqs), np.asarray(alpha)
+    gam = None if gamma is None else float(gamma)
+    lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gam)
+    if not np.all(np.isfinite(lengths)) or lengths.max() > MAX_FILTER:
+        raise ValueError(f"constant-Q filters of up to {lengths.max():.3g} samples at "
+                         f"{sr:g} Hz are longer than the {MAX_FILTER} allowed: raise fmin or "
+                         "lower filter_scale or bins_per_octave")
+    n_fft = max(int(2.0 ** np.ceil(np.log2(lengths.max()))), min_fft)
+    basis = np.zeros((len(freqs), n_fft), complex)
+    for i, (ln, f) in enumerate(zip(lengths, freqs)):
+        n = np.arange(-ln // 2, ln // 2, dtype=float)
+        sig = np.exp(1j * n * (2 * np.pi * f / sr)) * _window(window, len(n))
+        sig = _normalize(sig, norm)
+        start = (n_fft - len(sig)) // 2
+        basis[i, start:start + len(sig)] = sig * (ln / n_fft)
+    spec = np.fft.fft(basis, axis=1)[:, :n_fft // 2 + 1]
+    spec = np.ascontiguousarray(sparsify(spec, sparsity))
+    spec.setflags(write=False)
+    return spec, n_fft, lengths
+
+
+def halve(y: np.ndarray, factor: int, res_type: str) -> np.ndarray:
+    """``y`` resampled by ``1 / factor`` with soxr, fixed to ``ceil(n / factor)`` samples and
+    multiplied by ``sqrt(factor)`` (librosa's ``resample(..., scale=True)``)."""
+    import soxr
+
+    n = -(-y.shape[-1] // factor)
+    out = soxr.resample(y, factor, 1, quality=SOXR[res_type])
+    if len(out) < n:
+        out = np.concatenate([out, np.zeros(n - len(out), out.dtype)])
+    out = out[:n]
+    out *= out.dtype.type(math.sqrt(factor))
+    return out
+
+
+BLOCK = 256
+"""Frames per FFT block (bounds the work memory of a long signal)."""
+SPARSE_ABOVE = 4096
+"""Basis slices with more entries go through scipy's sparse product (a single-threaded C loop
+over the non-zeros, as librosa does): with 36 or more bins per octave even one-row dense
+products exceed OpenBLAS' threading threshold."""
+COMPLEX_MNK = 1 << 15
+"""Largest ``m n k`` of a complex product kept on one OpenBLAS thread: above about 2^16 its
+thread pool starts, which made the products 30x slower on a loaded 2-core machine (measured
+with 256 x 70 by 70 x 12 complex128 blocks; see ``_common.matmul`` for the real case)."""
+
+
+def centred_frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
+    """Read-only ``(frames, n_fft)`` view of a 1-d signal zero-padded by ``n_fft // 2`` on
+    both sides (librosa's centred framing with ``pad_mode='constant'``)."""
+    half = n_fft // 2
+    padded = np.zeros(y.shape[-1] + 2 * half, y.dtype)
+    padded[half:half + y.shape[-1]] = y
+    n_frames = 1 + (padded.shape[-1] - n_fft) // hop
+    return np.lib.stride_tricks.as_strided(
+        padded, (n_frames, n_fft), (padded.strides[0] * hop, padded.strides[0]), writeable=False)
+
+
+def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
+             magnitude: bool = False, window: str | None = None) -> np.ndarray:
+    """``basis @ STFT`` with a rectangular window, frames centred (zero padding): ``(frames, n)``.
+
+    With ``magnitude`` the STFT's magnitude is used with that of the basis and frames
+    weighted by the periodic ``window`` (pseudo-CQT)."""
+    frames = centred_frames(y, n_fft, hop)
+    n_frames = frames.shape[0]
+    cplx = np.complex64 if y.dtype == np.float32 else np.complex128
+    nz = basis != 0
+    first = nz.argmax(axis=1)
+    stop = basis.shape[1] - nz[:, ::-1].argmax(axis=1)
+    lo, hi = int(first.min()), int(stop.max())
+    w = np.abs(basis[:, lo:hi]) if magnitude else basis[:, lo:hi]
+    w = w.astype(y.dtype if magnitude else cplx)
+    sparse = w.size > SPARSE_ABOVE
+    if sparse:                                 # C loop over the non-zeros, one thread
+        from scipy.sparse import csr_matrix
+        w = csr_matrix(w)
+    else:
+        w = np.ascontiguousarray(w.T)
+    out = np.empty((n_frames, basis.shape[0]), y.dtype if magnitude else cplx)
+    win = None if window is None else _window(window, n_fft).astype(y.dtype)
+    step = max(1, COMPLEX_MNK // w.size) if not sparse else 0
+    for a in range(0, n_frames, BLOCK):
+        block = frames[a:a + BLOCK] if window is None else frames[a:a + BLOCK] * win
+        spec = rfft_frames(block, n_fft)[:, lo:hi]
+        if magnitude:
+            spec = np.abs(spec)
+        if sparse:
+            out[a:a + BLOCK] = (w @ spec.T).T
+            continue
+        for b in range(0, spec.shape[0], step):          # small products: one BLAS thread
+            e = min(b + step, spec.shape[0])
+            np.matmul(spec[b:e], w, out=out[a + b:a + e])
+    return out
+
+
+def early_downsample_count(nyquist, cutoff, hop, n_octaves) -> int:
+    """Octaves the signal can be halved before the top octave (librosa's rule)."""
+    c1 = max(0, int(np.ceil(np.log2(nyquist / cutoff)) - 1) - 1)
+    twos = (hop & -hop).bit_length() - 1 if hop > 0 else 0
+    return min(c1, max(0, twos - n_octaves + 1))
+
+
+def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.ndarray,
+               bins_per_octave: int, filter_scale: float, gamma, norm: str, sparsity: float,
+               window: str, scale: bool, res_type: str) -> np.ndarray:
+    """The VQT ``(frames, n_bins)`` of a 1-d signal ``y`` (see the module docs)."""
+    n_bins = len(freqs)
+    n_oct = math.ceil(n_bins / bins_per_octave)
+    n_filt = min(bins_per_octave, n_bins)
+    _, cutoff = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
+    if cutoff > sr / 2:
+        raise ValueError(f"the highest filter reaches {cutoff:.1f} Hz, above the Nyquist "
+                         f"frequency {sr / 2:g} Hz: use fewer n_bins or a lower fmin")
+    count = early_downsample_count(sr / 2, cutoff, hop, n_oct)
+    if count:
+        factor = 2 ** count
+        if y.shape[-1] < factor:
+            raise ValueError(f"the signal ({y.shape[-1]} samples) is too short for a "
+                             f"{n_oct}-octave transform")
+        hop //= factor
+        y = halve(y, factor, res_type)
+        if not scale:
+            y *= y.dtype.type(math.sqrt(factor))
+        sr = sr / factor
+    outs = []
+    my_y, my_sr, my_hop = y, sr, hop
+    gam = None if gamma is None else float(gamma)
+    for i in range(n_oct):
+        sl = slice(n_bins - n_filt * (i + 1), n_bins - n_filt * i)
+        sl = slice(max(sl.start, 0), sl.stop)
+        basis, n_fft, _ = fft_basis(my_sr, tuple(freqs[sl]), tuple(alpha[sl]),
+                                    float(filter_scale), gam, norm, sparsity, window)
+        basis = basis * math.sqrt(sr / my_sr)
+        outs.append(response(my_y, n_fft, my_hop, basis))
+        if my_hop % 2 == 0 and i < n_oct - 1:            # the last halving is unused
+            my_hop //= 2
+            my_sr /= 2.0
+            my_y = halve(my_y, 2, res_type)
+    n_frames = min(o.shape[0] for o in outs)
+    out = np.empty((n_frames, n_bins), outs[0].dtype)
+    end = n_bins
+    for o in outs:
+        k = min(o.shape[1], end)
+        out[:, end - k:end] = o[:n_frames, o.shape[1] - k:]
+        end -= k
+    if scale:
+        lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
+        out *= (1.0 / np.sqrt(lengths)).astype(out.real.dtype)
+    return out

@@ -1,0 +1,90 @@
+"""Tuning estimation from spectral peaks (librosa's ``estimate_tuning`` definition).
+
+Definition (librosa 0.11 documentation of ``estimate_tuning``, ``piptrack`` and
+``pitch_tuning``; code written from it): the magnitude STFT (Hann, ``n_fft`` = 2048,
+hop ``n_fft / 4``, centred frames with zero padding); in each frame, the bins ``k`` with
+``150 <= f_k < 4000`` Hz that are local maxima (``S_k > S_(k-1)`` and ``S_k >= S_(k+1)``)
+of the spectrum with every value at or below a tenth of the frame's maximum set to 0;
+the peak frequency ``(k + d) sr / n_fft`` with the parabolic offset
+``d = -(S_(k+1) - S_(k-1)) / 2 / (S_(k+1) + S_(k-1) - 2 S_k)`` (0 when ``|d| >= 1``) and
+its magnitude ``S_k + d (S_(k+1) - S_(k-1)) / 4``; the peaks whose magnitude is at least the
+median of all peak magnitudes vote with their deviation from the equal-tempered grid,
+``r = bpo log2(f / (440 / 16)) mod 1`` wrapped into ``[-0.5, 0.5)``, in a histogram of
+``ceil(1 / resolution)`` bins over ``[-0.5, 0.5]``; the estimate is the left edge of the
+fullest bin, in fractions of a bin (``bins_per_octave`` per octave).
+
+This is most of the time of librosa's ``chroma_cqt``; here the STFT is taken in blocks
+with ducc0 and only the bins between 150 Hz and 4 kHz (and each frame's maximum) are kept.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._cqfilters import centred_frames
+from .spectral import power_of, rfft_frames
+
+BLOCK = 512
+
+
+def _peaks(mag: np.ndarray, frame_max: np.ndarray, k0: int, sr: float, n_fft: int,
+           threshold: float):
+    """Peak frequencies and magnitudes of ``mag (frames, bins k0-1 .. k1)`` (see module)."""
+    masked = np.where(mag > threshold * frame_max[:, None], mag, 0)
+    c, left, right = masked[:, 1:-1], masked[:, :-2], masked[:, 2:]
+    is_peak = (c > left) & (c >= right)
+    s, sl, sr_ = mag[:, 1:-1], mag[:, :-2], mag[:, 2:]
+    t, k = np.nonzero(is_peak)
+    a = sr_[t, k] + sl[t, k] - 2 * s[t, k]
+    b = (sr_[t, k] - sl[t, k]) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
+    freq = (k + k0 + shift) * (sr / n_fft)
+    peak_mag = s[t, k] + 0.5 * b * shift
+    return freq, peak_mag
+
+
+def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: int = 2048,
+                    resolution: float = 0.01, fmin: float = 150.0, fmax: float = 4000.0,
+                    threshold: float = 0.1) -> float:
+    """Tuning deviation of a signal ``(..., samples)`` in fractions of a bin (see the module
+    docs); the peaks of every channel vote together, as in librosa."""
+    y = np.asarray(y)
+    if y.dtype not in (np.float32, np.float64):
+        y = y.astype(np.float64)
+    win = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(y.dtype)
+    fft_freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
+    inside = np.nonzero((fft_freqs >= max(fmin, 0)) & (fft_freqs < min(fmax, sr / 2)))[0]
+    if inside.size == 0:
+        return 0.0
+    k0, k1 = max(int(inside[0]), 1), min(int(inside[-1]), n_fft // 2 - 1)
+    freqs, mags = [], []
+    work = np.empty((BLOCK, n_fft), y.dtype)
+    for row in y.reshape(-1, y.shape[-1]):
+        frames = centred_frames(np.ascontiguousarray(row), n_fft, n_fft // 4)
+        for a in range(0, frames.shape[0], BLOCK):
+            block = frames[a:a + BLOCK]
+            buf = np.multiply(block, win, out=work[:block.shape[0]])
+            spec = rfft_frames(buf, n_fft)
+            mag = np.abs(spec[:, k0 - 1:k1 + 2])
+            frame_max = np.sqrt(power_of(spec, 2.0, 0.0, overwrite=True).max(axis=1))
+            f, m = _peaks(mag, frame_max, k0, sr, n_fft, threshold)
+            freqs.append(f)
+            mags.append(m)
+    freqs, mags = np.concatenate(freqs), np.concatenate(mags)
+    keep = freqs > 0
+    if not keep.any():
+        return 0.0
+    chosen = freqs[keep & (mags >= np.median(mags[keep]))]
+    return pitch_tuning(chosen, resolution, bins_per_octave)
+
+
+def pitch_tuning(freqs: np.ndarray, resolution: float, bins_per_octave: int) -> float:
+    """Histogram peak of the deviations from the equal-tempered grid (see module docs)."""
+    freqs = freqs[freqs > 0]
+    if freqs.size == 0:
+        return 0.0
+    residual = np.mod(bins_per_octave * np.log2(freqs / (440.0 / 16)), 1.0)
+    residual[residual >= 0.5] -= 1.0
+    edges = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
+    counts, edges = np.histogram(residual, edges)
+    return float(edges[np.argmax(counts)])
