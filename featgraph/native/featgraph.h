@@ -26,6 +26,7 @@
 #define FEATGRAPH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define FG_OK 0
 #define FG_EINVAL 1
@@ -213,5 +214,43 @@ int fg_lpc_cepstra_f64(const double *r, size_t n_frames, size_t r_stride, size_t
 int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t order,
                        int gain_normalize, double error_floor, size_t n_ceps,
                        const double *lifter, double *work, float *c);
+
+/*
+ * Pitch (pitch.c): YIN's period pick, pYIN's trough probabilities and the
+ * Viterbi decoding of pYIN's pitch/voicing HMM (de Cheveigne & Kawahara 2002;
+ * Mauch & Dixon 2014; librosa 0.11's conventions).  A trough is c[k] < c[k-1]
+ * and c[k] <= c[k+1] inside, c[0] < c[1] at the first lag, c[n-1] < c[n-2] at
+ * the last.  See reference_pitch.py for the exact definitions.
+ *
+ * fg_yin_pick: cmnd (n_frames, n_lags >= 3); pos (n_frames) out: the first
+ *   trough below threshold, else the first global minimum, plus the parabolic
+ *   shift -b/a (0 when |b| >= |a| or at the first/last lag).
+ * fg_pyin_trough_probs: probs (n_frames, n_lags) out, zero but at troughs:
+ *   sum_m beta[m] fact[N_m] decay[rank] over the thresholds the trough is below,
+ *   plus no_trough_prob * beta_prefix[M] at the lowest trough.  fact has
+ *   n_lags + 1 entries, decay n_lags, beta_prefix n_thresholds + 1.
+ * fg_viterbi_pitch: states s = v * n_bins + i (v = 0 voiced, 1 unvoiced).
+ *   log_stay / log_switch (2 * half_width + 1, n_bins): log A of the move
+ *   (v, i) -> (w, i + d), row d + half_width, for v == w / v != w; log_floor
+ *   outside the band.  value (2 n_bins) in/out: the log score of the previous
+ *   frame, then of the last; ptr (n_frames, 2 n_bins) out: the best source
+ *   (first in state order on ties).  n_bins <= 32767.
+ * fg_viterbi_backtrack: states[n_frames - 1] = last, states[t] =
+ *   ptr[t + 1][states[t + 1]].
+ *
+ * Return FG_EINVAL for bad sizes or NULL buffers, FG_ENONFINITE for NaN or
+ * infinity in an input, FG_ENOMEM when scratch memory cannot be allocated.
+ */
+int fg_yin_pick(const double *cmnd, size_t n_frames, size_t n_lags, double threshold,
+                double *pos);
+int fg_pyin_trough_probs(const double *cmnd, size_t n_frames, size_t n_lags,
+                         size_t n_thresholds, const double *thresholds, const double *beta,
+                         const double *beta_prefix, const double *fact, const double *decay,
+                         double no_trough_prob, double *probs);
+int fg_viterbi_pitch(const double *log_obs, size_t n_frames, size_t n_bins, size_t half_width,
+                     const double *log_stay, const double *log_switch, double log_floor,
+                     double *value, uint16_t *ptr);
+int fg_viterbi_backtrack(const uint16_t *ptr, size_t n_frames, size_t n_states, size_t last,
+                         int32_t *states);
 
 #endif /* FEATGRAPH_H */
