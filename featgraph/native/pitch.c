@@ -211,7 +211,7 @@ int fg_viterbi_pitch(const double *log_obs, size_t n_frames, size_t n_bins, size
                 }
                 /* the band, sources i = j + d in increasing order */
                 for (size_t dd = 0; dd <= 2 * h; dd++) {
-                    const double *row = tab + dd * n;
+                    const double *row = tab + (2 * h - dd) * n;   /* move i -> i + (h - dd) */
                     /* i = j + dd - h must lie in [0, n) */
                     size_t j0 = dd < h ? h - dd : 0;
                     size_t j1 = n + h > dd ? n + h - dd : 0;   /* exclusive */

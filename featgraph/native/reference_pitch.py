@@ -215,7 +215,7 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
                     i = j + d
                     ok = (i >= 0) & (i < n)
                     ic = np.clip(i, 0, n - 1)
-                    cw.append(np.where(ok, block[ic] + tab[d + h, ic], -np.inf))
+                    cw.append(np.where(ok, block[ic] + tab[h - d, ic], -np.inf))
                     sw.append(v * n + ic)
                 right = j + h + 1
                 rc = np.minimum(right, n - 1)
