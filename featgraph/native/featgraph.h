@@ -230,9 +230,9 @@ int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t 
  *   plus no_trough_prob * beta_prefix[M] at the lowest trough.  fact has
  *   n_lags + 1 entries, decay n_lags, beta_prefix n_thresholds + 1.
  * fg_viterbi_pitch: states s = v * n_bins + i (v = 0 voiced, 1 unvoiced).
- *   log_stay / log_switch (2 * half_width + 1, n_bins): log A of the move
- *   (v, i) -> (w, i + d), row d + half_width, for v == w / v != w; log_floor
- *   outside the band.  value (2 n_bins) in/out: the log score of the previous
+ *   log_stay / log_switch (n_bins, 2 * half_width + 1), by target: entry
+ *   [j][k] is log A of the move (v, j - half_width + k) -> (w, j), for v == w /
+ *   v != w; log_floor outside the band.  value (2 n_bins) in/out: the log score of the previous
  *   frame, then of the last; ptr (n_frames, 2 n_bins) out: the best source
  *   (first in state order on ties).  n_bins <= 32767.
  * fg_viterbi_backtrack: states[n_frames - 1] = last, states[t] =

@@ -12,6 +12,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
 
 #include "featgraph.h"
 
@@ -163,81 +166,150 @@ static void prefix_suffix(const double *value, size_t n, double floor, double *p
     }
 }
 
+/* Sliding maximum of value over the window [j - h, j + h] (clipped). */
+static void window_max(const double *value, size_t n, size_t h, double *pm, double *sm,
+                       double *wmax)
+{
+    size_t w = 2 * h + 1;
+    for (size_t i = 0; i < n; i++)
+        pm[i] = (i % w == 0 || value[i] > pm[i - 1]) ? value[i] : pm[i - 1];
+    for (size_t k = n; k-- > 0;)
+        sm[k] = (k == n - 1 || (k + 1) % w == 0 || value[k] > sm[k + 1]) ? value[k] : sm[k + 1];
+    for (size_t j = 0; j < n; j++) {
+        size_t lo = j > h ? j - h : 0, hi = j + h < n ? j + h : n - 1;
+        if (lo / w == hi / w) {
+            double m = value[lo];
+            for (size_t i = lo + 1; i <= hi; i++)
+                m = value[i] > m ? value[i] : m;
+            wmax[j] = m;
+        } else {
+            wmax[j] = sm[lo] > pm[hi] ? sm[lo] : pm[hi];
+        }
+    }
+}
+
+/* max_k (a[k] + b[k]) over k < len (len >= 1); every sum is an IEEE double addition,
+ * as in the scalar loop, so the maximum is one of the candidates bit for bit. */
+static double sum_max(const double *a, const double *b, size_t len)
+{
+    size_t k = 0;
+#if defined(__SSE2__) || defined(_M_X64)
+    __m128d m0 = _mm_set1_pd(-INFINITY), m1 = m0;
+    for (; k + 4 <= len; k += 4) {
+        m0 = _mm_max_pd(m0, _mm_add_pd(_mm_loadu_pd(a + k), _mm_loadu_pd(b + k)));
+        m1 = _mm_max_pd(m1, _mm_add_pd(_mm_loadu_pd(a + k + 2), _mm_loadu_pd(b + k + 2)));
+    }
+    double lanes[2];
+    _mm_storeu_pd(lanes, _mm_max_pd(m0, m1));
+    double m = lanes[0] > lanes[1] ? lanes[0] : lanes[1];
+#else
+    double m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
+    for (; k + 4 <= len; k += 4) {
+        double c0 = a[k] + b[k], c1 = a[k + 1] + b[k + 1];
+        double c2 = a[k + 2] + b[k + 2], c3 = a[k + 3] + b[k + 3];
+        m0 = c0 > m0 ? c0 : m0;
+        m1 = c1 > m1 ? c1 : m1;
+        m2 = c2 > m2 ? c2 : m2;
+        m3 = c3 > m3 ? c3 : m3;
+    }
+    double m = m0 > m1 ? m0 : m1;
+    m = m2 > m ? m2 : m;
+    m = m3 > m ? m3 : m;
+#endif
+    for (; k < len; k++) {
+        double c = a[k] + b[k];
+        m = c > m ? c : m;
+    }
+    return m;
+}
+
 int fg_viterbi_pitch(const double *log_obs, size_t n_frames, size_t n_bins, size_t half_width,
                      const double *log_stay, const double *log_switch, double log_floor,
                      double *value, uint16_t *ptr)
 {
-    size_t n = n_bins, h = half_width, n_states = 2 * n_bins;
+    size_t n = n_bins, h = half_width, n_states = 2 * n_bins, cols;
     if (n == 0 || n > 32767 || value == NULL || log_stay == NULL || log_switch == NULL ||
         (n_frames > 0 && (log_obs == NULL || ptr == NULL)))
         return FG_EINVAL;
     if (n_frames > SIZE_MAX / n_states || h > SIZE_MAX / 4 / n)
         return FG_EINVAL;
+    cols = 2 * h + 1;
     if (!isfinite(log_floor) || !all_finite(value, n_states) ||
-        !all_finite(log_obs, n_frames * n_states) || !all_finite(log_stay, (2 * h + 1) * n) ||
-        !all_finite(log_switch, (2 * h + 1) * n))
+        !all_finite(log_obs, n_frames * n_states) || !all_finite(log_stay, cols * n) ||
+        !all_finite(log_switch, cols * n))
         return FG_ENONFINITE;
-    double *work = malloc((4 * n + n + n_states) * sizeof(double));
-    int32_t *iwork = malloc((4 * n + n) * sizeof(int32_t));
+    double tmax[2] = {-INFINITY, -INFINITY};
+    for (size_t k = 0; k < cols * n; k++) {
+        tmax[0] = log_stay[k] > tmax[0] ? log_stay[k] : tmax[0];
+        tmax[1] = log_switch[k] > tmax[1] ? log_switch[k] : tmax[1];
+    }
+    double *work = malloc((8 * n + n_states) * sizeof(double));
+    int32_t *iwork = malloc(4 * n * sizeof(int32_t));
     if (work == NULL || iwork == NULL) {
         free(work);
         free(iwork);
         return FG_ENOMEM;
     }
-    double *pre_v = work, *suf_v = work + 2 * n, *best = work + 4 * n, *next = work + 5 * n;
-    int32_t *pre_i = iwork, *suf_i = iwork + 2 * n, *arg = iwork + 4 * n;
+    double *pre_v = work, *suf_v = work + 2 * n, *wmax = work + 4 * n, *scratch = work + 6 * n;
+    double *next = work + 8 * n;
+    int32_t *pre_i = iwork, *suf_i = iwork + 2 * n;
     for (size_t t = 0; t < n_frames; t++) {
         const double *obs = log_obs + t * n_states;
         uint16_t *pt = ptr + t * n_states;
-        for (size_t v = 0; v < 2; v++)
+        for (size_t v = 0; v < 2; v++) {
             prefix_suffix(value + v * n, n, log_floor, pre_v + v * n, pre_i + v * n,
                           suf_v + v * n, suf_i + v * n);
+            window_max(value + v * n, n, h, scratch, scratch + n, wmax + v * n);
+        }
         for (size_t w = 0; w < 2; w++) {
             for (size_t j = 0; j < n; j++) {
-                best[j] = -INFINITY;
-                arg[j] = 0;
-            }
-            for (size_t v = 0; v < 2; v++) {
-                const double *val = value + v * n;
-                const double *tab = v == w ? log_stay : log_switch;
-                int32_t base = (int32_t)(v * n);
-                /* sources below the band: i <= j - h - 1 */
-                for (size_t j = h + 1; j < n; j++) {
-                    double c = pre_v[v * n + j - h - 1];
-                    if (c > best[j]) {
-                        best[j] = c;
-                        arg[j] = base + pre_i[v * n + j - h - 1];
+                size_t lo = j > h ? j - h : 0, hi = j + h < n ? j + h : n - 1;
+                size_t k0 = lo + h - j, len = hi - lo + 1;    /* table columns k0 .. */
+                double out_max = -INFINITY, band[2];
+                for (size_t v = 0; v < 2; v++) {
+                    if (j > h && pre_v[v * n + j - h - 1] > out_max)
+                        out_max = pre_v[v * n + j - h - 1];
+                    if (j + h + 1 < n && suf_v[v * n + j + h + 1] > out_max)
+                        out_max = suf_v[v * n + j + h + 1];
+                }
+                /* band maxima; the voiced one first unless it cannot beat the rest
+                 * (each of its candidates is <= wmax + tmax; fl() is monotone) */
+                size_t order[2] = {1, 0};
+                double known = out_max;
+                for (size_t o = 0; o < 2; o++) {
+                    size_t v = order[o];
+                    band[v] = -INFINITY;
+                    if (wmax[v * n + j] + tmax[v != w] < known)
+                        continue;
+                    const double *tab = (v == w ? log_stay : log_switch) + j * cols + k0;
+                    band[v] = sum_max(value + v * n + lo, tab, len);
+                    known = band[v] > known ? band[v] : known;
+                }
+                /* the first maximum in state order: below-band, band, above-band, per block */
+                double best = -INFINITY;
+                int32_t arg = 0;
+                for (size_t v = 0; v < 2; v++) {
+                    int32_t base = (int32_t)(v * n);
+                    if (j > h && pre_v[v * n + j - h - 1] > best) {
+                        best = pre_v[v * n + j - h - 1];
+                        arg = base + pre_i[v * n + j - h - 1];
+                    }
+                    if (band[v] > best) {
+                        const double *tab = (v == w ? log_stay : log_switch) + j * cols + k0;
+                        const double *val = value + v * n + lo;
+                        size_t k = 0;
+                        while (val[k] + tab[k] != band[v])
+                            k++;
+                        best = band[v];
+                        arg = base + (int32_t)(lo + k);
+                    }
+                    if (j + h + 1 < n && suf_v[v * n + j + h + 1] > best) {
+                        best = suf_v[v * n + j + h + 1];
+                        arg = base + suf_i[v * n + j + h + 1];
                     }
                 }
-                /* the band, sources i = j + d in increasing order */
-                for (size_t dd = 0; dd <= 2 * h; dd++) {
-                    const double *row = tab + (2 * h - dd) * n;   /* move i -> i + (h - dd) */
-                    /* i = j + dd - h must lie in [0, n) */
-                    size_t j0 = dd < h ? h - dd : 0;
-                    size_t j1 = n + h > dd ? n + h - dd : 0;   /* exclusive */
-                    if (j1 > n)
-                        j1 = n;
-                    for (size_t j = j0; j < j1; j++) {
-                        size_t i = j + dd - h;
-                        double c = val[i] + row[i];
-                        if (c > best[j]) {
-                            best[j] = c;
-                            arg[j] = base + (int32_t)i;
-                        }
-                    }
-                }
-                /* sources above the band: i >= j + h + 1 */
-                for (size_t j = 0; j + h + 1 < n; j++) {
-                    double c = suf_v[v * n + j + h + 1];
-                    if (c > best[j]) {
-                        best[j] = c;
-                        arg[j] = base + suf_i[v * n + j + h + 1];
-                    }
-                }
-            }
-            for (size_t j = 0; j < n; j++) {
-                next[w * n + j] = obs[w * n + j] + best[j];
-                pt[w * n + j] = (uint16_t)arg[j];
+                next[w * n + j] = obs[w * n + j] + best;
+                pt[w * n + j] = (uint16_t)arg;
             }
         }
         for (size_t s = 0; s < n_states; s++)

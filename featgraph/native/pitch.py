@@ -78,10 +78,10 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
         raise ValueError("Viterbi value must be a C-contiguous float64 array (updated in place)")
     obs, _, stay, switch, floor = reference.check_viterbi_args(log_obs, value, log_stay,
                                                                log_switch, log_floor)
-    n = stay.shape[1]
+    n = stay.shape[0]
     ptr = np.empty(obs.shape, dtype=np.uint16)
     status = _pkg._lib.fg_viterbi_pitch(
-        _dptr(obs), obs.shape[0], n, stay.shape[0] // 2, _dptr(stay), _dptr(switch), floor,
+        _dptr(obs), obs.shape[0], n, stay.shape[1] // 2, _dptr(stay), _dptr(switch), floor,
         _dptr(value), _pkg._ffi.from_buffer("uint16_t[]", ptr))
     _pkg._raise_for_status(status, "Viterbi log probabilities", None, None)
     return ptr

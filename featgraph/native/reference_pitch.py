@@ -152,9 +152,9 @@ def check_viterbi_args(log_obs, value, log_stay, log_switch, log_floor):
     value = np.asarray(value, dtype=np.float64)
     log_stay = np.ascontiguousarray(log_stay, dtype=np.float64)
     log_switch = np.ascontiguousarray(log_switch, dtype=np.float64)
-    if log_stay.ndim != 2 or log_stay.shape[0] % 2 != 1 or log_switch.shape != log_stay.shape:
-        raise ValueError("Viterbi tables must be (2 h + 1, n_bins), both the same shape")
-    n = log_stay.shape[1]
+    if log_stay.ndim != 2 or log_stay.shape[1] % 2 != 1 or log_switch.shape != log_stay.shape:
+        raise ValueError("Viterbi tables must be (n_bins, 2 h + 1), both the same shape")
+    n = log_stay.shape[0]
     if not 1 <= n <= 32767:
         raise ValueError(f"Viterbi: 1 <= n_bins <= 32767 (states fit uint16), got {n}")
     if log_obs.ndim != 2 or log_obs.shape[1] != 2 * n or value.shape != (2 * n,):
@@ -170,8 +170,8 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
     """Forward Viterbi pass of pYIN's two-block pitch HMM over some frames.
 
     States ``s = v * n + i`` (``v`` 0 voiced, 1 unvoiced; ``i`` pitch bin).  A move
-    ``(v, i) -> (w, j)`` has log probability ``log_stay[d + h, i]`` (``v == w``) or
-    ``log_switch[d + h, i]`` (``v != w``) for ``d = j - i`` in ``[-h, h]``, and
+    ``(v, i) -> (w, j)`` has log probability ``log_stay[j, i - j + h]`` (``v == w``) or
+    ``log_switch[j, i - j + h]`` (``v != w``) for ``|i - j| <= h``, and
     ``log_floor`` outside that band.  For each frame and target ``j``
     ``value'[j] = log_obs[j] + max_s (value[s] + log A[s, j])``, the maximum taken
     over sources in increasing ``s`` with the first one kept on ties (librosa's
@@ -182,7 +182,7 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
     log_obs : np.ndarray [shape=(frames, 2 n)], finite
     value : np.ndarray [shape=(2 n,)], float64, C-contiguous
         Log score at the previous frame; updated in place to the last frame's.
-    log_stay, log_switch : np.ndarray [shape=(2 h + 1, n)], finite
+    log_stay, log_switch : np.ndarray [shape=(n, 2 h + 1)], finite, by target
     log_floor : float, finite
 
     Returns
@@ -192,7 +192,7 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
     """
     obs, val, stay, switch, floor = check_viterbi_args(log_obs, value, log_stay, log_switch,
                                                        log_floor)
-    h2, n = stay.shape
+    n, h2 = stay.shape
     h = h2 // 2
     ptr = np.empty(obs.shape, dtype=np.uint16)
     j = np.arange(n)
@@ -215,7 +215,7 @@ def viterbi_step(log_obs, value, log_stay, log_switch, log_floor):
                     i = j + d
                     ok = (i >= 0) & (i < n)
                     ic = np.clip(i, 0, n - 1)
-                    cw.append(np.where(ok, block[ic] + tab[h - d, ic], -np.inf))
+                    cw.append(np.where(ok, block[ic] + tab[j, d + h], -np.inf))
                     sw.append(v * n + ic)
                 right = j + h + 1
                 rc = np.minimum(right, n - 1)

@@ -116,7 +116,7 @@ def transition_tables(n_bins: int, width: int, switch_prob: float):
     matrix ``log(kron(T2, L) + tiny)`` where ``L`` (rows normalised) has a triangular
     band of ``width`` bins around the diagonal and ``T2 = [[1-s, s], [s, 1-s]]``
     (librosa's ``transition_local(n, width, window="triangle")`` and
-    ``transition_loop(2, 1 - s)``).  Row ``d + h`` holds the move ``i -> i + d``."""
+    ``transition_loop(2, 1 - s)``).  Entry ``[j, k]`` holds the move ``j - h + k -> j``."""
     if width > n_bins:
         raise ValueError(f"pyin: the transition band ({width} bins) is wider than the "
                          f"{n_bins} pitch bins; lower max_transition_rate or widen fmin..fmax")
@@ -136,10 +136,10 @@ def transition_tables(n_bins: int, width: int, switch_prob: float):
     floor = float(np.log(0.0 + TINY))
     tables = []
     for prob in (loop[0, 0], loop[0, 1]):
-        tab = np.full((2 * half + 1, n_bins), floor)
-        for d in range(-half, half + 1):
-            i = np.arange(max(0, -d), min(n_bins, n_bins - d))
-            tab[d + half, i] = np.log(prob * dense[i, i + d] + TINY)
+        tab = np.full((n_bins, 2 * half + 1), floor)           # [target j, source j - h + k]
+        for k in range(2 * half + 1):
+            j = np.arange(max(0, half - k), min(n_bins, n_bins + half - k))
+            tab[j, k] = np.log(prob * dense[j - half + k, j] + TINY)
         tables.append(tab)
     return tables[0], tables[1], floor, half
 
