@@ -68,10 +68,10 @@ class PYin(_PitchRange):
     """Ports that hold NaN by definition (f0 of unvoiced frames)."""
 
     n_thresholds: int = Field(100, ge=1, le=1000, description="thresholds of the beta prior")
-    beta_a: float = Field(2.0, gt=0, le=1000, description="beta distribution's a (librosa's "
+    beta_a: float = Field(2.0, ge=0.01, le=1000, description="beta distribution's a (librosa's "
                                                          "beta_parameters[0])")
-    beta_b: float = Field(18.0, gt=0, le=1000, description="beta distribution's b")
-    boltzmann_parameter: float = Field(2.0, gt=0, le=100, description="Boltzmann prior's "
+    beta_b: float = Field(18.0, ge=0.01, le=1000, description="beta distribution's b")
+    boltzmann_parameter: float = Field(2.0, ge=0.001, le=100, description="Boltzmann prior's "
                                                                      "lambda over trough ranks")
     resolution: float = Field(0.1, ge=0.01, le=1, description="pitch bin width, semitones")
     max_transition_rate: float = Field(35.92, gt=0, le=1000, description="fastest pitch "
@@ -123,14 +123,14 @@ def transition_tables(n_bins: int, width: int, switch_prob: float):
     padded = np.zeros(n_bins)
     left = (n_bins - width) // 2
     padded[left:left + width] = triangle(width)
-    dense = np.zeros((n_bins, n_bins))
     half = width // 2
-    for i in range(n_bins):
+    band = np.zeros((n_bins, 2 * half + 1))                  # [source i, target i - h + k]
+    for i in range(n_bins):                                  # row by row: O(n_bins) memory
         row = np.roll(padded, n_bins // 2 + i + 1)
         row[min(n_bins, i + half + 1):] = 0
         row[:max(0, i - half)] = 0
-        dense[i] = row
-    dense /= dense.sum(axis=1, keepdims=True)
+        lo, hi = max(0, i - half), min(n_bins, i + half + 1)
+        band[i, lo - i + half:hi - i + half] = row[lo:hi] / row.sum()   # the full row's sum
     stay_p = 1.0 - switch_prob
     loop = np.array([[stay_p, (1.0 - stay_p) / 1], [(1.0 - stay_p) / 1, stay_p]])
     floor = float(np.log(0.0 + TINY))
@@ -139,7 +139,7 @@ def transition_tables(n_bins: int, width: int, switch_prob: float):
         tab = np.full((n_bins, 2 * half + 1), floor)           # [target j, source j - h + k]
         for k in range(2 * half + 1):
             j = np.arange(max(0, half - k), min(n_bins, n_bins + half - k))
-            tab[j, k] = np.log(prob * dense[j - half + k, j] + TINY)
+            tab[j, k] = np.log(prob * band[j - half + k, 2 * half - k] + TINY)
         tables.append(tab)
     return tables[0], tables[1], floor, half
 
