@@ -185,3 +185,48 @@ def test_edge_cases(backend):
     with pytest.raises(ValueError, match="n_bins"):
         kernels.viterbi_step(np.zeros((1, 0)), np.zeros(0), np.zeros((0, 1)), np.zeros((0, 1)),
                              -10.0)
+
+
+def test_acf_combine_equals_the_per_frame_products(backend):
+    rng = np.random.default_rng(7)
+    spec = rng.standard_normal((9, 6)) + 1j * rng.standard_normal((9, 6))
+    phase = np.exp(-2j * np.pi * rng.random((3, 6)))
+    m, q = 4, 2
+    want = np.array([sum(np.conj(spec[t + i]) * phase[j] * spec[t + i + j]
+                         for i in range(m) for j in range(min(q, m - 1 - i) + 1))
+                     for t in range(9 - m + 1)])
+    np.testing.assert_allclose(kernels.acf_combine(spec, m, q, phase), want, rtol=1e-13)
+    one = kernels.acf_combine(spec[:1], 1, 0, phase[:1])
+    np.testing.assert_allclose(one, np.abs(spec[:1]) ** 2 * phase[0], rtol=1e-13)
+    with pytest.raises(ValueError, match="acf_combine"):
+        kernels.acf_combine(spec, 10, 1, phase[:2])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.acf_combine(np.full((4, 6), np.nan + 0j), 4, 1, phase[:2])
+
+
+def test_yin_cmnd_by_its_definition(backend):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 64))
+    x[0] = 0.0                                           # silence: 0 everywhere
+    r = np.array([[np.dot(f[:64 - k], f[k:]) for k in range(31)] for f in x])
+    got = kernels.yin_cmnd(r, x, 3, 30)
+    for f in range(5):
+        d = [2 * (r[f, 0] - r[f, k]) - (0.0 if k == 1 else np.sum(x[f, :k] ** 2))
+             for k in range(1, 31)]
+        want = [d[k - 1] / (np.sum(d[:k]) / k + np.finfo(float).tiny) for k in range(3, 31)]
+        np.testing.assert_allclose(got[f], want, rtol=1e-10, atol=1e-300)
+    assert np.all(got[0] == 0)
+    assert kernels.yin_cmnd(np.zeros((0, 31)), np.zeros((0, 64)), 3, 30).shape == (0, 28)
+    with pytest.raises(ValueError, match="yin_cmnd"):
+        kernels.yin_cmnd(r[:, :20], x, 3, 30)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.yin_cmnd(np.full((1, 31), np.inf), x[:1], 3, 30)
+
+
+@needs_c
+def test_yin_cmnd_c_equals_reference_bitwise():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((20, 300))
+    r = rng.standard_normal((20, 200))
+    np.testing.assert_array_equal(kernels.yin_cmnd(r, x, 10, 199),
+                                  reference.yin_cmnd(r, x, 10, 199))

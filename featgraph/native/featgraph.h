@@ -237,6 +237,17 @@ int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t 
  *   (first in state order on ties).  n_bins <= 32767.
  * fg_viterbi_backtrack: states[n_frames - 1] = last, states[t] =
  *   ptr[t + 1][states[t + 1]].
+ * fg_acf_combine: the blocked autocorrelation's spectrum.  spec (n_blocks,
+ *   n_bins) complex (interleaved re, im) of hop-long blocks, phase (q + 1,
+ *   n_bins) complex; out (n_blocks - m + 1, n_bins) complex: P_t = sum_{i < m}
+ *   sum_{j <= min(q, m - 1 - i)} conj(B_{t+i}) phase_j B_{t+i+j}.  work holds
+ *   (q + 1) * n_blocks * n_bins complex (the partial sums over j per block).
+ * fg_yin_cmnd: YIN's cumulative mean normalised difference from each frame's
+ *   autocorrelation acf (n_frames, acf_stride >= max_period + 1) and samples
+ *   frames (n_frames, frame_stride >= max_period): d(k) = 2 (r[0] - r[k]) - E_k,
+ *   E_k = sum_{n<k} x[n]^2 but E_1 = 0 (librosa), out[k - min_period] =
+ *   d(k) / (sum_{j<=k} d(j) / k + DBL_MIN) for k = min_period .. max_period;
+ *   out (n_frames, max_period - min_period + 1).
  *
  * Return FG_EINVAL for bad sizes or NULL buffers, FG_ENONFINITE for NaN or
  * infinity in an input, FG_ENOMEM when scratch memory cannot be allocated.
@@ -252,5 +263,9 @@ int fg_viterbi_pitch(const double *log_obs, size_t n_frames, size_t n_bins, size
                      double *value, uint16_t *ptr);
 int fg_viterbi_backtrack(const uint16_t *ptr, size_t n_frames, size_t n_states, size_t last,
                          int32_t *states);
+int fg_yin_cmnd(const double *acf, size_t n_frames, size_t acf_stride, const double *frames,
+                size_t frame_stride, size_t min_period, size_t max_period, double *out);
+int fg_acf_combine(const double *spec, size_t n_blocks, size_t n_bins, size_t m, size_t q,
+                   const double *phase, double *work, double *out);
 
 #endif /* FEATGRAPH_H */

@@ -9,6 +9,7 @@
  * sequence.viterbi.  The numpy definitions (reference_pitch.py) perform the
  * same operations in the same order.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -334,6 +335,77 @@ int fg_viterbi_backtrack(const uint16_t *ptr, size_t n_frames, size_t n_states, 
         if (s >= n_states)
             return FG_EINVAL;
         states[t] = (int32_t)s;
+    }
+    return FG_OK;
+}
+
+int fg_acf_combine(const double *spec, size_t n_blocks, size_t n_bins, size_t m, size_t q,
+                   const double *phase, double *work, double *out)
+{
+    if (m == 0 || q >= m || n_bins == 0 || n_blocks < m || spec == NULL || phase == NULL ||
+        work == NULL || out == NULL)
+        return FG_EINVAL;
+    if (n_blocks > SIZE_MAX / 2 / n_bins / (q + 1))
+        return FG_EINVAL;
+    size_t stride = 2 * n_bins, plane = n_blocks * stride, n_frames = n_blocks - m + 1;
+    if (!all_finite(spec, n_blocks * stride) || !all_finite(phase, (q + 1) * stride))
+        return FG_ENONFINITE;
+    /* S_r[g] = sum_{j <= r} conj(B_g) (phase_j B_{g+j}), r = 0 .. q (while g + r < G) */
+    for (size_t g = 0; g < n_blocks; g++) {
+        const double *restrict b = spec + g * stride;
+        for (size_t j = 0; j <= q && g + j < n_blocks; j++) {
+            const double *restrict c = spec + (g + j) * stride;
+            const double *restrict p = phase + j * stride;
+            const double *restrict prev = work + (j ? j - 1 : 0) * plane + g * stride;
+            double *restrict acc = work + j * plane + g * stride;
+            for (size_t f = 0; f < n_bins; f++) {
+                double wr = p[2 * f] * c[2 * f] - p[2 * f + 1] * c[2 * f + 1];
+                double wi = p[2 * f] * c[2 * f + 1] + p[2 * f + 1] * c[2 * f];
+                double ar = b[2 * f] * wr + b[2 * f + 1] * wi;
+                double ai = b[2 * f] * wi - b[2 * f + 1] * wr;
+                acc[2 * f] = (j ? prev[2 * f] : 0.0) + ar;
+                acc[2 * f + 1] = (j ? prev[2 * f + 1] : 0.0) + ai;
+            }
+        }
+    }
+    /* P_t = sum_{i < m} S_{min(q, m - 1 - i)}[t + i] */
+    for (size_t t = 0; t < n_frames; t++) {
+        double *restrict o = out + t * stride;
+        for (size_t k = 0; k < stride; k++)
+            o[k] = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            size_t r = m - 1 - i < q ? m - 1 - i : q;
+            const double *restrict s = work + r * plane + (t + i) * stride;
+            for (size_t k = 0; k < stride; k++)
+                o[k] += s[k];
+        }
+    }
+    return FG_OK;
+}
+
+int fg_yin_cmnd(const double *acf, size_t n_frames, size_t acf_stride, const double *frames,
+                size_t frame_stride, size_t min_period, size_t max_period, double *out)
+{
+    if (min_period < 1 || max_period <= min_period || acf_stride < max_period + 1 ||
+        frame_stride < max_period || (n_frames > 0 && (acf == NULL || frames == NULL ||
+                                                       out == NULL)))
+        return FG_EINVAL;
+    size_t n_out = max_period - min_period + 1;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *r = acf + t * acf_stride, *x = frames + t * frame_stride;
+        double *o = out + t * n_out;
+        double energy = 0.0, sum = 0.0;
+        for (size_t k = 1; k <= max_period; k++) {
+            /* E_k = sum_{n < k} x[n]^2 with E_1 = 0 (librosa) */
+            energy += x[k - 1] * x[k - 1];
+            double e = k == 1 ? 0.0 : energy;
+            double d = 2 * (r[0] - r[k]) - e;
+            if (!isfinite(d))
+                return FG_ENONFINITE;
+            sum += d;
+            if (k >= min_period)
+                o[k - min_period] = d / (sum / (double)k + DBL_MIN);
+        }
     }
     return FG_OK;
 }

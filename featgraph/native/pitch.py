@@ -11,7 +11,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_pitch as reference
 
-__all__ = ["yin_pick", "pyin_trough_probs", "viterbi_step", "viterbi_backtrack"]
+__all__ = ["yin_cmnd", "acf_combine", "yin_pick", "pyin_trough_probs", "viterbi_step", "viterbi_backtrack"]
 
 
 def _dptr(arr):
@@ -108,3 +108,42 @@ def viterbi_backtrack(ptr, last):
             _pkg._ffi.from_buffer("int32_t[]", states))
         _pkg._raise_for_status(status, "Viterbi back pointers", None, None)
     return states
+
+
+def acf_combine(spec, m, q, phase):
+    """The blocked autocorrelation's spectrum per frame (C kernel); see
+    :func:`featgraph.native.reference_pitch.acf_combine`.
+
+    Returns
+    -------
+    np.ndarray [shape=(blocks - m + 1, bins)], complex128
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.acf_combine(spec, m, q, phase)
+    spec, phase = reference.check_acf_combine_args(spec, m, q, phase)
+    g, f = spec.shape
+    work = np.empty((q + 1, g, f), dtype=np.complex128)
+    out = np.empty((g - m + 1, f), dtype=np.complex128)
+    status = _pkg._lib.fg_acf_combine(
+        _dptr(spec.view(np.float64)), g, f, m, q, _dptr(phase.view(np.float64)),
+        _dptr(work.view(np.float64)), _dptr(out.view(np.float64)))
+    _pkg._raise_for_status(status, "acf_combine spectra", None, None)
+    return out
+
+
+def yin_cmnd(acf, frames, min_period, max_period):
+    """YIN's cumulative mean normalised difference (C kernel); see
+    :func:`featgraph.native.reference_pitch.yin_cmnd`.
+
+    Returns
+    -------
+    np.ndarray [shape=(T, max_period - min_period + 1)], float64
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.yin_cmnd(acf, frames, min_period, max_period)
+    acf, frames = reference.check_yin_cmnd_args(acf, frames, min_period, max_period)
+    out = np.empty((acf.shape[0], max_period - min_period + 1))
+    status = _pkg._lib.fg_yin_cmnd(_dptr(acf), acf.shape[0], acf.shape[1], _dptr(frames),
+                                   frames.shape[1], min_period, max_period, _dptr(out))
+    _pkg._raise_for_status(status, "YIN autocorrelation", None, None)
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 
 from .reference import _nonfinite_error
 
-__all__ = ["yin_pick", "pyin_trough_probs", "viterbi_step", "viterbi_backtrack"]
+__all__ = ["yin_cmnd", "acf_combine", "yin_pick", "pyin_trough_probs", "viterbi_step", "viterbi_backtrack"]
 
 
 def _cmnd(c, name):
@@ -273,3 +273,84 @@ def viterbi_backtrack(ptr, last):
             raise ValueError("Viterbi backtrack: a pointer is out of range")
         states[t] = s
     return states
+
+
+def check_acf_combine_args(spec, m, q, phase):
+    """Validate :func:`acf_combine`'s arguments; return ``(spec, phase)`` contiguous complex128."""
+    spec = np.ascontiguousarray(spec, dtype=np.complex128)
+    phase = np.ascontiguousarray(phase, dtype=np.complex128)
+    if spec.ndim != 2 or not 1 <= m <= spec.shape[0] or not 0 <= q < m or \
+            phase.shape != (q + 1, spec.shape[1]) or spec.shape[1] == 0:
+        raise ValueError(f"acf_combine: need spec (blocks >= m, bins >= 1), 0 <= q < m and "
+                         f"phase (q + 1, bins); got {spec.shape}, m={m}, q={q}, {phase.shape}")
+    if not (np.isfinite(spec).all() and np.isfinite(phase).all()):
+        raise _nonfinite_error("acf_combine spectra")
+    return spec, phase
+
+
+def acf_combine(spec, m, q, phase):
+    """The spectrum of each frame's autocorrelation from its blocks' spectra.
+
+    ``P_t = sum_{i < m} sum_{j <= min(q, m - 1 - i)} conj(B_{t+i}) (phase_j B_{t+i+j})``
+    (the sums over ``j`` accumulated per block first, then the ``m`` blocks of a frame).
+
+    Parameters
+    ----------
+    spec : np.ndarray [shape=(blocks, bins)], complex, finite
+    m, q : int, ``0 <= q < m <= blocks``
+    phase : np.ndarray [shape=(q + 1, bins)], complex
+
+    Returns
+    -------
+    np.ndarray [shape=(blocks - m + 1, bins)], complex128
+    """
+    spec, phase = check_acf_combine_args(spec, m, q, phase)
+    g = spec.shape[0]
+    partial, acc = [], np.zeros_like(spec)
+    for j in range(q + 1):
+        w = phase[j] * spec[j:]
+        acc = acc.copy()
+        acc[:g - j] += np.conj(spec[:g - j]) * w
+        partial.append(acc)
+    t = g - m + 1
+    out = np.zeros((t, spec.shape[1]), dtype=np.complex128)
+    for i in range(m):
+        out += partial[min(q, m - 1 - i)][i:i + t]
+    return out
+
+
+def check_yin_cmnd_args(acf, frames, min_period, max_period):
+    acf = np.ascontiguousarray(acf, dtype=np.float64)
+    frames = np.ascontiguousarray(frames, dtype=np.float64)
+    if acf.ndim != 2 or frames.ndim != 2 or acf.shape[0] != frames.shape[0] or \
+            not 1 <= min_period < max_period or acf.shape[1] < max_period + 1 or \
+            frames.shape[1] < max_period:
+        raise ValueError(f"yin_cmnd: need acf (frames, > max_period) and frames (frames, >= "
+                         f"max_period) with 1 <= min_period < max_period; got {acf.shape}, "
+                         f"{frames.shape}, {min_period}, {max_period}")
+    return acf, frames
+
+
+def yin_cmnd(acf, frames, min_period, max_period):
+    """YIN's cumulative mean normalised difference (de Cheveigné & Kawahara 2002, eqs. 7-8)
+    with librosa's energy term: ``d(k) = 2 (r[0] - r[k]) - E_k``, ``E_k = sum_{n<k} x[n]^2``
+    except ``E_1 = 0``; ``d'(k) = d(k) / (sum_{j<=k} d(j) / k + tiny)``, lags
+    ``min_period .. max_period``.
+
+    Parameters
+    ----------
+    acf : np.ndarray [shape=(T, >= max_period + 1)], autocorrelation lags 0, 1, ...
+    frames : np.ndarray [shape=(T, >= max_period)], the frames' first samples
+
+    Returns
+    -------
+    np.ndarray [shape=(T, max_period - min_period + 1)], float64
+    """
+    acf, frames = check_yin_cmnd_args(acf, frames, min_period, max_period)
+    energy = np.cumsum(np.square(frames[:, :max_period]), axis=-1)
+    energy[:, 0] = 0.0
+    d = 2 * (acf[:, :1] - acf[:, 1:max_period + 1]) - energy
+    if not np.isfinite(d).all():
+        raise _nonfinite_error("YIN autocorrelation")
+    mean = np.cumsum(d, axis=-1) / np.arange(1, max_period + 1)
+    return d[:, min_period - 1:] / (mean[:, min_period - 1:] + np.finfo(np.float64).tiny)

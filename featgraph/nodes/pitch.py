@@ -82,29 +82,18 @@ def acf(frames: np.ndarray, max_lag: int, hop: int | None = None) -> np.ndarray:
 
 
 def _acf_blocks(frames: np.ndarray, max_lag: int, hop: int, m: int, q: int) -> np.ndarray:
-    t = frames.shape[-2]
+    lead, t = frames.shape[:-2], frames.shape[-2]
     blocks = np.concatenate([frames[..., :, :hop],
-                             frames[..., -1, hop:].reshape(frames.shape[:-2] + (m - 1, hop))],
-                            axis=-2)
+                             frames[..., -1, hop:].reshape(lead + (m - 1, hop))], axis=-2)
     size = (q + 1) * hop
     spec = _rfft(blocks, size)                                   # (..., T + M - 1, F)
     freq = np.arange(spec.shape[-1])
-    cross = []                                                   # D_j[g] = conj(B_g) phase_j B_{g+j}
-    for j in range(q + 1):
-        later = spec[..., j:, :]
-        if j:
-            if 2 * j * hop == size:
-                later = later * np.where(freq % 2, -1.0, 1.0)    # e^{-i pi f}: exact signs
-            else:
-                later = later * np.exp(-2j * np.pi * freq * j * hop / size)
-        cross.append(np.conj(spec[..., :spec.shape[-2] - j, :]) * later)
-    sums = [cross[0]]                                            # S_r = D_0 + ... + D_r
-    for j in range(1, q + 1):
-        sums.append(sums[-1][..., :cross[j].shape[-2], :] + cross[j])
-    total = sums[min(q, m - 1)][..., :t, :].copy()
-    for i in range(1, m):
-        total += sums[min(q, m - 1 - i)][..., i:i + t, :]
-    return _irfft(total, size)[..., :max_lag + 1]
+    phase = np.exp(-2j * np.pi * np.outer(np.arange(q + 1), freq) * hop / size)
+    if q == 1:
+        phase[1] = np.where(freq % 2, -1.0, 1.0)                 # e^{-i pi f}: exact signs
+    flat = spec.reshape((-1,) + spec.shape[-2:])
+    total = np.stack([kernels.acf_combine(s, m, q, phase) for s in flat])
+    return _irfft(total, size).reshape(lead + (t, size))[..., :max_lag + 1]
 
 
 def cmnd(frames: np.ndarray, min_period: int, max_period: int,
@@ -129,11 +118,10 @@ def cmnd(frames: np.ndarray, min_period: int, max_period: int,
     """
     f = frames.astype(np.float64, copy=False)
     r = acf(f, max_period, hop)
-    energy = np.cumsum(np.square(f[..., :max_period]), axis=-1)
-    energy[..., 0] = 0.0                                         # librosa: E_1 = 0
-    d = 2 * (r[..., :1] - r[..., 1:]) - energy                   # lags 1 .. max_period
-    mean = np.cumsum(d, axis=-1) / np.arange(1, max_period + 1)
-    return d[..., min_period - 1:] / (mean[..., min_period - 1:] + TINY)
+    lead, t = f.shape[:-2], f.shape[-2]
+    c = kernels.yin_cmnd(r.reshape(-1, r.shape[-1]), f[..., :max_period].reshape(-1, max_period),
+                         min_period, max_period)
+    return c.reshape(lead + (t, c.shape[-1]))
 
 
 def periods(sr: float, fmin: float, fmax: float, n: int, op: str) -> tuple[int, int]:
