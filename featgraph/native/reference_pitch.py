@@ -349,7 +349,8 @@ def yin_cmnd(acf, frames, min_period, max_period):
     acf, frames = check_yin_cmnd_args(acf, frames, min_period, max_period)
     energy = np.cumsum(np.square(frames[:, :max_period]), axis=-1)
     energy[:, 0] = 0.0
-    d = 2 * (acf[:, :1] - acf[:, 1:max_period + 1]) - energy
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = 2 * (acf[:, :1] - acf[:, 1:max_period + 1]) - energy
     if not np.isfinite(d).all():
         raise _nonfinite_error("YIN autocorrelation")
     mean = np.cumsum(d, axis=-1) / np.arange(1, max_period + 1)
