@@ -152,3 +152,21 @@ def test_impossible_ranges_fail_clearly(params, words):
 def test_fmin_above_fmax_is_a_recipe_error():
     with pytest.raises(featgraph.RecipeError, match="swap"):
         featgraph.load("pitch_yin").run(np.zeros(16000), sr=16000, fmin=500.0, fmax=400.0)
+
+
+def test_pyin_streams_once_the_paths_meet():
+    """Frames come out during the stream (not only at the end) and equal the whole run."""
+    from streamcheck import stream_recipe
+
+    recipe = featgraph.load("pitch_pyin")
+    y, sr = sf.read(FILES["speech_en_16k"])
+    blocks = [y[i:i + 3000] for i in range(0, len(y), 3000)]
+    early = 0
+    for i, chunk in enumerate(recipe.stream(blocks, sr=sr)):
+        if i < len(blocks) - 1 and "f0" in chunk:
+            early += chunk["f0"].data.shape[-1]
+    whole = recipe.run(y, sr=sr)
+    assert early > 0.8 * whole["f0"].shape[-1]
+    got = stream_recipe(recipe, y, sr, [3000, 1, 7, 20000])
+    for port in whole:
+        np.testing.assert_array_equal(got[port], whole[port])

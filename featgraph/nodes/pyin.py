@@ -53,10 +53,12 @@ class PYin(_PitchRange):
     unvoiced.  Feed it ``frame`` with librosa's framing (``length: 2048, hop: 512,
     center: true``).
 
-    Streaming: block op, whole-signal.  Observation probabilities and the Viterbi
-    forward pass run chunk by chunk (holding 2 bytes per state per frame of back
-    pointers: 2.4 kB per frame at the defaults); the decoded path needs the last
-    frame, so all outputs come at the end of the input.
+    Streaming: block op with a variable look-ahead.  Observation probabilities and the
+    Viterbi forward pass run chunk by chunk; the decoded path is emitted up to the last
+    frame through which the best paths into every current state pass (no later frame
+    can change it: exact), typically a few tens of frames behind the input; the rest
+    comes at the end.  Memory: 2 bytes per state per pending frame of back pointers
+    (2.4 kB per frame at the defaults).
     """
 
     op: Literal["pyin"] = "pyin"
@@ -179,19 +181,39 @@ def observations(c: np.ndarray, p: PYin, sr: float, lo: int, per_semitone: int,
     return np.ascontiguousarray(np.log(obs + TINY).T), voiced_prob[0]
 
 
+CONVERGENCE_SCAN = 4096
+"""Most pending frames traced back when looking for the point where all paths meet."""
+
+
+def converged(ptr: np.ndarray) -> tuple[int, int] | None:
+    """``(t, state)``: the last frame ``t`` through which the best paths into every state of
+    the last frame all pass, and that state; ``None`` when they have not met (within
+    :data:`CONVERGENCE_SCAN` frames).  Row 0 of ``ptr`` is not read."""
+    states = np.arange(ptr.shape[1])
+    for t in range(ptr.shape[0] - 1, max(0, ptr.shape[0] - 1 - CONVERGENCE_SCAN), -1):
+        states = np.unique(ptr[t][states])                   # the states at frame t - 1
+        if len(states) == 1:
+            return t - 1, int(states[0])
+    return None
+
+
 @PYin.stream
 class PYinState:
-    """Per channel: the Viterbi score of the last frame, the back pointers and the
-    voiced probabilities so far."""
+    """Per channel: the Viterbi score of the last frame, and the back pointers and voiced
+    probabilities of the frames not emitted yet.
+
+    The decoded path is final up to the last frame through which the best paths into
+    all current states pass (they have met: no later observation can change it); those
+    frames are emitted at once, the rest at the end."""
 
     def __init__(self, p: PYin):
         self.p = p
         self.meta: Feature | None = None
         self.value: list[np.ndarray] | None = None
-        self.ptr: list[list[np.ndarray]] = []
-        self.prob: list[list[np.ndarray]] = []
+        self.ptr: list[np.ndarray] = []
+        self.prob: list[np.ndarray] = []
 
-    def step(self, x: Feature) -> None:
+    def step(self, x: Feature) -> dict[str, Feature] | None:
         frames = frame_major(x.data)
         if self.meta is None:
             self.meta = x
@@ -202,46 +224,54 @@ class PYinState:
             self.tables = transition_tables(self.n_bins, width, self.p.switch_prob)
             n_ch = int(np.prod(self.lead))
             self.value = [None] * n_ch
-            self.ptr = [[] for _ in range(n_ch)]
-            self.prob = [[] for _ in range(n_ch)]
+            self.ptr = [np.zeros((0, 2 * self.n_bins), np.uint16) for _ in range(n_ch)]
+            self.prob = [np.zeros(0) for _ in range(n_ch)]
         if frames.shape[-2] == 0:
             return None
         c = cmnd(frames, self.lo, self.hi, x.hop)
         c = c.reshape((-1,) + c.shape[-2:])
+        stay, switch, floor, _ = self.tables
         for ch in range(c.shape[0]):
             log_obs, prob = observations(c[ch], self.p, x.sr, self.lo, self.per_semitone,
                                          self.n_bins)
-            self.prob[ch].append(prob)
+            self.prob[ch] = np.concatenate([self.prob[ch], prob])
+            new = []
             if self.value[ch] is None:
                 init = np.log(np.ones(2 * self.n_bins) / (2 * self.n_bins) + TINY)
                 self.value[ch] = log_obs[0] + init
-                self.ptr[ch].append(np.zeros((1, 2 * self.n_bins), np.uint16))
+                new.append(np.zeros((1, 2 * self.n_bins), np.uint16))
                 log_obs = log_obs[1:]
-            stay, switch, floor, _ = self.tables
-            self.ptr[ch].append(kernels.viterbi_step(log_obs, self.value[ch], stay, switch,
-                                                     floor))
-        return None
+            new.append(kernels.viterbi_step(log_obs, self.value[ch], stay, switch, floor))
+            self.ptr[ch] = np.concatenate([self.ptr[ch]] + new)
+        met = [converged(ptr) for ptr in self.ptr]
+        if any(m is None for m in met):
+            return None
+        n_out = min(t for t, _ in met) + 1
+        states = []
+        for ch, (t, state) in enumerate(met):
+            states.append(kernels.viterbi_backtrack(self.ptr[ch][:t + 1], state)[:n_out])
+        return self._emit(states, n_out)
 
     def flush(self) -> dict[str, Feature] | None:
         if self.meta is None:
             return None
+        states = [kernels.viterbi_backtrack(ptr, int(np.argmax(value))) if value is not None
+                  else np.zeros(0, np.int32) for ptr, value in zip(self.ptr, self.value)]
+        return self._emit(states, len(states[0]))
+
+    def _emit(self, states: list[np.ndarray], n_out: int) -> dict[str, Feature]:
+        """The ports of the first ``n_out`` pending frames, decoded as ``states``."""
         n = self.n_bins
         freqs = self.p.fmin * 2 ** (np.arange(n) / (12 * self.per_semitone))
         f0s, voiced, probs = [], [], []
-        for ch in range(len(self.ptr)):
-            if self.value[ch] is None:
-                states = np.zeros(0, np.int32)
-                prob = np.zeros(0)
-            else:
-                ptr = np.concatenate(self.ptr[ch])
-                self.ptr[ch] = []
-                states = kernels.viterbi_backtrack(ptr, int(np.argmax(self.value[ch])))
-                prob = np.concatenate(self.prob[ch])
-            f0 = freqs[states % n]
-            f0[states >= n] = np.nan
+        for ch, st in enumerate(states):
+            f0 = freqs[st % n]
+            f0[st >= n] = np.nan
             f0s.append(f0)
-            voiced.append((states < n).astype(np.float64))
-            probs.append(prob)
+            voiced.append((st < n).astype(np.float64))
+            probs.append(self.prob[ch][:n_out])
+            self.prob[ch] = self.prob[ch][n_out:]
+            self.ptr[ch] = self.ptr[ch][n_out:]
         dtype = out_dtype(self.meta)
 
         def port(values):
