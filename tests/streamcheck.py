@@ -70,3 +70,25 @@ def stream_recipe(recipe, y: np.ndarray, sr: float, block_sizes) -> dict[str, np
 def signal(y: np.ndarray, sr: float) -> Feature:
     """A signal feature for calling signal ops directly."""
     return Feature(np.asarray(y), Kind.SIGNAL, float(sr))
+
+
+def nan_outputs(data: dict) -> set[str]:
+    """Outputs of a recipe (its parsed YAML) that hold NaN by definition: those read from a
+    port an op lists in its ``nan_ports`` class attribute (pYIN's ``f0`` is NaN when
+    unvoiced, librosa's ``fill_na``).  Every other output must be finite."""
+    from featgraph.engine.ops import registry
+
+    ops, found = registry(), set()
+    outputs, nodes = data.get("outputs"), data.get("nodes")
+    if not isinstance(outputs, dict) or not isinstance(nodes, dict):
+        return found
+    for out, ref in outputs.items():
+        node, _, port = str(ref).partition(":")
+        body = nodes.get(node)
+        model = ops.get(str(body.get("op"))) if isinstance(body, dict) else None
+        if model is None:
+            continue
+        port = port or next(iter(model.ports()))
+        if port in getattr(model, "nan_ports", ()):
+            found.add(out)
+    return found

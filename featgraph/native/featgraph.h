@@ -26,6 +26,7 @@
 #define FEATGRAPH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define FG_OK 0
 #define FG_EINVAL 1
@@ -244,5 +245,58 @@ int fg_lpc_cepstra_f64(const double *r, size_t n_frames, size_t r_stride, size_t
 int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t order,
                        int gain_normalize, double error_floor, size_t n_ceps,
                        const double *lifter, double *work, float *c);
+
+/*
+ * Pitch (pitch.c): YIN's period pick, pYIN's trough probabilities and the
+ * Viterbi decoding of pYIN's pitch/voicing HMM (de Cheveigne & Kawahara 2002;
+ * Mauch & Dixon 2014; librosa 0.11's conventions).  A trough is c[k] < c[k-1]
+ * and c[k] <= c[k+1] inside, c[0] < c[1] at the first lag, c[n-1] < c[n-2] at
+ * the last.  See reference_pitch.py for the exact definitions.
+ *
+ * fg_yin_pick: cmnd (n_frames, n_lags >= 3); pos (n_frames) out: the first
+ *   trough below threshold, else the first global minimum, plus the parabolic
+ *   shift -b/a (0 when |b| >= |a| or at the first/last lag).
+ * fg_pyin_trough_probs: probs (n_frames, n_lags) out, zero but at troughs:
+ *   sum_m beta[m] fact[N_m] decay[rank] over the thresholds the trough is below,
+ *   plus no_trough_prob * beta_prefix[M] at the lowest trough.  fact has
+ *   n_lags + 1 entries, decay n_lags, beta_prefix n_thresholds + 1.
+ * fg_viterbi_pitch: states s = v * n_bins + i (v = 0 voiced, 1 unvoiced).
+ *   log_stay / log_switch (n_bins, 2 * half_width + 1), by target: entry
+ *   [j][k] is log A of the move (v, j - half_width + k) -> (w, j), for v == w /
+ *   v != w; log_floor outside the band.  value (2 n_bins) in/out: the log score of the previous
+ *   frame, then of the last; ptr (n_frames, 2 n_bins) out: the best source
+ *   (first in state order on ties).  n_bins <= 32767.
+ * fg_viterbi_backtrack: states[n_frames - 1] = last, states[t] =
+ *   ptr[t + 1][states[t + 1]].
+ * fg_acf_combine: the blocked autocorrelation's spectrum.  spec (n_blocks,
+ *   n_bins) complex (interleaved re, im) of hop-long blocks, phase (q + 1,
+ *   n_bins) complex; out (n_blocks - m + 1, n_bins) complex: P_t = sum_{i < m}
+ *   sum_{j <= min(q, m - 1 - i)} conj(B_{t+i}) phase_j B_{t+i+j}.  work holds
+ *   (q + 1) * n_blocks * n_bins complex (the partial sums over j per block).
+ * fg_yin_cmnd: YIN's cumulative mean normalised difference from each frame's
+ *   autocorrelation acf (n_frames, acf_stride >= max_period + 1) and samples
+ *   frames (n_frames, frame_stride >= max_period): d(k) = 2 (r[0] - r[k]) - E_k,
+ *   E_k = sum_{n<k} x[n]^2 but E_1 = 0 (librosa), out[k - min_period] =
+ *   d(k) / (sum_{j<=k} d(j) / k + DBL_MIN) for k = min_period .. max_period;
+ *   out (n_frames, max_period - min_period + 1).
+ *
+ * Return FG_EINVAL for bad sizes or NULL buffers, FG_ENONFINITE for NaN or
+ * infinity in an input, FG_ENOMEM when scratch memory cannot be allocated.
+ */
+int fg_yin_pick(const double *cmnd, size_t n_frames, size_t n_lags, double threshold,
+                double *pos);
+int fg_pyin_trough_probs(const double *cmnd, size_t n_frames, size_t n_lags,
+                         size_t n_thresholds, const double *thresholds, const double *beta,
+                         const double *beta_prefix, const double *fact, const double *decay,
+                         double no_trough_prob, double *probs);
+int fg_viterbi_pitch(const double *log_obs, size_t n_frames, size_t n_bins, size_t half_width,
+                     const double *log_stay, const double *log_switch, double log_floor,
+                     double *value, uint16_t *ptr);
+int fg_viterbi_backtrack(const uint16_t *ptr, size_t n_frames, size_t n_states, size_t last,
+                         int32_t *states);
+int fg_yin_cmnd(const double *acf, size_t n_frames, size_t acf_stride, const double *frames,
+                size_t frame_stride, size_t min_period, size_t max_period, double *out);
+int fg_acf_combine(const double *spec, size_t n_blocks, size_t n_bins, size_t m, size_t q,
+                   const double *phase, double *work, double *out);
 
 #endif /* FEATGRAPH_H */
