@@ -91,9 +91,9 @@ def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
             block[:, a - start:b - start] = flat[:, a:b]
         spec[:, :len(freqs)] = fft.rfft(block, axis=-1)
         stop = min(k, n_frames - t0)
-        for out, (rows, groups) in zip(outs, plans):
-            for g0, g1, lo, hi in groups:
-                prod = spec[:, None, lo:hi] * rows[None, g0:g1, lo:hi]
+        for out, groups in zip(outs, plans):
+            for g0, g1, lo, hi, rows in groups:
+                prod = spec[:, None, lo:hi] * rows[None]
                 folded = prod.reshape(channels, g1 - g0, -1, n_sub).sum(axis=-2)
                 y = fft.ifft(folded, axis=-1)[..., pad // hop:pad // hop + stop]
                 out[:, t0:t0 + stop, g0:g1] = np.swapaxes(y, -1, -2) / hop
@@ -117,10 +117,11 @@ def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
         if make is None:
             continue
         rows, first, stop = _sparse(make(freqs))
-        padded_rows = np.zeros((n_bands, width), rows.dtype)
-        padded_rows[:, :len(freqs)] = rows
-        padded_rows.setflags(write=False)
-        plans.append((padded_rows, _groups(first, stop, n_sub, channels)))
+        padded = np.zeros((n_bands, width), rows.dtype)
+        padded[:, :len(freqs)] = rows
+        groups = [(g0, g1, lo, hi, np.ascontiguousarray(padded[g0:g1, lo:hi]))
+                  for g0, g1, lo, hi in _groups(first, stop, n_sub, channels)]
+        plans.append(groups)                   # only each group's support is kept
     if full is not None:
         if len(_PLANS) >= 4:
             _PLANS.pop(next(iter(_PLANS)))
@@ -187,6 +188,14 @@ def support_cycles(shape, tol: float = 1e-12) -> float:
     return (dist[order[min(idx, length - 1)]] + 1) / period
 
 
+MAX_MARGIN = 1 << 23
+"""Longest block margin (samples): 6 min at 22.05 kHz."""
+
+
 def margin_samples(shape, fmin: float, sr: float) -> int:
     """Block margin (samples) for the lowest centre frequency ``fmin``."""
-    return int(math.ceil(support_cycles(shape) * sr / fmin))
+    margin = support_cycles(shape) * sr / fmin
+    if not margin <= MAX_MARGIN:
+        raise ValueError(f"the lowest band ({fmin:.6g} Hz) needs filters {margin:.3g} samples "
+                         f"long, more than {MAX_MARGIN}: raise fmin")
+    return int(math.ceil(margin))
