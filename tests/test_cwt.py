@@ -109,9 +109,9 @@ def test_pwt_tone_amplitude_at_its_band():
     """A cosine of amplitude A at a band centre: |PWT| = A there (peak-1 filter shape, doubled
     on positive frequencies)."""
     f0 = FMIN * 2 ** (48 / 12)
-    for style, rtol in (("hann", 1e-6), ("gauss", 1e-6), ("triangular", 1e-2)):
-        # the triangle's kinks give its impulse response a 1/t^2 tail: truncated to the
-        # block margin (512 periods), a few parts per thousand of its amplitude are lost
+    for style, rtol in (("hann", 1e-4), ("gauss", 1e-4), ("triangular", 1e-2)):
+        # one circular FFT (as audioFlux): the tone's jump where the ends meet leaks into
+        # the middle through the impulse response's tail (1/t^2 for the triangle's kinks)
         out = PWT(hop=128, style=style)(signal(tone(f0, amp=0.3), SR)).data
         got = np.abs(out[:, 60:-60]).mean(axis=1)
         assert got.argmax() == 48

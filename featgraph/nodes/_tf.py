@@ -59,23 +59,31 @@ def block_plan(n: int, hop: int, margin: int, min_fft: int = 1 << 15) -> tuple[i
 
 
 def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
-             extra=None, key=None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+             extra=None, key=None, whole: bool = False
+             ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Complex outputs ``(..., frames, bands)`` (frame-major), frames ``1 + n // hop``.
 
-    ``response(freqs)`` gives ``R (bands, len(freqs))`` for frequencies in cycles per
-    sample (``0 .. 1/2``); ``extra(freqs)``, if given, a second set of responses
-    (complex allowed) applied to the same blocks (the WSST's derivative), returned second.
+    ``response(freqs)`` gives, per band, ``(a, values)``: the response on
+    ``freqs[a:a + len(values)]`` (zero elsewhere), frequencies in cycles per sample
+    (``0 .. 1/2``); ``extra(freqs)``, if given, a second set of responses (complex
+    allowed) applied to the same blocks (the WSST's derivative), returned second.
     Bands are processed in groups of similar support, each product only over the
     group's support (aligned to the decimated length, so that folding is a reshape).
     ``key``: a hashable description of the responses; the sampled responses are then
-    cached (a few, by key and block length).
+    cached (a few, by key and block length).  ``whole``: one block holding the whole
+    signal, filtered circularly over its length (``margin`` unused).
     """
     from scipy import fft
 
     lead, n = x.shape[:-1], x.shape[-1]
     flat = x.reshape(-1, n)
     channels, n_frames = flat.shape[0], 1 + n // hop
-    n_sub, pad, k = block_plan(n, hop, margin)
+    if whole:
+        from scipy.fft import next_fast_len
+        n_sub = next_fast_len(2 + n // hop)
+        pad, k = 0, n_sub
+    else:
+        n_sub, pad, k = block_plan(n, hop, margin)
     length = n_sub * hop
     freqs = np.arange(length // 2 + 1) / length
     width = -(-len(freqs) // n_sub) * n_sub               # spectrum padded to whole n_sub
@@ -116,11 +124,15 @@ def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
     for make in (response, extra):
         if make is None:
             continue
-        rows, first, stop = _sparse(make(freqs))
-        padded = np.zeros((n_bands, width), rows.dtype)
-        padded[:, :len(freqs)] = rows
-        groups = [(g0, g1, lo, hi, np.ascontiguousarray(padded[g0:g1, lo:hi]))
-                  for g0, g1, lo, hi in _groups(first, stop, n_sub, channels)]
+        bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
+        first = np.array([a for a, _ in bands])
+        stop = np.array([a + len(v) for a, v in bands])
+        groups = []
+        for g0, g1, lo, hi in _groups(first, stop, n_sub, channels):
+            rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands]))
+            for i, (a, v) in enumerate(bands[g0:g1]):
+                rows[i, a - lo:a - lo + len(v)] = v
+            groups.append((g0, g1, lo, hi, rows))
         plans.append(groups)                   # only each group's support is kept
     if full is not None:
         if len(_PLANS) >= 4:
@@ -153,16 +165,31 @@ def _groups(first: np.ndarray, stop: np.ndarray, n_sub: int, channels: int) -> l
     return groups
 
 
-def _sparse(rows: np.ndarray, tiny: float = 1e-13):
-    """``(rows, first, stop)``: the responses with values below ``tiny`` times each row's
-    peak set to zero, and each row's support ``[first, stop)``."""
-    rows = np.asarray(rows)
-    mag = np.abs(rows)
-    keep = mag > tiny * mag.max(axis=1, keepdims=True).clip(min=1e-300)
-    rows = np.where(keep, rows, 0)
-    first = keep.argmax(axis=1)
-    stop = np.where(keep.any(axis=1), rows.shape[1] - keep[:, ::-1].argmax(axis=1), first)
-    return rows, first, stop
+def _trim(a: int, values: np.ndarray, tiny: float = 1e-13) -> tuple[int, np.ndarray]:
+    """The response without its ends below ``tiny`` times its peak: ``(first bin, values)``."""
+    mag = np.abs(values)
+    keep = mag > tiny * (mag.max() if mag.size else 0.0)
+    if not keep.any():
+        return a, values[:0]
+    i, j = int(keep.argmax()), len(keep) - int(keep[::-1].argmax())
+    return a + i, values[i:j]
+
+
+def band_slices(freqs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int]]:
+    """Per band, the bins ``[a, b)`` of ``freqs`` inside ``[lo, hi]``."""
+    a = np.searchsorted(freqs, lo, side="left")
+    b = np.searchsorted(freqs, hi, side="right")
+    return list(zip(a.tolist(), np.maximum(a, b).tolist()))
+
+
+@functools.lru_cache(maxsize=64)
+def shape_support(shape) -> tuple[float, float]:
+    """``(u_lo, u_hi)`` outside which ``shape(u)`` is below 1e-14 of its peak (u up to 64)."""
+    u = np.linspace(0.0, 64.0, 1 << 20)
+    g = np.abs(shape(u))
+    nz = np.nonzero(g > 1e-14 * g.max())[0]
+    step = u[1] - u[0]
+    return max(0.0, u[nz[0]] - step), u[nz[-1]] + step
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,7 +11,9 @@ per unit scale), each normalised to the peak value 2 at its peak frequency ``w_p
 which is mapped to the bin's centre frequency (``s = w_p / (2 pi fc)``): a cosine of
 amplitude ``A`` at ``fc`` gives ``|W| = A`` in every octave (L1 normalisation).
 
-- Morlet: ``exp(-(w - w0)^2 / 2)``, ``w_p = w0`` (Torrence & Compo 1998, table 1);
+- Morlet: ``exp(-(w - w0)^2 / 2) - exp(-w0^2 / 2) exp(-w^2 / 2)`` (the complete, admissible
+  form; Addison 2002, eq. 2.22; Torrence & Compo 1998, table 1 drop the correction), ``w_p``
+  its peak (``w0`` to 1e-14 for ``w0 = 6``);
 - generalized Morse: ``w^beta exp(-w^gamma)``, ``w_p = (beta / gamma)^(1 / gamma)``
   (Lilly & Olhede 2009, eq. 9; Olhede & Walden 2002);
 - Bump: ``exp(1 - 1 / (1 - ((w - mu) / sigma)^2))`` on ``|w - mu| < sigma``, ``w_p = mu``
@@ -25,6 +27,7 @@ amplitude ``A`` at ``fc`` gives ``|W| = A`` in every octave (L1 normalisation).
 
 References
 ----------
+P. S. Addison, *The Illustrated Wavelet Transform Handbook*, IOP, 2002.
 C. Torrence and G. P. Compo, "A practical guide to wavelet analysis", BAMS 79(1), 1998.
 J. M. Lilly and S. C. Olhede, "Higher-order properties of analytic wavelets", IEEE
 Trans. Signal Process. 57(1), 146-160, 2009.
@@ -62,6 +65,20 @@ def _meyer(u: np.ndarray) -> np.ndarray:
     return np.where((w > 2 * np.pi / 3) & (w < 8 * np.pi / 3), out, 0.0)
 
 
+def _morlet(w0: float):
+    """The complete (admissible) Morlet ``exp(-(w - w0)^2/2) - exp(-w0^2/2) exp(-w^2/2)``,
+    zero at ``w = 0``, with its peak ``w_p`` (a hair above ``w0``) mapped to ``u = 1``."""
+    from scipy.optimize import minimize_scalar
+
+    def psi(w):
+        return np.exp(-0.5 * (w - w0) ** 2) - np.exp(-0.5 * w0 ** 2 - 0.5 * w ** 2)
+
+    best = minimize_scalar(lambda w: -psi(w), bounds=(0.5 * w0, 1.5 * w0), method="bounded",
+                           options={"xatol": 1e-12})
+    wp, peak = float(best.x), float(psi(best.x))
+    return lambda u: np.where(u > 0, psi(wp * np.maximum(u, 0.0)) / peak, 0.0)
+
+
 def _powexp(u: np.ndarray, m: float, k: float, gamma: float) -> np.ndarray:
     """``u^m exp(-k (u^gamma - 1))`` for ``u > 0`` (peak 1 at ``u = 1`` when ``k = m / gamma``)."""
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
@@ -74,7 +91,7 @@ def wavelet_shape(name: str, w0: float = 6.0, gamma: float = 3.0, beta: float = 
                   order: int | None = None, mu: float = 5.0, sigma: float = 0.6):
     """The response ``g(u)``, ``u = f / fc``: peak 1 at ``u = 1``, zero for ``u <= 0``."""
     if name == "morlet":
-        return lambda u: np.where(u > 0, np.exp(-0.5 * (w0 * (u - 1.0)) ** 2), 0.0)
+        return _morlet(w0)
     if name == "morse":
         return lambda u: _powexp(u, beta, beta / gamma, gamma)
     if name == "paul":
@@ -101,7 +118,7 @@ class _Axis(Node):
     consumes: ClassVar = (Kind.SIGNAL,)
     produces: ClassVar = Kind.SPECTRUM
     streaming: ClassVar = "signal"
-    hop: int = Field(512, ge=1, le=1 << 16, description="output decimation in samples")
+    hop: int = Field(512, ge=1, le=8192, description="output decimation in samples")
     scale: Literal["log", "octave", "linspace", "mel", "bark", "erb"] = Field(
         "log", description="frequency layout of the bins (log: fmin 2^(k/bins_per_octave))")
     n_bins: int = Field(84, ge=1, le=1024, description="number of bins (scales)")
@@ -129,9 +146,9 @@ class CWT(_Axis):
 
     op: Literal["cwt"] = "cwt"
     wavelet: Literal[WAVELETS] = Field("morlet", description="mother wavelet")  # type: ignore
-    w0: float = Field(6.0, ge=1.0, le=100.0, description="Morlet centre frequency (rad)")
+    w0: float = Field(6.0, ge=5.0, le=100.0, description="Morlet centre frequency (rad)")
     gamma: float = Field(3.0, ge=1.0, le=20.0, description="Morse gamma (symmetry)")
-    beta: float = Field(20.0, gt=0.0, le=400.0, description="Morse beta (time-bandwidth)")
+    beta: float = Field(20.0, ge=1.0, le=400.0, description="Morse beta (time-bandwidth)")
     order: int | None = Field(None, ge=1, le=40, description="Paul order (default 4), DOG "
                                                             "derivative order (default 2)")
     mu: float = Field(5.0, gt=0.0, le=100.0, description="Bump centre (rad)")
@@ -154,12 +171,17 @@ def _shape(*args):
 
 
 def _responses(shape, fc: np.ndarray, sr: float, derivative: bool = False):
-    """``response(freqs)`` for :func:`_tf.bandpass`: ``2 g(f / fc_k)`` (times ``2 pi f sr``
-    for the time derivative in seconds)."""
+    """``response(freqs)`` for :func:`_tf.bandpass`: per band ``2 g(f / fc_k)`` over its
+    support (times ``i 2 pi f sr`` for the time derivative in seconds)."""
+    u_lo, u_hi = _tf.shape_support(shape)
+
     def response(freqs):
-        u = freqs[None, :] * sr / fc[:, None]
-        r = 2.0 * shape(u)
-        return r * (2j * np.pi * sr * freqs[None, :]) if derivative else r
+        out = []
+        for c, (a, b) in zip(fc, _tf.band_slices(freqs, u_lo * fc / sr, u_hi * fc / sr)):
+            f = freqs[a:b]
+            r = 2.0 * shape(f * sr / c)
+            out.append((a, r * (2j * np.pi * sr * f) if derivative else r))
+        return out
     return response
 
 
@@ -241,11 +263,11 @@ class PWT(_Axis):
     Each bin's analytic band signal ``y_k[t] = IFFT(X(f) 2 h_k(f))`` at ``t hop``, with
     ``h_k`` the filterbank shape (``style``) between the neighbouring centres on the
     scale (lower edge, centre, upper edge as the ``filterbank`` op's ``band_points``),
-    peak 1: a cosine of amplitude A at a centre gives ``|y_k| = A``.  Blockwise with
-    zero extension, like :class:`CWT` (audioFlux filters one circular FFT of the whole
-    input; docs/transforms-wavelets.md compares them).
+    peak 1: a cosine of amplitude A at a centre gives ``|y_k| = A``.  As audioFlux, one
+    FFT of the whole input, zero-padded to whole hops (at least ``n + 1`` samples; the
+    filtering is circular over that length), decimated in the frequency domain.
 
-    Streaming: whole-signal.
+    Streaming: whole-signal (one FFT of the whole input).
     """
 
     op: Literal["pwt"] = "pwt"
@@ -269,20 +291,12 @@ def pwt(x: Feature, p: PWT) -> Feature:
         lo, hi = pts[:-2], pts[2:]
 
     def response(freqs):
-        f = freqs[None, :] * x.sr
-        return 2.0 * band_shape(p.style, _position(f, lo[:, None], fc[:, None], hi[:, None]),
-                                None)
+        out = []
+        for k, (a, b) in enumerate(_tf.band_slices(freqs, lo / x.sr, hi / x.sr)):
+            f = freqs[a:b] * x.sr
+            out.append((a, 2.0 * band_shape(p.style, _position(f, lo[k], fc[k], hi[k]), None)))
+        return out
 
-    narrow = int(np.argmin(hi - lo))                  # the longest impulse response
-    margin = _tf.margin_samples(_band_shape(p.style, lo[narrow] / fc[narrow],
-                                            hi[narrow] / fc[narrow]), fc[narrow], x.sr)
-    data = _tf.bandpass(x.data, response, len(fc), p.hop, margin, key=_key(p, x.sr))
+    data = _tf.bandpass(x.data, response, len(fc), p.hop, 0, key=_key(p, x.sr), whole=True)
     return _out(x, data, p, fc)
 
-
-@functools.lru_cache(maxsize=32)
-def _band_shape(style: str, lo: float, hi: float):
-    """The PWT band shape as a function of ``u = f / fc`` (edges ``lo``, ``hi`` in ``u``)."""
-    from ._scales import _position, _shape as band_shape
-
-    return lambda u: band_shape(style, _position(u, lo, 1.0, hi), None)

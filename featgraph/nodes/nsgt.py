@@ -68,8 +68,11 @@ def _centres(p: NSGT, sr: float) -> np.ndarray:
     n_bins = p.n_bins
     if n_bins is None:
         if p.scale in ("octave", "log"):
-            n_bins = max(1, int(math.floor(p.bins_per_octave * math.log2(sr / 2 / p.fmin)
-                                           - 1e-9)))
+            fit = p.bins_per_octave * math.log2(sr / 2 / p.fmin) if p.fmin < sr / 2 else 1.0
+            if fit > 1024:
+                raise ValueError(f"nsgt: {fit:.3g} bins between fmin = {p.fmin:g} Hz and "
+                                 "Nyquist, more than 1024: raise fmin or set n_bins")
+            n_bins = max(1, int(math.floor(fit - 1e-9)))
         else:
             n_bins = 96
     return _tf.centre_frequencies("log" if p.scale == "octave" else p.scale, n_bins, p.fmin,

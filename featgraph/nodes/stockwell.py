@@ -26,11 +26,15 @@ from ..engine.ops import Node
 from ._common import frame_major
 
 
+MAX_WORK = 2.0 ** 31
+"""Largest ST workload (products plus outputs, per channel) before a clear error."""
+
+
 class _Stockwell(Node):
     consumes: ClassVar = (Kind.SIGNAL,)
     produces: ClassVar = Kind.SPECTRUM
     streaming: ClassVar = "signal"
-    hop: int = Field(512, ge=1, le=1 << 16, description="output decimation in samples")
+    hop: int = Field(512, ge=1, le=8192, description="output decimation in samples")
     fmin: float = Field(0.0, ge=0.0, le=1e5, description="lowest frequency (Hz)")
     fmax: float | None = Field(None, gt=0.0, le=1e5, description="highest frequency (Hz; "
                                                                  "default Nyquist)")
@@ -90,17 +94,25 @@ def st(x: Feature, p: ST) -> Feature:
     if n == 0:
         raise ValueError("st needs at least one sample")
     voices = _voices(p, n, x.sr)
+    reach = math.sqrt(math.log(1e14) / 2) / math.pi    # exp(-2 pi^2 u^2) < 1e-14 beyond
+    work = np.minimum(n, 2 * reach * voices / p.factor + 3).sum() + len(voices) * n_frames
+    if work > MAX_WORK:
+        raise ValueError(f"st: {len(voices)} voices on {n} samples need about {work:.3g} "
+                         f"operations (more than {MAX_WORK:.3g}): set n_freqs, a larger "
+                         "factor, or analyse a shorter signal")
     flat = x.data.reshape(-1, x.data.shape[-1]).astype(np.float64, copy=False)
     spec = np.fft.fft(flat, n, axis=-1) / n                                  # (c, N) full
+    left = n // 2 + 1                   # k + m spans [-n/2, n]: wrap half a period, one bin
+    wrapped = np.concatenate([spec[:, n - left:], spec, spec[:, :1]], axis=-1)
     out = np.empty((flat.shape[0], n_frames, len(voices)), np.complex128)
-    reach = math.sqrt(math.log(1e17) / 2) / math.pi    # exp(-2 pi^2 u^2) < 1e-17 beyond
     for i, k in enumerate(voices):
         if k == 0:
             out[:, :, i] = spec[:, :1]                 # the mean of the (padded) signal
             continue
         half = min(n // 2, int(math.ceil(reach * k / p.factor)) + 1)
         m = np.arange(-half, half + (1 if 2 * half < n else 0))
-        prod = spec[:, (k + m) % n] * np.exp(-2 * np.pi ** 2 * (m * p.factor / k) ** 2)
+        prod = wrapped[:, left + k + m[0]:left + k + m[-1] + 1] * \
+            np.exp(-2 * np.pi ** 2 * (m * p.factor / k) ** 2)
         out[:, :, i] = _on_frames(prod, -half, n_frames)
     ctype = np.complex64 if x.data.dtype == np.float32 else np.complex128
     data = out.reshape(x.data.shape[:-1] + out.shape[1:]).astype(ctype, copy=False)
