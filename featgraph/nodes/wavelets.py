@@ -29,7 +29,6 @@ from pydantic import Field, field_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
 
 MODES = ("symmetric", "zero", "constant", "periodic", "smooth", "periodization", "reflect",
          "antisymmetric", "antireflect")
@@ -98,9 +97,21 @@ class DWT(_Discrete):
         return level_ports(self.level, Kind.SIGNAL)
 
 
+def _channels(fn, data: np.ndarray) -> list[np.ndarray]:
+    """``fn`` (returning a list of arrays) on each 1-D channel (PyWavelets' fastest path),
+    the results stacked back to the leading axes."""
+    if data.ndim == 1:
+        return list(fn(data))
+    flat = data.reshape(-1, data.shape[-1])
+    per = [fn(channel) for channel in flat]
+    return [np.stack([c[i] for c in per]).reshape(data.shape[:-1] + per[0][i].shape)
+            for i in range(len(per[0]))]
+
+
 @DWT.compute
 def dwt(x: Feature, p: DWT) -> dict[str, Feature]:
-    coeffs = pywt().wavedec(_as_float(x.data), p.wavelet, mode=p.mode, level=p.level, axis=-1)
+    coeffs = _channels(lambda c: pywt().wavedec(c, p.wavelet, mode=p.mode, level=p.level),
+                       _as_float(x.data))
     names = list(level_ports(p.level, Kind.SIGNAL))
     rates = [p.level] + list(range(p.level, 0, -1))
     return {name: x.derive(np.ascontiguousarray(c), Kind.SIGNAL, sr=x.sr / 2 ** j)
@@ -176,11 +187,12 @@ def swt(x: Feature, p: SWT) -> dict[str, Feature]:
     if n == 0 or n % block:
         data = np.concatenate([data, np.zeros(data.shape[:-1] + (block - n % block,),
                                               data.dtype)], axis=-1)
-    coeffs = pywt().swt(data, p.wavelet, level=p.level, axis=-1, trim_approx=True)
+    coeffs = _channels(lambda c: pywt().swt(c, p.wavelet, level=p.level, trim_approx=True),
+                       data)
     out = {name: x.derive(np.ascontiguousarray(c), Kind.SIGNAL)
            for name, c in zip(level_ports(p.level, Kind.SIGNAL), coeffs)}
-    stack = np.ascontiguousarray(np.stack(coeffs, axis=-1))          # (..., n, L + 1)
-    out["stack"] = x.derive(frame_major(stack), Kind.FEATURE, hop=1, win_length=1,
+    stack = np.stack(coeffs, axis=-2)              # (..., L + 1, n), each row contiguous
+    out["stack"] = x.derive(stack, Kind.FEATURE, hop=1, win_length=1,
                             axis=swt_centres(p.level, x.sr))
     return out
 
@@ -229,7 +241,8 @@ def freq_order_paths(level: int) -> list[str]:
 class WPT(_Discrete):
     """Wavelet packet transform, level L in frequency order, as ``pywt.WaveletPacket(...).get_level(L, "freq")``.
 
-    Output ``(..., 2^L, n)``: row ``k`` holds the coefficients of the node covering
+    Output ``(..., 2^L, n)`` (stored feature-major: each node's row contiguous, as
+    PyWavelets gives it): row ``k`` holds the coefficients of the node covering
     ``[k, k + 1] sr / 2^(L+1)`` (axis: the band centres ``(k + 1/2) sr / 2^(L+1)``),
     one value every ``2^L`` input samples (``hop = 2^L``).
 
@@ -245,13 +258,18 @@ class WPT(_Discrete):
 def wpt(x: Feature, p: WPT) -> Feature:
     data = _as_float(x.data)
     flat = data.reshape(-1, data.shape[-1])
-    rows = []
-    for channel in flat:
+    paths = freq_order_paths(p.level)
+    out = None
+    for c, channel in enumerate(flat):
         packet = pywt().WaveletPacket(channel, p.wavelet, mode=p.mode, maxlevel=p.level)
-        rows.append(np.stack([packet[path].data for path in freq_order_paths(p.level)], axis=-1))
-    stack = np.stack(rows).reshape(data.shape[:-1] + rows[0].shape)      # (..., n, 2^L)
+        for i, path in enumerate(paths):
+            node = packet[path].data
+            if out is None:              # feature-major: each node's row contiguous
+                out = np.empty((len(flat), len(paths), len(node)), node.dtype)
+            out[c, i] = node
+    stack = out.reshape(data.shape[:-1] + out.shape[1:])
     centres = (np.arange(2 ** p.level) + 0.5) * x.sr / 2 ** (p.level + 1)
-    return x.derive(frame_major(np.ascontiguousarray(stack)), Kind.FEATURE, hop=2 ** p.level,
+    return x.derive(stack, Kind.FEATURE, hop=2 ** p.level,
                     win_length=2 ** p.level, axis=centres)
 
 
