@@ -124,3 +124,16 @@ def test_recipe_ports_follow_the_level():
     for name, ref in zip(["a3", "d3", "d2", "d1"], want):
         np.testing.assert_allclose(result[name], ref, atol=1e-9)
     assert set(result) == {"a3", "d3", "d2", "d1"}
+
+
+def test_ports_of_another_level_are_recipe_errors(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("name: r\nnodes:\n  audio: {op: load}\n"
+                    "  coeffs: {op: dwt, input: audio, level: 3}\n"
+                    "  e: {op: subband_energy, input: 'coeffs:d5'}\n"
+                    "outputs: [e, 'coeffs:*']\n")
+    with pytest.raises(featgraph.RecipeError, match="no port 'd5'.*a3, d3, d2, d1"):
+        featgraph.load(path).compile()
+    path.write_text(path.read_text().replace("coeffs:d5", "coeffs:d2"))
+    result = featgraph.load(path).run(noise(512), sr=SR)
+    assert set(result) == {"e", "a3", "d3", "d2", "d1"}
