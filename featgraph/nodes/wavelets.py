@@ -69,6 +69,17 @@ class _Discrete(Node):
     _wavelet_ok = field_validator("wavelet")(classmethod(lambda cls, v: _check_wavelet(v)))
 
 
+class _Inverse(Node):
+    """Parameters shared by the inverse transforms: the forward transform's wavelet."""
+
+    consumes: ClassVar = (Kind.FEATURE,)
+    produces: ClassVar = Kind.SIGNAL
+    streaming: ClassVar = "signal"
+    wavelet: str = Field("db4", max_length=16, description="the forward transform's wavelet")
+
+    _wavelet_ok = field_validator("wavelet")(classmethod(lambda cls, v: _check_wavelet(v)))
+
+
 def level_ports(level: int, kind: Kind) -> dict[str, Kind]:
     """``{a<L>: kind, d<L>: kind, ..., d1: kind}``: PyWavelets' coefficient order."""
     return {f"a{level}": kind, **{f"d{j}": kind for j in range(level, 0, -1)}}
@@ -118,7 +129,7 @@ def dwt(x: Feature, p: DWT) -> dict[str, Feature]:
             for name, c, j in zip(names, coeffs, rates)}
 
 
-class IDWT(Node):
+class IDWT(_Inverse):
     """One level of the inverse DWT (``pywt.idwt``): approximation and details of level j -> approximation of level j - 1.
 
     Inputs: the approximation ``a_j`` and the details ``d_j`` of the same level.  As in
@@ -131,12 +142,7 @@ class IDWT(Node):
 
     op: Literal["idwt"] = "idwt"
     consumes: ClassVar = (Kind.SIGNAL, Kind.SIGNAL)
-    produces: ClassVar = Kind.SIGNAL
-    streaming: ClassVar = "signal"
-    wavelet: str = Field("db4", max_length=16, description="the forward transform's wavelet")
     mode: Mode = Field("symmetric", description="the forward transform's mode")
-
-    _wavelet_ok = field_validator("wavelet")(classmethod(lambda cls, v: _check_wavelet(v)))
 
 
 @IDWT.compute
@@ -197,7 +203,7 @@ def swt(x: Feature, p: SWT) -> dict[str, Feature]:
     return out
 
 
-class ISWT(Node):
+class ISWT(_Inverse):
     """Inverse stationary wavelet transform (``pywt.iswt``) of an :class:`SWT` ``stack``.
 
     Input ``(..., L + 1, n)``: rows ``a_L, d_L ... d_1``; output the signal ``(..., n)``.
@@ -206,12 +212,6 @@ class ISWT(Node):
     """
 
     op: Literal["iswt"] = "iswt"
-    consumes: ClassVar = (Kind.FEATURE,)
-    produces: ClassVar = Kind.SIGNAL
-    streaming: ClassVar = "signal"
-    wavelet: str = Field("db4", max_length=16, description="the forward transform's wavelet")
-
-    _wavelet_ok = field_validator("wavelet")(classmethod(lambda cls, v: _check_wavelet(v)))
 
 
 @ISWT.compute
@@ -273,7 +273,7 @@ def wpt(x: Feature, p: WPT) -> Feature:
                     win_length=2 ** p.level, axis=centres)
 
 
-class IWPT(Node):
+class IWPT(_Inverse):
     """Inverse wavelet packet transform of a :class:`WPT` level, ``(..., 2^L, n)`` -> signal.
 
     Each parent node is ``pywt.idwt`` of its two children, from level L up to the root
@@ -287,15 +287,9 @@ class IWPT(Node):
     """
 
     op: Literal["iwpt"] = "iwpt"
-    consumes: ClassVar = (Kind.FEATURE,)
-    produces: ClassVar = Kind.SIGNAL
-    streaming: ClassVar = "signal"
-    wavelet: str = Field("db4", max_length=16, description="the forward transform's wavelet")
     mode: Mode = Field("symmetric", description="the forward transform's mode")
     length: int | None = Field(None, ge=1, le=1 << 34, description="samples of the analysed "
                                                                   "signal (exact lengths)")
-
-    _wavelet_ok = field_validator("wavelet")(classmethod(lambda cls, v: _check_wavelet(v)))
 
 
 @IWPT.compute
