@@ -124,3 +124,18 @@ def test_pwt_tone_amplitude_at_its_band():
 def test_finite_on_hard_inputs(case, op):
     out = op(signal(edge_signal(case), 16000)).data
     assert out.size and np.isfinite(out).all()
+
+
+def test_memory_is_the_output_plus_one_block():
+    """The issue's bound (600 s at 22.05 kHz, 84 scales, hop 512 under 200 MB) measured in
+    benchmarks/bench_wavelets.py; here: 30 s, whose whole-length complex spectra per scale
+    would take 0.9 GB, stay within the output plus 40 MB."""
+    import tracemalloc
+    y = np.random.default_rng(4).standard_normal(30 * SR)
+    op = CWT(hop=512)
+    op(signal(y[:SR], SR))                               # the responses are cached
+    tracemalloc.start()
+    out = op(signal(y, SR)).data
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < out.nbytes + (40 << 20)
