@@ -15,8 +15,9 @@ Audio: tests/data/chord_pluck_22k_stereo.wav mixed to mono, tiled (float64, 22.0
   as 2^16-sample blocks (the sum of the calls is timed; its object is made once).
 * ``wsst`` likewise against audioFlux's ``WSST``.
 * Memory: the ``cwt`` recipe on 600 s, 84 scales, hop 512, in a fresh process: growth of
-  the peak resident memory over the call (``ru_maxrss`` after minus VmRSS before; the
-  audio is made before) and Python's tracemalloc peak of the call.
+  the peak resident memory over the call (VmHWM, reset before the call, minus VmRSS
+  before; the audio is made before) and Python's tracemalloc peak of the call; then the
+  ``cwt`` op alone on the same array (tracemalloc peak), float64 and float32.
 
     python benchmarks/bench_wavelets.py --audioflux-python /tmp/venv-wav/bin/python --write
 """
@@ -126,9 +127,15 @@ def _status_mib(key: str) -> float:
 
 
 def memory_child(seconds: float) -> None:
-    """In a fresh process: the cwt recipe, 84 scales, hop 512, on ``seconds`` of audio."""
+    """In a fresh process: the cwt recipe, 84 scales, hop 512, on ``seconds`` of audio (peak
+    resident growth over the call, tracemalloc peak), then the ``cwt`` op alone on the
+    same array (tracemalloc peak), float64 and float32."""
     import tracemalloc
+    import numpy as np
     import featgraph
+    from featgraph.engine.feature import Feature
+    from featgraph.engine.kinds import Kind
+    from featgraph.nodes.cwt import CWT
     y = audio(seconds)
     recipe = featgraph.load("cwt")
     recipe.run(y[:SR * 8], sr=SR)
@@ -137,11 +144,22 @@ def memory_child(seconds: float) -> None:
         f.write("5")
     out = recipe.run(y, sr=SR)["cwt"]
     peak = _status_mib("VmHWM")
+    res = {"growth_mib": peak - before, "shape": list(out.shape), "out_mib": out.nbytes / 2 ** 20}
+    del out
     tracemalloc.start()
     recipe.run(y, sr=SR)
-    traced = tracemalloc.get_traced_memory()[1] / 2 ** 20
-    print(json.dumps({"growth_mib": peak - before, "traced_mib": traced,
-                      "shape": list(out.shape), "out_mib": out.nbytes / 2 ** 20}))
+    res["traced_mib"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
+    tracemalloc.stop()
+    for dtype in (np.float64, np.float32):
+        x = Feature(y.astype(dtype), Kind.SIGNAL, float(SR))
+        CWT(hop=512)(x.derive(x.data[:SR]))
+        tracemalloc.start()
+        o = CWT(hop=512)(x)
+        res[f"op_{np.dtype(dtype).name}_mib"] = tracemalloc.get_traced_memory()[1] / 2 ** 20
+        res[f"op_{np.dtype(dtype).name}_out_mib"] = o.data.nbytes / 2 ** 20
+        tracemalloc.stop()
+        del o, x
+    print(json.dumps(res))
 
 
 def main():
@@ -187,10 +205,17 @@ def main():
                     "peer / featgraph"], rows)
     body += ("\n\nMemory, `cwt` recipe on 600 s, 84 scales, hop 512 (fresh process, audio made "
              "before the call): " + (mem["error"] if "error" in mem else
-                                     f"peak resident growth {mem['growth_mib']:.0f} MiB, "
-                                     f"tracemalloc peak {mem['traced_mib']:.0f} MiB, of which "
-                                     f"the output {mem['out_mib']:.0f} MiB "
-                                     f"(complex128 {tuple(mem['shape'])}); target < 200 MB.")
+                                     f"the recipe (float64): peak resident growth "
+                                     f"{mem['growth_mib']:.0f} MiB, tracemalloc peak "
+                                     f"{mem['traced_mib']:.0f} MiB, of which the output "
+                                     f"{mem['out_mib']:.0f} MiB (complex128 "
+                                     f"{tuple(mem['shape'])}) and the engine's copy of the "
+                                     f"joined 101 MiB signal (a whole-signal op's input); the "
+                                     f"`cwt` op alone on the array: tracemalloc peak "
+                                     f"{mem['op_float64_mib']:.0f} MiB in float64 (output "
+                                     f"{mem['op_float64_out_mib']:.0f} MiB), "
+                                     f"{mem['op_float32_mib']:.0f} MiB in float32 (output "
+                                     f"{mem['op_float32_out_mib']:.0f} MiB); target < 200 MB.")
              + f"\n\n{args.repeats} interleaved rounds after one warm-up; audioFlux in its own "
                "process (2^16-sample blocks). Medians and mins in seconds.")
     h.write_section("wavelets", "DWT/SWT/WPT against PyWavelets (600 s), CWT/WSST against "

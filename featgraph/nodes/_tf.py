@@ -20,7 +20,7 @@ import numpy as np
 
 from ._scales import band_points
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
 """Bytes of one group of bands' complex products (a block's working set)."""
 
 
