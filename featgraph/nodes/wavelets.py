@@ -337,13 +337,17 @@ class SubbandEnergy(Node):
 
 @SubbandEnergy.compute
 def subband_energy(x: Feature, p: SubbandEnergy) -> dict[str, Feature]:
+    from scipy.special import xlogy
+
     data = x.data[..., None, :] if x.kind == Kind.SIGNAL else x.data
-    power = np.abs(data) ** 2
+    power = data * data if data.dtype.kind == "f" else np.abs(data) ** 2
     energy = power.sum(axis=-1, keepdims=True)
+    # H = -sum (P/E) ln(P/E) = ln E - sum(P ln P) / E, with 0 ln 0 = 0
+    plogp = xlogy(power, power).sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        prob = np.where(energy > 0, power / np.where(energy > 0, energy, 1.0), 0.0)
-        entropy = -np.sum(np.where(prob > 0, prob * np.log(np.where(prob > 0, prob, 1.0)),
-                                   0.0), axis=-1, keepdims=True)
+        entropy = np.where(energy > 0, np.log(np.where(energy > 0, energy, 1.0))
+                           - plogp / np.where(energy > 0, energy, 1.0), 0.0)
+    entropy = np.maximum(entropy, 0.0)
     if p.relative:
         total = energy.sum(axis=-2, keepdims=True)
         energy = energy / np.where(total > 0, total, 1.0)
