@@ -115,6 +115,8 @@ def _channels(fn, data: np.ndarray) -> list[np.ndarray]:
         return list(fn(data))
     flat = data.reshape(-1, data.shape[-1])
     per = [fn(channel) for channel in flat]
+    if len(per) == 1:                                      # one channel: no copy
+        return [c.reshape(data.shape[:-1] + c.shape) for c in per[0]]
     return [np.stack([c[i] for c in per]).reshape(data.shape[:-1] + per[0][i].shape)
             for i in range(len(per[0]))]
 
@@ -195,9 +197,13 @@ def swt(x: Feature, p: SWT) -> dict[str, Feature]:
                                               data.dtype)], axis=-1)
     coeffs = _channels(lambda c: pywt().swt(c, p.wavelet, level=p.level, trim_approx=True),
                        data)
-    out = {name: x.derive(np.ascontiguousarray(c), Kind.SIGNAL)
-           for name, c in zip(level_ports(p.level, Kind.SIGNAL), coeffs)}
-    stack = np.stack(coeffs, axis=-2)              # (..., L + 1, n), each row contiguous
+    stack = np.empty(coeffs[0].shape[:-1] + (len(coeffs), coeffs[0].shape[-1]),
+                     coeffs[0].dtype)                       # (..., L + 1, n), rows contiguous
+    for i, c in enumerate(coeffs):
+        stack[..., i, :] = c
+    del coeffs
+    out = {name: x.derive(stack[..., i, :], Kind.SIGNAL)     # the level ports: its rows
+           for i, name in enumerate(level_ports(p.level, Kind.SIGNAL))}
     out["stack"] = x.derive(stack, Kind.FEATURE, hop=1, win_length=1,
                             axis=swt_centres(p.level, x.sr))
     return out
