@@ -79,6 +79,7 @@ def build(recipes: list[Recipe]) -> Plan:
         kinds = _check_kinds(by_name, flat, problems)
     if not problems and not outputs:
         problems.append(Problem("the recipe has no outputs", recipes[0].file))
+    outputs = _expand_all_ports(outputs, kinds)
     for name, (node, port) in outputs.items():
         if node in kinds and port and port not in kinds[node]:
             problems.append(flat[node].problem(f"output '{name}' asks for port '{port}', "
@@ -87,6 +88,19 @@ def build(recipes: list[Recipe]) -> Plan:
         raise RecipeError(problems)
     files = {r.file for r in recipes if r.file} | {n.file for n in flat.values() if n.file}
     return _merge(by_name, flat, kinds, outputs, recipes, sorted(files))
+
+
+def _expand_all_ports(outputs: dict, kinds: dict) -> dict:
+    """An output ``node:*`` becomes one output per port of ``node``, named after the port
+    (under the recipe's namespace): the ports of a wavelet transform follow its level."""
+    expanded = {}
+    for name, (node, port) in outputs.items():
+        if port == "*" and node in kinds:
+            head = name.rpartition("/")[0]
+            expanded.update({f"{head}/{p}" if head else p: (node, p) for p in kinds[node]})
+        else:
+            expanded[name] = (node, port)
+    return expanded
 
 
 def _merge(by_name, flat, kinds, outputs, recipes, files) -> Plan:
@@ -312,6 +326,6 @@ def _check_kinds(g: nx.DiGraph, flat: dict[str, FlatNode],
                     f"{allowed.label}"))
             got.append(kind)
         kinds[name] = {port: (k if k is not None else (got[0] if got else None))
-                       for port, k in cls.ports().items()}
+                       for port, k in node.model.out_ports().items()}
     return kinds
 

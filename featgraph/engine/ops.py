@@ -108,6 +108,11 @@ class Node(BaseModel):
         """Output ports: ``{"": kind}`` for a single output."""
         return dict(cls.produces) if isinstance(cls.produces, dict) else {"": cls.produces}
 
+    def out_ports(self) -> dict[str, Kind | None]:
+        """This node's output ports: its class's :meth:`ports`, unless an op overrides this
+        because its ports depend on its parameters (a wavelet transform's levels)."""
+        return type(self).ports()
+
     @classmethod
     def summary(cls) -> str:
         """First line of the docstring."""

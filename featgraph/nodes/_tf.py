@@ -1,0 +1,228 @@
+"""Band-pass analysis by FFT filtering, blockwise, decimated: the engine of the CWT, WSST and PWT.
+
+Each band ``k`` has a real, non-negative frequency response ``R_k(f)`` on the positive
+frequencies only (analytic: the output is complex).  The output of band ``k`` at sample
+``n`` is ``y_k[n] = sum_m x[m] psi_k[n - m]`` with ``psi_k`` the inverse Fourier
+transform of ``R_k`` (zero-extended signal: a linear, not circular, convolution), kept
+at ``n = t * hop``.  The signal is cut into overlapping blocks: each block of ``K``
+frames is read with ``margin`` samples on either side (the longest filter's half
+support) and transformed with one FFT; decimating by ``hop`` is done in the frequency
+domain by folding the spectrum (``y[j hop] = IFFT_{L/hop}(sum_r Y[m + r L / hop]) / hop``),
+so the inverse FFTs are ``hop`` times shorter and nothing is kept at full rate.  Memory:
+the output, one block's spectrum and one group of bands' products.
+"""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from ._scales import band_points
+
+BLOCK_BYTES = 8 << 20
+"""Bytes of one group of bands' complex products (a block's working set)."""
+
+
+def centre_frequencies(scale: str, n_bins: int, fmin: float, fmax: float | None, sr: float,
+                       bins_per_octave: int, variant: str | None = None) -> np.ndarray:
+    """Centre frequencies (Hz, ascending) laid out like the filterbank scales.
+
+    ``log`` / ``octave``: ``fmin 2^(k / bins_per_octave)``, ``k = 0 .. n_bins - 1`` (the
+    CQT's); ``linspace``, ``mel``, ``bark``, ``erb``: ``n_bins`` centres equally spaced on
+    the scale strictly inside ``[fmin, fmax]`` (``fmax`` defaults to ``sr / 2``), as the
+    filterbank's (:func:`featgraph.nodes._scales.band_points`).
+    """
+    if scale in ("log", "octave"):
+        fc = fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
+    else:
+        top = sr / 2 if fmax is None else fmax
+        if not fmin < top:
+            raise ValueError(f"fmin = {fmin:g} Hz must be below fmax = {top:g} Hz")
+        fc = band_points(scale, n_bins, fmin, top, variant)[1:-1]
+    if fc[-1] >= sr / 2:
+        raise ValueError(f"the highest centre frequency {fc[-1]:.6g} Hz is not below Nyquist "
+                         f"({sr / 2:g} Hz): lower n_bins, fmin or bins_per_octave")
+    return fc
+
+
+def block_plan(n: int, hop: int, margin: int, min_fft: int = 1 << 15) -> tuple[int, int, int]:
+    """``(n_sub, M, K)``: the decimated FFT length, the margin rounded up to whole hops, the
+    frames per block (``K hop + 2 M = n_sub hop``)."""
+    from scipy.fft import next_fast_len
+
+    mh = -(-max(margin, 1) // hop)
+    want = max(min_fft // hop, 4 * mh)
+    want = min(want, 1 + n // hop + 2 * mh)        # a short signal: one block
+    n_sub = next_fast_len(max(want, 2 * mh + 1))
+    return n_sub, mh * hop, n_sub - 2 * mh
+
+
+def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
+             extra=None, key=None, whole: bool = False
+             ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Complex outputs ``(..., frames, bands)`` (frame-major), frames ``1 + n // hop``.
+
+    ``response(freqs)`` gives, per band, ``(a, values)``: the response on
+    ``freqs[a:a + len(values)]`` (zero elsewhere), frequencies in cycles per sample
+    (``0 .. 1/2``); ``extra(freqs)``, if given, a second set of responses (complex
+    allowed) applied to the same blocks (the WSST's derivative), returned second.
+    Bands are processed in groups of similar support, each product only over the
+    group's support (aligned to the decimated length, so that folding is a reshape).
+    ``key``: a hashable description of the responses; the sampled responses are then
+    cached (a few, by key and block length).  ``whole``: one block holding the whole
+    signal, filtered circularly over its length (``margin`` unused).
+    """
+    from scipy import fft
+
+    lead, n = x.shape[:-1], x.shape[-1]
+    flat = x.reshape(-1, n)
+    channels, n_frames = flat.shape[0], 1 + n // hop
+    if whole:
+        from scipy.fft import next_fast_len
+        n_sub = next_fast_len(2 + n // hop)
+        pad, k = 0, n_sub
+    else:
+        n_sub, pad, k = block_plan(n, hop, margin)
+    length = n_sub * hop
+    freqs = np.arange(length // 2 + 1) / length
+    width = -(-len(freqs) // n_sub) * n_sub               # spectrum padded to whole n_sub
+    plans = _plans(response, extra, n_bands, length, n_sub, channels, key)
+    outs = [np.zeros((channels, n_frames, n_bands), np.complex128) for _ in plans]
+    block = np.zeros((channels, length), np.float64)
+    spec = np.zeros((channels, width), np.complex128)
+    for t0 in range(0, n_frames, k):
+        start = t0 * hop - pad
+        a, b = max(start, 0), min(start + length, n)
+        block[:] = 0.0
+        if b > a:
+            block[:, a - start:b - start] = flat[:, a:b]
+        spec[:, :len(freqs)] = fft.rfft(block, axis=-1)
+        stop = min(k, n_frames - t0)
+        for out, groups in zip(outs, plans):
+            for g0, g1, lo, hi, rows in groups:
+                prod = spec[:, None, lo:hi] * rows[None]
+                folded = prod.reshape(channels, g1 - g0, -1, n_sub).sum(axis=-2)
+                y = fft.ifft(folded, axis=-1)[..., pad // hop:pad // hop + stop]
+                out[:, t0:t0 + stop, g0:g1] = np.swapaxes(y, -1, -2) / hop
+    shaped = [o.reshape(lead + o.shape[1:]) for o in outs]
+    return tuple(shaped) if extra is not None else shaped[0]
+
+
+_PLANS: dict = {}
+
+
+def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
+    """Per response set: the responses on the block's bins (zero-padded to whole
+    ``n_sub``) and the band groups; cached by ``key``."""
+    full = None if key is None else (key, length, n_sub, channels)
+    if full in _PLANS:
+        return _PLANS[full]
+    freqs = np.arange(length // 2 + 1) / length
+    width = -(-len(freqs) // n_sub) * n_sub
+    plans = []
+    for make in (response, extra):
+        if make is None:
+            continue
+        bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
+        first = np.array([a for a, _ in bands])
+        stop = np.array([a + len(v) for a, v in bands])
+        groups = []
+        for g0, g1, lo, hi in _groups(first, stop, n_sub, channels):
+            rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands]))
+            for i, (a, v) in enumerate(bands[g0:g1]):
+                rows[i, a - lo:a - lo + len(v)] = v
+            groups.append((g0, g1, lo, hi, rows))
+        plans.append(groups)                   # only each group's support is kept
+    if full is not None:
+        if len(_PLANS) >= 4:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[full] = plans
+    return plans
+
+
+def _groups(first: np.ndarray, stop: np.ndarray, n_sub: int, channels: int) -> list:
+    """``(g0, g1, lo, hi)``: runs of consecutive bands whose joint support (aligned to
+    multiples of ``n_sub``) is at most twice the narrowest one's, and whose products fit in
+    :data:`BLOCK_BYTES`; silent bands are skipped."""
+    lo = (first // n_sub) * n_sub
+    hi = -(-stop // n_sub) * n_sub
+    groups, g0 = [], 0
+    while g0 < len(first):
+        if stop[g0] <= first[g0]:
+            g0 += 1
+            continue
+        g1, glo, ghi, narrow = g0 + 1, lo[g0], hi[g0], hi[g0] - lo[g0]
+        while g1 < len(first) and stop[g1] > first[g1]:
+            nlo, nhi = min(glo, lo[g1]), max(ghi, hi[g1])
+            nnarrow = min(narrow, hi[g1] - lo[g1])
+            if nhi - nlo > 2 * nnarrow or 16 * channels * (g1 + 1 - g0) * (nhi - nlo) > \
+                    BLOCK_BYTES:
+                break
+            g1, glo, ghi, narrow = g1 + 1, nlo, nhi, nnarrow
+        groups.append((g0, g1, int(glo), int(ghi)))
+        g0 = g1
+    return groups
+
+
+def _trim(a: int, values: np.ndarray, tiny: float = 1e-13) -> tuple[int, np.ndarray]:
+    """The response without its ends below ``tiny`` times its peak: ``(first bin, values)``."""
+    mag = np.abs(values)
+    keep = mag > tiny * (mag.max() if mag.size else 0.0)
+    if not keep.any():
+        return a, values[:0]
+    i, j = int(keep.argmax()), len(keep) - int(keep[::-1].argmax())
+    return a + i, values[i:j]
+
+
+def band_slices(freqs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[tuple[int, int]]:
+    """Per band, the bins ``[a, b)`` of ``freqs`` inside ``[lo, hi]``."""
+    a = np.searchsorted(freqs, lo, side="left")
+    b = np.searchsorted(freqs, hi, side="right")
+    return list(zip(a.tolist(), np.maximum(a, b).tolist()))
+
+
+@functools.lru_cache(maxsize=64)
+def shape_support(shape) -> tuple[float, float]:
+    """``(u_lo, u_hi)`` outside which ``shape(u)`` is below 1e-14 of its peak (u up to 64)."""
+    u = np.linspace(0.0, 64.0, 1 << 20)
+    g = np.abs(shape(u))
+    nz = np.nonzero(g > 1e-14 * g.max())[0]
+    step = u[1] - u[0]
+    return max(0.0, u[nz[0]] - step), u[nz[-1]] + step
+
+
+@functools.lru_cache(maxsize=64)
+def support_cycles(shape, tol: float = 1e-12) -> float:
+    """Half-width of a band-pass filter in periods of its centre frequency.
+
+    ``shape(u)`` is the response at ``u = f / fc`` (peak at ``u = 1``).  The filter is
+    sampled with its centre at 1/64 cycle per sample on 2^16 points; the half-width
+    holds all but ``tol`` of the impulse response's energy.  The margin of a block is
+    this times the longest period (``sr / fmin`` samples).
+    """
+    length, period = 1 << 16, 64
+    u = np.arange(length // 2 + 1) * period / length
+    psi = np.fft.ifft(np.concatenate([shape(u), np.zeros(length - len(u))]))
+    energy = np.abs(psi) ** 2
+    dist = np.minimum(np.arange(length), length - np.arange(length))
+    order = np.argsort(dist, kind="stable")
+    inside = np.cumsum(energy[order])
+    total = inside[-1]
+    if total <= 0:
+        return 1.0
+    idx = int(np.searchsorted(inside, total * (1 - tol)))
+    return (dist[order[min(idx, length - 1)]] + 1) / period
+
+
+MAX_MARGIN = 1 << 23
+"""Longest block margin (samples): 6 min at 22.05 kHz."""
+
+
+def margin_samples(shape, fmin: float, sr: float) -> int:
+    """Block margin (samples) for the lowest centre frequency ``fmin``."""
+    margin = support_cycles(shape) * sr / fmin
+    if not margin <= MAX_MARGIN:
+        raise ValueError(f"the lowest band ({fmin:.6g} Hz) needs filters {margin:.3g} samples "
+                         f"long, more than {MAX_MARGIN}: raise fmin")
+    return int(math.ceil(margin))
