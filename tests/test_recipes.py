@@ -28,6 +28,9 @@ def test_finite_on_silence_and_on_exact_zeros(name):
     zeros = recipe.run(np.zeros(16000), sr=16000)
     for result in (silence, zeros):
         for out, value in result.items():
+            if result.features[out].is_events:      # silence: an empty event list is right
+                assert value.ndim == 1 and np.isfinite(value).all(), out
+                continue
             assert value.size and np.isfinite(value).all(), out
 
 

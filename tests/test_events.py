@@ -1,0 +1,41 @@
+"""The events kind: event lists (times in seconds) flow, join, align and save as 1-D arrays."""
+import json
+from typing import ClassVar, Literal
+
+import numpy as np
+
+from featgraph.engine.feature import Feature
+from featgraph.engine.kinds import ANY, Kind
+from featgraph.engine.ops import join_chunks
+from featgraph.engine.report import Report
+from featgraph.engine.result import Result
+
+
+def _events(times, sr=22050.0):
+    return Feature(np.asarray(times, dtype=np.float64), Kind.EVENTS, sr, hop=512)
+
+
+def test_events_are_not_frames():
+    assert not (Kind.EVENTS & ANY)
+    e = _events([0.5, 1.0])
+    assert e.is_events and not _events([]).data.size
+    np.testing.assert_array_equal(e.times, [0.5, 1.0])
+    assert Kind.EVENTS.label == "events"
+
+
+def test_event_chunks_join_by_concatenation():
+    joined = join_chunks([_events([0.1]), _events([]), _events([0.4, 0.9])])
+    np.testing.assert_array_equal(joined.data, [0.1, 0.4, 0.9])
+    assert joined.is_events
+    assert join_chunks([_events([])]).data.shape == (0,)
+
+
+def test_save_writes_seconds_and_units(tmp_path):
+    res = Result({"onsets": _events([0.25, 0.75]), "none": _events([])}, Report([]), "x")
+    path = res.save(tmp_path / "out.npz")
+    with np.load(path) as z:
+        np.testing.assert_array_equal(z["onsets"], [0.25, 0.75])
+        assert z["none"].shape == (0,) and z["onsets"].dtype == np.float64
+        meta = json.loads(str(z["__meta__"]))
+    assert meta["outputs"]["onsets"]["kind"] == "events"
+    assert meta["outputs"]["onsets"]["units"] == "s"
