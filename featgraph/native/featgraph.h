@@ -214,4 +214,24 @@ int fg_lpc_cepstra_f32(const float *r, size_t n_frames, size_t r_stride, size_t 
                        int gain_normalize, double error_floor, size_t n_ceps,
                        const double *lifter, double *work, float *c);
 
+/*
+ * Running median along one axis of a strided layout (median.c), for median-filtering
+ * harmonic-percussive separation (Fitzgerald 2010).  Line i (i < n_lines) holds the n
+ * values x[i * line_stride + j * step], j = 0 .. n-1 (strides in elements, may be of any
+ * sign-free layout but must not overlap between lines).  For each j, the window of
+ * `size` values at j - size/2 .. j + size - 1 - size/2 is ranked and the value of rank
+ * size/2 (0-based: the median for odd size, the upper median for even size) is written
+ * to y at the same offset as x[i, j].  Beyond the ends the line is mirrored as
+ * scipy.ndimage's 'reflect' mode (d c b a | a b c d | d c b a), repeated as needed, so
+ * the result equals scipy.ndimage.median_filter(x, size, mode='reflect') along that axis.
+ *
+ * Returns FG_EINVAL for size == 0, a NULL buffer (when there is data) or sizes whose
+ * products overflow; FG_ENONFINITE if x holds NaN or infinity (nothing is written);
+ * FG_ENOMEM if the sorted windows cannot be allocated.  y may not alias x.
+ */
+int fg_running_median_f64(const double *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, double *y);
+int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, float *y);
+
 #endif /* FEATGRAPH_H */

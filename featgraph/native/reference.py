@@ -378,3 +378,58 @@ def lpc_cepstra(r, order, n_ceps, gain_normalize=False, error_floor=1e-10, lifte
     if lifter is not None:
         c = c * np.asarray(lifter, dtype=np.float64)
     return c.astype(r.dtype, copy=False)
+
+
+def check_running_median_args(x, size, axis, check_finite=True):
+    """Validate :func:`running_median`'s arguments; return ``(x, size, axis)`` normalised
+    (the C kernel checks finiteness itself: ``check_finite=False``)."""
+    x = _as_float_array(x, "running_median input x")
+    size = _positive_int(size, "size")
+    if x.ndim == 0:
+        raise ValueError("running_median needs at least one dimension")
+    axis = operator.index(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} out of range for {x.ndim} dimensions")
+    if check_finite and not np.isfinite(x).all():
+        raise _nonfinite_error("running_median input x")
+    return x, size, axis % x.ndim
+
+
+def running_median(x, size, axis=-1):
+    """Median filter of ``size`` values along ``axis``, mirrored at the ends (numpy/scipy).
+
+    ``y[..., j, ...]`` is the value of rank ``size // 2`` (the median for odd ``size``,
+    the upper median for even) of ``x`` at ``j - size // 2 .. j + size - 1 - size // 2``
+    along ``axis``, where positions beyond the ends mirror the data as scipy.ndimage's
+    ``'reflect'`` mode (``d c b a | a b c d | d c b a``): this is
+    ``scipy.ndimage.median_filter(x, size)`` along one axis, the filter of
+    librosa.decompose.hpss (Fitzgerald 2010).
+
+    Parameters
+    ----------
+    x : np.ndarray, real, finite (float32 stays float32)
+    size : int >= 1
+    axis : int
+
+    Returns
+    -------
+    y : np.ndarray [shape=x.shape], dtype of ``x``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import reference
+    >>> reference.running_median(np.array([1.0, 9.0, 2.0, 8.0, 3.0]), 3).tolist()
+    [1.0, 2.0, 8.0, 3.0, 3.0]
+    """
+    x, size, axis = check_running_median_args(x, size, axis)
+    if x.size == 0:
+        return x.copy()
+    lo = size // 2
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (lo, size - 1 - lo)
+    # numpy's 'symmetric' is scipy's 'reflect' (repeated for windows longer than the
+    # data, where scipy 1.17's median_filter itself reads uninitialised memory)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, mode="symmetric"),
+                                                       size, axis=axis)
+    return np.partition(windows, lo, axis=-1)[..., lo].astype(x.dtype, copy=False)
