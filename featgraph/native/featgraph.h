@@ -234,4 +234,24 @@ int fg_running_median_f64(const double *x, size_t n_lines, size_t n, size_t line
 int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_stride,
                           size_t step, size_t size, float *y);
 
+/*
+ * Beat tracking's dynamic program (beat.c; Ellis 2007, librosa.beat's definitions).
+ * With P = frames_per_beat[i] (one value for every frame when n_fpb == 1, else one per
+ * frame, n_fpb == n) and the candidates loc = i - round_half_even(P / 2) down to
+ * i - 2 P (stopping at 0):
+ *
+ *   score(loc) = cumscore[loc] - tightness * (log(i - loc) - log(P))^2
+ *   cumscore[i] = localscore[i] + max score   (localscore[i] if no candidate)
+ *   backlink[i] = the first loc (nearest i) reaching the max, or -1 if none, and -1 for
+ *                 every frame before the first whose localscore >= 0.01 max(localscore)
+ *
+ *   localscore (n,), frames_per_beat (n_fpb,) > 0, backlink (n,) out, cumscore (n,) out.
+ *
+ * Returns FG_EINVAL for n_fpb not 1 or n, tightness not finite and > 0, a period not
+ * finite and >= 1, or a NULL buffer (when n > 0); FG_ENONFINITE for NaN or infinity in
+ * localscore.
+ */
+int fg_beat_dp_f64(const double *localscore, size_t n, const double *frames_per_beat,
+                   size_t n_fpb, double tightness, long long *backlink, double *cumscore);
+
 #endif /* FEATGRAPH_H */

@@ -433,3 +433,64 @@ def running_median(x, size, axis=-1):
     windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, mode="symmetric"),
                                                        size, axis=axis)
     return np.partition(windows, lo, axis=-1)[..., lo].astype(x.dtype, copy=False)
+
+
+def check_beat_dp_args(localscore, frames_per_beat, tightness):
+    """Validate :func:`beat_dp`'s arguments; return them as float64 arrays and a float."""
+    localscore = np.ascontiguousarray(localscore, dtype=np.float64)
+    fpb = np.ascontiguousarray(np.atleast_1d(frames_per_beat), dtype=np.float64)
+    if localscore.ndim != 1 or fpb.ndim != 1:
+        raise ValueError("beat_dp takes a 1-D local score and 1-D periods")
+    if fpb.size not in (1, localscore.size):
+        raise ValueError(f"beat_dp: {fpb.size} periods for {localscore.size} frames "
+                         "(give one, or one per frame)")
+    if not np.all(np.isfinite(fpb) & (fpb >= 1)):
+        raise ValueError("beat_dp: every period must be finite and >= 1 frame")
+    tightness = float(tightness)
+    if not (np.isfinite(tightness) and tightness > 0):
+        raise ValueError(f"beat_dp: tightness must be finite and > 0, got {tightness}")
+    if not np.isfinite(localscore).all():
+        raise _nonfinite_error("beat_dp local score")
+    return localscore, fpb, tightness
+
+
+def beat_dp(localscore, frames_per_beat, tightness):
+    """Beat tracking's dynamic program (Ellis 2007, as librosa.beat.beat_track).
+
+    For frame ``i`` with period ``P`` (frames per beat; one for all frames or one per
+    frame) the candidates are ``loc = i - round(P / 2)`` down to ``i - 2 P`` (>= 0),
+    ``score = cumscore[loc] - tightness * (log(i - loc) - log(P))**2``;
+    ``cumscore[i] = localscore[i] + max score`` (or ``localscore[i]`` with no
+    candidate), ``backlink[i]`` the nearest candidate reaching the max, -1 with none
+    and -1 for every frame before the first with ``localscore >= 0.01 max``.
+    ``round`` is numpy's (half to even).
+
+    Returns
+    -------
+    backlink : np.ndarray [shape=(n,)], int64
+    cumscore : np.ndarray [shape=(n,)], float64
+    """
+    localscore, fpb, tightness = check_beat_dp_args(localscore, frames_per_beat, tightness)
+    n = localscore.size
+    backlink = np.full(n, -1, dtype=np.int64)
+    cumscore = localscore.copy()
+    if n == 0:
+        return backlink, cumscore
+    thresh = 0.01 * localscore.max()
+    first_beat = True
+    for i in range(n):
+        period = fpb[0 if fpb.size == 1 else i]
+        start, stop = min(i - int(np.round(period / 2)), i - 1), i - int(2 * period)
+        best_loc = -1
+        if start >= 0:
+            locs = np.arange(start, max(stop, 0) - 1, -1)
+            scores = cumscore[locs] - tightness * (np.log(i - locs) - np.log(period)) ** 2
+            if scores.max() > -np.inf:
+                best_loc = int(locs[np.argmax(scores)])
+                cumscore[i] = localscore[i] + scores.max()
+        if first_beat and localscore[i] < thresh:
+            backlink[i] = -1
+        else:
+            backlink[i] = best_loc
+            first_beat = False
+    return backlink, cumscore

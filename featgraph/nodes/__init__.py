@@ -10,7 +10,7 @@ Flow of the PLP recipe through them::
 FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "context",
             "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "kaldi",
             "shaping", "filterbank", "chroma", "cepstrum", "spectral_stats",
-            "spectral_change", "spectral_fused", "onsets", "decompose")
+            "spectral_change", "spectral_fused", "onsets", "decompose", "beats")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
 :func:`featgraph.engine.ops.registry` imports them all (through the source that
 ``featgraph/__init__.py`` registers), while a run whose plan is cached imports only the
