@@ -19,7 +19,9 @@ Per signal, librosa at its defaults: ``onset_strength`` (mean aggregate),
 shape ``<key>.shape``, float32), ``tempo_global`` (``feature.tempo`` on the mean
 envelope) and ``tempo_local`` (``aggregate=None``), all on the mean envelope.  For
 ``chord``: ``hpss_harmonic`` / ``hpss_percussive`` = ``decompose.hpss(|stft(y)|)``,
-float32.
+float32; ``bundle_chroma_harmonic`` = ``chroma_stft(S=harmonic**2, tuning=0)`` and
+``bundle_onset_percussive`` = ``onset_strength(S=power_to_db(melspectrogram(
+S=percussive**2)))``, the expert way of computing mir_bundle's parts.
 """
 from __future__ import annotations
 
@@ -74,6 +76,11 @@ def main():
             harm, perc = librosa.decompose.hpss(np.abs(librosa.stft(y)))
             arrays["chord/hpss_harmonic"] = harm.astype(np.float32)
             arrays["chord/hpss_percussive"] = perc.astype(np.float32)
+            arrays["chord/bundle_chroma_harmonic"] = librosa.feature.chroma_stft(
+                S=harm ** 2, sr=sr, tuning=0.0)
+            arrays["chord/bundle_onset_percussive"] = librosa.onset.onset_strength(
+                S=librosa.power_to_db(librosa.feature.melspectrogram(S=perc ** 2, sr=sr)),
+                sr=sr)
     np.savez_compressed(HERE / "onset_refs.npz", **arrays)
     for key, value in arrays.items():
         print(key, value.shape, value.dtype)
