@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
+import scipy.fft
 import scipy.signal
 from pydantic import Field
 
@@ -26,6 +27,7 @@ from ..engine.ops import Node
 from ..native.rhythm import beat_dp
 from ._common import frame_major
 from .onsets import one_channel
+from .spectral import rfft_frames
 
 
 def _needs_hop(x: Feature, what: str) -> None:
@@ -33,11 +35,10 @@ def _needs_hop(x: Feature, what: str) -> None:
         raise ValueError(f"{what} needs the envelope's hop (feed it an onset strength)")
 
 
-def autocorr_tempogram(env: np.ndarray, win_length: int, center: bool = True,
-                       norm: bool = True) -> np.ndarray:
-    """``(..., win_length, frames)`` tempogram of ``(..., frames)`` envelopes (float64):
-    Hann-windowed (periodic) local autocorrelation of each ``win_length`` window (centred:
-    the envelope is padded by linear ramps from 0), each column scaled to max 1."""
+def _windowed_power(env: np.ndarray, win_length: int, center: bool):
+    """Power spectra of the Hann-windowed ``win_length`` windows of ``(..., frames)``
+    envelopes (centred: padded by linear ramps from 0), zero-padded to a fast FFT length
+    of at least ``2 win_length - 1`` (no circular wrap of the autocorrelation)."""
     n = env.shape[-1]
     if center:
         pad = [(0, 0)] * (env.ndim - 1) + [(win_length // 2, win_length // 2)]
@@ -45,13 +46,35 @@ def autocorr_tempogram(env: np.ndarray, win_length: int, center: bool = True,
     frames = np.lib.stride_tricks.sliding_window_view(env, win_length, axis=-1)
     frames = frames[..., :n, :] if center else frames        # (..., frames, win)
     win = scipy.signal.get_window("hann", win_length, fftbins=True)
-    spec = np.fft.rfft(frames * win, n=2 * win_length, axis=-1)
-    ac = np.fft.irfft(spec.real ** 2 + spec.imag ** 2, n=2 * win_length, axis=-1)
-    ac = ac[..., :win_length]
+    n_fft = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    spec = rfft_frames(frames * win, n_fft)
+    return spec.real ** 2 + spec.imag ** 2, n_fft
+
+
+def autocorr_tempogram(env: np.ndarray, win_length: int, center: bool = True,
+                       norm: bool = True) -> np.ndarray:
+    """``(..., win_length, frames)`` tempogram of ``(..., frames)`` envelopes (float64):
+    Hann-windowed (periodic) local autocorrelation of each ``win_length`` window (centred:
+    the envelope is padded by linear ramps from 0), each column scaled to max 1."""
+    power, n_fft = _windowed_power(env, win_length, center)
+    ac = np.fft.irfft(power, n=n_fft, axis=-1)[..., :win_length]
     if norm:
         peak = np.abs(ac).max(axis=-1, keepdims=True)
         ac = ac / np.where(peak < np.finfo(ac.dtype).tiny, 1.0, peak)
     return np.swapaxes(ac, -1, -2)
+
+
+def mean_tempogram(env: np.ndarray, win_length: int) -> np.ndarray:
+    """``(..., win_length, 1)``: the frame average of :func:`autocorr_tempogram`, with one
+    inverse FFT.  A column's maximum is its lag-0 value (an autocorrelation peaks at 0),
+    the sum of its power spectrum over ``n_fft``; the normalised columns are linear in
+    the power spectra, so their mean is the inverse FFT of the weighted mean spectrum."""
+    power, n_fft = _windowed_power(env, win_length, True)
+    peak = (2.0 * power.sum(axis=-1) - power[..., 0]
+            - (power[..., -1] if n_fft % 2 == 0 else 0.0)) / n_fft
+    weight = 1.0 / np.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
+    mean = np.einsum("...t,...tk->...k", weight, power) / power.shape[-2]
+    return np.fft.irfft(mean, n=n_fft, axis=-1)[..., :win_length, None]
 
 
 class Tempogram(Node):
@@ -149,9 +172,7 @@ def estimate_tempo(env: np.ndarray, sr: float, hop: int, p: _TempoParams,
     win_length = int(int(p.ac_size * sr) // hop)
     if win_length < 2:
         raise ValueError(f"ac_size = {p.ac_size} s is under two frames at hop {hop}")
-    tg = autocorr_tempogram(env, win_length)                   # (..., lags, frames)
-    if aggregate:
-        tg = tg.mean(axis=-1, keepdims=True)
+    tg = mean_tempogram(env, win_length) if aggregate else autocorr_tempogram(env, win_length)
     bpms = tempo_frequencies(win_length, hop, sr)
     with np.errstate(divide="ignore"):
         logprior = -0.5 * ((np.log2(bpms) - np.log2(p.start_bpm)) / p.std_bpm) ** 2
