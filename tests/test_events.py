@@ -39,3 +39,54 @@ def test_save_writes_seconds_and_units(tmp_path):
         meta = json.loads(str(z["__meta__"]))
     assert meta["outputs"]["onsets"]["kind"] == "events"
     assert meta["outputs"]["onsets"]["units"] == "s"
+
+
+def test_cli_writes_event_lists_in_seconds(tmp_path, capsys):
+    from conftest import DATA
+    from featgraph.cli import main
+
+    out = tmp_path / "beats.npz"
+    assert main(["run", "beats", str(DATA / "chord_pluck_22k_mono.wav"), "-o", str(out),
+                 "--format", "frames-first"]) == 0
+    with np.load(out) as z:
+        meta = json.loads(str(z["__meta__"]))["outputs"]
+        assert z["beats"].ndim == 1 and z["beats"].dtype == np.float64
+        assert meta["beats"] == {**meta["beats"], "kind": "events", "units": "s"}
+        assert z["tempo"].shape == (1, 1)
+
+
+def test_an_events_input_is_not_aligned_with_frames():
+    """A step reading events and frames: the events arrive whole, the frames stream."""
+    from featgraph.engine.scheduler import Stream
+
+    class _Plan:                                    # the two-step plan the scheduler reads
+        order = ["src", "use"]
+        outputs = {"out": ("use", "")}
+
+        def step(self, key):
+            return steps[key]
+
+    class _Model:
+        streaming = "signal"
+
+        def __call__(self, events, frames):
+            return frames.derive(frames.data + events.data.size)
+
+    class _Source:
+        streaming = "frame"
+
+        def __call__(self, raw):
+            return {"": raw.derive(raw.data), "events": _events([0.1, 0.2, 0.3])}
+
+    steps = {"src": type("S", (), {"key": "src", "model": _Source(), "inputs": [],
+                                   "names": ["src"]})(),
+             "use": type("S", (), {"key": "use", "model": _Model(),
+                                   "inputs": [("src", "events"), ("src", "")],
+                                   "names": ["use"]})()}
+    s = Stream(_Plan(), 100.0)
+    s.push(np.zeros(5))
+    s.push(np.zeros(4))
+    got = s.close()["out"]
+    s.check_aligned()
+    # events of both blocks (3 + 3) arrived alongside the 9 frames
+    np.testing.assert_array_equal(got.data, np.full((1, 9), 6.0))
