@@ -119,7 +119,7 @@ static int NAME##_finite(const T *x, size_t n_lines, size_t n, size_t line_strid
     return 1;                                                                              \
 }                                                                                          \
                                                                                            \
-int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t step,           \
+static int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t step,    \
          size_t size, T *y)                                                                \
 {                                                                                          \
     size_t i0, i, j, l, line[LANES];                                                       \
@@ -184,5 +184,17 @@ int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t step, 
     return FG_OK;                                                                          \
 }
 
-DEFINE_RUNNING_MEDIAN(fg_running_median_f64, double)
-DEFINE_RUNNING_MEDIAN(fg_running_median_f32, float)
+DEFINE_RUNNING_MEDIAN(running_median_f64, double)
+DEFINE_RUNNING_MEDIAN(running_median_f32, float)
+
+int fg_running_median_f64(const double *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, double *y)
+{
+    return running_median_f64(x, n_lines, n, line_stride, step, size, y);
+}
+
+int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, float *y)
+{
+    return running_median_f32(x, n_lines, n, line_stride, step, size, y);
+}
