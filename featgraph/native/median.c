@@ -2,7 +2,8 @@
  * Running median along one axis (fg_running_median_*; see featgraph.h for the contract
  * and reference.py's running_median for the numpy definition it must agree with).
  *
- * LANES lines are filtered together, each keeping its window sorted; the lanes are the
+ * LANES lines are filtered together, each keeping its window sorted (the first window
+ * by qsort, then one slide per output); the lanes are the
  * innermost array index, so every step is the same branch-free arithmetic on LANES
  * values at once (the compiler turns the loops over lanes into SIMD min/max/blend):
  *
@@ -67,19 +68,10 @@ static int median_args(const void *x, size_t n_lines, size_t n, size_t line_stri
 }
 
 #define DEFINE_RUNNING_MEDIAN(NAME, T)                                                     \
-static void NAME##_insert(T *w, const T *v, size_t size)                                  \
+static int NAME##_cmp(const void *pa, const void *pb)                                   \
 {                                                                                          \
-    size_t i, l;                                                                           \
-    for (i = size - 1; i > 0; i--) {                                                       \
-        T *wi = w + i * LANES;                                                             \
-        const T *wp = w + (i - 1) * LANES;                                                 \
-        for (l = 0; l < LANES; l++) {                                                      \
-            T lo = wi[l] < v[l] ? wi[l] : v[l];                                            \
-            wi[l] = wp[l] > lo ? wp[l] : lo;                                               \
-        }                                                                                  \
-    }                                                                                      \
-    for (l = 0; l < LANES; l++)                                                            \
-        w[l] = w[l] < v[l] ? w[l] : v[l];                                                  \
+    T va = *(const T *)pa, vb = *(const T *)pb;                                            \
+    return (va > vb) - (va < vb);                                                          \
 }                                                                                          \
                                                                                            \
 /* One slide, w -> out: remove old (first copy), insert v; rows of LANES values. */      \
@@ -124,16 +116,17 @@ static int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t
 {                                                                                          \
     size_t i0, i, j, l, line[LANES];                                                       \
     long long lo = (long long)(size / 2);                                                  \
-    T *base, *w, *w2, *t, a[LANES], b[LANES];                                              \
+    T *base, *w, *w2, *t, *sorted, a[LANES], b[LANES];                                     \
     int status = median_args(x, n_lines, n, line_stride, step, size, y);                  \
                                                                                            \
     if (status != FG_OK || n_lines == 0 || n == 0)                                         \
         return status;                                                                     \
     if (!NAME##_finite(x, n_lines, n, line_stride, step))                                  \
         return FG_ENONFINITE;                                                              \
-    base = malloc(2 * (size + 1) * LANES * sizeof(T));                                     \
+    base = malloc((2 * (size + 1) * LANES + size) * sizeof(T));                            \
     if (base == NULL)                                                                      \
         return FG_ENOMEM;                                                                  \
+    sorted = base + 2 * (size + 1) * LANES;                                                \
     for (i0 = 0; i0 < n_lines; i0 += LANES) {                                              \
         int contiguous = line_stride == 1 && i0 + LANES <= n_lines;                        \
         for (l = 0; l < LANES; l++)          /* spare lanes repeat the last line */        \
@@ -142,11 +135,12 @@ static int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t
         w2 = base + (size + 1) * LANES;                                                    \
         for (i = 0; i < 2 * (size + 1) * LANES; i++)                                       \
             base[i] = (T)INFINITY;                                                         \
-        for (i = 0; i < size; i++) {         /* the first window */                       \
-            size_t at = reflect_index((long long)i - lo, n) * step;                        \
-            for (l = 0; l < LANES; l++)                                                    \
-                b[l] = x[line[l] + at];                                                    \
-            NAME##_insert(w, b, size);                                                     \
+        for (l = 0; l < LANES; l++) {        /* the first window, sorted per lane */      \
+            for (i = 0; i < size; i++)                                                     \
+                sorted[i] = x[line[l] + reflect_index((long long)i - lo, n) * step];       \
+            qsort(sorted, size, sizeof(T), NAME##_cmp);                                    \
+            for (i = 0; i < size; i++)                                                     \
+                w[i * LANES + l] = sorted[i];                                              \
         }                                                                                  \
         for (j = 0; j < n; j++) {                                                          \
             if (j > 0) {                                                                   \

@@ -95,7 +95,7 @@ class Tempogram(Node):
     streaming: ClassVar = "signal"
     produces: ClassVar = Kind.FEATURE
 
-    win_length: int = Field(384, ge=1, le=8192, description="autocorrelation window, frames")
+    win_length: int = Field(384, ge=1, le=4096, description="autocorrelation window, frames")
     center: bool = Field(True, description="centre each window on its frame")
     norm: bool = Field(True, description="scale each frame to maximum 1")
 
@@ -126,7 +126,7 @@ class FourierTempogram(Node):
     streaming: ClassVar = "signal"
     produces: ClassVar = Kind.SPECTRUM
 
-    win_length: int = Field(384, ge=2, le=8192, description="window, frames")
+    win_length: int = Field(384, ge=2, le=4096, description="window, frames")
     center: bool = Field(True, description="centre each window on its frame")
 
 
@@ -150,12 +150,12 @@ def fourier_tempogram(x: Feature, p: FourierTempogram) -> Feature:
 
 # ------------------------------------------------------------------ tempo
 class _TempoParams(Node):
-    start_bpm: float = Field(120.0, gt=0, le=10000, description="centre of the tempo "
+    start_bpm: float = Field(120.0, ge=1, le=10000, description="centre of the tempo "
                                                                 "prior, BPM")
     std_bpm: float = Field(1.0, gt=0, le=100, description="width of the log-normal prior, "
                                                           "octaves")
-    ac_size: float = Field(8.0, gt=0, le=600, description="autocorrelation window, s")
-    max_tempo: float | None = Field(320.0, gt=0, le=10000, description="tempi at or above "
+    ac_size: float = Field(8.0, gt=0, le=60, description="autocorrelation window, s")
+    max_tempo: float | None = Field(320.0, ge=1, le=10000, description="tempi at or above "
                                                                        "are excluded, BPM")
 
 
@@ -237,7 +237,7 @@ class BeatTrack(_TempoParams):
 
     tightness: float = Field(100.0, gt=0, le=1e6, description="penalty on tempo deviation")
     trim: bool = Field(True, description="drop weak leading and trailing beats")
-    bpm: float | None = Field(None, gt=0, le=10000, description="fixed tempo, BPM (null: "
+    bpm: float | None = Field(None, ge=1, le=10000, description="fixed tempo, BPM (null: "
                                                                 "estimate it)")
 
 
