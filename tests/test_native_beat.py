@@ -3,7 +3,7 @@ periodic score, and argument errors."""
 import numpy as np
 import pytest
 
-from featgraph.native import reference
+from featgraph.native import reference_mir as reference
 from featgraph.native import rhythm as kernels
 from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
 

@@ -6,7 +6,7 @@ import pytest
 import scipy.ndimage
 
 from featgraph.native import median as kernels
-from featgraph.native import reference
+from featgraph.native import reference_mir as reference
 from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
 
 

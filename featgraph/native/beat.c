@@ -1,6 +1,6 @@
 /*
  * Beat tracking by dynamic programming (fg_beat_dp_f64; see featgraph.h for the
- * contract and reference.py's beat_dp for the numpy definition it must agree with).
+ * contract and reference_mir.py's beat_dp for the numpy definition it must agree with).
  *
  * Reference: D. P. W. Ellis, "Beat tracking by dynamic programming", J. New Music
  * Research 36(1), 2007; librosa 0.11 ``librosa.beat.beat_track`` (the candidate range,

@@ -1,6 +1,6 @@
 /*
  * Running median along one axis (fg_running_median_*; see featgraph.h for the contract
- * and reference.py's running_median for the numpy definition it must agree with).
+ * and reference_mir.py's running_median for the numpy definition it must agree with).
  *
  * LANES lines are filtered together, each keeping its window sorted (the first window
  * by qsort, then one slide per output); the lanes are the

@@ -2,7 +2,7 @@
 
 Validates arguments, hands C-contiguous float32/float64 buffers to C without copying,
 and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
-(``featgraph.native.BACKEND == "numpy"``) :func:`featgraph.native.reference.running_median`
+(``featgraph.native.BACKEND == "numpy"``) :func:`featgraph.native.reference_mir.running_median`
 (scipy's median filter) runs instead.
 """
 import math
@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import native as _pkg
-from . import reference
+from . import reference_mir as reference
 
 __all__ = ["running_median"]
 
@@ -21,7 +21,7 @@ def running_median(x, size, axis=-1):
     The value of rank ``size // 2`` of each window ``j - size // 2 .. j + size - 1 -
     size // 2``, ends mirrored as scipy.ndimage's ``'reflect'`` mode; equal to
     ``scipy.ndimage.median_filter`` along one axis (see
-    :func:`featgraph.native.reference.running_median`).  O(size) per value, no sort per
+    :func:`featgraph.native.reference_mir.running_median`).  O(size) per value, no sort per
     window; the axis may be strided (no transposed copy is made).
 
     Parameters

@@ -1,13 +1,13 @@
 """Bridge to the beat-tracking C kernel (``beat.c``).
 
 Validates arguments and hands float64 buffers to C.  With ``FEATGRAPH_NATIVE=0``
-(``featgraph.native.BACKEND == "numpy"``) :func:`featgraph.native.reference.beat_dp`
+(``featgraph.native.BACKEND == "numpy"``) :func:`featgraph.native.reference_mir.beat_dp`
 runs instead.
 """
 import numpy as np
 
 from .. import native as _pkg
-from . import reference
+from . import reference_mir as reference
 
 __all__ = ["beat_dp"]
 
@@ -15,7 +15,7 @@ __all__ = ["beat_dp"]
 def beat_dp(localscore, frames_per_beat, tightness):
     """Beat tracking's dynamic program over a local score (C kernel).
 
-    See :func:`featgraph.native.reference.beat_dp` for the definition (Ellis 2007,
+    See :func:`featgraph.native.reference_mir.beat_dp` for the definition (Ellis 2007,
     librosa.beat.beat_track's candidate range and first-beat threshold).
 
     Parameters
