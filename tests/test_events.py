@@ -90,3 +90,14 @@ def test_an_events_input_is_not_aligned_with_frames():
     s.check_aligned()
     # events of both blocks (3 + 3) arrived alongside the 9 frames
     np.testing.assert_array_equal(got.data, np.full((1, 9), 6.0))
+
+
+def test_batch_pads_event_lists_and_counts_them():
+    import featgraph
+
+    zeros = np.zeros(22050 * 2)
+    clicks = zeros.copy()
+    clicks[11025::5512] = 1.0
+    got = featgraph.load("onsets").batch([clicks, zeros], sr=22050)
+    assert got.lengths.tolist()[1] == 0 and got.lengths[0] >= 1
+    assert got.features.shape == (2, int(got.lengths.max()))
