@@ -49,7 +49,7 @@ def running_median(x, size, axis=-1):
     Examples
     --------
     >>> import numpy as np
-    >>> from featgraph.native import reference
+    >>> from featgraph.native import reference_mir as reference
     >>> reference.running_median(np.array([1.0, 9.0, 2.0, 8.0, 3.0]), 3).tolist()
     [1.0, 2.0, 8.0, 3.0, 3.0]
     """
