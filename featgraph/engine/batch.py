@@ -121,7 +121,7 @@ def run_batch(plan: Plan, params: dict, items: Sequence, sr: float | None = None
         out[i, ..., :f.n_frames] = f.data
     counts = []
     for n, f in zip(lengths_in, feats):
-        if valid == "frames" or not f.hop:
+        if valid == "frames" or not f.hop or f.is_events:     # an event list: its length
             counts.append(f.n_frames)
             continue
         n_out = n * f.sr / rate / f.hop

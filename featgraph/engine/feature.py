@@ -16,7 +16,10 @@ class Feature:
     Parameters
     ----------
     data : np.ndarray
-        ``(..., samples)`` for :attr:`Kind.SIGNAL`, otherwise ``(..., features, frames)``.
+        ``(..., samples)`` for :attr:`Kind.SIGNAL`; for :attr:`Kind.EVENTS` a float64
+        ``(n_events,)`` array of event times in seconds from the start of the input
+        (ascending; chunks of events are joined by concatenation); otherwise
+        ``(..., features, frames)``.
         Leading axes are channels.  Memory layout is free: framed data is usually a
         transposed view of a ``(..., frames, features)`` C-contiguous buffer, so that
         each frame is contiguous for the FFT and the C kernels.
@@ -59,7 +62,15 @@ class Feature:
         return int(self.data.shape[-1])
 
     @property
+    def is_events(self) -> bool:
+        """True for an event list (:attr:`Kind.EVENTS`): times in seconds, not frames."""
+        return self.kind == Kind.EVENTS
+
+    @property
     def times(self) -> np.ndarray:
-        """Start time of every frame in seconds (sample times for a signal)."""
+        """Start time of every frame in seconds (sample times for a signal; the event
+        times themselves for an event list)."""
+        if self.is_events:
+            return np.asarray(self.data, dtype=np.float64)
         step = 1 if self.hop is None else self.hop
         return np.arange(self.n_frames) * step / self.sr

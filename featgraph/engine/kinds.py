@@ -25,6 +25,7 @@ class Kind(enum.Flag):
     LPC = enum.auto()        #: prediction polynomials ``[a0, a1, ... ap]``, ``(..., order+1, frames)``
     CEPSTRA = enum.auto()    #: cepstral coefficients, ``(..., coefficients, frames)``
     FEATURE = enum.auto()    #: any other per-frame values, ``(..., values, frames)``
+    EVENTS = enum.auto()     #: event times in seconds (onsets, beats), float64 ``(n_events,)``
 
     @property
     def label(self) -> str:
@@ -34,7 +35,9 @@ class Kind(enum.Flag):
 
 ANY = Kind.SIGNAL | Kind.FRAMES | Kind.SPECTRUM | Kind.POWER | Kind.BANDS | \
     Kind.AUTOCORR | Kind.LPC | Kind.CEPSTRA | Kind.FEATURE
-"""Every kind: for ops that accept anything (e.g. writing an output)."""
+"""Every frame-based kind: for ops that accept anything on a time grid.  ``Kind.EVENTS``
+is deliberately not in it: event lists are not frames, so only ops that name
+``Kind.EVENTS`` in ``consumes`` receive them."""
 
 SPECTRAL = Kind.POWER | Kind.BANDS
 """Real spectra with a frequency axis: FFT bins or filterbank bands."""

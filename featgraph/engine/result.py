@@ -41,12 +41,15 @@ class Result(Mapping):
         return f"<Result {self.source} {{{shapes}}}>"
 
     def metadata(self) -> dict:
-        """JSON-able facts about every output: kind, shape, sr, hop, axis."""
+        """JSON-able facts about every output: kind, shape, sr, hop, axis (an event list,
+        kind ``events``, is a 1-D array of times in seconds: ``"units": "s"``)."""
         meta = {}
         for name, f in self.features.items():
             meta[name] = {"kind": f.kind.label, "shape": list(f.data.shape), "sr": f.sr,
                           "hop": f.hop, "win_length": f.win_length, "n_fft": f.n_fft,
                           "axis": None if f.axis is None else [float(a) for a in f.axis]}
+            if f.is_events:
+                meta[name]["units"] = "s"
         return meta
 
     def save(self, path: str | Path, extra: dict | None = None) -> Path:

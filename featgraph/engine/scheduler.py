@@ -14,6 +14,11 @@ How a step does that depends on its op's ``streaming`` class
   chunk and may hold frames back (look-ahead, overlap);
 - ``signal``: chunks are gathered; the op runs once, when the input ends.
 
+Event lists (``Kind.EVENTS``: onset or beat times in seconds, a float64
+``(n_events,)`` array) flow like any output, and chunks of them join by
+concatenation; an input carrying events is not aligned with the frame inputs
+of its step (it is consumed whole when it arrives).
+
 When the input ends (:meth:`Stream.close`), a last pass flushes every block op
 and runs every signal op, again in topological order, so that what a flush
 emits reaches the steps below it.  A whole-file run and a run on any split of
@@ -136,17 +141,22 @@ class Stream:
         return {name: emitted[ref] for name, ref in self.plan.outputs.items() if ref in emitted}
 
     def _take(self, key: str, step: Step) -> list[Feature] | None:
-        """Join each input's pending chunks; consume the frames all inputs have."""
+        """Join each input's pending chunks; consume the frames all inputs have.
+
+        Event lists (``Kind.EVENTS``) are not on the frame grid: an events input
+        is consumed whole, and only the frame inputs are aligned."""
         queues = self.pending[key]
         joined = [join_chunks(q) for q in queues]
         if any(j is None for j in joined):
             return None
-        n = min(j.n_frames for j in joined)
+        framed = [j.n_frames for j in joined if not j.is_events]
+        n = min(framed) if framed else None
         for q, j in zip(queues, joined):
             q.clear()
-            if j.n_frames > n:
+            if not j.is_events and j.n_frames > n:
                 q.append(j.derive(j.data[..., n:]))
-        return [j if j.n_frames == n else j.derive(j.data[..., :n]) for j in joined]
+        return [j if j.is_events or j.n_frames == n else j.derive(j.data[..., :n])
+                for j in joined]
 
     def _run(self, step: Step, args: list[Feature] | None, final: bool):
         model, key = step.model, step.key
@@ -180,7 +190,7 @@ class Stream:
         if not held:
             raise ValueError("its input is empty")
         inputs = [join_chunks([h[i] for h in held]) for i in range(len(step.inputs))]
-        if len(inputs) > 1 and len({f.n_frames for f in inputs}) > 1:
+        if len({f.n_frames for f in inputs if not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
                              + ", ".join(str(f.n_frames) for f in inputs))
         return step.model(*inputs)
@@ -188,7 +198,7 @@ class Stream:
     def check_aligned(self) -> None:
         """After :meth:`close`: every multi-input step consumed all its frames."""
         for key, queues in self.pending.items():
-            left = [sum(c.n_frames for c in q) for q in queues]
+            left = [sum(c.n_frames for c in q if not c.is_events) for q in queues]
             if any(left):
                 step = self.plan.step(key)
                 raise NodeError(step.names[0], step.model.op, ValueError(

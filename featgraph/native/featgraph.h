@@ -299,4 +299,44 @@ int fg_yin_cmnd(const double *acf, size_t n_frames, size_t acf_stride, const dou
 int fg_acf_combine(const double *spec, size_t n_blocks, size_t n_bins, size_t m, size_t q,
                    const double *phase, double *work, double *out);
 
+/*
+ * Running median along one axis of a strided layout (median.c), for median-filtering
+ * harmonic-percussive separation (Fitzgerald 2010).  Line i (i < n_lines) holds the n
+ * values x[i * line_stride + j * step], j = 0 .. n-1 (strides in elements, may be of any
+ * sign-free layout but must not overlap between lines).  For each j, the window of
+ * `size` values at j - size/2 .. j + size - 1 - size/2 is ranked and the value of rank
+ * size/2 (0-based: the median for odd size, the upper median for even size) is written
+ * to y at the same offset as x[i, j].  Beyond the ends the line is mirrored as
+ * scipy.ndimage's 'reflect' mode (d c b a | a b c d | d c b a), repeated as needed, so
+ * the result equals scipy.ndimage.median_filter(x, size, mode='reflect') along that axis.
+ *
+ * Returns FG_EINVAL for size == 0, a NULL buffer (when there is data) or sizes whose
+ * products overflow; FG_ENONFINITE if x holds NaN or infinity (nothing is written);
+ * FG_ENOMEM if the sorted windows cannot be allocated.  y may not alias x.
+ */
+int fg_running_median_f64(const double *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, double *y);
+int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_stride,
+                          size_t step, size_t size, float *y);
+
+/*
+ * Beat tracking's dynamic program (beat.c; Ellis 2007, librosa.beat's definitions).
+ * With P = frames_per_beat[i] (one value for every frame when n_fpb == 1, else one per
+ * frame, n_fpb == n) and the candidates loc = i - round_half_even(P / 2) down to
+ * i - 2 P (stopping at 0):
+ *
+ *   score(loc) = cumscore[loc] - tightness * (log(i - loc) - log(P))^2
+ *   cumscore[i] = localscore[i] + max score   (localscore[i] if no candidate)
+ *   backlink[i] = the first loc (nearest i) reaching the max, or -1 if none, and -1 for
+ *                 every frame before the first whose localscore >= 0.01 max(localscore)
+ *
+ *   localscore (n,), frames_per_beat (n_fpb,) > 0, backlink (n,) out, cumscore (n,) out.
+ *
+ * Returns FG_EINVAL for n_fpb not 1 or n, tightness not finite and > 0, a period not
+ * finite and >= 1, or a NULL buffer (when n > 0); FG_ENONFINITE for NaN or infinity in
+ * localscore.
+ */
+int fg_beat_dp_f64(const double *localscore, size_t n, const double *frames_per_beat,
+                   size_t n_fpb, double tightness, long long *backlink, double *cumscore);
+
 #endif /* FEATGRAPH_H */

@@ -1,0 +1,127 @@
+"""Plain-numpy definitions of the MIR kernels: the running median of HPSS (``median.c``)
+and beat tracking's dynamic program (``beat.c``).
+
+The C kernels must agree with these (tests/test_native_median.py,
+tests/test_native_beat.py); with ``FEATGRAPH_NATIVE=0`` these run instead.
+"""
+import operator
+
+import numpy as np
+
+from .reference import _as_float_array, _nonfinite_error, _positive_int
+
+
+def check_running_median_args(x, size, axis, check_finite=True):
+    """Validate :func:`running_median`'s arguments; return ``(x, size, axis)`` normalised
+    (the C kernel checks finiteness itself: ``check_finite=False``)."""
+    x = _as_float_array(x, "running_median input x")
+    size = _positive_int(size, "size")
+    if x.ndim == 0:
+        raise ValueError("running_median needs at least one dimension")
+    axis = operator.index(axis)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} out of range for {x.ndim} dimensions")
+    if check_finite and not np.isfinite(x).all():
+        raise _nonfinite_error("running_median input x")
+    return x, size, axis % x.ndim
+
+
+def running_median(x, size, axis=-1):
+    """Median filter of ``size`` values along ``axis``, mirrored at the ends (numpy/scipy).
+
+    ``y[..., j, ...]`` is the value of rank ``size // 2`` (the median for odd ``size``,
+    the upper median for even) of ``x`` at ``j - size // 2 .. j + size - 1 - size // 2``
+    along ``axis``, where positions beyond the ends mirror the data as scipy.ndimage's
+    ``'reflect'`` mode (``d c b a | a b c d | d c b a``): this is
+    ``scipy.ndimage.median_filter(x, size)`` along one axis, the filter of
+    librosa.decompose.hpss (Fitzgerald 2010).
+
+    Parameters
+    ----------
+    x : np.ndarray, real, finite (float32 stays float32)
+    size : int >= 1
+    axis : int
+
+    Returns
+    -------
+    y : np.ndarray [shape=x.shape], dtype of ``x``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import reference_mir as reference
+    >>> reference.running_median(np.array([1.0, 9.0, 2.0, 8.0, 3.0]), 3).tolist()
+    [1.0, 2.0, 8.0, 3.0, 3.0]
+    """
+    x, size, axis = check_running_median_args(x, size, axis)
+    if x.size == 0:
+        return x.copy()
+    lo = size // 2
+    pad = [(0, 0)] * x.ndim
+    pad[axis] = (lo, size - 1 - lo)
+    # numpy's 'symmetric' is scipy's 'reflect' (repeated for windows longer than the
+    # data, where scipy 1.17's median_filter itself reads uninitialised memory)
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, mode="symmetric"),
+                                                       size, axis=axis)
+    return np.partition(windows, lo, axis=-1)[..., lo].astype(x.dtype, copy=False)
+
+
+def check_beat_dp_args(localscore, frames_per_beat, tightness):
+    """Validate :func:`beat_dp`'s arguments; return them as float64 arrays and a float."""
+    localscore = np.ascontiguousarray(localscore, dtype=np.float64)
+    fpb = np.ascontiguousarray(np.atleast_1d(frames_per_beat), dtype=np.float64)
+    if localscore.ndim != 1 or fpb.ndim != 1:
+        raise ValueError("beat_dp takes a 1-D local score and 1-D periods")
+    if fpb.size not in (1, localscore.size):
+        raise ValueError(f"beat_dp: {fpb.size} periods for {localscore.size} frames "
+                         "(give one, or one per frame)")
+    if not np.all(np.isfinite(fpb) & (fpb >= 1)):
+        raise ValueError("beat_dp: every period must be finite and >= 1 frame")
+    tightness = float(tightness)
+    if not (np.isfinite(tightness) and tightness > 0):
+        raise ValueError(f"beat_dp: tightness must be finite and > 0, got {tightness}")
+    if not np.isfinite(localscore).all():
+        raise _nonfinite_error("beat_dp local score")
+    return localscore, fpb, tightness
+
+
+def beat_dp(localscore, frames_per_beat, tightness):
+    """Beat tracking's dynamic program (Ellis 2007, as librosa.beat.beat_track).
+
+    For frame ``i`` with period ``P`` (frames per beat; one for all frames or one per
+    frame) the candidates are ``loc = i - round(P / 2)`` down to ``i - 2 P`` (>= 0),
+    ``score = cumscore[loc] - tightness * (log(i - loc) - log(P))**2``;
+    ``cumscore[i] = localscore[i] + max score`` (or ``localscore[i]`` with no
+    candidate), ``backlink[i]`` the nearest candidate reaching the max, -1 with none
+    and -1 for every frame before the first with ``localscore >= 0.01 max``.
+    ``round`` is numpy's (half to even).
+
+    Returns
+    -------
+    backlink : np.ndarray [shape=(n,)], int64
+    cumscore : np.ndarray [shape=(n,)], float64
+    """
+    localscore, fpb, tightness = check_beat_dp_args(localscore, frames_per_beat, tightness)
+    n = localscore.size
+    backlink = np.full(n, -1, dtype=np.int64)
+    cumscore = localscore.copy()
+    if n == 0:
+        return backlink, cumscore
+    thresh = 0.01 * localscore.max()
+    first_beat = True
+    for i in range(n):
+        period = fpb[0 if fpb.size == 1 else i]
+        start, stop = min(i - int(np.round(period / 2)), i - 1), i - int(2 * period)
+        best_loc = -1
+        if start >= 0:
+            locs = np.arange(start, max(stop, 0) - 1, -1)
+            scores = cumscore[locs] - tightness * (np.log(i - locs) - np.log(period)) ** 2
+            if scores.max() > -np.inf:
+                best_loc = int(locs[np.argmax(scores)])
+                cumscore[i] = localscore[i] + scores.max()
+        if first_beat and localscore[i] < thresh:
+            backlink[i] = -1
+        else:
+            backlink[i] = best_loc
+            first_beat = False
+    return backlink, cumscore

@@ -1,0 +1,181 @@
+"""Spectrogram decompositions: harmonic-percussive separation by median filtering (HPSS)
+and non-negative matrix factorisation (NMF).
+
+Reference
+---------
+D. FitzGerald, "Harmonic/percussive separation using median filtering", DAFx 2010.
+J. Driedger, M. Müller, S. Disch, "Extending harmonic-percussive separation of audio
+signals", ISMIR 2014 (the separation margins).
+D. D. Lee, H. S. Seung, "Algorithms for non-negative matrix factorization", NIPS 2000;
+C. Févotte, J. Idier, "Algorithms for nonnegative matrix factorization with the
+beta-divergence", Neural Computation 23(9), 2011 (the multiplicative updates).
+librosa 0.11 documentation: ``librosa.decompose.hpss``, ``librosa.util.softmask``.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ..native.median import running_median
+from ._common import frame_major
+
+
+class HPSS(Node):
+    """Harmonic and percussive parts of a spectrogram by median filtering (Fitzgerald 2010).
+
+    With ``S`` the magnitude (or power) spectrogram, ``H`` its running median over
+    ``kernel_harmonic`` frames along time and ``P`` over ``kernel_percussive`` bins
+    along frequency (scipy's ``'reflect'`` ends, C kernel
+    :func:`featgraph.native.median.running_median`), the soft masks are
+    ``M_h = H^p / (H^p + (margin_h P)^p)`` and ``M_p = P^p / (P^p + (margin_p H)^p)``
+    (``p = power``; where both are below float tiny the masks are 1/2 with unit
+    margins, else 0), or with ``hard`` the binary ``H > margin_h P`` and
+    ``P > margin_p H``.  Outputs ``harmonic = M_h S`` and ``percussive = M_p S`` (of
+    the complex spectrum when given one, i.e. with the input's phase), or the masks
+    with ``masks``.  Margins above 1 leave a residual out of both parts (Driedger et
+    al. 2014).  This is ``librosa.decompose.hpss(S, kernel_size, power, mask, margin)``
+    (``hard`` is its ``power=np.inf``).  Output dtype: the input's.
+
+    Streaming: whole signal (the harmonic filter looks ``kernel_harmonic // 2`` frames
+    ahead and mirrors the last frames at the end of the input).
+    """
+
+    op: Literal["hpss"] = "hpss"
+    consumes: ClassVar = (Kind.SPECTRUM | Kind.POWER | Kind.BANDS,)
+    streaming: ClassVar = "signal"
+    produces: ClassVar = {"harmonic": None, "percussive": None}
+
+    kernel_harmonic: int = Field(31, ge=1, le=1001, description="median length along time, "
+                                                               "frames")
+    kernel_percussive: int = Field(31, ge=1, le=1001, description="median length along "
+                                                                 "frequency, bins")
+    power: float = Field(2.0, gt=0, le=64, description="exponent of the soft masks")
+    hard: bool = Field(False, description="binary masks (librosa's power=inf)")
+    margin_harmonic: float = Field(1.0, ge=1, le=1000, description="harmonic margin")
+    margin_percussive: float = Field(1.0, ge=1, le=1000, description="percussive margin")
+    masks: bool = Field(False, description="output the masks instead of the parts")
+
+
+def softmask(x: np.ndarray, ref: np.ndarray, power: float, split_zeros: bool) -> np.ndarray:
+    """``x^p / (x^p + ref^p)`` computed as librosa's ``softmask`` (both scaled by
+    ``max(x, ref)`` first; where that is below float tiny: 1/2 if ``split_zeros`` else 0)."""
+    z = np.maximum(x, ref)
+    tiny = np.finfo(z.dtype).tiny
+    bad = z < tiny
+    z[bad] = 1
+    m = x / z
+    r = np.divide(ref, z, out=z)
+    if power == 2.0:
+        m *= m
+        r *= r
+    elif power != 1.0:
+        m **= power
+        r **= power
+    r += m
+    r[bad] = 1
+    m /= r
+    m[bad] = 0.5 if split_zeros else 0.0
+    return m
+
+
+@HPSS.compute
+def hpss(x: Feature, p: HPSS) -> dict[str, Feature]:
+    fm = frame_major(x.data)                                   # (..., frames, bins)
+    mag = np.abs(fm) if np.iscomplexobj(fm) else fm
+    if mag.dtype not in (np.float32, np.float64):
+        mag = mag.astype(np.float64)
+    if np.any(mag < 0):
+        raise ValueError("hpss needs a magnitude or power spectrogram (non-negative values) "
+                         "or the complex spectrum")
+    harm = running_median(mag, p.kernel_harmonic, axis=-2)
+    perc = running_median(mag, p.kernel_percussive, axis=-1)
+    if p.hard:
+        mask_h = (harm > p.margin_harmonic * perc).astype(mag.dtype)
+        mask_p = (perc > p.margin_percussive * harm).astype(mag.dtype)
+    else:
+        split = p.margin_harmonic == 1 and p.margin_percussive == 1
+        mask_h = softmask(harm, perc * mag.dtype.type(p.margin_harmonic) if
+                          p.margin_harmonic != 1 else perc, p.power, split)
+        mask_p = softmask(perc, harm * mag.dtype.type(p.margin_percussive) if
+                          p.margin_percussive != 1 else harm, p.power, split)
+    kind = x.kind
+    if p.masks:
+        kind = Kind.FEATURE
+    elif np.iscomplexobj(fm):                                  # the input's phase
+        mask_h, mask_p = fm * mask_h, fm * mask_p
+    else:
+        mask_h *= fm
+        mask_p *= fm
+    parts = {"harmonic": mask_h, "percussive": mask_p}
+    return {port: x.derive(np.swapaxes(a, -1, -2), kind) for port, a in parts.items()}
+
+
+# ------------------------------------------------------------------ NMF
+class NMF(Node):
+    """Non-negative matrix factorisation ``S ~ W H`` by multiplicative updates.
+
+    ``S`` (``bins x frames``, one channel, non-negative) is approximated by
+    ``n_components`` spectral templates ``W`` (``bins x k``) and their activations
+    ``H`` (``k x frames``), minimising the beta-divergence ``D_beta(S | W H)``
+    (``beta = 2``: squared Euclidean; 1: generalised Kullback-Leibler; 0:
+    Itakura-Saito) with the multiplicative updates of Févotte and Idier (2011, eq. 4-5):
+    ``H <- H * (W^T (V^(beta-2) S)) / (W^T V^(beta-1))``, then the same for ``W``,
+    ``V = W H + eps``; ``n_iter`` iterations from a seeded uniform start scaled to the
+    mean of ``S``.  Templates are normalised to unit sum, the scale moved into ``H``.
+    Outputs: ``activations`` ``H`` (``(k, frames)``, feature kind) and ``approximation``
+    ``W H`` (the input's kind and axis).
+
+    Streaming: whole signal.
+    """
+
+    op: Literal["nmf"] = "nmf"
+    consumes: ClassVar = (Kind.POWER | Kind.BANDS,)
+    streaming: ClassVar = "signal"
+    produces: ClassVar = {"activations": Kind.FEATURE, "approximation": None}
+
+    n_components: int = Field(8, ge=1, le=256, description="number of templates k")
+    beta: float = Field(2.0, ge=0, le=2, description="divergence: 2 Euclidean, 1 KL, 0 IS")
+    n_iter: int = Field(100, ge=1, le=2000, description="multiplicative-update iterations")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the random start")
+    eps: float = Field(1e-12, gt=0, le=1, description="floor added to W H and denominators")
+
+
+def nmf_updates(s: np.ndarray, p: NMF) -> tuple[np.ndarray, np.ndarray]:
+    """``(W, H)`` for a float64 ``(bins, frames)`` matrix ``s`` (see :class:`NMF`)."""
+    rng = np.random.default_rng(p.seed)
+    scale = np.sqrt(max(s.mean(), p.eps) / p.n_components)
+    w = rng.uniform(0.5, 1.5, (s.shape[0], p.n_components)) * scale
+    h = rng.uniform(0.5, 1.5, (p.n_components, s.shape[1])) * scale
+    for _ in range(p.n_iter):
+        v = w @ h + p.eps
+        if p.beta == 2:
+            h *= (w.T @ s) / (w.T @ v + p.eps)
+            v = w @ h + p.eps
+            w *= (s @ h.T) / (v @ h.T + p.eps)
+        else:
+            h *= (w.T @ (v ** (p.beta - 2) * s)) / (w.T @ v ** (p.beta - 1) + p.eps)
+            v = w @ h + p.eps
+            w *= ((v ** (p.beta - 2) * s) @ h.T) / (v ** (p.beta - 1) @ h.T + p.eps)
+    norm = np.maximum(w.sum(axis=0), p.eps)
+    return w / norm, h * norm[:, None]
+
+
+@NMF.compute
+def nmf(x: Feature, p: NMF) -> dict[str, Feature]:
+    a = np.asarray(x.data)
+    if a.size != a.shape[-1] * a.shape[-2]:
+        raise ValueError(f"nmf factorises one channel (bins, frames); got {a.shape}")
+    s = a.reshape(a.shape[-2:]).astype(np.float64)
+    if np.any(s < 0) or not np.isfinite(s).all():
+        raise ValueError("nmf needs a finite, non-negative spectrogram")
+    w, h = nmf_updates(s, p)
+    dtype = a.dtype if a.dtype in (np.float32, np.float64) else np.float64
+    lead = a.shape[:-2]
+    return {"activations": x.derive(h.reshape(lead + h.shape).astype(dtype), Kind.FEATURE,
+                                    axis=None),
+            "approximation": x.derive((w @ h).reshape(a.shape).astype(dtype))}
