@@ -189,7 +189,10 @@ class Stream:
         held = self.held.pop(step.key, [])
         if not held:
             raise ValueError("its input is empty")
-        inputs = [join_chunks([h[i] for h in held]) for i in range(len(step.inputs))]
+        slots = [[h[i] for h in held if h[i] is not None] for i in range(len(step.inputs))]
+        del held                         # each chunk is now referenced by its slot only:
+        inputs = [_join_releasing(slot) if slot and isinstance(slot[0], Feature)
+                  else join_chunks(slot) for slot in slots]    # joined while freeing them
         if len({f.n_frames for f in inputs if not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
                              + ", ".join(str(f.n_frames) for f in inputs))
