@@ -80,8 +80,8 @@ def _summarise(x: Feature, keep: np.ndarray | None, stats: tuple[str, ...],
                nonzero: bool) -> Feature:
     data = np.asarray(x.data, np.float64)
     lead, (n_feat, n) = data.shape[:-2], data.shape[-2:]
-    rows = data.reshape(-1, n)
-    keep_rows = None if keep is None else np.broadcast_to(keep, data.shape).reshape(-1, n)
+    rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
+    keep_rows = None if keep is None else np.broadcast_to(keep, data.shape).reshape(rows.shape)
     out = np.zeros((rows.shape[0], len(stats)))
     for r, row in enumerate(rows):
         sel = np.ones(n, bool) if keep_rows is None else keep_rows[r].copy()
@@ -198,8 +198,9 @@ def segment_stats(x: Feature, p: SegmentStats) -> Feature:
     data = np.asarray(x.data, np.float64)
     lead, (n_feat, n) = data.shape[:-2], data.shape[-2:]
     step = (x.hop or 1) / x.sr
+    rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
     out = np.array([fn.segment_stats(row > 0, step, p.drop_last, p.min_frames)
-                    for row in data.reshape(-1, n)]).reshape(lead + (n_feat * 5, 1))
+                    for row in rows]).reshape(lead + (n_feat * 5, 1))
     return x.derive(frame_major(np.ascontiguousarray(frame_major(out.astype(x.data.dtype)))),
                     kind=Kind.FEATURE, axis=None, hop=max(1, n) * (x.hop or 1))
 
