@@ -151,3 +151,40 @@ def test_sma3_streamed_equals_whole(nonzero):
         parts.append(out.data if out is not None else None)
         got = np.concatenate([p for p in parts if p is not None], axis=-1)
         np.testing.assert_array_equal(got, whole)
+
+
+SLOPES = ("meanRisingSlope", "stddevRisingSlope", "meanFallingSlope", "stddevFallingSlope")
+
+
+def test_slopes_and_peaks_of_a_sawtooth():
+    # rises 2 per frame for 5 frames, falls 1 per frame for 10: 200 and 100 units/s at 10 ms
+    period = np.r_[np.arange(0, 10, 2.0), np.arange(10, 0, -1.0)]
+    x = feature([np.r_[np.tile(period, 4), 0.0]])
+    y = Functionals(stats=SLOPES + ("peaksPerSec",))(x).data.ravel()
+    np.testing.assert_allclose(y, [200, 0, 100, 0, 4 / (61 * 0.01)], rtol=1e-6)
+
+
+def test_ramp_is_one_rising_slope():
+    # 0.5 per 10 ms frame: one rise of 50 units/s from the start valley to the last frame
+    y = Functionals(stats=SLOPES + ("peaksPerSec",))(feature([np.arange(50.0) / 2])).data.ravel()
+    np.testing.assert_allclose(y, [50, 0, 0, 0, 0], atol=1e-5)
+    flat = Functionals(stats=SLOPES + ("peaksPerSec",))(feature([np.ones(50)])).data.ravel()
+    np.testing.assert_array_equal(flat, 0)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_loudness_peak_count_matches_opensmile(stem):
+    # openSMILE's loudness functionals see 3 frames more than its LLD output (docs/functionals.md):
+    # the peak count is compared, each rate times its own duration
+    x = lld(stem, "Loudness_sma3")
+    n = x.data.shape[-1]
+    got = Functionals(stats=("peaksPerSec",))(x).data.ravel()[0] * n * 0.01
+    want = ref(stem, "loudnessPeaksPerSec") * (n + 3) * 0.01
+    assert round(got) == round(want) and abs(want - round(want)) < 1e-3
+
+
+def test_f0_falling_slopes_match_opensmile():
+    got = Functionals(stats=SLOPES, nonzero=True)(
+        lld("speech_en_gb_16k", "F0semitoneFrom27.5Hz_sma3nz")).data.ravel()
+    want = [ref("speech_en_gb_16k", f"F0semitoneFrom27.5Hz_sma3nz_{s}") for s in SLOPES]
+    np.testing.assert_allclose(got[[0, 2, 3]], np.array(want)[[0, 2, 3]], rtol=1e-5)

@@ -207,3 +207,63 @@ def columns(name: str, stats: dict[str, np.ndarray]) -> dict[str, float]:
         else:
             out.update({f"{name}.{stat}.{i}": float(v) for i, v in enumerate(values)})
     return out
+
+
+def turning_points(x: np.ndarray, rel_thresh: float = 0.1) -> list[tuple[int, int]]:
+    """Peaks (``+1``) and valleys (``-1``) of a 1-D series, alternating, as ``(frame, sign)``.
+
+    Hysteresis ("zig-zag") picking: with ``th = rel_thresh * (max - min)``, a
+    running maximum becomes a peak once the series has fallen more than ``th``
+    below it, a running minimum a valley once it has risen more than ``th``
+    above it.  ``rel_thresh = 0.1`` is eGeMAPSv02's ``relThresh`` of
+    ``cFunctionalPeaks2``; this picker counts exactly openSMILE 2.6's loudness
+    peaks on three files (see docs/functionals.md).
+    """
+    if x.size < 2:
+        return []
+    th = rel_thresh * float(x.max() - x.min())
+    out: list[tuple[int, int]] = []
+    mode, hi, lo = 0, 0, 0
+    for i in range(1, x.size):
+        if mode >= 0 and x[i] > x[hi]:
+            hi = i
+        if mode <= 0 and x[i] < x[lo]:
+            lo = i
+        if mode >= 0 and x[hi] - x[i] > th:
+            out.append((hi, 1))
+            mode, lo = -1, i
+        elif mode <= 0 and x[i] - x[lo] > th:
+            out.append((lo, -1))
+            mode, hi = 1, i
+    return out
+
+
+def peaks_per_second(x: np.ndarray, step: float, rel_thresh: float = 0.1) -> float:
+    """Peaks of :func:`turning_points` per second of the series (``n * step`` seconds)."""
+    seconds = x.size * step
+    n = sum(1 for _, sign in turning_points(x, rel_thresh) if sign > 0)
+    return n / seconds if seconds > 0 else 0.0
+
+
+def slope_stats(x: np.ndarray, step: float, rel_thresh: float = 0.1) -> np.ndarray:
+    """Mean and std of the rising and of the falling slopes, ``(4,)``, units per second.
+
+    Order: meanRisingSlope, stddevRisingSlope, meanFallingSlope,
+    stddevFallingSlope (openSMILE ``cFunctionalPeaks2`` names; falling slopes as
+    positive magnitudes).  A rising slope runs from a valley to the next peak of
+    :func:`turning_points`, ``(x[peak] - x[valley]) / ((peak - valley) * step)``;
+    a falling slope from a peak to the next valley; the last turning point is
+    joined to the last frame.  Population std; 0 for no slope.  For an ``nz``
+    descriptor pass the voiced frames only (time counted in voiced frames, as
+    measured on openSMILE 2.6's F0 falling slopes).
+    """
+    ev = turning_points(x, rel_thresh)
+    if ev and ev[-1][0] < x.size - 1:
+        ev.append((x.size - 1, -ev[-1][1]))
+    rise, fall = [], []
+    for (a, sign), (b, _) in zip(ev, ev[1:]):
+        (rise if sign < 0 else fall).append(abs(x[b] - x[a]) / ((b - a) * step))
+
+    def ms(v):
+        return (float(np.mean(v)), float(np.std(v))) if v else (0.0, 0.0)
+    return np.array([*ms(rise), *ms(fall)])

@@ -41,7 +41,8 @@ from ..engine.ops import Node
 from ._common import frame_major
 
 VALUES = Kind.POWER | Kind.BANDS | Kind.CEPSTRA | Kind.FEATURE
-_STAT = re.compile(r"amean|stddev|stddevNorm|percentile(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)"
+_SLOPES = ("meanRisingSlope", "stddevRisingSlope", "meanFallingSlope", "stddevFallingSlope")
+_STAT = re.compile(r"amean|stddev|stddevNorm|peaksPerSec|" + "|".join(_SLOPES) + r"|percentile(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)"
                    r"|pctlrange(\d{1,2}(?:\.\d+)?)-(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)$")
 
 
@@ -51,6 +52,8 @@ def _check_stats(stats: tuple[str, ...]) -> tuple[str, ...]:
     for s in stats:
         if not _STAT.fullmatch(s):
             raise ValueError(f"unknown statistic '{s}': choose amean, stddev, stddevNorm, "
+                             "meanRisingSlope, stddevRisingSlope, meanFallingSlope, "
+                             "stddevFallingSlope, peaksPerSec, "
                              "percentileQ (0 <= Q <= 100, e.g. percentile20.0) or "
                              "pctlrangeA-B (percentile B minus percentile A, e.g. pctlrange20-80)")
     if len(set(stats)) != len(stats):
@@ -58,10 +61,14 @@ def _check_stats(stats: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(stats)
 
 
-def _one(x: np.ndarray, stat: str) -> float:
+def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float) -> float:
     """``stat`` of the 1-D float64 array ``x``; 0 for an empty ``x`` (openSMILE's output)."""
     if x.size == 0:
         return 0.0
+    if stat in _SLOPES:
+        return float(fn.slope_stats(x, step, rel_thresh)[_SLOPES.index(stat)])
+    if stat == "peaksPerSec":
+        return fn.peaks_per_second(x, step, rel_thresh)
     row = x[None]
     if stat == "amean":
         return float(fn.amean(row)[0])
@@ -76,8 +83,9 @@ def _one(x: np.ndarray, stat: str) -> float:
     return float(fn.percentile(row, hi)[0] - fn.percentile(row, lo)[0])
 
 
-def _summarise(x: Feature, keep: np.ndarray | None, stats: tuple[str, ...],
-               nonzero: bool) -> Feature:
+def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunctionals"
+               ) -> Feature:
+    stats, nonzero, step = p.stats, p.nonzero, (x.hop or 1) / x.sr
     data = np.asarray(x.data, np.float64)
     lead, (n_feat, n) = data.shape[:-2], data.shape[-2:]
     rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
@@ -89,7 +97,7 @@ def _summarise(x: Feature, keep: np.ndarray | None, stats: tuple[str, ...],
             sel &= row != 0
         vals = row[sel]
         vals = vals[np.isfinite(vals)]
-        out[r] = [_one(vals, s) for s in stats]
+        out[r] = [_one(vals, s, step, p.rel_thresh) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
     return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
                     axis=None, hop=max(1, n) * (x.hop or 1))
@@ -103,7 +111,14 @@ class Functionals(Node):
     of variation ``stddev / mean``, the mean's sign kept, 0 for a zero mean),
     ``percentileQ`` (linear interpolation at rank ``Q/100 (n-1)`` of the sorted
     values: openSMILE's ``interp = 1``), ``pctlrangeA-B`` (``percentileB -
-    percentileA``; eGeMAPS' ``pctlrange0-2`` is ``pctlrange20-80``).
+    percentileA``; eGeMAPS' ``pctlrange0-2`` is ``pctlrange20-80``),
+    ``meanRisingSlope``, ``stddevRisingSlope``, ``meanFallingSlope``,
+    ``stddevFallingSlope`` (slopes between the turning points of a hysteresis
+    peak picker with threshold ``rel_thresh`` times the range, in units per
+    second; :func:`featgraph.engine.functionals.slope_stats`) and
+    ``peaksPerSec`` (its peaks per second: eGeMAPS' ``loudnessPeaksPerSec``).
+    With ``nonzero`` the slopes are taken on the voiced frames joined, time
+    counted in voiced frames (openSMILE's behaviour, measured).
 
     ``nonzero: true`` is openSMILE's ``nonZeroFuncts = 1`` (eGeMAPS' ``_sma3nz``
     descriptors): frames whose value is exactly 0 (unvoiced) are left out.  A
@@ -126,13 +141,15 @@ class Functionals(Node):
                                                "stddevNorm, percentileQ, pctlrangeA-B")
     nonzero: bool = Field(False, description="leave out frames equal to 0 (openSMILE's nz: "
                                              "voiced frames only)")
+    rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
+                                                           "fraction of the range (eGeMAPS: 0.1)")
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
 
 
 @Functionals.compute
 def functionals(x: Feature, p: Functionals) -> Feature:
-    return _summarise(x, None, p.stats, p.nonzero)
+    return _summarise(x, None, p)
 
 
 class MaskedFunctionals(Node):
@@ -155,6 +172,8 @@ class MaskedFunctionals(Node):
     keep: Literal["voiced", "unvoiced"] = Field(
         "voiced", description="voiced: frames where mask > 0; unvoiced: where mask <= 0")
     nonzero: bool = Field(False, description="also leave out frames whose value is 0")
+    rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
+                                                           "fraction of the range (eGeMAPS: 0.1)")
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
 
@@ -164,7 +183,7 @@ def masked_functionals(x: Feature, mask: Feature, p: MaskedFunctionals) -> Featu
     n = min(x.data.shape[-1], mask.data.shape[-1])
     voiced = np.asarray(mask.data[..., :n]) > 0
     keep = voiced if p.keep == "voiced" else ~voiced
-    return _summarise(x.derive(x.data[..., :n]), keep, p.stats, p.nonzero)
+    return _summarise(x.derive(x.data[..., :n]), keep, p)
 
 
 class SegmentStats(Node):
