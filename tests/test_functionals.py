@@ -188,3 +188,18 @@ def test_f0_falling_slopes_match_opensmile():
         lld("speech_en_gb_16k", "F0semitoneFrom27.5Hz_sma3nz")).data.ravel()
     want = [ref("speech_en_gb_16k", f"F0semitoneFrom27.5Hz_sma3nz_{s}") for s in SLOPES]
     np.testing.assert_allclose(got[[0, 2, 3]], np.array(want)[[0, 2, 3]], rtol=1e-5)
+
+
+@pytest.mark.parametrize("stem", ["speech_en_gb_16k", "english_8k"])
+def test_equivalent_sound_level_matches_opensmile(stem):
+    import soundfile as sf
+    from featgraph.nodes.functionals import EquivalentSoundLevel
+    y, sr = sf.read(DATA / f"{stem}.wav", dtype="float32")
+    win, hop = sr // 50, sr // 100                       # 20 ms frames every 10 ms
+    n = 1 + (len(y) - win) // hop
+    frames = np.stack([y[i * hop:i * hop + win] for i in range(n)], axis=-1)
+    x = Feature(frames, Kind.FRAMES, sr, hop=hop, win_length=win)
+    got = EquivalentSoundLevel()(x).data.ravel()[0]
+    assert abs(got - ref(stem, "equivalentSoundLevel_dBp")) < 2e-3
+    silent = EquivalentSoundLevel()(x.derive(np.zeros_like(frames))).data.ravel()[0]
+    assert silent == pytest.approx(-100.0)
