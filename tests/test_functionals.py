@@ -203,3 +203,29 @@ def test_equivalent_sound_level_matches_opensmile(stem):
     assert abs(got - ref(stem, "equivalentSoundLevel_dBp")) < 2e-3
     silent = EquivalentSoundLevel()(x.derive(np.zeros_like(frames))).data.ravel()[0]
     assert silent == pytest.approx(-100.0)
+
+
+def test_in_a_recipe_streamed_equals_whole():
+    import featgraph
+    from streamcheck import stream_recipe
+
+    r = featgraph.Recipe("functionals_demo")
+    audio = r.add("audio", "load")
+    frames = r.add("frames", "frame", audio, length=320, hop=160)
+    spec = r.add("spec", "power", r.add("fft", "rfft", r.add("win", "window", frames,
+                                                             window="hann")))
+    smooth = r.add("smooth", "sma3", spec)
+    r.output("leq", r.add("leq", "equivalent_sound_level", frames))
+    r.output("stats", r.add("stats", "functionals", smooth,
+                            stats=["amean", "percentile50.0", "meanRisingSlope"]))
+    r.output("smooth", smooth)
+    rng = np.random.default_rng(0)
+    y = (0.1 * rng.standard_normal(4000)).astype(np.float32)
+    whole = r.run(y, sr=16000)
+    streamed = stream_recipe(r, y, 16000, [1, 700, 0, 333])
+    for name in ("leq", "stats", "smooth"):
+        np.testing.assert_allclose(streamed[name], whole[name], rtol=1e-6, atol=1e-9)
+    assert whole["stats"].shape == (161 * 3, 1) and np.all(np.isfinite(whole["stats"]))
+    # silence: finite everywhere
+    silent = r.run(np.zeros(4000, np.float32), sr=16000)
+    assert all(np.all(np.isfinite(v)) for v in (silent["leq"], silent["stats"], silent["smooth"]))
