@@ -1,4 +1,4 @@
-"""Functionals: a per-frame feature summarised as one fixed vector per input, and openSMILE's smoothing.
+"""Functionals: a per-frame feature summarised as one fixed vector, and openSMILE's smoothing.
 
 Ops: ``functionals`` (statistics of every feature row, optionally over its
 non-zero frames only), ``masked_functionals`` (the same over the frames a second
@@ -43,7 +43,8 @@ from ._common import frame_major
 
 VALUES = Kind.POWER | Kind.BANDS | Kind.CEPSTRA | Kind.FEATURE
 _SLOPES = ("meanRisingSlope", "stddevRisingSlope", "meanFallingSlope", "stddevFallingSlope")
-_STAT = re.compile(r"amean|stddev|stddevNorm|peaksPerSec|" + "|".join(_SLOPES) + r"|percentile(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)"
+_STAT = re.compile(r"amean|stddev|stddevNorm|peaksPerSec|" + "|".join(_SLOPES)
+                   + r"|percentile(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)"
                    r"|pctlrange(\d{1,2}(?:\.\d+)?)-(\d{1,2}(?:\.\d+)?|100(?:\.0+)?)$")
 
 
@@ -260,7 +261,7 @@ def equivalent_sound_level(x: Feature, p: EquivalentSoundLevel) -> Feature:
 
 
 def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool) -> np.ndarray:
-    """Smoothed frames ``start .. stop - 1`` of ``buf`` ``(..., F, T)``, neighbours within ``buf``."""
+    """Smoothed frames ``start .. stop - 1`` of ``buf`` ``(..., F, T)``, neighbours in ``buf``."""
     idx = np.arange(start, stop)
     x = buf.astype(np.float64)
     w = (x != 0).astype(np.float64) if nonzero else np.ones_like(x)

@@ -22,7 +22,7 @@ REFS = np.load(DATA / "opensmile_refs.npz")
 META = json.loads((DATA / "opensmile_refs.json").read_text())
 LLD = [c.lower() for c in META["lld_columns"]]
 AUDIO = {"speech_en_16k": DATA.parent.parent / "featgraph/data/speech_en_16k.wav"}
-STAT = {"pctlrange0-2": "pctlrange20-80", "meanRisingSlope": "meanRisingSlope"}
+STAT = {"pctlrange0-2": "pctlrange20-80"}
 
 
 def compute(stem, column):
@@ -56,7 +56,7 @@ def compute(stem, column):
     name = {"loudness_sma3": "Loudness_sma3"}.get(base)
     if name:
         return Functionals(stats=(stat,))(feat(name)).data.ravel()[0]
-    if m:                                   # alphaRatioV_sma3nz -> alphaRatio_sma3 over voiced frames
+    if m:                           # alphaRatioV_sma3nz: alphaRatio_sma3 over the voiced frames
         src = f"{m.group(1)}{m.group(3)}_sma3"
         keep = "voiced" if m.group(2) == "V" else "unvoiced"
         return MaskedFunctionals(stats=(stat,), keep=keep)(feat(src), f0).data.ravel()[0]
