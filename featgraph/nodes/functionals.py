@@ -230,11 +230,11 @@ class EquivalentSoundLevel(Node):
     """eGeMAPS' equivalent sound level: ``10 log10(mean_t mean_n x_t[n]^2)`` in dB, ``(..., 1, 1)``.
 
     Input: frames ``(..., length, frames)`` of the signal (``frame`` without a
-    window; eGeMAPSv02 uses 20 ms frames every 10 ms).  Each frame's mean square
-    (openSMILE ``cEnergy`` with ``energy2``-style power), averaged over the frames
-    (``cFunctionalMeans`` ``amean``) and converted by ``dBp`` (``10 log10``,
-    ``cVectorOperation``), with the mean floored at ``floor`` so that silence is
-    finite (``floor`` 1e-10: -100 dB).  Measured against openSMILE 2.6's
+    window; 20 ms frames every 10 ms reproduce eGeMAPSv02).  Each frame's mean
+    square, averaged over the frames (an ``amean`` functional of a frame energy)
+    and converted to ``dBp`` (``10 log10``, the name's suffix), with the mean
+    floored at ``floor`` so that silence is finite (``floor`` 1e-10: -100 dB).
+    The frame length and the mean-square form were settled by measurement.  Measured against openSMILE 2.6's
     ``equivalentSoundLevel_dBp``: within 1e-3 dB on three files (20 ms, 10 ms
     hop, frames starting at sample 0, only full frames).
 
