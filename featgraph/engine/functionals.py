@@ -91,9 +91,9 @@ def summarize(data: np.ndarray, stats: tuple[str, ...], sr: float, hop: int | No
         if n == 0:
             out[name] = np.full(x.shape[0], np.nan)
         elif name == "mean":
-            out[name] = x.mean(axis=-1)
+            out[name] = amean(x)
         elif name == "std":
-            out[name] = x.std(axis=-1)
+            out[name] = stddev(x)
         elif name == "min":
             out[name] = x.min(axis=-1)
         elif name == "max":
@@ -101,8 +101,83 @@ def summarize(data: np.ndarray, stats: tuple[str, ...], sr: float, hop: int | No
         elif name == "slope":
             out[name] = _slope(x, (hop or 1) / sr)
         else:
-            out[name] = np.percentile(x, float(name[1:]), axis=-1)
+            out[name] = percentile(x, float(name[1:]))
     return out
+
+
+# ---------------------------------------------------------------- openSMILE's functionals
+# The formulas below are shared by the Parquet summary (``summarize``) and the
+# ``functionals`` node family (featgraph/nodes/functionals.py).  Each works on
+# ``(rows, frames)`` float64 arrays and returns ``(rows,)``.
+
+def percentile(x: np.ndarray, q: float) -> np.ndarray:
+    """The ``q``-th percentile of each row, linear interpolation between order statistics.
+
+    Sorted values ``s_0 <= ... <= s_{n-1}``, position ``r = q / 100 * (n - 1)``,
+    result ``s_i + (r - i) (s_{i+1} - s_i)`` with ``i = floor(r)``: numpy's default
+    and openSMILE's ``cFunctionalPercentiles`` with ``interp = 1`` (the eGeMAPSv02
+    setting; measured equal to 2e-8 on openSMILE 2.6's F0 percentiles).
+    """
+    return np.percentile(x, q, axis=-1)
+
+
+def amean(x: np.ndarray) -> np.ndarray:
+    """Arithmetic mean of each row (openSMILE ``cFunctionalMeans``/``Moments`` ``amean``)."""
+    return x.mean(axis=-1)
+
+
+def stddev(x: np.ndarray) -> np.ndarray:
+    """Population standard deviation ``sqrt(sum (x - mean)^2 / n)`` of each row (``ddof=0``)."""
+    return x.std(axis=-1)
+
+
+def stddev_norm(x: np.ndarray) -> np.ndarray:
+    """Coefficient of variation ``std / mean`` of each row (openSMILE ``stddevNorm``).
+
+    ``std`` is the population standard deviation (divide by ``n``); the mean keeps
+    its sign (openSMILE 2.6's eGeMAPSv02 output is negative for a negative mean,
+    measured on MFCC 4).  0 where the mean is 0.
+    """
+    m = x.mean(axis=-1)
+    s = x.std(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(m != 0, s / np.where(m != 0, m, 1.0), 0.0)
+
+
+def runs(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and lengths (frames) of the runs of ``True`` in a 1-D boolean array."""
+    b = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    starts = np.flatnonzero(b == 1)
+    return starts, np.flatnonzero(b == -1) - starts
+
+
+SEGMENT_STATS = ("VoicedSegmentsPerSec", "MeanVoicedSegmentLengthSec",
+                 "StddevVoicedSegmentLengthSec", "MeanUnvoicedSegmentLength",
+                 "StddevUnvoicedSegmentLength")
+
+
+def segment_stats(voiced: np.ndarray, step: float, drop_last: int = 2,
+                  min_frames: int = 3) -> np.ndarray:
+    """eGeMAPS' voiced/unvoiced segment statistics of a 1-D voicing flag, ``(5,)`` float64.
+
+    In :data:`SEGMENT_STATS` order.  Conventions measured against openSMILE 2.6's
+    eGeMAPSv02 output (exact on three files): the last ``drop_last`` frames are
+    not seen; a run of ``r`` equal flags lasts ``(r - 1) * step`` seconds; voiced
+    runs shorter than ``min_frames`` frames are dropped; the rate divides the
+    voiced segments by the seconds seen, ``(n - drop_last) * step``.  Means and
+    (population) standard deviations of an empty set are 0, as openSMILE outputs.
+    """
+    v = np.asarray(voiced, bool)[:max(0, voiced.size - drop_last)]
+    seconds = v.size * step
+    _, lv = runs(v)
+    lv = lv[lv >= min_frames]
+    _, lu = runs(~v)
+    lv = (lv - 1) * step
+    lu = (lu - 1) * step
+
+    def ms(a):
+        return (a.mean(), a.std()) if a.size else (0.0, 0.0)
+    return np.array([lv.size / seconds if seconds > 0 else 0.0, *ms(lv), *ms(lu)])
 
 
 def _slope(x: np.ndarray, step: float) -> np.ndarray:
@@ -132,3 +207,63 @@ def columns(name: str, stats: dict[str, np.ndarray]) -> dict[str, float]:
         else:
             out.update({f"{name}.{stat}.{i}": float(v) for i, v in enumerate(values)})
     return out
+
+
+def turning_points(x: np.ndarray, rel_thresh: float = 0.1) -> list[tuple[int, int]]:
+    """Peaks (``+1``) and valleys (``-1``) of a 1-D series, alternating, as ``(frame, sign)``.
+
+    Hysteresis ("zig-zag") picking: with ``th = rel_thresh * (max - min)``, a
+    running maximum becomes a peak once the series has fallen more than ``th``
+    below it, a running minimum a valley once it has risen more than ``th``
+    above it.  ``rel_thresh = 0.1`` is eGeMAPSv02's ``relThresh`` of
+    ``cFunctionalPeaks2``; this picker counts exactly openSMILE 2.6's loudness
+    peaks on three files (see docs/functionals.md).
+    """
+    if x.size < 2:
+        return []
+    th = rel_thresh * float(x.max() - x.min())
+    out: list[tuple[int, int]] = []
+    mode, hi, lo = 0, 0, 0
+    for i in range(1, x.size):
+        if mode >= 0 and x[i] > x[hi]:
+            hi = i
+        if mode <= 0 and x[i] < x[lo]:
+            lo = i
+        if mode >= 0 and x[hi] - x[i] > th:
+            out.append((hi, 1))
+            mode, lo = -1, i
+        elif mode <= 0 and x[i] - x[lo] > th:
+            out.append((lo, -1))
+            mode, hi = 1, i
+    return out
+
+
+def peaks_per_second(x: np.ndarray, step: float, rel_thresh: float = 0.1) -> float:
+    """Peaks of :func:`turning_points` per second of the series (``n * step`` seconds)."""
+    seconds = x.size * step
+    n = sum(1 for _, sign in turning_points(x, rel_thresh) if sign > 0)
+    return n / seconds if seconds > 0 else 0.0
+
+
+def slope_stats(x: np.ndarray, step: float, rel_thresh: float = 0.1) -> np.ndarray:
+    """Mean and std of the rising and of the falling slopes, ``(4,)``, units per second.
+
+    Order: meanRisingSlope, stddevRisingSlope, meanFallingSlope,
+    stddevFallingSlope (openSMILE ``cFunctionalPeaks2`` names; falling slopes as
+    positive magnitudes).  A rising slope runs from a valley to the next peak of
+    :func:`turning_points`, ``(x[peak] - x[valley]) / ((peak - valley) * step)``;
+    a falling slope from a peak to the next valley; the last turning point is
+    joined to the last frame.  Population std; 0 for no slope.  For an ``nz``
+    descriptor pass the voiced frames only (time counted in voiced frames, as
+    measured on openSMILE 2.6's F0 falling slopes).
+    """
+    ev = turning_points(x, rel_thresh)
+    if ev and ev[-1][0] < x.size - 1:
+        ev.append((x.size - 1, -ev[-1][1]))
+    rise, fall = [], []
+    for (a, sign), (b, _) in zip(ev, ev[1:]):
+        (rise if sign < 0 else fall).append(abs(x[b] - x[a]) / ((b - a) * step))
+
+    def ms(v):
+        return (float(np.mean(v)), float(np.std(v))) if v else (0.0, 0.0)
+    return np.array([*ms(rise), *ms(fall)])
