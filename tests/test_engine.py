@@ -329,3 +329,23 @@ def test_select_keeps_only_the_chosen_outputs_and_their_ancestors():
     np.testing.assert_array_equal(res["mfcc39"], full["mfcc39"])
     with pytest.raises(featgraph.RecipeError, match="'nope': choose among the outputs mfcc39"):
         featgraph.load("speech_bundle").select("nope")
+
+
+def test_compiled_plans_are_reused_in_process_until_a_recipe_file_changes(write_recipe,
+                                                                          monkeypatch):
+    """Running one recipe over many files compiles it once per process; an edited recipe
+    file (another size) is compiled afresh; the fusion switch gives another plan."""
+    from featgraph.engine.runner import compile_plan
+
+    text = ("name: e\nnodes:\n  audio: {op: load}\n  frames: {op: frame, input: audio}\n"
+            "  energy: {op: energy, input: frames}\noutputs: [energy]\n")
+    path = write_recipe(text)
+    first = compile_plan([featgraph.load(path)], {})
+    assert compile_plan([featgraph.load(path)], {}) is first
+    assert compile_plan([featgraph.load(path)], {"dtype": "float32"}) is not first
+    path.write_text(text.replace("{op: frame, input: audio}",
+                                 "{op: frame, input: audio, hop: 20ms}"))
+    edited = compile_plan([featgraph.load(path)], {})
+    assert edited is not first and edited.steps != first.steps
+    monkeypatch.setenv("FEATGRAPH_FUSE", "0")
+    assert compile_plan([featgraph.load(path)], {}) is not edited

@@ -30,7 +30,7 @@ import numpy as np
 from . import recipe as _recipe
 from .batch import BATCH_RULES, Batch, run_batch
 from .feature import Feature
-from .fuse import fuse
+from .fuse import enabled as fuse_enabled, fuse
 from .plan import Plan
 from .result import Result
 from .scheduler import BLOCK_SAMPLES, execute, stream
@@ -229,10 +229,39 @@ def _as_list(paths) -> list[str]:
     return [str(paths)] if isinstance(paths, (str, Path)) else [str(p) for p in paths]
 
 
+_COMPILED: dict = {}      # in-process: recipes' content -> (fused plan, recipe file stamps)
+_COMPILED_MAX = 16
+
+
 def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
     """``recipes`` with ``params`` applied, validated and merged into one plan (cached),
-    then fused (:mod:`featgraph.engine.fuse`; the cache holds the plan before fusion)."""
+    then fused (:mod:`featgraph.engine.fuse`; the cache holds the plan before fusion).
+
+    Within a process the fused plan of the last few recipe sets is kept (checked against
+    the recipe files' size and time), so that running one recipe over many files costs
+    no lookup in the plan cache (which stats featgraph's sources) after the first.
+    """
     recipes = _recipe.with_overrides(list(recipes), params)
+    memo = json.dumps([fuse_enabled(), [(r.to_dict(), r.file) for r in recipes]],
+                      sort_keys=True, default=str)
+    hit = _COMPILED.get(memo)
+    if hit is not None and all(_stamp_or_none(f) == stamp for f, stamp in hit[1]):
+        return hit[0]
+    plan = _compile_uncached(recipes)
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[memo] = (plan, [(f, _stamp_or_none(f)) for f in plan.files])
+    return plan
+
+
+def _stamp_or_none(path: str):
+    try:
+        return _stamp(path)
+    except OSError:
+        return None
+
+
+def _compile_uncached(recipes: list[_recipe.Recipe]) -> Plan:
     folder = _cache_folder()
     path = None if folder is None else folder / f"{_cache_key(recipes)}.json"
     plan = None if path is None else _cached(path)
