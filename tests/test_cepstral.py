@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import scipy.fft
 
+import featgraph
+
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.cepstral import (DCT, FrameEnergy, HTKPreEmphasis, Log, PowerToDb, Stack,
@@ -53,7 +55,7 @@ def test_power_to_db_and_top_db_are_librosa_formulas():
     np.testing.assert_allclose(db, want, rtol=1e-12)
     clipped = TopDb(top_db=30)(bands(db)).data
     np.testing.assert_allclose(clipped, np.maximum(want, want.max() - 30), rtol=1e-12)
-    amp = PowerToDb(input="amplitude")(bands(np.sqrt(s))).data
+    amp = PowerToDb(quantity="amplitude")(bands(np.sqrt(s))).data
     np.testing.assert_allclose(amp, 10 * np.log10(np.maximum(s, 1e-20)), rtol=1e-9, atol=1e-9)
 
 
@@ -100,3 +102,15 @@ def test_exact_zeros_stay_finite(op):
     for dtype in (np.float64, np.float32):
         out = op(bands(np.zeros((26, 5), dtype=dtype))).data
         assert np.isfinite(out).all() and out.dtype == dtype
+
+
+def test_power_to_db_amplitude_is_reachable_from_yaml(write_recipe):
+    """``quantity: amplitude`` in a recipe gives 20 log10 (the parameter once shared the
+    name of the node's ``input`` key and could not be written in YAML)."""
+    path = write_recipe("name: db\nnodes:\n  audio: {op: load}\n"
+                        "  frames: {op: frame, input: audio}\n"
+                        "  mag: {op: average_magnitude, input: frames}\n"
+                        "  db: {op: power_to_db, input: mag, quantity: amplitude}\n"
+                        "outputs: [db, mag]\n")
+    out = featgraph.load(path).run(np.full(8000, 0.5), sr=16000)
+    np.testing.assert_allclose(out["db"], 20 * np.log10(out["mag"]), rtol=1e-6)

@@ -38,9 +38,9 @@ LOGGABLE = SPECTRAL | Kind.FEATURE | Kind.AUTOCORR
 class PowerToDb(Node):
     """Decibels of a power (or magnitude) spectrum: ``m * log10(max(x, amin)) - m * log10(max(ref, amin))``.
 
-    ``m`` is 10 for ``input: power`` and 20 for ``input: amplitude``.  This is
+    ``m`` is 10 for ``quantity: power`` and 20 for ``quantity: amplitude``.  This is
     ``librosa.power_to_db(S, ref=ref, amin=amin, top_db=None)`` (and
-    ``amplitude_to_db`` with ``input: amplitude``); librosa's ``top_db``
+    ``amplitude_to_db`` with ``quantity: amplitude``); librosa's ``top_db``
     clip, relative to the maximum of the whole array, is the separate
     whole-signal op ``top_db``.  Input and output ``(..., bands, frames)``,
     dtype kept.  Always finite (``amin > 0``).
@@ -54,13 +54,13 @@ class PowerToDb(Node):
 
     ref: float = Field(1.0, gt=0, le=1e30, description="reference value mapped to 0 dB")
     amin: float = Field(1e-10, gt=0, le=1e30, description="values below amin are raised to amin")
-    input: Literal["power", "amplitude"] = Field(
+    quantity: Literal["power", "amplitude"] = Field(
         "power", description="power: 10 log10 (power_to_db); amplitude: 20 log10 (amplitude_to_db)")
 
 
 @PowerToDb.compute
 def power_to_db(x: Feature, p: PowerToDb) -> Feature:
-    m = 10.0 if p.input == "power" else 20.0
+    m = 10.0 if p.quantity == "power" else 20.0
     dtype = x.data.dtype
     out = np.maximum(x.data, dtype.type(p.amin))
     factor = log_into(out, "10")        # now out * factor = log10(x)
