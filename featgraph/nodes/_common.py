@@ -103,33 +103,26 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def apply_filterbank(spec: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``spec @ w.T`` for a spectrum ``(..., frames, bins)`` and filters ``w (bands, bins)``,
-    in the float dtype of ``spec`` (``w`` is cast to it).
+    in the dtype of ``spec`` when float32/float64, else float64 (``w`` is cast to it).
 
     Filterbanks are band-limited: each filter is summed over its support
     (first to last non-zero bin) only, when the supports cover a quarter of
     the weight matrix or less, which is the usual case (neighbours overlap,
     nothing more): a 128-band mel bank on 1025 bins does 64 times fewer
     multiplications than the dense product.  Otherwise the dense product, in
-    single-thread blocks (:func:`matmul`).  The band-limited sum runs in C
-    (:func:`featgraph.native.spectral.banded_filterbank`, all bands of a frame
-    in one pass), else one matrix-vector product per band.  The cast weights
+    single-thread blocks (:func:`matmul`).  The band-limited sum is
+    :func:`featgraph.native.spectral.banded_filterbank` (C: all bands of a frame
+    in one pass; its numpy reference with ``FEATGRAPH_NATIVE=0``).  The cast weights
     and their supports are kept while ``w`` lives (ops pass their cached
     filterbank, so each chunk reuses them).
     """
-    from .. import native
+    from ..native.spectral import banded_filterbank
 
-    dtype = spec.dtype if spec.dtype.kind == "f" else np.result_type(spec, w)
+    dtype = spec.dtype if spec.dtype in (np.float32, np.float64) else np.dtype(np.float64)
     w, first, stop, banded = _prepared(w, dtype)
     if not banded:
         return matmul(spec, w.T)
-    if native.BACKEND == "c" and spec.dtype == w.dtype and spec.dtype.itemsize in (4, 8):
-        from ..native.spectral import banded_filterbank
-
-        return banded_filterbank(spec, w, first, stop)
-    out = np.empty(spec.shape[:-1] + (w.shape[0],), dtype=np.result_type(spec, w))
-    for band, (a, b) in enumerate(zip(first, stop)):
-        out[..., band] = spec[..., a:b] @ w[band, a:b]
-    return out
+    return banded_filterbank(spec.astype(w.dtype, copy=False), w, first, stop)
 
 
 _PREPARED: dict = {}      # id(w) -> (weakref to w, {dtype: (w cast, first, stop, banded)})
