@@ -88,7 +88,9 @@ class MelFilterbank(Node):
     An empty filter (no FFT bin inside its triangle), or one that sees the same
     single bin as its neighbour (a redundant channel), is an error naming the
     largest ``n_mels`` that works; ``allow_empty: true`` keeps it, with a
-    warning, as librosa does.  The ``psf`` layout also rejects coinciding bin
+    warning, as librosa does.  ``fmax_clip: true`` lowers an ``fmax`` above the
+    Nyquist frequency to it, as openSMILE's ``cMelspec`` does with ``hifreq``
+    (eGeMAPS' 20-8000 Hz bands at 8 kHz span 20-4000 Hz, measured).  The ``psf`` layout also rejects coinciding bin
     points (degenerate, one-sided or empty channels, e.g. ``nfilt=80`` at
     ``nfft=512``).
 
@@ -112,6 +114,8 @@ class MelFilterbank(Node):
         None, description="filter scaling; null: slaney for the librosa layout, none otherwise")
     allow_empty: bool = Field(False, description="keep empty filters with a warning (librosa's "
                                                  "behaviour) instead of an error")
+    fmax_clip: bool = Field(False, description="lower an fmax above the Nyquist frequency to "
+                                               "it (openSMILE's cMelspec) instead of an error")
 
     @model_validator(mode="after")
     def _check(self):
@@ -239,6 +243,8 @@ def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
 
 def _key(p: MelFilterbank, sr: float, n_fft: int) -> tuple:
     fmax = sr / 2 if p.fmax is None else p.fmax
+    if p.fmax_clip:
+        fmax = min(fmax, sr / 2)
     scale, norm = p.resolved()
     return float(sr), int(n_fft), p.n_mels, float(p.fmin), float(fmax), p.layout, scale, norm
 
