@@ -222,18 +222,24 @@ def hammarberg_index(x: Feature, p: HammarbergIndex) -> Feature:
 class LogSpectralSlope(Node):
     """Slope of the dB power spectrum over a band, in dB per Hz, as openSMILE computes it.
 
-    With the ``K`` bins ``fmin <= f_k <= fmax`` and ``y_k = 10 log10(max(P_k,
-    1e-14))``, openSMILE 2.6's ``cSpectral`` (``slopes[i] = fmin-fmax``,
+    The band ``[p, q] = [fmin, fmax] / df`` in bins (``df`` the bin spacing)
+    touches the ``K`` bins ``k = floor(p) .. floor(q)``, weighted ``c_k = 1``
+    except the first, ``1 - frac(p)``, and the last, ``frac(q)`` (each 1 when
+    the edge falls on a bin).  With ``y_k = 10 log10(max(P_k, 1e-14))`` and
+    ``x_k = c_k f_k``, openSMILE 2.6's ``cSpectral`` (``slopes[i] = fmin-fmax``,
     ``useLogSpectrum = 1``, ``squareInput = 1``, ``oldSlopeScale = 0``;
     eGeMAPSv02's slope0-500 and slope500-1500) returns
 
-    ``(n sum f_k y_k - sum f_k sum y_k) / (n sum f_k^2 - (sum f_k)^2)``
+    ``(n sum x_k y_k - sum x_k sum c_k y_k) / (n sum x_k^2 - (sum x_k)^2)``
 
-    with ``n = K - 1`` (``count: opensmile``, measured to float32 rounding on
-    three speech files; on a flat spectrum it is not 0 but
-    ``-y sum f_k / (n sum f_k^2 - (sum f_k)^2)``).  ``count: ols`` uses ``n = K``,
-    the least-squares regression line (Eyben et al. 2016: "linear regression
-    slope of the logarithmic power spectrum within the given band").
+    with ``n = K - 1`` (``count: opensmile``).  All of it was settled by
+    measurement: to float32 rounding on three speech files at 16 and 8 kHz
+    (edges on bins: every ``c_k = 1``) and on noise at 22.05, 32, 44.1 and
+    48 kHz (fractional edges).  On a flat spectrum the value is not 0 but
+    ``-y sum x_k / (n sum x_k^2 - (sum x_k)^2)``.  ``count: ols`` uses ``n = K``,
+    with edges on bins the least-squares regression line (Eyben et al. 2016:
+    "linear regression slope of the logarithmic power spectrum within the
+    given band").
 
     Input ``power`` ``(..., bins, frames)`` with bin frequencies on its axis;
     output ``(..., 1, frames)``, dtype kept.
@@ -259,16 +265,35 @@ class LogSpectralSlope(Node):
         return self
 
 
+def slope_weights(f: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(k, c)``: the bins ``floor(p) .. floor(q)`` of the band ``[p, q] = [fmin, fmax] / df``
+    and their weights: 1 inside, ``1 - frac(p)`` for the first bin and ``frac(q)`` for the last
+    (1 when the edge falls on a bin)."""
+    df = f[1] - f[0]
+    p, q = fmin / df, min(fmax, f[-1]) / df
+    lo, hi = int(np.floor(p + 1e-9)), int(np.floor(q + 1e-9))
+    k = np.arange(lo, hi + 1)
+    c = np.ones(k.size)
+    if p - lo > 1e-9:
+        c[0] = 1.0 - (p - lo)
+    if q - hi > 1e-9:
+        c[-1] = q - hi
+    return k, c
+
+
 @LogSpectralSlope.compute
 def log_spectral_slope(x: Feature, p: LogSpectralSlope) -> Feature:
     s, f = _bins(x, p.op)
-    keep = _range(f, p.fmin, p.fmax, p.op, hi_open=False)
-    if keep.size < 2:
-        raise ValueError(f"log_spectral_slope: {p.fmin:g}..{p.fmax:g} Hz holds {keep.size} "
+    if f.size < 2 or p.fmin >= f[-1]:
+        raise ValueError(f"log_spectral_slope: the band {p.fmin:g}..{p.fmax:g} Hz lies above "
+                         f"the spectrum's bins (0..{f[-1] if f.size else 0:g} Hz)")
+    k, c = slope_weights(f, p.fmin, p.fmax)
+    if k.size < 2:
+        raise ValueError(f"log_spectral_slope: {p.fmin:g}..{p.fmax:g} Hz touches {k.size} "
                          "bin; a slope needs two: widen the band or use a longer FFT")
-    fk = f[keep]
-    y = 10.0 * np.log10(np.maximum(s[..., keep[0]:keep[-1] + 1], p.floor))
-    n = keep.size - 1 if p.count == "opensmile" else keep.size
-    sx, sxx = fk.sum(), (fk * fk).sum()
-    slope = (n * (y @ fk) - sx * y.sum(axis=-1)) / (n * sxx - sx * sx)
+    cx = c * f[k]
+    y = 10.0 * np.log10(np.maximum(s[..., k[0]:k[-1] + 1], p.floor))
+    n = k.size - 1 if p.count == "opensmile" else k.size
+    sx = cx.sum()
+    slope = (n * (y @ cx) - sx * (y @ c)) / (n * (cx * cx).sum() - sx * sx)
     return out(x, slope)
