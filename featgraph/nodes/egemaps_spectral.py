@@ -38,6 +38,7 @@ Space Extraction*, Springer 2016 (openSMILE's components).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -46,8 +47,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import frame_major
-from .spectral_stats import out
+from .spectral_stats import band, out
 
 INT16_SCALE = 32768.0
 """Float samples in [-1, 1) times this are 16-bit integers."""
@@ -110,15 +110,14 @@ class SmilePcmState:
         return None
 
 
+ALL_BINS = SimpleNamespace(fmin=0.0, fmax=None)
+
+
 def _bins(x: Feature, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """``(s, f)``: the frames ``(..., frames, bins)`` in float64 and the bin frequencies (Hz)."""
-    s = frame_major(x.data)
-    if np.iscomplexobj(s):
-        raise ValueError(f"{what} takes a real spectrum; take `power` of the rfft first")
-    if x.axis is None or len(x.axis) != s.shape[-1]:
-        raise ValueError(f"{what} needs the frequency of each bin (the input's feature axis); "
-                         "feed it a spectrum from rfft/power")
-    return s.astype(np.float64, copy=False), np.asarray(x.axis, dtype=np.float64)
+    """``(s, f)``: the frames ``(..., frames, bins)`` and the bin frequencies (Hz), checked by
+    :func:`featgraph.nodes.spectral_stats.band` (real, non-negative, with a frequency axis)."""
+    s, f, _ = band(x, ALL_BINS, what)
+    return s.astype(np.float64, copy=False), f
 
 
 def _range(f: np.ndarray, lo: float, hi: float, what: str, hi_open: bool) -> np.ndarray:
@@ -140,7 +139,7 @@ def _db_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 class _TwoBands(Node):
-    """A low band ``fmin <= f < split`` and a high band ``split <= f <= fmax`` of a power spectrum."""
+    """Two bands of a power spectrum: ``fmin <= f < split`` and ``split <= f <= fmax``."""
 
     consumes: ClassVar = (Kind.POWER,)
     streaming: ClassVar = "frame"
