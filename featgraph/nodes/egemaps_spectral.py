@@ -4,7 +4,8 @@ eGeMAPSv02 (Eyben et al. 2016) takes its ten spectral descriptors from one
 short-time spectrum: 20 ms frames every 10 ms (the level openSMILE calls
 ``gemapsv01b_frame25``; ``frameSize = 0.020``, ``frameStep = 0.010``,
 ``frameCenterSpecial = left``: frame ``t`` covers samples ``[t H, t H + L)``
-and only complete frames are made, ``1 + (N - L) // H`` of them), a symmetric
+and only complete frames are made, ``1 + (N - L) // H`` of them: 832 for the
+133 299 samples of speech_en_16k), a symmetric
 Hamming window (``cWindower``, ``winFunc = hamming``), an FFT of the next
 power of two and its magnitude (``cTransformFFT``, ``cFFTmagphase``).  Most of
 the chain is made of existing ops (see ``featgraph/graphs/paralinguistic/
@@ -14,6 +15,14 @@ egemaps_spectral.yaml``); this module adds what openSMILE defines its own way:
 - ``alpha_ratio``, ``hammarberg_index``: band energy and band peak ratios;
 - ``log_spectral_slope``: the regression slope of the dB spectrum in a band,
   with openSMILE's normal equations.
+
+openSMILE's final LLD table is shorter (829 rows for speech_en_16k): its
+``lldconcat`` joins these descriptors, smoothed (``egemapsv02_lldsetE_smo``,
+833 rows: ``_sma3`` emits one extra row, a copy of the last frame), with the
+voice descriptors, which come from 60 ms frames (``1 + (N - 960) // 160`` = 828
+at 16 kHz, 829 once smoothed), and keeps the rows both have: row ``t`` of the LLD
+is frame ``t`` here, for ``t`` below the 60 ms level's frame count plus one
+(790 for speech_en_gb_16k, 422 for english_8k).
 
 Loudness (``cMelspec`` -> ``cPlp`` -> ``cVectorOperation``), spectral flux and
 MFCC 1-4 reuse ``mel_filterbank``, ``equal_loudness`` (curve ``opensmile``),
