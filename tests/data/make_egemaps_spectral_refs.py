@@ -28,11 +28,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import opensmile
-import soundfile as sf
 
 HERE = Path(__file__).resolve().parent
-CONFIG = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
 LEVELS = {"lldsetE": "egemapsv02_lldsetE", "lldsetE_smo": "egemapsv02_lldsetE_smo",
           "energy": "egemapsv02_energyRMS"}
 
@@ -45,6 +42,8 @@ def speech_path(stem: str) -> Path:
 
 
 def inputs() -> dict[str, tuple[np.ndarray, int, bool]]:
+    import soundfile as sf
+
     out = {}
     for stem in ("speech_en_16k", "speech_en_gb_16k", "english_8k", "silence_16k"):
         y, sr = sf.read(speech_path(stem), dtype="float32")
@@ -59,10 +58,13 @@ def inputs() -> dict[str, tuple[np.ndarray, int, bool]]:
 
 
 def main() -> None:
+    import opensmile        # the scratch environment's; featgraph never imports it
+
+    config = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
     arrays = {}
     for name, (y, sr, keep) in inputs().items():
         for key, level in LEVELS.items():
-            df = opensmile.Smile(feature_set=str(CONFIG), feature_level=level).process_signal(y, sr)
+            df = opensmile.Smile(feature_set=str(config), feature_level=level).process_signal(y, sr)
             arrays[f"{name}/{key}"] = df.to_numpy().astype(np.float32)
         if keep:
             arrays[f"{name}/y"] = y
