@@ -339,4 +339,27 @@ int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_
 int fg_beat_dp_f64(const double *localscore, size_t n, const double *frames_per_beat,
                    size_t n_fpb, double tightness, long long *backlink, double *cumscore);
 
+/*
+ * openSMILE-compatible voice kernels (smile_voice.c; reference_voice.py).
+ *
+ * fg_smile_viterbi_forward: the forward pass of the Viterbi pitch smoother measured
+ *   against openSMILE 2.6's cPitchSmootherViterbi.  States s < n_states - 1 are pitch
+ *   candidates (f0[t][s] Hz, absent when <= 0), the last state is unvoiced.  For frame
+ *   t with a predecessor frame (started != 0):
+ *     cost'[s] = min_r (cost[r] + T(r, s)) + lc[t][s]   (first r on ties; absent: inf)
+ *     T = w_vv |d| + w_vvd |d - slope[r]|, d = log2(f0[t][s] / f_prev[r]), both voiced;
+ *         w_uu both unvoiced; w_switch otherwise;
+ *     slope'[s] = d of the chosen r when both voiced, else 0;
+ *   the first frame (started == 0) has cost = lc.  ptr[t][s] = the chosen r,
+ *   best[t] = argmin_s cost'[s] (first on ties); f_prev, cost, slope (n_states) are
+ *   the state, in/out.  2 <= n_states <= 64; f0, lc, f_prev and slope finite (cost may
+ *   hold +inf for absent states).
+ *
+ * Return FG_EINVAL for bad sizes or NULL buffers, FG_ENONFINITE for NaN or infinity.
+ */
+int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames,
+                             size_t n_states, double w_vv, double w_vvd, double w_switch,
+                             double w_uu, int started, double *f_prev, double *cost,
+                             double *slope, int32_t *ptr, int32_t *best);
+
 #endif /* FEATGRAPH_H */
