@@ -12,7 +12,7 @@ import numpy as np
 
 from .reference import _nonfinite_error
 
-__all__ = ["viterbi_forward"]
+__all__ = ["viterbi_forward", "smile_jitter"]
 
 
 def _check_forward(f0, lc, f_prev, cost, slope):
@@ -78,3 +78,93 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
         f_prev[:] = f
         best[t] = np.argmin(nc)
     return ptr, best
+
+
+def _ncc(x, p, T):
+    a, b = x[p:p + T], x[p + T:p + 2 * T]
+    ab = aa = bb = 0.0
+    for i in range(T):
+        ab += a[i] * b[i]
+        aa += a[i] * a[i]
+        bb += b[i] * b[i]
+    den = np.sqrt(aa * bb)
+    return ab / den if den > 0.0 else 0.0
+
+
+def _check_jitter(frames, f0, sr, search_rel, min_cc):
+    frames = np.ascontiguousarray(frames, dtype=np.float64)
+    f0 = np.ascontiguousarray(f0, dtype=np.float64)
+    if frames.ndim != 2 or frames.shape[1] < 4 or f0.shape != (frames.shape[0],):
+        raise ValueError(f"jitter: frames must be (n, length >= 4) and f0 (n,), got "
+                         f"{frames.shape} and {f0.shape}")
+    if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
+        raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
+    if not (np.isfinite(frames).all() and np.isfinite(f0).all()):
+        raise _nonfinite_error("jitter input")
+    return frames, f0
+
+
+def smile_jitter(frames, f0, sr, search_rel, min_cc):
+    """Local jitter and shimmer (dB) per frame from waveform-matched periods.
+
+    With ``T0 = sr / f0``, lags ``lo = max(2, floor(T0 (1 - search_rel)))`` .. ``hi =
+    ceil(T0 (1 + search_rel))`` (``hi`` at most ``floor((length - 2) / 2)``; nothing when
+    ``hi < lo + 2``): from ``pos = 0``, at ``p = floor(pos + 1/2)`` while ``p + 2 (hi + 1) <=
+    length``, the lag ``T`` maximising the normalised cross-correlation ``c(T)`` of ``x[p,
+    p+T)`` and ``x[p+T, p+2T)`` (first on ties); stop when ``c < min_cc``.  The period is
+    ``T + d`` (``d`` the vertex of the parabola through ``c(T-1), c(T), c(T+1)``, 0 unless
+    curved down, clipped to +-1/2), its amplitude ``max |x|`` over ``x[p, p+T)``; ``pos +=
+    T + d``.  ``jitter = mean |P_i - P_{i-1}| / mean P_i``, ``shimmer = mean |20
+    log10(A_i / A_{i-1})|`` over consecutive pairs with both amplitudes > 0; 0 with fewer
+    than two periods or ``f0 <= 0``.
+
+    Returns ``jitter, shimmer``, float64 ``(n,)`` each.
+    """
+    frames, f0 = _check_jitter(frames, f0, sr, search_rel, min_cc)
+    n, length = frames.shape
+    jit, shim = np.zeros(n), np.zeros(n)
+    for t in range(n):
+        x = frames[t]
+        if not f0[t] > 0:
+            continue
+        t0 = sr / f0[t]
+        lo_d, hi_d = max(2.0, np.floor(t0 * (1 - search_rel))), np.ceil(t0 * (1 + search_rel))
+        if 2.0 * hi_d + 2.0 > length:
+            hi_d = np.floor((length - 2.0) / 2.0)
+        if hi_d < lo_d + 2.0:
+            continue
+        lo, hi = int(lo_d), int(hi_d)
+        pos = prev_t = prev_a = sum_t = sum_dt = sum_da = 0.0
+        n_t = n_dt = n_da = 0
+        while True:
+            p = int(np.floor(pos + 0.5))
+            if p + 2 * (hi + 1) > length:
+                break
+            best, bt = -2.0, lo
+            for T in range(lo, hi + 1):
+                c = _ncc(x, p, T)
+                if c > best:
+                    best, bt = c, T
+            if best < min_cc:
+                break
+            cm, cp = _ncc(x, p, bt - 1), _ncc(x, p, bt + 1)
+            den, d = cm - 2.0 * best + cp, 0.0
+            if den < 0.0:
+                d = min(0.5, max(-0.5, 0.5 * (cm - cp) / den))
+            per = bt + d
+            amp = float(np.max(np.abs(x[p:p + bt])))
+            if n_t > 0:
+                sum_dt += abs(per - prev_t)
+                n_dt += 1
+            if n_t > 0 and amp > 0.0 and prev_a > 0.0:
+                sum_da += abs(20.0 * np.log10(amp / prev_a))
+                n_da += 1
+            sum_t += per
+            n_t += 1
+            prev_t, prev_a = per, amp
+            pos += per
+        if n_dt:
+            jit[t] = (sum_dt / n_dt) / (sum_t / n_t)
+        if n_da:
+            shim[t] = sum_da / n_da
+    return jit, shim

@@ -96,3 +96,102 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
     }
     return FG_OK;
 }
+
+/* Normalised cross-correlation of x[p, p + T) with x[p + T, p + 2T). */
+static double ncc(const double *x, size_t p, size_t T)
+{
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < T; i++) {
+        double a = x[p + i], b = x[p + T + i];
+        ab += a * b;
+        aa += a * a;
+        bb += b * b;
+    }
+    double den = sqrt(aa * bb);
+    return den > 0.0 ? ab / den : 0.0;
+}
+
+static double peak_abs(const double *x, size_t p, size_t T)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < T; i++)
+        if (fabs(x[p + i]) > m)
+            m = fabs(x[p + i]);
+    return m;
+}
+
+int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
+                    double sr, double search_rel, double min_cc, double *jitter,
+                    double *shimmer)
+{
+    if (n_frames == 0)
+        return FG_OK;
+    if (!frames || !f0 || !jitter || !shimmer || length < 4 || !(sr > 0.0) ||
+        !(search_rel >= 0.0 && search_rel < 1.0) || !isfinite(min_cc))
+        return FG_EINVAL;
+    if (!finite_all(frames, n_frames * length) || !finite_all(f0, n_frames))
+        return FG_ENONFINITE;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *x = frames + t * length;
+        jitter[t] = shimmer[t] = 0.0;
+        if (!(f0[t] > 0.0))
+            continue;
+        double t0 = sr / f0[t];
+        double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
+        if (lo_d < 2.0)
+            lo_d = 2.0;
+        if (2.0 * hi_d + 2.0 > (double)length)
+            hi_d = floor(((double)length - 2.0) / 2.0);
+        if (hi_d < lo_d + 2.0)
+            continue;
+        size_t lo = (size_t)lo_d, hi = (size_t)hi_d;
+        double pos = 0.0, prev_t = 0.0, prev_a = 0.0, sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0;
+        size_t n_t = 0, n_dt = 0, n_da = 0;
+        for (;;) {
+            size_t p = (size_t)floor(pos + 0.5);
+            if (p + 2 * (hi + 1) > length)
+                break;
+            double best = -2.0, cm = 0.0, cp = 0.0;
+            size_t bt = lo;
+            for (size_t T = lo; T <= hi; T++) {
+                double c = ncc(x, p, T);
+                if (c > best) {
+                    best = c;
+                    bt = T;
+                }
+            }
+            if (best < min_cc)
+                break;
+            cm = ncc(x, p, bt - 1);
+            cp = ncc(x, p, bt + 1);
+            double den = cm - 2.0 * best + cp, d = 0.0;
+            if (den < 0.0) {
+                d = 0.5 * (cm - cp) / den;
+                if (d > 0.5)
+                    d = 0.5;
+                if (d < -0.5)
+                    d = -0.5;
+            }
+            double per = (double)bt + d;
+            double amp = peak_abs(x, p, bt);
+            if (n_t > 0) {
+                sum_dt += fabs(per - prev_t);
+                n_dt++;
+            }
+            if (n_t > 0 && amp > 0.0 && prev_a > 0.0) {
+                sum_da += fabs(20.0 * log10(amp / prev_a));
+                n_da++;
+            }
+            sum_t += per;
+            n_t++;
+            prev_t = per;
+            prev_a = amp;
+            pos += per;
+        }
+        if (n_dt > 0)
+            jitter[t] = (sum_dt / (double)n_dt) / (sum_t / (double)n_t);
+        if (n_da > 0)
+            shimmer[t] = sum_da / (double)n_da;
+    }
+    return FG_OK;
+}

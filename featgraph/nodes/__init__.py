@@ -11,7 +11,7 @@ FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "
             "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "kaldi",
             "shaping", "filterbank", "chroma", "cepstrum", "spectral_stats",
             "spectral_change", "spectral_fused", "constantq", "cq_features",
-            "reassign", "pitch", "pyin", "pitch_spectral", "shs", "egemaps_voice", "egemaps_pitch",
+            "reassign", "pitch", "pyin", "pitch_spectral", "shs", "egemaps_voice", "egemaps_pitch", "egemaps_jitter",
             "wavelets", "cwt",
             "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
