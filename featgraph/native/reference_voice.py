@@ -104,19 +104,32 @@ def _check_jitter(frames, f0, sr, search_rel, min_cc):
     return frames, f0
 
 
+def _vertex(y, k):
+    """Offset and height of the parabola through y[k-1], y[k], y[k+1] (offset 0 and y[k]
+    unless curved down; offset clipped to +-1/2)."""
+    a, b, c = y[k - 1], y[k], y[k + 1]
+    den = a - 2.0 * b + c
+    if not den < 0.0:
+        return 0.0, b
+    d = min(0.5, max(-0.5, 0.5 * (a - c) / den))
+    return d, b - 0.25 * (a - c) * d
+
+
 def smile_jitter(frames, f0, sr, search_rel, min_cc):
-    """Local jitter and shimmer (dB) per frame from waveform-matched periods.
+    """Local jitter and shimmer (dB) per frame from peak-to-peak pitch periods.
 
     With ``T0 = sr / f0``, lags ``lo = max(2, floor(T0 (1 - search_rel)))`` .. ``hi =
     ceil(T0 (1 + search_rel))`` (``hi`` at most ``floor((length - 2) / 2)``; nothing when
-    ``hi < lo + 2``): from ``pos = 0``, at ``p = floor(pos + 1/2)`` while ``p + 2 (hi + 1) <=
-    length``, the lag ``T`` maximising the normalised cross-correlation ``c(T)`` of ``x[p,
-    p+T)`` and ``x[p+T, p+2T)`` (first on ties); stop when ``c < min_cc``.  The period is
-    ``T + d`` (``d`` the vertex of the parabola through ``c(T-1), c(T), c(T+1)``, 0 unless
-    curved down, clipped to +-1/2), its amplitude ``max |x|`` over ``x[p, p+T)``; ``pos +=
-    T + d``.  ``jitter = mean |P_i - P_{i-1}| / mean P_i``, ``shimmer = mean |20
-    log10(A_i / A_{i-1})|`` over consecutive pairs with both amplitudes > 0; 0 with fewer
-    than two periods or ``f0 <= 0``.
+    ``hi < lo + 2``).  The first mark ``p`` is the first sample of largest ``|x|`` in
+    ``x[1, hi)`` (a glottal peak).  While ``p + 2 hi + 1 <= length``: the normalised
+    cross-correlation ``c(T)`` of ``x[p, p+T)`` and ``x[p+T, p+2T)`` is maximised over
+    ``T in [lo, hi]`` (first on ties); below ``min_cc`` the search stops; else the next
+    mark ``q`` is the first sample of largest ``|x|`` in ``[p + lo, p + hi]``.  Marks are
+    refined by the parabola through ``|x|`` (vertex offset, clipped to +-1/2; its height is
+    the period's amplitude).  Periods ``P_i`` are the distances between refined marks,
+    amplitudes ``A_i`` the heights at the marks.  ``jitter = mean |P_i - P_{i-1}| / mean
+    P_i`` (needs two periods), ``shimmer = mean |20 log10(A_i / A_{i-1})|`` over
+    consecutive marks with both amplitudes > 0; 0 otherwise and when ``f0 <= 0``.
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each.
     """
@@ -125,6 +138,7 @@ def smile_jitter(frames, f0, sr, search_rel, min_cc):
     jit, shim = np.zeros(n), np.zeros(n)
     for t in range(n):
         x = frames[t]
+        ax = np.abs(x)
         if not f0[t] > 0:
             continue
         t0 = sr / f0[t]
@@ -134,35 +148,37 @@ def smile_jitter(frames, f0, sr, search_rel, min_cc):
         if hi_d < lo_d + 2.0:
             continue
         lo, hi = int(lo_d), int(hi_d)
-        pos = prev_t = prev_a = sum_t = sum_dt = sum_da = 0.0
+        p = 1
+        for i in range(2, hi):
+            if ax[i] > ax[p]:
+                p = i
+        d, prev_a = _vertex(ax, p)
+        prev_m = p + d
+        sum_t = sum_dt = sum_da = prev_t = 0.0
         n_t = n_dt = n_da = 0
-        while True:
-            p = int(np.floor(pos + 0.5))
-            if p + 2 * (hi + 1) > length:
-                break
-            best, bt = -2.0, lo
+        while p + 2 * hi + 1 <= length:
+            best = -2.0
             for T in range(lo, hi + 1):
                 c = _ncc(x, p, T)
                 if c > best:
-                    best, bt = c, T
+                    best = c
             if best < min_cc:
                 break
-            cm, cp = _ncc(x, p, bt - 1), _ncc(x, p, bt + 1)
-            den, d = cm - 2.0 * best + cp, 0.0
-            if den < 0.0:
-                d = min(0.5, max(-0.5, 0.5 * (cm - cp) / den))
-            per = bt + d
-            amp = float(np.max(np.abs(x[p:p + bt])))
+            q = p + lo
+            for i in range(p + lo + 1, p + hi + 1):
+                if ax[i] > ax[q]:
+                    q = i
+            d, amp = _vertex(ax, q)
+            per = (q + d) - prev_m
             if n_t > 0:
                 sum_dt += abs(per - prev_t)
                 n_dt += 1
-            if n_t > 0 and amp > 0.0 and prev_a > 0.0:
+            if amp > 0.0 and prev_a > 0.0:
                 sum_da += abs(20.0 * np.log10(amp / prev_a))
                 n_da += 1
             sum_t += per
             n_t += 1
-            prev_t, prev_a = per, amp
-            pos += per
+            prev_t, prev_a, prev_m, p = per, amp, q + d, q
         if n_dt:
             jit[t] = (sum_dt / n_dt) / (sum_t / n_t)
         if n_da:

@@ -111,13 +111,23 @@ static double ncc(const double *x, size_t p, size_t T)
     return den > 0.0 ? ab / den : 0.0;
 }
 
-static double peak_abs(const double *x, size_t p, size_t T)
+/* Offset and height of the parabola through y[k-1], y[k], y[k+1]: offset 0 and y[k]
+ * unless curved down; offset clipped to +-1/2. */
+static double vertex(const double *y, size_t k, double *height)
 {
-    double m = 0.0;
-    for (size_t i = 0; i < T; i++)
-        if (fabs(x[p + i]) > m)
-            m = fabs(x[p + i]);
-    return m;
+    double a = y[k - 1], b = y[k], c = y[k + 1];
+    double den = a - 2.0 * b + c;
+    if (!(den < 0.0)) {
+        *height = b;
+        return 0.0;
+    }
+    double d = 0.5 * (a - c) / den;
+    if (d > 0.5)
+        d = 0.5;
+    if (d < -0.5)
+        d = -0.5;
+    *height = b - 0.25 * (a - c) * d;
+    return d;
 }
 
 int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
@@ -131,11 +141,16 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
         return FG_EINVAL;
     if (!finite_all(frames, n_frames * length) || !finite_all(f0, n_frames))
         return FG_ENONFINITE;
+    double *ax = malloc(length * sizeof(double));
+    if (!ax)
+        return FG_ENOMEM;
     for (size_t t = 0; t < n_frames; t++) {
         const double *x = frames + t * length;
         jitter[t] = shimmer[t] = 0.0;
         if (!(f0[t] > 0.0))
             continue;
+        for (size_t i = 0; i < length; i++)
+            ax[i] = fabs(x[i]);
         double t0 = sr / f0[t];
         double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
         if (lo_d < 2.0)
@@ -144,41 +159,34 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
             hi_d = floor(((double)length - 2.0) / 2.0);
         if (hi_d < lo_d + 2.0)
             continue;
-        size_t lo = (size_t)lo_d, hi = (size_t)hi_d;
-        double pos = 0.0, prev_t = 0.0, prev_a = 0.0, sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0;
+        size_t lo = (size_t)lo_d, hi = (size_t)hi_d, p = 1;
+        for (size_t i = 2; i < hi; i++)
+            if (ax[i] > ax[p])
+                p = i;
+        double prev_a, prev_m, amp;
+        prev_m = (double)p + vertex(ax, p, &prev_a);
+        double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, prev_t = 0.0;
         size_t n_t = 0, n_dt = 0, n_da = 0;
-        for (;;) {
-            size_t p = (size_t)floor(pos + 0.5);
-            if (p + 2 * (hi + 1) > length)
-                break;
-            double best = -2.0, cm = 0.0, cp = 0.0;
-            size_t bt = lo;
+        while (p + 2 * hi + 1 <= length) {
+            double best = -2.0;
             for (size_t T = lo; T <= hi; T++) {
                 double c = ncc(x, p, T);
-                if (c > best) {
+                if (c > best)
                     best = c;
-                    bt = T;
-                }
             }
             if (best < min_cc)
                 break;
-            cm = ncc(x, p, bt - 1);
-            cp = ncc(x, p, bt + 1);
-            double den = cm - 2.0 * best + cp, d = 0.0;
-            if (den < 0.0) {
-                d = 0.5 * (cm - cp) / den;
-                if (d > 0.5)
-                    d = 0.5;
-                if (d < -0.5)
-                    d = -0.5;
-            }
-            double per = (double)bt + d;
-            double amp = peak_abs(x, p, bt);
+            size_t q = p + lo;
+            for (size_t i = p + lo + 1; i <= p + hi; i++)
+                if (ax[i] > ax[q])
+                    q = i;
+            double m = (double)q + vertex(ax, q, &amp);
+            double per = m - prev_m;
             if (n_t > 0) {
                 sum_dt += fabs(per - prev_t);
                 n_dt++;
             }
-            if (n_t > 0 && amp > 0.0 && prev_a > 0.0) {
+            if (amp > 0.0 && prev_a > 0.0) {
                 sum_da += fabs(20.0 * log10(amp / prev_a));
                 n_da++;
             }
@@ -186,12 +194,14 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
             n_t++;
             prev_t = per;
             prev_a = amp;
-            pos += per;
+            prev_m = m;
+            p = q;
         }
         if (n_dt > 0)
             jitter[t] = (sum_dt / (double)n_dt) / (sum_t / (double)n_t);
         if (n_da > 0)
             shimmer[t] = sum_da / (double)n_da;
     }
+    free(ax);
     return FG_OK;
 }

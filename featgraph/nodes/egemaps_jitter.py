@@ -41,7 +41,8 @@ class PitchJitter(Node):
 
     Inputs: the raw (unwindowed) frames ``(..., length, frames)`` (the 60 ms frames of the
     F0) and the F0 ``(..., 1, frames)`` in Hz, 0 when unvoiced (``voicing_gate`` port
-    ``f0``).  Periods are found from the start of each frame: at each period start ``p``,
+    ``f0``).  Periods are marked from the largest ``|x|`` in the first period (a glottal
+    peak): at each period start ``p``,
     the lag ``T`` within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0
     = sr / F0``, maximising the normalised cross-correlation of ``x[p, p+T)`` and ``x[p+T,
     p+2T)``, refined by a parabola; the search stops at the frame end or when the
