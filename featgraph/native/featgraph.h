@@ -367,17 +367,19 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
  *   jitter and shimmer (dB) of peak-to-peak pitch periods.  With T0 = sr / f0, lags lo =
  *   max(2, floor(T0 (1 - search_rel))) .. hi = ceil(T0 (1 + search_rel)) (hi lowered to
  *   floor((length - 2) / 2); nothing when hi < lo + 2).  The first mark p is the first
- *   argmax of |x| over [1, hi).  While p + 2 hi + 1 <= length: the largest normalised
- *   cross-correlation of x[p, p+T) and x[p+T, p+2T) over T in [lo, hi]; below min_cc the
- *   search stops, else the next mark q is the first argmax of |x| over [p + lo, p + hi].
- *   Marks are refined by the parabola through |x| (offset clipped to +-1/2, 0 unless
- *   curved down; its height is the amplitude).  jitter = mean |P_i - P_(i-1)| / mean P_i
- *   over the periods P_i between refined marks, shimmer = mean |20 log10(A_i / A_(i-1))|
- *   over consecutive marks with both amplitudes > 0; 0 with too few periods or f0 <= 0.
- *   0 <= search_rel < 1, length >= 4, sr > 0.
+ *   argmax of |x| over [1, hi); its sign s fixes the polarity: marks are peaks of s x.
+ *   While p + 2 hi + 1 <= length: the lag T in [lo, hi] of largest normalised
+ *   cross-correlation of x[p, p+T) and x[p+T, p+2T) (first on ties); below min_cc the
+ *   search stops, else the next mark q is the first argmax of s x over [p + T - w, p + T +
+ *   w] within [p + lo, p + hi], w = max(1, floor(mark_rel T0 + 1/2)).  Marks are refined
+ *   by the parabola through s x (offset clipped to +-1/2, 0 unless curved down; its
+ *   height is the amplitude).  jitter = mean |P_i - P_(i-1)| / mean P_i over the periods
+ *   between refined marks, shimmer = mean |20 log10(A_i / A_(i-1))| over consecutive
+ *   marks with both amplitudes > 0; 0 with too few periods or f0 <= 0.
+ *   0 <= search_rel, mark_rel < 1, length >= 4, sr > 0.
  */
 int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
-                    double sr, double search_rel, double min_cc, double *jitter,
-                    double *shimmer);
+                    double sr, double search_rel, double mark_rel, double min_cc,
+                    double *jitter, double *shimmer);
 
 #endif /* FEATGRAPH_H */

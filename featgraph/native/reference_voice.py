@@ -91,14 +91,15 @@ def _ncc(x, p, T):
     return ab / den if den > 0.0 else 0.0
 
 
-def _check_jitter(frames, f0, sr, search_rel, min_cc):
+def _check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
     frames = np.ascontiguousarray(frames, dtype=np.float64)
     f0 = np.ascontiguousarray(f0, dtype=np.float64)
     if frames.ndim != 2 or frames.shape[1] < 4 or f0.shape != (frames.shape[0],):
         raise ValueError(f"jitter: frames must be (n, length >= 4) and f0 (n,), got "
                          f"{frames.shape} and {f0.shape}")
-    if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
-        raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
+    if not (sr > 0 and 0 <= search_rel < 1 and 0 <= mark_rel < 1 and np.isfinite(min_cc)):
+        raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1, 0 <= mark_rel < 1 and a "
+                         "finite min_cc")
     if not (np.isfinite(frames).all() and np.isfinite(f0).all()):
         raise _nonfinite_error("jitter input")
     return frames, f0
@@ -115,30 +116,31 @@ def _vertex(y, k):
     return d, b - 0.25 * (a - c) * d
 
 
-def smile_jitter(frames, f0, sr, search_rel, min_cc):
+def smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
     """Local jitter and shimmer (dB) per frame from peak-to-peak pitch periods.
 
     With ``T0 = sr / f0``, lags ``lo = max(2, floor(T0 (1 - search_rel)))`` .. ``hi =
     ceil(T0 (1 + search_rel))`` (``hi`` at most ``floor((length - 2) / 2)``; nothing when
     ``hi < lo + 2``).  The first mark ``p`` is the first sample of largest ``|x|`` in
-    ``x[1, hi)`` (a glottal peak).  While ``p + 2 hi + 1 <= length``: the normalised
-    cross-correlation ``c(T)`` of ``x[p, p+T)`` and ``x[p+T, p+2T)`` is maximised over
-    ``T in [lo, hi]`` (first on ties); below ``min_cc`` the search stops; else the next
-    mark ``q`` is the first sample of largest ``|x|`` in ``[p + lo, p + hi]``.  Marks are
-    refined by the parabola through ``|x|`` (vertex offset, clipped to +-1/2; its height is
-    the period's amplitude).  Periods ``P_i`` are the distances between refined marks,
-    amplitudes ``A_i`` the heights at the marks.  ``jitter = mean |P_i - P_{i-1}| / mean
-    P_i`` (needs two periods), ``shimmer = mean |20 log10(A_i / A_{i-1})|`` over
-    consecutive marks with both amplitudes > 0; 0 otherwise and when ``f0 <= 0``.
+    ``x[1, hi)``; its sign ``s`` fixes the polarity, and marks are peaks of ``y = s x``.
+    While ``p + 2 hi + 1 <= length``: the normalised cross-correlation ``c(T)`` of ``x[p,
+    p+T)`` and ``x[p+T, p+2T)`` is maximised over ``T in [lo, hi]`` (first on ties); below
+    ``min_cc`` the search stops; else the next mark ``q`` is the first argmax of ``y`` over
+    ``[p + T - w, p + T + w]`` within ``[p + lo, p + hi]``, ``w = max(1, floor(mark_rel T0
+    + 1/2))``.  Marks are refined by the parabola through ``y`` (vertex offset, clipped to
+    +-1/2, 0 unless curved down; its height is the amplitude).  Periods ``P_i`` are the
+    distances between refined marks, amplitudes ``A_i`` the heights.  ``jitter = mean |P_i
+    - P_{i-1}| / mean P_i`` (needs two periods), ``shimmer = mean |20 log10(A_i /
+    A_{i-1})|`` over consecutive marks with both amplitudes > 0; 0 otherwise and when ``f0
+    <= 0``.
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each.
     """
-    frames, f0 = _check_jitter(frames, f0, sr, search_rel, min_cc)
+    frames, f0 = _check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
     n, length = frames.shape
     jit, shim = np.zeros(n), np.zeros(n)
     for t in range(n):
         x = frames[t]
-        ax = np.abs(x)
         if not f0[t] > 0:
             continue
         t0 = sr / f0[t]
@@ -150,22 +152,26 @@ def smile_jitter(frames, f0, sr, search_rel, min_cc):
         lo, hi = int(lo_d), int(hi_d)
         p = 1
         for i in range(2, hi):
-            if ax[i] > ax[p]:
+            if abs(x[i]) > abs(x[p]):
                 p = i
+        ax = -x if x[p] < 0.0 else x
+        w = max(1, int(np.floor(mark_rel * t0 + 0.5)))
         d, prev_a = _vertex(ax, p)
         prev_m = p + d
         sum_t = sum_dt = sum_da = prev_t = 0.0
         n_t = n_dt = n_da = 0
         while p + 2 * hi + 1 <= length:
-            best = -2.0
+            best, bt = -2.0, lo
             for T in range(lo, hi + 1):
                 c = _ncc(x, p, T)
                 if c > best:
-                    best = c
+                    best, bt = c, T
             if best < min_cc:
                 break
-            q = p + lo
-            for i in range(p + lo + 1, p + hi + 1):
+            a = p + bt - w if bt >= lo + w else p + lo
+            e = p + bt + w if bt + w <= hi else p + hi
+            q = a
+            for i in range(a + 1, e + 1):
                 if ax[i] > ax[q]:
                     q = i
             d, amp = _vertex(ax, q)

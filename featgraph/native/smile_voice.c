@@ -131,13 +131,14 @@ static double vertex(const double *y, size_t k, double *height)
 }
 
 int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
-                    double sr, double search_rel, double min_cc, double *jitter,
-                    double *shimmer)
+                    double sr, double search_rel, double mark_rel, double min_cc,
+                    double *jitter, double *shimmer)
 {
     if (n_frames == 0)
         return FG_OK;
     if (!frames || !f0 || !jitter || !shimmer || length < 4 || !(sr > 0.0) ||
-        !(search_rel >= 0.0 && search_rel < 1.0) || !isfinite(min_cc))
+        !(search_rel >= 0.0 && search_rel < 1.0) || !(mark_rel >= 0.0 && mark_rel < 1.0) ||
+        !isfinite(min_cc))
         return FG_EINVAL;
     if (!finite_all(frames, n_frames * length) || !finite_all(f0, n_frames))
         return FG_ENONFINITE;
@@ -149,8 +150,6 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
         jitter[t] = shimmer[t] = 0.0;
         if (!(f0[t] > 0.0))
             continue;
-        for (size_t i = 0; i < length; i++)
-            ax[i] = fabs(x[i]);
         double t0 = sr / f0[t];
         double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
         if (lo_d < 2.0)
@@ -161,23 +160,33 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
             continue;
         size_t lo = (size_t)lo_d, hi = (size_t)hi_d, p = 1;
         for (size_t i = 2; i < hi; i++)
-            if (ax[i] > ax[p])
+            if (fabs(x[i]) > fabs(x[p]))
                 p = i;
+        double sgn = x[p] < 0.0 ? -1.0 : 1.0;
+        for (size_t i = 0; i < length; i++)
+            ax[i] = sgn * x[i];
+        double wd = floor(mark_rel * t0 + 0.5);
+        size_t w = wd < 1.0 ? 1 : (size_t)wd;
         double prev_a, prev_m, amp;
         prev_m = (double)p + vertex(ax, p, &prev_a);
         double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, prev_t = 0.0;
         size_t n_t = 0, n_dt = 0, n_da = 0;
         while (p + 2 * hi + 1 <= length) {
             double best = -2.0;
+            size_t bt = lo;
             for (size_t T = lo; T <= hi; T++) {
                 double c = ncc(x, p, T);
-                if (c > best)
+                if (c > best) {
                     best = c;
+                    bt = T;
+                }
             }
             if (best < min_cc)
                 break;
-            size_t q = p + lo;
-            for (size_t i = p + lo + 1; i <= p + hi; i++)
+            size_t a = bt >= lo + w ? p + bt - w : p + lo;
+            size_t e = bt + w <= hi ? p + bt + w : p + hi;
+            size_t q = a;
+            for (size_t i = a + 1; i <= e; i++)
                 if (ax[i] > ax[q])
                     q = i;
             double m = (double)q + vertex(ax, q, &amp);

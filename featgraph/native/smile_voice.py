@@ -47,7 +47,7 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
     return ptr, best
 
 
-def smile_jitter(frames, f0, sr, search_rel, min_cc):
+def smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
     """Local jitter and shimmer (dB) per frame (C kernel); see
     :func:`featgraph.native.reference_voice.smile_jitter`.
 
@@ -56,7 +56,7 @@ def smile_jitter(frames, f0, sr, search_rel, min_cc):
     frames : np.ndarray [shape=(n, length)], length >= 4, finite
     f0 : np.ndarray [shape=(n,)], Hz, 0 when unvoiced
     sr : float > 0
-    search_rel : float in [0, 1)
+    search_rel, mark_rel : float in [0, 1)
     min_cc : float
 
     Returns
@@ -64,15 +64,15 @@ def smile_jitter(frames, f0, sr, search_rel, min_cc):
     jitter, shimmer : np.ndarray [shape=(n,)], float64
     """
     if _pkg.BACKEND == "numpy":
-        return reference.smile_jitter(frames, f0, sr, search_rel, min_cc)
+        return reference.smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
     from . import _ffi, _lib
 
-    frames, f0 = reference._check_jitter(frames, f0, sr, search_rel, min_cc)
+    frames, f0 = reference._check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
     n, length = frames.shape
     jit, shim = np.zeros(n), np.zeros(n)
     status = _lib.fg_smile_jitter(
         _ffi.from_buffer("double[]", frames), n, length, _ffi.from_buffer("double[]", f0),
-        float(sr), float(search_rel), float(min_cc), _ffi.from_buffer("double[]", jit),
+        float(sr), float(search_rel), float(mark_rel), float(min_cc), _ffi.from_buffer("double[]", jit),
         _ffi.from_buffer("double[]", shim))
     _pkg._raise_for_status(status, "jitter input", None, None)
     return jit, shim

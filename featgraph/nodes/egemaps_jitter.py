@@ -41,13 +41,14 @@ class PitchJitter(Node):
 
     Inputs: the raw (unwindowed) frames ``(..., length, frames)`` (the 60 ms frames of the
     F0) and the F0 ``(..., 1, frames)`` in Hz, 0 when unvoiced (``voicing_gate`` port
-    ``f0``).  Periods are marked from the largest ``|x|`` in the first period (a glottal
-    peak): at each period start ``p``,
-    the lag ``T`` within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0
-    = sr / F0``, maximising the normalised cross-correlation of ``x[p, p+T)`` and ``x[p+T,
-    p+2T)``, refined by a parabola; the search stops at the frame end or when the
+    ``f0``).  Periods run between marks at waveform peaks: the first is the largest ``|x|``
+    in the first period (its sign fixes the polarity); from a mark ``p``, the lag ``T``
+    within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0 = sr / F0``,
+    maximising the normalised cross-correlation of ``x[p, p+T)`` and ``x[p+T, p+2T)``
+    locates the next period, whose mark is the highest peak within ``+-mark_rel T0`` of
+    ``p + T``, refined by a parabola; the search stops at the frame end or when the
     correlation drops below ``min_cc``.  ``jitter = mean |T_i - T_{i-1}| / mean T_i``,
-    ``shimmer = mean |20 log10(A_i / A_{i-1})|`` with ``A_i`` the peak ``|x|`` of period
+    ``shimmer = mean |20 log10(A_i / A_{i-1})|`` with ``A_i`` the height of mark
     ``i``; both 0 on unvoiced frames and with fewer than two periods (openSMILE writes 0).
 
     Ports ``(..., 1, frames)`` float64: ``jitter`` (``jitterLocal``) and ``shimmer``
@@ -63,6 +64,9 @@ class PitchJitter(Node):
 
     search_rel: float = Field(0.1, ge=0, le=0.5, description="period search range relative "
                                                              "to sr / F0 (searchRangeRel: 0.1)")
+    mark_rel: float = Field(0.02, ge=0, le=0.5, description="half-width of the window, "
+                                                            "relative to sr / F0, in which "
+                                                            "the next peak is marked")
     min_cc: float = Field(0.5, ge=-1, le=1, description="lowest correlation of consecutive "
                                                         "periods (minCC: 0.5)")
 
@@ -82,7 +86,8 @@ def pitch_jitter(frames: Feature, f0: Feature, p: PitchJitter) -> dict[str, Feat
     if x.shape[-1] < 4:
         jit = shim = np.zeros(fs.shape)
     else:
-        jit, shim = smile_jitter(xs, fs, frames.sr, p.search_rel, p.min_cc)
+        jit, shim = smile_jitter(xs, fs, frames.sr, p.search_rel, p.mark_rel,
+                                 p.min_cc)
     shape = lead + (1, x.shape[-2])
     return {"jitter": f0.derive(jit.reshape(shape), Kind.FEATURE, axis=None),
             "shimmer": f0.derive(shim.reshape(shape), Kind.FEATURE, axis=None)}
