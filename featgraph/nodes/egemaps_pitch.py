@@ -129,9 +129,10 @@ class PitchViterbiState:
             self.meta = f0
             self._init(fm.shape[:-2], fm.shape[-1])
         f, lc = local_costs(fm, vm, self.p)
-        f = f.reshape((-1,) + f.shape[-2:])
-        lc = lc.reshape((-1,) + lc.shape[-2:])
-        vm = vm.reshape((-1,) + vm.shape[-2:])
+        nch = len(self.ch)
+        f = f.reshape((nch,) + f.shape[-2:])
+        lc = lc.reshape((nch,) + lc.shape[-2:])
+        vm = vm.reshape((nch,) + vm.shape[-2:])
         for c, st in enumerate(self.ch):
             ptr, best = viterbi_forward(f[c], lc[c], self.p.w_tvv, self.p.w_tvvd,
                                         self.p.w_tvuv / 2, self.p.w_tuu, st["started"],

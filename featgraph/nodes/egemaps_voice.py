@@ -204,7 +204,7 @@ class SmilePitchShs(Node):
     refined by the parabola through the three points (position ``i + d``, height ``S[i] -
     (S[i-1] - S[i+1]) d / 4``); the ``n_candidates`` highest, in decreasing score.  Their
     frequency is ``fmin 2**((i + d) L / (B - 1))``, their score the parabola height and their
-    voicing ``1 - mean(S) / score`` (mean over all ``B`` points).  Missing candidates are 0.
+    voicing ``max(0, 1 - mean(S) / score)`` (mean over all ``B`` points).  Missing candidates are 0.
 
     Ports, each ``(..., n_candidates, frames)`` float64: ``f0`` (Hz), ``voicing``, ``score``
     (openSMILE's ``F0Cand``, ``candVoicing``, ``candScores``).  Measured equal to
@@ -280,7 +280,8 @@ def smile_pitch_shs(x: Feature, p: SmilePitchShs) -> dict[str, Feature]:
         pos = lo + order + np.take_along_axis(d, order, -1)
         mean = s.mean(axis=-1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(ok & (top != 0), 1.0 - mean / np.where(top != 0, top, 1.0), 0.0)
+            v = np.where(ok & (top > 0), 1.0 - mean / np.where(top > 0, top, 1.0), 0.0)
+        v = np.maximum(v, 0.0)
         f0[..., :k] = np.where(ok, fmin * 2.0 ** (pos * step), 0.0)
         voicing[..., :k] = v
         score[..., :k] = np.where(ok, top, 0.0)
