@@ -236,5 +236,5 @@ def test_ops_finite_on_hard_inputs(case):
 
 
 def test_shs_validates_its_range():
-    with pytest.raises(ValueError, match="fmin_pitch"):
-        SmilePitchShs(fmin_pitch=500.0, fmax_pitch=400.0)
+    with pytest.raises(ValueError, match="fmin"):
+        SmilePitchShs(fmin=500.0, fmax=400.0)

@@ -201,7 +201,7 @@ class VoicingGate(Node):
 
     threshold: float = Field(0.001, ge=0, le=1e6, description="lowest RMS energy of a voiced "
                                                               "frame (0.001)")
-    reference: float = Field(27.5, gt=0, le=1e5, description="0 semitones, Hz (27.5: A0)")
+    reference: float = Field(27.5, ge=1.0, le=1e5, description="0 semitones, Hz (27.5: A0)")
 
 
 @VoicingGate.compute

@@ -33,12 +33,13 @@ import math
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
+from .pitch_spectral import _Range
 
 
 class SmileWindow(Node):
@@ -110,8 +111,8 @@ class SmileSpecScale(Node):
     produces: ClassVar = Kind.FEATURE
     streaming: ClassVar = "frame"
 
-    fmin: float = Field(25.0, gt=0, le=1e5, description="lowest frequency of the octave "
-                                                        "scale, Hz (minF: 25)")
+    fmin: float = Field(25.0, ge=1.0, le=1e5, description="lowest frequency of the octave "
+                                                          "scale, Hz (minF: 25)")
     spec_enhance: bool = Field(True, description="zero the bins far from spectral peaks "
                                                  "(specEnhance)")
     spec_smooth: bool = Field(True, description="3-point smoothing (specSmooth)")
@@ -189,7 +190,7 @@ def smile_spec_scale(x: Feature, p: SmileSpecScale) -> Feature:
     return x.derive(frame_major(y), Kind.FEATURE, axis=grid)
 
 
-class SmilePitchShs(Node):
+class SmilePitchShs(_Range):
     """openSMILE's ``cPitchShs`` on the octave spectrum of :class:`SmileSpecScale`.
 
     With ``X`` the octave spectrum (``B`` points from ``fmin``, ``L = log2(sr / 2 /
@@ -200,7 +201,8 @@ class SmilePitchShs(Node):
     (0 beyond the last point; ``H = n_harmonics`` 15, ``c = compression`` 0.85; the shift
     uses ``B / L`` points per octave while the axis has ``(B - 1) / L``: measured).
     Candidates are the local maxima ``S[i-1] < S[i] >= S[i+1]`` with ``i`` in
-    ``[ceil(log2(fmin_pitch / fmin) (B-1) / L), floor(log2(fmax_pitch / fmin) (B-1) / L)]``,
+    ``[ceil(log2(fmin / f_lo) (B-1) / L), floor(log2(fmax / f_lo) (B-1) / L)]`` (``f_lo`` the
+    octave axis' first frequency),
     refined by the parabola through the three points (position ``i + d``, height ``S[i] -
     (S[i-1] - S[i+1]) d / 4``); the ``n_candidates`` highest, in decreasing score.  Their
     frequency is ``fmin 2**((i + d) L / (B - 1))``, their score the parabola height and their
@@ -221,21 +223,13 @@ class SmilePitchShs(Node):
     produces: ClassVar = {"f0": Kind.FEATURE, "voicing": Kind.FEATURE, "score": Kind.FEATURE}
     streaming: ClassVar = "frame"
 
-    fmin_pitch: float = Field(55.0, gt=0, le=1e5, description="lowest candidate, Hz "
-                                                              "(minPitch: 55)")
-    fmax_pitch: float = Field(1000.0, gt=0, le=1e5, description="highest candidate, Hz "
-                                                                "(maxPitch: 1000)")
+    fmin: float = Field(55.0, ge=1.0, le=1e5, description="lowest candidate, Hz (minPitch: 55)")
+    fmax: float = Field(1000.0, gt=0, le=1e5, description="highest candidate, Hz "
+                                                          "(maxPitch: 1000)")
     n_harmonics: int = Field(15, ge=1, le=100, description="harmonics summed (nHarmonics: 15)")
     compression: float = Field(0.85, gt=0, le=1, description="weight ratio of successive "
                                                              "harmonics (compressionFactor)")
     n_candidates: int = Field(6, ge=1, le=20, description="candidates kept (nCandidates: 6)")
-
-    @model_validator(mode="after")
-    def _range(self):
-        if self.fmin_pitch >= self.fmax_pitch:
-            raise ValueError(f"fmin_pitch ({self.fmin_pitch:g} Hz) must lie below fmax_pitch "
-                             f"({self.fmax_pitch:g} Hz)")
-        return self
 
 
 def subharmonic_sum(xs: np.ndarray, per_octave: float, n_harmonics: int,
@@ -261,8 +255,8 @@ def smile_pitch_shs(x: Feature, p: SmilePitchShs) -> dict[str, Feature]:
     fmin, span = axis[0], math.log2(axis[-1] / axis[0])
     step = span / (b - 1)                                  # octaves per point of the axis
     s = subharmonic_sum(xs, b / span, p.n_harmonics, p.compression)
-    lo = max(1, math.ceil(math.log2(p.fmin_pitch / fmin) / step - 1e-9))
-    hi = min(b - 2, math.floor(math.log2(p.fmax_pitch / fmin) / step + 1e-9))
+    lo = max(1, math.ceil(math.log2(p.fmin / fmin) / step - 1e-9))
+    hi = min(b - 2, math.floor(math.log2(p.fmax / fmin) / step + 1e-9))
     shape = xs.shape[:-1] + (p.n_candidates,)
     f0, voicing, score = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     if hi >= lo:
