@@ -34,6 +34,7 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
+from .pitch import out_dtype
 
 
 class PitchJitter(Node):
@@ -51,7 +52,7 @@ class PitchJitter(Node):
     ``shimmer = mean |20 log10(A_i / A_{i-1})|`` with ``A_i`` the height of mark
     ``i``; both 0 on unvoiced frames and with fewer than two periods (openSMILE writes 0).
 
-    Ports ``(..., 1, frames)`` float64: ``jitter`` (``jitterLocal``) and ``shimmer``
+    Ports ``(..., 1, frames)`` in the F0's float dtype: ``jitter`` (``jitterLocal``) and ``shimmer``
     (``shimmerLocalDB``).  A C kernel (:func:`featgraph.native.smile_voice.smile_jitter`).
 
     Streaming: framewise.
@@ -88,6 +89,6 @@ def pitch_jitter(frames: Feature, f0: Feature, p: PitchJitter) -> dict[str, Feat
     else:
         jit, shim = smile_jitter(xs, fs, frames.sr, p.search_rel, p.mark_rel,
                                  p.min_cc)
-    shape = lead + (1, x.shape[-2])
-    return {"jitter": f0.derive(jit.reshape(shape), Kind.FEATURE, axis=None),
-            "shimmer": f0.derive(shim.reshape(shape), Kind.FEATURE, axis=None)}
+    shape, dt = lead + (1, x.shape[-2]), out_dtype(f0)
+    return {"jitter": f0.derive(jit.reshape(shape).astype(dt), Kind.FEATURE, axis=None),
+            "shimmer": f0.derive(shim.reshape(shape).astype(dt), Kind.FEATURE, axis=None)}

@@ -32,6 +32,7 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
+from .pitch import out_dtype
 
 
 class PitchViterbi(Node):
@@ -53,7 +54,7 @@ class PitchViterbi(Node):
     buffer_length`` (fixed-lag smoothing); the last ``buffer_length`` frames come from the
     best path at the end.  ``wRange`` (a pitch-range cost) is not reproduced.
 
-    Ports ``(..., 1, frames)`` float64: ``f0`` (Hz, 0 when unvoiced; openSMILE's
+    Ports ``(..., 1, frames)``, the input's float dtype: ``f0`` (Hz, 0 when unvoiced; openSMILE's
     ``F0final``) and ``voicing`` (the chosen candidate's voicing, ``v0`` when unvoiced:
     ``voicingFinalUnclipped``).  Measured agreement with ``gemapsv01b_logPitchRaw`` given
     openSMILE's own candidates: same voicing on 100 % (speech_en_16k, english_8k) and
@@ -174,10 +175,11 @@ class PitchViterbiState:
             outs_v.append(v)
             for key in ("ptr", "best", "f", "v"):
                 st[key] = st[key][n_dec:]
-        shape = self.lead + (1, len(outs_f[0]))
-        return {"f0": self.meta.derive(np.stack(outs_f).reshape(shape), Kind.FEATURE, axis=None),
-                "voicing": self.meta.derive(np.stack(outs_v).reshape(shape), Kind.FEATURE,
-                                            axis=None)}
+        shape, dt = self.lead + (1, len(outs_f[0])), out_dtype(self.meta)
+        return {"f0": self.meta.derive(np.stack(outs_f).reshape(shape).astype(dt), Kind.FEATURE,
+                                       axis=None),
+                "voicing": self.meta.derive(np.stack(outs_v).reshape(shape).astype(dt),
+                                            Kind.FEATURE, axis=None)}
 
 
 class VoicingGate(Node):
@@ -231,7 +233,7 @@ class AcfHnr(Node):
     1993).  Unvoiced frames (F0 = 0) and frames with ``r(T0) <= 0`` or ``r(T0) >= r(0)``
     give 0 (openSMILE writes 0 when unvoiced).  Measured equal to openSMILE's to 1e-3 dB on
     99.8 % (16 kHz) and 100 % (8 kHz) of the voiced frames.  Output ``(..., 1, frames)``
-    float64.
+    in the F0's float dtype.
 
     Streaming: framewise.
     """
@@ -262,7 +264,8 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
     ok = (f > 0) & (rt > 0) & (rt < r0)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
-    return f0.derive(frame_major(h[..., None]), Kind.FEATURE, axis=None)
+    return f0.derive(frame_major(h[..., None].astype(out_dtype(f0), copy=False)), Kind.FEATURE,
+                     axis=None)
 
 
 def _climb(r: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:

@@ -39,6 +39,7 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
+from .pitch import out_dtype
 from .pitch_spectral import _Range
 
 
@@ -99,7 +100,7 @@ class SmileSpecScale(Node):
     4. ``auditory_weighting`` (Hermes's arctan curve), measured:
        ``A_j = 1/2 + arctan(3 ((j + 2) L / B - log2 1.3)) / pi``.
 
-    Output ``(..., B, frames)`` float64, :attr:`Feature.axis` the frequencies ``g_j`` in Hz.
+    Output ``(..., B, frames)`` in the input's float dtype (computed in float64), :attr:`Feature.axis` the frequencies ``g_j`` in Hz.
     openSMILE's ``gemapsv01b_hpsG60`` is reproduced to ~1e-6 of each frame's maximum at 8
     and 16 kHz.
 
@@ -187,7 +188,7 @@ def smile_spec_scale(x: Feature, p: SmileSpecScale) -> Feature:
         np.maximum(y, 0.0, out=y)
     if p.auditory_weighting:
         y *= auditory_weights(b, x.sr, p.fmin)
-    return x.derive(frame_major(y), Kind.FEATURE, axis=grid)
+    return x.derive(frame_major(y.astype(out_dtype(x), copy=False)), Kind.FEATURE, axis=grid)
 
 
 class SmilePitchShs(_Range):
@@ -208,7 +209,7 @@ class SmilePitchShs(_Range):
     frequency is ``fmin 2**((i + d) L / (B - 1))``, their score the parabola height and their
     voicing ``max(0, 1 - mean(S) / score)`` (mean over all ``B`` points).  Missing candidates are 0.
 
-    Ports, each ``(..., n_candidates, frames)`` float64: ``f0`` (Hz), ``voicing``, ``score``
+    Ports, each ``(..., n_candidates, frames)`` in the input's float dtype: ``f0`` (Hz), ``voicing``, ``score``
     (openSMILE's ``F0Cand``, ``candVoicing``, ``candScores``).  Measured equal to
     openSMILE's ``gemapsv01b_pitchShsG60`` to float32 rounding on the candidates it lists;
     openSMILE's ``greedyPeakAlgo`` sometimes lists fewer candidates than exist (a rule not
@@ -279,5 +280,6 @@ def smile_pitch_shs(x: Feature, p: SmilePitchShs) -> dict[str, Feature]:
         f0[..., :k] = np.where(ok, fmin * 2.0 ** (pos * step), 0.0)
         voicing[..., :k] = v
         score[..., :k] = np.where(ok, top, 0.0)
-    return {name: x.derive(frame_major(a), Kind.FEATURE, axis=None)
+    dt = out_dtype(x)
+    return {name: x.derive(frame_major(a.astype(dt, copy=False)), Kind.FEATURE, axis=None)
             for name, a in (("f0", f0), ("voicing", voicing), ("score", score))}
