@@ -339,4 +339,47 @@ int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_
 int fg_beat_dp_f64(const double *localscore, size_t n, const double *frames_per_beat,
                    size_t n_fpb, double tightness, long long *backlink, double *cumscore);
 
+/*
+ * openSMILE-compatible voice kernels (smile_voice.c; reference_voice.py).
+ *
+ * fg_smile_viterbi_forward: the forward pass of the Viterbi pitch smoother measured
+ *   against openSMILE 2.6's cPitchSmootherViterbi.  States s < n_states - 1 are pitch
+ *   candidates (f0[t][s] Hz, absent when <= 0), the last state is unvoiced.  For frame
+ *   t with a predecessor frame (started != 0):
+ *     cost'[s] = min_r (cost[r] + T(r, s)) + lc[t][s]   (first r on ties; absent: inf)
+ *     T = w_vv |d| + w_vvd |d - slope[r]|, d = log2(f0[t][s] / f_prev[r]), both voiced;
+ *         w_uu both unvoiced; w_switch otherwise;
+ *     slope'[s] = d of the chosen r when both voiced, else 0;
+ *   the first frame (started == 0) has cost = lc.  ptr[t][s] = the chosen r,
+ *   best[t] = argmin_s cost'[s] (first on ties); f_prev, cost, slope (n_states) are
+ *   the state, in/out.  2 <= n_states <= 64; f0, lc, f_prev and slope finite (cost may
+ *   hold +inf for absent states).
+ *
+ * Return FG_EINVAL for bad sizes or NULL buffers, FG_ENONFINITE for NaN or infinity.
+ */
+int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames,
+                             size_t n_states, double w_vv, double w_vvd, double w_switch,
+                             double w_uu, int started, double *f_prev, double *cost,
+                             double *slope, int32_t *ptr, int32_t *best);
+
+/*
+ * fg_smile_jitter: per frame (frames (n_frames, length), f0 (n_frames) Hz), the local
+ *   jitter and shimmer (dB) of peak-to-peak pitch periods.  With T0 = sr / f0, lags lo =
+ *   max(2, floor(T0 (1 - search_rel))) .. hi = ceil(T0 (1 + search_rel)) (hi lowered to
+ *   floor((length - 2) / 2); nothing when hi < lo + 2).  The first mark p is the first
+ *   argmax of |x| over [1, hi); its sign s fixes the polarity: marks are peaks of s x.
+ *   While p + 2 hi + 1 <= length: the lag T in [lo, hi] of largest normalised
+ *   cross-correlation of x[p, p+T) and x[p+T, p+2T) (first on ties); below min_cc the
+ *   search stops, else the next mark q is the first argmax of s x over [p + T - w, p + T +
+ *   w] within [p + lo, p + hi], w = max(1, floor(mark_rel T0 + 1/2)).  Marks are refined
+ *   by the parabola through s x (offset clipped to +-1/2, 0 unless curved down; its
+ *   height is the amplitude).  jitter = mean |P_i - P_(i-1)| / mean P_i over the periods
+ *   between refined marks, shimmer = mean |20 log10(A_i / A_(i-1))| over consecutive
+ *   marks with both amplitudes > 0; 0 with too few periods or f0 <= 0.
+ *   0 <= search_rel, mark_rel < 1, length >= 4, sr > 0.
+ */
+int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
+                    double sr, double search_rel, double mark_rel, double min_cc,
+                    double *jitter, double *shimmer);
+
 #endif /* FEATGRAPH_H */

@@ -1,5 +1,8 @@
 """Subharmonic summation pitch (Hermes 1988), with the knobs of openSMILE's cPitchShs.
 
+Not openSMILE's numbers: for those (eGeMAPS) use ``smile_spec_scale`` + ``smile_pitch_shs``
+(:mod:`featgraph.nodes.egemaps_voice`), measured equal to openSMILE 2.6.
+
 References
 ----------
 D. J. Hermes, "Measurement of pitch by subharmonic summation", J. Acoust. Soc. Am.

@@ -1,0 +1,78 @@
+"""Bridge to the openSMILE-compatible voice kernels (``smile_voice.c``).
+
+Validates arguments, hands C-contiguous buffers to C without copying, and turns
+status codes into exceptions.  With ``FEATGRAPH_NATIVE=0`` the definitions in
+:mod:`featgraph.native.reference_voice` run instead.
+"""
+import numpy as np
+
+from .. import native as _pkg
+from . import reference_voice as reference
+
+__all__ = ["viterbi_forward", "smile_jitter"]
+
+
+def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, slope):
+    """Forward pass of the Viterbi pitch smoother (C kernel); see
+    :func:`featgraph.native.reference_voice.viterbi_forward`.
+
+    Parameters
+    ----------
+    f0, lc : np.ndarray [shape=(frames, states)], 2 <= states <= 64, finite
+    w_vv, w_vvd, w_switch, w_uu : float
+    started : bool
+    f_prev, cost, slope : np.ndarray [shape=(states,)], float64, updated in place
+
+    Returns
+    -------
+    ptr : np.ndarray [shape=(frames, states)], int32
+    best : np.ndarray [shape=(frames,)], int32
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev,
+                                         cost, slope)
+    from . import _ffi, _lib
+
+    f0, lc = reference._check_forward(f0, lc, f_prev, cost, slope)
+    n, ns = f0.shape
+    ptr = np.zeros((n, ns), np.int32)
+    best = np.zeros(n, np.int32)
+    status = _lib.fg_smile_viterbi_forward(
+        _ffi.from_buffer("double[]", f0), _ffi.from_buffer("double[]", lc), n, ns,
+        float(w_vv), float(w_vvd), float(w_switch), float(w_uu), int(bool(started)),
+        _ffi.from_buffer("double[]", f_prev), _ffi.from_buffer("double[]", cost),
+        _ffi.from_buffer("double[]", slope), _ffi.from_buffer("int32_t[]", ptr),
+        _ffi.from_buffer("int32_t[]", best))
+    _pkg._raise_for_status(status, "Viterbi input", None, None)
+    return ptr, best
+
+
+def smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
+    """Local jitter and shimmer (dB) per frame (C kernel); see
+    :func:`featgraph.native.reference_voice.smile_jitter`.
+
+    Parameters
+    ----------
+    frames : np.ndarray [shape=(n, length)], length >= 4, finite
+    f0 : np.ndarray [shape=(n,)], Hz, 0 when unvoiced
+    sr : float > 0
+    search_rel, mark_rel : float in [0, 1)
+    min_cc : float
+
+    Returns
+    -------
+    jitter, shimmer : np.ndarray [shape=(n,)], float64
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
+    from . import _ffi, _lib
+
+    frames, f0 = reference._check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
+    n, length = frames.shape
+    jit, shim = np.zeros(n), np.zeros(n)
+    status = _lib.fg_smile_jitter(
+        _ffi.from_buffer("double[]", frames), n, length, _ffi.from_buffer("double[]", f0),
+        float(sr), float(search_rel), float(mark_rel), float(min_cc), _ffi.from_buffer("double[]", jit),
+        _ffi.from_buffer("double[]", shim))
+    _pkg._raise_for_status(status, "jitter input", None, None)
+    return jit, shim

@@ -1,0 +1,140 @@
+"""The openSMILE-compatible voice kernels (smile_voice.c): C against the numpy reference,
+the Viterbi forward pass against a brute-force path search, and edge cases."""
+import itertools
+
+import numpy as np
+import pytest
+
+from featgraph import native
+from featgraph.native import reference_voice as reference
+from featgraph.native import smile_voice as kernels
+from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
+
+W = dict(w_vv=10.0, w_vvd=5.0, w_switch=5.0, w_uu=0.0)
+
+
+def random_lattice(seed, n=30, states=7):
+    rng = np.random.default_rng(seed)
+    f0 = rng.uniform(60, 500, (n, states)) * (rng.random((n, states)) < 0.7)
+    f0[:, -1] = 0.0
+    f0[::6, :-1] = 0.0                      # frames without candidates
+    lc = rng.uniform(0, 6, (n, states))
+    return f0, lc
+
+
+def forward(f0, lc, started=False, state=None, **w):
+    s = f0.shape[1]
+    f_prev, cost, slope = state if state else (np.zeros(s), np.zeros(s), np.zeros(s))
+    ptr, best = kernels.viterbi_forward(f0, lc, w["w_vv"], w["w_vvd"], w["w_switch"],
+                                        w["w_uu"], started, f_prev, cost, slope)
+    return ptr, best, (f_prev, cost, slope)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_viterbi_forward_c_equals_numpy(seed, monkeypatch):
+    if native.BACKEND != "c":
+        pytest.skip("C kernels not loaded")
+    f0, lc = random_lattice(seed)
+    got = forward(f0, lc, **W)
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    want = forward(f0, lc, **W)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    for a, b in zip(got[2], want[2]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def path_cost(f0, lc, path, w):
+    total, slope = lc[0, path[0]], 0.0
+    uv = f0.shape[1] - 1
+    for t in range(1, len(path)):
+        r, s = path[t - 1], path[t]
+        vr, vs = r < uv, s < uv
+        if vr and vs:
+            d = np.log2(f0[t, s] / f0[t - 1, r])
+            total += w["w_vv"] * abs(d) + w["w_vvd"] * abs(d - slope)
+            slope = d
+        else:
+            total += w["w_uu"] if not vr and not vs else w["w_switch"]
+            slope = 0.0
+        total += lc[t, s]
+    return total
+
+
+def test_viterbi_without_slope_term_finds_the_cheapest_path(backend):
+    """With w_vvd = 0 the recursion is exact dynamic programming: its best final cost
+    equals the minimum over every path (brute force on a small lattice)."""
+    f0, lc = random_lattice(3, n=5, states=3)
+    w = dict(W, w_vvd=0.0)
+    _, best, (_, cost, _) = forward(f0, lc, **w)
+    valid = [[s for s in range(3) if s == 2 or f0[t, s] > 0] for t in range(5)]
+    brute = min(path_cost(f0, lc, p, w) for p in itertools.product(*valid))
+    assert cost[best[-1]] == pytest.approx(brute, rel=1e-12)
+
+
+def test_viterbi_streams_in_pieces(backend):
+    f0, lc = random_lattice(5, n=40)
+    ptr_w, best_w, st_w = forward(f0, lc, **W)
+    ptr_a, best_a, st = forward(f0[:13], lc[:13], **W)
+    ptr_b, best_b, st = forward(f0[13:], lc[13:], started=True, state=st, **W)
+    np.testing.assert_array_equal(np.concatenate([ptr_a, ptr_b]), ptr_w)
+    np.testing.assert_array_equal(np.concatenate([best_a, best_b]), best_w)
+
+
+def test_viterbi_rejects_bad_input(backend):
+    f0, lc = random_lattice(0, n=4)
+    with pytest.raises(ValueError, match="NaN|infinit|finite"):
+        forward(np.where(f0 > 0, np.nan, f0), lc, **W)
+    with pytest.raises(ValueError, match="states"):
+        forward(f0[:, :1], lc[:, :1], **W)
+    ptr, best, _ = forward(f0[:0], lc[:0], **W)
+    assert ptr.shape == (0, 7) and best.shape == (0,)
+
+
+def voiced_frames(seed, n=12, length=960, sr=16000):
+    rng = np.random.default_rng(seed)
+    t = np.arange(length) / sr
+    f0 = rng.uniform(80, 300, n)
+    x = np.stack([np.sin(2 * np.pi * f * t) ** 3 + 0.3 * rng.standard_normal(length)
+                  for f in f0])
+    f0[::4] = 0.0
+    return x, f0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_jitter_c_equals_numpy(seed, monkeypatch):
+    if native.BACKEND != "c":
+        pytest.skip("C kernels not loaded")
+    x, f0 = voiced_frames(seed)
+    got = kernels.smile_jitter(x, f0, 16000.0, 0.1, 0.02, 0.5)
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    want = kernels.smile_jitter(x, f0, 16000.0, 0.1, 0.02, 0.5)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    assert np.all(got[0][f0 == 0] == 0) and np.any(got[0] > 0)
+
+
+def test_jitter_of_a_perfect_periodic_signal_is_small(backend):
+    sr, f = 16000, 125.0                    # 128 samples per period, exactly periodic
+    t = np.arange(960) / sr
+    x = np.sin(2 * np.pi * f * t) + 0.4 * np.sin(4 * np.pi * f * t + 0.3)
+    jit, shim = kernels.smile_jitter(x[None], np.array([f]), sr, 0.1, 0.02, 0.5)
+    assert 0 <= jit[0] < 1e-3 and 0 <= shim[0] < 1e-2
+
+
+def test_jitter_edge_cases(backend):
+    z = np.zeros((2, 960))
+    jit, shim = kernels.smile_jitter(z, np.array([100.0, 0.0]), 16000.0, 0.1, 0.02, 0.5)
+    assert np.all(jit == 0) and np.all(shim == 0)             # silence: no periods
+    short = np.ones((1, 8))
+    assert kernels.smile_jitter(short, np.array([50.0]), 16000.0, 0.1, 0.02, 0.5)[0][0] == 0
+    with pytest.raises(ValueError):
+        kernels.smile_jitter(z, np.array([100.0, np.inf]), 16000.0, 0.1, 0.02, 0.5)
+    with pytest.raises(ValueError):
+        kernels.smile_jitter(z, np.array([100.0, 0.0]), 16000.0, 1.5, 0.02, 0.5)
+    with pytest.raises(ValueError):
+        kernels.smile_jitter(z[:, :3], np.array([100.0, 0.0]), 16000.0, 0.1, 0.02, 0.5)
+
+
+def test_reference_is_the_numpy_backend():
+    assert kernels.reference is reference
