@@ -101,8 +101,22 @@ def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunc
         vals = vals[np.isfinite(vals)]
         out[r] = [_one(vals, s, step, p.rel_thresh) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
+    rows = x.names if x.names and len(x.names) == n_feat else [str(i) for i in range(n_feat)]
+    labels = p.stat_names or stats
     return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
-                    axis=None, hop=max(1, n) * (x.hop or 1))
+                    axis=None, hop=max(1, n) * (x.hop or 1),
+                    names=tuple(f"{r}_{s}" for r in rows for s in labels))
+
+
+def _check_stat_names(v, info):
+    if v is not None and len(v) != len(info.data.get("stats", ())):
+        want = len(info.data.get("stats", ()))
+        raise ValueError(f"stat_names needs one name per statistic ({want}), got {len(v)}")
+    return v
+
+
+_STAT_NAMES = Field(None, description="the statistics' names in the output's row names "
+                                      "(default: stats), e.g. pctlrange0-2 as openSMILE")
 
 
 class Functionals(Node):
@@ -145,8 +159,10 @@ class Functionals(Node):
                                              "voiced frames only)")
     rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
                                                            "fraction of the range (eGeMAPS: 0.1)")
+    stat_names: tuple[str, ...] | None = _STAT_NAMES
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
+    _n = field_validator("stat_names")(classmethod(lambda cls, v, i: _check_stat_names(v, i)))
 
 
 @Functionals.compute
@@ -176,8 +192,10 @@ class MaskedFunctionals(Node):
     nonzero: bool = Field(False, description="also leave out frames whose value is 0")
     rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
                                                            "fraction of the range (eGeMAPS: 0.1)")
+    stat_names: tuple[str, ...] | None = _STAT_NAMES
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
+    _n = field_validator("stat_names")(classmethod(lambda cls, v, i: _check_stat_names(v, i)))
 
 
 @MaskedFunctionals.compute
@@ -222,8 +240,10 @@ def segment_stats(x: Feature, p: SegmentStats) -> Feature:
     rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
     out = np.array([fn.segment_stats(row > 0, step, p.drop_last, p.min_frames)
                     for row in rows]).reshape(lead + (n_feat * 5, 1))
+    names = fn.SEGMENT_STATS if n_feat == 1 else tuple(
+        f"{i}_{s}" for i in range(n_feat) for s in fn.SEGMENT_STATS)
     return x.derive(frame_major(np.ascontiguousarray(frame_major(out.astype(x.data.dtype)))),
-                    kind=Kind.FEATURE, axis=None, hop=max(1, n) * (x.hop or 1))
+                    kind=Kind.FEATURE, axis=None, hop=max(1, n) * (x.hop or 1), names=names)
 
 
 class EquivalentSoundLevel(Node):
@@ -257,10 +277,11 @@ def equivalent_sound_level(x: Feature, p: EquivalentSoundLevel) -> Feature:
     mean = power.mean(axis=-1) if n else np.zeros(data.shape[:-2])
     y = (10 * np.log10(np.maximum(mean, p.floor)))[..., None, None].astype(x.data.dtype)
     return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
-                    axis=None, hop=max(1, n) * (x.hop or 1))
+                    axis=None, hop=max(1, n) * (x.hop or 1), names=("equivalentSoundLevel_dBp",))
 
 
-def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool) -> np.ndarray:
+def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool,
+          replicate: bool = False) -> np.ndarray:
     """Smoothed frames ``start .. stop - 1`` of ``buf`` ``(..., F, T)``, neighbours in ``buf``."""
     idx = np.arange(start, stop)
     x = buf.astype(np.float64)
@@ -269,7 +290,7 @@ def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool) -> np.ndarray:
     den = w[..., idx].copy()
     for side in (-1, 1):
         j = idx + side
-        ok = (j >= 0) & (j < buf.shape[-1])
+        ok = np.ones(j.shape, bool) if replicate else (j >= 0) & (j < buf.shape[-1])
         jj = np.clip(j, 0, max(0, buf.shape[-1] - 1))
         num += np.where(ok, (x * w)[..., jj], 0.0)
         den += np.where(ok, w[..., jj], 0.0)
@@ -290,6 +311,11 @@ class Sma3(Node):
     (unvoiced) stays 0 and is left out of its neighbours' averages, which are
     taken over the non-zero frames of the window.  Shape and dtype kept.
 
+    ``edges: replicate`` counts the edge frame twice instead, ``y[0] = (2 x[0] +
+    x[1]) / 3``: that is what openSMILE 2.6 does for eGeMAPSv02's ``_sma3``
+    descriptors (its ``egemapsv02_lldsetE_smo`` level equals this to float32
+    rounding on three speech files; measured for ``nonzero: false`` only).
+
     Streaming: block op with one frame of look-ahead (its latency); streamed
     output equals the whole-array output.
     """
@@ -300,6 +326,9 @@ class Sma3(Node):
 
     nonzero: bool = Field(False, description="openSMILE's noZeroSma: zeros stay 0 and are left "
                                              "out of the averages")
+    edges: Literal["shrink", "replicate"] = Field(
+        "shrink", description="first and last frame: mean of the two frames that exist, or "
+                              "the edge frame counted twice (openSMILE's _sma3, measured)")
 
     def latency(self) -> int:
         return 1
@@ -322,7 +351,7 @@ class Sma3State:
         if n == 0:
             return None
         first = 0 if self.keep is None or self.keep.shape[-1] < 2 else 1
-        y = _sma3(buf, first, n - 1, self.p.nonzero)
+        y = _sma3(buf, first, n - 1, self.p.nonzero, self.p.edges == "replicate")
         self.keep = buf[..., -2:]
         return x.derive(frame_major(np.ascontiguousarray(frame_major(y))))
 
@@ -330,6 +359,6 @@ class Sma3State:
         if self.keep is None or self.keep.shape[-1] == 0:
             return None
         n = self.keep.shape[-1]
-        y = _sma3(self.keep, n - 1, n, self.p.nonzero)
+        y = _sma3(self.keep, n - 1, n, self.p.nonzero, self.p.edges == "replicate")
         self.keep = None
         return self.meta.derive(frame_major(np.ascontiguousarray(frame_major(y))))
