@@ -235,3 +235,45 @@ def test_names_travel_and_drop():
     assert Stack()(x, x.derive(x.data, names=("c", "d"))).names == ("a", "b", "c", "d")
     with pytest.raises(ValueError):
         NameRows(names=["a"])(x)
+
+
+def test_parquet_row_per_file_with_the_names(tmp_path, monkeypatch):
+    # a recipe whose output is one named vector per file: featgraph run ... -o x.parquet
+    # writes one row per file with those names as columns (opensmile's process_files layout)
+    import shutil
+
+    import pyarrow.parquet as pq
+    import soundfile as sf
+
+    from featgraph.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for stem in ("english_8k", "speech_en_gb_16k"):
+        shutil.copy(DATA / f"{stem}.wav", corpus / f"{stem}.wav")
+    recipe = tmp_path / "named.yaml"
+    recipe.write_text(
+        "name: named\nnodes:\n"
+        "  audio: {op: load}\n"
+        "  frames: {op: frame, input: audio, length: 20ms, hop: 10ms}\n"
+        "  rms: {op: rms, input: frames}\n"
+        "  named: {op: name_rows, input: rms, names: [rms]}\n"
+        "  smooth: {op: sma3, input: named, edges: replicate}\n"
+        "  stats: {op: functionals, input: smooth, stats: [amean, pctlrange20-80],\n"
+        "          stat_names: [amean, pctlrange0-2]}\n"
+        "  leq: {op: equivalent_sound_level, input: frames}\n"
+        "  vector: {op: stack, inputs: [stats, leq]}\n"
+        "outputs: [vector]\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(recipe), str(corpus), "-o", "x.parquet", "-q"]) == 0
+    rows = {r["key"]: r for r in pq.read_table("x.parquet").to_pylist()}
+    assert sorted(rows) == ["english_8k.wav", "speech_en_gb_16k.wav"]
+    cols = ["rms_amean", "rms_pctlrange0-2", "equivalentSoundLevel_dBp"]
+    for key, row in rows.items():
+        assert list(row)[-3:] == cols
+        y, sr = sf.read(corpus / key, dtype="float32")
+        win, hop = sr // 50, sr // 100
+        n = 1 + (len(y) - win) // hop
+        frames = np.stack([y[i * hop:i * hop + win] for i in range(n)]).astype(np.float64)
+        leq = 10 * np.log10((frames ** 2).mean())
+        assert row["equivalentSoundLevel_dBp"] == pytest.approx(leq, abs=1e-3)

@@ -54,9 +54,10 @@ class Feature:
     def derive(self, data: np.ndarray, kind: Kind | None = None, **changes) -> "Feature":
         """A new feature with ``data`` and the metadata of this one, updated by ``changes``.
 
-        ``names`` are dropped (unless given) when the feature axis changes length."""
+        ``names`` are dropped (unless given) when the feature axis changes length (a
+        1-D placeholder keeps them)."""
         if "names" not in changes and self.names is not None and (
-                np.ndim(data) < 2 or np.shape(data)[-2] != len(self.names)):
+                np.ndim(data) >= 2 and np.shape(data)[-2] != len(self.names)):
             changes["names"] = None
         return dataclasses.replace(self, data=data, kind=self.kind if kind is None else kind,
                                    **changes)
