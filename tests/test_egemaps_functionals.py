@@ -11,31 +11,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from featgraph.engine import functionals as fn
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
+from featgraph.engine.ops import registry
 from featgraph.nodes.cepstral import Stack
-from featgraph.nodes.functionals import EquivalentSoundLevel, Functionals, SegmentStats, Sma3
-from featgraph.nodes.paralinguistic import NameRows, PickRows, RepeatLast, VoicedSelect
-from featgraph.nodes.shaping import TrimFrames
+from featgraph.nodes.functionals import Functionals
+from featgraph.nodes.paralinguistic import NameRows, RepeatLast, VoicedSelect
 
 DATA = Path(__file__).parent / "data"
 REFS = np.load(DATA / "egemaps_functional_refs.npz")
 NAMES = json.loads((DATA / "egemaps_functional_refs.json").read_text())
 SR = {"speech_en_16k": 16000, "speech_en_gb_16k": 16000, "english_8k": 8000}
 STEMS = list(SR)
-F0 = "F0semitoneFrom27.5Hz"
-E_NAMES = ["loudness", "alphaRatio", "hammarbergIndex", "slope0-500", "slope500-1500",
-           "spectralFlux", "mfcc1", "mfcc2", "mfcc3", "mfcc4"]
-F_NAMES = [F0, "jitterLocal", "shimmerLocaldB", "HNRdBACF", "logRelF0-H1-H2", "logRelF0-H1-A3",
-           "F1frequency", "F1bandwidth", "F1amplitudeLogRelF0", "F2frequency", "F2bandwidth",
-           "F2amplitudeLogRelF0", "F3frequency", "F3bandwidth", "F3amplitudeLogRelF0"]
-PCT = ("amean", "stddevNorm", "percentile20.0", "percentile50.0", "percentile80.0",
-       "pctlrange20-80", "meanRisingSlope", "stddevRisingSlope", "meanFallingSlope",
-       "stddevFallingSlope")
-PCT_NAMES = PCT[:5] + ("pctlrange0-2",) + PCT[6:]
-MOMENTS = ("amean", "stddevNorm")
 
 
 def level(stem, key):
@@ -44,67 +34,33 @@ def level(stem, key):
     return Feature(np.ascontiguousarray(REFS[f"{stem}.{key}"].T), Kind.FEATURE, sr, hop=sr // 100)
 
 
-def named(x, names, suffix):
-    return NameRows(names=[f"{n}_{suffix}" for n in names])(x)
+ASSEMBLY = yaml.safe_load((DATA / "egemaps_assembly.yaml").read_text())
 
 
-def rows(x, idx):
-    return PickRows(rows=idx)(x)
+def evaluate(nodes, seeds, target):
+    """The value of node ``target`` of a recipe's ``nodes``, its inputs seeded by ``seeds``:
+    each op's whole-array call, as a run without streaming."""
+    ops, done = registry(), dict(seeds)
+
+    def value(name):
+        if name not in done:
+            body = dict(nodes[name])
+            inputs = body.pop("inputs", None) or [body.pop("input")]
+            model = ops[body.pop("op")](**body)
+            done[name] = model(*[value(i) for i in inputs])
+        return done[name]
+    return value(target)
 
 
-def stack(*xs):
-    out = xs[0]
-    for x in xs[1:]:
-        out = Stack()(out, x)
-    return out
-
-
-def smooth_60ms(x):
-    """sma3nz of a 60 ms-grid series, as openSMILE's functionals see it (n60 - 1 frames)."""
-    return TrimFrames(end=1)(Sma3(nonzero=True, edges="replicate")(x))
+def seeds(stem):
+    return {"spectral": level(stem, "E"), "voice": level(stem, "F"), "frames20": _frames(stem)}
 
 
 def functionals_from_levels(stem, gemaps=False):
-    """The eGeMAPSv02 (or GeMAPSv01b) functional vector from openSMILE's unsmoothed LLDs."""
-    E, F = level(stem, "E"), level(stem, "F")
-    f0 = rows(F, [0])
-    E60 = TrimFrames(end=4)(E)                  # the 20 ms grid on the 60 ms grid's frames
-    spectral = 4 if gemaps else 9               # alphaRatio .. slope500-1500 (.. mfcc4)
-    uv = 4 if gemaps else 5
-    f0_smo = smooth_60ms(named(f0, [F0], "sma3nz"))
-    loud = Sma3(edges="replicate")(named(rows(E, [0]), ["loudness"], "sma3"))
-    out = [Functionals(stats=PCT, stat_names=PCT_NAMES, nonzero=True)(f0_smo),
-           Functionals(stats=PCT, stat_names=PCT_NAMES)(loud)]
-    if not gemaps:
-        z = Sma3(edges="replicate")(named(rows(E, [5, 6, 7, 8, 9]), E_NAMES[5:], "sma3"))
-        out.append(Functionals(stats=MOMENTS)(z))
-    keep = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]
-    if gemaps:                                  # GeMAPS has no F2/F3 bandwidth
-        keep = [k for k in keep if k not in (10, 13)]
-    formants = VoicedSelect()(rows(F, [6, 7, 9, 10, 12, 13]), f0)   # cValbasedSelector on F0
-    voice = stack(rows(F, [1, 2, 3, 4, 5]), formants, rows(F, [8, 11, 14]))
-    order = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 6, 9: 7, 10: 8, 12: 9, 13: 10,
-             8: 11, 11: 12, 14: 13}
-    voice = named(rows(voice, [order[k] for k in keep]), [F_NAMES[k] for k in keep], "sma3nz")
-    spec_v = VoicedSelect(keep="voiced")(rows(E60, list(range(1, 1 + spectral))), f0)
-    spec_v = NameRows(names=[_vname(n, "V") for n in E_NAMES[1:1 + spectral]])(spec_v)
-    spec_uv = VoicedSelect(keep="unvoiced")(rows(E60, list(range(1, 1 + uv))), f0)
-    spec_uv = NameRows(names=[_vname(n, "UV") for n in E_NAMES[1:1 + uv]])(spec_uv)
-    out.append(Functionals(stats=MOMENTS, nonzero=True)(stack(smooth_60ms(voice),
-                                                              smooth_60ms(spec_v))))
-    out.append(Functionals(stats=("amean",), nonzero=True)(smooth_60ms(spec_uv)))
-    peaks = NameRows(names=["loudnessPeaksPerSec"])(Functionals(stats=("peaksPerSec",))(loud))
-    out += [peaks, SegmentStats(drop_last=0)(f0_smo)]
-    if not gemaps:
-        out.append(EquivalentSoundLevel()(_frames(stem)))
-    return stack(*out)
-
-
-def _vname(name, v):
-    """alphaRatio -> alphaRatioV_sma3nz, slope0-500 -> slopeV0-500_sma3nz (openSMILE's names)."""
-    if name.startswith("slope"):
-        return f"slope{v}{name[5:]}_sma3nz"
-    return f"{name}{v}_sma3nz"
+    """The eGeMAPSv02 (or GeMAPSv01b) functional vector from openSMILE's unsmoothed LLDs,
+    through the recipes' assembly nodes (tests/data/egemaps_assembly.yaml)."""
+    name = "gemaps" if gemaps else "egemaps"
+    return evaluate(ASSEMBLY[name], seeds(stem), name)
 
 
 def _frames(stem):
@@ -148,10 +104,10 @@ def test_62_gemaps_functionals_from_opensmile_levels(stem):
 def test_lld_alignment_829_rows(stem):
     # lldconcat: the 20 ms set smoothed over all its n25 frames, then its first n60 + 1
     # rows; the 60 ms set smoothed plus openSMILE's extra end frame (n60 + 1 rows)
-    E, F = level(stem, "E"), level(stem, "F")
-    e = TrimFrames(end=3)(Sma3(edges="replicate")(E))
-    f = RepeatLast()(Sma3(nonzero=True, edges="replicate")(F), F)
-    lld = Stack()(e, f).data.T
+    F = level(stem, "F")
+    out = evaluate(ASSEMBLY["egemaps_lld"], seeds(stem), "egemaps_lld")
+    assert out.names == tuple(json.loads((DATA / "opensmile_refs.json").read_text())["lld_columns"])
+    lld = out.data.T
     f_smo = REFS[f"{stem}.F_smo"]
     want = np.concatenate([REFS[f"{stem}.E_smo"][:len(f_smo)], f_smo], axis=1)
     assert lld.shape == want.shape == (F.n_frames + 1, 25)
