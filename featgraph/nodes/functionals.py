@@ -10,8 +10,10 @@ segment statistics of a voicing flag such as F0), ``equivalent_sound_level``
 Output shape of the summaries: ``(..., features * n_stats, 1)``, kind ``feature``,
 one frame.  Rows are feature-major: for feature ``f`` and statistic ``s`` (in the
 order of ``stats``), row ``f * n_stats + s``; this is openSMILE's column order
-(``F0_amean, F0_stddevNorm, ..., loudness_amean, ...``).  ``Feature`` has no
-names field: the statistic names are the parameter ``stats`` (documented order).
+(``F0_amean, F0_stddevNorm, ..., loudness_amean, ...``).  The output's
+``Feature.names`` are ``<row name>_<statistic>`` (row names from the input, e.g.
+set by ``name_rows``, else the row indices; statistic names from ``stat_names``,
+default ``stats``).
 
 The formulas live in :mod:`featgraph.engine.functionals`, shared with the
 Parquet summary of corpus runs.  See ``docs/functionals.md`` for each
