@@ -24,8 +24,9 @@ from featgraph.nodes.paralinguistic import NameRows, RepeatLast, VoicedSelect
 DATA = Path(__file__).parent / "data"
 REFS = np.load(DATA / "egemaps_functional_refs.npz")
 NAMES = json.loads((DATA / "egemaps_functional_refs.json").read_text())
-SR = {"speech_en_16k": 16000, "speech_en_gb_16k": 16000, "english_8k": 8000}
-STEMS = list(SR)
+SR = {"speech_en_16k": 16000, "speech_en_gb_16k": 16000, "english_8k": 8000,
+      "silence_16k": 16000}
+STEMS = list(SR)[:3]
 
 
 def level(stem, key):
@@ -98,6 +99,23 @@ def test_62_gemaps_functionals_from_opensmile_levels(stem):
     assert got.names == tuple(NAMES["gfunc"])
     err = _rel(got.data.ravel().astype(np.float64), want)
     assert not {NAMES["gfunc"][i]: e for i, e in enumerate(err) if e > 1e-4}
+
+
+@pytest.mark.parametrize("gemaps", [False, True])
+def test_silence_as_opensmile(gemaps):
+    # all unvoiced: the nz functionals are 0, the formant amplitudes -201, the unvoiced
+    # means and segment statistics defined; openSMILE's values everywhere but the loudness
+    # slopes of a near-constant contour, where the reconstructed turning-point rule picks
+    # one peak differently (docs/paralinguistic.md): those within 10 %
+    key = "gfunc" if gemaps else "func"
+    got = functionals_from_levels("silence_16k", gemaps).data.ravel().astype(np.float64)
+    want = REFS[f"silence_16k.{key}"][0].astype(np.float64)
+    assert np.all(np.isfinite(got))
+    slopes = [i for i, n in enumerate(NAMES[key]) if n.startswith("loudness_sma3_")
+              and "Slope" in n]
+    err = np.abs(got - want) / np.maximum(np.abs(want), 1e-3)
+    assert np.delete(err, slopes).max() < 1e-4
+    assert err[slopes].max() < 0.1
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -233,3 +251,49 @@ def test_parquet_row_per_file_with_the_names(tmp_path, monkeypatch):
         frames = np.stack([y[i * hop:i * hop + win] for i in range(n)]).astype(np.float64)
         leq = 10 * np.log10((frames ** 2).mean())
         assert row["equivalentSoundLevel_dBp"] == pytest.approx(leq, abs=1e-3)
+
+
+def _assembly_demo():
+    """A small two-grid recipe through every assembly op: 20 ms and 60 ms frames, a voicing
+    flag from the 60 ms RMS, V/UV selection, names, smoothing, repeat_last, functionals."""
+    import featgraph
+
+    r = featgraph.Recipe("assembly_demo")
+    audio = r.add("audio", "load")
+    f20 = r.add("f20", "frame", audio, length="20ms", hop="10ms")
+    f60 = r.add("f60", "frame", audio, length="60ms", hop="10ms")
+    spectral = r.add("spectral", "stack", r.add("rms20", "rms", f20),
+                     r.add("zcr20", "zero_crossing_rate", f20))
+    spectral = r.add("named", "name_rows", spectral, names=["rms", "zcr"])
+    voice = r.add("voice", "rms", f60)
+    voiced = r.add("flag", "affine", voice, offset=-0.05)        # > 0 where loud enough
+    s60 = r.add("s60", "trim_frames", spectral, end=4)
+    sel = r.add("sel", "voiced_select", s60, voiced)
+    picked = r.add("picked", "pick_rows", sel, rows=[1, 0])
+    smo = r.add("smo", "sma3", picked, nonzero=True, edges="replicate")
+    r.output("lld", r.add("lld", "repeat_last", smo, picked))
+    r.output("stats", r.add("stats", "functionals", smo, nonzero=True,
+                            stats=["amean", "meanRisingSlope", "peaksPerSec"]))
+    return r
+
+
+def test_assembly_ops_stream_and_stay_finite():
+    from conftest import EDGE_SIGNALS, edge_signal
+    from streamcheck import stream_recipe
+
+    r = _assembly_demo()
+    rng = np.random.default_rng(3)
+    y = np.r_[0.3 * np.sin(2 * np.pi * 150 * np.arange(8000) / 16000), np.zeros(4000),
+              0.01 * rng.standard_normal(4000)]
+    whole = r.run(y, sr=16000)
+    assert whole.features["stats"].names == ("zcr_amean", "zcr_meanRisingSlope",
+                                             "zcr_peaksPerSec", "rms_amean",
+                                             "rms_meanRisingSlope", "rms_peaksPerSec")
+    assert whole["lld"].shape[-1] == 1 + (16000 - 960) // 160 + 1
+    for sizes in ([1, 700, 0, 333], [4096], [161, 1, 2]):
+        streamed = stream_recipe(r, y, 16000, sizes)
+        for name in ("lld", "stats"):
+            np.testing.assert_allclose(streamed[name], whole[name], rtol=1e-6, atol=1e-9)
+    for name in EDGE_SIGNALS:
+        out = r.run(edge_signal(name), sr=16000)
+        assert all(np.all(np.isfinite(out[k])) for k in ("lld", "stats")), name

@@ -25,7 +25,7 @@ DATA = Path(__file__).parent
 CONFIG = Path(opensmile.__file__).parent / "core" / "config"
 EGEMAPS = CONFIG / "egemaps" / "v02" / "eGeMAPSv02.conf"
 GEMAPS = CONFIG / "gemaps" / "v01b" / "GeMAPSv01b.conf"
-STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k"]
+STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k", "silence_16k"]
 LEVELS = {"E": (EGEMAPS, "egemapsv02_lldsetE"), "F": (EGEMAPS, "egemapsv02_lldsetF"),
           "E_smo": (EGEMAPS, "egemapsv02_lldsetE_smo"), "F_smo": (EGEMAPS, "egemapsv02_lldsetF_smo"),
           "energy": (EGEMAPS, "egemapsv02_energyRMS"), "func": (EGEMAPS, "func"),
