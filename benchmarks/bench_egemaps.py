@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -70,36 +69,6 @@ def peer_worker() -> None:
         print(json.dumps(reply), flush=True)
 
 
-class Peer:
-    """The worker process, asked for one timed call at a time."""
-
-    def __init__(self, python: str, path: str):
-        self.proc = subprocess.Popen([python, __file__, "--peer-worker"], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={k: v for k, v in os.environ.items()
-                                          if k != "PYTHONPATH"})
-        self.proc.stdin.write(path + "\n")
-        self.proc.stdin.flush()
-        hello = self.proc.stdout.readline()
-        if not hello:
-            raise RuntimeError(f"the openSMILE worker under {python} failed to start")
-        self.info = json.loads(hello)
-        self.peak = 0.0
-
-    def time(self, name: str) -> float:
-        self.proc.stdin.write(name + "\n")
-        self.proc.stdin.flush()
-        reply = json.loads(self.proc.stdout.readline())
-        self.peak = max(self.peak, reply["peak_mib"])
-        if "error" in reply:
-            raise RuntimeError(f"{name}: {reply['error']}")
-        return reply["seconds"]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
 # ---- featgraph, in this process -------------------------------------------------------------
 
 def run_recipe(name: str, path: str) -> dict:
@@ -141,7 +110,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = write_wav(tmp, args.seconds)
         fg, missing = featgraph_calls(path)
-        peer = Peer(args.peer_python, path)
+        peer = h.Peer(args.peer_python, __file__, path)
         runs = {n: [] for n in [*fg, *(w[1] for w in WORK)]}
         for round_ in range(args.repeats + 1):           # round 0 warms up
             for name, call, _ in WORK:
