@@ -18,18 +18,14 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import opensmile
-import soundfile as sf
 
 DATA = Path(__file__).parent
-CONFIG = Path(opensmile.__file__).parent / "core" / "config"
-EGEMAPS = CONFIG / "egemaps" / "v02" / "eGeMAPSv02.conf"
-GEMAPS = CONFIG / "gemaps" / "v01b" / "GeMAPSv01b.conf"
 STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k", "silence_16k"]
-LEVELS = {"E": (EGEMAPS, "egemapsv02_lldsetE"), "F": (EGEMAPS, "egemapsv02_lldsetF"),
-          "E_smo": (EGEMAPS, "egemapsv02_lldsetE_smo"), "F_smo": (EGEMAPS, "egemapsv02_lldsetF_smo"),
-          "energy": (EGEMAPS, "egemapsv02_energyRMS"), "func": (EGEMAPS, "func"),
-          "gfunc": (GEMAPS, "func")}
+LEVELS = {"E": ("egemaps", "egemapsv02_lldsetE"), "F": ("egemaps", "egemapsv02_lldsetF"),
+          "E_smo": ("egemaps", "egemapsv02_lldsetE_smo"),
+          "F_smo": ("egemaps", "egemapsv02_lldsetF_smo"),
+          "energy": ("egemaps", "egemapsv02_energyRMS"), "func": ("egemaps", "func"),
+          "gfunc": ("gemaps", "func")}
 PEAKS = """
 [componentInstances:cComponentManager]
 instance[dataMemory].type=cDataMemory
@@ -65,13 +61,26 @@ masterTimeNorm = segment
 """
 
 
+def config(name):
+    """The shipped eGeMAPSv02 / GeMAPSv01b configuration of the installed openSMILE."""
+    import opensmile
+
+    root = Path(opensmile.__file__).parent / "core" / "config"
+    return root / ("egemaps/v02/eGeMAPSv02.conf" if name == "egemaps"
+                   else "gemaps/v01b/GeMAPSv01b.conf")
+
+
 def levels():
+    import opensmile
+    import soundfile as sf
+
     arrays, names = {}, {}
     for stem in STEMS:
         y, sr = sf.read(DATA / f"{stem}.wav" if (DATA / f"{stem}.wav").exists()
                         else f"/work/shared/audio/{stem}.wav", dtype="float32")
         for key, (cfg, level) in LEVELS.items():
-            df = opensmile.Smile(feature_set=str(cfg), feature_level=level).process_signal(y, sr)
+            df = opensmile.Smile(feature_set=str(config(cfg)),
+                                 feature_level=level).process_signal(y, sr)
             arrays[f"{stem}.{key}"] = df.to_numpy(np.float32)
             names[key] = list(df.columns)
     np.savez_compressed(DATA / "egemaps_functional_refs.npz", **arrays)
@@ -80,6 +89,8 @@ def levels():
 
 def peaks(n_cases=160, seed=0):
     """Random series (values on openSMILE's 16-bit grid, below 1) through cFunctionalPeaks2."""
+    import opensmile
+
     rng = np.random.default_rng(seed)
     tmp = Path(tempfile.mkdtemp())
     debug = tmp / "peaks.txt"

@@ -7,10 +7,10 @@ Prints the markdown tables of docs/paralinguistic.md.  From the repository root:
 """
 import numpy as np
 
-from test_egemaps_functionals import NAMES, REFS, STEMS, functionals_from_levels
-
 
 def table(gemaps):
+    from test_egemaps_functionals import NAMES, REFS, STEMS, functionals_from_levels
+
     key = "gfunc" if gemaps else "func"
     errs = []
     for stem in STEMS:
