@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -143,36 +142,6 @@ def peer_worker() -> None:
         print(json.dumps(reply), flush=True)
 
 
-class Peer:
-    """The worker process, asked for one timed call at a time."""
-
-    def __init__(self, python: str, inputs: dict):
-        self.proc = subprocess.Popen([python, __file__, "--peer-worker"], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={k: v for k, v in os.environ.items()
-                                          if k != "PYTHONPATH"} | {"OMP_NUM_THREADS": "1"})
-        self.proc.stdin.write(json.dumps(inputs) + "\n")
-        self.proc.stdin.flush()
-        hello = self.proc.stdout.readline()
-        if not hello:
-            raise RuntimeError(f"the peer worker under {python} failed to start")
-        self.info = json.loads(hello)
-        self.peak = 0.0
-
-    def time(self, name: str) -> float:
-        self.proc.stdin.write(name + "\n")
-        self.proc.stdin.flush()
-        reply = json.loads(self.proc.stdout.readline())
-        self.peak = max(self.peak, reply["peak_mib"])
-        if "error" in reply:
-            raise RuntimeError(f"{name}: {reply['error']}")
-        return reply["seconds"]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
 # ---- featgraph, in this process -------------------------------------------------------------
 
 def featgraph_calls(inputs: dict, dtypes=("float64", "float32")) -> dict:
@@ -205,7 +174,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         inputs = make_inputs(tmp, args.scale)
         fg = featgraph_calls(inputs)
-        peer = Peer(args.peer_python, inputs)
+        peer = h.Peer(args.peer_python, __file__, json.dumps(inputs),
+                      {"OMP_NUM_THREADS": "1"})
         runs = {n: [] for n in [*fg, *(w[2] for w in WORK)]}
         for round_ in range(args.repeats + 1):           # round 0 warms up
             for recipe_name, _key, peer_name, _t in WORK:

@@ -177,6 +177,41 @@ def table(header: list[str], rows: list[list]) -> str:
     return "\n".join(lines + ["| " + " | ".join(map(cell, row)) + " |" for row in rows])
 
 
+class Peer:
+    """A peer library's worker process (``script --peer-worker`` under another ``python``,
+    e.g. a scratch venv), asked for one timed call at a time.
+
+    The worker reads ``payload`` (one line), answers one JSON line (``info``), then per
+    call name read answers ``{"seconds" or "error", "peak_mib"}``.  ``PYTHONPATH`` is
+    dropped (the worker never imports this checkout); ``env`` is added."""
+
+    def __init__(self, python: str, script: str, payload: str, env: dict | None = None):
+        self.proc = subprocess.Popen([python, script, "--peer-worker"], text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env={k: v for k, v in os.environ.items()
+                                          if k != "PYTHONPATH"} | (env or {}))
+        self.proc.stdin.write(payload + "\n")
+        self.proc.stdin.flush()
+        hello = self.proc.stdout.readline()
+        if not hello:
+            raise RuntimeError(f"the peer worker under {python} failed to start")
+        self.info = json.loads(hello)
+        self.peak = 0.0
+
+    def time(self, name: str) -> float:
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        self.peak = max(self.peak, reply["peak_mib"])
+        if "error" in reply:
+            raise RuntimeError(f"{name}: {reply['error']}")
+        return reply["seconds"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
 def write_section(family: str, title: str, body: str, packages: tuple[str, ...] = (),
                   write: bool = True) -> str:
     """Print the section and, with ``write``, put it in RESULTS.md in place of the old one."""

@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                                             "only print shapes")
     run.add_argument("--summary", metavar="STATS",
                      help="statistics per coefficient for -o FILE.parquet: mean, std, min, "
-                          "max, slope, pNN percentiles (default mean,std,min,max)")
+                          "max, slope, pNN percentiles (default mean,std,min,max); an "
+                          "output that is already one named vector per file (egemaps) is "
+                          "written as is, one column per name")
     run.add_argument("-j", "--jobs", type=int, default=1,
                      help="local worker processes (default 1: this process)")
     run.add_argument("--scheduler", metavar="ADDRESS",

@@ -280,7 +280,8 @@ class EntryWriter:
                 "n_fft": f.n_fft, "dtype": f.data.dtype.str, "last": last,
                 "shape": list(f.data.shape[:-1]),
                 "axis": None if f.axis is None else [np.asarray(f.axis).dtype.str,
-                                                     np.asarray(f.axis).tolist()]}
+                                                     np.asarray(f.axis).tolist()],
+                "names": None if f.names is None else list(f.names)}
         known = self.ports.setdefault(port, meta)
         if known["shape"] != meta["shape"] or known["dtype"] != meta["dtype"]:
             raise ValueError("chunks of different shapes")
@@ -386,7 +387,8 @@ def _feature(data: np.ndarray, meta: dict) -> Feature:
     axis = meta["axis"]
     return Feature(data if meta["last"] else np.swapaxes(data, -1, -2), _kind(meta["kind"]),
                    meta["sr"], meta["hop"], meta["win_length"], meta["n_fft"],
-                   None if axis is None else np.asarray(axis[1], dtype=np.dtype(axis[0])))
+                   None if axis is None else np.asarray(axis[1], dtype=np.dtype(axis[0])),
+                   None if meta.get("names") is None else tuple(meta["names"]))
 
 
 # ------------------------------------------------------------------ helpers

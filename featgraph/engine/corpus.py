@@ -198,11 +198,22 @@ def _save_summary(job: Job, item: Item, result, audio: float, extra: dict) -> No
     import numpy as np
 
     cols: dict[str, float] = {"duration": audio}
+    single = len(result.features) == 1
     for name, f in result.features.items():
+        if _is_named_vector(f):            # a per-file vector with names (eGeMAPS): as is
+            cols.update({n if single else f"{name}.{n}": float(v)
+                         for n, v in zip(f.names, np.asarray(f.data).ravel())})
+            continue
         events = f.data.ndim == 1 and f.kind.label != "signal"
         cols.update(columns(name, summarize(f.data, job.summary, f.sr, f.hop, audio, events)))
     write_npz(part_path(job.at(job.parts), item.key), {"values": np.array(list(cols.values()))},
               {"source": str(item.path), "columns": list(cols), **extra})
+
+
+def _is_named_vector(f) -> bool:
+    """One frame of named rows, no channels: a per-file vector written one column per name."""
+    return (f.names is not None and f.data.ndim == 2 and f.data.shape[-1] == 1
+            and f.data.shape[0] == len(f.names))
 
 
 def _frames_first(result) -> None:

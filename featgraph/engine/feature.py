@@ -36,6 +36,10 @@ class Feature:
     axis : np.ndarray or None
         Coordinates of the feature axis, e.g. bin or band centre frequencies in Hz.
         Non-uniform axes (Bark, ERB, CQT) are simply arrays.
+    names : tuple of str or None
+        A name per row of the feature axis (e.g. openSMILE's column names of the
+        eGeMAPS outputs), or None.  :meth:`derive` keeps them only while the
+        feature axis keeps its length; an op that builds new rows sets its own.
     """
 
     data: np.ndarray
@@ -45,9 +49,16 @@ class Feature:
     win_length: int | None = None
     n_fft: int | None = None
     axis: np.ndarray | None = None
+    names: tuple[str, ...] | None = None
 
     def derive(self, data: np.ndarray, kind: Kind | None = None, **changes) -> "Feature":
-        """A new feature with ``data`` and the metadata of this one, updated by ``changes``."""
+        """A new feature with ``data`` and the metadata of this one, updated by ``changes``.
+
+        ``names`` are dropped (unless given) when the feature axis changes length (a
+        1-D placeholder keeps them)."""
+        if "names" not in changes and self.names is not None and (
+                np.ndim(data) >= 2 and np.shape(data)[-2] != len(self.names)):
+            changes["names"] = None
         return dataclasses.replace(self, data=data, kind=self.kind if kind is None else kind,
                                    **changes)
 

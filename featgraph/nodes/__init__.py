@@ -13,7 +13,8 @@ FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "
             "spectral_change", "spectral_fused", "constantq", "cq_features",
             "reassign", "pitch", "pyin", "pitch_spectral", "shs", "wavelets", "cwt",
             "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals",
-            "egemaps_spectral", "egemaps_voice", "egemaps_pitch", "egemaps_jitter")
+            "paralinguistic", "egemaps_spectral", "egemaps_voice", "egemaps_pitch",
+            "egemaps_jitter")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
 :func:`featgraph.engine.ops.registry` imports them all (through the source that
 ``featgraph/__init__.py`` registers), while a run whose plan is cached imports only the

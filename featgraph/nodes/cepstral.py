@@ -317,7 +317,8 @@ def stack(a: Feature, b: Feature, p: Stack) -> Feature:
     dtype = np.result_type(a.data, b.data)
     out = np.concatenate([frame_major(a.data).astype(dtype, copy=False),
                           frame_major(b.data).astype(dtype, copy=False)], axis=-1)
-    return a.derive(frame_major(out), axis=None)
+    names = a.names + b.names if a.names and b.names else None
+    return a.derive(frame_major(out), axis=None, names=names)
 
 
 class HTKPreEmphasis(Node):

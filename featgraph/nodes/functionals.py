@@ -10,8 +10,10 @@ segment statistics of a voicing flag such as F0), ``equivalent_sound_level``
 Output shape of the summaries: ``(..., features * n_stats, 1)``, kind ``feature``,
 one frame.  Rows are feature-major: for feature ``f`` and statistic ``s`` (in the
 order of ``stats``), row ``f * n_stats + s``; this is openSMILE's column order
-(``F0_amean, F0_stddevNorm, ..., loudness_amean, ...``).  ``Feature`` has no
-names field: the statistic names are the parameter ``stats`` (documented order).
+(``F0_amean, F0_stddevNorm, ..., loudness_amean, ...``).  The output's
+``Feature.names`` are ``<row name>_<statistic>`` (row names from the input, e.g.
+set by ``name_rows``, else the row indices; statistic names from ``stat_names``,
+default ``stats``).
 
 The formulas live in :mod:`featgraph.engine.functionals`, shared with the
 Parquet summary of corpus runs.  See ``docs/functionals.md`` for each
@@ -101,8 +103,22 @@ def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunc
         vals = vals[np.isfinite(vals)]
         out[r] = [_one(vals, s, step, p.rel_thresh) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
+    rows = x.names if x.names and len(x.names) == n_feat else [str(i) for i in range(n_feat)]
+    labels = p.stat_names or stats
     return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
-                    axis=None, hop=max(1, n) * (x.hop or 1))
+                    axis=None, hop=max(1, n) * (x.hop or 1),
+                    names=tuple(f"{r}_{s}" for r in rows for s in labels))
+
+
+def _check_stat_names(v, info):
+    if v is not None and len(v) != len(info.data.get("stats", ())):
+        want = len(info.data.get("stats", ()))
+        raise ValueError(f"stat_names needs one name per statistic ({want}), got {len(v)}")
+    return v
+
+
+_STAT_NAMES = Field(None, description="the statistics' names in the output's row names "
+                                      "(default: stats), e.g. pctlrange0-2 as openSMILE")
 
 
 class Functionals(Node):
@@ -145,8 +161,10 @@ class Functionals(Node):
                                              "voiced frames only)")
     rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
                                                            "fraction of the range (eGeMAPS: 0.1)")
+    stat_names: tuple[str, ...] | None = _STAT_NAMES
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
+    _n = field_validator("stat_names")(classmethod(lambda cls, v, i: _check_stat_names(v, i)))
 
 
 @Functionals.compute
@@ -176,8 +194,10 @@ class MaskedFunctionals(Node):
     nonzero: bool = Field(False, description="also leave out frames whose value is 0")
     rel_thresh: float = Field(0.1, gt=0, le=1, description="peak picking hysteresis as a "
                                                            "fraction of the range (eGeMAPS: 0.1)")
+    stat_names: tuple[str, ...] | None = _STAT_NAMES
 
     _v = field_validator("stats")(classmethod(lambda cls, v: _check_stats(v)))
+    _n = field_validator("stat_names")(classmethod(lambda cls, v, i: _check_stat_names(v, i)))
 
 
 @MaskedFunctionals.compute
@@ -222,8 +242,10 @@ def segment_stats(x: Feature, p: SegmentStats) -> Feature:
     rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
     out = np.array([fn.segment_stats(row > 0, step, p.drop_last, p.min_frames)
                     for row in rows]).reshape(lead + (n_feat * 5, 1))
+    names = fn.SEGMENT_STATS if n_feat == 1 else tuple(
+        f"{i}_{s}" for i in range(n_feat) for s in fn.SEGMENT_STATS)
     return x.derive(frame_major(np.ascontiguousarray(frame_major(out.astype(x.data.dtype)))),
-                    kind=Kind.FEATURE, axis=None, hop=max(1, n) * (x.hop or 1))
+                    kind=Kind.FEATURE, axis=None, hop=max(1, n) * (x.hop or 1), names=names)
 
 
 class EquivalentSoundLevel(Node):
@@ -257,7 +279,7 @@ def equivalent_sound_level(x: Feature, p: EquivalentSoundLevel) -> Feature:
     mean = power.mean(axis=-1) if n else np.zeros(data.shape[:-2])
     y = (10 * np.log10(np.maximum(mean, p.floor)))[..., None, None].astype(x.data.dtype)
     return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
-                    axis=None, hop=max(1, n) * (x.hop or 1))
+                    axis=None, hop=max(1, n) * (x.hop or 1), names=("equivalentSoundLevel_dBp",))
 
 
 def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool,
