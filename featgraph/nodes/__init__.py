@@ -12,7 +12,8 @@ FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "
             "shaping", "filterbank", "chroma", "cepstrum", "spectral_stats",
             "spectral_change", "spectral_fused", "constantq", "cq_features",
             "reassign", "pitch", "pyin", "pitch_spectral", "shs", "wavelets", "cwt",
-            "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals")
+            "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals", "egemaps_formants",
+            "egemaps_harmonics")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
 :func:`featgraph.engine.ops.registry` imports them all (through the source that
 ``featgraph/__init__.py`` registers), while a run whose plan is cached imports only the

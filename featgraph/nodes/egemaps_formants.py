@@ -1,0 +1,234 @@
+"""Formants by LPC root finding, as eGeMAPSv02 computes them in openSMILE 2.6.
+
+openSMILE's chain (``GeMAPSv01b_core.lld.conf.inc``, formants section)::
+
+    gemapsv01b_fftcH25 (20 ms Hamming frames, FFT of the next power of two)
+      -> cSpecResample  targetFs = 11000           (gemapsv01b_outpR)
+      -> cLpc           p = 11, method = acf        (gemapsv01b_lpc)
+      -> cFormantLpc    nFormants = 5, minF = 50, maxF = 5450, saveBandwidths = 1
+                                                    (gemapsv01b_formants)
+
+here: ``window`` (hamming, symmetric, no padding) -> :class:`SmileSpecResample`
+-> ``time_autocorrelation`` (12 lags) -> ``lpc`` (order 11) -> :class:`LpcFormants`
+(``polynomial: negated``).  The harmonic levels (cHarmonics) are in
+:mod:`featgraph.nodes.egemaps_harmonics`.
+
+The openSMILE C++ source was not read: the rules below were measured on
+openSMILE's own intermediate levels (dumped with ``opensmile.Smile(feature_level=...)``)
+and on probe configurations; the parameter values are those of the shipped
+configuration files.
+
+References
+----------
+F. Eyben et al., "The Geneva Minimalistic Acoustic Parameter Set (GeMAPS) for voice
+research and affective computing", IEEE Trans. Affective Computing 7(2), 2016.
+openSMILE 2.6 documentation, components cSpecResample, cLpc, cFormantLpc
+(https://audeering.github.io/opensmile/).
+J. D. Markel and A. H. Gray, *Linear Prediction of Speech*, Springer 1976, ch. 7
+(formant frequencies and bandwidths from the roots of the predictor polynomial:
+``F = arg(z) fs / 2 pi``, ``B = -ln|z| fs / pi``).
+J. Makhoul, "Linear prediction: a tutorial review", Proc. IEEE 63(4), 1975.
+"""
+from __future__ import annotations
+
+import functools
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ..engine.ops import Node
+from ._common import frame_major
+
+MAX_RATE = 384000.0
+
+
+class SmileSpecResample(Node):
+    """Resample each frame through its DFT, as openSMILE 2.6's ``cSpecResample``.
+
+    Input: windowed frames ``(..., n, frames)`` at the signal's rate ``sr`` (not
+    zero-padded: pad nothing in ``window``).  Each frame is placed in the middle
+    of ``N`` zeros (``N`` the next power of two at or above ``n``, openSMILE's
+    FFT length; offset ``(N - n) // 2``), transformed,
+    ``X[k] = sum_j x[j] exp(-2 pi i k (j + offset) / N)``, and evaluated on the
+    grid of the target rate ``fs'`` (``N' = N fs' / sr`` points per period)::
+
+        y[m] = (2 / N) sum_{k=0}^{K-1} Re(X[k] exp(2 pi i k m / N')),   m = 0 .. M-1
+
+    with ``M = round(n fs' / sr)`` output samples and ``K = M // 2`` bins.  So the
+    output is the first ``M`` samples of the padded buffer at the new rate,
+    band-limited to ``K`` bins (``K sr / N`` Hz: 3437.5 Hz at 16 kHz and at 8 kHz
+    for eGeMAPS' 20 ms frames and ``fs' = 11000``), with the DC bin counted twice.
+    All of this was measured (openSMILE's ``gemapsv01b_outpR`` level equals it to
+    1e-6 of its range at 8 and 16 kHz); ``targetFs = 11000`` is eGeMAPSv02's
+    ``gemapsv01b_resampLpc`` setting.  The samples are at ``fs'``: give that rate
+    to :class:`LpcFormants` (``sample_rate``).
+
+    Output ``(..., M, frames)``, kind frames, dtype kept (computed in float64).
+
+    Streaming: frame by frame.
+    """
+
+    op: Literal["smile_spec_resample"] = "smile_spec_resample"
+    consumes: ClassVar = (Kind.FRAMES,)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = Kind.FRAMES
+
+    target_rate: float = Field(11000.0, gt=0, le=MAX_RATE, description="rate of the output "
+                               "samples, Hz (eGeMAPS: 11000)")
+
+
+@functools.lru_cache(maxsize=16)
+def resample_matrix(n: int, sr: float, target: float) -> np.ndarray:
+    """``(n, M)`` real matrix taking a frame to its resampled samples (cached, read-only).
+
+    ``W[j, m] = (2 / N) sum_{k<K} cos(2 pi k (m / N' - (j + offset) / N))``: the
+    formula of :class:`SmileSpecResample` with the DFT expanded.
+    """
+    big_n = 1 << max(0, (n - 1).bit_length())
+    n_prime = big_n * target / sr
+    m_out = max(1, int(np.floor(n * target / sr + 0.5)))
+    k_bins = min(m_out // 2, big_n // 2 + 1)
+    offset = (big_n - n) // 2
+    k = np.arange(k_bins, dtype=np.float64)
+    t = np.arange(m_out)[None, :] / n_prime - (np.arange(n)[:, None] + offset) / big_n
+    w = np.zeros((n, m_out))
+    for kk in k:                                 # K <= a few hundred: sum of cosines
+        w += np.cos(2.0 * np.pi * kk * t)
+    w *= 2.0 / big_n
+    w.setflags(write=False)
+    return w
+
+
+@SmileSpecResample.compute
+def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
+    frames = frame_major(x.data)
+    n = frames.shape[-1]
+    if x.win_length is not None and x.win_length != n:
+        raise ValueError(f"smile_spec_resample needs unpadded frames (frame length "
+                         f"{x.win_length}, got {n} values): drop pad_to from the window")
+    w = resample_matrix(n, float(x.sr), p.target_rate)
+    y = frames.astype(np.float64, copy=False) @ w
+    return x.derive(frame_major(np.ascontiguousarray(y.astype(x.data.dtype, copy=False))),
+                    Kind.FRAMES, win_length=w.shape[1], axis=None)
+
+
+class LpcFormants(Node):
+    """Formant frequencies and bandwidths from the roots of an LPC polynomial.
+
+    Input: LPC coefficients ``[1, a1, ... ap]`` (``lpc`` output), ``(..., p + 1, frames)``,
+    of a signal sampled at ``sample_rate``.  The roots ``z`` of the polynomial are
+    found per frame (eigenvalues of its companion matrix, batched); each root with
+    ``Im z > 0`` is a resonance of frequency ``F = arg(z) fs / (2 pi)`` and bandwidth
+    ``B = |ln |z|| fs / pi`` (Markel & Gray 1976).  Those with
+    ``min_freq < F < max_freq``, sorted by frequency, give the first ``n_formants``
+    formants; missing ones are 0 (also on silent frames, ``a = [1, 0, ...]``).
+
+    ``polynomial: a`` roots ``A(z) = 1 + sum a_k z^-k``, the inverse filter of
+    the all-pole model (the resonances of the vocal tract: a vowel synthesised
+    through known resonators gives them back).  ``polynomial: negated`` roots
+    ``1 - sum a_k z^-k`` instead: openSMILE 2.6's ``cFormantLpc`` does this with
+    cLpc's coefficients (measured: its ``gemapsv01b_formants`` level equals the
+    roots of ``[1, -lpcCoeff]`` of its ``gemapsv01b_lpc`` level to float
+    rounding, bandwidths as the absolute value), so eGeMAPS' F1-F3 are not the
+    resonances of the LPC model (on a synthetic /a/ with F1 = 700 Hz, openSMILE
+    reports F1 near 440 Hz).  Use ``negated`` to reproduce eGeMAPS, ``a`` for
+    formants.
+
+    Ports: ``frequency`` and ``bandwidth``, each ``(..., n_formants, frames)``, Hz,
+    dtype kept.  eGeMAPSv02: ``n_formants = 5``, ``min_freq = 50``,
+    ``max_freq = 5450``, ``sample_rate = 11000`` (after :class:`SmileSpecResample`).
+
+    Streaming: frame by frame.
+    """
+
+    op: Literal["lpc_formants"] = "lpc_formants"
+    consumes: ClassVar = (Kind.LPC,)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = {"frequency": Kind.FEATURE, "bandwidth": Kind.FEATURE}
+
+    sample_rate: float | None = Field(None, gt=0, le=MAX_RATE, description="rate of the "
+                                      "signal the LPC models, Hz; null: the input's rate")
+    n_formants: int = Field(5, ge=1, le=64, description="formants kept per frame")
+    min_freq: float = Field(50.0, ge=0, le=MAX_RATE / 2, description="lowest formant, Hz "
+                            "(exclusive)")
+    max_freq: float = Field(5450.0, gt=0, le=MAX_RATE / 2, description="highest formant, Hz "
+                            "(exclusive)")
+    polynomial: Literal["a", "negated"] = Field(
+        "a", description="roots of A(z) = 1 + sum a_k z^-k (the model's resonances) or of "
+                         "1 - sum a_k z^-k (openSMILE 2.6 cFormantLpc)")
+
+    @model_validator(mode="after")
+    def _band(self):
+        if self.max_freq <= self.min_freq:
+            raise ValueError(f"max_freq ({self.max_freq:g}) must exceed min_freq "
+                             f"({self.min_freq:g})")
+        return self
+
+
+def polynomial_roots(c: np.ndarray) -> np.ndarray:
+    """Roots of ``z^p + c1 z^(p-1) + ... + cp`` for each row of ``c`` ``(frames, p)``.
+
+    Eigenvalues of the companion matrices, batched (the method of ``np.roots``).
+    Returns ``(frames, p)`` complex; rows of non-finite coefficients give NaN roots.
+    """
+    m, p = c.shape
+    comp = np.zeros((m, p, p))
+    comp[:, 0, :] = -c
+    if p > 1:
+        comp[:, np.arange(1, p), np.arange(p - 1)] = 1.0
+    ok = np.isfinite(c).all(axis=1)
+    roots = np.full((m, p), np.nan, dtype=complex)
+    if ok.any():
+        roots[ok] = np.linalg.eigvals(comp[ok])
+    return roots
+
+
+def formants_from_lpc(a: np.ndarray, fs: float, n_formants: int, fmin: float, fmax: float,
+                      negated: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(freq, bw)``, each ``(frames, n_formants)``, from ``a`` ``(frames, p + 1)``."""
+    a = np.asarray(a, dtype=np.float64)
+    m = a.shape[0]
+    freq = np.zeros((m, n_formants))
+    bw = np.zeros((m, n_formants))
+    if m == 0 or a.shape[1] < 2:
+        return freq, bw
+    a0 = np.where(a[:, :1] == 0, 1.0, a[:, :1])
+    c = a[:, 1:] / a0
+    if negated:
+        c = -c
+    active = np.any(c != 0, axis=1)               # silent frames: no root but 0
+    if not active.any():
+        return freq, bw
+    z = polynomial_roots(c[active])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.angle(z) * fs / (2.0 * np.pi)
+        b = np.abs(np.log(np.abs(z))) * fs / np.pi
+    keep = (z.imag > 0) & (f > fmin) & (f < fmax) & np.isfinite(b)
+    f = np.where(keep, f, np.inf)
+    order = np.argsort(f, axis=1, kind="stable")[:, :n_formants]
+    fs_sorted = np.take_along_axis(f, order, axis=1)
+    bs_sorted = np.take_along_axis(b, order, axis=1)
+    valid = np.isfinite(fs_sorted)
+    k = min(n_formants, order.shape[1])
+    freq[active, :k] = np.where(valid, fs_sorted, 0.0)
+    bw[active, :k] = np.where(valid, bs_sorted, 0.0)
+    return freq, bw
+
+
+@LpcFormants.compute
+def lpc_formants(x: Feature, p: LpcFormants) -> dict[str, Feature]:
+    a = frame_major(x.data)
+    lead = a.shape[:-1]
+    fs = float(x.sr) if p.sample_rate is None else p.sample_rate
+    freq, bw = formants_from_lpc(a.reshape(-1, a.shape[-1]), fs, p.n_formants, p.min_freq,
+                                 p.max_freq, p.polynomial == "negated")
+    shape = lead + (p.n_formants,)
+    dt = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
+    out = {}
+    for name, v in (("frequency", freq), ("bandwidth", bw)):
+        out[name] = x.derive(frame_major(np.ascontiguousarray(v.reshape(shape).astype(dt))),
+                             Kind.FEATURE, axis=np.arange(1, p.n_formants + 1, dtype=float))
+    return out
