@@ -32,6 +32,8 @@ AUDIO = {"speech_en_16k": DATA.parent.parent / "featgraph" / "data" / "speech_en
          "speech_en_gb_16k": DATA / "speech_en_gb_16k.wav",
          "english_8k": DATA / "english_8k.wav"}
 STEMS = tuple(AUDIO)
+RESAMPLE_STEMS = STEMS + ("speech_en_48k",)        # 48 kHz: N' = 234.67, the matrix path
+AUDIO["speech_en_48k"] = DATA / "speech_en_48k.wav"
 
 
 def smile_samples(path):
@@ -63,7 +65,7 @@ def share_close(got, want, mask, tol=1e-2):
     return float(np.mean(np.abs(got[mask] - want[mask]) <= tol * span))
 
 
-@pytest.mark.parametrize("stem", STEMS)
+@pytest.mark.parametrize("stem", RESAMPLE_STEMS)
 def test_resample_equals_opensmile_outpR(stem):
     y, sr = smile_samples(AUDIO[stem])
     _, resampled = formant_chain(y, sr)
@@ -72,6 +74,14 @@ def test_resample_equals_opensmile_outpR(stem):
     got = resampled.data.T[rows]
     assert got.shape == want.shape == (len(rows), 220)
     np.testing.assert_allclose(got, want, atol=2e-5 * np.abs(want).max())
+
+
+def test_resample_fft_path_equals_the_formula():
+    from featgraph.nodes.egemaps_formants import resample_matrix, spec_resample
+
+    x = np.random.default_rng(0).standard_normal((20, 320))
+    want = x @ resample_matrix(320, 16000.0, 11000.0)          # the DFT sum written out
+    np.testing.assert_allclose(spec_resample(x, 16000.0, 11000.0), want, atol=1e-12)
 
 
 # measured share of voiced frames within 1e-2 of the column's range (F1, F2, F3, B1)

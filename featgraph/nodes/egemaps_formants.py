@@ -80,8 +80,22 @@ class SmileSpecResample(Node):
     streaming: ClassVar = "frame"
     produces: ClassVar = Kind.FRAMES
 
-    target_rate: float = Field(11000.0, gt=0, le=MAX_RATE, description="rate of the output "
-                               "samples, Hz (eGeMAPS: 11000)")
+    target_rate: float = Field(11000.0, ge=1000.0, le=MAX_RATE, description="rate of the "
+                               "output samples, Hz (eGeMAPS: 11000)")
+
+
+MAX_MATRIX = 1 << 24
+"""Largest ``n * M`` resampling matrix (128 MiB): only for rate ratios whose period ``N'``
+is not a whole number of samples; whole ones go through two FFTs."""
+
+
+def resample_plan(n: int, sr: float, target: float) -> tuple[int, float, int, int, int]:
+    """``(N, N', M, K, offset)`` of :class:`SmileSpecResample` for frames of ``n`` samples."""
+    big_n = 1 << max(0, (n - 1).bit_length())
+    n_prime = big_n * target / sr
+    m_out = max(1, int(np.floor(n * target / sr + 0.5)))
+    k_bins = min(m_out // 2, big_n // 2 + 1)
+    return big_n, n_prime, m_out, k_bins, (big_n - n) // 2
 
 
 @functools.lru_cache(maxsize=16)
@@ -91,19 +105,40 @@ def resample_matrix(n: int, sr: float, target: float) -> np.ndarray:
     ``W[j, m] = (2 / N) sum_{k<K} cos(2 pi k (m / N' - (j + offset) / N))``: the
     formula of :class:`SmileSpecResample` with the DFT expanded.
     """
-    big_n = 1 << max(0, (n - 1).bit_length())
-    n_prime = big_n * target / sr
-    m_out = max(1, int(np.floor(n * target / sr + 0.5)))
-    k_bins = min(m_out // 2, big_n // 2 + 1)
-    offset = (big_n - n) // 2
-    k = np.arange(k_bins, dtype=np.float64)
+    big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target)
+    if n * m_out > MAX_MATRIX:
+        raise ValueError(f"smile_spec_resample: {n}-sample frames to {target:g} Hz need a "
+                         f"{n} x {m_out} matrix (the rate ratio gives no whole period); use "
+                         "shorter frames or a target rate with N * target / sr whole")
     t = np.arange(m_out)[None, :] / n_prime - (np.arange(n)[:, None] + offset) / big_n
     w = np.zeros((n, m_out))
-    for kk in k:                                 # K <= a few hundred: sum of cosines
+    for kk in range(k_bins):                     # K <= a few hundred: sum of cosines
         w += np.cos(2.0 * np.pi * kk * t)
     w *= 2.0 / big_n
     w.setflags(write=False)
     return w
+
+
+def spec_resample(frames: np.ndarray, sr: float, target: float) -> np.ndarray:
+    """The resampled frames ``(..., M)`` of ``frames`` ``(..., n)``, float64.
+
+    When ``N' = N target / sr`` is whole (eGeMAPS: 352 at 8 and 16 kHz), the inverse is an
+    inverse real FFT of length ``N'`` over the first ``K`` bins, DC doubled, scaled by
+    ``N' / N``; otherwise the matrix of :func:`resample_matrix`.
+    """
+    n = frames.shape[-1]
+    big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target)
+    whole = abs(n_prime - round(n_prime)) < 1e-9 and k_bins <= int(round(n_prime)) // 2
+    if not whole:
+        return frames.astype(np.float64, copy=False) @ resample_matrix(n, sr, target)
+    n_p = int(round(n_prime))
+    buf = np.zeros(frames.shape[:-1] + (big_n,))
+    buf[..., offset:offset + n] = frames
+    spec = np.fft.rfft(buf, axis=-1)
+    z = np.zeros(frames.shape[:-1] + (n_p // 2 + 1,), dtype=complex)
+    z[..., :k_bins] = spec[..., :k_bins]
+    z[..., 0] *= 2.0
+    return np.fft.irfft(z, n_p, axis=-1)[..., :m_out] * (n_p / big_n)
 
 
 @SmileSpecResample.compute
@@ -113,10 +148,9 @@ def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
     if x.win_length is not None and x.win_length != n:
         raise ValueError(f"smile_spec_resample needs unpadded frames (frame length "
                          f"{x.win_length}, got {n} values): drop pad_to from the window")
-    w = resample_matrix(n, float(x.sr), p.target_rate)
-    y = frames.astype(np.float64, copy=False) @ w
+    y = spec_resample(frames, float(x.sr), p.target_rate)
     return x.derive(frame_major(np.ascontiguousarray(y.astype(x.data.dtype, copy=False))),
-                    Kind.FRAMES, win_length=w.shape[1], axis=None)
+                    Kind.FRAMES, win_length=y.shape[-1], axis=None)
 
 
 class LpcFormants(Node):

@@ -30,7 +30,8 @@ import soundfile as sf
 HERE = Path(__file__).parent
 AUDIO = {"speech_en_16k": HERE.parent.parent / "featgraph" / "data" / "speech_en_16k.wav",
          "speech_en_gb_16k": HERE / "speech_en_gb_16k.wav",
-         "english_8k": HERE / "english_8k.wav"}
+         "english_8k": HERE / "english_8k.wav",
+         "speech_en_48k": HERE / "speech_en_48k.wav"}
 CONFIG = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
 ROWS = np.array([0, 57, 150, 233, 300, 371, 402])
 
