@@ -30,8 +30,28 @@ at will (through HTK feature files).  What they show:
 * ``HarmonicDifferenceLogRelH1-A3 = 20 log10(m_1 / A_3)`` (0 without an A_3).
 * Unvoiced frames (F0 = 0): H1-H2 = H1-A3 = 0 and the formant amplitudes are -201 dB.
 
-Agreement measured on openSMILE's own inputs: H1-H2 exact on every voiced frame, the formant
-amplitudes and H1-A3 on about 98 % of them (the rest pick a neighbouring harmonic).
+Measured agreement (share of voiced frames within 1e-2 of the column's range; F0 from
+openSMILE's logPitch level, the formants from :class:`~.egemaps_formants.LpcFormants`, the
+spectrum from this package's 60 ms Gaussian frames, which equal openSMILE's to 1e-7)::
+
+    file               H1-H2   H1-A3   A1      A2      A3
+    speech_en_16k      100 %   97.1 %  98.7 %  98.5 %  97.1 %
+    speech_en_gb_16k   99.2 %  96.7 %  98.6 %  95.6 %  96.7 %
+    english_8k         100 %   95.9 %  99.4 %  98.2 %  95.3 %
+    speech_en_48k      98.9 %  97.6 %  98.4 %  98.7 %  97.8 %
+
+H1-H2 is exact (1e-3 dB) wherever the F0 and spectrum are openSMILE's; the formant
+amplitudes pick openSMILE's harmonic on about 98 % of the frames: in weak, noisy stretches
+of the spectrum openSMILE's peak for a harmonic is sometimes another local maximum than the
+one reached by climbing from the nominal bin (the rule for those was not found).
+
+Wiring in a recipe (frame ``i`` of every input starts at sample ``i * hop``)::
+
+    f0:       Hz, (1, n60), 0 unvoiced (openSMILE's F0final after the energy gate)
+    g60:      frame 60ms/10ms -> Gaussian window (sigma 0.4 of the half length, symmetric)
+              -> rfft (pad to the next power of two) -> power exponent 1
+    formants: the egemaps_formants chain -> "formants:frequency" -> trim_frames end: 4
+    harm:     {op: smile_harmonics, inputs: [f0, formants_trimmed, g60]}
 
 References
 ----------
