@@ -23,8 +23,6 @@ the values are taken before it names the columns.
 from pathlib import Path
 
 import numpy as np
-import opensmile
-import pandas as pd
 import soundfile as sf
 
 HERE = Path(__file__).parent
@@ -32,12 +30,17 @@ AUDIO = {"speech_en_16k": HERE.parent.parent / "featgraph" / "data" / "speech_en
          "speech_en_gb_16k": HERE / "speech_en_gb_16k.wav",
          "english_8k": HERE / "english_8k.wav",
          "speech_en_48k": HERE / "speech_en_48k.wav"}
-CONFIG = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
 ROWS = np.array([0, 57, 150, 233, 300, 371, 402])
 
 
 def level(y, sr, name):
-    smile = opensmile.Smile(feature_set=str(CONFIG), feature_level=name)
+    """One eGeMAPSv02 level as a float32 array (opensmile imported here: the suite collects
+    this file with --doctest-modules, without openSMILE installed)."""
+    import opensmile
+    import pandas as pd
+
+    config = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
+    smile = opensmile.Smile(feature_set=str(config), feature_level=name)
     smile._series_to_frame = lambda series: pd.DataFrame(list(series.items())[0][1][2])
     return smile.process_signal(y, sr).to_numpy().astype(np.float32)
 
