@@ -18,7 +18,7 @@ from scipy.signal import lfilter
 from conftest import EDGE_SIGNALS, edge_signal
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
-from featgraph.nodes.egemaps_formants import LpcFormants, SmileSpecResample
+from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc, SmileSpecResample
 from featgraph.nodes.egemaps_harmonics import SmileHarmonics
 from featgraph.nodes.framing import Frame, Window
 from featgraph.nodes.lpc import LPC
@@ -47,7 +47,7 @@ def formant_chain(y, sr, polynomial="negated"):
     frames = Frame(length="20ms", hop="10ms")(signal(y, sr))
     windowed = Window(window="hamming", periodic=False)(frames)
     resampled = SmileSpecResample(target_rate=11000.0)(windowed)
-    lpc = LPC(order=11)(TimeAutocorrelation(n_lags=12)(resampled))["coeffs"]
+    lpc = SmileLpc(order=11)(resampled)
     return LpcFormants(sample_rate=11000.0, polynomial=polynomial)(lpc), resampled
 
 
@@ -226,7 +226,12 @@ def test_streamed_equals_whole(seed):
     windowed = Window(window="hamming", periodic=False)(Frame(length="20ms")(signal(y, sr)))
     res = SmileSpecResample()
     assert_same_features(run_op_chunked(res, windowed, rng=rng), res(windowed))
-    lpc = LPC(order=11)(TimeAutocorrelation(n_lags=12)(res(windowed)))["coeffs"]
+    lp = SmileLpc(order=11)
+    assert_same_features(run_op_chunked(lp, res(windowed), rng=rng), lp(res(windowed)))
+    lpc = lp(res(windowed))
+    # the same polynomial as the generic ops time_autocorrelation -> lpc
+    generic = LPC(order=11)(TimeAutocorrelation(n_lags=12)(res(windowed)))["coeffs"]
+    np.testing.assert_allclose(lpc.data, generic.data, atol=1e-6)
     fm = LpcFormants(sample_rate=11000.0, polynomial="negated")
     assert_same_features(run_op_chunked(fm, lpc, rng=rng), fm(lpc))
 

@@ -9,8 +9,7 @@ openSMILE's chain (``GeMAPSv01b_core.lld.conf.inc``, formants section)::
                                                     (gemapsv01b_formants)
 
 here: ``window`` (hamming, symmetric, no padding) -> :class:`SmileSpecResample`
--> ``time_autocorrelation`` (12 lags) -> ``lpc`` (order 11) -> :class:`LpcFormants`
-(``polynomial: negated``).  The harmonic levels (cHarmonics) are in
+-> :class:`SmileLpc` (order 11) -> :class:`LpcFormants` (``polynomial: negated``).  The harmonic levels (cHarmonics) are in
 :mod:`featgraph.nodes.egemaps_harmonics`.
 
 Measured agreement (share of the frames voiced in openSMILE's F0 where the value is within
@@ -53,6 +52,7 @@ from typing import ClassVar, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from .. import native
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
@@ -167,6 +167,48 @@ def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
     y = spec_resample(frames, float(x.sr), p.target_rate)
     return x.derive(frame_major(np.ascontiguousarray(y.astype(x.data.dtype, copy=False))),
                     Kind.FRAMES, win_length=y.shape[-1], axis=None)
+
+
+class SmileLpc(Node):
+    """Autocorrelation LPC of each frame, as openSMILE 2.6's ``cLpc`` with ``method = acf``.
+
+    ``r[k] = sum_n x[n] x[n + k]`` for ``k = 0 .. order`` (no window: the frames
+    come windowed), then the Levinson-Durbin recursion (Makhoul 1975; C kernel
+    :func:`featgraph.native.levinson`), both in float64 whatever the input dtype.
+    Output ``[1, a1, ... a_order]`` of ``A(z) = 1 + sum a_k z^-k``,
+    ``(..., order + 1, frames)``, in the input's dtype; zero frames give
+    ``[1, 0, ...]``.  openSMILE's ``lpcCoeff[0..p-1]`` (``gemapsv01b_lpc``,
+    ``p = 11``) are ``a1 .. ap``: equal to these to ~1e-4 on most frames, its
+    single-precision arithmetic aside.  One op rather than
+    ``time_autocorrelation -> lpc`` so that the result does not depend on how the
+    lags are summed: the formants of eGeMAPS' band-limited frames are sensitive to
+    rounding in the lags (see :class:`LpcFormants`).
+
+    Streaming: frame by frame.
+    """
+
+    op: Literal["smile_lpc"] = "smile_lpc"
+    consumes: ClassVar = (Kind.FRAMES,)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = Kind.LPC
+
+    order: int = Field(11, ge=1, le=256, description="model order p (eGeMAPS: 11)")
+
+
+@SmileLpc.compute
+def smile_lpc(x: Feature, p: SmileLpc) -> Feature:
+    frames = frame_major(x.data).astype(np.float64, copy=False)
+    n = frames.shape[-1]
+    if n <= p.order:
+        raise ValueError(f"smile_lpc: order {p.order} needs frames longer than {p.order} "
+                         f"samples, got {n}")
+    r = np.empty(frames.shape[:-1] + (p.order + 1,))
+    for k in range(p.order + 1):
+        np.einsum("...n,...n->...", frames[..., k:], frames[..., :n - k], out=r[..., k])
+    a, _ = native.levinson(r, p.order)
+    dt = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
+    return x.derive(frame_major(np.ascontiguousarray(a.astype(dt, copy=False))), Kind.LPC,
+                    axis=None, win_length=None)
 
 
 class LpcFormants(Node):
