@@ -136,15 +136,18 @@ def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
     ok = start < n_bins - 1
     j = np.floor(np.where(ok, start, 0.0) + 0.5).astype(np.int64)
     rows = np.arange(n_frames)[:, None]
+    flat_rows = np.broadcast_to(rows, j.shape).ravel()
+    jf = j.ravel()                                # a view: updates land in j
     for step in (1, -1):                          # climb right, then left
-        while True:
-            nxt = j + step
+        live = np.flatnonzero(ok.ravel())
+        while live.size:
+            cur = jf[live]
+            nxt = cur + step
             inside = (nxt >= 0) & (nxt < n_bins)
-            nxt_c = np.clip(nxt, 0, n_bins - 1)
-            move = inside & (mag[rows, nxt_c] > mag[rows, j])
-            if not move.any():
-                break
-            j = np.where(move, nxt_c, j)
+            r_live = flat_rows[live]
+            move = inside & (mag[r_live, np.clip(nxt, 0, n_bins - 1)] > mag[r_live, cur])
+            live = live[move]
+            jf[live] = nxt[move]
     ok &= (j > 0) & (j < n_bins - 1)
     ok = np.cumprod(ok, axis=1).astype(bool)       # stop at the first missing harmonic
     jc = np.clip(j, 1, n_bins - 2)
