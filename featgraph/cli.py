@@ -338,6 +338,7 @@ def _op_table():
 
     for op, model in registry().items():
         ins = ", ".join(k.label for k in model.consumes) or "source"
+        ins += ", ..." if model.variadic else ""
         outs = ", ".join((f"{port}: " if port else "") + (k.label if k else "same as input")
                          for port, k in model.ports().items())
         fields = [(name, _type_label(f.annotation),

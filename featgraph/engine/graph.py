@@ -258,9 +258,9 @@ def _validate(flat: dict[str, FlatNode], problems: list) -> None:
             problems.extend(_pydantic_problem(node, model_cls, errs) for errs in by_param.values())
             continue
         n_in, want = len(node.inputs), len(model_cls.consumes)
-        if n_in != want:
+        if n_in != want and not (model_cls.variadic and n_in > want):
             what = "no input (it reads the run's source)" if want == 0 else \
-                f"{want} input{'s' if want > 1 else ''}"
+                f"{want}{' or more' if model_cls.variadic else ''} input{'s' if want > 1 else ''}"
             problems.append(node.problem(f"op {node.op} takes {what}, got {n_in}"))
 
 
@@ -319,7 +319,7 @@ def _check_kinds(g: nx.DiGraph, flat: dict[str, FlatNode],
                                              f"port '{port}' (ports: {avail})"))
                 got.append(None)
                 continue
-            kind, allowed = ports[port], cls.consumes[i]
+            kind, allowed = ports[port], cls.input_kind(i)
             if kind is not None and not (kind & allowed) == kind:
                 problems.append(node.problem(
                     f"input {i + 1} '{src}' is {kind.label}, but op {node.op} consumes "

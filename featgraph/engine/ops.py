@@ -37,6 +37,9 @@ class Node(BaseModel):
     ``consumes``
         One :class:`Kind` (possibly a union of flags) per input, in order.
         A source op (``load``) consumes nothing and receives the run's source.
+    ``variadic``
+        ``True``: the last kind of ``consumes`` may repeat, so the op takes
+        ``len(consumes)`` inputs or more (``stack``).
     ``streaming``
         How the op streams (see docs/adding-an-op.md):
 
@@ -67,6 +70,7 @@ class Node(BaseModel):
 
     op: str
     consumes: ClassVar[tuple[Kind, ...]] = ()
+    variadic: ClassVar[bool] = False
     streaming: ClassVar[Literal["frame", "block", "signal"]] = "signal"
     produces: ClassVar[Kind | dict[str, Kind] | None] = None
     _fn: ClassVar[Callable[..., Any] | None] = None
@@ -98,6 +102,11 @@ class Node(BaseModel):
             state = self.start()
             return join_chunks([state.step(*inputs), state.flush()])
         return type(self)._fn(*inputs, self)
+
+    @classmethod
+    def input_kind(cls, i: int) -> Kind:
+        """The kind input ``i`` may have (a variadic op's extra inputs take the last one)."""
+        return cls.consumes[min(i, len(cls.consumes) - 1)] if cls.variadic else cls.consumes[i]
 
     @classmethod
     def is_source(cls) -> bool:

@@ -295,30 +295,36 @@ def with_energy(c: Feature, e: Feature, p: WithEnergy) -> Feature:
 
 
 class Stack(Node):
-    """Concatenate two features along the feature axis: ``[a; b]``, ``(..., na + nb, frames)``.
+    """Concatenate features along the feature axis: ``[a; b; ...]``, ``(..., na + nb + ..., frames)``.
 
-    Both inputs must have the same frames (they do when they come from one
-    front end).  The kind is the first input's.  Use it to assemble
-    ``[static; delta; delta-delta]`` vectors (HTK's ``_D_A``).
+    Two inputs or more, all with the same frames (they do when they come from
+    one front end).  The kind is the first input's; the row names
+    (``Feature.names``) are concatenated when every input has them.  Use it to
+    assemble ``[static; delta; delta-delta]`` vectors (HTK's ``_D_A``) or a set
+    of descriptors (eGeMAPS' 25 rows).
+
+    Example: ``{op: stack, inputs: [mfcc, delta, delta2]}``.
 
     Streaming: framewise.
     """
 
     op: Literal["stack"] = "stack"
     consumes: ClassVar = (ANY & ~Kind.SIGNAL, ANY & ~Kind.SIGNAL)
+    variadic: ClassVar = True
     streaming: ClassVar = "frame"
 
 
 @Stack.compute
-def stack(a: Feature, b: Feature, p: Stack) -> Feature:
-    if a.data.shape[-1] != b.data.shape[-1]:
-        raise ValueError(f"stack: the inputs have {a.data.shape[-1]} and {b.data.shape[-1]} "
-                         "frames; stack features of one front end")
-    dtype = np.result_type(a.data, b.data)
-    out = np.concatenate([frame_major(a.data).astype(dtype, copy=False),
-                          frame_major(b.data).astype(dtype, copy=False)], axis=-1)
-    names = a.names + b.names if a.names and b.names else None
-    return a.derive(frame_major(out), axis=None, names=names)
+def stack(*args) -> Feature:
+    *xs, p = args
+    frames = {x.data.shape[-1] for x in xs}
+    if len(frames) > 1:
+        raise ValueError(f"stack: the inputs have {sorted(frames)} frames; stack features of "
+                         "one front end")
+    dtype = np.result_type(*(x.data for x in xs))
+    out = np.concatenate([frame_major(x.data).astype(dtype, copy=False) for x in xs], axis=-1)
+    names = sum((x.names for x in xs), ()) if all(x.names for x in xs) else None
+    return xs[0].derive(frame_major(out), axis=None, names=names)
 
 
 class HTKPreEmphasis(Node):
