@@ -320,6 +320,31 @@ int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_
                           size_t step, size_t size, float *y);
 
 /*
+ * HPSS masks applied in one pass (hpss.c; librosa.decompose.hpss after its two median
+ * filters).  For i < n, with h = harm[i], p = perc[i] and softmask(x, r) =
+ * x^power / (x^power + r^power) computed as librosa.util.softmask (both divided by
+ * z = max(x, r) first; where z < the type's smallest normal, 1/2 when both margins are 1
+ * and 0 otherwise):
+ *
+ *   hard == 0:  M_h = softmask(h, margin_h p),  M_p = softmask(p, margin_p h)
+ *   hard != 0:  M_h = (h > margin_h p),         M_p = (p > margin_p h)      (1 or 0)
+ *   out_h[i] = M_h s[i], out_p[i] = M_p s[i]; the masks themselves when s is NULL.
+ *
+ * In the buffers' type, numpy's operations in numpy's order: equal bit for bit to
+ * featgraph.native.reference_mir.hpss_masks.  out_h may be harm and out_p may be perc
+ * (in place); no other overlap.  Values are not checked (NaN propagates).  Returns
+ * FG_EINVAL for a NULL harm, perc, out_h or out_p (when n > 0), FG_EDOMAIN for a power
+ * that is not finite and > 0 or a margin that is not finite and >= 1; nothing is written
+ * on an error.
+ */
+int fg_hpss_masks_f64(const double *s, const double *harm, const double *perc, size_t n,
+                      double power, double margin_h, double margin_p, int hard,
+                      double *out_h, double *out_p);
+int fg_hpss_masks_f32(const float *s, const float *harm, const float *perc, size_t n,
+                      double power, double margin_h, double margin_p, int hard,
+                      float *out_h, float *out_p);
+
+/*
  * Beat tracking's dynamic program (beat.c; Ellis 2007, librosa.beat's definitions).
  * With P = frames_per_beat[i] (one value for every frame when n_fpb == 1, else one per
  * frame, n_fpb == n) and the candidates loc = i - round_half_even(P / 2) down to
