@@ -32,6 +32,15 @@
 #include "featgraph.h"
 
 #define LANES 16
+/* The slide is min/max/blend on LANES values: built for AVX2 as well as the baseline,
+ * picked at load time where GCC's function multi-versioning is available (x86-64 Linux).
+ * Both versions compute the same values (comparisons and copies only, no rounding). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
+    && !defined(FG_NO_CLONES)
+#define FG_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FG_CLONES
+#endif
 /* Along a strided axis (the lanes adjacent, the rows a whole line apart) every slide
  * reads two rows and writes one, each in another page, where the hardware prefetchers do
  * not follow: ask for the rows PREFETCH slides ahead (a hint; values are unaffected). */
@@ -86,7 +95,7 @@ static int NAME##_cmp(const void *pa, const void *pb)                           
 }                                                                                          \
                                                                                            \
 /* One slide, w -> out: remove old (first copy), insert v; rows of LANES values. */      \
-static void NAME##_slide(const T *restrict w, T *restrict out, const T *restrict old,     \
+FG_CLONES static void NAME##_slide(const T *restrict w, T *restrict out, const T *restrict old,     \
                          const T *restrict v, size_t size)                                 \
 {                                                                                          \
     size_t i, l;                                                                           \
