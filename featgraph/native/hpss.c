@@ -28,12 +28,60 @@
 #include <math.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#define HPSS_BODY(T, TINY, POW, SQRT)                                                     \
+/*
+ * The common case, soft masks of power 2 with unit margins, branch-free (vectorised,
+ * FG_CLONES).  With z = max(h, p) one of h / z and p / z is z / z = 1 exactly, the other
+ * r = min / max; both masks share the denominator r^2 + 1 (numpy adds 1 + r^2 or r^2 + 1:
+ * the same number), so M_h = (h >= p ? 1 : r^2) / (r^2 + 1) and M_p = (h >= p ? r^2 : 1) /
+ * (r^2 + 1) are numpy's values bit for bit with three divisions instead of six (both
+ * quotients 1 / d and r^2 / d are computed, then selected: no division under a condition,
+ * which the vectoriser would not speculate).  Where
+ * z < tiny, r is not used (0 / 0 is computed and discarded).
+ */
+#define SQUARE_UNIT_MASKS(T, TINY)                                                        \
+        const T h = harm[i], p = perc[i];                                                 \
+        const int hb = h >= p;                                                            \
+        const T z = hb ? h : p, small = hb ? p : h;                                       \
+        const T r = small / z, r2 = r * r, d = r2 + (T)1;                                  \
+        const T one = (T)1 / d, frac = r2 / d;                                            \
+        const T a = hb ? one : frac, b = hb ? frac : one;                                 \
+        const int zero = z < TINY;
+
+#define SQUARE_UNIT_BODY(T, TINY)                                                         \
+    if (s != NULL) {                                                                      \
+        for (size_t i = 0; i < n; i++) {                                                  \
+            SQUARE_UNIT_MASKS(T, TINY)                                                    \
+            out_h[i] = (zero ? (T)0.5 : a) * s[i];                                        \
+            out_p[i] = (zero ? (T)0.5 : b) * s[i];                                        \
+        }                                                                                 \
+    } else {                                                                              \
+        for (size_t i = 0; i < n; i++) {                                                  \
+            SQUARE_UNIT_MASKS(T, TINY)                                                    \
+            out_h[i] = zero ? (T)0.5 : a;                                                 \
+            out_p[i] = zero ? (T)0.5 : b;                                                 \
+        }                                                                                 \
+    }
+
+FG_CLONES FG_NO_TRAPS static void square_unit_f64(const double *s, const double *harm,
+                                      const double *perc, size_t n, double *out_h,
+                                      double *out_p)
+{
+    SQUARE_UNIT_BODY(double, DBL_MIN)
+}
+
+FG_CLONES FG_NO_TRAPS static void square_unit_f32(const float *s, const float *harm, const float *perc,
+                                      size_t n, float *out_h, float *out_p)
+{
+    SQUARE_UNIT_BODY(float, FLT_MIN)
+}
+
+#define HPSS_BODY(T, TINY, POW, SQRT, FAST)                                                     \
     if (n == 0)                                                                           \
         return FG_OK;                                                                     \
     if (harm == NULL || perc == NULL || out_h == NULL || out_p == NULL)                   \
@@ -41,6 +89,10 @@
     if (!isfinite(power) || power <= 0 || !isfinite(margin_h) || margin_h < 1 ||          \
         !isfinite(margin_p) || margin_p < 1)                                              \
         return FG_EDOMAIN;                                                                \
+    if (!hard && power == 2.0 && margin_h == 1.0 && margin_p == 1.0) {                   \
+        FAST(s, harm, perc, n, out_h, out_p);                                             \
+        return FG_OK;                                                                     \
+    }                                                                                     \
     {                                                                                     \
         const T mh = (T)margin_h, mp = (T)margin_p, pw = (T)power;                        \
         const int scale_h = margin_h != 1.0, scale_p = margin_p != 1.0;                   \
@@ -102,12 +154,12 @@ int fg_hpss_masks_f64(const double *s, const double *harm, const double *perc, s
                       double power, double margin_h, double margin_p, int hard,
                       double *out_h, double *out_p)
 {
-    HPSS_BODY(double, DBL_MIN, pow, sqrt)
+    HPSS_BODY(double, DBL_MIN, pow, sqrt, square_unit_f64)
 }
 
 int fg_hpss_masks_f32(const float *s, const float *harm, const float *perc, size_t n,
                       double power, double margin_h, double margin_p, int hard,
                       float *out_h, float *out_p)
 {
-    HPSS_BODY(float, FLT_MIN, powf, sqrtf)
+    HPSS_BODY(float, FLT_MIN, powf, sqrtf, square_unit_f32)
 }

@@ -30,28 +30,14 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #define LANES 16
-/* The slide is min/max/blend on LANES values: built for AVX2 as well as the baseline,
- * picked at load time where GCC's function multi-versioning is available (x86-64 Linux).
- * Both versions compute the same values (comparisons and copies only, no rounding). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
-    && !defined(FG_NO_CLONES)
-#define FG_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define FG_CLONES
-#endif
+/* The slide is min/max/blend on LANES values: FG_CLONES (simd.h) builds it for AVX2 too. */
 /* Along a strided axis (the lanes adjacent, the rows a whole line apart) every slide
  * reads two rows and writes one, each in another page, where the hardware prefetchers do
  * not follow: ask for the rows PREFETCH slides ahead (a hint; values are unaffected). */
 #define PREFETCH 4
-#if defined(__GNUC__) || defined(__clang__)
-#define FG_PREFETCH(p) __builtin_prefetch((p), 0, 3)
-#define FG_PREFETCH_W(p) __builtin_prefetch((p), 1, 3)
-#else
-#define FG_PREFETCH(p) ((void)(p))
-#define FG_PREFETCH_W(p) ((void)(p))
-#endif
 
 /* Index of virtual position v (may be negative or >= n) under 'reflect' mirroring. */
 static size_t reflect_index(long long v, size_t n)
