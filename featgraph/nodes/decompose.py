@@ -69,7 +69,7 @@ def hpss(x: Feature, p: HPSS) -> dict[str, Feature]:
     mag = np.abs(fm) if np.iscomplexobj(fm) else fm
     if mag.dtype not in (np.float32, np.float64):
         mag = mag.astype(np.float64)
-    if np.any(mag < 0):
+    if mag.size and mag.min() < 0:                             # a reduction: no mask array
         raise ValueError("hpss needs a magnitude or power spectrogram (non-negative values) "
                          "or the complex spectrum")
     harm = running_median(mag, p.kernel_harmonic, axis=-2)
