@@ -223,6 +223,26 @@ int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
                              const size_t *stop, float *out);
 
 /*
+ * The same product on the power of a complex spectrum (filterbank.c):
+ *
+ *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} (re[t, k]^2 + im[t, k]^2) * w[b, k]
+ *
+ *   z (n_frames, n_bins) complex, stored interleaved (re, im): 2 n_bins reals per frame;
+ *   work (4 n_bins,) scratch; w, first, stop, out as fg_banded_filterbank.
+ *
+ * The power re * re + im * im is formed in the type of z, then summed as
+ * fg_banded_filterbank sums: equal bit for bit to fg_power_spectrum (floor 0) followed by
+ * fg_banded_filterbank, without the power spectrogram in memory.  Returns FG_EINVAL as
+ * fg_banded_filterbank does, and for a NULL z or work (when there is data).
+ */
+int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
+                                   const double *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, double *work, double *out);
+int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
+                                   const float *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, float *work, float *out);
+
+/*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
  * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
  * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain
