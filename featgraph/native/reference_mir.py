@@ -138,7 +138,7 @@ def hpss_masks(s, harm, perc, power=2.0, margin_h=1.0, margin_p=1.0, hard=False)
     >>> import numpy as np
     >>> from featgraph.native import reference_mir as reference
     >>> h, p = reference.hpss_masks(None, np.array([3.0, 0.0]), np.array([1.0, 0.0]))
-    >>> h.tolist(), p.tolist()
+    >>> np.round(h, 12).tolist(), np.round(p, 12).tolist()
     ([0.9, 0.5], [0.1, 0.5])
     """
     s, harm, perc, power, margin_h, margin_p = check_hpss_masks_args(
