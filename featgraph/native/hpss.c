@@ -81,7 +81,34 @@ FG_CLONES FG_NO_TRAPS static void square_unit_f32(const float *s, const float *h
     SQUARE_UNIT_BODY(float, FLT_MIN)
 }
 
-#define HPSS_BODY(T, TINY, POW, SQRT, FAST)                                                     \
+/* librosa's softmask of one value: x^pw / (x^pw + r^pw), both divided by max(x, r) first;
+ * zero_mask where that maximum is below tiny. */
+#define DEFINE_SOFT(NAME, T, TINY, POW, SQRT)                                             \
+static T NAME##_soft(T x, T r, T zero_mask, T pw, int square, int half, int one)          \
+{                                                                                         \
+    const T z = x >= r ? x : r;                                                           \
+    T m, q;                                                                               \
+    if (z < TINY)                                                                         \
+        return zero_mask;                                                                 \
+    m = x / z;                                                                            \
+    q = r / z;                                                                            \
+    if (square) {                                                                         \
+        m = m * m;                                                                        \
+        q = q * q;                                                                        \
+    } else if (half) {                                                                    \
+        m = SQRT(m);                                                                      \
+        q = SQRT(q);                                                                      \
+    } else if (!one) {                                                                    \
+        m = POW(m, pw);                                                                   \
+        q = POW(q, pw);                                                                   \
+    }                                                                                     \
+    return m / (q + m);                                                                   \
+}
+
+DEFINE_SOFT(hpss_f64, double, DBL_MIN, pow, sqrt)
+DEFINE_SOFT(hpss_f32, float, FLT_MIN, powf, sqrtf)
+
+#define HPSS_BODY(NAME, T, FAST)                                                     \
     if (n == 0)                                                                           \
         return FG_OK;                                                                     \
     if (harm == NULL || perc == NULL || out_h == NULL || out_p == NULL)                   \
@@ -106,39 +133,8 @@ FG_CLONES FG_NO_TRAPS static void square_unit_f32(const float *s, const float *h
                 b = p > mp * h ? (T)1 : (T)0;                                             \
             } else {                                                                      \
                 const T rh = scale_h ? p * mh : p, rp = scale_p ? h * mp : h;             \
-                const T zh = h >= rh ? h : rh, zp = p >= rp ? p : rp;                     \
-                if (zh < TINY) {                                                          \
-                    a = zero_mask;                                                        \
-                } else {                                                                  \
-                    T m = h / zh, q = rh / zh;                                            \
-                    if (square) {                                                         \
-                        m = m * m;                                                        \
-                        q = q * q;                                                        \
-                    } else if (half) {                                                    \
-                        m = SQRT(m);                                                      \
-                        q = SQRT(q);                                                      \
-                    } else if (!one) {                                                    \
-                        m = POW(m, pw);                                                   \
-                        q = POW(q, pw);                                                   \
-                    }                                                                     \
-                    a = m / (q + m);                                                      \
-                }                                                                         \
-                if (zp < TINY) {                                                          \
-                    b = zero_mask;                                                        \
-                } else {                                                                  \
-                    T m = p / zp, q = rp / zp;                                            \
-                    if (square) {                                                         \
-                        m = m * m;                                                        \
-                        q = q * q;                                                        \
-                    } else if (half) {                                                    \
-                        m = SQRT(m);                                                      \
-                        q = SQRT(q);                                                      \
-                    } else if (!one) {                                                    \
-                        m = POW(m, pw);                                                   \
-                        q = POW(q, pw);                                                   \
-                    }                                                                     \
-                    b = m / (q + m);                                                      \
-                }                                                                         \
+                a = NAME##_soft(h, rh, zero_mask, pw, square, half, one);                 \
+                b = NAME##_soft(p, rp, zero_mask, pw, square, half, one);                 \
             }                                                                             \
             if (s != NULL) {                                                              \
                 a = a * s[i];                                                             \
@@ -154,12 +150,12 @@ int fg_hpss_masks_f64(const double *s, const double *harm, const double *perc, s
                       double power, double margin_h, double margin_p, int hard,
                       double *out_h, double *out_p)
 {
-    HPSS_BODY(double, DBL_MIN, pow, sqrt, square_unit_f64)
+    HPSS_BODY(hpss_f64, double, square_unit_f64)
 }
 
 int fg_hpss_masks_f32(const float *s, const float *harm, const float *perc, size_t n,
                       double power, double margin_h, double margin_p, int hard,
                       float *out_h, float *out_p)
 {
-    HPSS_BODY(float, FLT_MIN, powf, sqrtf, square_unit_f32)
+    HPSS_BODY(hpss_f32, float, square_unit_f32)
 }

@@ -134,15 +134,7 @@ def banded_filterbank(spec, w, first, stop):
     spec, w = np.ascontiguousarray(spec), np.ascontiguousarray(w)
     n_bins = spec.shape[-1]
     rows = spec.reshape(-1, n_bins)
-    out = np.empty((rows.shape[0], w.shape[0]), dtype=spec.dtype)
-    if rows.shape[0] and w.shape[0]:
-        kernel = (_pkg._lib.fg_banded_filterbank_f32 if spec.dtype == np.float32
-                  else _pkg._lib.fg_banded_filterbank_f64)
-        ffi = _pkg._ffi
-        status = kernel(_pkg._ptr(rows), rows.shape[0], n_bins, _pkg._ptr(w), w.shape[0],
-                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
-                        _pkg._ptr(out))
-        _pkg._raise_for_status(status, "banded filterbank", None, None)
+    out = _banded_call("fg_banded_filterbank", rows, rows.shape[0], n_bins, w, first, stop)
     return out.reshape(spec.shape[:-1] + (w.shape[0],))
 
 
@@ -190,17 +182,24 @@ def banded_power_filterbank(z, w, first, stop):
     z, w = np.ascontiguousarray(z), np.ascontiguousarray(w)
     n_bins = z.shape[-1]
     rows = z.reshape(-1, n_bins)
-    out = np.empty((rows.shape[0], w.shape[0]), dtype=real)
-    if rows.shape[0] and w.shape[0]:
-        kernel = (_pkg._lib.fg_banded_power_filterbank_f32 if real == np.float32
-                  else _pkg._lib.fg_banded_power_filterbank_f64)
-        ffi = _pkg._ffi
-        work = np.empty(4 * n_bins, dtype=real)
-        status = kernel(_pkg._ptr(rows.view(real)), rows.shape[0], n_bins, _pkg._ptr(w),
-                        w.shape[0], ffi.from_buffer("size_t[]", first),
-                        ffi.from_buffer("size_t[]", stop), _pkg._ptr(work), _pkg._ptr(out))
-        _pkg._raise_for_status(status, "banded power filterbank", None, None)
+    out = _banded_call("fg_banded_power_filterbank", rows.view(real), rows.shape[0], n_bins,
+                       w, first, stop, work=np.empty(4 * n_bins, dtype=real))
     return out.reshape(z.shape[:-1] + (w.shape[0],))
+
+
+def _banded_call(name, data, n_frames, n_bins, w, first, stop, work=None):
+    """``(n_frames, n_bands)`` from the C kernel ``name`` + ``_f32`` / ``_f64`` (the type of
+    ``w``); ``work``, when given, is passed before the output."""
+    out = np.empty((n_frames, w.shape[0]), dtype=w.dtype)
+    if n_frames and w.shape[0]:
+        kernel = getattr(_pkg._lib, name + ("_f32" if w.dtype == np.float32 else "_f64"))
+        ffi = _pkg._ffi
+        extra = () if work is None else (_pkg._ptr(work),)
+        status = kernel(_pkg._ptr(data), n_frames, n_bins, _pkg._ptr(w), w.shape[0],
+                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
+                        *extra, _pkg._ptr(out))
+        _pkg._raise_for_status(status, name.replace("fg_", "").replace("_", " "), None, None)
+    return out
 
 
 def _check_banded(spec, w, first, stop, what):
