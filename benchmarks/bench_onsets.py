@@ -75,10 +75,10 @@ def callables(names=VARIANTS) -> dict:
     if any(n.startswith("featgraph") for n in names):
         import featgraph
         for recipe in ("onset_strength", "beats", "hpss", "mir_bundle"):
-            r64, r32 = featgraph.load(recipe), featgraph.load(recipe)
-            r32.dtype = "float32"
-            fns[f"featgraph {recipe}"] = lambda y, r=r64: dict(r.run(y, sr=SR))
-            fns[f"featgraph {recipe} float32"] = lambda y, r=r32: dict(r.run(y, sr=SR))
+            r = featgraph.load(recipe)      # dtype is a recipe parameter: pass it to run
+            fns[f"featgraph {recipe}"] = lambda y, r=r: dict(r.run(y, sr=SR))
+            fns[f"featgraph {recipe} float32"] = (
+                lambda y, r=r: dict(r.run(y, sr=SR, dtype="float32")))
     if any(n.startswith("librosa") for n in names):
         import librosa
         import numpy as np
@@ -100,8 +100,24 @@ def child(name: str, seconds: float) -> dict:
 
 
 def main() -> None:
-    args = h.parser(__doc__, repeats=5, seconds=600.0).parse_args()
+    ap = h.parser(__doc__, repeats=5, seconds=600.0)
+    ap.add_argument("--only", default="", help="comma-separated works to time (onset_strength, "
+                                               "beats, hpss, mir_bundle); not with --write")
+    args = ap.parse_args()
     y = audio(args.seconds)
+    if args.only:
+        if args.write:
+            ap.error("--only times some rows: it cannot --write the section")
+        works = args.only.split(",")
+        fns = callables([n for n in VARIANTS if n.split()[1] in works])
+        stats = h.interleaved({n: (lambda f=f: f(y)) for n, f in fns.items()}, args.repeats)
+        for n, s in stats.items():
+            print(f"{n:36s} median {s['median']:.3f} s  min {s['min']:.3f} s")
+        for a, b in PAIRS:
+            if a in stats and b in stats:
+                print(f"{b} / {a}: {stats[b]['median'] / stats[a]['median']:.2f}x (medians), "
+                      f"{stats[b]['min'] / stats[a]['min']:.2f}x (mins)")
+        return
     fns = callables()
     stats = h.interleaved({n: (lambda f=f: f(y)) for n, f in fns.items()}, args.repeats)
     memory = {n: h.peak_rss(h.call_cmd(__file__, "child", n, args.seconds)) for n in fns}

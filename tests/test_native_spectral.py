@@ -141,6 +141,39 @@ def test_banded_filterbank_kernel_matches_numpy_definition(dtype):
     assert spectral.banded_filterbank(spec[:, :0], w, first, stop).shape == (2, 0, 6)
 
 
+@pytest.mark.parametrize("ctype", [np.complex128, np.complex64])
+def test_banded_power_filterbank_equals_power_then_product_bit_for_bit(ctype):
+    """The fused kernel against the power-spectrum and banded-product kernels in a row
+    (bit for bit) and the dense numpy product of |z|^2 (to rounding); groups of four
+    frames and a remainder (2 x 7 frames), an empty filter, a non-contiguous input."""
+    rng = np.random.default_rng(6)
+    real = np.dtype(ctype).type(0).real.dtype
+    w = np.zeros((6, 33))
+    w[0, 0:5], w[1, 3:12], w[3, 10:33], w[4, 32], w[5, 0:33] = 0.5, 1.0, 0.25, 3.0, 0.1
+    w = (w * rng.random(w.shape)).astype(real)
+    z = (rng.standard_normal((2, 7, 33)) + 1j * rng.standard_normal((2, 7, 33))).astype(ctype)
+    first, stop = reference_spectral.filter_supports(w)
+    got = spectral.banded_power_filterbank(z, w, first, stop)
+    assert got.dtype == real and got.shape == (2, 7, 6)
+    np.testing.assert_array_equal(
+        got, spectral.banded_filterbank(spectral.power_spectrum(z), w, first, stop))
+    tol = 1e-5 if real == np.float32 else 1e-13
+    np.testing.assert_allclose(got, reference_spectral.banded_power_filterbank(z, w, first, stop),
+                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(got, (np.abs(z.astype(np.complex128)) ** 2) @ w.T.astype(float),
+                               rtol=tol, atol=tol)
+    strided = z[:, ::2, :]
+    np.testing.assert_allclose(spectral.banded_power_filterbank(strided, w, first, stop),
+                               got[:, ::2], rtol=tol, atol=tol)
+    assert spectral.banded_power_filterbank(z[:, :0], w, first, stop).shape == (2, 0, 6)
+    with pytest.raises(ValueError, match="complex64 or complex128"):
+        spectral.banded_power_filterbank(np.abs(z), w, first, stop)
+    with pytest.raises(ValueError, match="supports 0 <= first <= stop <= n_bins"):
+        spectral.banded_power_filterbank(z, w, first, stop + 1)
+    with pytest.raises(ValueError, match="both be float32 or float64"):
+        spectral.banded_power_filterbank(z, w.astype(np.float16), first, stop)
+
+
 def test_banded_filterbank_rejects_bad_supports_before_c():
     w, spec = np.ones((2, 4)), np.ones((3, 4))
     for first, stop in (([0, 3], [2, 5]), ([2, 0], [1, 4]), ([0], [4])):

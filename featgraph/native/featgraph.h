@@ -223,6 +223,26 @@ int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
                              const size_t *stop, float *out);
 
 /*
+ * The same product on the power of a complex spectrum (filterbank.c):
+ *
+ *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} (re[t, k]^2 + im[t, k]^2) * w[b, k]
+ *
+ *   z (n_frames, n_bins) complex, stored interleaved (re, im): 2 n_bins reals per frame;
+ *   work (4 n_bins,) scratch; w, first, stop, out as fg_banded_filterbank.
+ *
+ * The power re * re + im * im is formed in the type of z, then summed as
+ * fg_banded_filterbank sums: equal bit for bit to fg_power_spectrum (floor 0) followed by
+ * fg_banded_filterbank, without the power spectrogram in memory.  Returns FG_EINVAL as
+ * fg_banded_filterbank does, and for a NULL z or work (when there is data).
+ */
+int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
+                                   const double *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, double *work, double *out);
+int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
+                                   const float *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, float *work, float *out);
+
+/*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then
  * optionally a /= max(err, error_floor), then the cepstrum of 1/A(z), then
  * c[n] *= lifter[n] -- the composition of fg_levinson_*, the gain
@@ -318,6 +338,31 @@ int fg_running_median_f64(const double *x, size_t n_lines, size_t n, size_t line
                           size_t step, size_t size, double *y);
 int fg_running_median_f32(const float *x, size_t n_lines, size_t n, size_t line_stride,
                           size_t step, size_t size, float *y);
+
+/*
+ * HPSS masks applied in one pass (hpss.c; librosa.decompose.hpss after its two median
+ * filters).  For i < n, with h = harm[i], p = perc[i] and softmask(x, r) =
+ * x^power / (x^power + r^power) computed as librosa.util.softmask (both divided by
+ * z = max(x, r) first; where z < the type's smallest normal, 1/2 when both margins are 1
+ * and 0 otherwise):
+ *
+ *   hard == 0:  M_h = softmask(h, margin_h p),  M_p = softmask(p, margin_p h)
+ *   hard != 0:  M_h = (h > margin_h p),         M_p = (p > margin_p h)      (1 or 0)
+ *   out_h[i] = M_h s[i], out_p[i] = M_p s[i]; the masks themselves when s is NULL.
+ *
+ * In the buffers' type, numpy's operations in numpy's order: equal bit for bit to
+ * featgraph.native.reference_mir.hpss_masks.  out_h may be harm and out_p may be perc
+ * (in place); no other overlap.  Values are not checked (NaN propagates).  Returns
+ * FG_EINVAL for a NULL harm, perc, out_h or out_p (when n > 0), FG_EDOMAIN for a power
+ * that is not finite and > 0 or a margin that is not finite and >= 1; nothing is written
+ * on an error.
+ */
+int fg_hpss_masks_f64(const double *s, const double *harm, const double *perc, size_t n,
+                      double power, double margin_h, double margin_p, int hard,
+                      double *out_h, double *out_p);
+int fg_hpss_masks_f32(const float *s, const float *harm, const float *perc, size_t n,
+                      double power, double margin_h, double margin_p, int hard,
+                      float *out_h, float *out_p);
 
 /*
  * Beat tracking's dynamic program (beat.c; Ellis 2007, librosa.beat's definitions).

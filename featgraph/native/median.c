@@ -30,8 +30,14 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #define LANES 16
+/* The slide is min/max/blend on LANES values: FG_CLONES (simd.h) builds it for AVX2 too. */
+/* Along a strided axis (the lanes adjacent, the rows a whole line apart) every slide
+ * reads two rows and writes one, each in another page, where the hardware prefetchers do
+ * not follow: ask for the rows PREFETCH slides ahead (a hint; values are unaffected). */
+#define PREFETCH 4
 
 /* Index of virtual position v (may be negative or >= n) under 'reflect' mirroring. */
 static size_t reflect_index(long long v, size_t n)
@@ -75,7 +81,7 @@ static int NAME##_cmp(const void *pa, const void *pb)                           
 }                                                                                          \
                                                                                            \
 /* One slide, w -> out: remove old (first copy), insert v; rows of LANES values. */      \
-static void NAME##_slide(const T *restrict w, T *restrict out, const T *restrict old,     \
+FG_CLONES static void NAME##_slide(const T *restrict w, T *restrict out, const T *restrict old,     \
                          const T *restrict v, size_t size)                                 \
 {                                                                                          \
     size_t i, l;                                                                           \
@@ -143,6 +149,20 @@ static int NAME(const T *x, size_t n_lines, size_t n, size_t line_stride, size_t
                 w[i * LANES + l] = sorted[i];                                              \
         }                                                                                  \
         for (j = 0; j < n; j++) {                                                          \
+            if (contiguous && j + PREFETCH < n) {   /* rows far apart: fetch ahead */     \
+                size_t ahead = j + PREFETCH;                                               \
+                const T *pa = x + line[0]                                                  \
+                              + reflect_index((long long)ahead - 1 - lo, n) * step;        \
+                const T *pb = x + line[0]                                                  \
+                              + reflect_index((long long)ahead + (long long)size - 1 - lo, n) \
+                              * step;                                                      \
+                FG_PREFETCH(pa);                                                           \
+                FG_PREFETCH(pa + LANES - 1);                                               \
+                FG_PREFETCH(pb);                                                           \
+                FG_PREFETCH(pb + LANES - 1);                                               \
+                FG_PREFETCH_W(y + line[0] + ahead * step);                                 \
+                FG_PREFETCH_W(y + line[0] + ahead * step + LANES - 1);                     \
+            }                                                                              \
             if (j > 0) {                                                                   \
                 size_t out_at = reflect_index((long long)j - 1 - lo, n) * step;            \
                 size_t in_at = reflect_index((long long)j + (long long)size - 1 - lo, n)   \

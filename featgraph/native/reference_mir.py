@@ -1,8 +1,8 @@
-"""Plain-numpy definitions of the MIR kernels: the running median of HPSS (``median.c``)
-and beat tracking's dynamic program (``beat.c``).
+"""Plain-numpy definitions of the MIR kernels: the running median of HPSS (``median.c``),
+its masks (``hpss.c``) and beat tracking's dynamic program (``beat.c``).
 
 The C kernels must agree with these (tests/test_native_median.py,
-tests/test_native_beat.py); with ``FEATGRAPH_NATIVE=0`` these run instead.
+tests/test_native_hpss.py, tests/test_native_beat.py); with ``FEATGRAPH_NATIVE=0`` these run instead.
 """
 import operator
 
@@ -64,6 +64,97 @@ def running_median(x, size, axis=-1):
     windows = np.lib.stride_tricks.sliding_window_view(np.pad(x, pad, mode="symmetric"),
                                                        size, axis=axis)
     return np.partition(windows, lo, axis=-1)[..., lo].astype(x.dtype, copy=False)
+
+
+def check_hpss_masks_args(s, harm, perc, power, margin_h, margin_p):
+    """Validate :func:`hpss_masks`' arguments; return ``(s, harm, perc, power, margin_h,
+    margin_p)`` with the arrays C-contiguous, of one float type and one shape."""
+    harm = _as_float_array(harm, "hpss harmonic median")
+    perc = np.ascontiguousarray(perc, dtype=harm.dtype)
+    if perc.shape != harm.shape:
+        raise ValueError(f"hpss masks: harmonic {harm.shape} and percussive {perc.shape} "
+                         "medians differ in shape")
+    if s is not None:
+        s = np.ascontiguousarray(s, dtype=harm.dtype)
+        if s.shape != harm.shape:
+            raise ValueError(f"hpss masks: spectrogram {s.shape} and medians {harm.shape} "
+                             "differ in shape")
+    power, margin_h, margin_p = float(power), float(margin_h), float(margin_p)
+    if not (np.isfinite(power) and power > 0):
+        raise ValueError(f"hpss masks: power must be finite and > 0, got {power}")
+    for name, margin in (("margin_h", margin_h), ("margin_p", margin_p)):
+        if not (np.isfinite(margin) and margin >= 1):
+            raise ValueError(f"hpss masks: {name} must be finite and >= 1, got {margin}")
+    return s, harm, perc, power, margin_h, margin_p
+
+
+def softmask(x, ref, power, split_zeros):
+    """``x^p / (x^p + ref^p)`` computed as librosa's ``softmask`` (both scaled by
+    ``max(x, ref)`` first; where that is below float tiny: 1/2 if ``split_zeros`` else 0).
+    A fresh array of ``x``'s type; ``x`` and ``ref`` are not modified."""
+    z = np.maximum(x, ref)
+    tiny = np.finfo(z.dtype).tiny
+    bad = z < tiny
+    z[bad] = 1
+    m = x / z
+    r = np.divide(ref, z, out=z)
+    if power == 2.0:
+        m *= m
+        r *= r
+    elif power != 1.0:
+        m **= power
+        r **= power
+    r += m
+    r[bad] = 1
+    m /= r
+    m[bad] = 0.5 if split_zeros else 0.0
+    return m
+
+
+def hpss_masks(s, harm, perc, power=2.0, margin_h=1.0, margin_p=1.0, hard=False):
+    """The masks of median-filtering HPSS, or the parts they cut from ``s`` (numpy).
+
+    Soft: ``M_h = softmask(H, margin_h P)`` and ``M_p = softmask(P, margin_p H)``
+    (:func:`softmask`, 1/2 where both are below float tiny when both margins are 1, else
+    0); ``hard``: ``M_h = H > margin_h P`` and ``M_p = P > margin_p H``.  Returns
+    ``(M_h s, M_p s)``, or ``(M_h, M_p)`` when ``s`` is None.  This is the mask
+    arithmetic of ``librosa.decompose.hpss`` (Fitzgerald 2010; margins: Driedger et al.
+    2014).
+
+    Parameters
+    ----------
+    s : np.ndarray or None, real, the shape of ``harm``
+    harm, perc : np.ndarray, real (float32 stays float32), the running medians
+    power : float > 0
+    margin_h, margin_p : float >= 1
+    hard : bool
+
+    Returns
+    -------
+    (np.ndarray, np.ndarray), the shape and float type of ``harm``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featgraph.native import reference_mir as reference
+    >>> h, p = reference.hpss_masks(None, np.array([3.0, 0.0]), np.array([1.0, 0.0]))
+    >>> np.round(h, 12).tolist(), np.round(p, 12).tolist()
+    ([0.9, 0.5], [0.1, 0.5])
+    """
+    s, harm, perc, power, margin_h, margin_p = check_hpss_masks_args(
+        s, harm, perc, power, margin_h, margin_p)
+    one = harm.dtype.type
+    if hard:
+        mask_h = (harm > margin_h * perc).astype(harm.dtype)
+        mask_p = (perc > margin_p * harm).astype(harm.dtype)
+    else:
+        split = margin_h == 1 and margin_p == 1
+        mask_h = softmask(harm, perc * one(margin_h) if margin_h != 1 else perc, power, split)
+        mask_p = softmask(perc, harm * one(margin_p) if margin_p != 1 else harm, power, split)
+    if s is not None:
+        mask_h *= s
+        mask_p *= s
+    return mask_h, mask_p
 
 
 def check_beat_dp_args(localscore, frames_per_beat, tightness):

@@ -80,3 +80,11 @@ def banded_filterbank(spec, w, first, stop):
     for band, (a, b) in enumerate(zip(first, stop)):
         out[..., band] = spec[..., a:b] @ w[band, a:b]
     return out
+
+
+def banded_power_filterbank(z, w, first, stop):
+    """:func:`banded_filterbank` of the power spectrum ``|z| ** 2`` of complex ``z``
+    (``(..., n_bins)``), in its real precision: :func:`power_spectrum` then
+    :func:`banded_filterbank` (``fg_banded_power_filterbank`` in ``featgraph.h``, which
+    equals the C kernels of these two in a row bit for bit)."""
+    return banded_filterbank(power_spectrum(z), w, first, stop)

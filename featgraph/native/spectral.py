@@ -1,6 +1,6 @@
 """Bridges to the spectral kernels: the fused spectral moments (``moments.c``), the
 one-pass power spectrum (``spectrum.c``) and the band-limited filterbank product
-(``filterbank.c``).
+(``filterbank.c``), also straight from a complex spectrum.
 
 Validates arguments, hands the C-contiguous float32/float64 frames to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -12,7 +12,8 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_spectral as reference
 
-__all__ = ["banded_filterbank", "power_spectrum", "spectral_moments"]
+__all__ = ["banded_filterbank", "banded_power_filterbank", "power_spectrum",
+           "spectral_moments"]
 
 
 def spectral_moments(s, freq):
@@ -127,9 +128,85 @@ def banded_filterbank(spec, w, first, stop):
     >>> banded_filterbank(np.array([[2.0, 3.0, 4.0]]), w, [0, 2], [2, 3])
     array([[4., 8.]])
     """
+    spec, w, first, stop = _check_banded(spec, w, first, stop, "banded filterbank")
+    if _pkg.BACKEND == "numpy":
+        return reference.banded_filterbank(spec, w, first, stop)
+    spec, w = np.ascontiguousarray(spec), np.ascontiguousarray(w)
+    n_bins = spec.shape[-1]
+    rows = spec.reshape(-1, n_bins)
+    out = _banded_call("fg_banded_filterbank", rows, rows.shape[0], n_bins, w, first, stop)
+    return out.reshape(spec.shape[:-1] + (w.shape[0],))
+
+
+def banded_power_filterbank(z, w, first, stop):
+    """:func:`banded_filterbank` of the power ``re * re + im * im`` of a complex spectrum,
+    without the power spectrogram in memory (four frames at a time, in cache).
+
+    Equal bit for bit to :func:`power_spectrum` followed by :func:`banded_filterbank`
+    (:func:`featgraph.native.reference_spectral.banded_power_filterbank`).
+
+    Parameters
+    ----------
+    z : np.ndarray [shape=(..., n_bins)], complex64 or complex128
+        One spectrum per row (copied if not C-contiguous).
+    w : np.ndarray [shape=(n_bands, n_bins)], the real type of ``z``
+    first, stop : np.ndarray [shape=(n_bands,)], integers, ``0 <= first <= stop <= n_bins``
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_bands)], the real type of ``z``
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or dtypes, or a support outside the bins.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[0.5, 1.0, 0.0], [0.0, 0.0, 2.0]])
+    >>> banded_power_filterbank(np.array([[2j, 1 + 1j, 2.0]]), w, [0, 2], [2, 3])
+    array([[4., 8.]])
+    """
+    z = np.asarray(z)
+    if z.dtype not in (np.complex64, np.complex128):
+        raise ValueError(f"banded power filterbank: z must be complex64 or complex128, got "
+                         f"{z.dtype}")
+    real = z.real.dtype
+    _, w, first, stop = _check_banded(np.empty(z.shape[-1:] if z.ndim else (), real), w,
+                                      first, stop, "banded power filterbank")
+    if z.ndim < 1:
+        raise ValueError("banded power filterbank: z needs a bins axis")
+    if _pkg.BACKEND == "numpy":
+        return reference.banded_power_filterbank(z, w, first, stop)
+    z, w = np.ascontiguousarray(z), np.ascontiguousarray(w)
+    n_bins = z.shape[-1]
+    rows = z.reshape(-1, n_bins)
+    out = _banded_call("fg_banded_power_filterbank", rows.view(real), rows.shape[0], n_bins,
+                       w, first, stop, work=np.empty(4 * n_bins, dtype=real))
+    return out.reshape(z.shape[:-1] + (w.shape[0],))
+
+
+def _banded_call(name, data, n_frames, n_bins, w, first, stop, work=None):
+    """``(n_frames, n_bands)`` from the C kernel ``name`` + ``_f32`` / ``_f64`` (the type of
+    ``w``); ``work``, when given, is passed before the output."""
+    out = np.empty((n_frames, w.shape[0]), dtype=w.dtype)
+    if n_frames and w.shape[0]:
+        kernel = getattr(_pkg._lib, name + ("_f32" if w.dtype == np.float32 else "_f64"))
+        ffi = _pkg._ffi
+        extra = () if work is None else (_pkg._ptr(work),)
+        status = kernel(_pkg._ptr(data), n_frames, n_bins, _pkg._ptr(w), w.shape[0],
+                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
+                        *extra, _pkg._ptr(out))
+        _pkg._raise_for_status(status, name.replace("fg_", "").replace("_", " "), None, None)
+    return out
+
+
+def _check_banded(spec, w, first, stop, what):
+    """``(spec, w, first, stop)`` validated for the banded products (supports as uintp)."""
     spec, w = np.asarray(spec), np.asarray(w)
     if spec.dtype not in (np.float32, np.float64) or w.dtype != spec.dtype:
-        raise ValueError(f"banded filterbank: spec and w must both be float32 or float64, got "
+        raise ValueError(f"{what}: spec and w must both be float32 or float64, got "
                          f"{spec.dtype} and {w.dtype}")
     first = np.ascontiguousarray(first, dtype=np.uintp)
     stop = np.ascontiguousarray(stop, dtype=np.uintp)
@@ -137,20 +214,7 @@ def banded_filterbank(spec, w, first, stop):
     if (spec.ndim < 1 or w.ndim != 2 or w.shape[1] != n_bins
             or first.shape != (w.shape[0],) or stop.shape != first.shape
             or np.any(first > stop) or np.any(stop > n_bins)):
-        raise ValueError(f"banded filterbank: needs spec (..., n_bins), w (n_bands, n_bins) and "
+        raise ValueError(f"{what}: needs spec (..., n_bins), w (n_bands, n_bins) and "
                          f"supports 0 <= first <= stop <= n_bins; got spec {spec.shape}, "
                          f"w {w.shape}, {first.shape[0]} / {stop.shape[0]} supports")
-    if _pkg.BACKEND == "numpy":
-        return reference.banded_filterbank(spec, w, first, stop)
-    spec, w = np.ascontiguousarray(spec), np.ascontiguousarray(w)
-    rows = spec.reshape(-1, n_bins)
-    out = np.empty((rows.shape[0], w.shape[0]), dtype=spec.dtype)
-    if rows.shape[0] and w.shape[0]:
-        kernel = (_pkg._lib.fg_banded_filterbank_f32 if spec.dtype == np.float32
-                  else _pkg._lib.fg_banded_filterbank_f64)
-        ffi = _pkg._ffi
-        status = kernel(_pkg._ptr(rows), rows.shape[0], n_bins, _pkg._ptr(w), w.shape[0],
-                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
-                        _pkg._ptr(out))
-        _pkg._raise_for_status(status, "banded filterbank", None, None)
-    return out.reshape(spec.shape[:-1] + (w.shape[0],))
+    return spec, w, first, stop

@@ -35,10 +35,10 @@ def _needs_hop(x: Feature, what: str) -> None:
         raise ValueError(f"{what} needs the envelope's hop (feed it an onset strength)")
 
 
-def _windowed_power(env: np.ndarray, win_length: int, center: bool):
-    """Power spectra of the Hann-windowed ``win_length`` windows of ``(..., frames)``
-    envelopes (centred: padded by linear ramps from 0), zero-padded to a fast FFT length
-    of at least ``2 win_length - 1`` (no circular wrap of the autocorrelation)."""
+def _windows(env: np.ndarray, win_length: int, center: bool):
+    """``(windows (..., frames, win_length) view, periodic Hann, n_fft)`` of ``(..., frames)``
+    envelopes (centred: padded by linear ramps from 0); ``n_fft`` is a fast FFT length of
+    at least ``2 win_length - 1`` (no circular wrap of the autocorrelation)."""
     n = env.shape[-1]
     if center:
         pad = [(0, 0)] * (env.ndim - 1) + [(win_length // 2, win_length // 2)]
@@ -46,7 +46,13 @@ def _windowed_power(env: np.ndarray, win_length: int, center: bool):
     frames = np.lib.stride_tricks.sliding_window_view(env, win_length, axis=-1)
     frames = frames[..., :n, :] if center else frames        # (..., frames, win)
     win = scipy.signal.get_window("hann", win_length, fftbins=True)
-    n_fft = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    return frames, win, scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+
+
+def _windowed_power(env: np.ndarray, win_length: int, center: bool):
+    """Power spectra of the Hann-windowed ``win_length`` windows of ``(..., frames)``
+    envelopes (see :func:`_windows`), zero-padded to ``n_fft``: ``(power, n_fft)``."""
+    frames, win, n_fft = _windows(env, win_length, center)
     spec = rfft_frames(frames * win, n_fft)
     return spec.real ** 2 + spec.imag ** 2, n_fft
 
@@ -64,16 +70,39 @@ def autocorr_tempogram(env: np.ndarray, win_length: int, center: bool = True,
     return np.swapaxes(ac, -1, -2)
 
 
+MEAN_BLOCK = 512
+"""Windows per block in :func:`mean_tempogram` (its work buffers stay in cache)."""
+
+
 def mean_tempogram(env: np.ndarray, win_length: int) -> np.ndarray:
     """``(..., win_length, 1)``: the frame average of :func:`autocorr_tempogram`, with one
     inverse FFT.  A column's maximum is its lag-0 value (an autocorrelation peaks at 0),
     the sum of its power spectrum over ``n_fft``; the normalised columns are linear in
-    the power spectra, so their mean is the inverse FFT of the weighted mean spectrum."""
-    power, n_fft = _windowed_power(env, win_length, True)
-    peak = (2.0 * power.sum(axis=-1) - power[..., 0]
-            - (power[..., -1] if n_fft % 2 == 0 else 0.0)) / n_fft
-    weight = 1.0 / np.where(peak < np.finfo(np.float64).tiny, 1.0, peak)
-    mean = np.einsum("...t,...tk->...k", weight, power) / power.shape[-2]
+    the power spectra, so their mean is the inverse FFT of the weighted mean spectrum.
+    The windows go through in blocks of :data:`MEAN_BLOCK` (windowed into a zero-padded
+    buffer, transformed, squared by :func:`featgraph.native.spectral.power_spectrum`,
+    weighted and summed), so no tempogram-sized array is made."""
+    from ..native.spectral import power_spectrum
+
+    frames, win, n_fft = _windows(env, win_length, True)
+    lead, n = frames.shape[:-2], frames.shape[-2]
+    frames = frames.reshape((-1,) + frames.shape[-2:])
+    bins = n_fft // 2 + 1
+    block = min(MEAN_BLOCK, max(n, 1))
+    buf = np.zeros((block, n_fft))                  # columns win_length: stay zero
+    spec = np.empty((block, bins), np.complex128)
+    power = np.empty((block, bins))
+    total = np.zeros((frames.shape[0], bins))
+    tiny = np.finfo(np.float64).tiny
+    for c in range(frames.shape[0]):
+        for start in range(0, n, block):
+            m = min(block, n - start)
+            np.multiply(frames[c, start:start + m], win, out=buf[:m, :win_length])
+            p = power_spectrum(rfft_frames(buf[:m], n_fft, out=spec[:m]), out=power[:m])
+            peak = (2.0 * p.sum(axis=-1) - p[:, 0] - (p[:, -1] if n_fft % 2 == 0 else 0.0)) \
+                / n_fft
+            total[c] += (1.0 / np.where(peak < tiny, 1.0, peak)) @ p
+    mean = (total / n).reshape(lead + (bins,))
     return np.fft.irfft(mean, n=n_fft, axis=-1)[..., :win_length, None]
 
 

@@ -65,7 +65,9 @@ def power_to_db(x: Feature, p: PowerToDb) -> Feature:
     out = np.maximum(x.data, dtype.type(p.amin))
     factor = log_into(out, "10")        # now out * factor = log10(x)
     out *= dtype.type(m * factor)
-    out -= dtype.type(m * np.log10(max(p.ref, p.amin)))
+    offset = dtype.type(m * np.log10(max(p.ref, p.amin)))
+    if offset != 0:                    # ref 1: x - 0 is x, skip the pass
+        out -= offset
     return x.derive(out)
 
 

@@ -21,7 +21,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.median import running_median
+from ..native.median import hpss_masks, running_median
 from ._common import frame_major
 
 
@@ -38,7 +38,9 @@ class HPSS(Node):
     ``P > margin_p H``.  Outputs ``harmonic = M_h S`` and ``percussive = M_p S`` (of
     the complex spectrum when given one, i.e. with the input's phase), or the masks
     with ``masks``.  Margins above 1 leave a residual out of both parts (Driedger et
-    al. 2014).  This is ``librosa.decompose.hpss(S, kernel_size, power, mask, margin)``
+    al. 2014).  The masks and their products are one C pass
+    (:func:`featgraph.native.median.hpss_masks`, numpy's arithmetic bit for bit).
+    This is ``librosa.decompose.hpss(S, kernel_size, power, mask, margin)``
     (``hard`` is its ``power=np.inf``).  Output dtype: the input's.
 
     Streaming: whole signal (the harmonic filter looks ``kernel_harmonic // 2`` frames
@@ -61,56 +63,24 @@ class HPSS(Node):
     masks: bool = Field(False, description="output the masks instead of the parts")
 
 
-def softmask(x: np.ndarray, ref: np.ndarray, power: float, split_zeros: bool) -> np.ndarray:
-    """``x^p / (x^p + ref^p)`` computed as librosa's ``softmask`` (both scaled by
-    ``max(x, ref)`` first; where that is below float tiny: 1/2 if ``split_zeros`` else 0)."""
-    z = np.maximum(x, ref)
-    tiny = np.finfo(z.dtype).tiny
-    bad = z < tiny
-    z[bad] = 1
-    m = x / z
-    r = np.divide(ref, z, out=z)
-    if power == 2.0:
-        m *= m
-        r *= r
-    elif power != 1.0:
-        m **= power
-        r **= power
-    r += m
-    r[bad] = 1
-    m /= r
-    m[bad] = 0.5 if split_zeros else 0.0
-    return m
-
-
 @HPSS.compute
 def hpss(x: Feature, p: HPSS) -> dict[str, Feature]:
     fm = frame_major(x.data)                                   # (..., frames, bins)
     mag = np.abs(fm) if np.iscomplexobj(fm) else fm
     if mag.dtype not in (np.float32, np.float64):
         mag = mag.astype(np.float64)
-    if np.any(mag < 0):
+    if mag.size and mag.min() < 0:                             # a reduction: no mask array
         raise ValueError("hpss needs a magnitude or power spectrogram (non-negative values) "
                          "or the complex spectrum")
     harm = running_median(mag, p.kernel_harmonic, axis=-2)
     perc = running_median(mag, p.kernel_percussive, axis=-1)
-    if p.hard:
-        mask_h = (harm > p.margin_harmonic * perc).astype(mag.dtype)
-        mask_p = (perc > p.margin_percussive * harm).astype(mag.dtype)
-    else:
-        split = p.margin_harmonic == 1 and p.margin_percussive == 1
-        mask_h = softmask(harm, perc * mag.dtype.type(p.margin_harmonic) if
-                          p.margin_harmonic != 1 else perc, p.power, split)
-        mask_p = softmask(perc, harm * mag.dtype.type(p.margin_percussive) if
-                          p.margin_percussive != 1 else harm, p.power, split)
-    kind = x.kind
-    if p.masks:
-        kind = Kind.FEATURE
-    elif np.iscomplexobj(fm):                                  # the input's phase
+    real = not (p.masks or np.iscomplexobj(fm))          # the parts of a real spectrogram
+    mask_h, mask_p = hpss_masks(mag if real else None, harm, perc, p.power,
+                                p.margin_harmonic, p.margin_percussive, p.hard,
+                                overwrite=True)         # over the medians: no new arrays
+    kind = Kind.FEATURE if p.masks else x.kind
+    if not (p.masks or real):                                  # the input's phase
         mask_h, mask_p = fm * mask_h, fm * mask_p
-    else:
-        mask_h *= fm
-        mask_p *= fm
     parts = {"harmonic": mask_h, "percussive": mask_p}
     return {port: x.derive(np.swapaxes(a, -1, -2), kind) for port, a in parts.items()}
 

@@ -72,6 +72,13 @@ class LoadStream:
                 self.resampler = soxr.ResampleStream(raw.sr, self.sr, self.n_channels,
                                                      dtype="float64",
                                                      quality=SOXR_QUALITY[p.resampler])
+        if (self.resampler is None and x.dtype in (np.float32, np.float64)
+                and (p.channels != "mean" or x.shape[0] == 1)):
+            # no arithmetic before the cast (one channel kept as it is): check the samples
+            # as given and copy them once into the output type, without a float64 detour
+            if not all_finite(x):
+                raise AudioError("the audio contains NaN or infinite samples")
+            return self._finish(raw, self._mix(x), last=False)
         x = np.asarray(x, dtype=np.float64)
         if not all_finite(x):
             raise AudioError("the audio contains NaN or infinite samples")

@@ -21,9 +21,11 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import apply_filterbank, frame_major
+from ._common import _prepared, apply_filterbank, frame_major
+from .spectral import fused_power, fused_spectrum, power_of
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -284,3 +286,48 @@ def filterbank_for(p: MelFilterbank, sr: float, n_fft: int) -> np.ndarray:
 def _listing(rows: list[int]) -> str:
     shown = ", ".join(str(r) for r in rows[:6])
     return shown + (", ..." if len(rows) > 6 else "")
+
+
+# ------------------------------------------------------------------ fused form
+def _plain_power(models) -> bool:
+    """``[window -> rfft ->] power -> mel_filterbank`` with the plain power ``|X|^2``."""
+    ops = [m.op for m in models]
+    if ops not in (["window", "rfft", "power", "mel_filterbank"], ["power", "mel_filterbank"]):
+        return False
+    pw = models[-2]
+    return pw.exponent == 2.0 and not pw.dither and pw.normalize == "none"
+
+
+@rule("spectrum+mel", ("window", "rfft", "power", "mel_filterbank"),
+      optional=("window", "rfft"), accepts=_plain_power, absorbs_scale=True)
+def fused_mel(f: FusedOp, x: Feature) -> Feature:
+    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk: the power of each
+    frame goes straight into the band-limited filter sums
+    (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
+    is never written (with the window and FFT, the spectrum is a reused work buffer).
+    Equal bit for bit to the ops one by one (a dense filterbank takes the power from a
+    work buffer and the ops' product)."""
+    from ..native.spectral import banded_power_filterbank
+
+    mel = f.parts[-1]
+    if len(f.parts) == 4:
+        spec, meta = fused_spectrum(f, f.parts[:2], x)
+    else:
+        spec = frame_major(x.data)                               # (..., frames, bins)
+        meta = x.derive(np.empty((0, 0), spec.real.dtype), Kind.POWER)
+    n_fft = meta.n_fft or 2 * (spec.shape[-1] - 1)
+    if spec.shape[-1] != n_fft // 2 + 1:
+        raise ValueError(f"mel_filterbank: the input has {spec.shape[-1]} bins per frame, "
+                         f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
+    if spec.dtype not in (np.complex64, np.complex128):
+        spec = spec.astype(np.complex128)
+    w = filterbank_for(mel, x.sr, n_fft)
+    w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
+    if banded:
+        y = banded_power_filterbank(spec, w_cast, first, stop)
+    else:
+        power = power_of(spec, 2.0, 0.0) if len(f.parts) == 2 else \
+            fused_power(f, f.parts[:3], x, scratch=True)[0]
+        y = apply_filterbank(power, w)
+    return meta.derive(frame_major(y), Kind.BANDS,
+                       axis=mel_weights(*_key(mel, x.sr, n_fft))[1])

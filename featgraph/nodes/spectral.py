@@ -204,6 +204,8 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
             re, im = (pairs[..., 0], pairs[..., 1]) if pairs is not None else (z.real, z.imag)
             out = np.multiply(re, re, out=out)
             out += im * im
+    elif exponent == 1.0:                           # |z| ** 1 is |z| exactly: no second pass
+        out = np.abs(z, out=out)
     else:
         out = np.power(np.abs(z), exponent, out=out)
     if dither_floor:
@@ -234,13 +236,29 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
 
     The windowed frames are written into a zero-padded work buffer of
     ``n_fft`` points (the window times the source scale, when the plan folded
-    it in), transformed into a reused complex buffer, squared in place and
-    summed into the output: a fresh array, or another work buffer when
-    ``scratch`` (the caller consumes it at once).  Same operations as the
-    three ops; equal to them bit for bit when the folded scale is a power of
-    two (rastamat's 32768) or 1.
+    it in), transformed into a reused complex buffer (:func:`fused_spectrum`),
+    squared in place and summed into the output: a fresh array, or another
+    work buffer when ``scratch`` (the caller consumes it at once).  Same
+    operations as the three ops; equal to them bit for bit when the folded
+    scale is a power of two (rastamat's 32768) or 1.
     """
-    win, fft, pw = parts
+    pw = parts[2]
+    spec, meta = fused_spectrum(f, parts[:2], x)
+    lead, bins, dtype = spec.shape[:-1], spec.shape[-1], meta.data.dtype
+    rows = int(np.prod(lead))
+    out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if scratch else \
+        np.empty(lead + (bins,), dtype)
+    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
+    out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
+    if pw.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / meta.n_fft)
+    return out, meta
+
+
+def fused_spectrum(f: FusedOp, parts: tuple, x: Feature):
+    """``(spectrum (..., frames, bins) complex work buffer, power metadata)`` of ``window ->
+    rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next chunk."""
+    win, fft = parts
     frames = frame_major(x.data)                              # (..., frames, length)
     if frames.dtype not in _COMPLEX:
         frames = frames.astype(np.float64)
@@ -259,12 +277,6 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     np.multiply(frames, w, out=buf[..., start:start + length])
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
     spec = rfft_frames(buf, n_fft, out=spec)
-    out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if scratch else \
-        np.empty(lead + (bins,), dtype)
-    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
-    out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
-    if pw.normalize == "n_fft":
-        out *= out.dtype.type(1.0 / n_fft)
     meta = x.derive(np.empty((0, 0), dtype), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr))
-    return out, meta
+    return spec, meta
