@@ -204,6 +204,8 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
             re, im = (pairs[..., 0], pairs[..., 1]) if pairs is not None else (z.real, z.imag)
             out = np.multiply(re, re, out=out)
             out += im * im
+    elif exponent == 1.0:                        # |z| ** 1 is |z| exactly: no pow pass
+        out = np.abs(z, out=out)
     else:
         out = np.power(np.abs(z), exponent, out=out)
     if dither_floor:
