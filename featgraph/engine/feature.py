@@ -47,9 +47,22 @@ class Feature:
     axis: np.ndarray | None = None
 
     def derive(self, data: np.ndarray, kind: Kind | None = None, **changes) -> "Feature":
-        """A new feature with ``data`` and the metadata of this one, updated by ``changes``."""
-        return dataclasses.replace(self, data=data, kind=self.kind if kind is None else kind,
-                                   **changes)
+        """A new feature with ``data`` and the metadata of this one, updated by ``changes``.
+
+        ``dataclasses.replace`` without its per-call field introspection (every chunk
+        of every step derives a feature, so this is on the scheduler's hot path).
+        """
+        if changes and not changes.keys() <= _FIELDS:
+            raise TypeError(f"Feature has no field {sorted(changes.keys() - _FIELDS)[0]!r}")
+        new = object.__new__(type(self))
+        fields = new.__dict__
+        fields.update(self.__dict__)
+        fields["data"] = data
+        if kind is not None:
+            fields["kind"] = kind
+        if changes:
+            fields.update(changes)
+        return new
 
     @property
     def nbytes(self) -> int:
@@ -74,3 +87,6 @@ class Feature:
             return np.asarray(self.data, dtype=np.float64)
         step = 1 if self.hop is None else self.hop
         return np.arange(self.n_frames) * step / self.sr
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Feature))

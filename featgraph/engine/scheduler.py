@@ -181,6 +181,13 @@ class Stream:
         Event lists (``Kind.EVENTS``) are not on the frame grid: an events input
         is consumed whole, and only the frame inputs are aligned."""
         queues = self.pending[key]
+        if len(queues) == 1:                          # one input: all of it, as it is
+            q = queues[0]
+            if not q:
+                return None
+            one = q[0] if len(q) == 1 else join_chunks(q)
+            q.clear()
+            return [one]
         joined = [join_chunks(q) for q in queues]
         if any(j is None for j in joined):
             return None

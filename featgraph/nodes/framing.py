@@ -152,9 +152,11 @@ class FrameStream:
         start = self.next - self.origin
         span = self.buf[..., start:start + (n - 1) * self.hop + self.length] if n else \
             self.buf[..., :0]
-        if n:
-            windows = np.lib.stride_tricks.sliding_window_view(span, self.length, axis=-1)
-            windows = windows[..., ::self.hop, :]
+        if n:                     # frame t: span[..., t * hop : t * hop + length] (a view)
+            step = span.strides[-1]
+            windows = np.lib.stride_tricks.as_strided(
+                span, span.shape[:-1] + (n, self.length),
+                span.strides[:-1] + (self.hop * step, step), writeable=False)
         else:
             windows = np.zeros(self.buf.shape[:-1] + (0, self.length), self.buf.dtype)
         self.next += n * self.hop
