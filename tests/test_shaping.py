@@ -42,6 +42,32 @@ def test_fit_length_closed_forms():
         FitLength(fill="repeat")
 
 
+def test_fit_length_cut_stops_reading_the_input():
+    """Once fit_length has cut its target, the scheduler reads no further block (the rest
+    would be dropped anyway); the output is the first N samples, as the closed form says.
+    Without trimming every block is read."""
+    from featgraph.engine.recipe import Recipe
+    from featgraph.engine.runner import compile_plan
+    from featgraph.engine.scheduler import Stream, collect
+
+    y = np.random.default_rng(3).standard_normal(20 * 1000)
+    for trim, expect_read, expect in ((True, 2, y[:1600]), (False, 20, y)):
+        recipe = Recipe.from_yaml(
+            "name: cut\nnodes:\n  audio: {op: load}\n"
+            f"  cut: {{op: fit_length, input: audio, seconds: 0.1, trim: {str(trim).lower()}}}\n"
+            "outputs: [cut]\n")
+        read = []
+
+        def blocks():
+            for i in range(20):
+                read.append(i)
+                yield y[i * 1000:(i + 1) * 1000]
+
+        out = collect(Stream(compile_plan([recipe], {}), SR), blocks())
+        np.testing.assert_array_equal(out["cut"].data, expect)
+        assert len(read) == expect_read
+
+
 def test_trim_and_slice_closed_forms():
     x = np.arange(24.0).reshape(4, 6)                          # 4 features x 6 frames
     got = TrimFrames(begin=2, end=1)(bands(x)).data

@@ -107,7 +107,8 @@ def run_batch(plan: Plan, params: dict, items: Sequence, sr: float | None = None
     lengths_in = [y.shape[-1] for y, _ in signals]
     if pad == "signal":
         longest = max(lengths_in)
-        signals = [(np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, longest - y.shape[-1])]), r)
+        signals = [(y if y.shape[-1] == longest else
+                    np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, longest - y.shape[-1])]), r)
                    for y, r in signals]
     feats = [execute(plan, Source.of(y, r)).features[output] for y, r in signals]
     shapes = {f.data.shape[:-1] for f in feats}

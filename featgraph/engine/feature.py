@@ -54,13 +54,25 @@ class Feature:
     def derive(self, data: np.ndarray, kind: Kind | None = None, **changes) -> "Feature":
         """A new feature with ``data`` and the metadata of this one, updated by ``changes``.
 
+        ``dataclasses.replace`` without its per-call field introspection (every chunk
+        of every step derives a feature, so this is on the scheduler's hot path).
         ``names`` are dropped (unless given) when the feature axis changes length (a
-        1-D placeholder keeps them)."""
+        1-D placeholder keeps them).
+        """
+        if changes and not changes.keys() <= _FIELDS:
+            raise TypeError(f"Feature has no field {sorted(changes.keys() - _FIELDS)[0]!r}")
+        new = object.__new__(type(self))
+        fields = new.__dict__
+        fields.update(self.__dict__)
+        fields["data"] = data
+        if kind is not None:
+            fields["kind"] = kind
+        if changes:
+            fields.update(changes)
         if "names" not in changes and self.names is not None and (
                 np.ndim(data) >= 2 and np.shape(data)[-2] != len(self.names)):
-            changes["names"] = None
-        return dataclasses.replace(self, data=data, kind=self.kind if kind is None else kind,
-                                   **changes)
+            fields["names"] = None
+        return new
 
     @property
     def nbytes(self) -> int:
@@ -85,3 +97,6 @@ class Feature:
             return np.asarray(self.data, dtype=np.float64)
         step = 1 if self.hop is None else self.hop
         return np.arange(self.n_frames) * step / self.sr
+
+
+_FIELDS = frozenset(f.name for f in dataclasses.fields(Feature))

@@ -239,19 +239,28 @@ def compile_plan(recipes: list[_recipe.Recipe], params: dict) -> Plan:
 
     Within a process the fused plan of the last few recipe sets is kept (checked against
     the recipe files' size and time), so that running one recipe over many files costs
-    no lookup in the plan cache (which stats featgraph's sources) after the first.
+    no lookup in the plan cache (which stats featgraph's sources) after the first; it is
+    found by the recipes and parameters as given, before the overrides are applied (which
+    copies the recipes), and by the overridden recipes.
     """
+    asked = json.dumps([fuse_enabled(), [(r.to_dict(), r.file) for r in recipes], params],
+                       sort_keys=True, default=str)   # found without copying the recipes
+    hit = _COMPILED.get(asked)
+    if hit is not None and all(_stamp_or_none(f) == stamp for f, stamp in hit[1]):
+        return hit[0]
     recipes = _recipe.with_overrides(list(recipes), params)
     memo = json.dumps([fuse_enabled(), [(r.to_dict(), r.file) for r in recipes]],
                       sort_keys=True, default=str)
     hit = _COMPILED.get(memo)
-    if hit is not None and all(_stamp_or_none(f) == stamp for f, stamp in hit[1]):
-        return hit[0]
-    plan = _compile_uncached(recipes)
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.pop(next(iter(_COMPILED)))
-    _COMPILED[memo] = (plan, [(f, _stamp_or_none(f)) for f in plan.files])
-    return plan
+    if hit is None or any(_stamp_or_none(f) != stamp for f, stamp in hit[1]):
+        hit = (_compile_uncached(recipes), None)
+        hit = (hit[0], [(f, _stamp_or_none(f)) for f in hit[0].files])
+    for key in (memo, asked):
+        _COMPILED.pop(key, None)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = hit
+    return hit[0]
 
 
 def _stamp_or_none(path: str):

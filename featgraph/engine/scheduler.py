@@ -21,7 +21,9 @@ of its step (it is consumed whole when it arrives).
 
 When the input ends (:meth:`Stream.close`), a last pass flushes every block op
 and runs every signal op, again in topological order, so that what a flush
-emits reaches the steps below it.  A whole-file run and a run on any split of
+emits reaches the steps below it.  Once no step needs more samples (every path
+from the source ends at a block op that is ``done``, such as ``fit_length``
+after cutting its target duration), the rest of the input is not read.  A whole-file run and a run on any split of
 the same samples into blocks therefore compute the same numbers (the tests
 hold every shipped recipe to that).
 
@@ -99,6 +101,11 @@ class Stream:
         self.held: dict[str, list] = {}
         self.stats = {key: [0.0, 0] for key in plan.order}
         self.closed = False
+        self.saturated = False
+        self._sources = [key for key in plan.order if not plan.step(key).inputs]
+        self._kept = {ref[0] for ref in plan.outputs.values()}
+        self._step_readers = {key: {r for (k, _), rs in self.readers.items() if k == key
+                                    for r, _ in rs} for key in plan.order}
 
     # ---------------------------------------------------------------- driving
     def push(self, block: np.ndarray) -> dict[str, Feature]:
@@ -106,17 +113,45 @@ class Stream:
         chunks it completed, by output name (outputs with nothing new are absent)."""
         if self.closed:
             raise RuntimeError("push after close")
+        if self.saturated:                          # the rest changes no output
+            return {}
         raw = np.asarray(block)
         raw = raw[None, :] if raw.ndim == 1 else raw
         if raw.ndim != 2:
             raise AudioError(f"{self.label}: a block must be (samples,) or (channels, samples), "
                              f"got shape {np.shape(block)}")
-        return self._pass(Feature(raw, Kind.SIGNAL, self.sr), final=False)
+        out = self._pass(Feature(raw, Kind.SIGNAL, self.sr), final=False)
+        self._check_saturated()
+        return out
 
     def close(self) -> dict[str, Feature]:
         """End of input: flush block ops, run signal ops; return the last chunks."""
         self.closed = True
         return self._pass(None, final=True)
+
+    def _check_saturated(self) -> bool:
+        """Whether no step needs more samples (then :attr:`saturated` is set).
+
+        A block op whose state says ``done`` (``fit_length`` once it has cut its
+        target duration) ignores the rest of its input; a step all of whose readers
+        are done, and which is no output, is done too.  When every source step is
+        done, further blocks change no output: :meth:`push` skips them and
+        :func:`collect` stops reading the source.
+        """
+        if not any(getattr(state, "done", False) for state in self.states.values()):
+            return False
+        memo: dict[str, bool] = {}
+
+        def done(key: str) -> bool:
+            if key not in memo:
+                memo[key] = False                        # (the plan is acyclic)
+                readers = self._step_readers[key]
+                memo[key] = bool(getattr(self.states.get(key), "done", False)) or (
+                    key not in self._kept and bool(readers) and all(map(done, readers)))
+            return memo[key]
+
+        self.saturated = all(map(done, self._sources))
+        return self.saturated
 
     def _pass(self, raw: Feature | None, final: bool) -> dict[str, Feature]:
         emitted: dict[tuple[str, str], Feature] = {}
@@ -146,6 +181,13 @@ class Stream:
         Event lists (``Kind.EVENTS``) are not on the frame grid: an events input
         is consumed whole, and only the frame inputs are aligned."""
         queues = self.pending[key]
+        if len(queues) == 1:                          # one input: all of it, as it is
+            q = queues[0]
+            if not q:
+                return None
+            one = q[0] if len(q) == 1 else join_chunks(q)
+            q.clear()
+            return [one]
         joined = [join_chunks(q) for q in queues]
         if any(j is None for j in joined):
             return None
@@ -253,7 +295,11 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
 def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
     """Push ``blocks`` through ``s``, close it, and return each output's chunks joined."""
     outputs = {name: _Collector() for name in s.plan.outputs}
-    for block in blocks:
+    blocks = iter(blocks)
+    while not s.saturated:               # the rest of the input would change no output
+        block = next(blocks, None)
+        if block is None:
+            break
         for name, chunk in s.push(block).items():
             outputs[name].add(chunk)
     for name, chunk in s.close().items():

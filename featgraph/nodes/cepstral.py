@@ -353,7 +353,8 @@ def htk_preemphasis(x: Feature, p: HTKPreEmphasis) -> Feature:
     f = frame_major(x.data)
     k = f.dtype.type(p.coef)
     out = np.empty_like(f)
-    np.subtract(f[..., 1:], k * f[..., :-1], out=out[..., 1:])
+    np.multiply(f[..., :-1], -k, out=out[..., 1:])   # s[n] + (-k s[n-1]) == s[n] - k s[n-1]:
+    out[..., 1:] += f[..., 1:]                       # the same numbers, no temporary array
     np.multiply(f[..., :1], 1 - k, out=out[..., :1])
     return x.derive(frame_major(out))
 

@@ -54,8 +54,9 @@ class FitLength(Node):
     are carried through.
 
     Streaming: block op.  ``fill: zeros`` passes samples through as they come
-    (dropping those past ``N`` when trimming) and appends the padding at the end
-    of the input; ``fill: repeat`` holds the input until ``N`` samples have
+    (dropping those past ``N`` when trimming; once ``N`` have passed, the
+    scheduler stops reading the input, which changes no output) and appends the
+    padding at the end of the input; ``fill: repeat`` holds the input until ``N`` samples have
     arrived (at most ``N`` samples: then no repetition is needed) or the input
     ends.
     """
@@ -111,6 +112,13 @@ class FitLengthStream:
             data = data[..., :max(0, self.target - self.n_out)]
         self.n_out += data.shape[-1]
         return x.derive(data)
+
+    @property
+    def done(self) -> bool:
+        """The target length is cut: the rest of the input is dropped (the scheduler
+        then stops reading it)."""
+        return bool(self.p.trim and self.target is not None and self.n_out >= self.target
+                    and not self.held)
 
     def flush(self) -> Feature | None:
         if self.meta is None:
