@@ -367,18 +367,18 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
  *   frames (openSMILE 2.6 cPitchJitter, measured).  sig (n_sig >= hop n_frames samples)
  *   starts at frame 0's block; frame t owns [t hop, (t+1) hop).  state = [p, prev_period,
  *   last_jitter, last_shimmer] (p relative to sig, -1 for none) in/out.  A voiced frame
- *   without a mark in its block starts one at the block start; while p is in the block:
- *   T0 = sr / f0, L = round(T0), lags lo = max(1, floor(T0 (1 - search_rel))) .. hi =
- *   max(lo, ceil(T0 (1 + search_rel))); the mark is dropped when p + 2 hi > min(n_sig,
- *   (t+1) hop + span) (frame t's data, independent of the chunking) or the
- *   largest normalised cross-correlation c(T) of x[p, p+L) and x[p+T, p+T+L) (first on
- *   ties) is below min_cc; else the period is T refined by the parabola vertex through
- *   c(T-1), c(T), c(T+1) (when curved down, lo < T < hi), the amplitude difference
- *   |20 log10(A(p+T, p+2T) / A(p, p+T))| (peak-to-peak A, both > 0), |P - prev_period|
- *   once a previous period exists; p += T.  jitter = mean |dP| / mean P, shimmer = mean
- *   amplitude difference over the block; a voiced frame without periods repeats the last
- *   values; f0 <= 0 writes 0 and drops the mark.  At the end p -= hop n_frames.
- *   hop >= 1, sr > 0, 0 <= search_rel < 1.
+ *   without a mark in its block starts one at the block's last sample; while p is in the
+ *   block: T0 = sr / f0, L = round(T0), lags lo = max(1, floor(T0 (1 - search_rel))) ..
+ *   hi = max(lo, ceil(T0 (1 + search_rel))); the mark is dropped when p + 2 hi > min(n_sig,
+ *   (t+1) hop + span) (frame t's data, independent of the chunking); when the largest
+ *   normalised cross-correlation c(T) of x[p, p+L) and x[p+T, p+T+L) (first on ties) is
+ *   below min_cc no period is taken, prev_period is reset and p += L; else the period is T
+ *   refined by the parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T
+ *   < hi), the amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P -
+ *   prev_period| once a previous period exists; p += T.  jitter = mean |dP| / mean P,
+ *   shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2) over the block; a voiced
+ *   frame without periods repeats the last values; f0 <= 0 writes 0 and drops the mark.
+ *   At the end p -= hop n_frames.  hop >= 1, sr > 0, 0 <= search_rel < 1.
  */
 int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
                     size_t hop, size_t span, double sr, double search_rel, double min_cc,

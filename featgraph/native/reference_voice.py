@@ -126,20 +126,21 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
     ``sig`` is the waveform from the start of frame 0's block; frame ``t`` owns the block
     ``[t hop, (t+1) hop)``.  A mark ``p`` (carried across frames and chunks in ``state =
     [p, prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
-    none) starts at the block start of a voiced frame without one.  While ``p`` is inside
-    the frame's block: with ``T0 = sr / f0``, ``L = round(T0)``, lags ``lo = max(1,
+    none) starts at the block's last sample of a voiced frame without one.  While ``p`` is
+    inside the frame's block: with ``T0 = sr / f0``, ``L = round(T0)``, lags ``lo = max(1,
     floor(T0 (1 - search_rel)))`` .. ``hi = ceil(T0 (1 + search_rel))``, the normalised
     cross-correlation ``c(T)`` of ``x[p, p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on
     ties); when ``p + 2 hi`` passes ``len(sig)`` or ``(t+1) hop + span`` (the data of
-    frame ``t``, whatever the chunking) or the maximum is below ``min_cc`` the mark is
-    dropped.  The period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))``
-    (parabola vertex, when curved down and ``lo < T < hi``), the amplitude difference
-    ``|20 log10(A(p+T, p+2T) / A(p, p+T))|`` with ``A`` the peak-to-peak amplitude (both >
-    0), and ``|P - prev_period|`` once a previous period exists; then ``p += T``.
-    ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and ``shimmer = mean`` of the amplitude
-    differences over the block's periods; a voiced frame without a period repeats the last
-    values; an unvoiced frame (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p``
-    is made relative to the next chunk (``p - hop * len(f0)``).
+    frame ``t``, whatever the chunking) the mark is dropped; when the maximum is below
+    ``min_cc`` no period is taken, the previous period is forgotten and ``p += L``.  Else
+    the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
+    vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak
+    ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a
+    previous period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i``
+    and ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the block's
+    periods; a voiced frame without a period repeats the last values; an unvoiced frame
+    (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the
+    next chunk (``p - hop * len(f0)``).
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each; ``state`` is updated in place.
     """
@@ -157,7 +158,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
         hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))
         L = max(1, int(np.floor(t0 + 0.5)))
         if p < b0:
-            p, prev_t = b0, 0.0
+            p, prev_t = b1 - 1, 0.0
         sum_t = sum_dt = sum_da = sum_a = 0.0
         n_t = n_dt = 0
         while p < b1:
@@ -170,8 +171,8 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
                 if cs[i] > cs[k]:
                     k = i
             if cs[k] < min_cc:
-                p, prev_t = -1, 0.0
-                break
+                p, prev_t = p + L, 0.0
+                continue
             T = lo + k
             per = float(T)
             if 0 < k < len(cs) - 1:

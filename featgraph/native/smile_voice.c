@@ -163,7 +163,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             return FG_EINVAL;
         size_t lo = (size_t)lo_d, hi = (size_t)hi_d, L = (size_t)l_d;
         if (p < b0) {
-            p = b0;
+            p = b1 - 1;
             prev_t = 0.0;
         }
         double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, sum_a = 0.0;
@@ -184,9 +184,9 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                     k = i;
             }
             if (cs[k] < min_cc) {
-                p = -1;
+                p += (long long)L;
                 prev_t = 0.0;
-                break;
+                continue;
             }
             size_t T = lo + k;
             double per = (double)T;
