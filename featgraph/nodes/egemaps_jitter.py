@@ -33,7 +33,7 @@ periods and shimmer agree), the mark after a rejected period, and the amplitude 
 (here: peak-to-peak; only ratios matter on whole pulses).  Measured frame-by-frame
 agreement (within 1e-2 of the range, frames voiced in both, featgraph's own F0): jitter
 0.60 / 0.75 / 0.56 and shimmer 0.62 / 0.83 / 0.46 on speech_en_16k / speech_en_gb_16k /
-english_8k (before: 0.14 / 0.16 / 0.11 and 0.11 / 0.07 / 0.08); means within 3-9 % on
+english_8k (before: 0.14 / 0.16 / 0.11 and 0.11 / 0.07 / 0.08); means within 3-7 % on
 16 kHz, 20-45 % high at 8 kHz.  On pulse trains with whole-sample periods and whole
 pulses jitter equals openSMILE's and the truth; shimmer equals openSMILE's.
 
