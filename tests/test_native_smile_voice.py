@@ -148,9 +148,11 @@ def test_jitter_edge_cases(backend):
                                      START.copy())
     assert np.all(jit == 0) and np.all(shim == 0)             # silence: no periods
     st = START.copy()                                         # too little data: no period
-    assert kernels.smile_jitter(np.ones(8), np.array([50.0]), 8, 0, 16000.0, 0.1, 0.5, st)[0][0] == 0
+    one = kernels.smile_jitter(np.ones(8), np.array([50.0]), 8, 0, 16000.0, 0.1, 0.5, st)
+    assert one[0][0] == 0
     with pytest.raises(ValueError):
-        kernels.smile_jitter(z, np.array([100.0, np.inf]), 160, 960, 16000.0, 0.1, 0.5, START.copy())
+        kernels.smile_jitter(z, np.array([100.0, np.inf]), 160, 960, 16000.0, 0.1, 0.5,
+                             START.copy())
     with pytest.raises(ValueError):
         kernels.smile_jitter(z, np.array([100.0, 0.0]), 160, 960, 16000.0, 1.5, 0.5, START.copy())
     with pytest.raises(ValueError):

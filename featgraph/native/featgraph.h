@@ -372,7 +372,7 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
  *   hi = max(lo, ceil(T0 (1 + search_rel))); the mark is dropped when p + 2 hi > min(n_sig,
  *   (t+1) hop + span) (frame t's data, independent of the chunking); when the largest
  *   normalised cross-correlation c(T) of x[p, p+L) and x[p+T, p+T+L) (first on ties) is
- *   below min_cc no period is taken, prev_period is reset and p += L; else the period is T
+ *   below min_cc or at an end of the lag range (of >= 3 lags) no period is taken, prev_period is reset and p += L; else the period is T
  *   refined by the parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T
  *   < hi), the amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P -
  *   prev_period| once a previous period exists; p += T.  jitter = mean |dP| / mean P,

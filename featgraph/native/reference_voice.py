@@ -114,7 +114,8 @@ def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
     if not (np.isfinite(sig).all() and np.isfinite(f0).all() and np.isfinite(state).all()):
         raise _nonfinite_error("jitter input")
     v = f0[f0 > 0]
-    if len(v) and np.max(np.ceil(sr / v * (1 + search_rel)) - np.floor(sr / v * (1 - search_rel))) >= 4096:
+    if len(v) and np.max(np.ceil(sr / v * (1 + search_rel)) -
+                         np.floor(sr / v * (1 - search_rel))) >= 4096:
         raise ValueError("jitter: sr / f0 * 2 search_rel spans >= 4096 lags; raise the F0 floor "
                          "or lower search_rel")
     return sig, f0
@@ -132,7 +133,8 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
     cross-correlation ``c(T)`` of ``x[p, p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on
     ties); when ``p + 2 hi`` passes ``len(sig)`` or ``(t+1) hop + span`` (the data of
     frame ``t``, whatever the chunking) the mark is dropped; when the maximum is below
-    ``min_cc`` no period is taken, the previous period is forgotten and ``p += L``.  Else
+    ``min_cc`` or at an end of the lag range (of >= 3 lags) no period is taken, the
+    previous period is forgotten and ``p += L``.  Else
     the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
     vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak
     ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a
@@ -170,7 +172,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
             for i in range(1, len(cs)):
                 if cs[i] > cs[k]:
                     k = i
-            if cs[k] < min_cc:
+            if cs[k] < min_cc or (len(cs) > 2 and (k == 0 or k == len(cs) - 1)):
                 p, prev_t = p + L, 0.0
                 continue
             T = lo + k

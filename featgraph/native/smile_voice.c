@@ -183,7 +183,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                 if (cs[i] > cs[k])
                     k = i;
             }
-            if (cs[k] < min_cc) {
+            if (cs[k] < min_cc || (nc > 2 && (k == 0 || k + 1 == nc))) {
                 p += (long long)L;
                 prev_t = 0.0;
                 continue;

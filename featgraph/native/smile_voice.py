@@ -75,7 +75,8 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
     jit, shim = np.zeros(n), np.zeros(n)
     status = _lib.fg_smile_jitter(
         _ffi.from_buffer("double[]", sig), len(sig), _ffi.from_buffer("double[]", f0), n,
-        int(hop), int(span), float(sr), float(search_rel), float(min_cc), _ffi.from_buffer("double[]", state),
+        int(hop), int(span), float(sr), float(search_rel), float(min_cc),
+        _ffi.from_buffer("double[]", state),
         _ffi.from_buffer("double[]", jit), _ffi.from_buffer("double[]", shim))
     _pkg._raise_for_status(status, "jitter input", None, None)
     return jit, shim
