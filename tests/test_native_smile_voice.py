@@ -91,49 +91,77 @@ def test_viterbi_rejects_bad_input(backend):
     assert ptr.shape == (0, 7) and best.shape == (0,)
 
 
-def voiced_frames(seed, n=12, length=960, sr=16000):
+def voiced_signal(seed, n=40, hop=160, span=960):
+    """A voiced signal with drifting F0 (cubed sine + noise), F0 per hop, some frames unvoiced."""
     rng = np.random.default_rng(seed)
-    t = np.arange(length) / sr
-    f0 = rng.uniform(80, 300, n)
-    x = np.stack([np.sin(2 * np.pi * f * t) ** 3 + 0.3 * rng.standard_normal(length)
-                  for f in f0])
-    f0[::4] = 0.0
-    return x, f0
+    f0 = np.repeat(rng.uniform(80, 300, n // 8), 8)
+    phase = 2 * np.pi * np.cumsum(np.repeat(f0, hop)) / 16000.0
+    sig = np.sin(phase) ** 3 + 0.3 * rng.standard_normal(len(phase))
+    sig = np.concatenate([sig, 0.1 * rng.standard_normal(span)])
+    f0[5::9] = 0.0
+    return sig, f0
+
+
+START = np.array([-1.0, 0.0, 0.0, 0.0])
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_jitter_c_equals_numpy(seed, monkeypatch):
     if native.BACKEND != "c":
         pytest.skip("C kernels not loaded")
-    x, f0 = voiced_frames(seed)
-    got = kernels.smile_jitter(x, f0, 16000.0, 0.1, 0.02, 0.5)
+    sig, f0 = voiced_signal(seed)
+    st_c, st_n = START.copy(), START.copy()
+    got = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, 0.1, 0.5, st_c)
     monkeypatch.setattr(native, "BACKEND", "numpy")
-    want = kernels.smile_jitter(x, f0, 16000.0, 0.1, 0.02, 0.5)
+    want = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, 0.1, 0.5, st_n)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
     assert np.all(got[0][f0 == 0] == 0) and np.any(got[0] > 0)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_jitter_state_carries_across_chunks(seed, backend):
+    sig, f0 = voiced_signal(seed)
+    st = START.copy()
+    whole = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, 0.1, 0.5, st)
+    st, parts, a = START.copy(), [], 0
+    for b in (7, 8, 23, 40):                     # chunk k reads sig from its first block
+        sub = sig[a * 160:b * 160 + 960]
+        parts.append(kernels.smile_jitter(sub, f0[a:b], 160, 960, 16000.0, 0.1, 0.5, st))
+        a = b
+    for k in range(2):
+        np.testing.assert_array_equal(np.concatenate([p[k] for p in parts]), whole[k])
 
 
 def test_jitter_of_a_perfect_periodic_signal_is_small(backend):
     sr, f = 16000, 125.0                    # 128 samples per period, exactly periodic
-    t = np.arange(960) / sr
+    t = np.arange(160 * 10 + 960) / sr
     x = np.sin(2 * np.pi * f * t) + 0.4 * np.sin(4 * np.pi * f * t + 0.3)
-    jit, shim = kernels.smile_jitter(x[None], np.array([f]), sr, 0.1, 0.02, 0.5)
-    assert 0 <= jit[0] < 1e-3 and 0 <= shim[0] < 1e-2
+    jit, shim = kernels.smile_jitter(x, np.full(10, f), 160, 960, sr, 0.1, 0.5, START.copy())
+    assert np.all(jit[2:] < 1e-6) and np.all(shim[2:] < 1e-6) and np.all(jit >= 0)
 
 
 def test_jitter_edge_cases(backend):
-    z = np.zeros((2, 960))
-    jit, shim = kernels.smile_jitter(z, np.array([100.0, 0.0]), 16000.0, 0.1, 0.02, 0.5)
+    z = np.zeros(160 * 2 + 960)
+    jit, shim = kernels.smile_jitter(z, np.array([100.0, 0.0]), 160, 960, 16000.0, 0.1, 0.5,
+                                     START.copy())
     assert np.all(jit == 0) and np.all(shim == 0)             # silence: no periods
-    short = np.ones((1, 8))
-    assert kernels.smile_jitter(short, np.array([50.0]), 16000.0, 0.1, 0.02, 0.5)[0][0] == 0
+    st = START.copy()                                         # too little data: no period
+    one = kernels.smile_jitter(np.ones(8), np.array([50.0]), 8, 0, 16000.0, 0.1, 0.5, st)
+    assert one[0][0] == 0
     with pytest.raises(ValueError):
-        kernels.smile_jitter(z, np.array([100.0, np.inf]), 16000.0, 0.1, 0.02, 0.5)
+        kernels.smile_jitter(z, np.array([100.0, np.inf]), 160, 960, 16000.0, 0.1, 0.5,
+                             START.copy())
     with pytest.raises(ValueError):
-        kernels.smile_jitter(z, np.array([100.0, 0.0]), 16000.0, 1.5, 0.02, 0.5)
+        kernels.smile_jitter(z, np.array([100.0, 0.0]), 160, 960, 16000.0, 1.5, 0.5, START.copy())
     with pytest.raises(ValueError):
-        kernels.smile_jitter(z[:, :3], np.array([100.0, 0.0]), 16000.0, 0.1, 0.02, 0.5)
+        kernels.smile_jitter(z[:100], np.array([100.0, 0.0]), 160, 960, 16000.0, 0.1, 0.5,
+                             START.copy())
+    with pytest.raises(ValueError):                           # state of the wrong shape
+        kernels.smile_jitter(z, np.array([100.0, 0.0]), 160, 960, 16000.0, 0.1, 0.5, START[:3])
+    with pytest.raises(ValueError):                           # too many lags
+        kernels.smile_jitter(z, np.array([1.0, 0.0]), 160, 960, 16000.0, 0.5, 0.5, START.copy())
 
 
 def test_reference_is_the_numpy_backend():

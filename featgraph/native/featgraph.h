@@ -408,24 +408,26 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
                              double *slope, int32_t *ptr, int32_t *best);
 
 /*
- * fg_smile_jitter: per frame (frames (n_frames, length), f0 (n_frames) Hz), the local
- *   jitter and shimmer (dB) of peak-to-peak pitch periods.  With T0 = sr / f0, lags lo =
- *   max(2, floor(T0 (1 - search_rel))) .. hi = ceil(T0 (1 + search_rel)) (hi lowered to
- *   floor((length - 2) / 2); nothing when hi < lo + 2).  The first mark p is the first
- *   argmax of |x| over [1, hi); its sign s fixes the polarity: marks are peaks of s x.
- *   While p + 2 hi + 1 <= length: the lag T in [lo, hi] of largest normalised
- *   cross-correlation of x[p, p+T) and x[p+T, p+2T) (first on ties); below min_cc the
- *   search stops, else the next mark q is the first argmax of s x over [p + T - w, p + T +
- *   w] within [p + lo, p + hi], w = max(1, floor(mark_rel T0 + 1/2)).  Marks are refined
- *   by the parabola through s x (offset clipped to +-1/2, 0 unless curved down; its
- *   height is the amplitude).  jitter = mean |P_i - P_(i-1)| / mean P_i over the periods
- *   between refined marks, shimmer = mean |20 log10(A_i / A_(i-1))| over consecutive
- *   marks with both amplitudes > 0; 0 with too few periods or f0 <= 0.
- *   0 <= search_rel, mark_rel < 1, length >= 4, sr > 0.
+ * fg_smile_jitter: local jitter and shimmer (dB) per frame from pitch periods marked across
+ *   frames (openSMILE 2.6 cPitchJitter, measured).  sig (n_sig >= hop n_frames samples)
+ *   starts at frame 0's block; frame t owns [t hop, (t+1) hop).  state = [p, prev_period,
+ *   last_jitter, last_shimmer] (p relative to sig, -1 for none) in/out.  A voiced frame
+ *   without a mark in its block starts one at the block's last sample; while p is in the
+ *   block: T0 = sr / f0, L = round(T0), lags lo = max(1, floor(T0 (1 - search_rel))) ..
+ *   hi = max(lo, ceil(T0 (1 + search_rel))); the mark is dropped when p + 2 hi > min(n_sig,
+ *   (t+1) hop + span) (frame t's data, independent of the chunking); when the largest
+ *   normalised cross-correlation c(T) of x[p, p+L) and x[p+T, p+T+L) (first on ties) is
+ *   below min_cc or at an end of the lag range (of >= 3 lags) no period is taken, prev_period is reset and p += L; else the period is T
+ *   refined by the parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T
+ *   < hi), the amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P -
+ *   prev_period| once a previous period exists; p += T.  jitter = mean |dP| / mean P,
+ *   shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2) over the block; a voiced
+ *   frame without periods repeats the last values; f0 <= 0 writes 0 and drops the mark.
+ *   At the end p -= hop n_frames.  hop >= 1, sr > 0, 0 <= search_rel < 1.
  */
-int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
-                    double sr, double search_rel, double mark_rel, double min_cc,
-                    double *jitter, double *shimmer);
+int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
+                    size_t hop, size_t span, double sr, double search_rel, double min_cc,
+                    double *state, double *jitter, double *shimmer);
 
 /*
  * Roots of monic real polynomials by the Aberth-Ehrlich iteration (formants.c):

@@ -80,113 +80,122 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
     return ptr, best
 
 
-def _ncc(x, p, T):
-    a, b = x[p:p + T], x[p + T:p + 2 * T]
+def _ncc(x, p, T, L):
+    """Normalised cross-correlation of ``x[p, p+L)`` and ``x[p+T, p+T+L)``."""
     ab = aa = bb = 0.0
-    for i in range(T):
-        ab += a[i] * b[i]
-        aa += a[i] * a[i]
-        bb += b[i] * b[i]
+    for i in range(L):
+        a, b = x[p + i], x[p + T + i]
+        ab += a * b
+        aa += a * a
+        bb += b * b
     den = np.sqrt(aa * bb)
     return ab / den if den > 0.0 else 0.0
 
 
-def _check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
-    frames = np.ascontiguousarray(frames, dtype=np.float64)
+def _p2p(x, a, e):
+    """Peak-to-peak amplitude ``max - min`` of ``x[a, e)``."""
+    hi = lo = x[a]
+    for i in range(a + 1, e):
+        hi, lo = max(hi, x[i]), min(lo, x[i])
+    return hi - lo
+
+
+def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+    sig = np.ascontiguousarray(sig, dtype=np.float64)
     f0 = np.ascontiguousarray(f0, dtype=np.float64)
-    if frames.ndim != 2 or frames.shape[1] < 4 or f0.shape != (frames.shape[0],):
-        raise ValueError(f"jitter: frames must be (n, length >= 4) and f0 (n,), got "
-                         f"{frames.shape} and {f0.shape}")
-    if not (sr > 0 and 0 <= search_rel < 1 and 0 <= mark_rel < 1 and np.isfinite(min_cc)):
-        raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1, 0 <= mark_rel < 1 and a "
-                         "finite min_cc")
-    if not (np.isfinite(frames).all() and np.isfinite(f0).all()):
+    if sig.ndim != 1 or f0.ndim != 1 or hop < 1 or span < 0 or len(sig) < hop * len(f0):
+        raise ValueError(f"jitter: need a signal of >= hop * frames samples, got {sig.shape}, "
+                         f"hop {hop} and f0 {f0.shape}")
+    if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
+        raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
+    if not (isinstance(state, np.ndarray) and state.dtype == np.float64 and
+            state.shape == (4,)):
+        raise ValueError("jitter: state must be a float64 array of shape (4,)")
+    if not (np.isfinite(sig).all() and np.isfinite(f0).all() and np.isfinite(state).all()):
         raise _nonfinite_error("jitter input")
-    return frames, f0
+    v = f0[f0 > 0]
+    if len(v) and np.max(np.ceil(sr / v * (1 + search_rel)) -
+                         np.floor(sr / v * (1 - search_rel))) >= 4096:
+        raise ValueError("jitter: sr / f0 * 2 search_rel spans >= 4096 lags; raise the F0 floor "
+                         "or lower search_rel")
+    return sig, f0
 
 
-def _vertex(y, k):
-    """Offset and height of the parabola through y[k-1], y[k], y[k+1] (offset 0 and y[k]
-    unless curved down; offset clipped to +-1/2)."""
-    a, b, c = y[k - 1], y[k], y[k + 1]
-    den = a - 2.0 * b + c
-    if not den < 0.0:
-        return 0.0, b
-    d = min(0.5, max(-0.5, 0.5 * (a - c) / den))
-    return d, b - 0.25 * (a - c) * d
+def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+    """Local jitter and shimmer (dB) per frame from pitch periods marked across frames.
 
+    ``sig`` is the waveform from the start of frame 0's block; frame ``t`` owns the block
+    ``[t hop, (t+1) hop)``.  A mark ``p`` (carried across frames and chunks in ``state =
+    [p, prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
+    none) starts at the block's last sample of a voiced frame without one.  While ``p`` is
+    inside the frame's block: with ``T0 = sr / f0``, ``L = round(T0)``, lags ``lo = max(1,
+    floor(T0 (1 - search_rel)))`` .. ``hi = ceil(T0 (1 + search_rel))``, the normalised
+    cross-correlation ``c(T)`` of ``x[p, p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on
+    ties); when ``p + 2 hi`` passes ``len(sig)`` or ``(t+1) hop + span`` (the data of
+    frame ``t``, whatever the chunking) the mark is dropped; when the maximum is below
+    ``min_cc`` or at an end of the lag range (of >= 3 lags) no period is taken, the
+    previous period is forgotten and ``p += L``.  Else
+    the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
+    vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak
+    ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a
+    previous period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i``
+    and ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the block's
+    periods; a voiced frame without a period repeats the last values; an unvoiced frame
+    (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the
+    next chunk (``p - hop * len(f0)``).
 
-def smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
-    """Local jitter and shimmer (dB) per frame from peak-to-peak pitch periods.
-
-    With ``T0 = sr / f0``, lags ``lo = max(2, floor(T0 (1 - search_rel)))`` .. ``hi =
-    ceil(T0 (1 + search_rel))`` (``hi`` at most ``floor((length - 2) / 2)``; nothing when
-    ``hi < lo + 2``).  The first mark ``p`` is the first sample of largest ``|x|`` in
-    ``x[1, hi)``; its sign ``s`` fixes the polarity, and marks are peaks of ``y = s x``.
-    While ``p + 2 hi + 1 <= length``: the normalised cross-correlation ``c(T)`` of ``x[p,
-    p+T)`` and ``x[p+T, p+2T)`` is maximised over ``T in [lo, hi]`` (first on ties); below
-    ``min_cc`` the search stops; else the next mark ``q`` is the first argmax of ``y`` over
-    ``[p + T - w, p + T + w]`` within ``[p + lo, p + hi]``, ``w = max(1, floor(mark_rel T0
-    + 1/2))``.  Marks are refined by the parabola through ``y`` (vertex offset, clipped to
-    +-1/2, 0 unless curved down; its height is the amplitude).  Periods ``P_i`` are the
-    distances between refined marks, amplitudes ``A_i`` the heights.  ``jitter = mean |P_i
-    - P_{i-1}| / mean P_i`` (needs two periods), ``shimmer = mean |20 log10(A_i /
-    A_{i-1})|`` over consecutive marks with both amplitudes > 0; 0 otherwise and when ``f0
-    <= 0``.
-
-    Returns ``jitter, shimmer``, float64 ``(n,)`` each.
+    Returns ``jitter, shimmer``, float64 ``(n,)`` each; ``state`` is updated in place.
     """
-    frames, f0 = _check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
-    n, length = frames.shape
+    sig, f0 = _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
+    n, m = len(f0), len(sig)
     jit, shim = np.zeros(n), np.zeros(n)
+    p, prev_t, last_j, last_s = int(state[0]), state[1], state[2], state[3]
     for t in range(n):
-        x = frames[t]
+        b0, b1 = t * hop, (t + 1) * hop
         if not f0[t] > 0:
+            p, prev_t, last_j, last_s = -1, 0.0, 0.0, 0.0
             continue
         t0 = sr / f0[t]
-        lo_d, hi_d = max(2.0, np.floor(t0 * (1 - search_rel))), np.ceil(t0 * (1 + search_rel))
-        if 2.0 * hi_d + 2.0 > length:
-            hi_d = np.floor((length - 2.0) / 2.0)
-        if hi_d < lo_d + 2.0:
-            continue
-        lo, hi = int(lo_d), int(hi_d)
-        p = 1
-        for i in range(2, hi):
-            if abs(x[i]) > abs(x[p]):
-                p = i
-        ax = -x if x[p] < 0.0 else x
-        w = max(1, int(np.floor(mark_rel * t0 + 0.5)))
-        d, prev_a = _vertex(ax, p)
-        prev_m = p + d
-        sum_t = sum_dt = sum_da = prev_t = 0.0
-        n_t = n_dt = n_da = 0
-        while p + 2 * hi + 1 <= length:
-            best, bt = -2.0, lo
-            for T in range(lo, hi + 1):
-                c = _ncc(x, p, T)
-                if c > best:
-                    best, bt = c, T
-            if best < min_cc:
+        lo = max(1, int(np.floor(t0 * (1 - search_rel))))
+        hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))
+        L = max(1, int(np.floor(t0 + 0.5)))
+        if p < b0:
+            p, prev_t = b1 - 1, 0.0
+        sum_t = sum_dt = sum_da = sum_a = 0.0
+        n_t = n_dt = 0
+        while p < b1:
+            if p + 2 * hi > min(m, b1 + span):
+                p, prev_t = -1, 0.0
                 break
-            a = p + bt - w if bt >= lo + w else p + lo
-            e = p + bt + w if bt + w <= hi else p + hi
-            q = a
-            for i in range(a + 1, e + 1):
-                if ax[i] > ax[q]:
-                    q = i
-            d, amp = _vertex(ax, q)
-            per = (q + d) - prev_m
-            if n_t > 0:
+            cs = [_ncc(sig, p, T, L) for T in range(lo, hi + 1)]
+            k = 0
+            for i in range(1, len(cs)):
+                if cs[i] > cs[k]:
+                    k = i
+            if cs[k] < min_cc or (len(cs) > 2 and (k == 0 or k == len(cs) - 1)):
+                p, prev_t = p + L, 0.0
+                continue
+            T = lo + k
+            per = float(T)
+            if 0 < k < len(cs) - 1:
+                den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
+                if den < 0.0:
+                    per = T + 0.5 * (cs[k - 1] - cs[k + 1]) / den
+            a1, a2 = _p2p(sig, p, p + T), _p2p(sig, p + T, p + 2 * T)
+            sum_da += abs(a2 - a1)
+            sum_a += 0.5 * (a1 + a2)
+            if prev_t > 0.0:
                 sum_dt += abs(per - prev_t)
                 n_dt += 1
-            if amp > 0.0 and prev_a > 0.0:
-                sum_da += abs(20.0 * np.log10(amp / prev_a))
-                n_da += 1
             sum_t += per
             n_t += 1
-            prev_t, prev_a, prev_m, p = per, amp, q + d, q
-        if n_dt:
-            jit[t] = (sum_dt / n_dt) / (sum_t / n_t)
-        if n_da:
-            shim[t] = sum_da / n_da
+            prev_t = per
+            p += T
+        if n_t == 0:
+            jit[t], shim[t] = last_j, last_s
+            continue
+        jit[t] = (sum_dt / n_dt) / (sum_t / n_t) if n_dt else 0.0
+        shim[t] = 20.0 * np.log10(1.0 + sum_da / sum_a) if sum_a > 0.0 else 0.0
+        last_j, last_s = jit[t], shim[t]
+    state[:] = (p - hop * n if p >= 0 else -1.0, prev_t, last_j, last_s)
     return jit, shim

@@ -97,11 +97,11 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
     return FG_OK;
 }
 
-/* Normalised cross-correlation of x[p, p + T) with x[p + T, p + 2T). */
-static double ncc(const double *x, size_t p, size_t T)
+/* Normalised cross-correlation of x[p, p + L) with x[p + T, p + T + L). */
+static double ncc(const double *x, size_t p, size_t T, size_t L)
 {
     double ab = 0.0, aa = 0.0, bb = 0.0;
-    for (size_t i = 0; i < T; i++) {
+    for (size_t i = 0; i < L; i++) {
         double a = x[p + i], b = x[p + T + i];
         ab += a * b;
         aa += a * a;
@@ -111,106 +111,115 @@ static double ncc(const double *x, size_t p, size_t T)
     return den > 0.0 ? ab / den : 0.0;
 }
 
-/* Offset and height of the parabola through y[k-1], y[k], y[k+1]: offset 0 and y[k]
- * unless curved down; offset clipped to +-1/2. */
-static double vertex(const double *y, size_t k, double *height)
+/* Peak-to-peak amplitude max - min of x[a, e), e > a. */
+static double p2p(const double *x, size_t a, size_t e)
 {
-    double a = y[k - 1], b = y[k], c = y[k + 1];
-    double den = a - 2.0 * b + c;
-    if (!(den < 0.0)) {
-        *height = b;
-        return 0.0;
+    double hi = x[a], lo = x[a];
+    for (size_t i = a + 1; i < e; i++) {
+        if (x[i] > hi)
+            hi = x[i];
+        if (x[i] < lo)
+            lo = x[i];
     }
-    double d = 0.5 * (a - c) / den;
-    if (d > 0.5)
-        d = 0.5;
-    if (d < -0.5)
-        d = -0.5;
-    *height = b - 0.25 * (a - c) * d;
-    return d;
+    return hi - lo;
 }
 
-int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const double *f0,
-                    double sr, double search_rel, double mark_rel, double min_cc,
-                    double *jitter, double *shimmer)
+int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
+                    size_t hop, size_t span, double sr, double search_rel, double min_cc,
+                    double *state, double *jitter, double *shimmer)
 {
+    if (!state || hop < 1 || !(sr > 0.0) || !(search_rel >= 0.0 && search_rel < 1.0) ||
+        !isfinite(min_cc) || n_sig < hop * n_frames)
+        return FG_EINVAL;
+    if (!finite_all(state, 4))
+        return FG_ENONFINITE;
     if (n_frames == 0)
         return FG_OK;
-    if (!frames || !f0 || !jitter || !shimmer || length < 4 || !(sr > 0.0) ||
-        !(search_rel >= 0.0 && search_rel < 1.0) || !(mark_rel >= 0.0 && mark_rel < 1.0) ||
-        !isfinite(min_cc))
+    if (!sig || !f0 || !jitter || !shimmer)
         return FG_EINVAL;
-    if (!finite_all(frames, n_frames * length) || !finite_all(f0, n_frames))
+    if (!finite_all(sig, n_sig) || !finite_all(f0, n_frames))
         return FG_ENONFINITE;
-    double *ax = malloc(length * sizeof(double));
-    if (!ax)
-        return FG_ENOMEM;
+    double cs[4096];
+    long long p = (long long)state[0];
+    double prev_t = state[1], last_j = state[2], last_s = state[3];
     for (size_t t = 0; t < n_frames; t++) {
-        const double *x = frames + t * length;
+        long long b0 = (long long)(t * hop), b1 = (long long)((t + 1) * hop);
         jitter[t] = shimmer[t] = 0.0;
-        if (!(f0[t] > 0.0))
+        if (!(f0[t] > 0.0)) {
+            p = -1;
+            prev_t = last_j = last_s = 0.0;
             continue;
+        }
         double t0 = sr / f0[t];
         double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
-        if (lo_d < 2.0)
-            lo_d = 2.0;
-        if (2.0 * hi_d + 2.0 > (double)length)
-            hi_d = floor(((double)length - 2.0) / 2.0);
-        if (hi_d < lo_d + 2.0)
-            continue;
-        size_t lo = (size_t)lo_d, hi = (size_t)hi_d, p = 1;
-        for (size_t i = 2; i < hi; i++)
-            if (fabs(x[i]) > fabs(x[p]))
-                p = i;
-        double sgn = x[p] < 0.0 ? -1.0 : 1.0;
-        for (size_t i = 0; i < length; i++)
-            ax[i] = sgn * x[i];
-        double wd = floor(mark_rel * t0 + 0.5);
-        size_t w = wd < 1.0 ? 1 : (size_t)wd;
-        double prev_a, prev_m, amp;
-        prev_m = (double)p + vertex(ax, p, &prev_a);
-        double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, prev_t = 0.0;
-        size_t n_t = 0, n_dt = 0, n_da = 0;
-        while (p + 2 * hi + 1 <= length) {
-            double best = -2.0;
-            size_t bt = lo;
-            for (size_t T = lo; T <= hi; T++) {
-                double c = ncc(x, p, T);
-                if (c > best) {
-                    best = c;
-                    bt = T;
-                }
-            }
-            if (best < min_cc)
+        double l_d = floor(t0 + 0.5);
+        if (lo_d < 1.0)
+            lo_d = 1.0;
+        if (hi_d < lo_d)
+            hi_d = lo_d;
+        if (l_d < 1.0)
+            l_d = 1.0;
+        if (hi_d - lo_d >= 4096.0)
+            return FG_EINVAL;
+        size_t lo = (size_t)lo_d, hi = (size_t)hi_d, L = (size_t)l_d;
+        if (p < b0) {
+            p = b1 - 1;
+            prev_t = 0.0;
+        }
+        double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, sum_a = 0.0;
+        size_t n_t = 0, n_dt = 0;
+        while (p < b1) {
+            double lim = (double)b1 + (double)span;
+            if (lim > (double)n_sig)
+                lim = (double)n_sig;
+            if ((double)p + 2.0 * hi_d > lim) {
+                p = -1;
+                prev_t = 0.0;
                 break;
-            size_t a = bt >= lo + w ? p + bt - w : p + lo;
-            size_t e = bt + w <= hi ? p + bt + w : p + hi;
-            size_t q = a;
-            for (size_t i = a + 1; i <= e; i++)
-                if (ax[i] > ax[q])
-                    q = i;
-            double m = (double)q + vertex(ax, q, &amp);
-            double per = m - prev_m;
-            if (n_t > 0) {
+            }
+            size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
+            for (size_t i = 0; i < nc; i++) {
+                cs[i] = ncc(sig, pu, lo + i, L);
+                if (cs[i] > cs[k])
+                    k = i;
+            }
+            if (cs[k] < min_cc || (nc > 2 && (k == 0 || k + 1 == nc))) {
+                p += (long long)L;
+                prev_t = 0.0;
+                continue;
+            }
+            size_t T = lo + k;
+            double per = (double)T;
+            if (k > 0 && k + 1 < nc) {
+                double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
+                if (den < 0.0)
+                    per = (double)T + 0.5 * (cs[k - 1] - cs[k + 1]) / den;
+            }
+            double a1 = p2p(sig, pu, pu + T), a2 = p2p(sig, pu + T, pu + 2 * T);
+            sum_da += fabs(a2 - a1);
+            sum_a += 0.5 * (a1 + a2);
+            if (prev_t > 0.0) {
                 sum_dt += fabs(per - prev_t);
                 n_dt++;
-            }
-            if (amp > 0.0 && prev_a > 0.0) {
-                sum_da += fabs(20.0 * log10(amp / prev_a));
-                n_da++;
             }
             sum_t += per;
             n_t++;
             prev_t = per;
-            prev_a = amp;
-            prev_m = m;
-            p = q;
+            p += (long long)T;
         }
-        if (n_dt > 0)
-            jitter[t] = (sum_dt / (double)n_dt) / (sum_t / (double)n_t);
-        if (n_da > 0)
-            shimmer[t] = sum_da / (double)n_da;
+        if (n_t == 0) {
+            jitter[t] = last_j;
+            shimmer[t] = last_s;
+            continue;
+        }
+        jitter[t] = n_dt > 0 ? (sum_dt / (double)n_dt) / (sum_t / (double)n_t) : 0.0;
+        shimmer[t] = sum_a > 0.0 ? 20.0 * log10(1.0 + sum_da / sum_a) : 0.0;
+        last_j = jitter[t];
+        last_s = shimmer[t];
     }
-    free(ax);
+    state[0] = p >= 0 ? (double)(p - (long long)(hop * n_frames)) : -1.0;
+    state[1] = prev_t;
+    state[2] = last_j;
+    state[3] = last_s;
     return FG_OK;
 }

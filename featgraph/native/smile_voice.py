@@ -47,32 +47,36 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
     return ptr, best
 
 
-def smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc):
-    """Local jitter and shimmer (dB) per frame (C kernel); see
+def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+    """Local jitter and shimmer (dB) per frame, periods marked across frames (C kernel); see
     :func:`featgraph.native.reference_voice.smile_jitter`.
 
     Parameters
     ----------
-    frames : np.ndarray [shape=(n, length)], length >= 4, finite
+    sig : np.ndarray [shape=(>= hop * n,)], finite; frame t owns sig[t hop, (t+1) hop)
     f0 : np.ndarray [shape=(n,)], Hz, 0 when unvoiced
+    hop : int >= 1
+    span : int >= 0, samples past a frame's block end that its periods may read
     sr : float > 0
-    search_rel, mark_rel : float in [0, 1)
+    search_rel : float in [0, 1)
     min_cc : float
+    state : np.ndarray [shape=(4,)], float64, updated in place (start: ``[-1, 0, 0, 0]``)
 
     Returns
     -------
     jitter, shimmer : np.ndarray [shape=(n,)], float64
     """
     if _pkg.BACKEND == "numpy":
-        return reference.smile_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
+        return reference.smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
     from . import _ffi, _lib
 
-    frames, f0 = reference._check_jitter(frames, f0, sr, search_rel, mark_rel, min_cc)
-    n, length = frames.shape
+    sig, f0 = reference._check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
+    n = len(f0)
     jit, shim = np.zeros(n), np.zeros(n)
     status = _lib.fg_smile_jitter(
-        _ffi.from_buffer("double[]", frames), n, length, _ffi.from_buffer("double[]", f0),
-        float(sr), float(search_rel), float(mark_rel), float(min_cc), _ffi.from_buffer("double[]", jit),
-        _ffi.from_buffer("double[]", shim))
+        _ffi.from_buffer("double[]", sig), len(sig), _ffi.from_buffer("double[]", f0), n,
+        int(hop), int(span), float(sr), float(search_rel), float(min_cc),
+        _ffi.from_buffer("double[]", state),
+        _ffi.from_buffer("double[]", jit), _ffi.from_buffer("double[]", shim))
     _pkg._raise_for_status(status, "jitter input", None, None)
     return jit, shim
