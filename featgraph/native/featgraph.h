@@ -382,4 +382,36 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
                     double sr, double search_rel, double mark_rel, double min_cc,
                     double *jitter, double *shimmer);
 
+/*
+ * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
+ *
+ * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE
+ *   2.6's cSpecScale: (enhance) between consecutive local maxima a < b (bins above both
+ *   neighbours; bin 0 above bin 1, the last bin above the one before) the bins a+3 .. b-3
+ *   are set to 0; (smooth) y[k] = y[k-1]/4 + y[k]/2 + y[k+1]/4, y[0] = y[0]/2 + y[1]/4,
+ *   the last bin kept; the natural cubic spline through (knots[k], y[k]) evaluated at
+ *   targets[j] (the end cubics extrapolate); negative values set to 0; times weights[j]
+ *   (NULL: 1).  out (n_frames, n_out).  knots strictly increasing and finite, n_bins >= 4.
+ *   Returns FG_EINVAL for bad sizes, knots, targets or NULL buffers, FG_ENONFINITE for
+ *   NaN or infinity in in, FG_ENOMEM.
+ *
+ * fg_smile_shs: per frame of x (n_frames, n_bins) (the octave spectrum), openSMILE's
+ *   cPitchShs: S[i] = (sum_n gains[n] x[i + shifts[n]]) / n_harmonics (terms beyond the
+ *   last bin dropped); candidates are the i in [lo, hi] with S[i-1] < S[i] >= S[i+1],
+ *   refined by the parabola through the three points (d = (S[i-1] - S[i+1]) / (2 (S[i-1]
+ *   - 2 S[i] + S[i+1])), 0 on a flat top; height S[i] - (S[i-1] - S[i+1]) d / 4); the
+ *   n_cand highest in decreasing height (lower i first on ties): f0 = fmin 2^((i + d)
+ *   step), score = height, voicing = max(0, 1 - mean(S) / height) (0 when height <= 0);
+ *   missing candidates 0.  f0, voicing, score (n_frames, n_cand).  1 <= lo, hi + 2 <=
+ *   n_bins, 1 <= n_cand <= 64, shifts >= 0.  Returns FG_EINVAL, FG_ENONFINITE (x),
+ *   FG_ENOMEM.
+ */
+int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
+                        const double *targets, size_t n_out, const double *weights,
+                        int enhance, int smooth, double *out);
+int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
+                 const double *gains, size_t n_harmonics, size_t lo, size_t hi,
+                 size_t n_cand, double fmin, double step, double *f0, double *voicing,
+                 double *score);
+
 #endif /* FEATGRAPH_H */
