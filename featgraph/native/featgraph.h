@@ -383,6 +383,32 @@ int fg_smile_jitter(const double *frames, size_t n_frames, size_t length, const 
                     double *jitter, double *shimmer);
 
 /*
+ * Roots of monic real polynomials by the Aberth-Ehrlich iteration (formants.c):
+ *
+ *   P(z) = z^p + c[0] z^(p-1) + ... + c[p-1]          (one row of c per frame)
+ *
+ * Start: z_i = rho exp(i (2 pi i / p + 0.4)), rho = max_k |c[k-1]|^(1/k) (rho = 1
+ * when that is 0).  Each iteration updates every root at once (Jacobi form) with
+ *
+ *   r_i = P(z_i) / P'(z_i)  (Horner),   s_i = sum_{j != i} 1 / (z_i - z_j),
+ *   z_i <- z_i - r_i / (1 - r_i s_i)
+ *
+ * (a term with a zero denominator is left out; a root whose P' is 0 stays), and
+ * stops when every step is at most 1e-14 (|z_i| + 1e-300) or after max_iter
+ * iterations.  A row of zeros gives p roots at 0 without iterating.
+ *
+ *   c      (n_frames, degree) coefficients, finite.
+ *   roots  (n_frames, degree, 2) out: real and imaginary parts.
+ *
+ * Returns FG_EINVAL for degree == 0, max_iter == 0, sizes that overflow or NULL
+ * buffers (when n_frames > 0), FG_ENONFINITE for NaN or infinity in c.  Complex
+ * arithmetic is spelled out in doubles, in the order of
+ * featgraph.native.reference_formants.poly_roots, so that both agree to rounding.
+ */
+int fg_poly_roots_f64(const double *c, size_t n_frames, size_t degree, size_t max_iter,
+                      double *roots);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE

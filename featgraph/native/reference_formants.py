@@ -1,0 +1,105 @@
+"""Plain-numpy definition of the polynomial-root kernel in ``formants.c``.
+
+:func:`poly_roots` is the readable specification of ``fg_poly_roots_f64``: the same
+Aberth-Ehrlich iteration (Aberth 1973; Ehrlich 1967) with the same start, the same
+complex arithmetic spelled out in real and imaginary parts in the same order, and the
+same stopping rule per frame, so that the two backends agree to rounding.  Frames are
+processed together; the loops run over the degree and the iterations.
+
+Used by :mod:`featgraph.native.formants` when ``FEATGRAPH_NATIVE=0`` and by the tests.
+"""
+import numpy as np
+
+MAX_DEGREE = 256
+TOL = 1e-14
+
+
+def check_poly_roots_args(c, max_iter):
+    """``c`` as C-contiguous float64 ``(frames, degree)``; validated ``max_iter``."""
+    c = np.ascontiguousarray(np.asarray(c, dtype=np.float64))
+    if c.ndim != 2 or c.shape[1] < 1:
+        raise ValueError(f"poly_roots takes coefficients (frames, degree >= 1), got shape "
+                         f"{c.shape}")
+    if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    if not np.isfinite(c).all():
+        raise ValueError("polynomial coefficients contain NaN or infinity")
+    return c, int(max_iter)
+
+
+def start_radius(c):
+    """``max_k |c[k-1]|^(1/k)`` per row, 1 where every coefficient is 0."""
+    p = c.shape[1]
+    rho = np.zeros(c.shape[0])
+    for k in range(1, p + 1):
+        v = np.abs(c[:, k - 1])
+        t = np.where(v > 0.0, v ** (1.0 / k), 0.0)
+        rho = np.where(t > rho, t, rho)
+    return np.where(rho > 0.0, rho, 1.0)
+
+
+def poly_roots(c, max_iter=100):
+    """Roots of ``z^p + c[0] z^(p-1) + ... + c[p-1]`` for each row (see formants.c).
+
+    Parameters
+    ----------
+    c : np.ndarray [shape=(frames, p)], float, finite
+    max_iter : int >= 1
+
+    Returns
+    -------
+    roots : np.ndarray [shape=(frames, p)], complex128
+        In the order the iteration leaves them (not sorted).  A row of zeros gives
+        ``p`` roots at 0.
+    """
+    c, max_iter = check_poly_roots_args(c, max_iter)
+    n, p = c.shape
+    zr = np.zeros((n, p))
+    zi = np.zeros((n, p))
+    active = np.any(c != 0.0, axis=1)
+    rho = start_radius(c)
+    ang = 2.0 * np.pi * np.arange(p) / p + 0.4
+    zr[active] = rho[active, None] * np.cos(ang)[None, :]
+    zi[active] = rho[active, None] * np.sin(ang)[None, :]
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        rows = np.flatnonzero(active)
+        xr, xi, cc = zr[rows], zi[rows], c[rows]
+        br, bi = np.ones_like(xr), np.zeros_like(xr)
+        dr, di = np.zeros_like(xr), np.zeros_like(xr)
+        for k in range(p):                             # Horner: b = P(z), d = P'(z)
+            ndr = (dr * xr - di * xi) + br
+            ndi = (dr * xi + di * xr) + bi
+            nbr = (br * xr - bi * xi) + cc[:, k:k + 1]
+            nbi = (br * xi + bi * xr)
+            dr, di, br, bi = ndr, ndi, nbr, nbi
+        dd = dr * dr + di * di
+        ok_d = dd != 0.0
+        dds = np.where(ok_d, dd, 1.0)
+        rr = (br * dr + bi * di) / dds
+        ri = (bi * dr - br * di) / dds
+        sr, si = np.zeros_like(xr), np.zeros_like(xr)
+        for j in range(p):                             # s = sum_{j != i} 1 / (z_i - z_j)
+            er = xr - xr[:, j:j + 1]
+            ei = xi - xi[:, j:j + 1]
+            ee = er * er + ei * ei
+            use = ee != 0.0
+            use[:, j] = False
+            ees = np.where(use, ee, 1.0)
+            sr = np.where(use, sr + er / ees, sr)
+            si = np.where(use, si - ei / ees, si)
+        qr = 1.0 - (rr * sr - ri * si)
+        qi = -(rr * si + ri * sr)
+        qq = qr * qr + qi * qi
+        ok = ok_d & (qq != 0.0)
+        qqs = np.where(ok, qq, 1.0)
+        wr = np.where(ok, (rr * qr + ri * qi) / qqs, 0.0)
+        wi = np.where(ok, (ri * qr - rr * qi) / qqs, 0.0)
+        step = np.sqrt(wr * wr + wi * wi)
+        size = np.sqrt(xr * xr + xi * xi)
+        small = (step <= TOL * (size + 1e-300)) | ~ok
+        zr[rows] = xr - wr
+        zi[rows] = xi - wi
+        active[rows[small.all(axis=1)]] = False
+    return zr + 1j * zi
