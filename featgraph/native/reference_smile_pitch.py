@@ -13,7 +13,8 @@ import numpy as np
 
 from .reference import _nonfinite_error
 
-__all__ = ["spec_scale", "shs", "enhance_peaks", "smooth3", "subharmonic_sum"]
+__all__ = ["spec_scale", "shs", "harmonic_peaks", "enhance_peaks", "smooth3",
+           "subharmonic_sum"]
 
 
 def enhance_peaks(m: np.ndarray) -> np.ndarray:
@@ -145,3 +146,53 @@ def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
         voicing[..., :k] = np.maximum(v, 0.0)
         score[..., :k] = np.where(ok, top, 0.0)
     return f0, voicing, score
+
+
+def _check_peaks(mag, f0_bins, n_harmonics):
+    mag = np.ascontiguousarray(mag, dtype=np.float64)
+    f0_bins = np.ascontiguousarray(f0_bins, dtype=np.float64)
+    if mag.ndim != 2 or mag.shape[1] < 3 or f0_bins.shape != mag.shape[:1] or n_harmonics < 1:
+        raise ValueError(f"harmonic_peaks: expected mag (frames, bins >= 3), f0_bins (frames,) "
+                         f"and n_harmonics >= 1, got {mag.shape}, {f0_bins.shape}, "
+                         f"{n_harmonics}")
+    return mag, f0_bins
+
+
+def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
+    """Peaks near the multiples of F0: ``(m, f, r, ok)``, each ``(frames, n_harmonics)``.
+
+    ``mag`` ``(frames, bins)`` float64, ``f0_bins`` ``(frames,)`` F0 in bins (> 0).
+    ``m`` parabolic vertex magnitude, ``f`` its position in bins, ``r`` the peak bin's
+    value, ``ok`` whether the harmonic exists (start bin below the last bin, peak not
+    at an edge bin, and every lower harmonic exists).
+    """
+    mag, f0_bins = _check_peaks(mag, f0_bins, n_harmonics)
+    if not (np.isfinite(mag).all() and np.isfinite(f0_bins).all()):
+        raise _nonfinite_error("harmonics input")
+    n_frames, n_bins = mag.shape
+    h = np.arange(1, n_harmonics + 1, dtype=np.float64)
+    start = f0_bins[:, None] * h[None, :]
+    ok = start < n_bins - 1
+    j = np.floor(np.where(ok, start, 0.0) + 0.5).astype(np.int64)
+    rows = np.arange(n_frames)[:, None]
+    flat_rows = np.broadcast_to(rows, j.shape).ravel()
+    jf = j.ravel()                                # a view: updates land in j
+    for step in (1, -1):                          # climb right, then left
+        live = np.flatnonzero(ok.ravel())
+        while live.size:
+            cur = jf[live]
+            nxt = cur + step
+            inside = (nxt >= 0) & (nxt < n_bins)
+            r_live = flat_rows[live]
+            move = inside & (mag[r_live, np.clip(nxt, 0, n_bins - 1)] > mag[r_live, cur])
+            live = live[move]
+            jf[live] = nxt[move]
+    ok &= (j > 0) & (j < n_bins - 1)
+    ok = np.cumprod(ok, axis=1).astype(bool)       # stop at the first missing harmonic
+    jc = np.clip(j, 1, n_bins - 2)
+    a, b, c = mag[rows, jc - 1], mag[rows, jc], mag[rows, jc + 1]
+    den = a - 2.0 * b + c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(den != 0, 0.5 * (a - c) / den, 0.0)
+    m = b - 0.25 * (a - c) * p
+    return m, jc + p, b, ok

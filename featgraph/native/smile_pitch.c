@@ -224,3 +224,48 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
     free(s);
     return FG_OK;
 }
+
+int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
+                            const double *f0_bins, size_t n_harmonics, double *m, double *f,
+                            double *r, uint8_t *ok)
+{
+    if (n_bins < 3 || n_harmonics == 0)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (!mag || !f0_bins || !m || !f || !r || !ok)
+        return FG_EINVAL;
+    long nb = (long)n_bins;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *x = mag + t * n_bins;
+        for (size_t k = 0; k < n_bins; k++)
+            if (!isfinite(x[k]))
+                return FG_ENONFINITE;
+        if (!isfinite(f0_bins[t]))
+            return FG_ENONFINITE;
+        int all = 1;
+        for (size_t q = 0; q < n_harmonics; q++) {
+            size_t o = t * n_harmonics + q;
+            double start = f0_bins[t] * (double)(q + 1);
+            int here = start < (double)(n_bins - 1);
+            long j = here ? (long)floor(start + 0.5) : 0;
+            if (here) {
+                while (j + 1 < nb && x[j + 1] > x[j])
+                    j++;
+                while (j - 1 >= 0 && x[j - 1] > x[j])
+                    j--;
+            }
+            here = here && j > 0 && j < nb - 1;
+            all = all && here;
+            ok[o] = (uint8_t)all;
+            long jc = j < 1 ? 1 : (j > nb - 2 ? nb - 2 : j);
+            double a = x[jc - 1], b = x[jc], c = x[jc + 1];
+            double den = a - 2.0 * b + c;
+            double p = den != 0.0 ? 0.5 * (a - c) / den : 0.0;
+            m[o] = b - 0.25 * (a - c) * p;
+            f[o] = (double)jc + p;
+            r[o] = b;
+        }
+    }
+    return FG_OK;
+}

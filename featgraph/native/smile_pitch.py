@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_smile_pitch as reference
 
-__all__ = ["spec_scale", "shs"]
+__all__ = ["spec_scale", "shs", "harmonic_peaks"]
 
 
 def spec_scale(m, knots, targets, weights=None, enhance=True, smooth=True):
@@ -73,3 +73,34 @@ def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
         _ffi.from_buffer("double[]", voicing), _ffi.from_buffer("double[]", score))
     _pkg._raise_for_status(status, "octave spectrum", None, None)
     return f0, voicing, score
+
+
+def harmonic_peaks(mag, f0_bins, n_harmonics):
+    """Peaks near the harmonics of F0 per frame (C kernel); see
+    :func:`featgraph.native.reference_smile_pitch.harmonic_peaks`.
+
+    Parameters
+    ----------
+    mag : np.ndarray [shape=(frames, bins)], bins >= 3, finite
+    f0_bins : np.ndarray [shape=(frames,)], F0 in bins, > 0
+    n_harmonics : int >= 1
+
+    Returns
+    -------
+    m, f, r : np.ndarray [shape=(frames, n_harmonics)], float64;  ok : bool, same shape
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.harmonic_peaks(mag, f0_bins, n_harmonics)
+    from . import _ffi, _lib
+
+    mag, f0_bins = reference._check_peaks(mag, f0_bins, n_harmonics)
+    shape = (mag.shape[0], int(n_harmonics))
+    m, f, r = np.empty(shape), np.empty(shape), np.empty(shape)
+    ok = np.empty(shape, np.uint8)
+    status = _lib.fg_smile_harmonic_peaks(
+        _ffi.from_buffer("double[]", mag), mag.shape[0], mag.shape[1],
+        _ffi.from_buffer("double[]", f0_bins), shape[1], _ffi.from_buffer("double[]", m),
+        _ffi.from_buffer("double[]", f), _ffi.from_buffer("double[]", r),
+        _ffi.from_buffer("uint8_t[]", ok))
+    _pkg._raise_for_status(status, "harmonics input", None, None)
+    return m, f, r, ok.view(bool)
