@@ -455,4 +455,51 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
 int fg_poly_roots_f64(const double *c, size_t n_frames, size_t degree, size_t max_iter,
                       double *roots);
 
+/*
+ * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
+ *
+ * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE
+ *   2.6's cSpecScale: (enhance) between consecutive local maxima a < b (bins above both
+ *   neighbours; bin 0 above bin 1, the last bin above the one before) the bins a+3 .. b-3
+ *   are set to 0; (smooth) y[k] = y[k-1]/4 + y[k]/2 + y[k+1]/4, y[0] = y[0]/2 + y[1]/4,
+ *   the last bin kept; the natural cubic spline through (knots[k], y[k]) evaluated at
+ *   targets[j] (the end cubics extrapolate); negative values set to 0; times weights[j]
+ *   (NULL: 1).  out (n_frames, n_out).  knots strictly increasing and finite, n_bins >= 4.
+ *   Returns FG_EINVAL for bad sizes, knots, targets or NULL buffers, FG_ENONFINITE for
+ *   NaN or infinity in in, FG_ENOMEM.
+ *
+ * fg_smile_shs: per frame of x (n_frames, n_bins) (the octave spectrum), openSMILE's
+ *   cPitchShs: S[i] = (sum_n gains[n] x[i + shifts[n]]) / n_harmonics (terms beyond the
+ *   last bin dropped); candidates are the i in [lo, hi] with S[i-1] < S[i] >= S[i+1],
+ *   refined by the parabola through the three points (d = (S[i-1] - S[i+1]) / (2 (S[i-1]
+ *   - 2 S[i] + S[i+1])), 0 on a flat top; height S[i] - (S[i-1] - S[i+1]) d / 4); the
+ *   n_cand highest in decreasing height (lower i first on ties): f0 = fmin 2^((i + d)
+ *   step), score = height, voicing = max(0, 1 - mean(S) / height) (0 when height <= 0);
+ *   missing candidates 0.  f0, voicing, score (n_frames, n_cand).  1 <= lo, hi + 2 <=
+ *   n_bins, 1 <= n_cand <= 64, shifts >= 0.  Returns FG_EINVAL, FG_ENONFINITE (x),
+ *   FG_ENOMEM.
+ */
+int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
+                        const double *targets, size_t n_out, const double *weights,
+                        int enhance, int smooth, double *out);
+int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
+                 const double *gains, size_t n_harmonics, size_t lo, size_t hi,
+                 size_t n_cand, double fmin, double step, double *f0, double *voicing,
+                 double *score);
+
+/*
+ * fg_smile_harmonic_peaks: per frame of mag (n_frames, n_bins) (magnitude spectrum) and
+ *   its F0 in bins f0_bins[t] (> 0), the peaks near the harmonics q = 1 .. n_harmonics
+ *   (openSMILE's cHarmonics as measured): from bin round(q f0) (when q f0 < n_bins - 1)
+ *   climb right while the next bin is higher, then left while the previous one is; the
+ *   harmonic exists when that bin is inside (0 < j < n_bins - 1) and every lower one
+ *   exists (ok = 1).  With jc = j clipped to [1, n_bins - 2] and the parabola through
+ *   mag[jc-1 .. jc+1] (offset p = (a - c) / (2 (a - 2b + c)), 0 when flat): m = b - (a -
+ *   c) p / 4, f = jc + p (bins), r = b.  m, f, r (n_frames, n_harmonics) double, ok
+ *   uint8.  Returns FG_EINVAL (n_bins < 3, n_harmonics 0, NULL), FG_ENONFINITE.
+ */
+int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
+                            const double *f0_bins, size_t n_harmonics, double *m, double *f,
+                            double *r, uint8_t *ok);
+
 #endif /* FEATGRAPH_H */

@@ -58,6 +58,7 @@ from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.formants import poly_roots
 from ._common import frame_major
+from .pitch import _irfft, _rfft
 
 MAX_RATE = 384000.0
 REAL_ROOT_TOL = 1e-12
@@ -150,11 +151,11 @@ def spec_resample(frames: np.ndarray, sr: float, target: float) -> np.ndarray:
     n_p = int(round(n_prime))
     buf = np.zeros(frames.shape[:-1] + (big_n,))
     buf[..., offset:offset + n] = frames
-    spec = np.fft.rfft(buf, axis=-1)
+    spec = _rfft(buf, big_n)
     z = np.zeros(frames.shape[:-1] + (n_p // 2 + 1,), dtype=complex)
     z[..., :k_bins] = spec[..., :k_bins]
     z[..., 0] *= 2.0
-    return np.fft.irfft(z, n_p, axis=-1)[..., :m_out] * (n_p / big_n)
+    return _irfft(z, n_p)[..., :m_out] * (n_p / big_n)
 
 
 @SmileSpecResample.compute

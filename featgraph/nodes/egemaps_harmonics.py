@@ -72,6 +72,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.smile_pitch import harmonic_peaks
 from ._common import frame_major
 
 UNVOICED_AMPLITUDE = -201.0
@@ -122,43 +123,6 @@ class SmileHarmonics(Node):
         return self
 
 
-def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
-    """Peaks near the multiples of F0: ``(m, f, r, ok)``, each ``(frames, n_harmonics)``.
-
-    ``mag`` ``(frames, bins)`` float64, ``f0_bins`` ``(frames,)`` F0 in bins (> 0).
-    ``m`` parabolic vertex magnitude, ``f`` its position in bins, ``r`` the peak bin's
-    value, ``ok`` whether the harmonic exists (start bin below the last bin, peak not
-    at an edge bin, and every lower harmonic exists).
-    """
-    n_frames, n_bins = mag.shape
-    h = np.arange(1, n_harmonics + 1, dtype=np.float64)
-    start = f0_bins[:, None] * h[None, :]
-    ok = start < n_bins - 1
-    j = np.floor(np.where(ok, start, 0.0) + 0.5).astype(np.int64)
-    rows = np.arange(n_frames)[:, None]
-    flat_rows = np.broadcast_to(rows, j.shape).ravel()
-    jf = j.ravel()                                # a view: updates land in j
-    for step in (1, -1):                          # climb right, then left
-        live = np.flatnonzero(ok.ravel())
-        while live.size:
-            cur = jf[live]
-            nxt = cur + step
-            inside = (nxt >= 0) & (nxt < n_bins)
-            r_live = flat_rows[live]
-            move = inside & (mag[r_live, np.clip(nxt, 0, n_bins - 1)] > mag[r_live, cur])
-            live = live[move]
-            jf[live] = nxt[move]
-    ok &= (j > 0) & (j < n_bins - 1)
-    ok = np.cumprod(ok, axis=1).astype(bool)       # stop at the first missing harmonic
-    jc = np.clip(j, 1, n_bins - 2)
-    a, b, c = mag[rows, jc - 1], mag[rows, jc], mag[rows, jc + 1]
-    den = a - 2.0 * b + c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(den != 0, 0.5 * (a - c) / den, 0.0)
-    m = b - 0.25 * (a - c) * p
-    return m, jc + p, b, ok
-
-
 def _db(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """``20 log10(num / den)``; 0 where either is not positive."""
     good = (num > 0) & (den > 0)
@@ -176,11 +140,13 @@ def harmonics_levels(f0: np.ndarray, formants: np.ndarray, mag: np.ndarray, df: 
     h1_h2 = np.zeros(n_frames)
     h1_a3 = np.zeros(n_frames)
     amp = np.full((n_frames, n_amp), UNVOICED_AMPLITUDE)
-    voiced = np.isfinite(f0) & (f0 > 0) & np.isfinite(mag).all(axis=1)
-    if not voiced.any():
+    idx = np.flatnonzero(np.isfinite(f0) & (f0 > 0))
+    mv = mag[idx]                                       # only voiced frames are read
+    keep = np.isfinite(mv).all(axis=1)
+    idx, mv = idx[keep], mv[keep]
+    if not idx.size:
         return h1_h2, h1_a3, amp
-    idx = np.flatnonzero(voiced)
-    m, fpk, r, ok = harmonic_peaks(mag[idx], f0[idx] / df, p.n_harmonics)
+    m, fpk, r, ok = harmonic_peaks(mv, f0[idx] / df, p.n_harmonics)
     fhz = fpk * df
     has2 = ok[:, 2]
     h1_h2[idx] = np.where(has2, _db(m[:, 1], m[:, 2]), 0.0)
@@ -229,7 +195,7 @@ def smile_harmonics(f0: Feature, formants: Feature, spectrum: Feature,
     h12, h13, amp = harmonics_levels(
         f0v.reshape(-1).astype(np.float64),
         fr.reshape(-1, fr.shape[-1]).astype(np.float64),
-        mag.reshape(-1, mag.shape[-1]).astype(np.float64), df, p)
+        mag.reshape(-1, mag.shape[-1]), df, p)
     dt = spectrum.data.dtype if spectrum.data.dtype in (np.float32, np.float64) else np.float64
 
     def out(v, rows, axis_values=None):

@@ -33,6 +33,7 @@ from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
 from .pitch import out_dtype
+from .spectral import power_to_autocorrelation
 
 
 class PitchViterbi(Node):
@@ -209,11 +210,12 @@ class VoicingGate(Node):
 @VoicingGate.compute
 def voicing_gate(f0: Feature, frames: Feature, p: VoicingGate) -> dict[str, Feature]:
     f = f0.data
-    x = frame_major(frames.data).astype(np.float64)
+    x = frame_major(frames.data).astype(np.float64, copy=False)
     if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2]:
         raise ValueError(f"voicing_gate: expected an F0 of shape (1, frames) and frames on the "
                          f"same grid, got {f.shape} and {frames.data.shape}")
-    rms = np.sqrt(np.mean(x * x, axis=-1)) if x.shape[-1] else np.zeros(x.shape[:-1])
+    n = x.shape[-1]
+    rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
     hz = np.where((rms[..., None, :] >= p.threshold) & (f > 0), f, 0.0)
     with np.errstate(divide="ignore"):
         st = np.where(hz > 0, 12.0 * np.log2(np.where(hz > 0, hz, 1.0) / p.reference), 0.0)
@@ -246,24 +248,27 @@ class AcfHnr(Node):
 
 @AcfHnr.compute
 def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
-    m = frame_major(mag.data).astype(np.float64)
+    m = frame_major(mag.data)
     b = m.shape[-1]
     n_fft = mag.n_fft or 2 * (b - 1)
     f = frame_major(f0.data).astype(np.float64)[..., 0]
     if f0.data.shape[-2] != 1 or f.shape != m.shape[:-1]:
         raise ValueError(f"acf_hnr: expected an F0 of shape (1, frames) on the spectrum's "
                          f"grid, got {f0.data.shape} and {mag.data.shape}")
-    r = np.fft.irfft(m * m, n_fft, axis=-1)
     half = n_fft // 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(f > 0, np.floor(mag.sr / np.where(f > 0, f, 1.0)), 0)
-    k = np.clip(k, 1, half - 1).astype(np.int64)
-    k = _climb(r, k, half)
-    r0 = r[..., 0]
-    rt = np.take_along_axis(r, k[..., None], -1)[..., 0]
-    ok = (f > 0) & (rt > 0) & (rt < r0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
+    h = np.zeros(f.shape)
+    voiced = f > 0                   # unvoiced frames are 0: only voiced ones are transformed
+    if voiced.any() and half >= 2:
+        mv = m[voiced].astype(np.float64, copy=False)
+        fv = f[voiced]
+        r = power_to_autocorrelation(mv * mv, n_fft, half + 1)   # lags 0 .. n_fft / 2
+        k = np.clip(np.floor(mag.sr / fv), 1, half - 1).astype(np.int64)
+        k = _climb(r, k, half)
+        r0 = r[..., 0]
+        rt = np.take_along_axis(r, k[..., None], -1)[..., 0]
+        ok = (rt > 0) & (rt < r0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h[voiced] = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
     return f0.derive(frame_major(h[..., None].astype(out_dtype(f0), copy=False)), Kind.FEATURE,
                      axis=None)
 

@@ -97,12 +97,15 @@ class SmilePcm(Node):
 
 def smile_pcm_values(y: np.ndarray, overflow: str = "wrap") -> np.ndarray:
     """``trunc(32768 y)`` as 16-bit integers (wrapped or saturated), divided by 32767."""
-    q = np.trunc(np.asarray(y, dtype=np.float64) * INT16_SCALE)
-    if overflow == "wrap":
-        q = np.mod(q + 32768.0, 65536.0) - 32768.0
-    else:
-        q = np.clip(q, -32768.0, 32767.0)
-    return q / SMILE_DIVISOR
+    q = np.multiply(np.asarray(y, dtype=np.float64), INT16_SCALE)
+    np.trunc(q, out=q)
+    if q.size and (q.min() < -32768.0 or q.max() > 32767.0):   # in range: both are q
+        if overflow == "wrap":
+            q = np.mod(q + 32768.0, 65536.0) - 32768.0
+        else:
+            q = np.clip(q, -32768.0, 32767.0)
+    q /= SMILE_DIVISOR
+    return q
 
 
 @SmilePcm.stream

@@ -38,6 +38,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
 from ._common import frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
@@ -130,28 +131,6 @@ def octave_axis(n_bins: int, sr: float, fmin: float) -> np.ndarray:
     return fmin * 2.0 ** (np.arange(n_bins) * span / max(n_bins - 1, 1))
 
 
-def enhance_peaks(m: np.ndarray) -> np.ndarray:
-    """Step 1 of :class:`SmileSpecScale` on the last axis (copy)."""
-    b = m.shape[-1]
-    pk = np.zeros(m.shape, bool)
-    pk[..., 1:-1] = (m[..., 1:-1] > m[..., :-2]) & (m[..., 1:-1] > m[..., 2:])
-    pk[..., 0] = m[..., 0] > m[..., 1]
-    pk[..., -1] = m[..., -1] > m[..., -2]
-    idx = np.arange(b)
-    prev = np.maximum.accumulate(np.where(pk, idx, -1), axis=-1)
-    nxt = np.flip(np.minimum.accumulate(np.flip(np.where(pk, idx, b), -1), axis=-1), -1)
-    zero = (prev >= 0) & (nxt < b) & (idx >= prev + 3) & (idx <= nxt - 3)
-    return np.where(zero, 0.0, m)
-
-
-def smooth3(m: np.ndarray) -> np.ndarray:
-    """Step 2 of :class:`SmileSpecScale` on the last axis (copy)."""
-    y = m.copy()
-    y[..., 1:-1] = 0.25 * m[..., :-2] + 0.5 * m[..., 1:-1] + 0.25 * m[..., 2:]
-    y[..., 0] = 0.5 * m[..., 0] + 0.25 * m[..., 1]
-    return y
-
-
 def auditory_weights(n_bins: int, sr: float, fmin: float) -> np.ndarray:
     """Step 4 of :class:`SmileSpecScale`: the measured arctan weights, float64."""
     span = math.log2(sr / 2 / fmin)
@@ -168,26 +147,18 @@ def _knots(n_bins: int, n_fft: int, sr: float) -> np.ndarray:
 
 @SmileSpecScale.compute
 def smile_spec_scale(x: Feature, p: SmileSpecScale) -> Feature:
-    from scipy.interpolate import CubicSpline
+    from ..native.smile_pitch import spec_scale
 
-    m = frame_major(x.data).astype(np.float64)
+    m = frame_major(x.data)
     b = m.shape[-1]
     n_fft = x.n_fft or 2 * (b - 1)
     if b != n_fft // 2 + 1 or b < 4:
         raise ValueError(f"smile_spec_scale: expected {n_fft // 2 + 1} FFT bins (at least 4) "
                          f"for n_fft = {n_fft}, got {b}")
     grid = octave_axis(b, x.sr, p.fmin)
-    if p.spec_enhance:
-        m = enhance_peaks(m)
-    if p.spec_smooth:
-        m = smooth3(m)
-    if m.shape[-2] == 0:
-        y = np.zeros(m.shape)
-    else:
-        y = CubicSpline(_knots(b, n_fft, x.sr), m, axis=-1, bc_type="natural")(np.log2(grid))
-        np.maximum(y, 0.0, out=y)
-    if p.auditory_weighting:
-        y *= auditory_weights(b, x.sr, p.fmin)
+    weights = auditory_weights(b, x.sr, p.fmin) if p.auditory_weighting else None
+    y = spec_scale(m.reshape(-1, b), _knots(b, n_fft, x.sr), np.log2(grid), weights,
+                   p.spec_enhance, p.spec_smooth).reshape(m.shape)
     return x.derive(frame_major(y.astype(out_dtype(x), copy=False)), Kind.FEATURE, axis=grid)
 
 
@@ -236,18 +207,23 @@ class SmilePitchShs(_Range):
 def subharmonic_sum(xs: np.ndarray, per_octave: float, n_harmonics: int,
                     compression: float) -> np.ndarray:
     """``(1/H) sum_n c**(n-1) X[i + floor(per_octave log2 n)]`` on the last axis (0 beyond it)."""
-    b = xs.shape[-1]
-    s = np.zeros(xs.shape)
-    for n in range(1, n_harmonics + 1):
-        k = int(math.floor(per_octave * math.log2(n) + 1e-9))
-        if k < b:
-            s[..., :b - k] += compression ** (n - 1) * xs[..., k:]
-    return s / n_harmonics
+    from ..native.reference_smile_pitch import subharmonic_sum as shifted_sum
+
+    return shifted_sum(xs, *_shifts(per_octave, n_harmonics, compression))
+
+
+def _shifts(per_octave: float, n_harmonics: int, compression: float) -> tuple:
+    """The shifts ``floor(per_octave log2 n)`` and gains ``c**(n-1)``, ``n = 1 .. H``."""
+    n = range(1, n_harmonics + 1)
+    return (np.array([int(math.floor(per_octave * math.log2(i) + 1e-9)) for i in n], np.int32),
+            np.array([compression ** (i - 1) for i in n]))
 
 
 @SmilePitchShs.compute
 def smile_pitch_shs(x: Feature, p: SmilePitchShs) -> dict[str, Feature]:
-    xs = frame_major(x.data).astype(np.float64)
+    from ..native.smile_pitch import shs
+
+    xs = frame_major(x.data)
     b = xs.shape[-1]
     axis = np.asarray(x.axis, dtype=np.float64) if x.axis is not None else None
     if axis is None or axis.shape != (b,) or b < 4 or axis[0] <= 0:
@@ -255,31 +231,15 @@ def smile_pitch_shs(x: Feature, p: SmilePitchShs) -> dict[str, Feature]:
                          "(its axis gives the frequencies)")
     fmin, span = axis[0], math.log2(axis[-1] / axis[0])
     step = span / (b - 1)                                  # octaves per point of the axis
-    s = subharmonic_sum(xs, b / span, p.n_harmonics, p.compression)
     lo = max(1, math.ceil(math.log2(p.fmin / fmin) / step - 1e-9))
     hi = min(b - 2, math.floor(math.log2(p.fmax / fmin) / step + 1e-9))
     shape = xs.shape[:-1] + (p.n_candidates,)
-    f0, voicing, score = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     if hi >= lo:
-        mid, left, right = s[..., lo:hi + 1], s[..., lo - 1:hi], s[..., lo + 1:hi + 2]
-        peak = (mid > left) & (mid >= right)
-        den = left - 2 * mid + right
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.where(den != 0, 0.5 * (left - right) / np.where(den != 0, den, 1.0), 0.0)
-        height = mid - 0.25 * (left - right) * d
-        ranked = np.where(peak, height, -np.inf)
-        k = min(p.n_candidates, ranked.shape[-1])
-        order = np.argsort(-ranked, axis=-1, kind="stable")[..., :k]
-        top = np.take_along_axis(ranked, order, -1)
-        ok = np.isfinite(top)
-        pos = lo + order + np.take_along_axis(d, order, -1)
-        mean = s.mean(axis=-1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.where(ok & (top > 0), 1.0 - mean / np.where(top > 0, top, 1.0), 0.0)
-        v = np.maximum(v, 0.0)
-        f0[..., :k] = np.where(ok, fmin * 2.0 ** (pos * step), 0.0)
-        voicing[..., :k] = v
-        score[..., :k] = np.where(ok, top, 0.0)
+        shifts, gains = _shifts(b / span, p.n_harmonics, p.compression)
+        outs = [a.reshape(shape) for a in shs(xs.reshape(-1, b), shifts, gains, lo, hi,
+                                              p.n_candidates, fmin, step)]
+    else:
+        outs = [np.zeros(shape)] * 3
     dt = out_dtype(x)
     return {name: x.derive(frame_major(a.astype(dt, copy=False)), Kind.FEATURE, axis=None)
-            for name, a in (("f0", f0), ("voicing", voicing), ("score", score))}
+            for name, a in zip(("f0", "voicing", "score"), outs)}

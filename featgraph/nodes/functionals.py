@@ -260,26 +260,51 @@ class EquivalentSoundLevel(Node):
     ``equivalentSoundLevel_dBp``: within 1e-3 dB on three files (20 ms, 10 ms
     hop, frames starting at sample 0, only full frames).
 
-    Streaming: whole signal.
+    Streaming: block op emitting at the end of input; it keeps one mean square per frame
+    (not the frames), so the result equals the whole-signal one.
     """
 
     op: Literal["equivalent_sound_level"] = "equivalent_sound_level"
     consumes: ClassVar = (Kind.FRAMES,)
     produces: ClassVar = Kind.FEATURE
-    streaming: ClassVar = "signal"
+    streaming: ClassVar = "block"
 
     floor: float = Field(1e-10, gt=0, le=1, description="floor of the mean power before the log")
 
 
-@EquivalentSoundLevel.compute
-def equivalent_sound_level(x: Feature, p: EquivalentSoundLevel) -> Feature:
-    data = np.asarray(x.data, np.float64)
-    n = data.shape[-1]
-    power = (data * data).mean(axis=-2) if data.shape[-2] else np.zeros(data.shape[:-2] + (n,))
-    mean = power.mean(axis=-1) if n else np.zeros(data.shape[:-2])
-    y = (10 * np.log10(np.maximum(mean, p.floor)))[..., None, None].astype(x.data.dtype)
-    return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
-                    axis=None, hop=max(1, n) * (x.hop or 1), names=("equivalentSoundLevel_dBp",))
+def _frame_power(data: np.ndarray) -> np.ndarray:
+    """Mean square of each frame ``(..., length, frames) -> (..., frames)``, float64."""
+    data = np.asarray(data, np.float64)
+    if not data.shape[-2]:
+        return np.zeros(data.shape[:-2] + data.shape[-1:])
+    return np.einsum("...lt,...lt->...t", data, data) / data.shape[-2]
+
+
+@EquivalentSoundLevel.stream
+class EquivalentSoundLevelState:
+    """The mean square of every frame seen (a few bytes per frame)."""
+
+    def __init__(self, p: EquivalentSoundLevel):
+        self.p = p
+        self.meta: Feature | None = None
+        self.power: list[np.ndarray] = []
+
+    def step(self, x: Feature) -> None:
+        if self.meta is None:
+            self.meta = x
+        self.power.append(_frame_power(x.data))
+
+    def flush(self) -> Feature | None:
+        if self.meta is None:
+            return None
+        x, power = self.meta, np.concatenate(self.power, axis=-1)
+        self.power = []
+        n = power.shape[-1]
+        mean = power.mean(axis=-1) if n else np.zeros(power.shape[:-1])
+        y = (10 * np.log10(np.maximum(mean, self.p.floor)))[..., None, None].astype(x.data.dtype)
+        return x.derive(frame_major(np.ascontiguousarray(frame_major(y))), kind=Kind.FEATURE,
+                        axis=None, hop=max(1, n) * (x.hop or 1),
+                        names=("equivalentSoundLevel_dBp",))
 
 
 def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool,

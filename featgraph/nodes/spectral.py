@@ -207,7 +207,9 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
     elif exponent == 1.0:                           # |z| ** 1 is |z| exactly: no second pass
         out = np.abs(z, out=out)
     else:
-        out = np.power(np.abs(z), exponent, out=out)
+        out = np.abs(z, out=out)
+        if exponent != 1.0:                         # |z| ** 1 is |z|: no second pass
+            np.power(out, exponent, out=out)
     if dither_floor:
         out += out.dtype.type(dither_floor)
     return out

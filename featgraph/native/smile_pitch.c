@@ -1,0 +1,297 @@
+/*
+ * openSMILE-compatible pitch front-end kernels (eGeMAPSv02's SHS pitch):
+ * cSpecScale to the octave scale (peak enhancement, 3-point smoothing, natural
+ * cubic spline, auditory weighting) and cPitchShs (subharmonic sum, candidate
+ * peaks), frame by frame.  The numpy definitions are in reference_smile_pitch.py;
+ * the spline there is scipy's CubicSpline (the same interpolant, other rounding).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "featgraph.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define LANES 4
+
+int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
+                        const double *targets, size_t n_out, const double *weights,
+                        int enhance, int smooth, double *out)
+{
+    if (n_bins < 4 || n_out == 0)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (!in || !knots || !targets || !out)
+        return FG_EINVAL;
+    size_t b = n_bins, last = b - 1;
+    for (size_t k = 0; k < b; k++)
+        if (!isfinite(knots[k]) || (k && !(knots[k] > knots[k - 1])))
+            return FG_EINVAL;
+    for (size_t j = 0; j < n_out; j++)
+        if (!isfinite(targets[j]) || (weights && !isfinite(weights[j])))
+            return FG_EINVAL;
+    /* precomputed: Thomas factors of the natural spline's system for the second
+     * derivatives M (M_0 = M_last = 0), and per target its interval and weights */
+    double *h = malloc(b * sizeof(double));
+    double *ih = malloc(b * sizeof(double));
+    double *cp = malloc(b * sizeof(double));
+    double *inv = malloc(b * sizeof(double));
+    double *y = malloc(b * sizeof(double));
+    double *z = malloc(LANES * b * sizeof(double));
+    double *mm = malloc(LANES * b * sizeof(double));
+    double *ca = malloc(4 * n_out * sizeof(double));
+    size_t *seg = malloc(n_out * sizeof(size_t));
+    int status = FG_OK;
+    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg) {
+        status = FG_ENOMEM;
+        goto done;
+    }
+    for (size_t k = 0; k < last; k++) {
+        h[k] = knots[k + 1] - knots[k];
+        ih[k] = 1.0 / h[k];
+    }
+    cp[0] = 0.0;
+    for (size_t k = 1; k < last; k++) {
+        double den = 2.0 * (h[k - 1] + h[k]) - h[k - 1] * cp[k - 1];
+        inv[k] = 1.0 / den;
+        cp[k] = h[k] * inv[k];
+    }
+    {
+        size_t i = 0;
+        for (size_t j = 0; j < n_out; j++) {
+            double t = targets[j];
+            /* targets are usually increasing: walk forward, restart otherwise */
+            if (j && t < targets[j - 1])
+                i = 0;
+            while (i + 1 < last && t > knots[i + 1])
+                i++;
+            double hh = h[i];
+            double a = (knots[i + 1] - t) / hh, bb = (t - knots[i]) / hh;
+            seg[j] = i;
+            ca[4 * j] = a;
+            ca[4 * j + 1] = bb;
+            ca[4 * j + 2] = (a * a * a - a) * hh * hh / 6.0;
+            ca[4 * j + 3] = (bb * bb * bb - bb) * hh * hh / 6.0;
+        }
+    }
+    /* LANES frames at a time, interleaved (z[k * LANES + l]) so that the recursions of
+     * the spline solve run side by side; each frame's arithmetic is unchanged */
+    for (size_t t0 = 0; t0 < n_frames; t0 += LANES) {
+        size_t nl = n_frames - t0 < LANES ? n_frames - t0 : LANES;
+        for (size_t l = 0; l < LANES; l++) {
+            const double *m = in + (t0 + (l < nl ? l : 0)) * b;
+            for (size_t k = 0; k < b; k++) {
+                if (!isfinite(m[k])) {
+                    status = FG_ENONFINITE;
+                    goto done;
+                }
+                y[k] = m[k];
+            }
+            if (enhance) {
+                /* between consecutive local maxima a < b: bins a+3 .. b-3 set to 0 */
+                long prev = -1;
+                for (size_t k = 0; k < b; k++) {
+                    int pk = k == 0 ? m[0] > m[1]
+                           : k == last ? m[last] > m[last - 1]
+                           : (m[k] > m[k - 1] && m[k] > m[k + 1]);
+                    if (!pk)
+                        continue;
+                    if (prev >= 0)
+                        for (long i = prev + 3; i <= (long)k - 3; i++)
+                            y[i] = 0.0;
+                    prev = (long)k;
+                }
+            }
+            double *zl = z + l;
+            if (smooth) {
+                zl[0] = 0.5 * y[0] + 0.25 * y[1];
+                for (size_t k = 1; k < last; k++)
+                    zl[k * LANES] = 0.25 * y[k - 1] + 0.5 * y[k] + 0.25 * y[k + 1];
+                zl[last * LANES] = y[last];
+            } else {
+                for (size_t k = 0; k < b; k++)
+                    zl[k * LANES] = y[k];
+            }
+        }
+        /* second derivatives: h[k-1] M[k-1] + 2 (h[k-1] + h[k]) M[k] + h[k] M[k+1] = rhs */
+        for (size_t l = 0; l < LANES; l++) {
+            mm[l] = 0.0;
+            mm[last * LANES + l] = 0.0;
+        }
+        for (size_t k = 1; k < last; k++) {
+            const double *zp = z + (k - 1) * LANES, *zk = z + k * LANES, *zn = z + (k + 1) * LANES;
+            double *mk = mm + k * LANES;
+            const double *mp = mm + (k - 1) * LANES;
+            for (size_t l = 0; l < LANES; l++) {
+                double rhs = 6.0 * ((zn[l] - zk[l]) * ih[k] - (zk[l] - zp[l]) * ih[k - 1]);
+                mk[l] = (rhs - h[k - 1] * mp[l]) * inv[k];
+            }
+        }
+        for (size_t k = last - 1; k >= 1; k--) {
+            double *mk = mm + k * LANES;
+            const double *mn = mm + (k + 1) * LANES;
+            for (size_t l = 0; l < LANES; l++)
+                mk[l] -= cp[k] * mn[l];
+        }
+        for (size_t l = 0; l < nl; l++) {
+            double *o = out + (t0 + l) * n_out;
+            for (size_t j = 0; j < n_out; j++) {
+                size_t i = seg[j];
+                const double *c = ca + 4 * j;
+                double v = c[0] * z[i * LANES + l] + c[1] * z[(i + 1) * LANES + l]
+                         + (c[2] * mm[i * LANES + l] + c[3] * mm[(i + 1) * LANES + l]);
+                if (!(v > 0.0))
+                    v = 0.0;
+                o[j] = weights ? v * weights[j] : v;
+            }
+        }
+    }
+done:
+    free(h);
+    free(ih);
+    free(cp);
+    free(inv);
+    free(y);
+    free(z);
+    free(mm);
+    free(ca);
+    free(seg);
+    return status;
+}
+
+int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
+                 const double *gains, size_t n_harmonics, size_t lo, size_t hi,
+                 size_t n_cand, double fmin, double step, double *f0, double *voicing,
+                 double *score)
+{
+    if (n_bins < 4 || n_harmonics == 0 || n_cand == 0 || n_cand > 64 || lo < 1 ||
+        hi + 2 > n_bins)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (!x || !shifts || !gains || !f0 || !voicing || !score)
+        return FG_EINVAL;
+    for (size_t n = 0; n < n_harmonics; n++)
+        if (shifts[n] < 0 || !isfinite(gains[n]))
+            return FG_EINVAL;
+    if (!isfinite(fmin) || !isfinite(step))
+        return FG_EINVAL;
+    size_t b = n_bins;
+    double *s = malloc(b * sizeof(double));
+    if (!s)
+        return FG_ENOMEM;
+    double hn = (double)n_harmonics;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *xt = x + t * b;
+        for (size_t i = 0; i < b; i++) {
+            if (!isfinite(xt[i])) {
+                free(s);
+                return FG_ENONFINITE;
+            }
+            s[i] = 0.0;
+        }
+        for (size_t n = 0; n < n_harmonics; n++) {
+            size_t k = (size_t)shifts[n];
+            if (k >= b)
+                continue;
+            double g = gains[n];
+            for (size_t i = 0; i + k < b; i++)
+                s[i] += g * xt[i + k];
+        }
+        double sum = 0.0;
+        for (size_t i = 0; i < b; i++) {
+            s[i] /= hn;
+            sum += s[i];
+        }
+        double mean = sum / (double)b;
+        double top[64], pos[64];
+        size_t nk = 0;
+        if (hi >= lo) {
+            for (size_t i = lo; i <= hi; i++) {
+                double l = s[i - 1], m = s[i], r = s[i + 1];
+                if (!(m > l && m >= r))
+                    continue;
+                double den = l - 2.0 * m + r;
+                double d = den != 0.0 ? 0.5 * (l - r) / den : 0.0;
+                double hgt = m - 0.25 * (l - r) * d;
+                /* keep the n_cand highest, decreasing; ties keep the lower index first */
+                size_t at = nk;
+                while (at > 0 && top[at - 1] < hgt)
+                    at--;
+                if (at >= n_cand)
+                    continue;
+                size_t end = nk < n_cand ? nk : n_cand - 1;
+                for (size_t q = end; q > at; q--) {
+                    top[q] = top[q - 1];
+                    pos[q] = pos[q - 1];
+                }
+                top[at] = hgt;
+                pos[at] = (double)i + d;
+                if (nk < n_cand)
+                    nk++;
+            }
+        }
+        double *ft = f0 + t * n_cand, *vt = voicing + t * n_cand, *st = score + t * n_cand;
+        for (size_t q = 0; q < n_cand; q++) {
+            if (q < nk) {
+                double v = top[q] > 0.0 ? 1.0 - mean / top[q] : 0.0;
+                ft[q] = fmin * pow(2.0, pos[q] * step);
+                vt[q] = v > 0.0 ? v : 0.0;
+                st[q] = top[q];
+            } else {
+                ft[q] = vt[q] = st[q] = 0.0;
+            }
+        }
+    }
+    free(s);
+    return FG_OK;
+}
+
+int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
+                            const double *f0_bins, size_t n_harmonics, double *m, double *f,
+                            double *r, uint8_t *ok)
+{
+    if (n_bins < 3 || n_harmonics == 0)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (!mag || !f0_bins || !m || !f || !r || !ok)
+        return FG_EINVAL;
+    long nb = (long)n_bins;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *x = mag + t * n_bins;
+        for (size_t k = 0; k < n_bins; k++)
+            if (!isfinite(x[k]))
+                return FG_ENONFINITE;
+        if (!isfinite(f0_bins[t]))
+            return FG_ENONFINITE;
+        int all = 1;
+        for (size_t q = 0; q < n_harmonics; q++) {
+            size_t o = t * n_harmonics + q;
+            double start = f0_bins[t] * (double)(q + 1);
+            int here = start < (double)(n_bins - 1);
+            long j = here ? (long)floor(start + 0.5) : 0;
+            if (here) {
+                while (j + 1 < nb && x[j + 1] > x[j])
+                    j++;
+                while (j - 1 >= 0 && x[j - 1] > x[j])
+                    j--;
+            }
+            here = here && j > 0 && j < nb - 1;
+            all = all && here;
+            ok[o] = (uint8_t)all;
+            long jc = j < 1 ? 1 : (j > nb - 2 ? nb - 2 : j);
+            double a = x[jc - 1], b = x[jc], c = x[jc + 1];
+            double den = a - 2.0 * b + c;
+            double p = den != 0.0 ? 0.5 * (a - c) / den : 0.0;
+            m[o] = b - 0.25 * (a - c) * p;
+            f[o] = (double)jc + p;
+            r[o] = b;
+        }
+    }
+    return FG_OK;
+}

@@ -1,0 +1,106 @@
+"""Bridge to the openSMILE-compatible pitch front-end kernels (``smile_pitch.c``).
+
+Validates arguments, hands C-contiguous float64 buffers to C, and turns status codes
+into exceptions.  With ``FEATGRAPH_NATIVE=0`` the definitions in
+:mod:`featgraph.native.reference_smile_pitch` run instead.
+"""
+import numpy as np
+
+from .. import native as _pkg
+from . import reference_smile_pitch as reference
+
+__all__ = ["spec_scale", "shs", "harmonic_peaks"]
+
+
+def spec_scale(m, knots, targets, weights=None, enhance=True, smooth=True):
+    """openSMILE's ``cSpecScale`` per frame (C kernel); see
+    :func:`featgraph.native.reference_smile_pitch.spec_scale`.
+
+    Parameters
+    ----------
+    m : np.ndarray [shape=(frames, bins)], bins >= 4, finite
+    knots : np.ndarray [shape=(bins,)], strictly increasing
+    targets : np.ndarray [shape=(n,)], n >= 1
+    weights : np.ndarray [shape=(n,)] or None
+    enhance, smooth : bool
+
+    Returns
+    -------
+    np.ndarray [shape=(frames, n)], float64
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.spec_scale(m, knots, targets, weights, enhance, smooth)
+    from . import _ffi, _lib
+
+    m, knots, targets, weights = reference._check_scale(m, knots, targets, weights)
+    out = np.empty((m.shape[0], targets.size))
+    status = _lib.fg_smile_spec_scale(
+        _ffi.from_buffer("double[]", m), m.shape[0], m.shape[1],
+        _ffi.from_buffer("double[]", knots), _ffi.from_buffer("double[]", targets),
+        targets.size, _ffi.NULL if weights is None else _ffi.from_buffer("double[]", weights),
+        int(bool(enhance)), int(bool(smooth)), _ffi.from_buffer("double[]", out))
+    _pkg._raise_for_status(status, "spectrum", None, None)
+    return out
+
+
+def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
+    """openSMILE's ``cPitchShs`` candidates per frame (C kernel); see
+    :func:`featgraph.native.reference_smile_pitch.shs`.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(frames, bins)], bins >= 4, finite
+    shifts : np.ndarray [shape=(H,)], int >= 0;  gains : np.ndarray [shape=(H,)]
+    lo, hi : int, 1 <= lo, hi <= bins - 2 (no candidates when hi < lo)
+    n_cand : int in [1, 64]
+    fmin, step : float, the axis' first frequency (Hz) and octaves per bin
+
+    Returns
+    -------
+    f0, voicing, score : np.ndarray [shape=(frames, n_cand)], float64
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.shs(x, shifts, gains, lo, hi, n_cand, fmin, step)
+    from . import _ffi, _lib
+
+    x, shifts, gains = reference._check_shs(x, shifts, gains, lo, hi, n_cand)
+    n = x.shape[0]
+    f0, voicing, score = np.empty((n, n_cand)), np.empty((n, n_cand)), np.empty((n, n_cand))
+    status = _lib.fg_smile_shs(
+        _ffi.from_buffer("double[]", x), n, x.shape[1], _ffi.from_buffer("int32_t[]", shifts),
+        _ffi.from_buffer("double[]", gains), shifts.size, int(lo), int(hi), int(n_cand),
+        float(fmin), float(step), _ffi.from_buffer("double[]", f0),
+        _ffi.from_buffer("double[]", voicing), _ffi.from_buffer("double[]", score))
+    _pkg._raise_for_status(status, "octave spectrum", None, None)
+    return f0, voicing, score
+
+
+def harmonic_peaks(mag, f0_bins, n_harmonics):
+    """Peaks near the harmonics of F0 per frame (C kernel); see
+    :func:`featgraph.native.reference_smile_pitch.harmonic_peaks`.
+
+    Parameters
+    ----------
+    mag : np.ndarray [shape=(frames, bins)], bins >= 3, finite
+    f0_bins : np.ndarray [shape=(frames,)], F0 in bins, > 0
+    n_harmonics : int >= 1
+
+    Returns
+    -------
+    m, f, r : np.ndarray [shape=(frames, n_harmonics)], float64;  ok : bool, same shape
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.harmonic_peaks(mag, f0_bins, n_harmonics)
+    from . import _ffi, _lib
+
+    mag, f0_bins = reference._check_peaks(mag, f0_bins, n_harmonics)
+    shape = (mag.shape[0], int(n_harmonics))
+    m, f, r = np.empty(shape), np.empty(shape), np.empty(shape)
+    ok = np.empty(shape, np.uint8)
+    status = _lib.fg_smile_harmonic_peaks(
+        _ffi.from_buffer("double[]", mag), mag.shape[0], mag.shape[1],
+        _ffi.from_buffer("double[]", f0_bins), shape[1], _ffi.from_buffer("double[]", m),
+        _ffi.from_buffer("double[]", f), _ffi.from_buffer("double[]", r),
+        _ffi.from_buffer("uint8_t[]", ok))
+    _pkg._raise_for_status(status, "harmonics input", None, None)
+    return m, f, r, ok.view(bool)

@@ -1,0 +1,171 @@
+"""The openSMILE-compatible pitch front-end kernels (smile_pitch.c): C against the numpy
+reference (reference_smile_pitch.py, scipy's spline), closed forms, and edge cases."""
+import numpy as np
+import pytest
+
+from featgraph import native
+from featgraph.native import reference_smile_pitch as reference
+from featgraph.native import smile_pitch as kernels
+from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
+
+B, N_FFT, SR = 129, 256, 16000.0
+
+
+def octave_problem(seed, frames=40):
+    """Spectra with peaks, the knots of SmileSpecScale (log2 bin frequencies, bin 0 at half
+    the spacing) and its octave-scale targets from 25 Hz."""
+    rng = np.random.default_rng(seed)
+    f = np.arange(B) * (SR / N_FFT)
+    f[0] = 0.5 * f[1]
+    knots = np.log2(f)
+    grid = 25.0 * 2.0 ** (np.arange(B) * np.log2(SR / 2 / 25.0) / (B - 1))
+    m = np.abs(rng.standard_normal((frames, B))) ** 2
+    m[:, 10::12] += 5.0 * rng.random((frames, 1))         # harmonic-like peaks
+    m[::7, 40:60] = 0.0                                     # flat runs
+    return m, knots, np.log2(grid), rng.uniform(0.2, 1.0, B)
+
+
+@needs_c
+@pytest.mark.parametrize("enhance", [False, True])
+@pytest.mark.parametrize("smooth", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_spec_scale_c_equals_numpy(enhance, smooth, weighted, monkeypatch):
+    m, knots, targets, w = octave_problem(0)
+    w = w if weighted else None
+    # targets out of order and below the first knot (extrapolation) too
+    targets = np.concatenate([targets, [knots[0] - 0.5, knots[5] + 0.1, knots[-1]]])
+    w = None if w is None else np.concatenate([w, [1.0, 0.5, 2.0]])
+    monkeypatch.setattr(native, "BACKEND", "c")
+    got = kernels.spec_scale(m, knots, targets, w, enhance, smooth)
+    want = reference.spec_scale(m, knots, targets, w, enhance, smooth)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12 * np.abs(want).max())
+
+
+def test_spec_scale_natural_spline_closed_forms(backend):
+    """A natural cubic spline reproduces a straight line, and passes through its knots."""
+    _, knots, _, _ = octave_problem(1)
+    line = 3.0 + 2.0 * (knots - knots[0])
+    t = np.linspace(knots[0], knots[-1], 77)
+    got = kernels.spec_scale(line[None, :], knots, t, None, False, False)[0]
+    np.testing.assert_allclose(got, 3.0 + 2.0 * (t - knots[0]), rtol=1e-12)
+    y = np.random.default_rng(2).random((3, B)) + 0.1
+    np.testing.assert_allclose(kernels.spec_scale(y, knots, knots, None, False, False), y,
+                               rtol=1e-12)
+
+
+def test_spec_scale_enhance_and_smooth_closed_form(backend):
+    """Peaks at bins 10 and 30 (from a floor of 1): bins 13 .. 27 become 0; the
+    smoothing's first and last bins follow their own rules; negatives clip to 0."""
+    x = np.ones(B)
+    x[10], x[30] = 5.0, 4.0
+    x[11], x[29] = 2.0, 2.0
+    knots = np.arange(B, dtype=float)
+    got = kernels.spec_scale(x[None, :], knots, knots, None, True, False)[0]
+    want = x.copy()
+    want[13:28] = 0.0
+    np.testing.assert_allclose(got, want, atol=1e-12)
+    got = kernels.spec_scale(x[None, :], knots, knots, 2.0 * np.ones(B), False, True)[0]
+    want = np.convolve(x, [0.25, 0.5, 0.25], mode="same")
+    want[0], want[-1] = 0.5 * x[0] + 0.25 * x[1], x[-1]
+    np.testing.assert_allclose(got, 2.0 * want, atol=1e-12)
+    neg = kernels.spec_scale(-x[None, :], knots, knots, None, False, False)
+    assert (neg == 0).all()
+
+
+def shs_problem(seed, frames=50):
+    rng = np.random.default_rng(seed)
+    x = rng.random((frames, B)) ** 4
+    x[:, 30::17] += 2.0
+    x[3] = 0.0                                   # no peaks at all
+    x[4, :] = 1.0                                # flat: no strict peaks
+    per_octave = B / np.log2(SR / 2 / 25.0)
+    shifts = np.floor(per_octave * np.log2(np.arange(1, 16)) + 1e-9).astype(np.int32)
+    gains = 0.85 ** np.arange(15)
+    return x, shifts, gains
+
+
+@needs_c
+@pytest.mark.parametrize("lo,hi,n_cand", [(1, B - 2, 6), (20, 90, 3), (50, 52, 5),
+                                          (1, B - 2, 64)])
+def test_shs_c_equals_numpy(lo, hi, n_cand, monkeypatch):
+    x, shifts, gains = shs_problem(lo)
+    x[5, 20:24] = [0.0, 3.0, 3.0, 0.0]           # equal heights: the lower index first
+    monkeypatch.setattr(native, "BACKEND", "c")
+    got = kernels.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05)
+    want = reference.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+
+
+def test_shs_closed_form(backend):
+    """One line at bin 60 and shifts 0, 10 (gains 1, 0.5): S = (x[i] + x[i+10]/2) / 2 has
+    peaks 0.5 at i = 60 and 0.25 at i = 50 (flat tops: no parabola offset)."""
+    x = np.zeros((1, B))
+    x[0, 60] = 1.0
+    f0, v, s = kernels.shs(x, np.array([0, 10], np.int32), np.array([1.0, 0.5]), 1, B - 2,
+                           3, 25.0, 0.1)
+    np.testing.assert_allclose(s[0], [0.5, 0.25, 0.0])
+    np.testing.assert_allclose(f0[0], [25.0 * 2 ** 6.0, 25.0 * 2 ** 5.0, 0.0])
+    mean = (0.5 + 0.25) / B                       # S summed over all bins, over B
+    np.testing.assert_allclose(v[0], [1 - mean / 0.5, 1 - mean / 0.25, 0.0])
+
+
+@needs_c
+def test_harmonic_peaks_c_equals_numpy(monkeypatch):
+    rng = np.random.default_rng(3)
+    mag = np.abs(rng.standard_normal((60, B)))
+    mag[:, ::9] += 3.0
+    f0b = rng.uniform(2.0, 30.0, 60)
+    f0b[:4] = [0.4, 200.0, B - 1.6, 64.2]        # edge starts and a too-high F0
+    monkeypatch.setattr(native, "BACKEND", "c")
+    got = kernels.harmonic_peaks(mag, f0b, 40)
+    want = reference.harmonic_peaks(mag, f0b, 40)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_harmonic_peaks_closed_form(backend):
+    """Symmetric peaks at multiples of 10 bins: every harmonic found at its multiple
+    (parabola offset 0) until the last bin; its height is the peak's."""
+    mag = np.full((1, B), 0.1)
+    for q in range(1, 13):
+        mag[0, 10 * q] = 1.0 + q
+        mag[0, 10 * q - 1] = mag[0, 10 * q + 1] = 0.5
+    m, f, r, ok = kernels.harmonic_peaks(mag, np.array([10.2]), 14)
+    assert ok[0, :12].all() and not ok[0, 12:].any()
+    np.testing.assert_allclose(f[0, :12], 10.0 * np.arange(1, 13))
+    np.testing.assert_allclose(r[0, :12], 1.0 + np.arange(1, 13))
+
+
+@pytest.mark.parametrize("which", ["scale", "shs", "peaks"])
+def test_nonfinite_and_bad_arguments_raise(which, backend):
+    m, knots, targets, _ = octave_problem(4, frames=3)
+    x, shifts, gains = shs_problem(4, frames=6)
+    bad = m.copy()
+    bad[1, 5] = np.nan
+    if which == "scale":
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.spec_scale(bad, knots, targets)
+        with pytest.raises(ValueError):
+            kernels.spec_scale(m, knots[::-1], targets)
+        with pytest.raises(ValueError):
+            kernels.spec_scale(m[:, :3], knots[:3], targets)
+        assert kernels.spec_scale(m[:0], knots, targets).shape == (0, targets.size)
+    elif which == "shs":
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.shs(bad, shifts, gains, 1, B - 2, 6, 25.0, 0.05)
+        with pytest.raises(ValueError):
+            kernels.shs(x, shifts, gains, 0, B - 2, 6, 25.0, 0.05)
+        with pytest.raises(ValueError):
+            kernels.shs(x, shifts, gains, 1, B - 1, 6, 25.0, 0.05)
+        with pytest.raises(ValueError):
+            kernels.shs(x, -shifts - 1, gains, 1, B - 2, 6, 25.0, 0.05)
+        f0, _, _ = kernels.shs(x[:0], shifts, gains, 1, B - 2, 6, 25.0, 0.05)
+        assert f0.shape == (0, 6)
+    else:
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.harmonic_peaks(bad, np.full(3, 5.0), 10)
+        with pytest.raises(ValueError):
+            kernels.harmonic_peaks(m[:, :2], np.full(3, 5.0), 10)
+        with pytest.raises(ValueError):
+            kernels.harmonic_peaks(m, np.full(2, 5.0), 10)
