@@ -16,6 +16,7 @@ import soundfile
 from scipy.signal import lfilter
 
 from conftest import EDGE_SIGNALS, edge_signal
+import featgraph
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc, SmileSpecResample
@@ -28,7 +29,7 @@ from streamcheck import assert_same_features, run_op_chunked, signal
 
 DATA = Path(__file__).parent / "data"
 REFS = np.load(DATA / "egemaps_formant_refs.npz")
-AUDIO = {"speech_en_16k": DATA.parent.parent / "featgraph" / "data" / "speech_en_16k.wav",
+AUDIO = {"speech_en_16k": Path(featgraph.__file__).parent / "data" / "speech_en_16k.wav",
          "speech_en_gb_16k": DATA / "speech_en_gb_16k.wav",
          "english_8k": DATA / "english_8k.wav"}
 STEMS = tuple(AUDIO)

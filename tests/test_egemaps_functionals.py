@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
+import featgraph
 from featgraph.engine import functionals as fn
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
@@ -68,7 +69,7 @@ def _frames(stem):
     import soundfile as sf
     path = DATA / f"{stem}.wav"
     if not path.exists():
-        path = DATA.parent.parent / "featgraph" / "data" / f"{stem}.wav"
+        path = Path(featgraph.__file__).parent / "data" / f"{stem}.wav"
     y, sr = sf.read(path, dtype="float32")
     win, hop = sr // 50, sr // 100
     n = 1 + (len(y) - win) // hop

@@ -21,11 +21,10 @@ from featgraph.nodes.egemaps_voice import SmilePitchShs, SmileSpecScale, SmileWi
 from streamcheck import assert_same_features, run_op_chunked
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parents[1]
-WAVS = {"speech_en_16k": ROOT / "featgraph" / "data" / "speech_en_16k.wav",
+WAVS = {"speech_en_16k": Path(featgraph.__file__).parent / "data" / "speech_en_16k.wav",
         "speech_en_gb_16k": DATA / "speech_en_gb_16k.wav",
         "english_8k": DATA / "english_8k.wav"}
-RECIPE = ROOT / "featgraph" / "graphs" / "paralinguistic" / "egemaps_voice.yaml"
+RECIPE = "egemaps_voice"  # shipped (featgraph/graphs/paralinguistic)
 PROBE = """
 name: probe
 nodes:
