@@ -21,7 +21,6 @@ timed).  Target (issue 16): >= 5x for the LLDs and for the functionals.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -40,9 +39,7 @@ WORK = [
 # ---- the peer worker (runs in the scratch venv; imports nothing of featgraph) -------------
 
 def peer_worker() -> None:
-    """Read the WAV path, then one call name per line; answer seconds (or an error)."""
-    import resource
-
+    """Read the WAV path, then serve timed calls (:func:`harness.serve_peer`)."""
     import opensmile
 
     path = sys.stdin.readline().strip()
@@ -50,23 +47,12 @@ def peer_worker() -> None:
             "GeMAPSv01b": opensmile.FeatureSet.GeMAPSv01b}
     levels = {"LowLevelDescriptors": opensmile.FeatureLevel.LowLevelDescriptors,
               "Functionals": opensmile.FeatureLevel.Functionals}
-    smiles = {}
+    calls = {}
     for _, call, _ in WORK:
         feature_set, level = call.split()
-        smiles[call] = opensmile.Smile(feature_set=sets[feature_set],
-                                       feature_level=levels[level])
-    print(json.dumps({"ready": sorted(smiles), "versions": {"opensmile": opensmile.__version__}}),
-          flush=True)
-    for line in sys.stdin:
-        name = line.strip()
-        try:
-            start = time.perf_counter()
-            smiles[name].process_file(path)
-            reply = {"seconds": time.perf_counter() - start}
-        except Exception as exc:                           # noqa: BLE001 - reported as is
-            reply = {"error": f"{type(exc).__name__}: {exc}"}
-        reply["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps(reply), flush=True)
+        smile = opensmile.Smile(feature_set=sets[feature_set], feature_level=levels[level])
+        calls[call] = lambda smile=smile: smile.process_file(path)
+    h.serve_peer(calls, {"ready": sorted(calls), "versions": {"opensmile": opensmile.__version__}})
 
 
 # ---- featgraph, in this process -------------------------------------------------------------

@@ -13,7 +13,9 @@ extractors return it).  The peers run in a scratch virtual environment given by
 dependencies), as a worker process that keeps the extractors warm and times one call when
 asked; torch is limited to one thread, as featgraph's pipeline is single-threaded.
 Rounds are interleaved: each round times every featgraph variant in this process and
-every peer call in the worker, so slow drift of the machine hits both alike.  The
+every peer call in the worker, so slow drift of the machine hits both alike.  A call
+shorter than 0.25 s in the warm-up round is timed over that many calls in a row per
+sample (featgraph and peer alike; the Gemma 3n extractor keeps only 30 s).  The
 worker's peak resident memory (ru_maxrss) and this process's are reported.
 
     python -m venv /tmp/venv-peers
@@ -119,8 +121,7 @@ def _peer_calls(inputs: dict) -> dict:
 
 
 def peer_worker() -> None:
-    """Read ``{"inputs": ...}`` then one peer name per line; answer seconds (or an error)."""
-    import resource
+    """Read ``{"inputs": ...}``, then serve timed calls (:func:`harness.serve_peer`)."""
     inputs = json.loads(sys.stdin.readline())
     calls = _peer_calls(inputs)
     versions = {}
@@ -129,17 +130,7 @@ def peer_worker() -> None:
             versions[p] = __import__(p).__version__
         except Exception as exc:                           # noqa: BLE001 - reported as is
             versions[p] = f"unavailable ({exc})"
-    print(json.dumps({"ready": sorted(calls), "versions": versions}), flush=True)
-    for line in sys.stdin:
-        name = line.strip()
-        try:
-            start = time.perf_counter()
-            calls[name]()
-            reply = {"seconds": time.perf_counter() - start}
-        except Exception as exc:                           # noqa: BLE001 - reported as is
-            reply = {"error": f"{type(exc).__name__}: {exc}"}
-        reply["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps(reply), flush=True)
+    h.serve_peer(calls, {"ready": sorted(calls), "versions": versions})
 
 
 # ---- featgraph, in this process -------------------------------------------------------------
@@ -165,6 +156,13 @@ def featgraph_calls(inputs: dict, dtypes=("float64", "float32")) -> dict:
     return calls
 
 
+def calls_per_sample(seconds: float, least: float = 0.25) -> int:
+    """How many calls in a row make one timed sample last ``least`` seconds (at least one):
+    a call of a few tens of milliseconds is timed over several, as ``timeit`` does, so
+    that one sample is not a single short call at the mercy of the scheduler."""
+    return max(1, min(50, int(-(-least // max(seconds, 1e-6)))))
+
+
 def main() -> None:
     ap = h.parser(__doc__, repeats=5)
     ap.add_argument("--peer-python", required=True, help="the scratch venv's python")
@@ -177,17 +175,25 @@ def main() -> None:
         peer = h.Peer(args.peer_python, __file__, json.dumps(inputs),
                       {"OMP_NUM_THREADS": "1"})
         runs = {n: [] for n in [*fg, *(w[2] for w in WORK)]}
+        number = {}                   # calls per timed sample, set from the warm-up round
         for round_ in range(args.repeats + 1):           # round 0 warms up
             for recipe_name, _key, peer_name, _t in WORK:
                 for dtype in ("float64", "float32"):
                     name = f"{recipe_name} {dtype}"
+                    k = number.get(name, 1)
                     start = time.perf_counter()
-                    fg[name]()
+                    for _ in range(k):
+                        fg[name]()
+                    seconds = (time.perf_counter() - start) / k
                     if round_:
-                        runs[name].append(time.perf_counter() - start)
-                seconds = peer.time(peer_name)
+                        runs[name].append(seconds)
+                    else:
+                        number[name] = calls_per_sample(seconds)
+                seconds = peer.time(peer_name, number.get(peer_name, 1))
                 if round_:
                     runs[peer_name].append(seconds)
+                else:
+                    number[peer_name] = calls_per_sample(seconds)
         peer.close()
     med = {n: sorted(r)[len(r) // 2] for n, r in runs.items()}
     rows = []
@@ -203,8 +209,9 @@ def main() -> None:
     all_runs = "\n".join(f"- {n}: " + " ".join(f"{t:.3f}" for t in r) for n, r in runs.items())
     versions = ", ".join(f"{k} {v}" for k, v in peer.info["versions"].items())
     body = (f"Each preset against its extractor, {args.repeats} interleaved rounds after one "
-            f"warm-up, medians in seconds; the speed-up is the peer's median over featgraph's "
-            f"faster dtype.  Peers in `{h.shown(args.peer_python)}` ({versions}), torch on one "
+            f"warm-up, medians in seconds (a call under 0.25 s is timed over enough calls "
+            f"in a row to last 0.25 s, on both sides); the speed-up is the peer's median "
+            f"over featgraph's faster dtype.  Peers in `{h.shown(args.peer_python)}` ({versions}), torch on one "
             f"thread.  Peak resident memory: featgraph {h.rss_mib():.0f} MiB now (this "
             f"process, all inputs loaded), the peer worker {peer.peak:.0f} MiB.\n\n"
             + h.table(["recipe", "input", "peer", "featgraph f64", "featgraph f32", "peer",

@@ -182,7 +182,8 @@ class Peer:
     e.g. a scratch venv), asked for one timed call at a time.
 
     The worker reads ``payload`` (one line), answers one JSON line (``info``), then per
-    call name read answers ``{"seconds" or "error", "peak_mib"}``.  ``PYTHONPATH`` is
+    line ``name<TAB>number`` read answers ``{"seconds" or "error", "peak_mib"}``, the
+    seconds per call of ``number`` calls in a row (one by default).  ``PYTHONPATH`` is
     dropped (the worker never imports this checkout); ``env`` is added."""
 
     def __init__(self, python: str, script: str, payload: str, env: dict | None = None):
@@ -198,8 +199,9 @@ class Peer:
         self.info = json.loads(hello)
         self.peak = 0.0
 
-    def time(self, name: str) -> float:
-        self.proc.stdin.write(name + "\n")
+    def time(self, name: str, number: int = 1) -> float:
+        """Seconds per call of ``name``, timed over ``number`` calls in a row."""
+        self.proc.stdin.write(f"{name}\t{number}\n")
         self.proc.stdin.flush()
         reply = json.loads(self.proc.stdout.readline())
         self.peak = max(self.peak, reply["peak_mib"])
@@ -210,6 +212,26 @@ class Peer:
     def close(self) -> None:
         self.proc.stdin.close()
         self.proc.wait(timeout=60)
+
+
+def serve_peer(calls: dict, info: dict) -> None:
+    """The worker side of :class:`Peer`: print ``info``, then answer each request line
+    ``name<TAB>number`` from stdin with the seconds per call of ``calls[name]()`` over
+    ``number`` calls in a row (or the error), and this process's peak memory."""
+    import resource
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        name, _, number = line.rstrip("\n").partition("\t")
+        number = int(number or 1)
+        try:
+            start = time.perf_counter()
+            for _ in range(number):
+                calls[name]()
+            reply = {"seconds": (time.perf_counter() - start) / number}
+        except Exception as exc:                           # noqa: BLE001 - reported as is
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        reply["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(reply), flush=True)
 
 
 def write_section(family: str, title: str, body: str, packages: tuple[str, ...] = (),

@@ -122,18 +122,19 @@ def test_power_spectrum_rejects_bad_arguments_before_c():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_banded_filterbank_kernel_matches_numpy_definition(dtype):
-    """Against the per-band numpy definition and the dense product; 4-frame groups and the
-    remainder (7 frames), an empty filter, a filter at the last bin."""
+    """Against the per-band numpy definition and the dense product; a group of 16 lanes,
+    4-frame groups and the remainder (2 x 23 frames), an empty filter, a filter at the
+    last bin."""
     rng = np.random.default_rng(5)
     w = np.zeros((6, 33))
     w[0, 0:5], w[1, 3:12], w[3, 10:33], w[4, 32], w[5, 0:33] = 0.5, 1.0, 0.25, 3.0, 0.1
     w = (w * rng.random(w.shape)).astype(dtype)                # w[2] stays all zero
-    spec = rng.random((2, 7, 33)).astype(dtype)
+    spec = rng.random((2, 23, 33)).astype(dtype)
     first, stop = reference_spectral.filter_supports(w)
     assert (first[2], stop[2]) == (0, 0) and stop[4] == 33
     got = spectral.banded_filterbank(spec, w, first, stop)
     want = reference_spectral.banded_filterbank(spec, w, first, stop)
-    assert got.dtype == dtype and got.shape == (2, 7, 6)
+    assert got.dtype == dtype and got.shape == (2, 23, 6)
     tol = 1e-6 if dtype == np.float32 else 1e-13
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
     np.testing.assert_allclose(got, spec @ w.T, rtol=tol, atol=tol)
@@ -141,30 +142,40 @@ def test_banded_filterbank_kernel_matches_numpy_definition(dtype):
     assert spectral.banded_filterbank(spec[:, :0], w, first, stop).shape == (2, 0, 6)
 
 
+@pytest.mark.parametrize("magnitude", [False, True])
 @pytest.mark.parametrize("ctype", [np.complex128, np.complex64])
-def test_banded_power_filterbank_equals_power_then_product_bit_for_bit(ctype):
+def test_banded_power_filterbank_equals_power_then_product_bit_for_bit(ctype, magnitude):
     """The fused kernel against the power-spectrum and banded-product kernels in a row
-    (bit for bit) and the dense numpy product of |z|^2 (to rounding); groups of four
-    frames and a remainder (2 x 7 frames), an empty filter, a non-contiguous input."""
+    (bit for bit; with ``magnitude``, np.sqrt of the power in between) and the dense
+    numpy product of |z|^2 or |z| (to rounding); 2 x 21 frames cover one group of
+    FG_BANDED_LANES = 16 frames, groups of four and a remainder; an empty filter, a
+    filter on the last bin only, a non-contiguous input."""
     rng = np.random.default_rng(6)
     real = np.dtype(ctype).type(0).real.dtype
     w = np.zeros((6, 33))
     w[0, 0:5], w[1, 3:12], w[3, 10:33], w[4, 32], w[5, 0:33] = 0.5, 1.0, 0.25, 3.0, 0.1
     w = (w * rng.random(w.shape)).astype(real)
-    z = (rng.standard_normal((2, 7, 33)) + 1j * rng.standard_normal((2, 7, 33))).astype(ctype)
+    z = (rng.standard_normal((2, 21, 33)) + 1j * rng.standard_normal((2, 21, 33))).astype(ctype)
     first, stop = reference_spectral.filter_supports(w)
-    got = spectral.banded_power_filterbank(z, w, first, stop)
-    assert got.dtype == real and got.shape == (2, 7, 6)
+    got = spectral.banded_power_filterbank(z, w, first, stop, magnitude=magnitude)
+    assert got.dtype == real and got.shape == (2, 21, 6)
+    power = spectral.power_spectrum(z)
     np.testing.assert_array_equal(
-        got, spectral.banded_filterbank(spectral.power_spectrum(z), w, first, stop))
+        got, spectral.banded_filterbank(np.sqrt(power) if magnitude else power, w, first, stop))
+    for t in (0, 15, 16, 20):                      # lanes, lanes, rows of four, the last row
+        np.testing.assert_array_equal(
+            got[1, t], spectral.banded_power_filterbank(z[1, t:t + 1], w, first, stop,
+                                                        magnitude=magnitude)[0])
     tol = 1e-5 if real == np.float32 else 1e-13
-    np.testing.assert_allclose(got, reference_spectral.banded_power_filterbank(z, w, first, stop),
-                               rtol=tol, atol=tol)
-    np.testing.assert_allclose(got, (np.abs(z.astype(np.complex128)) ** 2) @ w.T.astype(float),
-                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        got, reference_spectral.banded_power_filterbank(z, w, first, stop, magnitude),
+        rtol=tol, atol=tol)
+    dense = np.abs(z.astype(np.complex128)) ** (1 if magnitude else 2)
+    np.testing.assert_allclose(got, dense @ w.T.astype(float), rtol=tol, atol=tol)
     strided = z[:, ::2, :]
-    np.testing.assert_allclose(spectral.banded_power_filterbank(strided, w, first, stop),
-                               got[:, ::2], rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        spectral.banded_power_filterbank(strided, w, first, stop, magnitude=magnitude),
+        got[:, ::2], rtol=tol, atol=tol)
     assert spectral.banded_power_filterbank(z[:, :0], w, first, stop).shape == (2, 0, 6)
     with pytest.raises(ValueError, match="complex64 or complex128"):
         spectral.banded_power_filterbank(np.abs(z), w, first, stop)

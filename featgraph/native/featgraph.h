@@ -208,32 +208,35 @@ int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
  *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} spec[t, k] * w[b, k]
  *
  *   spec (n_frames, n_bins), w (n_bands, n_bins), first/stop (n_bands,) the
- *   support of each filter, out (n_frames, n_bands).
+ *   support of each filter, out (n_frames, n_bands); work
+ *   (FG_BANDED_LANES * n_bins,) scratch.
  *
  * Accumulates in double, in the order of k.  Returns FG_EINVAL for a NULL
  * buffer (when there is data), a support with first > stop or stop > n_bins,
  * or sizes that overflow.  Values are not checked (NaN propagates).  Nothing
- * is written on an error.
+ * but work is written on an error.
  */
+#define FG_BANDED_LANES 16
 int fg_banded_filterbank_f64(const double *spec, size_t n_frames, size_t n_bins,
                              const double *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, double *out);
+                             const size_t *stop, double *work, double *out);
 int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
                              const float *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, float *out);
+                             const size_t *stop, float *work, float *out);
 
 /*
- * The same product on the power of a complex spectrum (filterbank.c):
+ * The same product on the power, or the magnitude, of a complex spectrum (filterbank.c):
  *
- *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} (re[t, k]^2 + im[t, k]^2) * w[b, k]
+ *   power:     out[t, b] = sum_k (re[t, k]^2 + im[t, k]^2) * w[b, k]
+ *   magnitude: out[t, b] = sum_k sqrt(re[t, k]^2 + im[t, k]^2) * w[b, k]
  *
  *   z (n_frames, n_bins) complex, stored interleaved (re, im): 2 n_bins reals per frame;
- *   work (4 n_bins,) scratch; w, first, stop, out as fg_banded_filterbank.
+ *   work, w, first, stop, out as fg_banded_filterbank.
  *
- * The power re * re + im * im is formed in the type of z, then summed as
- * fg_banded_filterbank sums: equal bit for bit to fg_power_spectrum (floor 0) followed by
- * fg_banded_filterbank, without the power spectrogram in memory.  Returns FG_EINVAL as
- * fg_banded_filterbank does, and for a NULL z or work (when there is data).
+ * The power re * re + im * im (and its square root) is formed in the type of z, then
+ * summed as fg_banded_filterbank sums: the power form is equal bit for bit to
+ * fg_power_spectrum (floor 0) followed by fg_banded_filterbank, without the power
+ * spectrogram in memory.  Returns FG_EINVAL as fg_banded_filterbank does.
  */
 int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
                                    const double *w, size_t n_bands, const size_t *first,
@@ -241,6 +244,12 @@ int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bi
 int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
                                    const float *w, size_t n_bands, const size_t *first,
                                    const size_t *stop, float *work, float *out);
+int fg_banded_magnitude_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
+                                       const double *w, size_t n_bands, const size_t *first,
+                                       const size_t *stop, double *work, double *out);
+int fg_banded_magnitude_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
+                                       const float *w, size_t n_bands, const size_t *first,
+                                       const size_t *stop, float *work, float *out);
 
 /*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then

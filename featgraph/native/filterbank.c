@@ -11,27 +11,34 @@
  * numpy can skip the zeros only through one matrix-vector product per band
  * (Python loop, strided output); here one pass per frame does all bands.
  *
- * Sums are accumulated in double, in the order of k, four frames at a time
- * (four independent sums, so the products pipeline); a frame's result does not
- * depend on its neighbours.  The numpy definition is
- * featgraph.native.reference_spectral.banded_filterbank.
+ * Sums are accumulated in double, in the order of k, one sum per frame: a frame's
+ * result does not depend on its neighbours.  Frames go FG_BANDED_LANES at a time
+ * through a bin-major copy in the caller's work buffer (bin k of all these frames
+ * side by side), so that each weight multiplies a contiguous vector of frames; the
+ * frames left over go four at a time, row by row, with the same sums.  The numpy
+ * definition is featgraph.native.reference_spectral.banded_filterbank.
  *
  * fg_banded_power_filterbank_* takes the complex spectrum instead: the power
- * re * re + im * im of four frames goes to a small work buffer (in cache) and
- * straight into the same product, so a mel spectrogram is made without writing
- * and re-reading the power spectrogram.  Equal bit for bit to fg_power_spectrum
- * (floor 0) followed by fg_banded_filterbank
+ * re * re + im * im is formed while the frames are copied to the work buffer, so a
+ * mel spectrogram is made without writing and re-reading the power spectrogram.
+ * Equal bit for bit to fg_power_spectrum (floor 0) followed by fg_banded_filterbank
  * (featgraph.native.reference_spectral.banded_power_filterbank).
+ * fg_banded_magnitude_filterbank_* does the same with the magnitude
+ * sqrt(re * re + im * im) (a magnitude mel spectrogram: Gemma 3n, Parakeet's |X|).
  */
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* The product for n_frames rows of spec (no checks): four frames at a time, then one. */
+/* The product for n_frames rows of spec (no checks): four frames at a time, then one.
+ * Used for the frames left over by the lane kernel below: the same sums, value for value. */
 #define DEFINE_BANDED_ROWS(NAME, T)                                           \
 static void NAME(const T *spec, size_t n_frames, size_t n_bins, const T *w,   \
                  size_t n_bands, const size_t *first, const size_t *stop,     \
@@ -74,69 +81,217 @@ static void NAME(const T *spec, size_t n_frames, size_t n_bins, const T *w,   \
 DEFINE_BANDED_ROWS(banded_rows_f64, double)
 DEFINE_BANDED_ROWS(banded_rows_f32, float)
 
+/* The product for FG_BANDED_LANES frames whose values are stored bin-major in lanes
+ * (lanes[k * LANES + f] is bin k of frame f): per bin, one weight times a contiguous
+ * vector of the frames' values.  Each frame keeps its own double sum in the order of k,
+ * exactly as banded_rows does, so the results do not depend on the lane count or on
+ * the vector width the compiler picks (FG_CLONES).  The sums are four vectors of four
+ * doubles (GNU C vector types), so that they stay in registers; the frames are put in
+ * lanes by 4 x 4 transposes (__builtin_shufflevector: GCC >= 12, clang).  Elsewhere
+ * every frame goes through the row kernel. */
+#define LANES FG_BANDED_LANES
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector) && __has_builtin(__builtin_convertvector)
+#define FG_LANE_VECTORS 1
+#endif
+#endif
+#ifndef FG_LANE_VECTORS
+#define FG_LANE_VECTORS 0
+#endif
+
+/* Spectral values of LANES frames into lanes, bin-major: the values themselves
+ * (FORM_VALUE), the power re * re + im * im of complex rows (FORM_POWER), or the
+ * magnitude sqrt(re * re + im * im) (FORM_MAGNITUDE); each in the type of the input. */
+#define FORM_VALUE 0
+#define FORM_POWER 1
+#define FORM_MAGNITUDE 2
+
+#if FG_LANE_VECTORS
+typedef double fg_v4d __attribute__((vector_size(32)));
+typedef float fg_v4f __attribute__((vector_size(16)));
+
+/* Load four values of type T at p (unaligned) as a vector VT. */
+#define LOAD4(VT, p) ({ VT v_; memcpy(&v_, (p), sizeof v_); v_; })
+
+#define DEFINE_BANDED_LANES(NAME, T, VT)                                      \
+FG_CLONES static void NAME(const T *lanes, size_t n_bins, const T *w,         \
+                           size_t n_bands, const size_t *first,               \
+                           const size_t *stop, T *out)                        \
+{                                                                             \
+    for (size_t b = 0; b < n_bands; b++) {                                    \
+        const T *wb = w + b * n_bins;                                         \
+        fg_v4d a0 = {0.0, 0.0, 0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;          \
+        for (size_t k = first[b]; k < stop[b]; k++) {                         \
+            double wk = (double)wb[k];                                        \
+            fg_v4d wv = {wk, wk, wk, wk};                                     \
+            const T *v = lanes + k * LANES;                                   \
+            a0 += __builtin_convertvector(LOAD4(VT, v), fg_v4d) * wv;         \
+            a1 += __builtin_convertvector(LOAD4(VT, v + 4), fg_v4d) * wv;     \
+            a2 += __builtin_convertvector(LOAD4(VT, v + 8), fg_v4d) * wv;     \
+            a3 += __builtin_convertvector(LOAD4(VT, v + 12), fg_v4d) * wv;    \
+        }                                                                     \
+        for (size_t f = 0; f < 4; f++) {                                      \
+            out[f * n_bands + b] = (T)a0[f];                                  \
+            out[(f + 4) * n_bands + b] = (T)a1[f];                            \
+            out[(f + 8) * n_bands + b] = (T)a2[f];                            \
+            out[(f + 12) * n_bands + b] = (T)a3[f];                           \
+        }                                                                     \
+    }                                                                         \
+}
+
+DEFINE_BANDED_LANES(banded_lanes_f64, double, fg_v4d)
+DEFINE_BANDED_LANES(banded_lanes_f32, float, fg_v4f)
+
+/* Four bins k..k+3 of four frames (rows r0..r3, n_bins or 2 n_bins apart) into lanes
+ * k..k+3, columns f..f+3: a 4 x 4 transpose; complex rows give their power first.
+ * Four rows at a time over all bins: rows a multiple of 4 KiB apart fall in the same
+ * L1 cache sets, and sixteen of them at once would evict each other. */
+#define DEFINE_TO_LANES(NAME, T, VT, SQRT)                                    \
+FG_CLONES static void NAME(const T *x, size_t n_bins, int form, T *lanes)     \
+{                                                                             \
+    size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins, k = 0;            \
+    for (size_t f = 0; f < LANES; f += 4) {                                   \
+        for (k = 0; k + 4 <= n_bins; k += 4) {                                \
+            VT r[4];                                                          \
+            for (size_t i = 0; i < 4; i++) {                                  \
+                const T *row = x + (f + i) * step;                            \
+                if (form == FORM_VALUE) {                                     \
+                    r[i] = LOAD4(VT, row + k);                                \
+                } else {                                                      \
+                    VT lo = LOAD4(VT, row + 2 * k);                           \
+                    VT hi = LOAD4(VT, row + 2 * k + 4);                       \
+                    VT re = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);      \
+                    VT im = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);      \
+                    r[i] = re * re + im * im;                                 \
+                }                                                             \
+            }                                                                 \
+            VT t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 1, 5);          \
+            VT t1 = __builtin_shufflevector(r[0], r[1], 2, 6, 3, 7);          \
+            VT t2 = __builtin_shufflevector(r[2], r[3], 0, 4, 1, 5);          \
+            VT t3 = __builtin_shufflevector(r[2], r[3], 2, 6, 3, 7);          \
+            VT c[4] = {__builtin_shufflevector(t0, t2, 0, 1, 4, 5),           \
+                       __builtin_shufflevector(t0, t2, 2, 3, 6, 7),           \
+                       __builtin_shufflevector(t1, t3, 0, 1, 4, 5),           \
+                       __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};          \
+            for (size_t j = 0; j < 4; j++)                                    \
+                memcpy(lanes + (k + j) * LANES + f, &c[j], sizeof c[j]);      \
+        }                                                                     \
+    }                                                                         \
+    for (; k < n_bins; k++)                                                   \
+        for (size_t f = 0; f < LANES; f++) {                                  \
+            const T *row = x + f * step;                                      \
+            T p = row[k];                                                     \
+            if (form != FORM_VALUE) {                                         \
+                T re = row[2 * k], im = row[2 * k + 1];                       \
+                p = re * re + im * im;                                        \
+            }                                                                 \
+            lanes[k * LANES + f] = p;                                         \
+        }                                                                     \
+    if (form == FORM_MAGNITUDE)                                               \
+        SQRT(lanes, n_bins * LANES);                                          \
+}
+
+/* v[i] = sqrt(v[i]), vectorised (-fno-math-errno, build.py; IEEE square roots: the
+ * same values at any width). */
+#define DEFINE_SQRT_ALL(NAME, T, SQRT)                                        \
+FG_CLONES static void NAME(T *v, size_t n)                        \
+{                                                                             \
+    for (size_t i = 0; i < n; i++)                                            \
+        v[i] = SQRT(v[i]);                                                    \
+}
+
+DEFINE_SQRT_ALL(sqrt_all_f64, double, sqrt)
+DEFINE_SQRT_ALL(sqrt_all_f32, float, sqrtf)
+DEFINE_TO_LANES(to_lanes_f64, double, fg_v4d, sqrt_all_f64)
+DEFINE_TO_LANES(to_lanes_f32, float, fg_v4f, sqrt_all_f32)
+#endif
+
+/* One group of LANES frames: into lanes, then the product (never called without lane
+ * vectors: FG_LANE_VECTORS is 0 there). */
+#define DEFINE_LANE_GROUP(NAME, T, SFX)                                       \
+static void NAME(const T *x, size_t n_bins, int form, const T *w,             \
+                 size_t n_bands, const size_t *first, const size_t *stop,     \
+                 T *work, T *out)                                             \
+{                                                                             \
+    LANE_GROUP_BODY(SFX)                                                      \
+}
+#if FG_LANE_VECTORS
+#define LANE_GROUP_BODY(SFX)                                                  \
+    to_lanes_##SFX(x, n_bins, form, work);                                    \
+    banded_lanes_##SFX(work, n_bins, w, n_bands, first, stop, out);
+#else
+#define LANE_GROUP_BODY(SFX)                                                  \
+    (void)x; (void)n_bins; (void)form; (void)w; (void)n_bands; (void)first;   \
+    (void)stop; (void)work; (void)out;
+#endif
+DEFINE_LANE_GROUP(lane_group_f64, double, f64)
+DEFINE_LANE_GROUP(lane_group_f32, float, f32)
+
+/* n_frames rows of x (values, or complex spectra for the power or magnitude forms; no
+ * checks): LANES frames at a time through the lanes, then up to four at a time through
+ * the row kernel (a complex remainder goes through work as rows first). */
+#define DEFINE_BANDED(NAME, T, SFX)                                           \
+static void NAME(const T *x, size_t n_frames, size_t n_bins, int form,        \
+                 const T *w, size_t n_bands, const size_t *first,             \
+                 const size_t *stop, T *work, T *out)                         \
+{                                                                             \
+    size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins, t = 0;            \
+    for (; FG_LANE_VECTORS && t + LANES <= n_frames; t += LANES) {            \
+        lane_group_##SFX(x + t * step, n_bins, form, w, n_bands, first, stop, \
+                         work, out + t * n_bands);                            \
+    }                                                                         \
+    for (; t < n_frames; t += 4) {                                            \
+        size_t m = n_frames - t < 4 ? n_frames - t : 4;                       \
+        const T *rows = x + t * step;                                         \
+        if (form != FORM_VALUE) {                                             \
+            for (size_t i = 0; i < m * n_bins; i++) {                         \
+                T re = rows[2 * i], im = rows[2 * i + 1];                     \
+                T p = re * re + im * im;                                      \
+                work[i] = form == FORM_MAGNITUDE ? fg_sqrt_##SFX(p) : p;      \
+            }                                                                 \
+            rows = work;                                                      \
+        }                                                                     \
+        banded_rows_##SFX(rows, m, n_bins, w, n_bands, first, stop,           \
+                          out + t * n_bands);                                 \
+    }                                                                         \
+}
+
+static double fg_sqrt_f64(double v) { return sqrt(v); }
+static float fg_sqrt_f32(float v) { return sqrtf(v); }
+
+DEFINE_BANDED(banded_f64, double, f64)
+DEFINE_BANDED(banded_f32, float, f32)
+
 #define BANDED_CHECKS                                                         \
-    if (n_bins != 0 && n_frames > SIZE_MAX / n_bins)                          \
+    if (n_bins != 0 && n_frames > SIZE_MAX / (2 * n_bins))                    \
         return FG_EINVAL;                                                     \
     if (n_bands != 0 && n_frames > SIZE_MAX / n_bands)                        \
         return FG_EINVAL;                                                     \
+    if (n_bins > SIZE_MAX / (2 * LANES))                                      \
+        return FG_EINVAL;                                                     \
     if (n_frames == 0 || n_bands == 0)                                        \
         return FG_OK;                                                         \
-    if (w == NULL || first == NULL || stop == NULL || out == NULL)            \
+    if (x == NULL || work == NULL || w == NULL || first == NULL ||            \
+        stop == NULL || out == NULL)                                          \
         return FG_EINVAL;                                                     \
     for (size_t b = 0; b < n_bands; b++)                                      \
         if (first[b] > stop[b] || stop[b] > n_bins)                           \
             return FG_EINVAL;
 
-int fg_banded_filterbank_f64(const double *spec, size_t n_frames, size_t n_bins,
-                             const double *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, double *out)
-{
-    BANDED_CHECKS
-    if (spec == NULL)
-        return FG_EINVAL;
-    banded_rows_f64(spec, n_frames, n_bins, w, n_bands, first, stop, out);
-    return FG_OK;
-}
-
-int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
-                             const float *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, float *out)
-{
-    BANDED_CHECKS
-    if (spec == NULL)
-        return FG_EINVAL;
-    banded_rows_f32(spec, n_frames, n_bins, w, n_bands, first, stop, out);
-    return FG_OK;
-}
-
-/* Power spectrum of POWER_ROWS frames into work, then their banded product. */
-#define POWER_ROWS 4
-#define BANDED_POWER_BODY(T, ROWS)                                            \
+#define DEFINE_ENTRY(NAME, T, SFX, FORM)                                      \
+int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
+         size_t n_bands, const size_t *first, const size_t *stop, T *work,    \
+         T *out)                                                              \
+{                                                                             \
     BANDED_CHECKS                                                             \
-    if (z == NULL || work == NULL || n_bins > SIZE_MAX / (2 * POWER_ROWS) ||  \
-        n_frames > SIZE_MAX / (2 * n_bins))                                   \
-        return FG_EINVAL;                                                     \
-    for (size_t t = 0; t < n_frames; t += POWER_ROWS) {                       \
-        size_t m = n_frames - t < POWER_ROWS ? n_frames - t : POWER_ROWS;     \
-        const T *zt = z + 2 * t * n_bins;                                     \
-        for (size_t i = 0; i < m * n_bins; i++) {                             \
-            T re = zt[2 * i], im = zt[2 * i + 1];                             \
-            work[i] = re * re + im * im;                                      \
-        }                                                                     \
-        ROWS(work, m, n_bins, w, n_bands, first, stop, out + t * n_bands);    \
-    }                                                                         \
-    return FG_OK;
-
-int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
-                                   const double *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, double *work, double *out)
-{
-    BANDED_POWER_BODY(double, banded_rows_f64)
+    banded_##SFX(x, n_frames, n_bins, FORM, w, n_bands, first, stop, work,    \
+                 out);                                                        \
+    return FG_OK;                                                             \
 }
 
-int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
-                                   const float *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, float *work, float *out)
-{
-    BANDED_POWER_BODY(float, banded_rows_f32)
-}
+DEFINE_ENTRY(fg_banded_filterbank_f64, double, f64, FORM_VALUE)
+DEFINE_ENTRY(fg_banded_filterbank_f32, float, f32, FORM_VALUE)
+DEFINE_ENTRY(fg_banded_power_filterbank_f64, double, f64, FORM_POWER)
+DEFINE_ENTRY(fg_banded_power_filterbank_f32, float, f32, FORM_POWER)
+DEFINE_ENTRY(fg_banded_magnitude_filterbank_f64, double, f64, FORM_MAGNITUDE)
+DEFINE_ENTRY(fg_banded_magnitude_filterbank_f32, float, f32, FORM_MAGNITUDE)

@@ -82,9 +82,11 @@ def banded_filterbank(spec, w, first, stop):
     return out
 
 
-def banded_power_filterbank(z, w, first, stop):
+def banded_power_filterbank(z, w, first, stop, magnitude=False):
     """:func:`banded_filterbank` of the power spectrum ``|z| ** 2`` of complex ``z``
     (``(..., n_bins)``), in its real precision: :func:`power_spectrum` then
     :func:`banded_filterbank` (``fg_banded_power_filterbank`` in ``featgraph.h``, which
-    equals the C kernels of these two in a row bit for bit)."""
-    return banded_filterbank(power_spectrum(z), w, first, stop)
+    equals the C kernels of these two in a row bit for bit).  With ``magnitude``, of
+    ``np.sqrt`` of that power (``fg_banded_magnitude_filterbank``)."""
+    power = power_spectrum(z)
+    return banded_filterbank(np.sqrt(power) if magnitude else power, w, first, stop)

@@ -138,11 +138,13 @@ def banded_filterbank(spec, w, first, stop):
     return out.reshape(spec.shape[:-1] + (w.shape[0],))
 
 
-def banded_power_filterbank(z, w, first, stop):
+def banded_power_filterbank(z, w, first, stop, magnitude=False):
     """:func:`banded_filterbank` of the power ``re * re + im * im`` of a complex spectrum,
-    without the power spectrogram in memory (four frames at a time, in cache).
+    or of its square root with ``magnitude``, without the power spectrogram in memory
+    (a few frames at a time, in cache).
 
-    Equal bit for bit to :func:`power_spectrum` followed by :func:`banded_filterbank`
+    The power form is equal bit for bit to :func:`power_spectrum` followed by
+    :func:`banded_filterbank`; the magnitude form to ``np.sqrt`` of the power in between
     (:func:`featgraph.native.reference_spectral.banded_power_filterbank`).
 
     Parameters
@@ -151,6 +153,8 @@ def banded_power_filterbank(z, w, first, stop):
         One spectrum per row (copied if not C-contiguous).
     w : np.ndarray [shape=(n_bands, n_bins)], the real type of ``z``
     first, stop : np.ndarray [shape=(n_bands,)], integers, ``0 <= first <= stop <= n_bins``
+    magnitude : bool
+        Sum ``sqrt(re * re + im * im)`` (a magnitude spectrogram) instead of the power.
 
     Returns
     -------
@@ -165,6 +169,8 @@ def banded_power_filterbank(z, w, first, stop):
     --------
     >>> import numpy as np
     >>> w = np.array([[0.5, 1.0, 0.0], [0.0, 0.0, 2.0]])
+    >>> banded_power_filterbank(np.array([[3 + 4j, 0, 1j]]), w, [0, 2], [2, 3], magnitude=True)
+    array([[2.5, 2. ]])
     >>> banded_power_filterbank(np.array([[2j, 1 + 1j, 2.0]]), w, [0, 2], [2, 3])
     array([[4., 8.]])
     """
@@ -178,26 +184,26 @@ def banded_power_filterbank(z, w, first, stop):
     if z.ndim < 1:
         raise ValueError("banded power filterbank: z needs a bins axis")
     if _pkg.BACKEND == "numpy":
-        return reference.banded_power_filterbank(z, w, first, stop)
+        return reference.banded_power_filterbank(z, w, first, stop, magnitude)
     z, w = np.ascontiguousarray(z), np.ascontiguousarray(w)
     n_bins = z.shape[-1]
     rows = z.reshape(-1, n_bins)
-    out = _banded_call("fg_banded_power_filterbank", rows.view(real), rows.shape[0], n_bins,
-                       w, first, stop, work=np.empty(4 * n_bins, dtype=real))
+    name = "fg_banded_magnitude_filterbank" if magnitude else "fg_banded_power_filterbank"
+    out = _banded_call(name, rows.view(real), rows.shape[0], n_bins, w, first, stop)
     return out.reshape(z.shape[:-1] + (w.shape[0],))
 
 
-def _banded_call(name, data, n_frames, n_bins, w, first, stop, work=None):
+def _banded_call(name, data, n_frames, n_bins, w, first, stop):
     """``(n_frames, n_bands)`` from the C kernel ``name`` + ``_f32`` / ``_f64`` (the type of
-    ``w``); ``work``, when given, is passed before the output."""
+    ``w``), with its work buffer of ``FG_BANDED_LANES * n_bins`` values."""
     out = np.empty((n_frames, w.shape[0]), dtype=w.dtype)
     if n_frames and w.shape[0]:
         kernel = getattr(_pkg._lib, name + ("_f32" if w.dtype == np.float32 else "_f64"))
         ffi = _pkg._ffi
-        extra = () if work is None else (_pkg._ptr(work),)
+        work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=w.dtype)
         status = kernel(_pkg._ptr(data), n_frames, n_bins, _pkg._ptr(w), w.shape[0],
                         ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
-                        *extra, _pkg._ptr(out))
+                        _pkg._ptr(work), _pkg._ptr(out))
         _pkg._raise_for_status(status, name.replace("fg_", "").replace("_", " "), None, None)
     return out
 

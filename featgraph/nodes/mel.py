@@ -290,19 +290,20 @@ def _listing(rows: list[int]) -> str:
 
 # ------------------------------------------------------------------ fused form
 def _plain_power(models) -> bool:
-    """``[window -> rfft ->] power -> mel_filterbank`` with the plain power ``|X|^2``."""
+    """``[window -> rfft ->] power -> mel_filterbank`` with the plain power ``|X|^2`` or
+    magnitude ``|X|``."""
     ops = [m.op for m in models]
     if ops not in (["window", "rfft", "power", "mel_filterbank"], ["power", "mel_filterbank"]):
         return False
     pw = models[-2]
-    return pw.exponent == 2.0 and not pw.dither and pw.normalize == "none"
+    return pw.exponent in (1.0, 2.0) and not pw.dither and pw.normalize == "none"
 
 
 @rule("spectrum+mel", ("window", "rfft", "power", "mel_filterbank"),
       optional=("window", "rfft"), accepts=_plain_power, absorbs_scale=True)
 def fused_mel(f: FusedOp, x: Feature) -> Feature:
-    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk: the power of each
-    frame goes straight into the band-limited filter sums
+    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk: the power (or
+    magnitude) of each frame goes straight into the band-limited filter sums
     (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
     Equal bit for bit to the ops one by one (a dense filterbank takes the power from a
@@ -323,10 +324,11 @@ def fused_mel(f: FusedOp, x: Feature) -> Feature:
         spec = spec.astype(np.complex128)
     w = filterbank_for(mel, x.sr, n_fft)
     w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
+    exponent = f.parts[-2].exponent
     if banded:
-        y = banded_power_filterbank(spec, w_cast, first, stop)
+        y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0)
     else:
-        power = power_of(spec, 2.0, 0.0) if len(f.parts) == 2 else \
+        power = power_of(spec, exponent, 0.0) if len(f.parts) == 2 else \
             fused_power(f, f.parts[:3], x, scratch=True)[0]
         y = apply_filterbank(power, w)
     return meta.derive(frame_major(y), Kind.BANDS,

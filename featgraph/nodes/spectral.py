@@ -187,10 +187,19 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
     + floor`` (:func:`featgraph.native.spectral.power_spectrum`, bit-equal to
     numpy).  Without it, the squares are summed on a real view of ``z``, with
     no complex temporary; with ``overwrite`` a C-contiguous ``z`` is squared in
-    place (it is a work buffer), so that no temporary is made at all.
+    place (it is a work buffer), so that no temporary is made at all.  For
+    ``exponent == 1`` the square root of that power, ``sqrt(re * re + im *
+    im)``, as the fused magnitude filterbank forms it (within an ulp of
+    ``np.abs``).
     """
     from .. import native
 
+    if exponent == 1.0:                             # sqrt(re * re + im * im), in place
+        out = power_of(z, 2.0, 0.0, out, overwrite)
+        out = np.sqrt(out, out=out)
+        if dither_floor:
+            out += out.dtype.type(dither_floor)
+        return out
     if exponent == 2.0 and native.BACKEND == "c" and (out is None or out.flags.c_contiguous):
         from ..native.spectral import power_spectrum
 
@@ -204,12 +213,9 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
             re, im = (pairs[..., 0], pairs[..., 1]) if pairs is not None else (z.real, z.imag)
             out = np.multiply(re, re, out=out)
             out += im * im
-    elif exponent == 1.0:                           # |z| ** 1 is |z| exactly: no second pass
-        out = np.abs(z, out=out)
     else:
         out = np.abs(z, out=out)
-        if exponent != 1.0:                         # |z| ** 1 is |z|: no second pass
-            np.power(out, exponent, out=out)
+        np.power(out, exponent, out=out)
     if dither_floor:
         out += out.dtype.type(dither_floor)
     return out
