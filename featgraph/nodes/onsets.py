@@ -69,6 +69,12 @@ class OnsetStrength(Node):
     detrend: bool = Field(False, description="remove the DC component (1 - z^-1)/(1 - 0.99 z^-1)")
 
 
+def _float(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when float32 or float64 (librosa's flux of a float32 spectrogram is
+    float32 too), else as float64."""
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+
+
 def _flux_frames(s: np.ndarray, start: int, p: OnsetStrength) -> np.ndarray:
     """``aggregate(max(0, s[t] - ref[t - lag]))`` for ``t >= start``; ``s`` frame-major."""
     ref = s if p.max_size == 1 else scipy.ndimage.maximum_filter1d(s, p.max_size, axis=-1)
@@ -88,7 +94,7 @@ class OnsetStrengthStream:
     def step(self, x: Feature) -> Feature:
         p = self.p
         if self.flux is None:
-            prepare = (lambda f, q: (frame_major(f.data).astype(np.float64, copy=False),))
+            prepare = (lambda f, q: (_float(frame_major(f.data)),))
             self.flux = _LagState(p, p.lag, prepare, lambda parts, start, q:
                                   _flux_frames(parts[0], start, q))
             d = x.n_fft // (2 * x.hop) if p.center and x.n_fft and x.hop else 0
