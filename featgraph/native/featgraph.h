@@ -234,22 +234,36 @@ int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
  *   work, w, first, stop, out as fg_banded_filterbank.
  *
  * The power re * re + im * im (and its square root) is formed in the type of z, then
- * summed as fg_banded_filterbank sums: the power form is equal bit for bit to
- * fg_power_spectrum (floor 0) followed by fg_banded_filterbank, without the power
- * spectrogram in memory.  Returns FG_EINVAL as fg_banded_filterbank does.
+ * summed as fg_banded_filterbank sums: without taps, the power form is equal bit for
+ * bit to fg_power_spectrum (floor 0) followed by fg_banded_filterbank, without the power
+ * spectrogram in memory.
+ *
+ * taps (NULL, or 2 values c0, c1) window each spectrum first, in the frequency domain:
+ * z[k] becomes c0 z[k] + c1 (z[k - 1] + z[k + 1]) with z[-1] = conj(z[1]) and
+ * z[n_bins] = conj(z[n_bins - 2]).  For the n_bins = N/2 + 1 bins of the real DFT of a
+ * frame of even length N, that is the DFT of the frame times c0 + 2 c1 cos(2 pi n / N):
+ * periodic Hann is c0 = 0.5, c1 = -0.25, Hamming 0.54, -0.23 (times any gain); the
+ * frames need no windowed copy before the FFT.  The taps are rounded to the type of z.
+ *
+ * Returns FG_EINVAL as fg_banded_filterbank does and for taps with n_bins < 2,
+ * FG_EDOMAIN for taps that are not finite.
  */
 int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
                                    const double *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, double *work, double *out);
+                                   const size_t *stop, const double *taps, double *work,
+                                   double *out);
 int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
                                    const float *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, float *work, float *out);
+                                   const size_t *stop, const double *taps, float *work,
+                                   float *out);
 int fg_banded_magnitude_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
                                        const double *w, size_t n_bands, const size_t *first,
-                                       const size_t *stop, double *work, double *out);
+                                       const size_t *stop, const double *taps, double *work,
+                                       double *out);
 int fg_banded_magnitude_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
                                        const float *w, size_t n_bands, const size_t *first,
-                                       const size_t *stop, float *work, float *out);
+                                       const size_t *stop, const double *taps, float *work,
+                                       float *out);
 
 /*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then

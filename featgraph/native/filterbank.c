@@ -101,10 +101,44 @@ DEFINE_BANDED_ROWS(banded_rows_f32, float)
 
 /* Spectral values of LANES frames into lanes, bin-major: the values themselves
  * (FORM_VALUE), the power re * re + im * im of complex rows (FORM_POWER), or the
- * magnitude sqrt(re * re + im * im) (FORM_MAGNITUDE); each in the type of the input. */
+ * magnitude sqrt(re * re + im * im) (FORM_MAGNITUDE); each in the type of the input.
+ * With window taps (a, b), a complex value z[k] is first replaced by
+ * a z[k] + b (z[k - 1] + z[k + 1]), z[-1] = conj(z[1]), z[n_bins] = conj(z[n_bins - 2]):
+ * a two-term cosine window applied to the DFT of an even-length frame. */
 #define FORM_VALUE 0
 #define FORM_POWER 1
 #define FORM_MAGNITUDE 2
+
+/* The power of bin k of the complex row r, windowed by the taps (a, b) when tapped. */
+#define DEFINE_BIN_POWER(NAME, T)                                             \
+static inline T NAME(const T *r, size_t k, size_t n_bins, int tapped, T a,    \
+                     T b)                                                     \
+{                                                                             \
+    T re = r[2 * k], im = r[2 * k + 1];                                       \
+    if (tapped) {                                                             \
+        size_t l = k == 0 ? 1 : k - 1, h = k + 1 == n_bins ? n_bins - 2 : k + 1;\
+        T lre = r[2 * l], lim = k == 0 ? -r[2 * l + 1] : r[2 * l + 1];        \
+        T hre = r[2 * h], him = k + 1 == n_bins ? -r[2 * h + 1] : r[2 * h + 1];\
+        re = a * re + b * (lre + hre);                                        \
+        im = a * im + b * (lim + him);                                        \
+    }                                                                         \
+    return re * re + im * im;                                                 \
+}
+
+DEFINE_BIN_POWER(bin_power_f64, double)
+DEFINE_BIN_POWER(bin_power_f32, float)
+
+/* v[i] = sqrt(v[i]), vectorised (-fno-math-errno, build.py; IEEE square roots: the
+ * same values at any width). */
+#define DEFINE_SQRT_ALL(NAME, T, SQRT)                                        \
+FG_CLONES static void NAME(T *v, size_t n)                                    \
+{                                                                             \
+    for (size_t i = 0; i < n; i++)                                            \
+        v[i] = SQRT(v[i]);                                                    \
+}
+
+DEFINE_SQRT_ALL(sqrt_all_f64, double, sqrt)
+DEFINE_SQRT_ALL(sqrt_all_f32, float, sqrtf)
 
 #if FG_LANE_VECTORS
 typedef double fg_v4d __attribute__((vector_size(32)));
@@ -142,28 +176,43 @@ FG_CLONES static void NAME(const T *lanes, size_t n_bins, const T *w,         \
 DEFINE_BANDED_LANES(banded_lanes_f64, double, fg_v4d)
 DEFINE_BANDED_LANES(banded_lanes_f32, float, fg_v4f)
 
-/* Four bins k..k+3 of four frames (rows r0..r3, n_bins or 2 n_bins apart) into lanes
- * k..k+3, columns f..f+3: a 4 x 4 transpose; complex rows give their power first.
- * Four rows at a time over all bins: rows a multiple of 4 KiB apart fall in the same
- * L1 cache sets, and sixteen of them at once would evict each other. */
-#define DEFINE_TO_LANES(NAME, T, VT, SQRT)                                    \
-FG_CLONES static void NAME(const T *x, size_t n_bins, int form, T *lanes)     \
+/* Four bins k..k+3 of four frames (rows n_bins or 2 n_bins apart) into lanes k..k+3,
+ * columns f..f+3: a 4 x 4 transpose; complex rows give their (windowed) power first,
+ * the same operations as bin_power.  Bins whose window reaches past either end go
+ * through bin_power.  Four rows at a time over all bins: rows a multiple of 4 KiB
+ * apart fall in the same L1 cache sets, and sixteen of them at once would evict each
+ * other. */
+#define DEFINE_TO_LANES(NAME, T, VT, SFX)                                     \
+FG_CLONES static void NAME(const T *x, size_t n_bins, int form,               \
+                           const T *taps, T *lanes)                           \
 {                                                                             \
-    size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins, k = 0;            \
+    size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins;                   \
+    int tapped = taps != NULL;                                                \
+    T a = tapped ? taps[0] : 0, b = tapped ? taps[1] : 0;                     \
+    size_t k0 = tapped ? 1 : 0, k1 = k0;                                      \
+    while (k1 + 4 + k0 <= n_bins)                                             \
+        k1 += 4;                          /* vector bins: [k0, k1) */         \
     for (size_t f = 0; f < LANES; f += 4) {                                   \
-        for (k = 0; k + 4 <= n_bins; k += 4) {                                \
+        for (size_t k = k0; k < k1; k += 4) {                                 \
             VT r[4];                                                          \
             for (size_t i = 0; i < 4; i++) {                                  \
                 const T *row = x + (f + i) * step;                            \
                 if (form == FORM_VALUE) {                                     \
                     r[i] = LOAD4(VT, row + k);                                \
-                } else {                                                      \
-                    VT lo = LOAD4(VT, row + 2 * k);                           \
-                    VT hi = LOAD4(VT, row + 2 * k + 4);                       \
-                    VT re = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);      \
-                    VT im = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);      \
-                    r[i] = re * re + im * im;                                 \
+                    continue;                                                 \
                 }                                                             \
+                VT lo = LOAD4(VT, row + 2 * k);                               \
+                VT hi = LOAD4(VT, row + 2 * k + 4);                           \
+                if (tapped) {                                                 \
+                    VT av = {a, a, a, a}, bv = {b, b, b, b};                  \
+                    lo = av * lo + bv * (LOAD4(VT, row + 2 * k - 2) +         \
+                                         LOAD4(VT, row + 2 * k + 2));         \
+                    hi = av * hi + bv * (LOAD4(VT, row + 2 * k + 2) +         \
+                                         LOAD4(VT, row + 2 * k + 6));         \
+                }                                                             \
+                VT re = __builtin_shufflevector(lo, hi, 0, 2, 4, 6);          \
+                VT im = __builtin_shufflevector(lo, hi, 1, 3, 5, 7);          \
+                r[i] = re * re + im * im;                                     \
             }                                                                 \
             VT t0 = __builtin_shufflevector(r[0], r[1], 0, 4, 1, 5);          \
             VT t1 = __builtin_shufflevector(r[0], r[1], 2, 6, 3, 7);          \
@@ -177,52 +226,42 @@ FG_CLONES static void NAME(const T *x, size_t n_bins, int form, T *lanes)     \
                 memcpy(lanes + (k + j) * LANES + f, &c[j], sizeof c[j]);      \
         }                                                                     \
     }                                                                         \
-    for (; k < n_bins; k++)                                                   \
+    for (size_t k = 0; k < n_bins; k++) {                                     \
+        if (k == k0 && k1 > k0)                                               \
+            k = k1;                                                           \
+        if (k >= n_bins)                                                      \
+            break;                                                            \
         for (size_t f = 0; f < LANES; f++) {                                  \
             const T *row = x + f * step;                                      \
-            T p = row[k];                                                     \
-            if (form != FORM_VALUE) {                                         \
-                T re = row[2 * k], im = row[2 * k + 1];                       \
-                p = re * re + im * im;                                        \
-            }                                                                 \
-            lanes[k * LANES + f] = p;                                         \
+            lanes[k * LANES + f] = form == FORM_VALUE ? row[k] :              \
+                bin_power_##SFX(row, k, n_bins, tapped, a, b);                \
         }                                                                     \
+    }                                                                         \
     if (form == FORM_MAGNITUDE)                                               \
-        SQRT(lanes, n_bins * LANES);                                          \
+        sqrt_all_##SFX(lanes, n_bins * LANES);                                \
 }
 
-/* v[i] = sqrt(v[i]), vectorised (-fno-math-errno, build.py; IEEE square roots: the
- * same values at any width). */
-#define DEFINE_SQRT_ALL(NAME, T, SQRT)                                        \
-FG_CLONES static void NAME(T *v, size_t n)                        \
-{                                                                             \
-    for (size_t i = 0; i < n; i++)                                            \
-        v[i] = SQRT(v[i]);                                                    \
-}
-
-DEFINE_SQRT_ALL(sqrt_all_f64, double, sqrt)
-DEFINE_SQRT_ALL(sqrt_all_f32, float, sqrtf)
-DEFINE_TO_LANES(to_lanes_f64, double, fg_v4d, sqrt_all_f64)
-DEFINE_TO_LANES(to_lanes_f32, float, fg_v4f, sqrt_all_f32)
+DEFINE_TO_LANES(to_lanes_f64, double, fg_v4d, f64)
+DEFINE_TO_LANES(to_lanes_f32, float, fg_v4f, f32)
 #endif
 
 /* One group of LANES frames: into lanes, then the product (never called without lane
  * vectors: FG_LANE_VECTORS is 0 there). */
 #define DEFINE_LANE_GROUP(NAME, T, SFX)                                       \
-static void NAME(const T *x, size_t n_bins, int form, const T *w,             \
-                 size_t n_bands, const size_t *first, const size_t *stop,     \
-                 T *work, T *out)                                             \
+static void NAME(const T *x, size_t n_bins, int form, const T *taps,          \
+                 const T *w, size_t n_bands, const size_t *first,             \
+                 const size_t *stop, T *work, T *out)                         \
 {                                                                             \
     LANE_GROUP_BODY(SFX)                                                      \
 }
 #if FG_LANE_VECTORS
 #define LANE_GROUP_BODY(SFX)                                                  \
-    to_lanes_##SFX(x, n_bins, form, work);                                    \
+    to_lanes_##SFX(x, n_bins, form, taps, work);                              \
     banded_lanes_##SFX(work, n_bins, w, n_bands, first, stop, out);
 #else
 #define LANE_GROUP_BODY(SFX)                                                  \
-    (void)x; (void)n_bins; (void)form; (void)w; (void)n_bands; (void)first;   \
-    (void)stop; (void)work; (void)out;
+    (void)x; (void)n_bins; (void)form; (void)taps; (void)w; (void)n_bands;    \
+    (void)first; (void)stop; (void)work; (void)out;
 #endif
 DEFINE_LANE_GROUP(lane_group_f64, double, f64)
 DEFINE_LANE_GROUP(lane_group_f32, float, f32)
@@ -232,32 +271,31 @@ DEFINE_LANE_GROUP(lane_group_f32, float, f32)
  * the row kernel (a complex remainder goes through work as rows first). */
 #define DEFINE_BANDED(NAME, T, SFX)                                           \
 static void NAME(const T *x, size_t n_frames, size_t n_bins, int form,        \
-                 const T *w, size_t n_bands, const size_t *first,             \
-                 const size_t *stop, T *work, T *out)                         \
+                 const T *taps, const T *w, size_t n_bands,                   \
+                 const size_t *first, const size_t *stop, T *work, T *out)    \
 {                                                                             \
     size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins, t = 0;            \
-    for (; FG_LANE_VECTORS && t + LANES <= n_frames; t += LANES) {            \
-        lane_group_##SFX(x + t * step, n_bins, form, w, n_bands, first, stop, \
-                         work, out + t * n_bands);                            \
-    }                                                                         \
+    for (; FG_LANE_VECTORS && t + LANES <= n_frames; t += LANES)              \
+        lane_group_##SFX(x + t * step, n_bins, form, taps, w, n_bands, first, \
+                         stop, work, out + t * n_bands);                      \
     for (; t < n_frames; t += 4) {                                            \
         size_t m = n_frames - t < 4 ? n_frames - t : 4;                       \
         const T *rows = x + t * step;                                         \
         if (form != FORM_VALUE) {                                             \
-            for (size_t i = 0; i < m * n_bins; i++) {                         \
-                T re = rows[2 * i], im = rows[2 * i + 1];                     \
-                T p = re * re + im * im;                                      \
-                work[i] = form == FORM_MAGNITUDE ? fg_sqrt_##SFX(p) : p;      \
-            }                                                                 \
+            int tapped = taps != NULL;                                        \
+            T a = tapped ? taps[0] : 0, b = tapped ? taps[1] : 0;             \
+            for (size_t i = 0; i < m; i++)                                    \
+                for (size_t k = 0; k < n_bins; k++)                           \
+                    work[i * n_bins + k] = bin_power_##SFX(                   \
+                        rows + i * step, k, n_bins, tapped, a, b);            \
+            if (form == FORM_MAGNITUDE)                                       \
+                sqrt_all_##SFX(work, m * n_bins);                             \
             rows = work;                                                      \
         }                                                                     \
         banded_rows_##SFX(rows, m, n_bins, w, n_bands, first, stop,           \
                           out + t * n_bands);                                 \
     }                                                                         \
 }
-
-static double fg_sqrt_f64(double v) { return sqrt(v); }
-static float fg_sqrt_f32(float v) { return sqrtf(v); }
 
 DEFINE_BANDED(banded_f64, double, f64)
 DEFINE_BANDED(banded_f32, float, f32)
@@ -284,14 +322,35 @@ int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
          T *out)                                                              \
 {                                                                             \
     BANDED_CHECKS                                                             \
-    banded_##SFX(x, n_frames, n_bins, FORM, w, n_bands, first, stop, work,    \
-                 out);                                                        \
+    banded_##SFX(x, n_frames, n_bins, FORM, NULL, w, n_bands, first, stop,    \
+                 work, out);                                                  \
+    return FG_OK;                                                             \
+}
+
+/* The power and magnitude forms take the window taps (NULL: none) before work. */
+#define DEFINE_TAPPED_ENTRY(NAME, T, SFX, FORM)                               \
+int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
+         size_t n_bands, const size_t *first, const size_t *stop,             \
+         const double *taps, T *work, T *out)                                 \
+{                                                                             \
+    BANDED_CHECKS                                                             \
+    T t2[2];                                                                  \
+    if (taps != NULL) {                                                       \
+        if (n_bins < 2)                                                       \
+            return FG_EINVAL;                                                 \
+        if (!isfinite(taps[0]) || !isfinite(taps[1]))                         \
+            return FG_EDOMAIN;                                                \
+        t2[0] = (T)taps[0];                                                   \
+        t2[1] = (T)taps[1];                                                   \
+    }                                                                         \
+    banded_##SFX(x, n_frames, n_bins, FORM, taps != NULL ? t2 : NULL, w,      \
+                 n_bands, first, stop, work, out);                            \
     return FG_OK;                                                             \
 }
 
 DEFINE_ENTRY(fg_banded_filterbank_f64, double, f64, FORM_VALUE)
 DEFINE_ENTRY(fg_banded_filterbank_f32, float, f32, FORM_VALUE)
-DEFINE_ENTRY(fg_banded_power_filterbank_f64, double, f64, FORM_POWER)
-DEFINE_ENTRY(fg_banded_power_filterbank_f32, float, f32, FORM_POWER)
-DEFINE_ENTRY(fg_banded_magnitude_filterbank_f64, double, f64, FORM_MAGNITUDE)
-DEFINE_ENTRY(fg_banded_magnitude_filterbank_f32, float, f32, FORM_MAGNITUDE)
+DEFINE_TAPPED_ENTRY(fg_banded_power_filterbank_f64, double, f64, FORM_POWER)
+DEFINE_TAPPED_ENTRY(fg_banded_power_filterbank_f32, float, f32, FORM_POWER)
+DEFINE_TAPPED_ENTRY(fg_banded_magnitude_filterbank_f64, double, f64, FORM_MAGNITUDE)
+DEFINE_TAPPED_ENTRY(fg_banded_magnitude_filterbank_f32, float, f32, FORM_MAGNITUDE)

@@ -82,11 +82,30 @@ def banded_filterbank(spec, w, first, stop):
     return out
 
 
-def banded_power_filterbank(z, w, first, stop, magnitude=False):
+def cosine_window_spectrum(z, c0, c1):
+    """``c0 z[k] + c1 (z[k - 1] + z[k + 1])`` along the last axis of complex ``z``, with
+    ``z[-1] = conj(z[1])`` and ``z[n_bins] = conj(z[n_bins - 2])``, in the precision of
+    ``z`` (real and imaginary parts as the C kernels form them): a two-term cosine window
+    applied to real DFTs of even length."""
+    z = np.asarray(z)
+    real = z.real.dtype.type
+    a, b = real(c0), real(c1)
+    left = np.concatenate([np.conj(z[..., 1:2]), z[..., :-1]], axis=-1)
+    right = np.concatenate([z[..., 1:], np.conj(z[..., -2:-1])], axis=-1)
+    out = np.empty_like(z)
+    out.real = a * z.real + b * (left.real + right.real)
+    out.imag = a * z.imag + b * (left.imag + right.imag)
+    return out
+
+
+def banded_power_filterbank(z, w, first, stop, magnitude=False, window=None):
     """:func:`banded_filterbank` of the power spectrum ``|z| ** 2`` of complex ``z``
     (``(..., n_bins)``), in its real precision: :func:`power_spectrum` then
     :func:`banded_filterbank` (``fg_banded_power_filterbank`` in ``featgraph.h``, which
     equals the C kernels of these two in a row bit for bit).  With ``magnitude``, of
-    ``np.sqrt`` of that power (``fg_banded_magnitude_filterbank``)."""
+    ``np.sqrt`` of that power (``fg_banded_magnitude_filterbank``); with ``window = (c0,
+    c1)``, of :func:`cosine_window_spectrum` of ``z`` (the kernels' taps)."""
+    if window is not None:
+        z = cosine_window_spectrum(z, *window)
     power = power_spectrum(z)
     return banded_filterbank(np.sqrt(power) if magnitude else power, w, first, stop)

@@ -138,7 +138,7 @@ def banded_filterbank(spec, w, first, stop):
     return out.reshape(spec.shape[:-1] + (w.shape[0],))
 
 
-def banded_power_filterbank(z, w, first, stop, magnitude=False):
+def banded_power_filterbank(z, w, first, stop, magnitude=False, window=None):
     """:func:`banded_filterbank` of the power ``re * re + im * im`` of a complex spectrum,
     or of its square root with ``magnitude``, without the power spectrogram in memory
     (a few frames at a time, in cache).
@@ -146,6 +146,15 @@ def banded_power_filterbank(z, w, first, stop, magnitude=False):
     The power form is equal bit for bit to :func:`power_spectrum` followed by
     :func:`banded_filterbank`; the magnitude form to ``np.sqrt`` of the power in between
     (:func:`featgraph.native.reference_spectral.banded_power_filterbank`).
+
+    ``window = (c0, c1)`` first windows each spectrum in the frequency domain:
+    ``z[k] -> c0 z[k] + c1 (z[k - 1] + z[k + 1])``, with ``z[-1] = conj(z[1])`` and
+    ``z[n_bins] = conj(z[n_bins - 2])``.  For the ``N/2 + 1`` bins of the real DFT of a
+    frame of even length ``N`` this is the DFT of the frame times ``c0 + 2 c1 cos(2 pi n
+    / N)`` (F. J. Harris, "On the use of windows for harmonic analysis with the discrete
+    Fourier transform", Proc. IEEE 66(1), 1978, sec. IV): periodic Hann is ``(0.5,
+    -0.25)``, Hamming ``(0.54, -0.23)``, times any gain.  The frames are then transformed
+    as they are, without a windowed copy.
 
     Parameters
     ----------
@@ -155,6 +164,8 @@ def banded_power_filterbank(z, w, first, stop, magnitude=False):
     first, stop : np.ndarray [shape=(n_bands,)], integers, ``0 <= first <= stop <= n_bins``
     magnitude : bool
         Sum ``sqrt(re * re + im * im)`` (a magnitude spectrogram) instead of the power.
+    window : tuple (c0, c1) of finite floats, optional
+        A two-term cosine window applied to each spectrum first (needs ``n_bins >= 2``).
 
     Returns
     -------
@@ -183,19 +194,27 @@ def banded_power_filterbank(z, w, first, stop, magnitude=False):
                                       first, stop, "banded power filterbank")
     if z.ndim < 1:
         raise ValueError("banded power filterbank: z needs a bins axis")
+    if window is not None:
+        window = np.array(window, dtype=np.float64).reshape(-1)
+        if window.shape != (2,) or not np.all(np.isfinite(window)) or z.shape[-1] < 2:
+            raise ValueError(f"banded power filterbank: window must be two finite taps "
+                             f"(c0, c1) on spectra of at least 2 bins, got {window} on "
+                             f"{z.shape[-1]} bins")
     if _pkg.BACKEND == "numpy":
-        return reference.banded_power_filterbank(z, w, first, stop, magnitude)
+        return reference.banded_power_filterbank(z, w, first, stop, magnitude, window)
     z, w = np.ascontiguousarray(z), np.ascontiguousarray(w)
     n_bins = z.shape[-1]
     rows = z.reshape(-1, n_bins)
     name = "fg_banded_magnitude_filterbank" if magnitude else "fg_banded_power_filterbank"
-    out = _banded_call(name, rows.view(real), rows.shape[0], n_bins, w, first, stop)
+    taps = _pkg._ffi.NULL if window is None else _pkg._ffi.from_buffer("double[]", window)
+    out = _banded_call(name, rows.view(real), rows.shape[0], n_bins, w, first, stop, taps)
     return out.reshape(z.shape[:-1] + (w.shape[0],))
 
 
-def _banded_call(name, data, n_frames, n_bins, w, first, stop):
+def _banded_call(name, data, n_frames, n_bins, w, first, stop, *taps):
     """``(n_frames, n_bands)`` from the C kernel ``name`` + ``_f32`` / ``_f64`` (the type of
-    ``w``), with its work buffer of ``FG_BANDED_LANES * n_bins`` values."""
+    ``w``), with its work buffer of ``FG_BANDED_LANES * n_bins`` values; ``taps`` (the
+    power and magnitude forms) go before it."""
     out = np.empty((n_frames, w.shape[0]), dtype=w.dtype)
     if n_frames and w.shape[0]:
         kernel = getattr(_pkg._lib, name + ("_f32" if w.dtype == np.float32 else "_f64"))
@@ -203,7 +222,7 @@ def _banded_call(name, data, n_frames, n_bins, w, first, stop):
         work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=w.dtype)
         status = kernel(_pkg._ptr(data), n_frames, n_bins, _pkg._ptr(w), w.shape[0],
                         ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
-                        _pkg._ptr(work), _pkg._ptr(out))
+                        *taps, _pkg._ptr(work), _pkg._ptr(out))
         _pkg._raise_for_status(status, name.replace("fg_", "").replace("_", " "), None, None)
     return out
 

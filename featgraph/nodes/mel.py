@@ -25,7 +25,7 @@ from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import _prepared, apply_filterbank, frame_major
-from .spectral import fused_power, fused_spectrum, power_of
+from .spectral import fused_power, fused_spectrum, power_of, raw_spectrum, spectrum_taps
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -306,12 +306,17 @@ def fused_mel(f: FusedOp, x: Feature) -> Feature:
     magnitude) of each frame goes straight into the band-limited filter sums
     (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
-    Equal bit for bit to the ops one by one (a dense filterbank takes the power from a
-    work buffer and the ops' product)."""
+    A periodic Hann or Hamming window is applied by the kernel to the spectrum of the
+    bare frames (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the
+    frames is made; equal to the ops one by one to rounding.  Otherwise equal bit for
+    bit (a dense filterbank takes the power from a work buffer and the ops' product)."""
     from ..native.spectral import banded_power_filterbank
 
     mel = f.parts[-1]
-    if len(f.parts) == 4:
+    taps = spectrum_taps(f, f.parts[:2], x) if len(f.parts) == 4 else None
+    if taps is not None:
+        spec, meta = raw_spectrum(f, x)
+    elif len(f.parts) == 4:
         spec, meta = fused_spectrum(f, f.parts[:2], x)
     else:
         spec = frame_major(x.data)                               # (..., frames, bins)
@@ -325,8 +330,12 @@ def fused_mel(f: FusedOp, x: Feature) -> Feature:
     w = filterbank_for(mel, x.sr, n_fft)
     w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
     exponent = f.parts[-2].exponent
+    if taps is not None and not banded:         # a dense filterbank: window in time after all
+        spec, meta = fused_spectrum(f, f.parts[:2], x)
+        taps = None
     if banded:
-        y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0)
+        y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0,
+                                    window=taps)
     else:
         power = power_of(spec, exponent, 0.0) if len(f.parts) == 2 else \
             fused_power(f, f.parts[:3], x, scratch=True)[0]

@@ -263,6 +263,43 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     return out, meta
 
 
+# Windows that are two-term cosines c0 + 2 c1 cos(2 pi n / N) when periodic: they can be
+# applied to the spectrum of the bare frames (featgraph.native.spectral's
+# banded_power_filterbank, ``window``).
+COSINE_TAPS = {"hann": (0.5, -0.25), "hamming": (0.54, -0.23)}
+
+
+def spectrum_taps(f: FusedOp, parts: tuple, x: Feature) -> tuple | None:
+    """``(c0, c1)`` (times the folded scale) when ``window -> rfft`` on this chunk is a
+    periodic Hann or Hamming window on frames of even length without padding, so that
+    the window can be applied after the FFT of the bare frames (:func:`raw_spectrum`);
+    else None."""
+    win, fft = parts
+    taps = COSINE_TAPS.get(win.window)
+    length = x.data.shape[-2]
+    if (taps is None or not win.periodic or length % 2 or length < 4
+            or fft_length(win.pad_to, length) != length
+            or fft_length(fft.n_fft, length) != length
+            or x.data.dtype not in (np.float32, np.float64)):
+        return None
+    return taps[0] * f.scale, taps[1] * f.scale
+
+
+def raw_spectrum(f: FusedOp, x: Feature):
+    """``(spectrum (..., frames, bins), power metadata)`` of the frames as they are, no
+    window, no copy (the FFT reads the strided frames): the input of a kernel that
+    applies :func:`spectrum_taps` itself.  The buffer is reused by the next chunk."""
+    frames = frame_major(x.data)
+    n_fft, dtype = frames.shape[-1], frames.dtype
+    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    bins = n_fft // 2 + 1
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(frames, n_fft, out=spec)
+    meta = x.derive(np.empty((0, 0), dtype), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr))
+    return spec, meta
+
+
 def fused_spectrum(f: FusedOp, parts: tuple, x: Feature):
     """``(spectrum (..., frames, bins) complex work buffer, power metadata)`` of ``window ->
     rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next chunk."""
