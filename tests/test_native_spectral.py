@@ -272,3 +272,67 @@ def test_banded_filterbank_rejects_bad_supports_before_c():
         spectral.banded_filterbank(spec.astype(np.float32), w, [0, 0], [4, 4])
     with pytest.raises(ValueError, match="w \\(n_bands, n_bins\\)"):
         spectral.banded_filterbank(np.ones((3, 5)), w, [0, 0], [4, 4])
+
+
+SHAPE_CASES = [("centroid", {}), ("bandwidth", {}), ("bandwidth", {"p": 3.0, "norm": False}),
+               ("rolloff", {}), ("rolloff", {"roll_percent": 0.3}), ("flatness", {}),
+               ("flatness", {"power": 1.0}), ("flatness", {"power": 3.0, "amin": 1e-3})]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("what, params", SHAPE_CASES)
+def test_spectral_shape_kernels_match_the_numpy_definitions(what, params, dtype):
+    """The C descriptors against the numpy definitions (librosa's formulas) on random
+    frames with an all-zero frame and a frame with one non-zero bin, leading axes, and a
+    bin range (rows not contiguous); the rolloff bin exactly (same running sums)."""
+    rng = np.random.default_rng(8)
+    s = rng.random((2, 9, 257)).astype(dtype)
+    s[0, 2] = 0.0
+    s[1, 4] = 0.0
+    s[1, 4, 100] = 3.0
+    freq = np.linspace(0.0, 8000.0, 257)
+    args = () if what == "flatness" else (freq,)
+    ref = getattr(reference_spectral, f"spectral_{what}")
+    for frames, f in ((s, freq), (s[..., 10:200], freq[10:200])):
+        a = (() if what == "flatness" else (f,))
+        got = spectral.spectral_shape(what, frames, *a, **params)
+        want = ref(frames, *a, **params)
+        assert got.shape == frames.shape[:-1] and got.dtype == np.float64
+        if what == "rolloff":
+            np.testing.assert_array_equal(got, want)
+        else:
+            tol = 2e-6 if dtype == np.float32 else 1e-12
+            np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+    assert spectral.spectral_shape(what, s[:, :0], *args, **params).shape == (2, 0)
+    bad = s.copy()
+    bad[1, 3, 5] = -1.0
+    with pytest.raises(ValueError, match="non-negative"):
+        spectral.spectral_shape(what, bad, *args, **params)
+
+
+def test_spectral_shape_closed_forms_and_bad_arguments():
+    """Two equal peaks at 1 and 3 kHz: centroid 2 kHz, bandwidth 1 kHz, rolloff at the
+    second peak; a flat frame has flatness 1, one peak among 99 floors 1e-10 much less."""
+    freq = np.arange(5) * 1000.0
+    s = np.array([[0.0, 1.0, 0.0, 1.0, 0.0]])
+    assert spectral.spectral_shape("centroid", s, freq)[0] == pytest.approx(2000.0)
+    assert spectral.spectral_shape("bandwidth", s, freq)[0] == pytest.approx(1000.0)
+    assert spectral.spectral_shape("rolloff", s, freq)[0] == 3000.0
+    assert spectral.spectral_shape("flatness", np.full((1, 64), 0.3))[0] == pytest.approx(1.0)
+    peak = np.zeros((1, 100))
+    peak[0, 7] = 1.0
+    assert spectral.spectral_shape("flatness", peak)[0] < 1e-6
+    wide = np.array([[1e300, 1e-300, 1.0, 1e200, 3e-250, 7.0] * 40])    # the product's range
+    np.testing.assert_allclose(spectral.spectral_shape("flatness", wide, power=1.0, amin=1e-320),
+                               reference_spectral.spectral_flatness(wide, 1.0, 1e-320),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="unknown descriptor"):
+        spectral.spectral_shape("slope", s, freq)
+    with pytest.raises(ValueError, match="frequencies for 5 bins"):
+        spectral.spectral_shape("centroid", s, freq[:4])
+    if native.BACKEND == "c":
+        for what, params in (("bandwidth", {"p": 0.0}), ("rolloff", {"roll_percent": 1.0}),
+                             ("flatness", {"amin": 0.0}), ("flatness", {"power": -1.0})):
+            with pytest.raises(ValueError, match="parameters in range"):
+                spectral.spectral_shape(what, s, *(() if what == "flatness" else (freq,)),
+                                        **params)

@@ -133,3 +133,46 @@ def test_agc_edge_cases(backend):
         kernels.agc(np.ones(3), 0.5, 0.0)
     with pytest.raises(ValueError, match="state"):
         kernels.agc(np.ones(3), 0.5, 1e-9, energy=-1.0)
+
+
+def crossings_direct(frame, threshold, lecture):
+    """Sign changes counted by a plain loop over Python floats (independent of both
+    backends): librosa's rule, |v| <= threshold is +0 and the sign bit decides; or v < 0."""
+    import math
+    signs = [v < 0 if lecture else (not abs(v) <= threshold and math.copysign(1.0, v) < 0)
+             for v in map(float, frame)]
+    return sum(a != b for a, b in zip(signs, signs[1:]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("lecture", [False, True])
+def test_zero_crossings_of_overlapping_frames(backend, dtype, lecture):
+    """Overlapping frames of one signal (read in place), with zeros, -0.0, samples at
+    +-threshold and below it, a NaN of each sign (librosa's rule: its sign bit), against
+    a plain loop; the same counts from a contiguous copy and with leading axes."""
+    y = np.random.default_rng(4).standard_normal(5000)
+    y[100:160] = 0.0
+    y[300:306] = [-0.0, 1e-11, -1e-11, 1e-10, -1e-10, -2e-10]
+    y[2000], y[3000] = np.nan, -np.nan
+    y = y.astype(dtype)
+    frames = np.lib.stride_tricks.sliding_window_view(y, 400)[::160]
+    got = kernels.zero_crossings(frames, 1e-10, lecture)
+    thr = float(dtype(1e-10))
+    want = [crossings_direct(f, thr, lecture) for f in frames]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(kernels.zero_crossings(np.ascontiguousarray(frames),
+                                                         1e-10, lecture), want)
+    np.testing.assert_array_equal(kernels.zero_crossings(np.stack([frames, frames[::-1]]),
+                                                         1e-10, lecture),
+                                  [want, want[::-1]])
+    np.testing.assert_array_equal(got, reference.zero_crossings(frames, 1e-10, lecture))
+
+
+def test_zero_crossings_edge_cases(backend):
+    assert kernels.zero_crossings(np.array([[5.0]]))[0] == 0
+    assert kernels.zero_crossings(np.zeros((0, 7))).shape == (0,)
+    np.testing.assert_array_equal(kernels.zero_crossings(np.array([1.0, -1.0, 1.0])), [2.0])
+    with pytest.raises(ValueError, match="at least one sample"):
+        kernels.zero_crossings(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="threshold must be >= 0"):
+        kernels.zero_crossings(np.ones((2, 4)), -1.0)

@@ -188,6 +188,8 @@ class Stream:
             one = q[0] if len(q) == 1 else join_chunks(q)
             q.clear()
             return [one]
+        if not all(queues):               # an input has nothing yet: wait, joining nothing
+            return None                   # (joining the others each pass is quadratic)
         joined = [join_chunks(q) for q in queues]
         if any(j is None for j in joined):
             return None

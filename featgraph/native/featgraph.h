@@ -137,6 +137,25 @@ int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, siz
                            double lambda_mu, double k, double *state, double *u);
 
 /*
+ * Zero crossings of frames (crossings.c):
+ *
+ *   out[t] = sum_{n=1}^{frame_len-1} [neg(x[t, n]) != neg(x[t, n-1])]
+ *
+ *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
+ *   overlap: a framed signal is read as it is); out (n_frames,) counts, as double.
+ *
+ * neg(v): the sign bit of v, with |v| <= threshold counted as +0 (librosa), or v < 0
+ * (lecture != 0; threshold unused).  Returns FG_EINVAL for frame_len == 0, a zero
+ * frame_stride with several frames, a NULL buffer (when n_frames > 0) or sizes that
+ * overflow; FG_EDOMAIN for a negative or NaN threshold.  NaN samples count by their
+ * sign bit (librosa) or as not negative (lecture), as in numpy.
+ */
+int fg_zero_crossings_f64(const double *x, size_t n_frames, size_t frame_len,
+                          size_t frame_stride, double threshold, int lecture, double *out);
+int fg_zero_crossings_f32(const float *x, size_t n_frames, size_t frame_len,
+                          size_t frame_stride, double threshold, int lecture, double *out);
+
+/*
  * Average magnitude difference function of frames (amdf.c):
  *
  *   d[t, k] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|     k = 0 .. n_lags-1
@@ -190,6 +209,44 @@ int fg_spectral_moments_f64(const double *s, size_t n_frames, size_t n_bins,
                             const double *freq, double *out);
 int fg_spectral_moments_f32(const float *s, size_t n_frames, size_t n_bins,
                             const double *freq, double *out);
+
+/*
+ * librosa's spectral shape descriptors (shape.c), one value per frame into out (double):
+ * n_frames frames of n_bins non-negative values, row_stride values apart; freq (n_bins,)
+ * the bin frequencies in Hz.  With S = sum_k s_k:
+ *
+ *   centroid   c = sum_k (s_k / S) f_k (s as it is when S < DBL_MIN)
+ *   bandwidth  (sum_k w_k |f_k - c|^p)^(1/p), w = s / S with norm (as the centroid), else s
+ *   rolloff    f_k of the first k whose running sum reaches roll_percent * S (the sums and
+ *              the threshold in the type of s)
+ *   flatness   exp(mean ln v) / mean v, v_k = max(amin, s_k^power) in the type of s
+ *
+ * Other sums in double (four partial sums, k mod 4).  Returns FG_EINVAL for n_bins == 0,
+ * row_stride < n_bins, a NULL buffer (when n_frames > 0) or sizes that overflow;
+ * FG_EDOMAIN for a negative value or a parameter out of range (p, power, amin > 0 and
+ * finite; 0 < roll_percent < 1), after which out holds the frames before it only.
+ * Values are not otherwise checked (NaN propagates).
+ */
+int fg_spectral_centroid_f64(const double *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const double *freq, double *out);
+int fg_spectral_centroid_f32(const float *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const double *freq, double *out);
+int fg_spectral_bandwidth_f64(const double *s, size_t n_frames, size_t n_bins,
+                              size_t row_stride, const double *freq, double p, int norm,
+                              double *out);
+int fg_spectral_bandwidth_f32(const float *s, size_t n_frames, size_t n_bins,
+                              size_t row_stride, const double *freq, double p, int norm,
+                              double *out);
+int fg_spectral_rolloff_f64(const double *s, size_t n_frames, size_t n_bins,
+                            size_t row_stride, const double *freq, double roll_percent,
+                            double *out);
+int fg_spectral_rolloff_f32(const float *s, size_t n_frames, size_t n_bins,
+                            size_t row_stride, const double *freq, double roll_percent,
+                            double *out);
+int fg_spectral_flatness_f64(const double *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, double power, double amin, double *out);
+int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, double power, double amin, double *out);
 
 /*
  * Power spectrum (spectrum.c): out[i] = (re_i^2 + im_i^2) + floor for n

@@ -109,3 +109,62 @@ def banded_power_filterbank(z, w, first, stop, magnitude=False, window=None):
         z = cosine_window_spectrum(z, *window)
     power = power_spectrum(z)
     return banded_filterbank(np.sqrt(power) if magnitude else power, w, first, stop)
+
+
+# ------------------------------------------------------------ librosa's spectral shape
+def _l1_normalized(s):
+    """Each frame divided by its sum; frames summing below float64's tiny are left as they are
+    (``librosa.util.normalize(S, norm=1)`` with its default threshold and ``fill=None``)."""
+    total = s.sum(axis=-1, keepdims=True)
+    return s / np.where(total < np.finfo(np.float64).tiny, 1.0, total)
+
+
+def check_shape_args(s, freq=None):
+    """``(s, freq)``: float32/float64 frames ``(..., n_bins)`` (other types as float64) and
+    float64 frequencies of matching length; ValueError for negative values."""
+    s = np.asarray(s)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
+    if s.ndim < 1 or s.shape[-1] == 0:
+        raise ValueError(f"spectral shape: the frames need at least one bin, got {s.shape}")
+    if freq is not None:
+        freq = np.ascontiguousarray(freq, dtype=np.float64)
+        if freq.shape != s.shape[-1:]:
+            raise ValueError(f"spectral shape: {freq.shape[0]} frequencies for {s.shape[-1]} "
+                             "bins")
+    if np.any(s < 0):
+        raise ValueError("spectral shape is only defined for non-negative spectra (a "
+                         "magnitude or power spectrum); got negative values")
+    return s, freq
+
+
+def spectral_centroid(s, freq):
+    """``sum_k f[k] S[k] / sum_k S[k]`` per frame, float64 (``fg_spectral_centroid``)."""
+    s, freq = check_shape_args(s, freq)
+    return _l1_normalized(s) @ freq
+
+
+def spectral_bandwidth(s, freq, p=2.0, norm=True):
+    """``(sum_k w_k |f_k - c|**p) ** (1/p)`` per frame, float64 (``fg_spectral_bandwidth``)."""
+    s, freq = check_shape_args(s, freq)
+    c = _l1_normalized(s) @ freq
+    deviation = np.abs(freq - c[..., None]) ** p
+    weights = _l1_normalized(s) if norm else s
+    return np.einsum("...k,...k->...", weights, deviation) ** (1.0 / p)
+
+
+def spectral_rolloff(s, freq, roll_percent=0.85):
+    """The frequency of the first bin whose cumulative sum reaches ``roll_percent`` of the
+    frame's total (``fg_spectral_rolloff``)."""
+    s, freq = check_shape_args(s, freq)
+    cumulative = np.cumsum(s, axis=-1)
+    reached = cumulative >= roll_percent * cumulative[..., -1:]
+    return freq[np.argmax(reached, axis=-1)]
+
+
+def spectral_flatness(s, power=2.0, amin=1e-10):
+    """``gmean / amean`` of ``max(amin, s ** power)`` per frame (``fg_spectral_flatness``)."""
+    s, _ = check_shape_args(s)
+    v = np.maximum(amin, s if power == 1 else s * s if power == 2 else s ** power)
+    gmean = np.exp(np.mean(np.log(v), axis=-1))
+    return (gmean / np.mean(v, axis=-1)).astype(np.float64)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .reference import _FLOATS, _nonfinite_error
 
-__all__ = ["amdf", "agc"]
+__all__ = ["amdf", "agc", "zero_crossings"]
 
 
 def _as_float(x, name):
@@ -138,3 +138,24 @@ def agc(x, alpha, floor, energy=0.0, prev=0.0):
         xp = xn
     return y.astype(x.dtype, copy=False), np.asarray(e, dtype=np.float64), \
         np.asarray(xp, dtype=np.float64)
+
+
+def zero_crossings(frames, threshold=1e-10, lecture=False):
+    """Sign changes between neighbouring samples of each frame (last axis), float64 counts.
+
+    ``neg(v)``: librosa's rule, the sign bit of ``v`` after ``|v| <= threshold`` is set to
+    +0 (``librosa.feature.zero_crossing_rate``); with ``lecture``, ``v < 0`` (Rabiner and
+    Schafer 2007).  ``fg_zero_crossings`` in ``featgraph.h``."""
+    f = np.asarray(frames)
+    if f.dtype not in _FLOATS:
+        f = f.astype(np.float64)
+    if f.ndim < 1 or f.shape[-1] == 0:
+        raise ValueError(f"zero crossings: frames need at least one sample, got {f.shape}")
+    threshold = float(threshold)
+    if not threshold >= 0:
+        raise ValueError(f"zero crossings: threshold must be >= 0, got {threshold}")
+    if lecture:
+        neg = f < 0
+    else:
+        neg = np.signbit(np.where(np.abs(f) <= f.dtype.type(threshold), 0, f))
+    return np.count_nonzero(neg[..., 1:] != neg[..., :-1], axis=-1).astype(np.float64)

@@ -13,7 +13,7 @@ from .. import native as _pkg
 from . import reference_spectral as reference
 
 __all__ = ["banded_filterbank", "banded_power_filterbank", "power_spectrum",
-           "spectral_moments"]
+           "spectral_moments", "spectral_shape"]
 
 
 def spectral_moments(s, freq):
@@ -243,3 +243,78 @@ def _check_banded(spec, w, first, stop, what):
                          f"supports 0 <= first <= stop <= n_bins; got spec {spec.shape}, "
                          f"w {w.shape}, {first.shape[0]} / {stop.shape[0]} supports")
     return spec, w, first, stop
+
+
+def spectral_shape(what, s, freq=None, **params):
+    """librosa's spectral centroid, bandwidth, rolloff or flatness of each frame, in Hz
+    (flatness: dimensionless), one pass per frame in C (``shape.c``).
+
+    Parameters
+    ----------
+    what : {"centroid", "bandwidth", "rolloff", "flatness"}
+    s : np.ndarray [shape=(..., n_bins)], real, non-negative (float32 read as is)
+        Frames with contiguous bins (rows may be any distance apart).
+    freq : np.ndarray [shape=(n_bins,)], Hz (not for flatness)
+    **params
+        bandwidth: ``p`` (> 0), ``norm`` (bool); rolloff: ``roll_percent`` (0, 1);
+        flatness: ``power`` (> 0), ``amin`` (> 0).  Definitions in
+        :mod:`featgraph.native.reference_spectral` (``spectral_centroid``, ...).
+
+    Returns
+    -------
+    np.ndarray [shape=(...)], float64
+
+    Raises
+    ------
+    ValueError
+        For negative values, a frequency count other than ``n_bins`` or a parameter out
+        of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spectral_shape("centroid", np.array([[1.0, 0.0, 1.0]]), np.array([0.0, 100.0, 200.0]))
+    array([100.])
+    """
+    if what not in _SHAPE:
+        raise ValueError(f"spectral shape: unknown descriptor {what!r}; one of {list(_SHAPE)}")
+    reference_fn, c_params = _SHAPE[what]
+    if _pkg.BACKEND == "numpy":
+        return reference_fn(s, **params) if what == "flatness" else \
+            reference_fn(s, freq, **params)
+    s = np.asarray(s)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
+    if s.ndim < 1 or s.shape[-1] == 0:
+        raise ValueError(f"spectral shape: the frames need at least one bin, got {s.shape}")
+    lead, n_bins = s.shape[:-1], s.shape[-1]
+    rows = np.ascontiguousarray(s.reshape(-1, n_bins))   # a copy only for a bin range
+    head = ()
+    if what != "flatness":
+        freq = np.ascontiguousarray(freq, dtype=np.float64)
+        if freq.shape != (n_bins,):
+            raise ValueError(f"spectral shape: {freq.shape} frequencies for {n_bins} bins")
+        head = (_pkg._ptr(freq),)
+    out = np.empty(rows.shape[0], dtype=np.float64)
+    if rows.shape[0]:
+        kernel = getattr(_pkg._lib, f"fg_spectral_{what}_" +
+                         ("f32" if rows.dtype == np.float32 else "f64"))
+        status = kernel(_pkg._ptr(rows), rows.shape[0], n_bins, n_bins, *head,
+                        *c_params(params), _pkg._ptr(out))
+        if status == _pkg._lib.FG_EDOMAIN:
+            raise ValueError(f"spectral {what} is only defined for non-negative spectra (a "
+                             f"magnitude or power spectrum), with parameters in range; got "
+                             f"negative values or {params}")
+        _pkg._raise_for_status(status, f"spectral {what} frames", None, None)
+    return out.reshape(lead)
+
+
+# descriptor: (numpy definition, its parameters as the C kernel's arguments)
+_SHAPE = {
+    "centroid": (reference.spectral_centroid, lambda q: ()),
+    "bandwidth": (reference.spectral_bandwidth,
+                  lambda q: (float(q.get("p", 2.0)), int(bool(q.get("norm", True))))),
+    "rolloff": (reference.spectral_rolloff, lambda q: (float(q.get("roll_percent", 0.85)),)),
+    "flatness": (reference.spectral_flatness,
+                 lambda q: (float(q.get("power", 2.0)), float(q.get("amin", 1e-10)))),
+}

@@ -1,4 +1,4 @@
-"""Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``).
+"""Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``, ``crossings.c``).
 
 Validates arguments, hands C-contiguous float32/float64 buffers to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -10,7 +10,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc"]
+__all__ = ["amdf", "agc", "zero_crossings"]
 
 
 def amdf(x, n_lags):
@@ -71,3 +71,69 @@ def agc(x, alpha, floor, energy=0.0, prev=0.0):
                         _pkg._ptr(y.reshape(n_batch, n)))
         _pkg._raise_for_status(status, "AGC signal x", None, None)
     return y, energy, prev
+
+
+def zero_crossings(frames, threshold=1e-10, lecture=False):
+    """Sign changes between neighbouring samples of each frame (C kernel), float64 counts.
+
+    See :func:`featgraph.native.reference_timedomain.zero_crossings`.  Overlapping frames
+    (a strided view of a signal, as the ``frame`` op makes) are read in place: the kernel
+    walks the signal span they cover, with the distance between frames as stride.
+
+    Parameters
+    ----------
+    frames : np.ndarray [shape=(..., n_frames, N)], real (float32 read as is), N >= 1
+    threshold : float >= 0
+        librosa: samples with ``|v| <= threshold`` count as +0.
+    lecture : bool
+        Count ``v < 0`` against ``v >= 0`` instead.
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_frames)], float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> zero_crossings(np.array([[1.0, -1.0, 0.0, 2.0, -3.0]]))
+    array([3.])
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.zero_crossings(frames, threshold, lecture)
+    f = np.asarray(frames)
+    if f.dtype not in (np.float32, np.float64):
+        f = f.astype(np.float64)
+    if f.ndim < 1 or f.shape[-1] == 0:
+        raise ValueError(f"zero crossings: frames need at least one sample, got {f.shape}")
+    threshold = float(threshold)
+    if not threshold >= 0:
+        raise ValueError(f"zero crossings: threshold must be >= 0, got {threshold}")
+    if f.ndim == 1:
+        f = f[None, :]
+    lead, n_frames, n = f.shape[:-2], f.shape[-2], f.shape[-1]
+    out = np.empty(lead + (n_frames,), dtype=np.float64)
+    kernel = _pkg._lib.fg_zero_crossings_f32 if f.dtype == np.float32 else \
+        _pkg._lib.fg_zero_crossings_f64
+    for idx in np.ndindex(*lead):
+        rows = f[idx]
+        if not n_frames:
+            continue
+        span, stride = _signal_span(rows)
+        status = kernel(_pkg._ptr(span), n_frames, n, stride, threshold, int(bool(lecture)),
+                        _pkg._ptr(out[idx]))
+        _pkg._raise_for_status(status, "zero crossings frames", None, None)
+    return out.reshape(np.asarray(frames).shape[:-1])
+
+
+def _signal_span(rows):
+    """``(span, stride)``: a C-contiguous 1-D array whose sample ``t * stride + n`` is
+    ``rows[t, n]`` -- the memory a framed view already covers (no copy), or a copy."""
+    item = rows.itemsize
+    step, inner = rows.strides
+    if inner == item and step > 0 and step % item == 0:
+        stride = step // item
+        length = (rows.shape[0] - 1) * stride + rows.shape[1]
+        span = np.lib.stride_tricks.as_strided(rows, (length,), (item,), writeable=False)
+        return span, stride
+    rows = np.ascontiguousarray(rows)
+    return rows.reshape(-1), rows.shape[1]

@@ -3,8 +3,9 @@
 Input: a magnitude or power spectrum (``power`` with ``exponent: 1`` gives
 librosa's ``S = |stft|``) or band energies; the feature axis gives each row's
 frequency in Hz; ``fmin``/``fmax`` keep only the bins in that range (audioFlux's
-``set_edge``).  Every op computes in float64 and returns the input's float
-dtype, shape ``(..., 1, frames)``.
+``set_edge``).  Every op reads each frame once or twice in C (``shape.c``; the numpy
+definitions are in :mod:`featgraph.native.reference_spectral`), sums in float64 and
+returns the input's float dtype, shape ``(..., 1, frames)``.
 
 Reference
 ---------
@@ -22,13 +23,14 @@ from pydantic import Field
 
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
+from ..native.spectral import spectral_shape
 from .spectral_stats import BandLimited, band
 
 
 def _spectrum(x: Feature, p: BandLimited) -> tuple[np.ndarray, np.ndarray]:
-    """``(S, freq)``: the frames in ``[fmin, fmax]`` as float64 ``(..., frames, bins)`` and
-    their bin frequencies in Hz."""
-    s, freq, _ = band(x, p, p.op)
+    """``(S, freq)``: the frames in ``[fmin, fmax]`` in their own float dtype ``(..., frames,
+    bins)`` (the kernels check them) and their bin frequencies in Hz."""
+    s, freq, _ = band(x, p, p.op, native=True)
     return s, freq
 
 
@@ -37,16 +39,9 @@ def _out(x: Feature, values: np.ndarray) -> Feature:
     return x.derive(values[..., None, :].astype(dtype, copy=False), Kind.FEATURE, axis=None)
 
 
-def _l1_normalized(s: np.ndarray) -> np.ndarray:
-    """Each frame divided by its sum; frames summing below float64's tiny are left as they are
-    (``librosa.util.normalize(S, norm=1)`` with its default threshold and ``fill=None``)."""
-    total = s.sum(axis=-1, keepdims=True)
-    return s / np.where(total < np.finfo(np.float64).tiny, 1.0, total)
-
-
 def centroid_of(s: np.ndarray, freq: np.ndarray) -> np.ndarray:
-    """``sum_k f[k] S[k] / sum_k S[k]`` per frame (0 for an all-zero frame)."""
-    return _l1_normalized(s) @ freq
+    """``sum_k f[k] S[k] / sum_k S[k]`` per frame (0 for an all-zero frame), float64."""
+    return spectral_shape("centroid", s, freq)
 
 
 class SpectralCentroid(BandLimited):
@@ -64,7 +59,7 @@ class SpectralCentroid(BandLimited):
 @SpectralCentroid.compute
 def spectral_centroid(x: Feature, p: SpectralCentroid) -> Feature:
     s, freq = _spectrum(x, p)
-    return _out(x, centroid_of(s, freq))
+    return _out(x, spectral_shape("centroid", s, freq))
 
 
 class SpectralBandwidth(BandLimited):
@@ -86,10 +81,7 @@ class SpectralBandwidth(BandLimited):
 @SpectralBandwidth.compute
 def spectral_bandwidth(x: Feature, p: SpectralBandwidth) -> Feature:
     s, freq = _spectrum(x, p)
-    c = centroid_of(s, freq)
-    deviation = np.abs(freq - c[..., None]) ** p.p
-    weights = _l1_normalized(s) if p.norm else s
-    return _out(x, np.einsum("...k,...k->...", weights, deviation) ** (1.0 / p.p))
+    return _out(x, spectral_shape("bandwidth", s, freq, p=p.p, norm=p.norm))
 
 
 class SpectralRolloff(BandLimited):
@@ -109,9 +101,7 @@ class SpectralRolloff(BandLimited):
 @SpectralRolloff.compute
 def spectral_rolloff(x: Feature, p: SpectralRolloff) -> Feature:
     s, freq = _spectrum(x, p)
-    cumulative = np.cumsum(s, axis=-1)
-    reached = cumulative >= p.roll_percent * cumulative[..., -1:]
-    return _out(x, freq[np.argmax(reached, axis=-1)])      # the first bin that reaches it
+    return _out(x, spectral_shape("rolloff", s, freq, roll_percent=p.roll_percent))
 
 
 class SpectralFlatness(BandLimited):
@@ -134,6 +124,4 @@ class SpectralFlatness(BandLimited):
 @SpectralFlatness.compute
 def spectral_flatness(x: Feature, p: SpectralFlatness) -> Feature:
     s, _ = _spectrum(x, p)
-    s = np.maximum(p.amin, s if p.power == 1 else s * s if p.power == 2 else s ** p.power)
-    gmean = np.exp(np.mean(np.log(s), axis=-1))
-    return _out(x, gmean / np.mean(s, axis=-1))
+    return _out(x, spectral_shape("flatness", s, power=p.power, amin=p.amin))

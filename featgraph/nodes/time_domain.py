@@ -145,12 +145,7 @@ class ZeroCrossingRate(Node):
 @ZeroCrossingRate.compute
 def zero_crossing_rate(x: Feature, p: ZeroCrossingRate) -> Feature:
     f = frame_major(x.data)
-    if p.variant == "librosa":
-        thr = np.asarray(p.threshold, dtype=f.dtype if f.dtype.kind == "f" else np.float64)
-        neg = np.signbit(np.where(np.abs(f) <= thr, 0, f))
-    else:
-        neg = f < 0
-    z = np.count_nonzero(neg[..., 1:] != neg[..., :-1], axis=-1).astype(np.float64)
+    z = kernels.zero_crossings(f, p.threshold, lecture=p.variant == "lecture")
     if not p.counts:
         z /= max(1, f.shape[-1])
     return _per_frame(x, z)
