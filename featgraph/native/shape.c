@@ -8,6 +8,8 @@
  *
  *   centroid   c = sum_k (s_k / S) f_k; s as it is when S < DBL_MIN
  *   bandwidth  (sum_k w_k |f_k - c|^p)^(1/p); w = s / S (as the centroid) or s
+ *
+ * (computed as sum_k s_k f_k / S and sum_k s_k |f_k - c|^p / S: one division a frame)
  *   rolloff    f_k for the first k whose running sum reaches roll_percent * S, the sums
  *              and the threshold in the type of s (as numpy's cumsum)
  *   flatness   exp(mean_k ln v_k) / mean_k v_k with v_k = max(amin, s_k^power) in the
@@ -61,19 +63,19 @@ static double NAME(const T *r, size_t n)                                      \
 DEFINE_FRAME_SUM(frame_sum_f64, double)
 DEFINE_FRAME_SUM(frame_sum_f32, float)
 
-/* The centroid of a frame whose sum is total (normalised by it unless it is tiny),
- * summed as frame_sum sums. */
+/* The centroid of a frame whose sum is total: sum_k s_k f_k / total (total 1 when it is
+ * tiny), the products summed as frame_sum sums. */
 #define DEFINE_CENTROID_OF(NAME, T)                                           \
 static double NAME(const T *r, size_t n, const double *freq, double total)    \
 {                                                                             \
-    double a[4] = {0.0, 0.0, 0.0, 0.0}, d = total < DBL_MIN ? 1.0 : total;    \
+    double a[4] = {0.0, 0.0, 0.0, 0.0};                                       \
     size_t k = 0;                                                             \
     for (; k + 4 <= n; k += 4)                                                \
         for (size_t j = 0; j < 4; j++)                                        \
-            a[j] += ((double)r[k + j] / d) * freq[k + j];                     \
+            a[j] += (double)r[k + j] * freq[k + j];                           \
     for (; k < n; k++)                                                        \
-        a[k & 3] += ((double)r[k] / d) * freq[k];                             \
-    return (a[0] + a[1]) + (a[2] + a[3]);                                     \
+        a[k & 3] += (double)r[k] * freq[k];                                   \
+    return ((a[0] + a[1]) + (a[2] + a[3])) / (total < DBL_MIN ? 1.0 : total); \
 }
 
 DEFINE_CENTROID_OF(centroid_of_f64, double)
@@ -103,7 +105,7 @@ int fg_spectral_centroid_f32(const float *s, size_t n_frames, size_t n_bins,
     CENTROID_BODY(f32)
 }
 
-#define BANDWIDTH_BODY(SFX)                                                   \
+#define BANDWIDTH_BODY(T, SFX)                                                   \
     SHAPE_CHECKS                                                              \
     if (freq == NULL)                                                         \
         return FG_EINVAL;                                                     \
@@ -117,11 +119,19 @@ int fg_spectral_centroid_f32(const float *s, size_t n_frames, size_t n_bins,
         double c = centroid_of_##SFX(s + t * row_stride, n_bins, f, total);   \
         double d = !norm ? 1.0 : total < DBL_MIN ? 1.0 : total;               \
         double a[4] = {0.0, 0.0, 0.0, 0.0};                                   \
-        for (size_t k = 0; k < n_bins; k++) {                                 \
-            double w = (double)s[t * row_stride + k] / d, e = fabs(f[k] - c); \
-            a[k & 3] += w * (p == 2.0 ? e * e : pow(e, p));                   \
+        const T *r = s + t * row_stride;                                      \
+        size_t k = 0;                                                         \
+        if (p == 2.0)                                                         \
+            for (; k + 4 <= n_bins; k += 4)                                   \
+                for (size_t j = 0; j < 4; j++) {                              \
+                    double e = f[k + j] - c;                                  \
+                    a[j] += (double)r[k + j] * (e * e);                       \
+                }                                                             \
+        for (; k < n_bins; k++) {                                             \
+            double e = fabs(f[k] - c);                                        \
+            a[k & 3] += (double)r[k] * (p == 2.0 ? e * e : pow(e, p));        \
         }                                                                     \
-        acc = (a[0] + a[1]) + (a[2] + a[3]);                                  \
+        acc = ((a[0] + a[1]) + (a[2] + a[3])) / d;                            \
         out[t] = p == 2.0 ? sqrt(acc) : pow(acc, 1.0 / p);                    \
     }                                                                         \
     return FG_OK;
@@ -130,14 +140,14 @@ int fg_spectral_bandwidth_f64(const double *s, size_t n_frames, size_t n_bins,
                               size_t row_stride, const double *freq, double p, int norm,
                               double *out)
 {
-    BANDWIDTH_BODY(f64)
+    BANDWIDTH_BODY(double, f64)
 }
 
 int fg_spectral_bandwidth_f32(const float *s, size_t n_frames, size_t n_bins,
                               size_t row_stride, const double *freq, double p, int norm,
                               double *out)
 {
-    BANDWIDTH_BODY(f32)
+    BANDWIDTH_BODY(float, f32)
 }
 
 #define ROLLOFF_BODY(T)                                                       \
@@ -180,11 +190,37 @@ int fg_spectral_rolloff_f32(const float *s, size_t n_frames, size_t n_bins,
 }
 
 /* The flatness of a frame: the geometric mean as exp of the log of the product of the
- * values, the product kept as a double within [2^-600, 2^600] and a binary exponent
- * (frexp when it leaves that range, or for a value beyond 2^+-400, so that it neither
- * overflows nor underflows): one logarithm per frame, and no rounding of n logarithms
- * summed. */
-#define FLATNESS_BODY(T, POW)                                         \
+ * values, as four products (k mod 4, so that the multiplications pipeline), each kept
+ * as a double within [2^-600, 2^600] and a binary exponent (frexp when it leaves that
+ * range, or for a value beyond 2^+-400, so that it neither overflows nor underflows):
+ * one logarithm per frame, and no rounding of n logarithms summed. */
+#define DEFINE_FLAT_VALUE(NAME, T, POW)                                       \
+static inline double NAME(T r, T pw, double power, T floor_)                  \
+{                                                                             \
+    T v = power == 2.0 ? r * r : power == 1.0 ? r : POW(r, pw);               \
+    return (double)(v > floor_ ? v : floor_);                                 \
+}
+
+DEFINE_FLAT_VALUE(flat_value_f64, double, pow)
+DEFINE_FLAT_VALUE(flat_value_f32, float, powf)
+
+/* Multiply x into the product (m, *expo), keeping m within [2^-600, 2^600]. */
+static inline double fold(double m, double x, long *expo)
+{
+    int e;
+    if (x > 0x1p400 || x < 0x1p-400) {
+        x = frexp(x, &e);
+        *expo += e;
+    }
+    m *= x;
+    if (m > 0x1p600 || m < 0x1p-600) {
+        m = frexp(m, &e);
+        *expo += e;
+    }
+    return m;
+}
+
+#define FLATNESS_BODY(T, SFX)                                                 \
     SHAPE_CHECKS                                                              \
     if (!(power > 0) || !isfinite(power) || !(amin > 0) || !isfinite(amin))   \
         return FG_EDOMAIN;                                                    \
@@ -192,31 +228,58 @@ int fg_spectral_rolloff_f32(const float *s, size_t n_frames, size_t n_bins,
         const T floor_ = (T)amin, pw = (T)power;                              \
         for (size_t t = 0; t < n_frames; t++) {                               \
             const T *r = s + t * row_stride;                                  \
-            double mant = 1.0, a[4] = {0.0, 0.0, 0.0, 0.0};                   \
+            double m0 = 1.0, m1 = 1.0, m2 = 1.0, m3 = 1.0;                    \
+            double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;                    \
             long expo = 0;                                                    \
-            int e;                                                            \
-            for (size_t k = 0; k < n_bins; k++) {                             \
-                if (r[k] < 0)                                                 \
-                    return FG_EDOMAIN;                                        \
-                T v = power == 2.0 ? r[k] * r[k] : power == 1.0 ? r[k]        \
-                                                 : POW(r[k], pw);             \
-                v = v > floor_ ? v : floor_;                                  \
-                double x = (double)v;                                         \
-                a[k & 3] += x;                                                \
-                if (x > 0x1p400 || x < 0x1p-400) {  /* rare: fold its exponent */\
-                    x = frexp(x, &e);                                         \
-                    expo += e;                                                \
-                }                                                             \
-                mant *= x;                                                    \
-                if (mant > 0x1p600 || mant < 0x1p-600) {                      \
-                    mant = frexp(mant, &e);                                   \
-                    expo += e;                                                \
+            int negative = 0, e;                                              \
+            size_t k = 0;                                                     \
+            for (; k + 4 <= n_bins; k += 4) {                                 \
+                negative |= (r[k] < 0) | (r[k + 1] < 0) | (r[k + 2] < 0) |    \
+                            (r[k + 3] < 0);                                   \
+                double x0 = flat_value_##SFX(r[k], pw, power, floor_);        \
+                double x1 = flat_value_##SFX(r[k + 1], pw, power, floor_);    \
+                double x2 = flat_value_##SFX(r[k + 2], pw, power, floor_);    \
+                double x3 = flat_value_##SFX(r[k + 3], pw, power, floor_);    \
+                a0 += x0;                                                     \
+                a1 += x1;                                                     \
+                a2 += x2;                                                     \
+                a3 += x3;                                                     \
+                double p0 = m0 * x0, p1 = m1 * x1, p2 = m2 * x2, p3 = m3 * x3;\
+                if (((x0 > 0x1p400) | (x0 < 0x1p-400) | (x1 > 0x1p400) |      \
+                     (x1 < 0x1p-400) | (x2 > 0x1p400) | (x2 < 0x1p-400) |     \
+                     (x3 > 0x1p400) | (x3 < 0x1p-400) | (p0 > 0x1p600) |      \
+                     (p0 < 0x1p-600) | (p1 > 0x1p600) | (p1 < 0x1p-600) |     \
+                     (p2 > 0x1p600) | (p2 < 0x1p-600) | (p3 > 0x1p600) |      \
+                     (p3 < 0x1p-600))) {          /* rare: fold exponents */  \
+                    m0 = fold(m0, x0, &expo);                                 \
+                    m1 = fold(m1, x1, &expo);                                 \
+                    m2 = fold(m2, x2, &expo);                                 \
+                    m3 = fold(m3, x3, &expo);                                 \
+                } else {                                                      \
+                    m0 = p0;                                                  \
+                    m1 = p1;                                                  \
+                    m2 = p2;                                                  \
+                    m3 = p3;                                                  \
                 }                                                             \
             }                                                                 \
-            mant = frexp(mant, &e);                                           \
+            for (; k < n_bins; k++) {                                         \
+                negative |= r[k] < 0;                                         \
+                double x = flat_value_##SFX(r[k], pw, power, floor_);         \
+                a0 += x;                                                      \
+                m0 = fold(m0, x, &expo);                                      \
+            }                                                                 \
+            if (negative)                                                     \
+                return FG_EDOMAIN;                                            \
+            double mant = frexp(m0, &e);                                      \
+            expo += e;                                                        \
+            mant *= frexp(m1, &e);                                            \
+            expo += e;                                                        \
+            mant *= frexp(m2, &e);                                            \
+            expo += e;                                                        \
+            mant *= frexp(m3, &e);                                            \
             expo += e;                                                        \
             double mean_log = (log(mant) + (double)expo * LN2) / (double)n_bins;\
-            double sum = (a[0] + a[1]) + (a[2] + a[3]);                       \
+            double sum = (a0 + a1) + (a2 + a3);                               \
             out[t] = exp(mean_log) / (sum / (double)n_bins);                  \
         }                                                                     \
     }                                                                         \
@@ -227,11 +290,11 @@ int fg_spectral_rolloff_f32(const float *s, size_t n_frames, size_t n_bins,
 int fg_spectral_flatness_f64(const double *s, size_t n_frames, size_t n_bins,
                              size_t row_stride, double power, double amin, double *out)
 {
-    FLATNESS_BODY(double, pow)
+    FLATNESS_BODY(double, f64)
 }
 
 int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
                              size_t row_stride, double power, double amin, double *out)
 {
-    FLATNESS_BODY(float, powf)
+    FLATNESS_BODY(float, f32)
 }
