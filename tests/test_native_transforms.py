@@ -123,3 +123,61 @@ def test_tuning_peaks_reject_bad_arguments(backend):
         kernels.tuning_peaks(np.ones((2, 10)), 1, 5, 0.1, 1.0)
     freq, mag = kernels.tuning_peaks(np.ones((0, 10), np.complex64), 1, 5, 0.1, 1.0)
     assert freq.shape == mag.shape == (0,)
+
+
+def three_spectra(rng, ctype, shape=(37, 129)):
+    S = rng.standard_normal((3,) + shape) + 1j * rng.standard_normal((3,) + shape)
+    S[0, ..., 2, :] = 0.0                                  # a silent frame: no correction
+    S[0, ..., 4, :10] *= 1e-6                              # below ref_power
+    return S.astype(ctype)
+
+
+@pytest.mark.parametrize("ctype", CTYPES)
+@pytest.mark.parametrize("flags", [(True, True), (True, False), (False, True)])
+def test_reassign_matches_the_complex_division(backend, ctype, flags):
+    rng = np.random.default_rng(5)
+    S = three_spectra(rng, ctype)
+    sr, n_fft, hop, t0 = 8000.0, 256, 64, 11
+    freqs, times, mags = kernels.reassign(S, n_fft, sr, hop, t0, 1e-6, *flags)
+    # independent: the definition with complex division, in complex128
+    s = S.astype(complex)
+    keep = np.abs(s[0]) ** 2 >= 1e-6
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(keep, -np.imag(s[1] / s[0]) * sr / (2 * np.pi), 0)
+        dt = np.where(keep, np.real(s[2] / s[0]) / sr, 0)
+    want_f = np.clip(np.arange(129) * sr / n_fft + (df if flags[0] else 0 * df), 0, sr / 2)
+    want_t = np.maximum((t0 + np.arange(37))[:, None] * hop / sr + (dt if flags[1] else 0 * dt),
+                        0)
+    tol = 1e-4 if ctype == np.complex64 else 1e-10
+    assert freqs.dtype == times.dtype == mags.dtype == S.real.dtype
+    np.testing.assert_allclose(freqs, want_f, rtol=0, atol=tol * sr / 2)
+    np.testing.assert_allclose(times, want_t, rtol=0, atol=tol * 37 * hop / sr)
+    np.testing.assert_allclose(mags, np.abs(s[0]), rtol=tol)
+    np.testing.assert_array_equal(freqs[2], np.arange(129) * np.float32(sr / n_fft)
+                                  if ctype == np.complex64 else np.arange(129) * sr / n_fft)
+    ref = reference.reassign(S, n_fft, sr, hop, t0, 1e-6, *flags)
+    for got, want in zip((freqs, times, mags), ref):
+        np.testing.assert_allclose(got, want, rtol=1e-5 if ctype == np.complex64 else 1e-12,
+                                   atol=1e-6 * np.abs(want).max())
+
+
+@needs_c
+def test_reassign_of_leading_axes_equals_each_row():
+    rng = np.random.default_rng(6)
+    S = three_spectra(rng, np.complex64, (2, 9, 65))
+    whole = kernels.reassign(S, 128, 16000.0, 32, 3, 1e-6)
+    for r in range(2):
+        row = kernels.reassign(np.ascontiguousarray(S[:, r]), 128, 16000.0, 32, 3, 1e-6)
+        for a, b in zip(whole, row):
+            np.testing.assert_array_equal(a[r], b)
+
+
+def test_reassign_rejects_bad_arguments(backend):
+    S = np.ones((3, 4, 5), np.complex64)
+    for args in [(S[:2], 8, 100.0, 2, 0, 0.0), (S.real, 8, 100.0, 2, 0, 0.0),
+                 (S, 0, 100.0, 2, 0, 0.0), (S, 8, 0.0, 2, 0, 0.0), (S, 8, 100.0, -1, 0, 0.0),
+                 (S, 8, 100.0, 2, 0, -1.0), (S, 8, 100.0, 2, 0, float("nan"))]:
+        with pytest.raises(ValueError, match="reassign"):
+            kernels.reassign(*args)
+    empty = kernels.reassign(np.ones((3, 0, 5), np.complex64), 8, 100.0, 2, 0, 0.0)
+    assert all(e.shape == (0, 5) and e.dtype == np.float32 for e in empty)

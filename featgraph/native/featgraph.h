@@ -556,4 +556,25 @@ int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
                            const float *mag, size_t k0, size_t k1, double threshold,
                            double bin_hz, double *freq, float *peak, size_t *n_peaks);
 
+/*
+ * Reassigned spectrogram (reassign.c; librosa's reassigned_spectrogram definition): from
+ * the STFTs S_h, S_dh, S_th (n_frames, n_bins) complex, interleaved, with the window, its
+ * derivative and the time-weighted window, of frames t0, t0 + 1, ...:
+ *   power = re(S_h)^2 + im(S_h)^2 (in the type), mags = sqrt(power),
+ *   freqs = k sr / n_fft - Im(S_dh conj(S_h)) / power sr / (2 pi), clipped to [0, sr/2],
+ *   times = (t0 + t) hop / sr + Re(S_th conj(S_h)) / power / sr, at least 0,
+ * the corrections 0 where power < max(ref_power, the type's smallest normal number) or
+ * where reassign_freqs / reassign_times is 0 (sdh / sth may then be NULL); all in the
+ * type of the spectra.  freqs, times, mags (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer
+ * needed, n_fft 0, sr <= 0, hop < 0, ref_power < 0 (or NaN) or sizes that overflow.
+ */
+int fg_reassign_f64(const double *sh, const double *sdh, const double *sth, size_t n_frames,
+                    size_t n_bins, size_t n_fft, double sr, double hop, double t0,
+                    double ref_power, int reassign_freqs, int reassign_times, double *freqs,
+                    double *times, double *mags);
+int fg_reassign_f32(const float *sh, const float *sdh, const float *sth, size_t n_frames,
+                    size_t n_bins, size_t n_fft, double sr, double hop, double t0,
+                    double ref_power, int reassign_freqs, int reassign_times, float *freqs,
+                    float *times, float *mags);
+
 #endif /* FEATGRAPH_H */

@@ -1,7 +1,8 @@
 """numpy definitions of the time-frequency transform kernels (``constantq.c``)."""
 import numpy as np
 
-__all__ = ["check_cq_basis", "check_cq_spectra", "cq_product"]
+__all__ = ["check_cq_basis", "check_cq_spectra", "check_reassign", "check_tuning_peaks",
+           "cq_product", "reassign", "tuning_peaks"]
 
 
 def check_cq_basis(w, first, stop):
@@ -81,3 +82,38 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
     return (k + k0 + shift) * float(bin_hz), s + 0.5 * b * shift
+
+
+def check_reassign(S, n_fft, sr, hop, ref_power):
+    """``S (3, ..., frames, bins)`` as a C-contiguous complex array and the numbers valid
+    (ValueError otherwise)."""
+    S = np.asarray(S)
+    if (S.dtype not in (np.complex64, np.complex128) or S.ndim < 3 or S.shape[0] != 3
+            or int(n_fft) < 1 or not sr > 0 or not hop >= 0 or not ref_power >= 0):
+        raise ValueError(f"reassign: needs the three spectra (3, ..., frames, bins), complex, "
+                         f"n_fft >= 1, sr > 0, hop >= 0, ref_power >= 0; got {S.dtype} "
+                         f"{S.shape}, n_fft {n_fft}, sr {sr}, hop {hop}, ref_power {ref_power}")
+    return np.ascontiguousarray(S)
+
+
+def reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs=True, reassign_times=True):
+    """``(freqs, times, mags)``, each ``(..., frames, bins)`` in the real type of ``S``, from
+    the STFTs ``S = (S_h, S_dh, S_th)`` of frames ``t0 ..`` (see ``fg_reassign``): the
+    power and the corrections ``Im(S_dh conj(S_h)) / power`` and ``Re(S_th conj(S_h)) /
+    power`` in that type, zero below ``max(ref_power, tiny)``."""
+    S = check_reassign(S, n_fft, sr, hop, ref_power)
+    sh, sdh, sth = S
+    real = sh.real.dtype
+    hr, hi = sh.real, sh.imag
+    power = hr * hr + hi * hi
+    keep = power >= real.type(max(ref_power, np.finfo(real).tiny))
+    inv = np.zeros_like(power)
+    np.divide(1, power, out=inv, where=keep)
+    bins = (np.arange(sh.shape[-1]) * real.type(sr / n_fft)).astype(real)
+    f_scale = real.type(-0.5 * sr / np.pi if reassign_freqs else 0.0)
+    freqs = bins + (sdh.imag * hr - sdh.real * hi) * inv * f_scale
+    freqs = np.minimum(np.maximum(freqs, 0), real.type(sr / 2))
+    frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
+    t_scale = real.type(1.0 / sr if reassign_times else 0.0)
+    times = np.maximum(frame_t + (sth.real * hr + sth.imag * hi) * inv * t_scale, 0)
+    return freqs, times, np.sqrt(power)

@@ -1,5 +1,6 @@
 """Bridges to the time-frequency transform kernels: the constant-Q basis product and the
-spectral peaks of the tuning estimate (``constantq.c``).
+spectral peaks of the tuning estimate (``constantq.c``), the reassigned spectrogram
+(``reassign.c``).
 
 Validates arguments, hands C-contiguous buffers to C without copying, and turns status
 codes into exceptions.  With ``FEATGRAPH_NATIVE=0`` (``featgraph.native.BACKEND ==
@@ -10,7 +11,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_transforms as reference
 
-__all__ = ["CqBasis", "tuning_peaks"]
+__all__ = ["CqBasis", "reassign", "tuning_peaks"]
 
 
 class CqBasis:
@@ -123,3 +124,54 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
                     _pkg._ptr(peak), count)
     _pkg._raise_for_status(status, "tuning peaks", None, None)
     return freq[:count[0]], peak[:count[0]]
+
+
+def reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs=True, reassign_times=True):
+    """Reassigned frequencies, times and magnitudes from the three STFTs, in one pass.
+
+    ``S = (S_h, S_dh, S_th)``, the STFTs of frames ``t0, t0 + 1, ..`` with the window,
+    its derivative and the time-weighted window: ``freqs = f_k - Im(S_dh conj(S_h)) /
+    |S_h|^2 sr / (2 pi)`` clipped to ``[0, sr / 2]``, ``times = t hop / sr + Re(S_th
+    conj(S_h)) / |S_h|^2 / sr`` (at least 0), ``mags = |S_h|``; no correction where
+    ``|S_h|^2 < max(ref_power, tiny)`` (``fg_reassign`` in ``featgraph.h``; the numpy
+    definition is :func:`featgraph.native.reference_transforms.reassign`).
+
+    Parameters
+    ----------
+    S : np.ndarray [shape=(3, ..., frames, bins)], complex64 or complex128
+    n_fft : int >= 1
+    sr : float > 0, Hz
+    hop : float >= 0, samples
+    t0 : int, index of the first frame
+    ref_power : float >= 0
+    reassign_freqs, reassign_times : bool
+
+    Returns
+    -------
+    freqs, times, mags : np.ndarray [shape=(..., frames, bins)], the real type of ``S``
+        Hz, seconds, magnitude.
+
+    Raises
+    ------
+    ValueError
+        For a spectrum array of another shape or type, or a number out of range.
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs,
+                                  reassign_times)
+    S = reference.check_reassign(S, n_fft, sr, hop, ref_power)
+    real = S.real.dtype
+    shape = S.shape[1:]
+    out = [np.empty(shape, real) for _ in range(3)]
+    rows = int(np.prod(shape[:-2], dtype=int))
+    frames, bins = shape[-2], shape[-1]
+    kernel = _pkg._lib.fg_reassign_f32 if real == np.float32 else _pkg._lib.fg_reassign_f64
+    flat = S.reshape(3, rows, frames, bins)
+    res = [o.reshape(rows, frames, bins) for o in out]
+    for r in range(rows):
+        status = kernel(*(_pkg._ptr(flat[i, r].view(real)) for i in range(3)), frames, bins,
+                        int(n_fft), float(sr), float(hop), float(t0), float(ref_power),
+                        int(bool(reassign_freqs)), int(bool(reassign_times)),
+                        *(_pkg._ptr(o[r]) for o in res))
+        _pkg._raise_for_status(status, "reassign", None, None)
+    return tuple(out)

@@ -27,6 +27,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.transforms import reassign as reassign_kernel
 from ._common import frame_major
 from .spectral import bin_frequencies, rfft_frames
 from ._cqfilters import _window as periodic_window
@@ -146,39 +147,11 @@ def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
     """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times).
 
     ``Im(S_dh / S_h) = Im(S_dh conj(S_h)) / |S_h|^2`` and likewise for the real part of
-    ``S_th / S_h``: one conjugate, no complex division; bins with ``|S_h|^2`` below
-    ``ref_power`` (or the smallest normal float) get a zero correction, i.e. the bin
-    frequency and frame time."""
-    sh, sdh, sth = S
-    power = np.multiply(sh.real, sh.real)
-    power += sh.imag * sh.imag
-    n_fft, hop = p.n_fft, p.hop_length
-    real = power.dtype
-    keep = power >= real.type(max(p.ref_power, np.finfo(real).tiny))   # 1 / power finite
-    inv = np.zeros_like(power)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(1, power, out=inv, where=keep)
-        shc = np.conj(sh)
-        freqs = np.empty_like(power)
-        if p.reassign_frequencies:
-            np.multiply(sdh, shc, out=sdh)                    # S_dh conj(S_h), in place
-            np.multiply(sdh.imag, inv, out=freqs)
-            freqs *= real.type(-0.5 * sr / np.pi)
-            freqs += bin_frequencies(n_fft, sr).astype(real)
-            np.clip(freqs, 0, sr / 2.0, out=freqs)
-        else:
-            freqs[...] = bin_frequencies(n_fft, sr).astype(real)
-        frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
-        times = np.empty_like(power)
-        if p.reassign_times:
-            np.multiply(sth, shc, out=sth)
-            np.multiply(sth.real, inv, out=times)
-            times *= real.type(1.0 / sr)
-            times += frame_t
-            np.maximum(times, 0, out=times)
-        else:
-            times[...] = frame_t
-    return freqs, times, np.sqrt(power, out=power)
+    ``S_th / S_h``: one pass in C (:func:`featgraph.native.transforms.reassign`), no
+    complex division; bins with ``|S_h|^2`` below ``ref_power`` (or the smallest normal
+    float) get a zero correction, i.e. the bin frequency and frame time."""
+    return reassign_kernel(S, p.n_fft, sr, p.hop_length, t0, p.ref_power,
+                           p.reassign_frequencies, p.reassign_times)
 
 
 def _first_chunk(state, x: Feature) -> None:
