@@ -31,7 +31,7 @@ class CqBasis:
 
     def __init__(self, w, first, stop):
         self.w, self.first, self.stop = reference.check_cq_basis(w, first, stop)
-        self.w_real = self.w.view(np.float64)
+        self._args = None
 
     def product(self, spec, out, col0=0, out_col0=0):
         """``out[t, out_col0 + r] = sum_{k = first[r]}^{stop[r] - 1} w[r, k] spec[t, col0 +
@@ -64,19 +64,22 @@ class CqBasis:
         ...     np.array([[1, 2j, 3]]), out, col0=1)
         array([[0.+5.j, 6.+0.j]])
         """
-        w, first, stop = self.w, self.first, self.stop
+        w = self.w
         reference.check_cq_spectra(spec, out, w.shape, col0, out_col0)
         if _pkg.BACKEND == "numpy":
-            return reference.cq_product(spec, w, first, stop, out, col0, out_col0)
+            return reference.cq_product(spec, w, self.first, self.stop, out, col0, out_col0)
         if spec.shape[0] and w.shape[0]:
-            lib, ffi = _pkg._lib, _pkg._ffi
+            lib = _pkg._lib
+            if self._args is None:                   # cffi views of the basis, made once
+                ffi = _pkg._ffi
+                self._args = (_pkg._ptr(self.w.view(np.float64)), w.shape[0], w.shape[1],
+                              ffi.from_buffer("size_t[]", self.first),
+                              ffi.from_buffer("size_t[]", self.stop))
             real = spec.real.dtype
             kernel = lib.fg_cq_product_f32 if real == np.float32 else lib.fg_cq_product_f64
             status = kernel(_pkg._ptr(spec.view(real)), spec.shape[0], spec.shape[1],
-                            int(col0), _pkg._ptr(self.w_real), w.shape[0], w.shape[1],
-                            ffi.from_buffer("size_t[]", first),
-                            ffi.from_buffer("size_t[]", stop), _pkg._ptr(out.view(real)),
-                            out.shape[1], int(out_col0))
+                            int(col0), *self._args, _pkg._ptr(out.view(real)), out.shape[1],
+                            int(out_col0))
             _pkg._raise_for_status(status, "cq product", None, None)
         return out
 

@@ -156,7 +156,9 @@ def halve(y: np.ndarray, factor: int, res_type: str) -> np.ndarray:
 
 
 BLOCK = 256
-"""Frames per FFT block (bounds the work memory of a long signal)."""
+"""Frames per FFT block of the pseudo-CQT (bounds the work memory of a long signal)."""
+CQ_BLOCK_BYTES = 1 << 20
+"""Spectra per block of the CQT: as many frames as fit in this many bytes (64 to 4096)."""
 SPARSE_ABOVE = 4096
 """Basis slices with more entries go through scipy's sparse product (a single-threaded C loop
 over the non-zeros, as librosa does): with 36 or more bins per octave even one-row dense
@@ -261,9 +263,10 @@ def octave_into(y: np.ndarray, n_fft: int, hop: int, rows: tuple, out: np.ndarra
     in C (:class:`featgraph.native.transforms.CqBasis`, double sums)."""
     basis, lo = rows
     n_frames = out.shape[0]
-    spec = np.empty((min(BLOCK, n_frames), n_fft // 2 + 1), out.dtype)
-    for a in range(0, n_frames, BLOCK):
-        count = min(BLOCK, n_frames - a)
+    size = min(4096, max(64, CQ_BLOCK_BYTES // ((n_fft // 2 + 1) * out.itemsize)))
+    spec = np.empty((min(size, n_frames), n_fft // 2 + 1), out.dtype)
+    for a in range(0, n_frames, size):
+        count = min(size, n_frames - a)
         block = frame_block(y, n_fft, hop, a, count)
         rfft_frames(block, n_fft, out=spec[:count])
         basis.product(spec[:count], out[a:a + count], lo, out_col0)
