@@ -125,59 +125,75 @@ def test_tuning_peaks_reject_bad_arguments(backend):
     assert freq.shape == mag.shape == (0,)
 
 
-def three_spectra(rng, ctype, shape=(37, 129)):
-    S = rng.standard_normal((3,) + shape) + 1j * rng.standard_normal((3,) + shape)
-    S[0, ..., 2, :] = 0.0                                  # a silent frame: no correction
-    S[0, ..., 4, :10] *= 1e-6                              # below ref_power
-    return S.astype(ctype)
+WINDOWS = {"hann": (0.5, -0.5), "hamming": (0.54, -0.46), "blackman": (0.42, -0.5, 0.08)}
 
 
-@pytest.mark.parametrize("ctype", CTYPES)
+def frames_and_spectra(rng, dtype, n_fft, shape=(37,)):
+    """Random frames (a silent one, a quiet one) and their DFTs ``(DFT(x), DFT(x t))``."""
+    x = rng.standard_normal(shape + (n_fft,))
+    x[..., 2, :] = 0.0
+    x[..., 4, :] *= 1e-4
+    half = n_fft // 2
+    t = np.arange(-half, half + 1) if n_fft % 2 else np.arange(0.5 - half, half)
+    X = np.stack([np.fft.rfft(x), np.fft.rfft(x * t)])
+    return x, t, X.astype(np.complex64 if dtype == np.float32 else np.complex128)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("window", sorted(WINDOWS))
+@pytest.mark.parametrize("n_fft", [256, 255, 6])
 @pytest.mark.parametrize("flags", [(True, True), (True, False), (False, True)])
-def test_reassign_matches_the_complex_division(backend, ctype, flags):
-    rng = np.random.default_rng(5)
-    S = three_spectra(rng, ctype)
-    sr, n_fft, hop, t0 = 8000.0, 256, 64, 11
-    freqs, times, mags = kernels.reassign(S, n_fft, sr, hop, t0, 1e-6, *flags)
-    # independent: the definition with complex division, in complex128
-    s = S.astype(complex)
-    keep = np.abs(s[0]) ** 2 >= 1e-6
+def test_reassign_matches_the_windowed_spectra(backend, dtype, window, n_fft, flags):
+    """Independent: the three windowed DFTs taken in the time domain (the window, its cyclic
+    centred gradient, the window times the time from the centre) and complex division."""
+    rng = np.random.default_rng(n_fft)
+    x, t, X = frames_and_spectra(rng, dtype, n_fft)
+    sr, hop, t0, ref = 8000.0, 64, 11, 1e-6
+    freqs, times, mags = kernels.reassign(X, n_fft, WINDOWS[window], sr, hop, t0, ref, *flags)
+    n = np.arange(n_fft)
+    h = sum(c * np.cos(2 * np.pi * m * n / n_fft) for m, c in enumerate(WINDOWS[window]))
+    dh = (np.roll(h, -1) - np.roll(h, 1)) / 2
+    sh, sdh, sth = (np.fft.rfft(x * w) for w in (h, dh, h * t))
+    keep = np.abs(sh) ** 2 >= ref
     with np.errstate(divide="ignore", invalid="ignore"):
-        df = np.where(keep, -np.imag(s[1] / s[0]) * sr / (2 * np.pi), 0)
-        dt = np.where(keep, np.real(s[2] / s[0]) / sr, 0)
-    want_f = np.clip(np.arange(129) * sr / n_fft + (df if flags[0] else 0 * df), 0, sr / 2)
-    want_t = np.maximum((t0 + np.arange(37))[:, None] * hop / sr + (dt if flags[1] else 0 * dt),
-                        0)
-    tol = 1e-4 if ctype == np.complex64 else 1e-10
-    assert freqs.dtype == times.dtype == mags.dtype == S.real.dtype
-    np.testing.assert_allclose(freqs, want_f, rtol=0, atol=tol * sr / 2)
-    np.testing.assert_allclose(times, want_t, rtol=0, atol=tol * 37 * hop / sr)
-    np.testing.assert_allclose(mags, np.abs(s[0]), rtol=tol)
-    np.testing.assert_array_equal(freqs[2], np.arange(129) * np.float32(sr / n_fft)
-                                  if ctype == np.complex64 else np.arange(129) * sr / n_fft)
-    ref = reference.reassign(S, n_fft, sr, hop, t0, 1e-6, *flags)
-    for got, want in zip((freqs, times, mags), ref):
-        np.testing.assert_allclose(got, want, rtol=1e-5 if ctype == np.complex64 else 1e-12,
-                                   atol=1e-6 * np.abs(want).max())
+        df = np.where(keep, -np.imag(sdh / sh) * sr / (2 * np.pi), 0) * flags[0]
+        dt = np.where(keep, np.real(sth / sh) / sr, 0) * flags[1]
+    bins = np.arange(n_fft // 2 + 1) * sr / n_fft
+    want_f = np.clip(bins + df, 0, sr / 2)
+    want_t = np.maximum((t0 + np.arange(37))[:, None] * hop / sr + dt, 0)
+    assert freqs.dtype == times.dtype == mags.dtype == dtype
+    loud = np.abs(sh) >= 1e-2 * np.abs(sh).max()          # ratios of tiny values are noise
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(freqs[loud], want_f[loud], rtol=0, atol=tol * sr / 2)
+    np.testing.assert_allclose(times[loud], want_t[loud], rtol=0, atol=tol * 48 * hop / sr)
+    np.testing.assert_allclose(mags, np.abs(sh), rtol=0, atol=tol * np.abs(sh).max())
+    np.testing.assert_allclose(freqs[2], bins, rtol=1e-6)             # silence: bin, frame
+    np.testing.assert_allclose(times[2], (t0 + 2) * hop / sr, rtol=1e-6)
+    ref_out = reference.reassign(X, n_fft, WINDOWS[window], sr, hop, t0, ref, *flags)
+    for got, want in zip((freqs, times, mags), ref_out):
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol * np.abs(want).max())
 
 
 @needs_c
 def test_reassign_of_leading_axes_equals_each_row():
-    rng = np.random.default_rng(6)
-    S = three_spectra(rng, np.complex64, (2, 9, 65))
-    whole = kernels.reassign(S, 128, 16000.0, 32, 3, 1e-6)
+    _, _, X = frames_and_spectra(np.random.default_rng(6), np.float32, 128, (2, 9))
+    whole = kernels.reassign(X, 128, WINDOWS["hann"], 16000.0, 32, 3, 1e-6)
     for r in range(2):
-        row = kernels.reassign(np.ascontiguousarray(S[:, r]), 128, 16000.0, 32, 3, 1e-6)
+        row = kernels.reassign(np.ascontiguousarray(X[:, r]), 128, WINDOWS["hann"], 16000.0,
+                               32, 3, 1e-6)
         for a, b in zip(whole, row):
             np.testing.assert_array_equal(a[r], b)
 
 
 def test_reassign_rejects_bad_arguments(backend):
-    S = np.ones((3, 4, 5), np.complex64)
-    for args in [(S[:2], 8, 100.0, 2, 0, 0.0), (S.real, 8, 100.0, 2, 0, 0.0),
-                 (S, 0, 100.0, 2, 0, 0.0), (S, 8, 0.0, 2, 0, 0.0), (S, 8, 100.0, -1, 0, 0.0),
-                 (S, 8, 100.0, 2, 0, -1.0), (S, 8, 100.0, 2, 0, float("nan"))]:
+    X = np.ones((2, 4, 5), np.complex64)
+    hann = WINDOWS["hann"]
+    for args in [(X[:1], 8, hann, 100.0, 2, 0, 0.0), (X.real, 8, hann, 100.0, 2, 0, 0.0),
+                 (X, 6, hann, 100.0, 2, 0, 0.0), (X, 8, (), 100.0, 2, 0, 0.0),
+                 (X, 8, np.ones(9), 100.0, 2, 0, 0.0), (X, 8, hann, 0.0, 2, 0, 0.0),
+                 (X, 8, hann, 100.0, -1, 0, 0.0), (X, 8, hann, 100.0, 2, 0, -1.0),
+                 (X, 8, hann, 100.0, 2, 0, float("nan"))]:
         with pytest.raises(ValueError, match="reassign"):
             kernels.reassign(*args)
-    empty = kernels.reassign(np.ones((3, 0, 5), np.complex64), 8, 100.0, 2, 0, 0.0)
+    empty = kernels.reassign(np.ones((2, 0, 5), np.complex64), 8, hann, 100.0, 2, 0, 0.0)
     assert all(e.shape == (0, 5) and e.dtype == np.float32 for e in empty)

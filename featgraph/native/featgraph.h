@@ -557,24 +557,29 @@ int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
                            double bin_hz, double *freq, float *peak, size_t *n_peaks);
 
 /*
- * Reassigned spectrogram (reassign.c; librosa's reassigned_spectrogram definition): from
- * the STFTs S_h, S_dh, S_th (n_frames, n_bins) complex, interleaved, with the window, its
- * derivative and the time-weighted window, of frames t0, t0 + 1, ...:
- *   power = re(S_h)^2 + im(S_h)^2 (in the type), mags = sqrt(power),
+ * Reassigned spectrogram of a cosine-sum window (reassign.c; librosa's
+ * reassigned_spectrogram definition) from two DFTs per frame: x (n_frames, n_bins) the
+ * DFT of the frames, y that of the frames times t (the time from the frame centre in
+ * samples; may be NULL when reassign_times is 0), complex interleaved, n_bins = n_fft / 2
+ * + 1; the window h[n] = sum_m coef[m] cos(2 pi m n / n_fft), m < n_coef <= 8.  With
+ *   S_h = DFT(x h), S_dh = DFT(x dh) (dh the cyclic centred gradient of h), S_th =
+ *   DFT(x h t), formed from x and y in the frequency domain (in double):
+ *   mags = sqrt(power), power = re(S_h)^2 + im(S_h)^2,
  *   freqs = k sr / n_fft - Im(S_dh conj(S_h)) / power sr / (2 pi), clipped to [0, sr/2],
  *   times = (t0 + t) hop / sr + Re(S_th conj(S_h)) / power / sr, at least 0,
  * the corrections 0 where power < max(ref_power, the type's smallest normal number) or
- * where reassign_freqs / reassign_times is 0 (sdh / sth may then be NULL); all in the
- * type of the spectra.  freqs, times, mags (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer
- * needed, n_fft 0, sr <= 0, hop < 0, ref_power < 0 (or NaN) or sizes that overflow.
+ * where reassign_freqs / reassign_times is 0; in the type of x.  freqs, times, mags
+ * (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer needed, n_fft < 2, n_bins !=
+ * n_fft / 2 + 1, n_coef 0 or above 8, sr <= 0, hop < 0, ref_power < 0 (or NaN), sizes
+ * that overflow.
  */
-int fg_reassign_f64(const double *sh, const double *sdh, const double *sth, size_t n_frames,
-                    size_t n_bins, size_t n_fft, double sr, double hop, double t0,
-                    double ref_power, int reassign_freqs, int reassign_times, double *freqs,
-                    double *times, double *mags);
-int fg_reassign_f32(const float *sh, const float *sdh, const float *sth, size_t n_frames,
-                    size_t n_bins, size_t n_fft, double sr, double hop, double t0,
-                    double ref_power, int reassign_freqs, int reassign_times, float *freqs,
-                    float *times, float *mags);
+int fg_reassign_f64(const double *x, const double *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    double *freqs, double *times, double *mags);
+int fg_reassign_f32(const float *x, const float *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    float *freqs, float *times, float *mags);
 
 #endif /* FEATGRAPH_H */

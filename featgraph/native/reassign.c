@@ -1,21 +1,30 @@
 /*
- * Reassigned spectrogram from the three STFTs (featgraph.nodes.reassign; librosa's
+ * Reassigned spectrogram of a cosine-sum window (featgraph.nodes.reassign; librosa's
  * reassigned_spectrogram definition; Flandrin, Auger & Chassande-Mottin 2002, eqs. 5.20
- * and 5.23):
+ * and 5.23), from two FFTs per frame instead of three:
  *
- *   power = re(S_h)^2 + im(S_h)^2                    (in the type of the spectra)
- *   mags  = sqrt(power)
+ *   h[n] = sum_m c_m cos(2 pi m n / N)      (periodic Hann, Hamming, Blackman; N = n_fft)
+ *   X = DFT(x), Y = DFT(x t)                (t: time from the frame centre, in samples)
+ *   S_h[k]  = c_0 X[k] + sum_{m >= 1} c_m / 2 (X[k - m] + X[k + m])
+ *   S_dh[k] = sum_{m >= 1} c_m sin(2 pi m / N) i / 2 (X[k - m] - X[k + m])
+ *   S_th[k] = c_0 Y[k] + sum_{m >= 1} c_m / 2 (Y[k - m] + Y[k + m])
+ *
+ * S_h, S_dh and S_th are the DFTs of x h, x dh and x h t, dh the cyclic centred gradient
+ * (h[n + 1] - h[n - 1]) / 2 = -sum_m c_m sin(2 pi m / N) sin(2 pi m n / N); the bins
+ * outside 0 .. N / 2 are the conjugates of their mirror images (real x).  Then
+ *
+ *   power = re(S_h)^2 + im(S_h)^2, mags = sqrt(power)
  *   freqs = k sr / n_fft - Im(S_dh conj(S_h)) / power sr / (2 pi), clipped to [0, sr / 2]
  *   times = (t0 + t) hop / sr + Re(S_th conj(S_h)) / power / sr, at least 0
  *
- * with the corrections set to 0 (bin frequency, frame time) where power < max(ref_power,
- * the smallest normal number of the type), and where a reassignment is switched off (its
- * scale is then 0: the correction, finite, times 0).  All in the type of the spectra,
- * the bin frequencies, frame times and scales rounded to it.  One pass over the three
- * spectra, no temporaries; the numpy definition is
+ * with the corrections 0 (bin frequency, frame time) where power < max(ref_power, the
+ * smallest normal number of the type), and where a reassignment is switched off (its
+ * scale is then 0: the correction, finite, times 0).  The three spectra are combined in
+ * double and rounded to the type; the rest is in the type.  The numpy definition is
  * featgraph.native.reference_transforms.reassign.
  */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +37,26 @@
 #endif
 
 #define RA_CHUNK 64
+#define RA_MAX_COEF 8
 
-/* The values of up to RA_CHUNK bins from contiguous real and imaginary parts. */
-#define DEFINE_REASSIGN(NAME, T, TINY, SQRT)                                         \
+/* Bin j (any integer) of the DFT of a real frame from its bins 0 .. n_bins - 1. */
+#define DEFINE_BIN(NAME, T)                                                           \
+static void NAME(const T *z, long j, long n_fft, long n_bins, double *re, double *im) \
+{                                                                                     \
+    long jj = ((j % n_fft) + n_fft) % n_fft;                                          \
+    if (jj < n_bins) {                                                                \
+        *re = z[2 * jj];                                                              \
+        *im = z[2 * jj + 1];                                                          \
+    } else {                                                                          \
+        *re = z[2 * (n_fft - jj)];                                                    \
+        *im = -(double)z[2 * (n_fft - jj) + 1];                                       \
+    }                                                                                 \
+}
+
+DEFINE_BIN(bin_f64, double)
+DEFINE_BIN(bin_f32, float)
+
+#define DEFINE_REASSIGN(NAME, T, TINY, SQRT, BIN)                                         \
 FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(                                     \
     const T *restrict hr, const T *restrict hi, const T *restrict dr,                 \
     const T *restrict di, const T *restrict tr, const T *restrict ti, int n, T k0,    \
@@ -52,48 +78,77 @@ FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(       
     }                                                                                 \
 }                                                                                     \
                                                                                       \
-static void NAME##_row(const T *sh, const T *sdh, const T *sth, size_t n_bins,        \
-                       T bin_hz, T nyquist, T frame_t, T f_scale, T t_scale,          \
-                       T floor_, T *freqs, T *times, T *mags)                         \
+static void NAME##_frame(const T *x, const T *y, size_t n_bins, size_t n_fft,         \
+                         const double *c, const double *sn, size_t n_coef, T bin_hz,  \
+                         T nyquist, T frame_t, T f_scale, T t_scale, T floor_,         \
+                         T *freqs, T *times, T *mags)                                 \
 {                                                                                     \
     T v[6][RA_CHUNK];                                                                 \
+    const long nf = (long)n_fft, nb = (long)n_bins;                                   \
     for (size_t a = 0; a < n_bins; a += RA_CHUNK) {                                   \
         size_t n = n_bins - a < RA_CHUNK ? n_bins - a : RA_CHUNK;                     \
-        for (size_t k = 0; k < n; k++) {                                              \
-            v[0][k] = sh[2 * (a + k)];                                                \
-            v[1][k] = sh[2 * (a + k) + 1];                                            \
-            v[2][k] = sdh[2 * (a + k)];                                               \
-            v[3][k] = sdh[2 * (a + k) + 1];                                           \
-            v[4][k] = sth[2 * (a + k)];                                               \
-            v[5][k] = sth[2 * (a + k) + 1];                                           \
+        for (size_t i = 0; i < n; i++) {                                              \
+            long k = (long)(a + i);                                                   \
+            double hr = c[0] * x[2 * k], hi = c[0] * x[2 * k + 1], dr = 0.0, di = 0.0; \
+            double tr = 0.0, ti = 0.0;                                                \
+            if (y) {                                                                  \
+                tr = c[0] * y[2 * k];                                                 \
+                ti = c[0] * y[2 * k + 1];                                             \
+            }                                                                         \
+            for (size_t m = 1; m < n_coef; m++) {                                     \
+                double lr, li, rr, ri;                                                \
+                BIN(x, k - (long)m, nf, nb, &lr, &li);                                \
+                BIN(x, k + (long)m, nf, nb, &rr, &ri);                                \
+                hr += 0.5 * c[m] * (lr + rr);                                         \
+                hi += 0.5 * c[m] * (li + ri);                                         \
+                dr -= 0.5 * c[m] * sn[m] * (li - ri);     /* i (a + i b) = -b + i a */ \
+                di += 0.5 * c[m] * sn[m] * (lr - rr);                                 \
+                if (y) {                                                              \
+                    BIN(y, k - (long)m, nf, nb, &lr, &li);                            \
+                    BIN(y, k + (long)m, nf, nb, &rr, &ri);                            \
+                    tr += 0.5 * c[m] * (lr + rr);                                     \
+                    ti += 0.5 * c[m] * (li + ri);                                     \
+                }                                                                     \
+            }                                                                         \
+            v[0][i] = (T)hr;                                                          \
+            v[1][i] = (T)hi;                                                          \
+            v[2][i] = (T)dr;                                                          \
+            v[3][i] = (T)di;                                                          \
+            v[4][i] = (T)tr;                                                          \
+            v[5][i] = (T)ti;                                                          \
         }                                                                             \
         NAME##_chunk(v[0], v[1], v[2], v[3], v[4], v[5], (int)n, (T)a, bin_hz, nyquist, \
                      frame_t, f_scale, t_scale, floor_, freqs + a, times + a, mags + a); \
     }                                                                                 \
 }                                                                                     \
                                                                                       \
-int NAME(const T *sh, const T *sdh, const T *sth, size_t n_frames, size_t n_bins,     \
-         size_t n_fft, double sr, double hop, double t0, double ref_power,             \
-         int reassign_freqs, int reassign_times, T *freqs, T *times, T *mags)         \
+int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,        \
+         const double *coef, size_t n_coef, double sr, double hop, double t0,         \
+         double ref_power, int reassign_freqs, int reassign_times, T *freqs,          \
+         T *times, T *mags)                                                           \
 {                                                                                     \
-    if (n_frames == 0 || n_bins == 0)                                                 \
+    if (n_frames == 0)                                                                \
         return FG_OK;                                                                 \
-    if (!sh || !freqs || !times || !mags || (reassign_freqs && !sdh)                  \
-        || (reassign_times && !sth) || n_fft == 0 || !(sr > 0) || !(hop >= 0)         \
+    if (!x || !coef || !freqs || !times || !mags || (reassign_times && !y)            \
+        || n_fft < 2 || n_fft > LONG_MAX / 4 || n_bins != n_fft / 2 + 1               \
+        || n_coef == 0 || n_coef > RA_MAX_COEF || !(sr > 0) || !(hop >= 0)            \
         || !(ref_power >= 0) || n_bins > SIZE_MAX / 2 / n_frames)                     \
         return FG_EINVAL;                                                             \
+    double sn[RA_MAX_COEF];                                                           \
+    for (size_t m = 0; m < n_coef; m++)                                               \
+        sn[m] = sin(2.0 * 3.14159265358979323846 * (double)m / (double)n_fft);        \
     const T floor_ = ref_power > (double)TINY ? (T)ref_power : TINY;                  \
     for (size_t t = 0; t < n_frames; t++) {                                           \
         size_t at = t * n_bins;                                                       \
-        NAME##_row(sh + 2 * at, reassign_freqs ? sdh + 2 * at : sh,                   \
-                   reassign_times ? sth + 2 * at : sh, n_bins, (T)(sr / (double)n_fft),\
-                   (T)(sr / 2.0), (T)((t0 + (double)t) * (hop / sr)),                  \
-                   reassign_freqs ? (T)(-0.5 * sr / 3.14159265358979323846) : (T)0,   \
-                   reassign_times ? (T)(1.0 / sr) : (T)0, floor_, freqs + at,          \
-                   times + at, mags + at);                                            \
+        NAME##_frame(x + 2 * at, reassign_times ? y + 2 * at : NULL, n_bins, n_fft,   \
+                     coef, sn, n_coef, (T)(sr / (double)n_fft), (T)(sr / 2.0),        \
+                     (T)((t0 + (double)t) * (hop / sr)),                              \
+                     reassign_freqs ? (T)(-0.5 * sr / 3.14159265358979323846) : (T)0, \
+                     reassign_times ? (T)(1.0 / sr) : (T)0, floor_, freqs + at,        \
+                     times + at, mags + at);                                          \
     }                                                                                 \
     return FG_OK;                                                                     \
 }
 
-DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt)
-DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf)
+DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, bin_f64)
+DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, bin_f32)

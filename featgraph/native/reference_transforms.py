@@ -2,7 +2,7 @@
 import numpy as np
 
 __all__ = ["check_cq_basis", "check_cq_spectra", "check_reassign", "check_tuning_peaks",
-           "cq_product", "reassign", "tuning_peaks"]
+           "cq_product", "reassign", "tuning_peaks", "window_spectra"]
 
 
 def check_cq_basis(w, first, stop):
@@ -84,26 +84,57 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
     return (k + k0 + shift) * float(bin_hz), s + 0.5 * b * shift
 
 
-def check_reassign(S, n_fft, sr, hop, ref_power):
-    """``S (3, ..., frames, bins)`` as a C-contiguous complex array and the numbers valid
-    (ValueError otherwise)."""
-    S = np.asarray(S)
-    if (S.dtype not in (np.complex64, np.complex128) or S.ndim < 3 or S.shape[0] != 3
-            or int(n_fft) < 1 or not sr > 0 or not hop >= 0 or not ref_power >= 0):
-        raise ValueError(f"reassign: needs the three spectra (3, ..., frames, bins), complex, "
-                         f"n_fft >= 1, sr > 0, hop >= 0, ref_power >= 0; got {S.dtype} "
-                         f"{S.shape}, n_fft {n_fft}, sr {sr}, hop {hop}, ref_power {ref_power}")
-    return np.ascontiguousarray(S)
+def check_reassign(X, n_fft, coef, sr, hop, ref_power):
+    """``(X, coef)``: ``X (2, ..., frames, n_fft // 2 + 1)`` as a C-contiguous complex array,
+    ``coef`` as 1 to 8 float64 cosine coefficients, the numbers valid (ValueError
+    otherwise)."""
+    X = np.asarray(X)
+    coef = np.ascontiguousarray(coef, dtype=np.float64)
+    if (X.dtype not in (np.complex64, np.complex128) or X.ndim < 3 or X.shape[0] != 2
+            or int(n_fft) < 2 or X.shape[-1] != int(n_fft) // 2 + 1 or coef.ndim != 1
+            or not 1 <= coef.size <= 8 or not sr > 0 or not hop >= 0 or not ref_power >= 0):
+        raise ValueError(f"reassign: needs the two spectra (2, ..., frames, n_fft // 2 + 1), "
+                         f"complex, n_fft >= 2, 1 to 8 window coefficients, sr > 0, hop >= 0, "
+                         f"ref_power >= 0; got {X.dtype} {X.shape}, n_fft {n_fft}, "
+                         f"{coef.size} coefficients, sr {sr}, hop {hop}, ref_power {ref_power}")
+    return np.ascontiguousarray(X), coef
 
 
-def reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs=True, reassign_times=True):
-    """``(freqs, times, mags)``, each ``(..., frames, bins)`` in the real type of ``S``, from
-    the STFTs ``S = (S_h, S_dh, S_th)`` of frames ``t0 ..`` (see ``fg_reassign``): the
-    power and the corrections ``Im(S_dh conj(S_h)) / power`` and ``Re(S_th conj(S_h)) /
-    power`` in that type, zero below ``max(ref_power, tiny)``."""
-    S = check_reassign(S, n_fft, sr, hop, ref_power)
-    sh, sdh, sth = S
-    real = sh.real.dtype
+def window_spectra(X, n_fft, coef):
+    """``(S_h, S_dh, S_th)`` (complex128) from the DFTs ``X = (DFT(x), DFT(x t))`` for the
+    window ``h[n] = sum_m coef[m] cos(2 pi m n / n_fft)`` (see ``fg_reassign``)."""
+    x, y = (v.astype(np.complex128) for v in X)
+    n_bins = x.shape[-1]
+    j = np.arange(-len(coef) + 1, n_bins + len(coef) - 1) % n_fft     # bins, wrapped
+    mirror = j >= n_bins
+
+    def ext(z):                          # bins -M .. n_bins + M - 1 of the full DFT
+        e = z[..., np.where(mirror, n_fft - j, j)]
+        return np.where(mirror, np.conj(e), e)
+
+    ex, ey = ext(x), ext(y)
+    m0 = len(coef) - 1
+    s_h, s_dh, s_th = coef[0] * x, np.zeros_like(x), coef[0] * y
+    for m in range(1, len(coef)):
+        lo, hi = (slice(m0 - m, m0 - m + n_bins), slice(m0 + m, m0 + m + n_bins))
+        s_h = s_h + 0.5 * coef[m] * (ex[..., lo] + ex[..., hi])
+        s_dh = s_dh + 0.5j * coef[m] * np.sin(2 * np.pi * m / n_fft) * (ex[..., lo]
+                                                                       - ex[..., hi])
+        s_th = s_th + 0.5 * coef[m] * (ey[..., lo] + ey[..., hi])
+    return s_h, s_dh, s_th
+
+
+def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
+             reassign_times=True):
+    """``(freqs, times, mags)``, each ``(..., frames, bins)`` in the real type of ``X``, from
+    ``X = (DFT(x), DFT(x t))`` of frames ``t0 ..`` and a cosine-sum window (see
+    ``fg_reassign``): the window's three spectra in float64 rounded to the type, then the
+    power and the corrections ``Im(S_dh conj(S_h)) / power``, ``Re(S_th conj(S_h)) /
+    power`` in the type, zero below ``max(ref_power, tiny)``."""
+    X, coef = check_reassign(X, n_fft, coef, sr, hop, ref_power)
+    real = X.real.dtype
+    cplx = X.dtype
+    sh, sdh, sth = (s.astype(cplx) for s in window_spectra(X, n_fft, coef))
     hr, hi = sh.real, sh.imag
     power = hr * hr + hi * hi
     keep = power >= real.type(max(ref_power, np.finfo(real).tiny))

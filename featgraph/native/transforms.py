@@ -129,20 +129,25 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
     return freq[:count[0]], peak[:count[0]]
 
 
-def reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs=True, reassign_times=True):
-    """Reassigned frequencies, times and magnitudes from the three STFTs, in one pass.
+def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
+             reassign_times=True):
+    """Reassigned frequencies, times and magnitudes of a cosine-sum window, from two DFTs.
 
-    ``S = (S_h, S_dh, S_th)``, the STFTs of frames ``t0, t0 + 1, ..`` with the window,
-    its derivative and the time-weighted window: ``freqs = f_k - Im(S_dh conj(S_h)) /
-    |S_h|^2 sr / (2 pi)`` clipped to ``[0, sr / 2]``, ``times = t hop / sr + Re(S_th
-    conj(S_h)) / |S_h|^2 / sr`` (at least 0), ``mags = |S_h|``; no correction where
-    ``|S_h|^2 < max(ref_power, tiny)`` (``fg_reassign`` in ``featgraph.h``; the numpy
+    ``X = (DFT(x), DFT(x t))`` of frames ``t0, t0 + 1, ..`` (``t`` the time from the frame
+    centre in samples) and the window ``h[n] = sum_m coef[m] cos(2 pi m n / n_fft)``: the
+    spectra with the window ``S_h``, its cyclic gradient ``S_dh`` and the time-weighted
+    window ``S_th`` are formed in the frequency domain, then ``freqs = f_k - Im(S_dh
+    conj(S_h)) / |S_h|^2 sr / (2 pi)`` clipped to ``[0, sr / 2]``, ``times = t hop / sr +
+    Re(S_th conj(S_h)) / |S_h|^2 / sr`` (at least 0), ``mags = |S_h|``; no correction
+    where ``|S_h|^2 < max(ref_power, tiny)`` (``fg_reassign`` in ``featgraph.h``; the numpy
     definition is :func:`featgraph.native.reference_transforms.reassign`).
 
     Parameters
     ----------
-    S : np.ndarray [shape=(3, ..., frames, bins)], complex64 or complex128
-    n_fft : int >= 1
+    X : np.ndarray [shape=(2, ..., frames, n_fft // 2 + 1)], complex64 or complex128
+    n_fft : int >= 2
+    coef : sequence of 1 to 8 floats
+        Cosine coefficients (periodic Hann: ``(0.5, -0.5)``).
     sr : float > 0, Hz
     hop : float >= 0, samples
     t0 : int, index of the first frame
@@ -151,30 +156,30 @@ def reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs=True, reassign_tim
 
     Returns
     -------
-    freqs, times, mags : np.ndarray [shape=(..., frames, bins)], the real type of ``S``
+    freqs, times, mags : np.ndarray [shape=(..., frames, bins)], the real type of ``X``
         Hz, seconds, magnitude.
 
     Raises
     ------
     ValueError
-        For a spectrum array of another shape or type, or a number out of range.
+        For spectra of another shape or type, or a number out of range.
     """
     if _pkg.BACKEND == "numpy":
-        return reference.reassign(S, n_fft, sr, hop, t0, ref_power, reassign_freqs,
+        return reference.reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs,
                                   reassign_times)
-    S = reference.check_reassign(S, n_fft, sr, hop, ref_power)
-    real = S.real.dtype
-    shape = S.shape[1:]
+    X, coef = reference.check_reassign(X, n_fft, coef, sr, hop, ref_power)
+    real = X.real.dtype
+    shape = X.shape[1:]
     out = [np.empty(shape, real) for _ in range(3)]
     rows = int(np.prod(shape[:-2], dtype=int))
     frames, bins = shape[-2], shape[-1]
     kernel = _pkg._lib.fg_reassign_f32 if real == np.float32 else _pkg._lib.fg_reassign_f64
-    flat = S.reshape(3, rows, frames, bins)
+    flat = X.reshape(2, rows, frames, bins)
     res = [o.reshape(rows, frames, bins) for o in out]
     for r in range(rows):
-        status = kernel(*(_pkg._ptr(flat[i, r].view(real)) for i in range(3)), frames, bins,
-                        int(n_fft), float(sr), float(hop), float(t0), float(ref_power),
-                        int(bool(reassign_freqs)), int(bool(reassign_times)),
-                        *(_pkg._ptr(o[r]) for o in res))
+        status = kernel(_pkg._ptr(flat[0, r].view(real)), _pkg._ptr(flat[1, r].view(real)),
+                        frames, bins, int(n_fft), _pkg._ptr(coef), coef.size, float(sr),
+                        float(hop), float(t0), float(ref_power), int(bool(reassign_freqs)),
+                        int(bool(reassign_times)), *(_pkg._ptr(o[r]) for o in res))
         _pkg._raise_for_status(status, "reassign", None, None)
     return tuple(out)
