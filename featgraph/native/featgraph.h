@@ -571,7 +571,8 @@ int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
  * where reassign_freqs / reassign_times is 0; in the type of x.  freqs, times, mags
  * (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer needed, n_fft < 2, n_bins !=
  * n_fft / 2 + 1, n_coef 0 or above 8, sr <= 0, hop < 0, ref_power < 0 (or NaN), sizes
- * that overflow.
+ * that overflow; FG_ENOMEM without memory for its work buffer (4 (n_bins + 2 n_coef)
+ * doubles).
  */
 int fg_reassign_f64(const double *x, const double *y, size_t n_frames, size_t n_bins,
                     size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,

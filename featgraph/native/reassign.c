@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "featgraph.h"
 #include "simd.h"
@@ -39,22 +40,54 @@
 #define RA_CHUNK 64
 #define RA_MAX_COEF 8
 
-/* Bin j (any integer) of the DFT of a real frame from its bins 0 .. n_bins - 1. */
-#define DEFINE_BIN(NAME, T)                                                           \
-static void NAME(const T *z, long j, long n_fft, long n_bins, double *re, double *im) \
+/* The bins -pad .. n_bins + pad - 1 of the DFT of a real frame (n_fft points) from its bins
+ * 0 .. n_bins - 1, as real and imaginary parts in double: a bin outside 0 .. n_bins - 1 is
+ * the conjugate of its mirror image n_fft - j (indices modulo n_fft). */
+#define DEFINE_EXTEND(NAME, T)                                                        \
+static void NAME(const T *z, long n_bins, long n_fft, long pad, double *re, double *im) \
 {                                                                                     \
-    long jj = ((j % n_fft) + n_fft) % n_fft;                                          \
-    if (jj < n_bins) {                                                                \
-        *re = z[2 * jj];                                                              \
-        *im = z[2 * jj + 1];                                                          \
-    } else {                                                                          \
-        *re = z[2 * (n_fft - jj)];                                                    \
-        *im = -(double)z[2 * (n_fft - jj) + 1];                                       \
+    for (long j = -pad; j < n_bins + pad; j++) {                                      \
+        long jj = ((j % n_fft) + n_fft) % n_fft;                                      \
+        if (jj < n_bins) {                                                            \
+            re[j + pad] = z[2 * jj];                                                  \
+            im[j + pad] = z[2 * jj + 1];                                              \
+        } else {                                                                      \
+            re[j + pad] = z[2 * (n_fft - jj)];                                        \
+            im[j + pad] = -(double)z[2 * (n_fft - jj) + 1];                           \
+        }                                                                             \
     }                                                                                 \
 }
 
-DEFINE_BIN(bin_f64, double)
-DEFINE_BIN(bin_f32, float)
+DEFINE_EXTEND(extend_f64, double)
+DEFINE_EXTEND(extend_f32, float)
+
+/* S_h, S_dh, S_th of n bins from the extended spectra (xr[i] is bin i of the chunk; the
+ * pointers reach pad bins on both sides), in double. */
+FG_CLONES static void combine(const double *restrict xr, const double *restrict xi,
+                              const double *restrict yr, const double *restrict yi, int n,
+                              const double *c, const double *sn, int n_coef,
+                              double (*restrict s)[RA_CHUNK])
+{
+    for (int i = 0; i < n; i++) {
+        s[0][i] = c[0] * xr[i];
+        s[1][i] = c[0] * xi[i];
+        s[2][i] = 0.0;
+        s[3][i] = 0.0;
+        s[4][i] = c[0] * yr[i];
+        s[5][i] = c[0] * yi[i];
+    }
+    for (int m = 1; m < n_coef; m++) {
+        const double h = 0.5 * c[m], d = 0.5 * c[m] * sn[m];
+        for (int i = 0; i < n; i++) {
+            s[0][i] += h * (xr[i - m] + xr[i + m]);
+            s[1][i] += h * (xi[i - m] + xi[i + m]);
+            s[2][i] -= d * (xi[i - m] - xi[i + m]);       /* i (a + i b) = -b + i a */
+            s[3][i] += d * (xr[i - m] - xr[i + m]);
+            s[4][i] += h * (yr[i - m] + yr[i + m]);
+            s[5][i] += h * (yi[i - m] + yi[i + m]);
+        }
+    }
+}
 
 #define DEFINE_REASSIGN(NAME, T, TINY, SQRT, BIN)                                         \
 FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(                                     \
@@ -79,45 +112,25 @@ FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(       
 }                                                                                     \
                                                                                       \
 static void NAME##_frame(const T *x, const T *y, size_t n_bins, size_t n_fft,         \
-                         const double *c, const double *sn, size_t n_coef, T bin_hz,  \
-                         T nyquist, T frame_t, T f_scale, T t_scale, T floor_,         \
+                         const double *c, const double *sn, size_t n_coef, double *work,\
+                         T bin_hz, T nyquist, T frame_t, T f_scale, T t_scale, T floor_, \
                          T *freqs, T *times, T *mags)                                 \
 {                                                                                     \
+    const long pad = (long)n_coef - 1, len = (long)n_bins + 2 * pad;                  \
+    double *xr = work, *xi = xr + len, *yr = xi + len, *yi = yr + len;                \
+    double s[6][RA_CHUNK];                                                            \
     T v[6][RA_CHUNK];                                                                 \
-    const long nf = (long)n_fft, nb = (long)n_bins;                                   \
+    BIN(x, (long)n_bins, (long)n_fft, pad, xr, xi);                                   \
+    if (y)                                                                            \
+        BIN(y, (long)n_bins, (long)n_fft, pad, yr, yi);                               \
     for (size_t a = 0; a < n_bins; a += RA_CHUNK) {                                   \
-        size_t n = n_bins - a < RA_CHUNK ? n_bins - a : RA_CHUNK;                     \
-        for (size_t i = 0; i < n; i++) {                                              \
-            long k = (long)(a + i);                                                   \
-            double hr = c[0] * x[2 * k], hi = c[0] * x[2 * k + 1], dr = 0.0, di = 0.0; \
-            double tr = 0.0, ti = 0.0;                                                \
-            if (y) {                                                                  \
-                tr = c[0] * y[2 * k];                                                 \
-                ti = c[0] * y[2 * k + 1];                                             \
-            }                                                                         \
-            for (size_t m = 1; m < n_coef; m++) {                                     \
-                double lr, li, rr, ri;                                                \
-                BIN(x, k - (long)m, nf, nb, &lr, &li);                                \
-                BIN(x, k + (long)m, nf, nb, &rr, &ri);                                \
-                hr += 0.5 * c[m] * (lr + rr);                                         \
-                hi += 0.5 * c[m] * (li + ri);                                         \
-                dr -= 0.5 * c[m] * sn[m] * (li - ri);     /* i (a + i b) = -b + i a */ \
-                di += 0.5 * c[m] * sn[m] * (lr - rr);                                 \
-                if (y) {                                                              \
-                    BIN(y, k - (long)m, nf, nb, &lr, &li);                            \
-                    BIN(y, k + (long)m, nf, nb, &rr, &ri);                            \
-                    tr += 0.5 * c[m] * (lr + rr);                                     \
-                    ti += 0.5 * c[m] * (li + ri);                                     \
-                }                                                                     \
-            }                                                                         \
-            v[0][i] = (T)hr;                                                          \
-            v[1][i] = (T)hi;                                                          \
-            v[2][i] = (T)dr;                                                          \
-            v[3][i] = (T)di;                                                          \
-            v[4][i] = (T)tr;                                                          \
-            v[5][i] = (T)ti;                                                          \
-        }                                                                             \
-        NAME##_chunk(v[0], v[1], v[2], v[3], v[4], v[5], (int)n, (T)a, bin_hz, nyquist, \
+        int n = (int)(n_bins - a < RA_CHUNK ? n_bins - a : RA_CHUNK);                 \
+        combine(xr + pad + a, xi + pad + a, yr + pad + a, yi + pad + a, n, c, sn,     \
+                (int)n_coef, s);                                                      \
+        for (int j = 0; j < 6; j++)                                                   \
+            for (int i = 0; i < n; i++)                                               \
+                v[j][i] = (T)s[j][i];                                                 \
+        NAME##_chunk(v[0], v[1], v[2], v[3], v[4], v[5], n, (T)a, bin_hz, nyquist,    \
                      frame_t, f_scale, t_scale, floor_, freqs + a, times + a, mags + a); \
     }                                                                                 \
 }                                                                                     \
@@ -137,18 +150,23 @@ int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,  
     double sn[RA_MAX_COEF];                                                           \
     for (size_t m = 0; m < n_coef; m++)                                               \
         sn[m] = sin(2.0 * 3.14159265358979323846 * (double)m / (double)n_fft);        \
+    /* the extended spectra; y's stay 0 without time reassignment */                  \
+    double *work = calloc(4 * (n_bins + 2 * n_coef), sizeof(double));                 \
+    if (!work)                                                                        \
+        return FG_ENOMEM;                                                             \
     const T floor_ = ref_power > (double)TINY ? (T)ref_power : TINY;                  \
     for (size_t t = 0; t < n_frames; t++) {                                           \
         size_t at = t * n_bins;                                                       \
         NAME##_frame(x + 2 * at, reassign_times ? y + 2 * at : NULL, n_bins, n_fft,   \
-                     coef, sn, n_coef, (T)(sr / (double)n_fft), (T)(sr / 2.0),        \
+                     coef, sn, n_coef, work, (T)(sr / (double)n_fft), (T)(sr / 2.0),  \
                      (T)((t0 + (double)t) * (hop / sr)),                              \
                      reassign_freqs ? (T)(-0.5 * sr / 3.14159265358979323846) : (T)0, \
                      reassign_times ? (T)(1.0 / sr) : (T)0, floor_, freqs + at,        \
                      times + at, mags + at);                                          \
     }                                                                                 \
+    free(work);                                                                       \
     return FG_OK;                                                                     \
 }
 
-DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, bin_f64)
-DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, bin_f32)
+DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, extend_f64)
+DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, extend_f32)
