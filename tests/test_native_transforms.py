@@ -190,7 +190,7 @@ def test_reassign_rejects_bad_arguments(backend):
     hann = WINDOWS["hann"]
     for args in [(X[:1], 8, hann, 100.0, 2, 0, 0.0), (X.real, 8, hann, 100.0, 2, 0, 0.0),
                  (X, 6, hann, 100.0, 2, 0, 0.0), (X, 8, (), 100.0, 2, 0, 0.0),
-                 (X, 8, np.ones(9), 100.0, 2, 0, 0.0), (X, 8, hann, 0.0, 2, 0, 0.0),
+                 (X, 8, np.ones(4), 100.0, 2, 0, 0.0), (X, 8, hann, 0.0, 2, 0, 0.0),
                  (X, 8, hann, 100.0, -1, 0, 0.0), (X, 8, hann, 100.0, 2, 0, -1.0),
                  (X, 8, hann, 100.0, 2, 0, float("nan"))]:
         with pytest.raises(ValueError, match="reassign"):

@@ -561,17 +561,17 @@ int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
  * reassigned_spectrogram definition) from two DFTs per frame: x (n_frames, n_bins) the
  * DFT of the frames, y that of the frames times t (the time from the frame centre in
  * samples; may be NULL when reassign_times is 0), complex interleaved, n_bins = n_fft / 2
- * + 1; the window h[n] = sum_m coef[m] cos(2 pi m n / n_fft), m < n_coef <= 8.  With
+ * + 1; the window h[n] = sum_m coef[m] cos(2 pi m n / n_fft), m < n_coef <= 3.  With
  *   S_h = DFT(x h), S_dh = DFT(x dh) (dh the cyclic centred gradient of h), S_th =
- *   DFT(x h t), formed from x and y in the frequency domain (in double):
+ *   DFT(x h t), formed from x and y in the frequency domain:
  *   mags = sqrt(power), power = re(S_h)^2 + im(S_h)^2,
  *   freqs = k sr / n_fft - Im(S_dh conj(S_h)) / power sr / (2 pi), clipped to [0, sr/2],
  *   times = (t0 + t) hop / sr + Re(S_th conj(S_h)) / power / sr, at least 0,
  * the corrections 0 where power < max(ref_power, the type's smallest normal number) or
  * where reassign_freqs / reassign_times is 0; in the type of x.  freqs, times, mags
  * (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer needed, n_fft < 2, n_bins !=
- * n_fft / 2 + 1, n_coef 0 or above 8, sr <= 0, hop < 0, ref_power < 0 (or NaN), sizes
- * that overflow; FG_ENOMEM without memory for its work buffer (4 (n_bins + 2 n_coef)
+ * n_fft / 2 + 1, n_coef 0 or above 3, sr <= 0, hop < 0, ref_power < 0 (or NaN), sizes
+ * that overflow; FG_ENOMEM without memory for its work buffer (4 (n_bins + 4)
  * doubles).
  */
 int fg_reassign_f64(const double *x, const double *y, size_t n_frames, size_t n_bins,

@@ -3,7 +3,7 @@
  * reassigned_spectrogram definition; Flandrin, Auger & Chassande-Mottin 2002, eqs. 5.20
  * and 5.23), from two FFTs per frame instead of three:
  *
- *   h[n] = sum_m c_m cos(2 pi m n / N)      (periodic Hann, Hamming, Blackman; N = n_fft)
+ *   h[n] = sum_m c_m cos(2 pi m n / N), m <= 2 (periodic Hann, Hamming, Blackman; N = n_fft)
  *   X = DFT(x), Y = DFT(x t)                (t: time from the frame centre, in samples)
  *   S_h[k]  = c_0 X[k] + sum_{m >= 1} c_m / 2 (X[k - m] + X[k + m])
  *   S_dh[k] = sum_{m >= 1} c_m sin(2 pi m / N) i / 2 (X[k - m] - X[k + m])
@@ -19,8 +19,7 @@
  *
  * with the corrections 0 (bin frequency, frame time) where power < max(ref_power, the
  * smallest normal number of the type), and where a reassignment is switched off (its
- * scale is then 0: the correction, finite, times 0).  The three spectra are combined in
- * double and rounded to the type; the rest is in the type.  The numpy definition is
+ * scale is then 0: the correction, finite, times 0).  All in the type of the spectra.  The numpy definition is
  * featgraph.native.reference_transforms.reassign.
  */
 #include <float.h>
@@ -38,22 +37,29 @@
 #endif
 
 #define RA_CHUNK 64
-#define RA_MAX_COEF 8
+#define RA_MAX_COEF 3
 
 /* The bins -pad .. n_bins + pad - 1 of the DFT of a real frame (n_fft points) from its bins
- * 0 .. n_bins - 1, as real and imaginary parts in double: a bin outside 0 .. n_bins - 1 is
+ * 0 .. n_bins - 1, as real and imaginary parts: a bin outside 0 .. n_bins - 1 is
  * the conjugate of its mirror image n_fft - j (indices modulo n_fft). */
 #define DEFINE_EXTEND(NAME, T)                                                        \
-static void NAME(const T *z, long n_bins, long n_fft, long pad, double *re, double *im) \
+static void NAME(const T *restrict z, long n_bins, long n_fft, long pad, T *restrict re, \
+                 T *restrict im)                                                      \
 {                                                                                     \
+    for (long j = 0; j < n_bins; j++) {                                               \
+        re[j + pad] = z[2 * j];                                                       \
+        im[j + pad] = z[2 * j + 1];                                                   \
+    }                                                                                 \
     for (long j = -pad; j < n_bins + pad; j++) {                                      \
+        if (j == 0)                                                                   \
+            j = n_bins;                                   /* the pads only */         \
         long jj = ((j % n_fft) + n_fft) % n_fft;                                      \
         if (jj < n_bins) {                                                            \
             re[j + pad] = z[2 * jj];                                                  \
             im[j + pad] = z[2 * jj + 1];                                              \
         } else {                                                                      \
             re[j + pad] = z[2 * (n_fft - jj)];                                        \
-            im[j + pad] = -(double)z[2 * (n_fft - jj) + 1];                           \
+            im[j + pad] = -z[2 * (n_fft - jj) + 1];                                   \
         }                                                                             \
     }                                                                                 \
 }
@@ -62,34 +68,35 @@ DEFINE_EXTEND(extend_f64, double)
 DEFINE_EXTEND(extend_f32, float)
 
 /* S_h, S_dh, S_th of n bins from the extended spectra (xr[i] is bin i of the chunk; the
- * pointers reach pad bins on both sides), in double. */
-FG_CLONES static void combine(const double *restrict xr, const double *restrict xi,
-                              const double *restrict yr, const double *restrict yi, int n,
-                              const double *c, const double *sn, int n_coef,
-                              double (*restrict s)[RA_CHUNK])
-{
-    for (int i = 0; i < n; i++) {
-        s[0][i] = c[0] * xr[i];
-        s[1][i] = c[0] * xi[i];
-        s[2][i] = 0.0;
-        s[3][i] = 0.0;
-        s[4][i] = c[0] * yr[i];
-        s[5][i] = c[0] * yi[i];
-    }
-    for (int m = 1; m < n_coef; m++) {
-        const double h = 0.5 * c[m], d = 0.5 * c[m] * sn[m];
-        for (int i = 0; i < n; i++) {
-            s[0][i] += h * (xr[i - m] + xr[i + m]);
-            s[1][i] += h * (xi[i - m] + xi[i + m]);
-            s[2][i] -= d * (xi[i - m] - xi[i + m]);       /* i (a + i b) = -b + i a */
-            s[3][i] += d * (xr[i - m] - xr[i + m]);
-            s[4][i] += h * (yr[i - m] + yr[i + m]);
-            s[5][i] += h * (yi[i - m] + yi[i + m]);
-        }
-    }
+ * pointers reach 2 bins on both sides), in the type, from the window's c_0 .. c_2. */
+#define DEFINE_COMBINE(NAME, T)                                                       \
+FG_CLONES static void NAME(const T *restrict xr, const T *restrict xi,                \
+                           const T *restrict yr, const T *restrict yi, int n,          \
+                           const double *c, const double *sn, T *restrict v0,          \
+                           T *restrict v1, T *restrict v2, T *restrict v3,             \
+                           T *restrict v4, T *restrict v5)                             \
+{                                                                                     \
+    const T c0 = (T)c[0], h1 = (T)(0.5 * c[1]), h2 = (T)(0.5 * c[2]);                 \
+    const T d1 = (T)(0.5 * c[1] * sn[1]), d2 = (T)(0.5 * c[2] * sn[2]);               \
+    for (int i = 0; i < n; i++) {                                                     \
+        v0[i] = (T)(c0 * xr[i] + h1 * (xr[i - 1] + xr[i + 1])                         \
+                    + h2 * (xr[i - 2] + xr[i + 2]));                                  \
+        v1[i] = (T)(c0 * xi[i] + h1 * (xi[i - 1] + xi[i + 1])                         \
+                    + h2 * (xi[i - 2] + xi[i + 2]));                                  \
+        /* i (a + i b) = -b + i a */                                                  \
+        v2[i] = (T)(-(d1 * (xi[i - 1] - xi[i + 1]) + d2 * (xi[i - 2] - xi[i + 2])));  \
+        v3[i] = (T)(d1 * (xr[i - 1] - xr[i + 1]) + d2 * (xr[i - 2] - xr[i + 2]));     \
+        v4[i] = (T)(c0 * yr[i] + h1 * (yr[i - 1] + yr[i + 1])                         \
+                    + h2 * (yr[i - 2] + yr[i + 2]));                                  \
+        v5[i] = (T)(c0 * yi[i] + h1 * (yi[i - 1] + yi[i + 1])                         \
+                    + h2 * (yi[i - 2] + yi[i + 2]));                                  \
+    }                                                                                 \
 }
 
-#define DEFINE_REASSIGN(NAME, T, TINY, SQRT, BIN)                                         \
+DEFINE_COMBINE(combine_f64, double)
+DEFINE_COMBINE(combine_f32, float)
+
+#define DEFINE_REASSIGN(NAME, T, TINY, SQRT, BIN, COMBINE)                                         \
 FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(                                     \
     const T *restrict hr, const T *restrict hi, const T *restrict dr,                 \
     const T *restrict di, const T *restrict tr, const T *restrict ti, int n, T k0,    \
@@ -112,24 +119,20 @@ FG_CLONES FG_NO_TRAPS __attribute__((noinline)) static void NAME##_chunk(       
 }                                                                                     \
                                                                                       \
 static void NAME##_frame(const T *x, const T *y, size_t n_bins, size_t n_fft,         \
-                         const double *c, const double *sn, size_t n_coef, double *work,\
+                         const double *c, const double *sn, T *work,                  \
                          T bin_hz, T nyquist, T frame_t, T f_scale, T t_scale, T floor_, \
                          T *freqs, T *times, T *mags)                                 \
 {                                                                                     \
-    const long pad = (long)n_coef - 1, len = (long)n_bins + 2 * pad;                  \
-    double *xr = work, *xi = xr + len, *yr = xi + len, *yi = yr + len;                \
-    double s[6][RA_CHUNK];                                                            \
+    const long pad = 2, len = (long)n_bins + 2 * pad;                                 \
+    T *xr = work, *xi = xr + len, *yr = xi + len, *yi = yr + len;                     \
     T v[6][RA_CHUNK];                                                                 \
     BIN(x, (long)n_bins, (long)n_fft, pad, xr, xi);                                   \
     if (y)                                                                            \
         BIN(y, (long)n_bins, (long)n_fft, pad, yr, yi);                               \
     for (size_t a = 0; a < n_bins; a += RA_CHUNK) {                                   \
         int n = (int)(n_bins - a < RA_CHUNK ? n_bins - a : RA_CHUNK);                 \
-        combine(xr + pad + a, xi + pad + a, yr + pad + a, yi + pad + a, n, c, sn,     \
-                (int)n_coef, s);                                                      \
-        for (int j = 0; j < 6; j++)                                                   \
-            for (int i = 0; i < n; i++)                                               \
-                v[j][i] = (T)s[j][i];                                                 \
+        COMBINE(xr + pad + a, xi + pad + a, yr + pad + a, yi + pad + a, n, c, sn,     \
+                v[0], v[1], v[2], v[3], v[4], v[5]);                                  \
         NAME##_chunk(v[0], v[1], v[2], v[3], v[4], v[5], n, (T)a, bin_hz, nyquist,    \
                      frame_t, f_scale, t_scale, floor_, freqs + a, times + a, mags + a); \
     }                                                                                 \
@@ -147,18 +150,20 @@ int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,  
         || n_coef == 0 || n_coef > RA_MAX_COEF || !(sr > 0) || !(hop >= 0)            \
         || !(ref_power >= 0) || n_bins > SIZE_MAX / 2 / n_frames)                     \
         return FG_EINVAL;                                                             \
-    double sn[RA_MAX_COEF];                                                           \
-    for (size_t m = 0; m < n_coef; m++)                                               \
+    double c[RA_MAX_COEF] = {0.0, 0.0, 0.0}, sn[RA_MAX_COEF];                         \
+    for (size_t m = 0; m < RA_MAX_COEF; m++) {                                        \
+        c[m] = m < n_coef ? coef[m] : 0.0;                                            \
         sn[m] = sin(2.0 * 3.14159265358979323846 * (double)m / (double)n_fft);        \
+    }                                                                                 \
     /* the extended spectra; y's stay 0 without time reassignment */                  \
-    double *work = calloc(4 * (n_bins + 2 * n_coef), sizeof(double));                 \
+    T *work = calloc(4 * (n_bins + 4), sizeof(T));                                    \
     if (!work)                                                                        \
         return FG_ENOMEM;                                                             \
     const T floor_ = ref_power > (double)TINY ? (T)ref_power : TINY;                  \
     for (size_t t = 0; t < n_frames; t++) {                                           \
         size_t at = t * n_bins;                                                       \
         NAME##_frame(x + 2 * at, reassign_times ? y + 2 * at : NULL, n_bins, n_fft,   \
-                     coef, sn, n_coef, work, (T)(sr / (double)n_fft), (T)(sr / 2.0),  \
+                     c, sn, work, (T)(sr / (double)n_fft), (T)(sr / 2.0),             \
                      (T)((t0 + (double)t) * (hop / sr)),                              \
                      reassign_freqs ? (T)(-0.5 * sr / 3.14159265358979323846) : (T)0, \
                      reassign_times ? (T)(1.0 / sr) : (T)0, floor_, freqs + at,        \
@@ -168,5 +173,5 @@ int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,  
     return FG_OK;                                                                     \
 }
 
-DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, extend_f64)
-DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, extend_f32)
+DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, extend_f64, combine_f64)
+DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, extend_f32, combine_f32)

@@ -86,15 +86,15 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
 
 def check_reassign(X, n_fft, coef, sr, hop, ref_power):
     """``(X, coef)``: ``X (2, ..., frames, n_fft // 2 + 1)`` as a C-contiguous complex array,
-    ``coef`` as 1 to 8 float64 cosine coefficients, the numbers valid (ValueError
+    ``coef`` as 1 to 3 float64 cosine coefficients, the numbers valid (ValueError
     otherwise)."""
     X = np.asarray(X)
     coef = np.ascontiguousarray(coef, dtype=np.float64)
     if (X.dtype not in (np.complex64, np.complex128) or X.ndim < 3 or X.shape[0] != 2
             or int(n_fft) < 2 or X.shape[-1] != int(n_fft) // 2 + 1 or coef.ndim != 1
-            or not 1 <= coef.size <= 8 or not sr > 0 or not hop >= 0 or not ref_power >= 0):
+            or not 1 <= coef.size <= 3 or not sr > 0 or not hop >= 0 or not ref_power >= 0):
         raise ValueError(f"reassign: needs the two spectra (2, ..., frames, n_fft // 2 + 1), "
-                         f"complex, n_fft >= 2, 1 to 8 window coefficients, sr > 0, hop >= 0, "
+                         f"complex, n_fft >= 2, 1 to 3 window coefficients, sr > 0, hop >= 0, "
                          f"ref_power >= 0; got {X.dtype} {X.shape}, n_fft {n_fft}, "
                          f"{coef.size} coefficients, sr {sr}, hop {hop}, ref_power {ref_power}")
     return np.ascontiguousarray(X), coef
@@ -128,8 +128,8 @@ def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
              reassign_times=True):
     """``(freqs, times, mags)``, each ``(..., frames, bins)`` in the real type of ``X``, from
     ``X = (DFT(x), DFT(x t))`` of frames ``t0 ..`` and a cosine-sum window (see
-    ``fg_reassign``): the window's three spectra in float64 rounded to the type, then the
-    power and the corrections ``Im(S_dh conj(S_h)) / power``, ``Re(S_th conj(S_h)) /
+    ``fg_reassign``, which forms everything in the type): the window's three spectra in
+    complex128 rounded to the type, then the power and the corrections ``Im(S_dh conj(S_h)) / power``, ``Re(S_th conj(S_h)) /
     power`` in the type, zero below ``max(ref_power, tiny)``."""
     X, coef = check_reassign(X, n_fft, coef, sr, hop, ref_power)
     real = X.real.dtype

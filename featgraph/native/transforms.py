@@ -146,7 +146,7 @@ def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
     ----------
     X : np.ndarray [shape=(2, ..., frames, n_fft // 2 + 1)], complex64 or complex128
     n_fft : int >= 2
-    coef : sequence of 1 to 8 floats
+    coef : sequence of 1 to 3 floats
         Cosine coefficients (periodic Hann: ``(0.5, -0.5)``).
     sr : float > 0, Hz
     hop : float >= 0, samples
