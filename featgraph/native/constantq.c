@@ -62,7 +62,7 @@ DEFINE_CQ_LANES(cq_lanes_f64, double)
 DEFINE_CQ_LANES(cq_lanes_f32, float)
 
 #define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN)                                                 \
-int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,             \
+static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,             \
          const double *w, size_t n_rows, size_t n_cols, const size_t *first,          \
          const size_t *stop, T *out, size_t out_stride, size_t out_col0)               \
 {                                                                                     \
@@ -107,8 +107,24 @@ int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,       
     return FG_OK;                                                                     \
 }
 
-DEFINE_CQ_PRODUCT(fg_cq_product_f64, double, cq_lanes_f64)
-DEFINE_CQ_PRODUCT(fg_cq_product_f32, float, cq_lanes_f32)
+DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64)
+DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32)
+
+int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, double *out, size_t out_stride, size_t out_col0)
+{
+    return cq_product_f64(spec, n_frames, spec_stride, col0, w, n_rows, n_cols, first, stop,
+                          out, out_stride, out_col0);
+}
+
+int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, float *out, size_t out_stride, size_t out_col0)
+{
+    return cq_product_f32(spec, n_frames, spec_stride, col0, w, n_rows, n_cols, first, stop,
+                          out, out_stride, out_col0);
+}
 
 /*
  * Spectral peaks for the tuning estimate (featgraph.nodes._tuning, librosa's piptrack
@@ -153,7 +169,7 @@ DEFINE_MAX_POWER(max_power_f64, double)
 DEFINE_MAX_POWER(max_power_f32, float)
 
 #define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP)                                     \
-int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,      \
+static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,      \
          size_t k1, double threshold, double bin_hz, double *freq, T *peak,           \
          size_t *n_peaks)                                                             \
 {                                                                                     \
@@ -190,5 +206,21 @@ int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,
     return FG_OK;                                                                     \
 }
 
-DEFINE_TUNING_PEAKS(fg_cq_tuning_peaks_f64, double, sqrt, fabs, max_power_f64)
-DEFINE_TUNING_PEAKS(fg_cq_tuning_peaks_f32, float, sqrtf, fabsf, max_power_f32)
+DEFINE_TUNING_PEAKS(tuning_peaks_f64, double, sqrt, fabs, max_power_f64)
+DEFINE_TUNING_PEAKS(tuning_peaks_f32, float, sqrtf, fabsf, max_power_f32)
+
+int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
+                           const double *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, double *peak, size_t *n_peaks)
+{
+    return tuning_peaks_f64(spec, n_frames, n_bins, mag, k0, k1, threshold, bin_hz, freq, peak,
+                            n_peaks);
+}
+
+int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
+                           const float *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, float *peak, size_t *n_peaks)
+{
+    return tuning_peaks_f32(spec, n_frames, n_bins, mag, k0, k1, threshold, bin_hz, freq, peak,
+                            n_peaks);
+}

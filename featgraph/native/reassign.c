@@ -138,7 +138,7 @@ static void NAME##_frame(const T *x, const T *y, size_t n_bins, size_t n_fft,   
     }                                                                                 \
 }                                                                                     \
                                                                                       \
-int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,        \
+static int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,        \
          const double *coef, size_t n_coef, double sr, double hop, double t0,         \
          double ref_power, int reassign_freqs, int reassign_times, T *freqs,          \
          T *times, T *mags)                                                           \
@@ -173,5 +173,23 @@ int NAME(const T *x, const T *y, size_t n_frames, size_t n_bins, size_t n_fft,  
     return FG_OK;                                                                     \
 }
 
-DEFINE_REASSIGN(fg_reassign_f64, double, DBL_MIN, sqrt, extend_f64, combine_f64)
-DEFINE_REASSIGN(fg_reassign_f32, float, FLT_MIN, sqrtf, extend_f32, combine_f32)
+DEFINE_REASSIGN(reassign_f64, double, DBL_MIN, sqrt, extend_f64, combine_f64)
+DEFINE_REASSIGN(reassign_f32, float, FLT_MIN, sqrtf, extend_f32, combine_f32)
+
+int fg_reassign_f64(const double *x, const double *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    double *freqs, double *times, double *mags)
+{
+    return reassign_f64(x, y, n_frames, n_bins, n_fft, coef, n_coef, sr, hop, t0, ref_power,
+                        reassign_freqs, reassign_times, freqs, times, mags);
+}
+
+int fg_reassign_f32(const float *x, const float *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    float *freqs, float *times, float *mags)
+{
+    return reassign_f32(x, y, n_frames, n_bins, n_fft, coef, n_coef, sr, hop, t0, ref_power,
+                        reassign_freqs, reassign_times, freqs, times, mags);
+}
