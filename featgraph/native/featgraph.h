@@ -19,8 +19,8 @@
  *   FG_EINVAL      bad sizes or arguments
  *   FG_ENONFINITE  NaN or infinity in the input
  *   FG_EDOMAIN     input outside the kernel's domain
- *   FG_ENOMEM      a float32 kernel could not allocate its double-precision
- *                  work buffer (the float64 kernels never allocate)
+ *   FG_ENOMEM      a kernel could not allocate its work buffer (a float32
+ *                  kernel's double-precision copy, or the scratch of a few others)
  */
 #ifndef FEATGRAPH_H
 #define FEATGRAPH_H
@@ -581,5 +581,77 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
 int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
                             const double *f0_bins, size_t n_harmonics, double *m, double *f,
                             double *r, uint8_t *ok);
+
+/*
+ * Constant-Q basis product (constantq.c):
+ *
+ *   out[t, out_col0 + r] = sum_{k = first[r]}^{stop[r] - 1} w[r, k] * spec[t, col0 + k]
+ *
+ *   spec (n_frames, spec_stride) complex, w (n_rows, n_cols) complex double, out
+ *   (n_frames, out_stride) complex, (re, im) interleaved: 2 reals per value; first/stop
+ *   (n_rows,) each row's support.
+ *
+ * Complex products in the type of spec (w rounded to it), summed in the order of k, one
+ * sum per frame and row.
+ * Returns FG_EINVAL for a NULL buffer (when there is data), col0 + n_cols > spec_stride,
+ * out_col0 + n_rows > out_stride or a support with first > stop or stop > n_cols;
+ * FG_ENOMEM when its work buffer (2 x 16 x (n_cols + n_rows) values) cannot be had.
+ * Values are not checked (NaN propagates).  Only the out values named are written.
+ */
+int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, double *out, size_t out_stride,
+                      size_t out_col0);
+int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, float *out, size_t out_stride,
+                      size_t out_col0);
+
+/*
+ * Spectral peaks for the tuning estimate (constantq.c; librosa's piptrack definition, see
+ * featgraph.nodes._tuning): per frame of spec (n_frames, n_bins) complex, interleaved,
+ * the maximum magnitude sqrt(max (re^2 + im^2)) over all bins; with mag (n_frames, k1 -
+ * k0 + 3) the magnitudes of bins k0 - 1 .. k1 + 1 (numpy's abs of spec), the bins k0 ..
+ * k1 that are local maxima (above the left neighbour, at least the right one) once every
+ * magnitude at or below threshold * maximum is set to 0.  Each peak's frequency
+ * ((double)k + shift) bin_hz and magnitude c + (0.5 b) shift (parabolic interpolation:
+ * a = (r + l) - 2 c, b = (r - l) / 2, shift = -b / a, 0 when |b| >= |a|) go to freq and
+ * peak in frame-then-bin order, *n_peaks of them; capacity needed: n_frames ((k1 - k0) /
+ * 2 + 1).  In the type of spec, bit-equal to the numpy definition.  Returns FG_EINVAL
+ * for a NULL buffer, k0 < 1, k1 < k0 or k1 + 2 > n_bins.
+ */
+int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
+                           const double *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, double *peak, size_t *n_peaks);
+int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
+                           const float *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, float *peak, size_t *n_peaks);
+
+/*
+ * Reassigned spectrogram of a cosine-sum window (reassign.c; librosa's
+ * reassigned_spectrogram definition) from two DFTs per frame: x (n_frames, n_bins) the
+ * DFT of the frames, y that of the frames times t (the time from the frame centre in
+ * samples; may be NULL when reassign_times is 0), complex interleaved, n_bins = n_fft / 2
+ * + 1; the window h[n] = sum_m coef[m] cos(2 pi m n / n_fft), m < n_coef <= 3.  With
+ *   S_h = DFT(x h), S_dh = DFT(x dh) (dh the cyclic centred gradient of h), S_th =
+ *   DFT(x h t), formed from x and y in the frequency domain:
+ *   mags = sqrt(power), power = re(S_h)^2 + im(S_h)^2,
+ *   freqs = k sr / n_fft - Im(S_dh conj(S_h)) / power sr / (2 pi), clipped to [0, sr/2],
+ *   times = (t0 + t) hop / sr + Re(S_th conj(S_h)) / power / sr, at least 0,
+ * the corrections 0 where power < max(ref_power, the type's smallest normal number) or
+ * where reassign_freqs / reassign_times is 0; in the type of x.  freqs, times, mags
+ * (n_frames, n_bins).  Returns FG_EINVAL for a NULL buffer needed, n_fft < 2, n_bins !=
+ * n_fft / 2 + 1, n_coef 0 or above 3, sr <= 0, hop < 0, ref_power < 0 (or NaN), sizes
+ * that overflow; FG_ENOMEM without memory for its work buffer (4 (n_bins + 4)
+ * doubles).
+ */
+int fg_reassign_f64(const double *x, const double *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    double *freqs, double *times, double *mags);
+int fg_reassign_f32(const float *x, const float *y, size_t n_frames, size_t n_bins,
+                    size_t n_fft, const double *coef, size_t n_coef, double sr, double hop,
+                    double t0, double ref_power, int reassign_freqs, int reassign_times,
+                    float *freqs, float *times, float *mags);
 
 #endif /* FEATGRAPH_H */

@@ -156,26 +156,45 @@ def halve(y: np.ndarray, factor: int, res_type: str) -> np.ndarray:
 
 
 BLOCK = 256
-"""Frames per FFT block (bounds the work memory of a long signal)."""
+"""Frames per FFT block of the pseudo-CQT (bounds the work memory of a long signal)."""
+CQ_BLOCK_BYTES = 1 << 20
+"""Spectra per block of the CQT: as many frames as fit in this many bytes (64 to 4096)."""
 SPARSE_ABOVE = 4096
 """Basis slices with more entries go through scipy's sparse product (a single-threaded C loop
 over the non-zeros, as librosa does): with 36 or more bins per octave even one-row dense
-products exceed OpenBLAS' threading threshold."""
+products exceed OpenBLAS' threading threshold (pseudo-CQT; the CQT uses
+:class:`featgraph.native.transforms.CqBasis`)."""
 COMPLEX_MNK = 1 << 15
 """Largest ``m n k`` of a complex product kept on one OpenBLAS thread: above about 2^16 its
 thread pool starts, which made the products 30x slower on a loaded 2-core machine (measured
 with 256 x 70 by 70 x 12 complex128 blocks; see ``_common.matmul`` for the real case)."""
 
 
-def centred_frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Read-only ``(frames, n_fft)`` view of a 1-d signal zero-padded by ``n_fft // 2`` on
-    both sides (librosa's centred framing with ``pad_mode='constant'``)."""
-    half = n_fft // 2
-    padded = np.zeros(y.shape[-1] + 2 * half, y.dtype)
-    padded[half:half + y.shape[-1]] = y
-    n_frames = 1 + (padded.shape[-1] - n_fft) // hop
-    return np.lib.stride_tricks.as_strided(
-        padded, (n_frames, n_fft), (padded.strides[0] * hop, padded.strides[0]), writeable=False)
+def frame_count(n: int, n_fft: int, hop: int) -> int:
+    """Centred frames of a signal of ``n`` samples (``n_fft // 2`` zeros on both sides)."""
+    return 1 + (n + 2 * (n_fft // 2) - n_fft) // hop
+
+
+def frame_block(y: np.ndarray, n_fft: int, hop: int, a: int, count: int) -> np.ndarray:
+    """Read-only ``(count, n_fft)`` view of the centred frames ``a .. a + count - 1`` of a
+    C-contiguous 1-d signal zero-padded by ``n_fft // 2`` on both sides (librosa's centred
+    framing with ``pad_mode='constant'``; frame ``t`` starts at sample ``t hop - n_fft //
+    2``): a view of ``y`` itself where the frames lie inside it, else of a zero-padded copy
+    of the samples they cover."""
+    start = a * hop - n_fft // 2
+    stop = start + (count - 1) * hop + n_fft
+    src = y
+    if start < 0 or stop > y.shape[-1]:
+        src = np.zeros(stop - start, y.dtype)
+        lo, hi = max(start, 0), min(stop, y.shape[-1])
+        if hi > lo:
+            src[lo - start:hi - start] = y[lo:hi]
+        start = 0
+    item = src.itemsize
+    view = np.ndarray((count, n_fft), src.dtype, buffer=src, offset=start * item,
+                      strides=(item * hop, item))
+    view.flags.writeable = False
+    return view
 
 
 def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
@@ -184,29 +203,27 @@ def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
 
     With ``magnitude`` the STFT's magnitude is used with that of the basis and frames
     weighted by the periodic ``window`` (pseudo-CQT)."""
-    frames = centred_frames(y, n_fft, hop)
-    n_frames = frames.shape[0]
-    cplx = np.complex64 if y.dtype == np.float32 else np.complex128
-    nz = basis != 0
-    first = nz.argmax(axis=1)
-    stop = basis.shape[1] - nz[:, ::-1].argmax(axis=1)
-    lo, hi = int(first.min()), int(stop.max())
-    w = np.abs(basis[:, lo:hi]) if magnitude else basis[:, lo:hi]
-    w = w.astype(y.dtype if magnitude else cplx)
+    n_frames = frame_count(y.shape[-1], n_fft, hop)
+    if not magnitude:
+        out = np.empty((n_frames, basis.shape[0]),
+                       np.complex64 if y.dtype == np.float32 else np.complex128)
+        octave_into(y, n_fft, hop, basis_rows(basis, 1.0), out, 0)
+        return out
+    lo, hi, _, _ = _support(basis)
+    w = np.abs(basis[:, lo:hi]).astype(y.dtype)
     sparse = w.size > SPARSE_ABOVE
     if sparse:                                 # C loop over the non-zeros, one thread
         from scipy.sparse import csr_matrix
         w = csr_matrix(w)
     else:
         w = np.ascontiguousarray(w.T)
-    out = np.empty((n_frames, basis.shape[0]), y.dtype if magnitude else cplx)
+    out = np.empty((n_frames, basis.shape[0]), y.dtype)
     win = None if window is None else _window(window, n_fft).astype(y.dtype)
     step = max(1, COMPLEX_MNK // w.size) if not sparse else 0
     for a in range(0, n_frames, BLOCK):
-        block = frames[a:a + BLOCK] if window is None else frames[a:a + BLOCK] * win
-        spec = rfft_frames(block, n_fft)[:, lo:hi]
-        if magnitude:
-            spec = np.abs(spec)
+        block = frame_block(y, n_fft, hop, a, min(BLOCK, n_frames - a))
+        block = block if window is None else block * win
+        spec = np.abs(rfft_frames(block, n_fft)[:, lo:hi])
         if sparse:
             out[a:a + BLOCK] = (w @ spec.T).T
             continue
@@ -214,6 +231,45 @@ def response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray,
             e = min(b + step, spec.shape[0])
             np.matmul(spec[b:e], w, out=out[a + b:a + e])
     return out
+
+
+def _support(basis: np.ndarray):
+    """``(lo, hi, first, stop)``: the columns holding non-zeros, and each row's first and
+    one-past-last non-zero column relative to ``lo``."""
+    nz = basis != 0
+    first = nz.argmax(axis=1)
+    stop = basis.shape[1] - nz[:, ::-1].argmax(axis=1)
+    stop = np.where(nz.any(axis=1), stop, first)
+    lo = int(first.min()) if nz.any() else 0
+    hi = max(int(stop.max()), lo)
+    return lo, hi, np.maximum(first - lo, 0), np.maximum(stop - lo, 0)
+
+
+def basis_rows(basis: np.ndarray, gain) -> tuple:
+    """``(CqBasis, lo)``: the basis restricted to its non-zero columns ``lo ..``, each row
+    times ``gain`` (a number or one per row), for :func:`octave_into`."""
+    from ..native.transforms import CqBasis
+
+    lo, hi, first, stop = _support(basis)
+    w = basis[:, lo:hi] * np.reshape(np.asarray(gain, float), (-1, 1))
+    return CqBasis(w, first, np.maximum(stop, first)), lo
+
+
+def octave_into(y: np.ndarray, n_fft: int, hop: int, rows: tuple, out: np.ndarray,
+                out_col0: int) -> None:
+    """Columns ``out_col0 ..`` of ``out (frames, columns)`` = the basis rows (see
+    :func:`basis_rows`) times the rectangular-window STFT of the centred frames of ``y``:
+    one FFT per block of frames (read straight from ``y``), then the sparse complex product
+    in C (:class:`featgraph.native.transforms.CqBasis`, double sums)."""
+    basis, lo = rows
+    n_frames = out.shape[0]
+    size = min(4096, max(64, CQ_BLOCK_BYTES // ((n_fft // 2 + 1) * out.itemsize)))
+    spec = np.empty((min(size, n_frames), n_fft // 2 + 1), out.dtype)
+    for a in range(0, n_frames, size):
+        count = min(size, n_frames - a)
+        block = frame_block(y, n_fft, hop, a, count)
+        rfft_frames(block, n_fft, out=spec[:count])
+        basis.product(spec[:count], out[a:a + count], lo, out_col0)
 
 
 def early_downsample_count(nyquist, cutoff, hop, n_octaves) -> int:
@@ -226,7 +282,14 @@ def early_downsample_count(nyquist, cutoff, hop, n_octaves) -> int:
 def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.ndarray,
                bins_per_octave: int, filter_scale: float, gamma, norm: str, sparsity: float,
                window: str, scale: bool, res_type: str) -> np.ndarray:
-    """The VQT ``(frames, n_bins)`` of a 1-d signal ``y`` (see the module docs)."""
+    """The VQT ``(frames, n_bins)`` of a 1-d signal ``y`` (see the module docs).
+
+    The octaves are planned first (bases, rates, hops, lengths), so that every octave
+    writes its frames straight into the output's columns; the ``scale`` and the octave
+    gain ``sqrt(sr / sr_octave)`` are folded into the basis rows.  The halved signals are
+    scaled by ``sqrt(2)`` as librosa scales them, before the next halving: soxr_hq rounds
+    in single precision, so that order keeps its rounding (quiet frames of a max-normalised
+    chroma show it)."""
     n_bins = len(freqs)
     n_oct = math.ceil(n_bins / bins_per_octave)
     n_filt = min(bins_per_octave, n_bins)
@@ -245,28 +308,27 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
         if not scale:
             y *= y.dtype.type(math.sqrt(factor))
         sr = sr / factor
-    outs = []
-    my_y, my_sr, my_hop = y, sr, hop
     gam = None if gamma is None else float(gamma)
+    lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
+    plan = []                        # (bins, basis rows, n_fft, hop, samples, halve first)
+    my_sr, my_hop, my_len, halved = sr, hop, y.shape[-1], False
     for i in range(n_oct):
-        sl = slice(n_bins - n_filt * (i + 1), n_bins - n_filt * i)
-        sl = slice(max(sl.start, 0), sl.stop)
+        sl = slice(max(n_bins - n_filt * (i + 1), 0), n_bins - n_filt * i)
         basis, n_fft, _ = fft_basis(my_sr, tuple(freqs[sl]), tuple(alpha[sl]),
                                     float(filter_scale), gam, norm, sparsity, window)
-        basis = basis * math.sqrt(sr / my_sr)
-        outs.append(response(my_y, n_fft, my_hop, basis))
-        if my_hop % 2 == 0 and i < n_oct - 1:            # the last halving is unused
+        gain = math.sqrt(sr / my_sr) / (np.sqrt(lengths[sl]) if scale else 1.0)
+        plan.append((sl, basis_rows(basis, gain), n_fft, my_hop, my_len, halved))
+        halved = my_hop % 2 == 0 and i < n_oct - 1       # the last halving is unused
+        if halved:
             my_hop //= 2
             my_sr /= 2.0
+            my_len = -(-my_len // 2)
+    n_frames = min(frame_count(ln, n_fft, h) for _, _, n_fft, h, ln, _ in plan)
+    out = np.empty((n_frames, n_bins), np.complex64 if y.dtype == np.float32
+                   else np.complex128)
+    my_y = y
+    for sl, rows, n_fft, my_hop, _, halve_first in plan:
+        if halve_first:
             my_y = halve(my_y, 2, res_type)
-    n_frames = min(o.shape[0] for o in outs)
-    out = np.empty((n_frames, n_bins), outs[0].dtype)
-    end = n_bins
-    for o in outs:
-        k = min(o.shape[1], end)
-        out[:, end - k:end] = o[:n_frames, o.shape[1] - k:]
-        end -= k
-    if scale:
-        lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
-        out *= (1.0 / np.sqrt(lengths)).astype(out.real.dtype)
+        octave_into(my_y, n_fft, my_hop, rows, out, sl.start)
     return out

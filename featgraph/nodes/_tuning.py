@@ -14,33 +14,18 @@ median of all peak magnitudes vote with their deviation from the equal-tempered 
 fullest bin, in fractions of a bin (``bins_per_octave`` per octave).
 
 This is most of the time of librosa's ``chroma_cqt``; here the STFT is taken in blocks
-with ducc0 and only the bins between 150 Hz and 4 kHz (and each frame's maximum) are kept.
+with ducc0, straight from the signal, and the peaks are picked in C
+(:func:`featgraph.native.transforms.tuning_peaks`, bit-equal to its numpy definition).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._cqfilters import centred_frames
-from .spectral import power_of, rfft_frames
+from ..native.transforms import tuning_peaks
+from ._cqfilters import frame_block, frame_count
+from .spectral import rfft_frames
 
 BLOCK = 512
-
-
-def _peaks(mag: np.ndarray, frame_max: np.ndarray, k0: int, sr: float, n_fft: int,
-           threshold: float):
-    """Peak frequencies and magnitudes of ``mag (frames, bins k0-1 .. k1)`` (see module)."""
-    masked = np.where(mag > threshold * frame_max[:, None], mag, 0)
-    c, left, right = masked[:, 1:-1], masked[:, :-2], masked[:, 2:]
-    is_peak = (c > left) & (c >= right)
-    s, sl, sr_ = mag[:, 1:-1], mag[:, :-2], mag[:, 2:]
-    t, k = np.nonzero(is_peak)
-    a = sr_[t, k] + sl[t, k] - 2 * s[t, k]
-    b = (sr_[t, k] - sl[t, k]) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
-    freq = (k + k0 + shift) * (sr / n_fft)
-    peak_mag = s[t, k] + 0.5 * b * shift
-    return freq, peak_mag
 
 
 def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: int = 2048,
@@ -57,17 +42,17 @@ def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: 
     if inside.size == 0:
         return 0.0
     k0, k1 = max(int(inside[0]), 1), min(int(inside[-1]), n_fft // 2 - 1)
+    if k1 < k0:
+        return 0.0
     freqs, mags = [], []
     work = np.empty((BLOCK, n_fft), y.dtype)
     for row in y.reshape(-1, y.shape[-1]):
-        frames = centred_frames(np.ascontiguousarray(row), n_fft, n_fft // 4)
-        for a in range(0, frames.shape[0], BLOCK):
-            block = frames[a:a + BLOCK]
+        row = np.ascontiguousarray(row)
+        n_frames = frame_count(row.shape[-1], n_fft, n_fft // 4)
+        for a in range(0, n_frames, BLOCK):
+            block = frame_block(row, n_fft, n_fft // 4, a, min(BLOCK, n_frames - a))
             buf = np.multiply(block, win, out=work[:block.shape[0]])
-            spec = rfft_frames(buf, n_fft)
-            mag = np.abs(spec[:, k0 - 1:k1 + 2])
-            frame_max = np.sqrt(power_of(spec, 2.0, 0.0, overwrite=True).max(axis=1))
-            f, m = _peaks(mag, frame_max, k0, sr, n_fft, threshold)
+            f, m = tuning_peaks(rfft_frames(buf, n_fft), k0, k1, threshold, sr / n_fft)
             freqs.append(f)
             mags.append(m)
     freqs, mags = np.concatenate(freqs), np.concatenate(mags)

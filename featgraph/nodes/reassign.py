@@ -27,6 +27,7 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.transforms import reassign as reassign_kernel
 from ._common import frame_major
 from .spectral import bin_frequencies, rfft_frames
 from ._cqfilters import _window as periodic_window
@@ -56,14 +57,18 @@ class _Stft(Node):
 
     def windows(self, dtype) -> np.ndarray:
         """``(3, n_fft)``: the window ``h``, its cyclic gradient ``dh`` (per sample) and the
-        time-weighted ``t h`` (``t`` in samples from the frame centre)."""
+        time-weighted ``t h`` (``t`` in samples from the frame centre, :meth:`ramp`)."""
         n = self.n_fft
         h = periodic_window(self.window, n)
         padded = np.concatenate([h[-1:], h, h[:1]])
         dh = np.gradient(padded)[1:-1]
-        half = n // 2
-        t = np.arange(-half, half + 1) if n % 2 else np.arange(0.5 - half, half)
-        return np.stack([h, dh, h * t]).astype(dtype)
+        return np.stack([h, dh, h * self.ramp(np.float64)]).astype(dtype)
+
+    def ramp(self, dtype) -> np.ndarray:
+        """``(n_fft,)``: each sample's time from the frame centre, in samples."""
+        half = self.n_fft // 2
+        t = np.arange(-half, half + 1) if self.n_fft % 2 else np.arange(0.5 - half, half)
+        return t.astype(dtype)
 
 
 class CentredFrames:
@@ -77,7 +82,8 @@ class CentredFrames:
         self.n_in = 0
 
     def push(self, y: np.ndarray, final: bool = False) -> np.ndarray:
-        """Append samples; return the completed frames ``(..., frames, n_fft)``."""
+        """Append samples; return the completed frames ``(..., frames, n_fft)`` (a read-only
+        view of the buffered samples)."""
         if self.buf is None:
             self.buf = np.zeros(y.shape[:-1] + (self.half,), y.dtype)
         self.n_in += y.shape[-1]
@@ -90,7 +96,7 @@ class CentredFrames:
         if count == 0:
             return np.zeros(self.buf.shape[:-1] + (0, self.n_fft), self.buf.dtype)
         frames = np.lib.stride_tricks.sliding_window_view(self.buf, self.n_fft, axis=-1)
-        frames = np.ascontiguousarray(frames[..., :count * self.hop:self.hop, :][..., :count, :])
+        frames = frames[..., :count * self.hop:self.hop, :][..., :count, :]   # a view
         self.buf = self.buf[..., count * self.hop:]
         self.t += count
         return frames
@@ -112,6 +118,32 @@ def _spectra(frames: np.ndarray, wins: np.ndarray) -> np.ndarray:
             for i in range(len(wins)):
                 np.multiply(block, wins[i], out=buf)
                 rfft_frames(buf, n_fft, out=flat_out[i, r, a:a + BLOCK])
+    return out
+
+
+COSINE_WINDOWS = {"hann": (0.5, -0.5), "hamming": (0.54, -0.46),
+                  "blackman": (0.42, -0.5, 0.08)}
+"""Each window as a cosine sum ``h[n] = sum_m c_m cos(2 pi m n / N)`` (as
+:func:`featgraph.nodes._cqfilters._window` computes them)."""
+
+
+def _rect_and_ramp_spectra(frames: np.ndarray, ramp: np.ndarray) -> np.ndarray:
+    """``(2, ..., frames, bins)``: the DFTs of the frames and of the frames times ``ramp``
+    (the window is applied in the frequency domain, :func:`featgraph.native.transforms.
+    reassign`)."""
+    lead, n_fft = frames.shape[:-1], ramp.shape[-1]
+    out = np.empty((2,) + lead + (n_fft // 2 + 1,),
+                   np.complex64 if frames.dtype == np.float32 else np.complex128)
+    rows = int(np.prod(lead[:-1], dtype=int))
+    flat_in = frames.reshape(rows, lead[-1], n_fft)
+    flat_out = out.reshape(2, rows, lead[-1], n_fft // 2 + 1)
+    work = np.empty((min(BLOCK, lead[-1]), n_fft), frames.dtype)
+    for r in range(rows):
+        for a in range(0, lead[-1], BLOCK):
+            block = flat_in[r, a:a + BLOCK]
+            rfft_frames(block, n_fft, out=flat_out[0, r, a:a + BLOCK])
+            buf = np.multiply(block, ramp, out=work[:block.shape[0]])
+            rfft_frames(buf, n_fft, out=flat_out[1, r, a:a + BLOCK])
     return out
 
 
@@ -142,43 +174,18 @@ class Reassign(_Stft):
                              "their bin frequency and frame time")
 
 
-def reassign_block(S: np.ndarray, p: Reassign, sr: float, t0: int):
-    """``(freqs, times, mags)`` of frames ``t0 ..`` from the three spectra (unclipped times).
+def reassign_block(X: np.ndarray, p: Reassign, sr: float, t0: int):
+    """``(freqs, times, mags)`` of frames ``t0 ..`` (unclipped times) from ``X``, the DFTs
+    of the frames and of the frames times the time from their centre.
 
-    ``Im(S_dh / S_h) = Im(S_dh conj(S_h)) / |S_h|^2`` and likewise for the real part of
-    ``S_th / S_h``: one conjugate, no complex division; bins with ``|S_h|^2`` below
-    ``ref_power`` (or the smallest normal float) get a zero correction, i.e. the bin
-    frequency and frame time."""
-    sh, sdh, sth = S
-    power = np.multiply(sh.real, sh.real)
-    power += sh.imag * sh.imag
-    n_fft, hop = p.n_fft, p.hop_length
-    real = power.dtype
-    keep = power >= real.type(max(p.ref_power, np.finfo(real).tiny))   # 1 / power finite
-    inv = np.zeros_like(power)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        np.divide(1, power, out=inv, where=keep)
-        shc = np.conj(sh)
-        freqs = np.empty_like(power)
-        if p.reassign_frequencies:
-            np.multiply(sdh, shc, out=sdh)                    # S_dh conj(S_h), in place
-            np.multiply(sdh.imag, inv, out=freqs)
-            freqs *= real.type(-0.5 * sr / np.pi)
-            freqs += bin_frequencies(n_fft, sr).astype(real)
-            np.clip(freqs, 0, sr / 2.0, out=freqs)
-        else:
-            freqs[...] = bin_frequencies(n_fft, sr).astype(real)
-        frame_t = ((t0 + np.arange(sh.shape[-2])) * (hop / sr)).astype(real)[:, None]
-        times = np.empty_like(power)
-        if p.reassign_times:
-            np.multiply(sth, shc, out=sth)
-            np.multiply(sth.real, inv, out=times)
-            times *= real.type(1.0 / sr)
-            times += frame_t
-            np.maximum(times, 0, out=times)
-        else:
-            times[...] = frame_t
-    return freqs, times, np.sqrt(power, out=power)
+    The three windowed spectra ``S_h``, ``S_dh``, ``S_th`` are formed from these two in
+    the frequency domain (the windows are cosine sums), and ``Im(S_dh / S_h) = Im(S_dh
+    conj(S_h)) / |S_h|^2`` and likewise for the real part of ``S_th / S_h``: one pass in C
+    (:func:`featgraph.native.transforms.reassign`), no complex division; bins with
+    ``|S_h|^2`` below ``ref_power`` (or the smallest normal float) get a zero correction,
+    i.e. the bin frequency and frame time."""
+    return reassign_kernel(X, p.n_fft, COSINE_WINDOWS[p.window], sr, p.hop_length, t0,
+                           p.ref_power, p.reassign_frequencies, p.reassign_times)
 
 
 def _first_chunk(state, x: Feature) -> None:
@@ -207,8 +214,8 @@ class ReassignStream:
         frames = self.framer.push(y, final)
         t0 = self.framer.t - frames.shape[-2]
         if frames.shape[-2]:
-            S = _spectra(frames, self.wins)
-            self.held.append(reassign_block(S, self.p, self.sr, t0))
+            X = _rect_and_ramp_spectra(frames, self.p.ramp(self.dtype))
+            self.held.append(reassign_block(X, self.p, self.sr, t0))
         limit = self.framer.n_in / self.sr
         if final:
             return self._release(len(self.held), limit, clip=True)

@@ -1,0 +1,226 @@
+/*
+ * Constant-Q basis product: a sparse complex filter basis times the spectra of many frames.
+ *
+ *   out[t, out_col0 + r] = sum_{k = first[r]}^{stop[r] - 1} w[r, k] spec[t, col0 + k]
+ *
+ * spec (n_frames, spec_stride) complex, w (n_rows, n_cols) complex double, out
+ * (n_frames, out_stride) complex, all row-major with (re, im) interleaved.  Each row of
+ * a constant-Q FFT basis (librosa's sparse basis: the smallest 1 % of its L1 mass
+ * dropped) is non-zero on a dozen bins or two around its centre frequency, so the rows
+ * are summed over their support [first, stop) only.
+ *
+ * Frames go LANES (16) at a time through a work buffer, bin-major and split into real
+ * and imaginary parts (bin k of these frames side by side), so that each basis value
+ * multiplies a contiguous vector of frames.  Products and sums are in the type of spec
+ * (the basis values rounded to it), and every frame keeps its own sums, in the order of
+ * k: the result of a frame does not depend on the others, on the lane count or on the
+ * vector width (FG_CLONES; no contraction into fused multiply-adds).  The numpy
+ * definition (in complex128) is featgraph.native.reference_transforms.cq_product.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "featgraph.h"
+#include "simd.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define LANES 16
+
+/* The rows for one group of LANES frames held in work, bin-major: re of bin k at
+ * work[(2 k) LANES ..], im at work[(2 k + 1) LANES ..]; sums in A (the type of work),
+ * the basis values rounded to A. */
+#define DEFINE_CQ_LANES(NAME, A)                                                     \
+FG_CLONES static void NAME(const A *work, const double *w, size_t n_rows,             \
+                           size_t n_cols, const size_t *first, const size_t *stop,    \
+                           A *acc)                                                    \
+{                                                                                     \
+    for (size_t r = 0; r < n_rows; r++) {                                             \
+        const double *wr = w + 2 * r * n_cols;                                        \
+        A are[LANES] = {0}, aim[LANES] = {0};                                         \
+        for (size_t k = first[r]; k < stop[r]; k++) {                                 \
+            const A br = (A)wr[2 * k], bi = (A)wr[2 * k + 1];                         \
+            const A *sre = work + 2 * k * LANES, *sim = sre + LANES;                  \
+            for (size_t f = 0; f < LANES; f++) {                                      \
+                are[f] += br * sre[f] - bi * sim[f];                                  \
+                aim[f] += br * sim[f] + bi * sre[f];                                  \
+            }                                                                         \
+        }                                                                             \
+        A *a = acc + 2 * r * LANES;                                                   \
+        for (size_t f = 0; f < LANES; f++) {                                          \
+            a[f] = are[f];                                                            \
+            a[LANES + f] = aim[f];                                                    \
+        }                                                                             \
+    }                                                                                 \
+}
+
+DEFINE_CQ_LANES(cq_lanes_f64, double)
+DEFINE_CQ_LANES(cq_lanes_f32, float)
+
+#define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN)                                                 \
+static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,             \
+         const double *w, size_t n_rows, size_t n_cols, const size_t *first,          \
+         const size_t *stop, T *out, size_t out_stride, size_t out_col0)               \
+{                                                                                     \
+    if (n_frames == 0 || n_rows == 0)                                                 \
+        return FG_OK;                                                                 \
+    if (!spec || !w || !first || !stop || !out)                                       \
+        return FG_EINVAL;                                                             \
+    if (col0 > spec_stride || n_cols > spec_stride - col0                             \
+        || out_col0 > out_stride || n_rows > out_stride - out_col0                    \
+        || n_cols > SIZE_MAX / (2 * LANES) || n_rows > SIZE_MAX / (2 * LANES))        \
+        return FG_EINVAL;                                                             \
+    for (size_t r = 0; r < n_rows; r++)                                               \
+        if (first[r] > stop[r] || stop[r] > n_cols)                                   \
+            return FG_EINVAL;                                                         \
+    /* work: 2 n_cols LANES values of spectra, then 2 n_rows LANES sums */            \
+    T *work = malloc(2 * LANES * (n_cols + n_rows) * sizeof(T));                      \
+    if (!work)                                                                        \
+        return FG_ENOMEM;                                                             \
+    T *acc = work + 2 * n_cols * LANES;                                               \
+    for (size_t t0 = 0; t0 < n_frames; t0 += LANES) {                                 \
+        size_t nf = n_frames - t0 < LANES ? n_frames - t0 : LANES;                    \
+        const T *src[LANES];                                                          \
+        for (size_t f = 0; f < LANES; f++)      /* missing frames: repeat the last */ \
+            src[f] = spec + 2 * ((t0 + (f < nf ? f : nf - 1)) * spec_stride + col0);  \
+        for (size_t k = 0; k < n_cols; k++) {                                         \
+            T *wk = work + 2 * k * LANES;                                             \
+            for (size_t f = 0; f < LANES; f++) {                                      \
+                wk[f] = src[f][2 * k];                                                \
+                wk[LANES + f] = src[f][2 * k + 1];                                    \
+            }                                                                         \
+        }                                                                             \
+        LANES_FN(work, w, n_rows, n_cols, first, stop, acc);                          \
+        for (size_t f = 0; f < nf; f++) {                                             \
+            T *o = out + 2 * ((t0 + f) * out_stride + out_col0);                      \
+            for (size_t r = 0; r < n_rows; r++) {                                     \
+                o[2 * r] = acc[2 * r * LANES + f];                                    \
+                o[2 * r + 1] = acc[(2 * r + 1) * LANES + f];                          \
+            }                                                                         \
+        }                                                                             \
+    }                                                                                 \
+    free(work);                                                                       \
+    return FG_OK;                                                                     \
+}
+
+DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64)
+DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32)
+
+int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, double *out, size_t out_stride, size_t out_col0)
+{
+    return cq_product_f64(spec, n_frames, spec_stride, col0, w, n_rows, n_cols, first, stop,
+                          out, out_stride, out_col0);
+}
+
+int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, size_t col0,
+                      const double *w, size_t n_rows, size_t n_cols, const size_t *first,
+                      const size_t *stop, float *out, size_t out_stride, size_t out_col0)
+{
+    return cq_product_f32(spec, n_frames, spec_stride, col0, w, n_rows, n_cols, first, stop,
+                          out, out_stride, out_col0);
+}
+
+/*
+ * Spectral peaks for the tuning estimate (featgraph.nodes._tuning, librosa's piptrack
+ * definition): per frame of spec (n_frames, n_bins) complex, the frame's maximum
+ * magnitude sqrt(max_k (re^2 + im^2)) over all bins; with the magnitudes mag (n_frames,
+ * k1 - k0 + 3) of bins k0 - 1 .. k1 + 1 (numpy's abs, whose hypot the caller chooses),
+ * the bins k0 .. k1 whose magnitude, with every value at or below threshold * maximum set to 0, is
+ * above the left neighbour's and at least the right one's are peaks; with l, c, r the
+ * unmasked magnitudes at k - 1, k, k + 1: a = (r + l) - 2 c, b = (r - l) / 2, shift = 0
+ * when |b| >= |a| else -b / a; frequency ((double)k + shift) bin_hz, magnitude c + (0.5 b)
+ * shift.  The operations of the numpy definition (featgraph.native.reference_transforms.
+ * tuning_peaks) in its order and type, so that the two agree bit for bit.
+ */
+/* max_k (re^2 + im^2) of n >= 1 interleaved complex values (the maximum does not depend
+ * on the order: any vector width gives the same value for finite input). */
+#define DEFINE_MAX_POWER(NAME, T)                                                     \
+FG_CLONES FG_NO_TRAPS static T NAME(const T *z, size_t n)                             \
+{                                                                                     \
+    T m[8], p[64];                                                                    \
+    for (size_t j = 0; j < 8; j++)                                                    \
+        m[j] = z[0] * z[0] + z[1] * z[1];                                             \
+    size_t k = 0;                                                                     \
+    for (; k + 64 <= n; k += 64) {                                                    \
+        const T *zk = z + 2 * k;                                                      \
+        for (size_t j = 0; j < 64; j++)                                               \
+            p[j] = zk[2 * j] * zk[2 * j] + zk[2 * j + 1] * zk[2 * j + 1];             \
+        for (size_t i = 0; i < 64; i += 8)                                            \
+            for (size_t j = 0; j < 8; j++)                                            \
+                m[j] = p[i + j] > m[j] ? p[i + j] : m[j];                             \
+    }                                                                                 \
+    for (; k < n; k++) {                                                              \
+        T q = z[2 * k] * z[2 * k] + z[2 * k + 1] * z[2 * k + 1];                      \
+        m[0] = q > m[0] ? q : m[0];                                                   \
+    }                                                                                 \
+    T best = m[0];                                                                    \
+    for (size_t j = 1; j < 8; j++)                                                    \
+        best = m[j] > best ? m[j] : best;                                             \
+    return best;                                                                      \
+}
+
+DEFINE_MAX_POWER(max_power_f64, double)
+DEFINE_MAX_POWER(max_power_f32, float)
+
+#define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP)                                     \
+static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,      \
+         size_t k1, double threshold, double bin_hz, double *freq, T *peak,           \
+         size_t *n_peaks)                                                             \
+{                                                                                     \
+    if (!n_peaks)                                                                     \
+        return FG_EINVAL;                                                             \
+    *n_peaks = 0;                                                                     \
+    if (n_frames == 0)                                                                \
+        return FG_OK;                                                                 \
+    if (!spec || !mag || !freq || !peak || k0 < 1 || k1 < k0 || k1 + 2 > n_bins)             \
+        return FG_EINVAL;                                                             \
+    const T thr_scale = (T)threshold;                                                 \
+    size_t n = 0;                                                                     \
+    for (size_t t = 0; t < n_frames; t++) {                                           \
+        const T *z = spec + 2 * t * n_bins;                                           \
+        const T thr = thr_scale * SQRT(MAXP(z, n_bins));                                         \
+        const T *m = mag + t * (k1 - k0 + 3) - (k0 - 1);   /* m[k]: bin k */          \
+        T l = m[k0 - 1], c = m[k0];                                                   \
+        for (size_t k = k0; k <= k1; k++) {                                           \
+            T r = m[k + 1];                                                           \
+            T ml = l > thr ? l : (T)0, mc = c > thr ? c : (T)0, mr = r > thr ? r : (T)0; \
+            if (mc > ml && mc >= mr) {                                                \
+                T a = (r + l) - (T)2 * c;                                             \
+                T b = (r - l) / (T)2;                                                 \
+                T shift = FABS(b) >= FABS(a) ? (T)0 : -b / a;                         \
+                freq[n] = ((double)k + (double)shift) * bin_hz;                       \
+                peak[n] = c + (T)0.5 * b * shift;                                     \
+                n++;                                                                  \
+            }                                                                         \
+            l = c;                                                                    \
+            c = r;                                                                    \
+        }                                                                             \
+    }                                                                                 \
+    *n_peaks = n;                                                                     \
+    return FG_OK;                                                                     \
+}
+
+DEFINE_TUNING_PEAKS(tuning_peaks_f64, double, sqrt, fabs, max_power_f64)
+DEFINE_TUNING_PEAKS(tuning_peaks_f32, float, sqrtf, fabsf, max_power_f32)
+
+int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
+                           const double *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, double *peak, size_t *n_peaks)
+{
+    return tuning_peaks_f64(spec, n_frames, n_bins, mag, k0, k1, threshold, bin_hz, freq, peak,
+                            n_peaks);
+}
+
+int fg_cq_tuning_peaks_f32(const float *spec, size_t n_frames, size_t n_bins,
+                           const float *mag, size_t k0, size_t k1, double threshold,
+                           double bin_hz, double *freq, float *peak, size_t *n_peaks)
+{
+    return tuning_peaks_f32(spec, n_frames, n_bins, mag, k0, k1, threshold, bin_hz, freq, peak,
+                            n_peaks);
+}

@@ -1,0 +1,199 @@
+"""The constant-Q kernels (constantq.c): the sparse basis product against the dense complex
+product of the whole basis (zeros included) and its numpy definition, and the tuning-peak
+picker bit for bit against its numpy definition (the end-to-end tuning estimate is checked
+against librosa in tests/test_constantq.py); edges and argument checks."""
+import numpy as np
+import pytest
+
+from featgraph.native import reference_transforms as reference
+from featgraph.native import transforms as kernels
+from test_native import backend, needs_c  # noqa: F401  (the C / numpy backend fixture)
+
+CTYPES = [np.complex64, np.complex128]
+
+
+def banded_basis(rng, rows, cols):
+    """A complex basis with one contiguous support per row (an empty one and a full one
+    included) and zeros elsewhere."""
+    w = np.zeros((rows, cols), complex)
+    first = rng.integers(0, cols, rows)
+    stop = np.minimum(first + rng.integers(0, 20, rows), cols)
+    first[0], stop[0] = 5, 5                                  # an empty row
+    first[-1], stop[-1] = 0, cols                             # a full row
+    for r in range(rows):
+        n = stop[r] - first[r]
+        w[r, first[r]:stop[r]] = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    return w, first, stop
+
+
+@pytest.mark.parametrize("ctype", CTYPES)
+@pytest.mark.parametrize("n_frames", [1, 15, 16, 17, 70])
+def test_cq_product_equals_the_dense_product(backend, ctype, n_frames):
+    rng = np.random.default_rng(n_frames)
+    w, first, stop = banded_basis(rng, 12, 33)
+    spec = (rng.standard_normal((n_frames, 60)) + 1j * rng.standard_normal((n_frames, 60)))
+    spec = spec.astype(ctype)
+    out = np.full((n_frames, 20), 7 + 7j, ctype)
+    got = kernels.CqBasis(w, first, stop).product(spec, out, col0=10, out_col0=3)
+    assert got is out
+    dense = spec.astype(complex)[:, 10:43] @ w.T                    # independent: all zeros
+    rtol = 1e-5 if ctype == np.complex64 else 1e-12
+    scale = np.abs(dense).max()
+    np.testing.assert_allclose(out[:, 3:15], dense, rtol=0, atol=rtol * scale)
+    np.testing.assert_array_equal(out[:, :3], 7 + 7j)               # other columns untouched
+    np.testing.assert_array_equal(out[:, 15:], 7 + 7j)
+    want = reference.cq_product(spec, w, first, stop, np.zeros((n_frames, 20), ctype), 10, 3)
+    np.testing.assert_allclose(out[:, 3:15], want[:, 3:15], rtol=0, atol=rtol * scale)
+
+
+@needs_c
+def test_cq_product_frames_do_not_depend_on_their_neighbours():
+    rng = np.random.default_rng(3)
+    w, first, stop = banded_basis(rng, 7, 20)
+    basis = kernels.CqBasis(w, first, stop)
+    spec = (rng.standard_normal((40, 20)) + 1j * rng.standard_normal((40, 20))).astype(
+        np.complex64)
+    whole = basis.product(spec, np.zeros((40, 7), np.complex64))
+    for a, b in [(0, 1), (1, 17), (17, 40)]:
+        part = basis.product(np.ascontiguousarray(spec[a:b]), np.zeros((b - a, 7), np.complex64))
+        np.testing.assert_array_equal(part, whole[a:b])
+
+
+def test_cq_product_rejects_bad_arguments(backend):
+    w = np.ones((2, 4), complex)
+    with pytest.raises(ValueError, match="supports"):
+        kernels.CqBasis(w, [0, 3], [4, 2])
+    with pytest.raises(ValueError, match="supports"):
+        kernels.CqBasis(w, [0, 0], [4, 5])
+    basis = kernels.CqBasis(w, [0, 1], [4, 3])
+    spec = np.ones((3, 6), np.complex64)
+    for bad in [dict(spec=spec, out=np.zeros((3, 2), np.complex128)),        # other type
+                dict(spec=spec, out=np.zeros((2, 2), np.complex64)),         # frame count
+                dict(spec=spec, out=np.zeros((3, 2), np.complex64), col0=3),  # bins
+                dict(spec=spec, out=np.zeros((3, 2), np.complex64), out_col0=1),
+                dict(spec=spec.real.copy(), out=np.zeros((3, 2), np.float32)),
+                dict(spec=np.ones((6, 3), np.complex64).T, out=np.zeros((3, 2), np.complex64)),
+                dict(spec=spec, out=np.zeros((3, 4), np.complex64)[:, :2])]:
+        with pytest.raises(ValueError, match="cq product"):
+            basis.product(**bad)
+
+
+def music_like_spectra(rng, ctype, n_frames=60, n_bins=257):
+    """Harmonic peaks over noise, a silent frame and a frame with a flat top."""
+    k = np.arange(n_bins)
+    spec = 0.01 * (rng.standard_normal((n_frames, n_bins))
+                   + 1j * rng.standard_normal((n_frames, n_bins)))
+    for t in range(n_frames):
+        f0 = rng.uniform(8, 20)
+        for h in range(1, 8):
+            spec[t] += np.exp(-0.5 * ((k - h * f0) / 1.2) ** 2) / h
+    spec[3] = 0.0                                               # silence
+    spec[5, 40:44] = 2.0                                        # equal neighbours
+    return spec.astype(ctype)
+
+
+@pytest.mark.parametrize("ctype", CTYPES)
+@pytest.mark.parametrize("k0,k1", [(7, 185), (1, 255), (30, 30)])
+def test_tuning_peaks_equal_the_numpy_definition_bit_for_bit(backend, ctype, k0, k1):
+    spec = music_like_spectra(np.random.default_rng(k0), ctype)
+    freq, mag = kernels.tuning_peaks(spec, k0, k1, 0.1, 22050 / 512)
+    want_f, want_m = reference.tuning_peaks(spec, k0, k1, 0.1, 22050 / 512)
+    assert freq.dtype == np.float64 and mag.dtype == spec.real.dtype
+    np.testing.assert_array_equal(freq, want_f)
+    np.testing.assert_array_equal(mag, want_m)
+    if k1 > k0:
+        assert len(freq) > 60
+
+
+def test_tuning_peak_of_a_parabola_is_its_vertex(backend):
+    # closed form: on |X| = 5 - (k - 10.3)^2 the parabolic interpolation is exact
+    k = np.arange(32)
+    spec = np.maximum(5 - (k - 10.3) ** 2, 0)[None, :].astype(np.complex128)
+    freq, mag = kernels.tuning_peaks(spec, 1, 30, 0.1, 2.0)
+    np.testing.assert_allclose(freq, [20.6], rtol=1e-12)
+    np.testing.assert_allclose(mag, [5.0], rtol=1e-12)
+
+
+def test_tuning_peaks_reject_bad_arguments(backend):
+    spec = np.ones((2, 10), np.complex64)
+    for k0, k1 in [(0, 5), (3, 2), (1, 9)]:
+        with pytest.raises(ValueError, match="tuning peaks"):
+            kernels.tuning_peaks(spec, k0, k1, 0.1, 1.0)
+    with pytest.raises(ValueError, match="tuning peaks"):
+        kernels.tuning_peaks(np.ones((2, 10)), 1, 5, 0.1, 1.0)
+    freq, mag = kernels.tuning_peaks(np.ones((0, 10), np.complex64), 1, 5, 0.1, 1.0)
+    assert freq.shape == mag.shape == (0,)
+
+
+WINDOWS = {"hann": (0.5, -0.5), "hamming": (0.54, -0.46), "blackman": (0.42, -0.5, 0.08)}
+
+
+def frames_and_spectra(rng, dtype, n_fft, shape=(37,)):
+    """Random frames (a silent one, a quiet one) and their DFTs ``(DFT(x), DFT(x t))``."""
+    x = rng.standard_normal(shape + (n_fft,))
+    x[..., 2, :] = 0.0
+    x[..., 4, :] *= 1e-4
+    half = n_fft // 2
+    t = np.arange(-half, half + 1) if n_fft % 2 else np.arange(0.5 - half, half)
+    X = np.stack([np.fft.rfft(x), np.fft.rfft(x * t)])
+    return x, t, X.astype(np.complex64 if dtype == np.float32 else np.complex128)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("window", sorted(WINDOWS))
+@pytest.mark.parametrize("n_fft", [256, 255, 6])
+@pytest.mark.parametrize("flags", [(True, True), (True, False), (False, True)])
+def test_reassign_matches_the_windowed_spectra(backend, dtype, window, n_fft, flags):
+    """Independent: the three windowed DFTs taken in the time domain (the window, its cyclic
+    centred gradient, the window times the time from the centre) and complex division."""
+    rng = np.random.default_rng(n_fft)
+    x, t, X = frames_and_spectra(rng, dtype, n_fft)
+    sr, hop, t0, ref = 8000.0, 64, 11, 1e-6
+    freqs, times, mags = kernels.reassign(X, n_fft, WINDOWS[window], sr, hop, t0, ref, *flags)
+    n = np.arange(n_fft)
+    h = sum(c * np.cos(2 * np.pi * m * n / n_fft) for m, c in enumerate(WINDOWS[window]))
+    dh = (np.roll(h, -1) - np.roll(h, 1)) / 2
+    sh, sdh, sth = (np.fft.rfft(x * w) for w in (h, dh, h * t))
+    keep = np.abs(sh) ** 2 >= ref
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = np.where(keep, -np.imag(sdh / sh) * sr / (2 * np.pi), 0) * flags[0]
+        dt = np.where(keep, np.real(sth / sh) / sr, 0) * flags[1]
+    bins = np.arange(n_fft // 2 + 1) * sr / n_fft
+    want_f = np.clip(bins + df, 0, sr / 2)
+    want_t = np.maximum((t0 + np.arange(37))[:, None] * hop / sr + dt, 0)
+    assert freqs.dtype == times.dtype == mags.dtype == dtype
+    loud = np.abs(sh) >= 1e-2 * np.abs(sh).max()          # ratios of tiny values are noise
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(freqs[loud], want_f[loud], rtol=0, atol=tol * sr / 2)
+    np.testing.assert_allclose(times[loud], want_t[loud], rtol=0, atol=tol * 48 * hop / sr)
+    np.testing.assert_allclose(mags, np.abs(sh), rtol=0, atol=tol * np.abs(sh).max())
+    np.testing.assert_allclose(freqs[2], bins, rtol=1e-6)             # silence: bin, frame
+    np.testing.assert_allclose(times[2], (t0 + 2) * hop / sr, rtol=1e-6)
+    ref_out = reference.reassign(X, n_fft, WINDOWS[window], sr, hop, t0, ref, *flags)
+    for got, want in zip((freqs, times, mags), ref_out):
+        np.testing.assert_allclose(got, want, rtol=0, atol=tol * np.abs(want).max())
+
+
+@needs_c
+def test_reassign_of_leading_axes_equals_each_row():
+    _, _, X = frames_and_spectra(np.random.default_rng(6), np.float32, 128, (2, 9))
+    whole = kernels.reassign(X, 128, WINDOWS["hann"], 16000.0, 32, 3, 1e-6)
+    for r in range(2):
+        row = kernels.reassign(np.ascontiguousarray(X[:, r]), 128, WINDOWS["hann"], 16000.0,
+                               32, 3, 1e-6)
+        for a, b in zip(whole, row):
+            np.testing.assert_array_equal(a[r], b)
+
+
+def test_reassign_rejects_bad_arguments(backend):
+    X = np.ones((2, 4, 5), np.complex64)
+    hann = WINDOWS["hann"]
+    for args in [(X[:1], 8, hann, 100.0, 2, 0, 0.0), (X.real, 8, hann, 100.0, 2, 0, 0.0),
+                 (X, 6, hann, 100.0, 2, 0, 0.0), (X, 8, (), 100.0, 2, 0, 0.0),
+                 (X, 8, np.ones(4), 100.0, 2, 0, 0.0), (X, 8, hann, 0.0, 2, 0, 0.0),
+                 (X, 8, hann, 100.0, -1, 0, 0.0), (X, 8, hann, 100.0, 2, 0, -1.0),
+                 (X, 8, hann, 100.0, 2, 0, float("nan"))]:
+        with pytest.raises(ValueError, match="reassign"):
+            kernels.reassign(*args)
+    empty = kernels.reassign(np.ones((2, 0, 5), np.complex64), 8, hann, 100.0, 2, 0, 0.0)
+    assert all(e.shape == (0, 5) and e.dtype == np.float32 for e in empty)
