@@ -239,6 +239,38 @@ def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     return meta.derive(frame_major(data))
 
 
+@rule("rfft+power", ("rfft", "power"))
+def rfft_power(f: FusedOp, x: Feature) -> Feature:
+    """``rfft -> power`` on one chunk whose frames come from elsewhere (a window with other
+    readers): the frames are copied into a zero-padded work buffer, transformed into a
+    reused complex buffer and squared (or their magnitude taken) into the output, the same
+    operations as the two ops (bit-equal to them), without a complex array per chunk."""
+    fft, pw = f.parts
+    frames = frame_major(x.data)                              # (..., frames, length)
+    if frames.dtype not in _COMPLEX:
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft = fft_length(fft.n_fft, length)
+    bins = n_fft // 2 + 1
+    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    if length == n_fft:
+        buf = frames
+    else:
+        buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
+        buf[..., :length] = frames
+        buf[..., length:] = 0
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(buf, n_fft, out=spec)
+    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
+    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
+                   overwrite=True)
+    if pw.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / n_fft)
+    meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr))
+    return meta
+
+
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     """``(power (..., frames, bins), metadata)`` of ``window -> rfft -> power`` on a chunk.
 
