@@ -250,3 +250,14 @@ def test_rfft_power_fused_equals_the_two_ops(exponent, n_fft, dtype):
                                atol=1e-3 if dtype == np.float32 else 1e-9)
     if dtype == np.float64:       # (ducc0's float32 batches round by chunk, as the rfft op)
         assert_same_features(run_op_chunked(step.model, feature, rng=RNG, largest=7), got)
+
+
+def test_fused_padding_is_zero_after_a_run_at_another_rate():
+    """The fused window's zero-padded work buffer outlives a run: frames of another length
+    with the same FFT length (25 ms at 20 and 16 kHz: 500 and 400 points, both 512) must not
+    leave samples in the next run's padding.  Reference: the same input in a fresh recipe."""
+    y = RNG.standard_normal(16000) * 0.1
+    fresh = featgraph.load("plp").run(y, sr=16000)["plp"]
+    recipe = featgraph.load("plp")
+    recipe.run(RNG.standard_normal(20000), sr=20000)
+    np.testing.assert_array_equal(recipe.run(y, sr=16000)["plp"], fresh)
