@@ -261,3 +261,35 @@ def test_fused_padding_is_zero_after_a_run_at_another_rate():
     recipe = featgraph.load("plp")
     recipe.run(RNG.standard_normal(20000), sr=20000)
     np.testing.assert_array_equal(recipe.run(y, sr=16000)["plp"], fresh)
+
+
+@pytest.mark.parametrize("pad_at", ["end", "center"])
+def test_window_rfft_fused_equals_the_two_ops(pad_at):
+    """``window -> rfft`` whose spectrum has two readers: the fused step equals the two ops
+    bit for bit, and the definition (a direct DFT of the windowed, padded frames)."""
+    recipe = featgraph.Recipe("wr")
+    recipe.add("audio", "load")
+    recipe.add("frames", "frame", "audio", length=320, hop=160)
+    recipe.add("win", "window", "frames", window="hamming", periodic=False, pad_to="pow2",
+               pad_at=pad_at)
+    recipe.add("spec", "rfft", "win")
+    recipe.add("mag", "power", "spec", exponent=1.0)
+    recipe.add("pow", "power", "spec")
+    recipe.output("mag")
+    recipe.output("pow")
+    plan = fuse(build([recipe]))
+    step = next(s for s in plan.steps.values() if s.model.op == "fused:window+rfft")
+    y = RNG.standard_normal(16000 * 2)
+    frames = np.lib.stride_tricks.sliding_window_view(y, 320)[::160]
+    feature = Feature(np.ascontiguousarray(frames).T, Kind.FRAMES, 16000, hop=160, win_length=320)
+    got = step.model(feature)
+    ops = featgraph.engine.ops.registry()
+    want = ops["rfft"]()(ops["window"](window="hamming", periodic=False, pad_to="pow2",
+                                       pad_at=pad_at)(feature))
+    assert got.kind == want.kind and got.n_fft == want.n_fft == 512
+    np.testing.assert_array_equal(got.data, want.data)
+    start = 0 if pad_at == "end" else 96
+    padded = np.zeros((len(frames), 512))
+    padded[:, start:start + 320] = frames * np.hamming(320)
+    np.testing.assert_allclose(got.data.T, direct_dft(padded, 512), rtol=1e-9, atol=1e-9)
+    assert_same_features(run_op_chunked(step.model, feature, rng=RNG, largest=7), got)
