@@ -335,3 +335,34 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
     }
     return FG_OK;
 }
+
+int fg_smile_formant_peaks(const double *m, const double *f, const double *r,
+                           const uint8_t *ok, size_t n_frames, size_t n_harmonics, double df,
+                           const double *fc, size_t n_fc, double lo, double hi, double *amp,
+                           uint8_t *found)
+{
+    if (n_harmonics == 0)
+        return FG_EINVAL;
+    if (n_frames == 0 || n_fc == 0)
+        return FG_OK;
+    if (!m || !f || !r || !ok || !fc || !amp || !found)
+        return FG_EINVAL;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *mt = m + t * n_harmonics, *ft = f + t * n_harmonics;
+        const double *rt = r + t * n_harmonics;
+        const uint8_t *okt = ok + t * n_harmonics;
+        for (size_t j = 0; j < n_fc; j++) {
+            double c = fc[t * n_fc + j], a = lo * c, b = hi * c;
+            long best = -1;
+            if (c > 0.0)
+                for (size_t h = 1; h < n_harmonics; h++) {
+                    double fh = ft[h] * df;
+                    if (okt[h] && fh >= a && fh <= b && (best < 0 || rt[h] > rt[best]))
+                        best = (long)h;
+                }
+            amp[t * n_fc + j] = best >= 0 ? mt[best] : 0.0;
+            found[t * n_fc + j] = (uint8_t)(best >= 0);
+        }
+    }
+    return FG_OK;
+}
