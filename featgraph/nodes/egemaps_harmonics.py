@@ -143,7 +143,8 @@ def harmonics_levels(f0: np.ndarray, formants: np.ndarray, mag: np.ndarray, df: 
     idx = np.flatnonzero(np.isfinite(f0) & (f0 > 0))
     mv = mag[idx]                                       # only voiced frames are read
     keep = np.isfinite(mv).all(axis=1)
-    idx, mv = idx[keep], mv[keep]
+    if not keep.all():                                  # (no second copy when all are)
+        idx, mv = idx[keep], mv[keep]
     if not idx.size:
         return h1_h2, h1_a3, amp
     m, fpk, r, ok = harmonic_peaks(mv, f0[idx] / df, p.n_harmonics)
