@@ -65,12 +65,17 @@ def _check_stats(stats: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(stats)
 
 
-def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float) -> float:
-    """``stat`` of the 1-D float64 array ``x``; 0 for an empty ``x`` (openSMILE's output)."""
+def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float,
+         memo: dict | None = None) -> float:
+    """``stat`` of the 1-D float64 array ``x``; 0 for an empty ``x`` (openSMILE's output).
+    ``memo`` (one per ``x``) keeps the four slope statistics, computed together."""
     if x.size == 0:
         return 0.0
     if stat in _SLOPES:
-        return float(fn.slope_stats(x, step, rel_thresh)[_SLOPES.index(stat)])
+        memo = {} if memo is None else memo
+        if "slopes" not in memo:
+            memo["slopes"] = fn.slope_stats(x, step, rel_thresh)
+        return float(memo["slopes"][_SLOPES.index(stat)])
     if stat == "peaksPerSec":
         return fn.peaks_per_second(x, step, rel_thresh)
     row = x[None]
@@ -101,7 +106,8 @@ def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunc
             sel &= row != 0
         vals = row[sel]
         vals = vals[np.isfinite(vals)]
-        out[r] = [_one(vals, s, step, p.rel_thresh) for s in stats]
+        memo: dict = {}
+        out[r] = [_one(vals, s, step, p.rel_thresh, memo) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
     rows = x.names if x.names and len(x.names) == n_feat else [str(i) for i in range(n_feat)]
     labels = p.stat_names or stats
