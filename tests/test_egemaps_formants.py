@@ -246,3 +246,38 @@ def test_validation():
     padded = Window(window="hamming", pad_to="pow2")(Frame(length="20ms")(signal(y, 16000)))
     with pytest.raises(ValueError, match="unpadded"):
         SmileSpecResample()(padded)
+
+
+@pytest.mark.parametrize("sr, dtype", [(16000, np.float64), (8000, np.float64),
+                                       (48000, np.float64), (16000, np.float32)])
+def test_window_resample_fusion_equals_the_two_ops(sr, dtype):
+    """The fused ``window -> smile_spec_resample`` step (the plan's, as eGeMAPS compiles it)
+    equals the two ops bit for bit (float64 with a whole period: the fused path; 48 kHz and
+    float32: the two ops), and the resampling definition (the explicit cosine-sum matrix of
+    :func:`resample_matrix`) to rounding."""
+    from featgraph.engine.fuse import fuse
+    from featgraph.engine.graph import build
+    from featgraph.nodes.egemaps_formants import resample_matrix
+
+    recipe = featgraph.Recipe("wr")
+    recipe.add("audio", "load")
+    recipe.add("frames", "frame", "audio", length="20ms", hop="10ms")
+    recipe.add("win", "window", "frames", window="hamming", periodic=False)
+    recipe.add("res", "smile_spec_resample", "win", target_rate=11000.0)
+    recipe.output("res")
+    step = next(s for s in fuse(build([recipe])).steps.values()
+                if s.model.op == "fused:window+smile_spec_resample")
+    n = sr // 50
+    y = np.random.default_rng(sr).standard_normal(sr * 2).astype(dtype)
+    frames = np.lib.stride_tricks.sliding_window_view(y, n)[::n // 2]
+    x = Feature(frames.T, Kind.FRAMES, sr, hop=n // 2, win_length=n)
+    got = step.model(x)
+    want = SmileSpecResample(target_rate=11000.0)(Window(window="hamming", periodic=False)(x))
+    assert got.data.dtype == want.data.dtype == dtype and got.win_length == want.win_length
+    np.testing.assert_array_equal(got.data, want.data)
+    windowed = frames.astype(np.float64) * np.hamming(n).astype(dtype)
+    np.testing.assert_allclose(got.data.T, windowed @ resample_matrix(n, float(sr), 11000.0),
+                               rtol=1e-5 if dtype == np.float32 else 1e-9,
+                               atol=1e-5 if dtype == np.float32 else 1e-9)
+    assert_same_features(run_op_chunked(step.model, x, rng=np.random.default_rng(1), largest=7),
+                         got)

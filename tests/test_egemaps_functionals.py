@@ -55,7 +55,10 @@ def evaluate(nodes, seeds, target):
 
 
 def seeds(stem):
-    return {"spectral": level(stem, "E"), "voice": level(stem, "F"), "frames20": _frames(stem)}
+    """openSMILE's levels in place of egemaps_lld's nodes, under their names in egemaps_lld
+    and as egemaps / gemaps read them (included as ``lld``)."""
+    s = {"spectral": level(stem, "E"), "voice": level(stem, "F"), "frames20": _frames(stem)}
+    return {**s, **{f"lld/{k}": v for k, v in s.items()}}
 
 
 def functionals_from_levels(stem, gemaps=False):

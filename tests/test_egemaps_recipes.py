@@ -51,13 +51,26 @@ def runs():
 
 @pytest.mark.parametrize("name", ["egemaps_lld", "egemaps", "gemaps"])
 def test_shipped_recipes_contain_the_tested_assembly(name):
-    """test_egemaps_functionals.py checks these nodes on openSMILE's own levels."""
-    nodes = featgraph.load(name).nodes
+    """test_egemaps_functionals.py checks these nodes on openSMILE's own levels; egemaps and
+    gemaps are exactly those nodes on top of egemaps_lld, included as ``lld``."""
+    recipe = featgraph.load(name)
+    nodes = recipe.nodes
     for node, spec in ASSEMBLY[name].items():
         spec = dict(spec)
         op, inputs = spec.pop("op"), spec.pop("inputs", None) or [spec.pop("input")]
         d = nodes[node]
         assert (d.op, list(d.inputs), d.params) == (op, inputs, spec), node
+    if name == "egemaps_lld":
+        return
+    assert set(nodes) == set(ASSEMBLY[name])
+    assert [(i.recipe, i.prefix, i.params) for i in recipe.includes] == [
+        ("egemaps_lld", "lld", {"sr": "${sr}"})]
+    # the LLD levels the assembly reads are egemaps_lld's seeds of the assembly test
+    lld_nodes = featgraph.load("egemaps_lld").nodes
+    seeds = {i for d in nodes.values() for i in d.inputs if i.startswith("lld/")}
+    assert seeds == {"lld/spectral", "lld/voice"} | ({"lld/frames20"} if name == "egemaps" else set())
+    assert {s[4:] for s in seeds} <= set(lld_nodes)
+    assert lld_nodes["spectral"].op == "stack" and lld_nodes["voice"].op == "pick_rows"
 
 
 @pytest.mark.parametrize("stem", STEMS)

@@ -169,3 +169,53 @@ def test_nonfinite_and_bad_arguments_raise(which, backend):
             kernels.harmonic_peaks(m[:, :2], np.full(3, 5.0), 10)
         with pytest.raises(ValueError):
             kernels.harmonic_peaks(m, np.full(2, 5.0), 10)
+
+
+def formant_problem(seed, frames=80, harmonics=40):
+    rng = np.random.default_rng(seed)
+    mag = np.abs(rng.standard_normal((frames, B)))
+    mag[:, ::7] += 3.0
+    f0b = rng.uniform(2.0, 12.0, frames)
+    m, f, r, ok = kernels.harmonic_peaks(mag, f0b, harmonics)
+    r[::5, 3:6] = r[::5, 3:4]                        # ties: the first one wins
+    df = SR / N_FFT
+    fc = np.sort(rng.uniform(100.0, 3000.0, (frames, 3)), axis=1)
+    fc[::11, 1] = 0.0                                # no formant: nothing found
+    fc[::13, 2] = 7900.0                             # beyond every harmonic
+    return m, f, r, ok, df, fc
+
+
+@needs_c
+def test_formant_peaks_c_equals_numpy(monkeypatch):
+    args = formant_problem(5)
+    monkeypatch.setattr(native, "BACKEND", "c")
+    amp, found = kernels.formant_peaks(*args, 0.8, 1.2)
+    want_amp, want_found = reference.formant_peaks(*args, 0.8, 1.2)
+    np.testing.assert_array_equal(found, want_found)
+    np.testing.assert_array_equal(amp, want_amp)
+    assert found.any() and not found.all()
+
+
+def test_formant_peaks_closed_form(backend):
+    """Harmonics every 100 Hz, r rising with h: for a formant at 1000 Hz the range 800..1200 Hz
+    holds harmonics 8..12 (h = 7..11); the strongest, 1200 Hz, is the peak.  The fundamental
+    is never one (a formant at 100 Hz: none), nor is a harmonic that does not exist."""
+    h = np.arange(20.0)
+    f = (h + 1) * 100.0 / 50.0                       # in bins of 50 Hz
+    m, r = 10.0 + h, 1.0 + h
+    ok = h < 15
+    fc = np.array([[1000.0, 100.0, 1500.0]])
+    amp, found = kernels.formant_peaks(m[None], f[None], r[None], ok[None], 50.0, fc, 0.8, 1.2)
+    assert list(found[0]) == [True, False, True]
+    assert amp[0, 0] == 10.0 + 11 and amp[0, 1] == 0.0
+    assert amp[0, 2] == 10.0 + 14                    # 1500 Hz: h = 14 is the last that exists
+
+
+def test_formant_peaks_bad_arguments(backend):
+    m, f, r, ok, df, fc = formant_problem(6, frames=4)
+    with pytest.raises(ValueError):
+        kernels.formant_peaks(m, f[:, :-1], r, ok, df, fc, 0.8, 1.2)
+    with pytest.raises(ValueError):
+        kernels.formant_peaks(m, f, r, ok, df, fc[:2], 0.8, 1.2)
+    amp, found = kernels.formant_peaks(m[:0], f[:0], r[:0], ok[:0], df, fc[:0], 0.8, 1.2)
+    assert amp.shape == found.shape == (0, 3)

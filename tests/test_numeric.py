@@ -219,3 +219,80 @@ def test_fused_plan_pickles():
     y = np.random.default_rng(5).standard_normal(8000)
     np.testing.assert_array_equal(execute(again, Source.of(y, sr=16000))["plp"],
                                   execute(plan, Source.of(y, sr=16000))["plp"])
+
+
+@pytest.mark.parametrize("exponent, n_fft, dtype", [(1.0, "pow2", np.float64), (2.0, 960, np.float64),
+                                                    (1.0, "pow2", np.float32)])
+def test_rfft_power_fused_equals_the_two_ops(exponent, n_fft, dtype):
+    """``rfft -> power`` after a step with other readers (eGeMAPS' Gaussian frames): the fused
+    step computes the same values as the two ops, bit for bit, and against the definition."""
+    recipe = featgraph.Recipe("rp")
+    recipe.add("audio", "load")
+    recipe.add("frames", "frame", "audio", length=960, hop=160)
+    recipe.add("win", "window", "frames", window="hann")
+    recipe.add("spec", "rfft", "win", n_fft=n_fft)
+    recipe.add("mag", "power", "spec", exponent=exponent)
+    recipe.add("lpc", "smile_lpc", "win")                         # a second reader of win
+    recipe.output("mag")
+    recipe.output("lpc")
+    plan = fuse(build([recipe]))
+    assert "fused:rfft+power" in [s.model.op for s in plan.steps.values()]
+    y = RNG.standard_normal(16000 * 3).astype(dtype)
+    frames = np.lib.stride_tricks.sliding_window_view(y, 960)[::160]
+    feature = Feature(np.ascontiguousarray(frames).T, Kind.FRAMES, 16000, hop=160, win_length=960)
+    step = next(s for s in plan.steps.values() if s.model.op == "fused:rfft+power")
+    got = step.model(feature)
+    ops = featgraph.engine.ops.registry()
+    want = ops["power"](exponent=exponent)(ops["rfft"](n_fft=n_fft)(feature))
+    assert got.data.dtype == want.data.dtype == dtype and got.n_fft == want.n_fft
+    np.testing.assert_array_equal(got.data, want.data)
+    np.testing.assert_array_equal(got.axis, want.axis)
+    n = 1024 if n_fft == "pow2" else 960
+    ref = np.abs(direct_dft(frames.astype(np.float64), n)) ** exponent
+    np.testing.assert_allclose(got.data.T, ref, rtol=1e-4 if dtype == np.float32 else 1e-9,
+                               atol=1e-3 if dtype == np.float32 else 1e-9)
+    if dtype == np.float64:       # (ducc0's float32 batches round by chunk, as the rfft op)
+        assert_same_features(run_op_chunked(step.model, feature, rng=RNG, largest=7), got)
+
+
+def test_fused_padding_is_zero_after_a_run_at_another_rate():
+    """The fused window's zero-padded work buffer outlives a run: frames of another length
+    with the same FFT length (25 ms at 20 and 16 kHz: 500 and 400 points, both 512) must not
+    leave samples in the next run's padding.  Reference: the same input in a fresh recipe."""
+    y = RNG.standard_normal(16000) * 0.1
+    fresh = featgraph.load("plp").run(y, sr=16000)["plp"]
+    recipe = featgraph.load("plp")
+    recipe.run(RNG.standard_normal(20000), sr=20000)
+    np.testing.assert_array_equal(recipe.run(y, sr=16000)["plp"], fresh)
+
+
+@pytest.mark.parametrize("pad_at", ["end", "center"])
+def test_window_rfft_fused_equals_the_two_ops(pad_at):
+    """``window -> rfft`` whose spectrum has two readers: the fused step equals the two ops
+    bit for bit, and the definition (a direct DFT of the windowed, padded frames)."""
+    recipe = featgraph.Recipe("wr")
+    recipe.add("audio", "load")
+    recipe.add("frames", "frame", "audio", length=320, hop=160)
+    recipe.add("win", "window", "frames", window="hamming", periodic=False, pad_to="pow2",
+               pad_at=pad_at)
+    recipe.add("spec", "rfft", "win")
+    recipe.add("mag", "power", "spec", exponent=1.0)
+    recipe.add("pow", "power", "spec")
+    recipe.output("mag")
+    recipe.output("pow")
+    plan = fuse(build([recipe]))
+    step = next(s for s in plan.steps.values() if s.model.op == "fused:window+rfft")
+    y = RNG.standard_normal(16000 * 2)
+    frames = np.lib.stride_tricks.sliding_window_view(y, 320)[::160]
+    feature = Feature(np.ascontiguousarray(frames).T, Kind.FRAMES, 16000, hop=160, win_length=320)
+    got = step.model(feature)
+    ops = featgraph.engine.ops.registry()
+    want = ops["rfft"]()(ops["window"](window="hamming", periodic=False, pad_to="pow2",
+                                       pad_at=pad_at)(feature))
+    assert got.kind == want.kind and got.n_fft == want.n_fft == 512
+    np.testing.assert_array_equal(got.data, want.data)
+    start = 0 if pad_at == "end" else 96
+    padded = np.zeros((len(frames), 512))
+    padded[:, start:start + 320] = frames * np.hamming(320)
+    np.testing.assert_allclose(got.data.T, direct_dft(padded, 512), rtol=1e-9, atol=1e-9)
+    assert_same_features(run_op_chunked(step.model, feature, rng=RNG, largest=7), got)

@@ -654,4 +654,17 @@ int fg_reassign_f32(const float *x, const float *y, size_t n_frames, size_t n_bi
                     double t0, double ref_power, int reassign_freqs, int reassign_times,
                     float *freqs, float *times, float *mags);
 
+/*
+ * fg_smile_formant_peaks: for each frame t and formant j of fc (n_frames, n_fc) (Hz), the
+ *   harmonic peak of fg_smile_harmonic_peaks' output (m, f, r, ok: (n_frames, n_harmonics))
+ *   that is the formant's: among the harmonics h = 1 .. n_harmonics - 1 (the fundamental,
+ *   h = 0, never) with ok, fc > 0 and lo fc <= f[h] df <= hi fc, the one of largest r
+ *   (the first on ties); amp = its m and found = 1, else amp = 0 and found = 0.  amp
+ *   (n_frames, n_fc) double, found uint8.  Returns FG_EINVAL (n_harmonics 0, NULL).
+ */
+int fg_smile_formant_peaks(const double *m, const double *f, const double *r,
+                           const uint8_t *ok, size_t n_frames, size_t n_harmonics, double df,
+                           const double *fc, size_t n_fc, double lo, double hi, double *amp,
+                           uint8_t *found);
+
 #endif /* FEATGRAPH_H */

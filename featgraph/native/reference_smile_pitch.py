@@ -196,3 +196,38 @@ def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
         p = np.where(den != 0, 0.5 * (a - c) / den, 0.0)
     m = b - 0.25 * (a - c) * p
     return m, jc + p, b, ok
+
+
+def _check_formant_peaks(m, f, r, ok, fc):
+    m, f, r = (np.ascontiguousarray(a, dtype=np.float64) for a in (m, f, r))
+    ok = np.ascontiguousarray(ok, dtype=bool)
+    fc = np.ascontiguousarray(fc, dtype=np.float64)
+    if m.ndim != 2 or m.shape[1] < 1 or not (f.shape == r.shape == ok.shape == m.shape) or \
+            fc.ndim != 2 or fc.shape[0] != m.shape[0]:
+        raise ValueError(f"formant_peaks: expected m, f, r, ok (frames, harmonics >= 1) and fc "
+                         f"(frames, formants), got {m.shape}, {f.shape}, {r.shape}, {ok.shape}, "
+                         f"{fc.shape}")
+    return m, f, r, ok, fc
+
+
+def formant_peaks(m, f, r, ok, df: float, fc, lo: float, hi: float):
+    """Each formant's harmonic peak: ``(amp, found)``, each ``(frames, formants)``.
+
+    From :func:`harmonic_peaks`' ``(m, f, r, ok)`` and the formant frequencies ``fc``
+    (Hz; ``f`` in bins of ``df`` Hz): among the harmonics after the fundamental that exist
+    and lie within ``[lo fc, hi fc]`` (``fc > 0``), the one of largest ``r`` (the first on
+    ties); ``amp`` its ``m``, 0 when there is none (``found`` False).
+    """
+    m, f, r, ok, fc = _check_formant_peaks(m, f, r, ok, fc)
+    fhz = f * df
+    sel = ok.copy()
+    sel[:, 0] = False                              # F0 itself is never a formant's peak
+    amp, found = np.zeros(fc.shape), np.zeros(fc.shape, bool)
+    rows = np.arange(m.shape[0])
+    for j in range(fc.shape[1]):
+        c = fc[:, j:j + 1]
+        cand = sel & (fhz >= lo * c) & (fhz <= hi * c) & (c > 0)
+        best = np.argmax(np.where(cand, r, -np.inf), axis=1)
+        found[:, j] = cand.any(axis=1)
+        amp[:, j] = np.where(found[:, j], m[rows, best], 0.0)
+    return amp, found

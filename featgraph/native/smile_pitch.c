@@ -10,12 +10,78 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
 
 #define LANES 4
+
+/* The local maxima of m[0 .. b) (b >= 2) in increasing order into pks: k with m[k] above
+ * both neighbours, the first and last bin above their one neighbour.  Written without
+ * branches on the data (the indices are stored at once, the count moves on a peak). */
+static size_t local_maxima(const double *m, size_t b, size_t *pks)
+{
+    size_t last = b - 1, n = 0;
+    pks[n] = 0;
+    n += m[0] > m[1];
+    for (size_t k = 1; k < last; k++) {
+        pks[n] = k;
+        n += (m[k] > m[k - 1]) & (m[k] > m[k + 1]);
+    }
+    pks[n] = last;
+    n += m[last] > m[last - 1];
+    return n;
+}
+
+/* The natural spline through LANES interleaved frames z[k * LANES + l] (second
+ * derivatives mm by the Thomas factors h, ih, cp, inv) evaluated at the targets (interval
+ * seg[j], weights ca[4 j ..]), clipped at 0, times weights: the first nl lanes into out
+ * (rows of n_out).  The lane loops are elementwise: the AVX2 copy (FG_CLONES) computes the
+ * same values. */
+FG_CLONES FG_NO_TRAPS
+static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
+                         const double *ih, const double *cp, const double *inv,
+                         const double *ca, const size_t *seg, size_t n_out,
+                         const double *weights, size_t nl, double *out)
+{
+    size_t last = b - 1;
+    /* second derivatives: h[k-1] M[k-1] + 2 (h[k-1] + h[k]) M[k] + h[k] M[k+1] = rhs */
+    for (size_t l = 0; l < LANES; l++) {
+        mm[l] = 0.0;
+        mm[last * LANES + l] = 0.0;
+    }
+    for (size_t k = 1; k < last; k++) {
+        const double *zp = z + (k - 1) * LANES, *zk = z + k * LANES, *zn = z + (k + 1) * LANES;
+        double *mk = mm + k * LANES;
+        const double *mp = mm + (k - 1) * LANES;
+        for (size_t l = 0; l < LANES; l++) {
+            double rhs = 6.0 * ((zn[l] - zk[l]) * ih[k] - (zk[l] - zp[l]) * ih[k - 1]);
+            mk[l] = (rhs - h[k - 1] * mp[l]) * inv[k];
+        }
+    }
+    for (size_t k = last - 1; k >= 1; k--) {
+        double *mk = mm + k * LANES;
+        const double *mn = mm + (k + 1) * LANES;
+        for (size_t l = 0; l < LANES; l++)
+            mk[l] -= cp[k] * mn[l];
+    }
+    for (size_t j = 0; j < n_out; j++) {
+        size_t i = seg[j];
+        const double *c = ca + 4 * j;
+        const double *z0 = z + i * LANES, *z1 = z0 + LANES;
+        const double *m0 = mm + i * LANES, *m1 = m0 + LANES;
+        double w = weights ? weights[j] : 1.0, v[LANES];
+        for (size_t l = 0; l < LANES; l++) {
+            double u = c[0] * z0[l] + c[1] * z1[l] + (c[2] * m0[l] + c[3] * m1[l]);
+            u = u > 0.0 ? u : 0.0;
+            v[l] = weights ? u * w : u;
+        }
+        for (size_t l = 0; l < nl; l++)
+            out[l * n_out + j] = v[l];
+    }
+}
 
 int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
                         const double *targets, size_t n_out, const double *weights,
@@ -45,8 +111,9 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
     double *mm = malloc(LANES * b * sizeof(double));
     double *ca = malloc(4 * n_out * sizeof(double));
     size_t *seg = malloc(n_out * sizeof(size_t));
+    size_t *pks = malloc(b * sizeof(size_t));
     int status = FG_OK;
-    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg) {
+    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks) {
         status = FG_ENOMEM;
         goto done;
     }
@@ -93,18 +160,10 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
             }
             if (enhance) {
                 /* between consecutive local maxima a < b: bins a+3 .. b-3 set to 0 */
-                long prev = -1;
-                for (size_t k = 0; k < b; k++) {
-                    int pk = k == 0 ? m[0] > m[1]
-                           : k == last ? m[last] > m[last - 1]
-                           : (m[k] > m[k - 1] && m[k] > m[k + 1]);
-                    if (!pk)
-                        continue;
-                    if (prev >= 0)
-                        for (long i = prev + 3; i <= (long)k - 3; i++)
-                            y[i] = 0.0;
-                    prev = (long)k;
-                }
+                size_t np = local_maxima(m, b, pks);
+                for (size_t q = 1; q < np; q++)
+                    for (size_t i = pks[q - 1] + 3; i + 3 <= pks[q]; i++)
+                        y[i] = 0.0;
             }
             double *zl = z + l;
             if (smooth) {
@@ -117,38 +176,8 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
                     zl[k * LANES] = y[k];
             }
         }
-        /* second derivatives: h[k-1] M[k-1] + 2 (h[k-1] + h[k]) M[k] + h[k] M[k+1] = rhs */
-        for (size_t l = 0; l < LANES; l++) {
-            mm[l] = 0.0;
-            mm[last * LANES + l] = 0.0;
-        }
-        for (size_t k = 1; k < last; k++) {
-            const double *zp = z + (k - 1) * LANES, *zk = z + k * LANES, *zn = z + (k + 1) * LANES;
-            double *mk = mm + k * LANES;
-            const double *mp = mm + (k - 1) * LANES;
-            for (size_t l = 0; l < LANES; l++) {
-                double rhs = 6.0 * ((zn[l] - zk[l]) * ih[k] - (zk[l] - zp[l]) * ih[k - 1]);
-                mk[l] = (rhs - h[k - 1] * mp[l]) * inv[k];
-            }
-        }
-        for (size_t k = last - 1; k >= 1; k--) {
-            double *mk = mm + k * LANES;
-            const double *mn = mm + (k + 1) * LANES;
-            for (size_t l = 0; l < LANES; l++)
-                mk[l] -= cp[k] * mn[l];
-        }
-        for (size_t l = 0; l < nl; l++) {
-            double *o = out + (t0 + l) * n_out;
-            for (size_t j = 0; j < n_out; j++) {
-                size_t i = seg[j];
-                const double *c = ca + 4 * j;
-                double v = c[0] * z[i * LANES + l] + c[1] * z[(i + 1) * LANES + l]
-                         + (c[2] * mm[i * LANES + l] + c[3] * mm[(i + 1) * LANES + l]);
-                if (!(v > 0.0))
-                    v = 0.0;
-                o[j] = weights ? v * weights[j] : v;
-            }
-        }
+        spline_lanes(z, mm, b, h, ih, cp, inv, ca, seg, n_out, weights, nl,
+                     out + t0 * n_out);
     }
 done:
     free(h);
@@ -160,7 +189,26 @@ done:
     free(mm);
     free(ca);
     free(seg);
+    free(pks);
     return status;
+}
+
+/* s[i] = sum over n of gains[n] x[i + shifts[n]] (terms past the last bin left out), n
+ * ascending: elementwise, so the AVX2 copy (FG_CLONES) gives the same values. */
+FG_CLONES
+static void shs_sum(const double *x, size_t b, const int32_t *shifts, const double *gains,
+                    size_t n_harmonics, double *s)
+{
+    for (size_t i = 0; i < b; i++)
+        s[i] = 0.0;
+    for (size_t n = 0; n < n_harmonics; n++) {
+        size_t k = (size_t)shifts[n];
+        if (k >= b)
+            continue;
+        double g = gains[n];
+        for (size_t i = 0; i + k < b; i++)
+            s[i] += g * x[i + k];
+    }
 }
 
 int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
@@ -192,16 +240,8 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
                 free(s);
                 return FG_ENONFINITE;
             }
-            s[i] = 0.0;
         }
-        for (size_t n = 0; n < n_harmonics; n++) {
-            size_t k = (size_t)shifts[n];
-            if (k >= b)
-                continue;
-            double g = gains[n];
-            for (size_t i = 0; i + k < b; i++)
-                s[i] += g * xt[i + k];
-        }
+        shs_sum(xt, b, shifts, gains, n_harmonics, s);
         double sum = 0.0;
         for (size_t i = 0; i < b; i++) {
             s[i] /= hn;
@@ -291,6 +331,37 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
             m[o] = b - 0.25 * (a - c) * p;
             f[o] = (double)jc + p;
             r[o] = b;
+        }
+    }
+    return FG_OK;
+}
+
+int fg_smile_formant_peaks(const double *m, const double *f, const double *r,
+                           const uint8_t *ok, size_t n_frames, size_t n_harmonics, double df,
+                           const double *fc, size_t n_fc, double lo, double hi, double *amp,
+                           uint8_t *found)
+{
+    if (n_harmonics == 0)
+        return FG_EINVAL;
+    if (n_frames == 0 || n_fc == 0)
+        return FG_OK;
+    if (!m || !f || !r || !ok || !fc || !amp || !found)
+        return FG_EINVAL;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *mt = m + t * n_harmonics, *ft = f + t * n_harmonics;
+        const double *rt = r + t * n_harmonics;
+        const uint8_t *okt = ok + t * n_harmonics;
+        for (size_t j = 0; j < n_fc; j++) {
+            double c = fc[t * n_fc + j], a = lo * c, b = hi * c;
+            long best = -1;
+            if (c > 0.0)
+                for (size_t h = 1; h < n_harmonics; h++) {
+                    double fh = ft[h] * df;
+                    if (okt[h] && fh >= a && fh <= b && (best < 0 || rt[h] > rt[best]))
+                        best = (long)h;
+                }
+            amp[t * n_fc + j] = best >= 0 ? mt[best] : 0.0;
+            found[t * n_fc + j] = (uint8_t)(best >= 0);
         }
     }
     return FG_OK;

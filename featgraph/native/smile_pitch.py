@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_smile_pitch as reference
 
-__all__ = ["spec_scale", "shs", "harmonic_peaks"]
+__all__ = ["spec_scale", "shs", "harmonic_peaks", "formant_peaks"]
 
 
 def spec_scale(m, knots, targets, weights=None, enhance=True, smooth=True):
@@ -104,3 +104,36 @@ def harmonic_peaks(mag, f0_bins, n_harmonics):
         _ffi.from_buffer("uint8_t[]", ok))
     _pkg._raise_for_status(status, "harmonics input", None, None)
     return m, f, r, ok.view(bool)
+
+
+def formant_peaks(m, f, r, ok, df, fc, lo, hi):
+    """Each formant's harmonic peak (C kernel); see
+    :func:`featgraph.native.reference_smile_pitch.formant_peaks`.
+
+    Parameters
+    ----------
+    m, f, r : np.ndarray [shape=(frames, harmonics)], float64 (:func:`harmonic_peaks`)
+    ok : np.ndarray [shape=(frames, harmonics)], bool
+    df : float, Hz per bin of ``f``
+    fc : np.ndarray [shape=(frames, formants)], Hz
+    lo, hi : float, the range ``[lo fc, hi fc]``
+
+    Returns
+    -------
+    amp : np.ndarray [shape=(frames, formants)], float64;  found : bool, same shape
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.formant_peaks(m, f, r, ok, df, fc, lo, hi)
+    from . import _ffi, _lib
+
+    m, f, r, ok, fc = reference._check_formant_peaks(m, f, r, ok, fc)
+    ok8 = ok.view(np.uint8)
+    amp = np.empty(fc.shape)
+    found = np.empty(fc.shape, np.uint8)
+    status = _lib.fg_smile_formant_peaks(
+        _ffi.from_buffer("double[]", m), _ffi.from_buffer("double[]", f),
+        _ffi.from_buffer("double[]", r), _ffi.from_buffer("uint8_t[]", ok8), m.shape[0],
+        m.shape[1], float(df), _ffi.from_buffer("double[]", fc), fc.shape[1], float(lo),
+        float(hi), _ffi.from_buffer("double[]", amp), _ffi.from_buffer("uint8_t[]", found))
+    _pkg._raise_for_status(status, "formant peaks input", None, None)
+    return amp, found.view(bool)

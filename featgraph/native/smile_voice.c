@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -97,18 +98,47 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
     return FG_OK;
 }
 
-/* Normalised cross-correlation of x[p, p + L) with x[p + T, p + T + L). */
-static double ncc(const double *x, size_t p, size_t T, size_t L)
+/* Normalised cross-correlations cs[i] of x[p, p + L) with x[p + lo + i, p + lo + i + L),
+ * i < nc.  Each lag's sums are those of the one-lag loop (ab += a b, bb += b b over i
+ * ascending; aa, the same for every lag, once), four lags side by side so that the
+ * compiler can keep them in one vector (FG_CLONES: an AVX2 copy); values do not depend
+ * on the lane width. */
+#define NCC_LANES 4
+
+FG_CLONES
+static void ncc_lags(const double *x, size_t p, size_t lo, size_t nc, size_t L, double *cs)
 {
-    double ab = 0.0, aa = 0.0, bb = 0.0;
-    for (size_t i = 0; i < L; i++) {
-        double a = x[p + i], b = x[p + T + i];
-        ab += a * b;
-        aa += a * a;
-        bb += b * b;
+    double aa = 0.0;
+    for (size_t i = 0; i < L; i++)
+        aa += x[p + i] * x[p + i];
+    size_t i0 = 0;
+    for (; i0 + NCC_LANES <= nc; i0 += NCC_LANES) {
+        double ab[NCC_LANES] = {0.0}, bb[NCC_LANES] = {0.0};
+        const double *y = x + p + lo + i0;
+        for (size_t i = 0; i < L; i++) {
+            double a = x[p + i];
+            for (size_t l = 0; l < NCC_LANES; l++) {
+                double b = y[i + l];
+                ab[l] += a * b;
+                bb[l] += b * b;
+            }
+        }
+        for (size_t l = 0; l < NCC_LANES; l++) {
+            double den = sqrt(aa * bb[l]);
+            cs[i0 + l] = den > 0.0 ? ab[l] / den : 0.0;
+        }
     }
-    double den = sqrt(aa * bb);
-    return den > 0.0 ? ab / den : 0.0;
+    for (; i0 < nc; i0++) {
+        double ab = 0.0, bb = 0.0;
+        const double *y = x + p + lo + i0;
+        for (size_t i = 0; i < L; i++) {
+            double a = x[p + i], b = y[i];
+            ab += a * b;
+            bb += b * b;
+        }
+        double den = sqrt(aa * bb);
+        cs[i0] = den > 0.0 ? ab / den : 0.0;
+    }
 }
 
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
@@ -178,11 +208,10 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                 break;
             }
             size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
-            for (size_t i = 0; i < nc; i++) {
-                cs[i] = ncc(sig, pu, lo + i, L);
+            ncc_lags(sig, pu, lo, nc, L, cs);
+            for (size_t i = 1; i < nc; i++)
                 if (cs[i] > cs[k])
                     k = i;
-            }
             if (cs[k] < min_cc || (nc > 2 && (k == 0 || k + 1 == nc))) {
                 p += (long long)L;
                 prev_t = 0.0;

@@ -54,10 +54,12 @@ from pydantic import Field, model_validator
 
 from .. import native
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.formants import poly_roots
 from ._common import frame_major
+from .framing import window_function
 from .pitch import _irfft, _rfft
 
 MAX_RATE = 384000.0
@@ -148,26 +150,64 @@ def spec_resample(frames: np.ndarray, sr: float, target: float) -> np.ndarray:
     whole = abs(n_prime - round(n_prime)) < 1e-9 and k_bins <= int(round(n_prime)) // 2
     if not whole:
         return frames.astype(np.float64, copy=False) @ resample_matrix(n, sr, target)
-    n_p = int(round(n_prime))
     buf = np.zeros(frames.shape[:-1] + (big_n,))
     buf[..., offset:offset + n] = frames
+    return _resample_padded(buf, sr, target, n)
+
+
+def _resample_padded(buf: np.ndarray, sr: float, target: float, n: int) -> np.ndarray:
+    """:func:`spec_resample` of frames of ``n`` samples already placed, zero-padded, in
+    ``buf`` ``(..., N)`` (a whole period ``N'``)."""
+    big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target)
+    n_p = int(round(n_prime))
     spec = _rfft(buf, big_n)
-    z = np.zeros(frames.shape[:-1] + (n_p // 2 + 1,), dtype=complex)
+    z = np.zeros(buf.shape[:-1] + (n_p // 2 + 1,), dtype=complex)
     z[..., :k_bins] = spec[..., :k_bins]
     z[..., 0] *= 2.0
     return _irfft(z, n_p)[..., :m_out] * (n_p / big_n)
 
 
-@SmileSpecResample.compute
-def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
-    frames = frame_major(x.data)
-    n = frames.shape[-1]
+def _check_unpadded(x: Feature, n: int) -> None:
     if x.win_length is not None and x.win_length != n:
         raise ValueError(f"smile_spec_resample needs unpadded frames (frame length "
                          f"{x.win_length}, got {n} values): drop pad_to from the window")
-    y = spec_resample(frames, float(x.sr), p.target_rate)
-    return x.derive(frame_major(np.ascontiguousarray(y.astype(x.data.dtype, copy=False))),
+
+
+def _resampled(x: Feature, y: np.ndarray, dtype) -> Feature:
+    return x.derive(frame_major(np.ascontiguousarray(y.astype(dtype, copy=False))),
                     Kind.FRAMES, win_length=y.shape[-1], axis=None)
+
+
+@SmileSpecResample.compute
+def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
+    frames = frame_major(x.data)
+    _check_unpadded(x, frames.shape[-1])
+    return _resampled(x, spec_resample(frames, float(x.sr), p.target_rate), x.data.dtype)
+
+
+@rule("window+smile_spec_resample", ("window", "smile_spec_resample"),
+      accepts=lambda models: models[0].pad_to is None)
+def window_spec_resample(f: FusedOp, x: Feature) -> Feature:
+    """``window -> smile_spec_resample`` on one chunk of float64 frames (eGeMAPS' Hamming
+    frames before LPC): the windowed frames are written straight into the resampler's
+    zero-padded buffer (reused from chunk to chunk) instead of a windowed array and then a
+    padded copy; the same products and transforms, bit-equal to the two ops.  Other dtypes
+    and rate ratios without a whole period run the two ops."""
+    win, rs = f.parts
+    frames = frame_major(x.data)
+    n, sr = frames.shape[-1], float(x.sr)
+    big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, rs.target_rate)
+    whole = abs(n_prime - round(n_prime)) < 1e-9 and k_bins <= int(round(n_prime)) // 2
+    if frames.dtype != np.float64 or not whole:
+        return rs(win(x))
+    _check_unpadded(x, n)
+    w = window_function(win.window, n, win.periodic, win.param)
+    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    buf = f.scratch("frames", rows, (big_n,), np.float64).reshape(lead + (big_n,))
+    buf[..., :offset] = 0
+    buf[..., offset + n:] = 0
+    np.multiply(frames, w, out=buf[..., offset:offset + n])
+    return _resampled(x, _resample_padded(buf, sr, rs.target_rate, n), np.float64)
 
 
 class SmileLpc(Node):

@@ -72,7 +72,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.smile_pitch import harmonic_peaks
+from ..native.smile_pitch import formant_peaks, harmonic_peaks
 from ._common import frame_major
 
 UNVOICED_AMPLITUDE = -201.0
@@ -143,29 +143,21 @@ def harmonics_levels(f0: np.ndarray, formants: np.ndarray, mag: np.ndarray, df: 
     idx = np.flatnonzero(np.isfinite(f0) & (f0 > 0))
     mv = mag[idx]                                       # only voiced frames are read
     keep = np.isfinite(mv).all(axis=1)
-    idx, mv = idx[keep], mv[keep]
+    if not keep.all():                                  # (no second copy when all are)
+        idx, mv = idx[keep], mv[keep]
     if not idx.size:
         return h1_h2, h1_a3, amp
     m, fpk, r, ok = harmonic_peaks(mv, f0[idx] / df, p.n_harmonics)
-    fhz = fpk * df
     has2 = ok[:, 2]
     h1_h2[idx] = np.where(has2, _db(m[:, 1], m[:, 2]), 0.0)
-    sel = ok.copy()
-    sel[:, 0] = False                              # F0 itself is never a formant's peak
     ref = np.where(ok[:, 0], r[:, 0], 0.0)
-
-    def formant_peak(fc):
-        fc = fc[:, None]
-        cand = sel & (fhz >= p.range_low * fc) & (fhz <= p.range_high * fc) & (fc > 0)
-        score = np.where(cand, r, -np.inf)
-        best = np.argmax(score, axis=1)
-        found = cand.any(axis=1)
-        return np.where(found, m[np.arange(len(best)), best], 0.0), found
-
-    for col, i in enumerate(range(p.first_formant, p.last_formant + 1)):
-        a_i, found = formant_peak(formants[idx, i - 1])
-        amp[idx, col] = np.where(found, _db(a_i, ref), 0.0)
-    a3, found3 = formant_peak(formants[idx, p.last_formant - 1])
+    # each formant's peak: the strongest existing harmonic after F0 within the formant range
+    cols = list(range(p.first_formant - 1, p.last_formant))
+    a, found = formant_peaks(m, fpk, r, ok, df, formants[idx][:, cols], p.range_low,
+                             p.range_high)
+    for col in range(len(cols)):
+        amp[idx, col] = np.where(found[:, col], _db(a[:, col], ref), 0.0)
+    a3, found3 = a[:, -1], found[:, -1]                 # the last formant's: A3
     h1_a3[idx] = np.where(found3 & ok[:, 1], _db(m[:, 1], a3), 0.0)
     return h1_h2, h1_a3, amp
 

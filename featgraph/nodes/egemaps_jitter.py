@@ -114,7 +114,7 @@ class PitchJitterState:
     def step(self, frames: Feature, f0: Feature) -> dict:
         from ..native.smile_voice import smile_jitter
 
-        x = frame_major(frames.data).astype(np.float64)
+        x = frame_major(frames.data).astype(np.float64, copy=False)   # only read
         f = np.asarray(f0.data, dtype=np.float64)
         if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2] or f.shape[:-2] != x.shape[:-2]:
             raise ValueError(f"pitch_jitter: expected an F0 of shape (1, frames) on the frames' "

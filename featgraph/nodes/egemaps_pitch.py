@@ -261,7 +261,7 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
     if voiced.any() and half >= 2:
         mv = m[voiced].astype(np.float64, copy=False)
         fv = f[voiced]
-        r = power_to_autocorrelation(mv * mv, n_fft, half + 1)   # lags 0 .. n_fft / 2
+        r = power_to_autocorrelation(np.multiply(mv, mv, out=mv), n_fft, half + 1)  # lags 0..N/2
         k = np.clip(np.floor(mag.sr / fv), 1, half - 1).astype(np.int64)
         k = _climb(r, k, half)
         r0 = r[..., 0]

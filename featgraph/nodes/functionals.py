@@ -65,12 +65,17 @@ def _check_stats(stats: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(stats)
 
 
-def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float) -> float:
-    """``stat`` of the 1-D float64 array ``x``; 0 for an empty ``x`` (openSMILE's output)."""
+def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float,
+         memo: dict | None = None) -> float:
+    """``stat`` of the 1-D float64 array ``x``; 0 for an empty ``x`` (openSMILE's output).
+    ``memo`` (one per ``x``) keeps the four slope statistics, computed together."""
     if x.size == 0:
         return 0.0
     if stat in _SLOPES:
-        return float(fn.slope_stats(x, step, rel_thresh)[_SLOPES.index(stat)])
+        memo = {} if memo is None else memo
+        if "slopes" not in memo:
+            memo["slopes"] = fn.slope_stats(x, step, rel_thresh)
+        return float(memo["slopes"][_SLOPES.index(stat)])
     if stat == "peaksPerSec":
         return fn.peaks_per_second(x, step, rel_thresh)
     row = x[None]
@@ -101,7 +106,8 @@ def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunc
             sel &= row != 0
         vals = row[sel]
         vals = vals[np.isfinite(vals)]
-        out[r] = [_one(vals, s, step, p.rel_thresh) for s in stats]
+        memo: dict = {}
+        out[r] = [_one(vals, s, step, p.rel_thresh, memo) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
     rows = x.names if x.names and len(x.names) == n_feat else [str(i) for i in range(n_feat)]
     labels = p.stat_names or stats
@@ -309,22 +315,27 @@ class EquivalentSoundLevelState:
 
 def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool,
           replicate: bool = False) -> np.ndarray:
-    """Smoothed frames ``start .. stop - 1`` of ``buf`` ``(..., F, T)``, neighbours in ``buf``."""
-    idx = np.arange(start, stop)
+    """Smoothed frames ``start .. stop - 1`` of ``buf`` ``(..., F, T)``, neighbours in ``buf``.
+
+    Sums ``x w`` and ``w`` (``w = [x != 0]`` when ``nonzero``, else 1) over the frame and
+    its left and right neighbours, in that order; a neighbour outside ``buf`` adds 0, or
+    the edge frame with ``replicate``.  The neighbours are read as slices of the frames
+    padded by one on each side (zeros, or the edge frames)."""
     x = buf.astype(np.float64)
     w = (x != 0).astype(np.float64) if nonzero else np.ones_like(x)
-    num = (x * w)[..., idx]
-    den = w[..., idx].copy()
-    for side in (-1, 1):
-        j = idx + side
-        ok = np.ones(j.shape, bool) if replicate else (j >= 0) & (j < buf.shape[-1])
-        jj = np.clip(j, 0, max(0, buf.shape[-1] - 1))
-        num += np.where(ok, (x * w)[..., jj], 0.0)
-        den += np.where(ok, w[..., jj], 0.0)
+    xw = x * w
+    pad = [(0, 0)] * (x.ndim - 1) + [(1, 1)]
+    mode = "edge" if replicate else "constant"
+    xwp, wp = np.pad(xw, pad, mode=mode), np.pad(w, pad, mode=mode)   # frame j at j + 1
+    num = xw[..., start:stop].copy()
+    den = w[..., start:stop].copy()
+    for lo in (start, start + 2):                  # left neighbours, then right ones
+        num += xwp[..., lo:lo + stop - start]
+        den += wp[..., lo:lo + stop - start]
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
     if nonzero:
-        y = np.where(x[..., idx] != 0, y, 0.0)
+        y = np.where(x[..., start:stop] != 0, y, 0.0)
     return y.astype(buf.dtype)
 
 

@@ -239,6 +239,55 @@ def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     return meta.derive(frame_major(data))
 
 
+@rule("window+rfft", ("window", "rfft"))
+def window_rfft(f: FusedOp, x: Feature) -> Feature:
+    """``window -> rfft`` on one chunk whose spectrum has several readers (eGeMAPS' 20 ms
+    grid: magnitude and power): the windowed frames go to a reused zero-padded work buffer
+    (:func:`fused_spectrum`'s), transformed into the output; bit-equal to the two ops."""
+    win, fft = f.parts
+    frames = frame_major(x.data)
+    if frames.dtype not in _COMPLEX:
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft = fft_length(fft.n_fft, fft_length(win.pad_to, length))
+    lead = frames.shape[:-1]
+    out = np.empty(lead + (n_fft // 2 + 1,), spectrum_dtype(dtype))
+    spec, meta = fused_spectrum(f, f.parts, x, out=out)
+    return x.derive(frame_major(spec), Kind.SPECTRUM, n_fft=n_fft, axis=meta.axis)
+
+
+@rule("rfft+power", ("rfft", "power"))
+def rfft_power(f: FusedOp, x: Feature) -> Feature:
+    """``rfft -> power`` on one chunk whose frames come from elsewhere (a window with other
+    readers): the frames are copied into a zero-padded work buffer, transformed into a
+    reused complex buffer and squared (or their magnitude taken) into the output, the same
+    operations as the two ops (bit-equal to them), without a complex array per chunk."""
+    fft, pw = f.parts
+    frames = frame_major(x.data)                              # (..., frames, length)
+    if frames.dtype not in _COMPLEX:
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft = fft_length(fft.n_fft, length)
+    bins = n_fft // 2 + 1
+    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    if length == n_fft:
+        buf = frames
+    else:
+        buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
+        buf[..., :length] = frames
+        buf[..., length:] = 0
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(buf, n_fft, out=spec)
+    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
+    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
+                   overwrite=True)
+    if pw.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / n_fft)
+    meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr))
+    return meta
+
+
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     """``(power (..., frames, bins), metadata)`` of ``window -> rfft -> power`` on a chunk.
 
@@ -300,9 +349,10 @@ def raw_spectrum(f: FusedOp, x: Feature):
     return spec, meta
 
 
-def fused_spectrum(f: FusedOp, parts: tuple, x: Feature):
+def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None = None):
     """``(spectrum (..., frames, bins) complex work buffer, power metadata)`` of ``window ->
-    rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next chunk."""
+    rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next chunk
+    (or the spectrum goes to ``out``)."""
     win, fft = parts
     frames = frame_major(x.data)                              # (..., frames, length)
     if frames.dtype not in _COMPLEX:
@@ -319,8 +369,11 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature):
                             .astype(dtype) * dtype.type(f.scale))
     lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
+    buf[..., :start] = 0                    # the padding: a run at another rate (longer
+    buf[..., start + length:] = 0           # frames, same n_fft) may have written there
     np.multiply(frames, w, out=buf[..., start:start + length])
-    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,)) \
+        if out is None else out
     spec = rfft_frames(buf, n_fft, out=spec)
     meta = x.derive(np.empty((0, 0), dtype), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr))
