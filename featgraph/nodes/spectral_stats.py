@@ -28,6 +28,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
+from ..native.framestats import contrast_extremes, frame_dots
 from ._common import frame_major
 
 
@@ -206,9 +207,9 @@ class SpectralSlope(BandLimited):
 
 @SpectralSlope.compute
 def spectral_slope(x: Feature, p: SpectralSlope) -> Feature:
-    s, f, _ = band(x, p, p.op, signed=True)
+    s, f, _ = band(x, p, p.op, native=True)
     fc = f - f.mean()
-    return out(x, (s @ fc) / (fc @ fc))
+    return out(x, frame_dots(s, fc[None], nonneg=False, what=p.op)[..., 0] / (fc @ fc))
 
 
 class SpectralDecrease(BandLimited):
@@ -225,10 +226,12 @@ class SpectralDecrease(BandLimited):
 
 @SpectralDecrease.compute
 def spectral_decrease(x: Feature, p: SpectralDecrease) -> Feature:
-    s, _, k = band(x, p, p.op)
-    inv = 1.0 / k[1:]
-    num = s[..., 1:] @ inv - s[..., 0] * inv.sum()
-    return out(x, safe_div(num, s[..., 1:].sum(axis=-1)))
+    s, _, k = band(x, p, p.op, native=True)
+    w = np.zeros((2, k.size))
+    w[0, 1:], w[1, 1:] = 1.0 / k[1:], 1.0            # sum_{k>b1} s_k / k and sum_{k>b1} s_k
+    sums = frame_dots(s, w, what=p.op)
+    num = sums[..., 0] - s[..., 0].astype(np.float64) * w[0].sum()
+    return out(x, safe_div(num, sums[..., 1]))
 
 
 class SpectralHFC(BandLimited):
@@ -244,8 +247,8 @@ class SpectralHFC(BandLimited):
 
 @SpectralHFC.compute
 def spectral_hfc(x: Feature, p: SpectralHFC) -> Feature:
-    s, _, k = band(x, p, p.op)
-    return out(x, s @ k)
+    s, _, k = band(x, p, p.op, native=True)
+    return out(x, frame_dots(s, k[None], what=p.op)[..., 0])
 
 
 # ----------------------------------------------------------------- energy
@@ -303,11 +306,12 @@ def spectral_energy(x: Feature, p: SpectralEnergy) -> Feature:
 
 @SpectralRMS.compute
 def spectral_rms(x: Feature, p: SpectralRMS) -> Feature:
-    s, _, k = band(x, p, p.op)
+    s, _, k = band(x, p, p.op, native=True)
     w, n_fft = parseval_weights(x, k, need_fft=p.n == "n_fft")
+    energy = frame_dots(s, w[None], square=True, what=p.op)[..., 0]     # sum_k w_k s_k**2
     if p.n == "bins":
-        return out(x, np.sqrt((s * s) @ w) / x.data.shape[-2])
-    return out(x, np.sqrt((s * s) @ w / n_fft / (x.win_length or n_fft)))
+        return out(x, np.sqrt(energy) / x.data.shape[-2])
+    return out(x, np.sqrt(energy / n_fft / (x.win_length or n_fft)))
 
 
 class SpectralEEF(BandLimited):
@@ -437,8 +441,7 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
         raise ValueError(f"spectral_contrast: the octave bands from fmin = {p.fmin:g} Hz "
                          f"({p.n_bands} of them) pass Nyquist ({0.5 * x.sr:g} Hz); lower fmin "
                          "or n_bands")
-    s = frame_major(x.data).astype(np.float64, copy=False)
-    rows = []
+    bands, q = [], []
     for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
         inside = (freq >= lo) & (freq <= hi)
         idx = np.flatnonzero(inside)
@@ -449,22 +452,22 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
             inside[idx[0] - 1] = True
         if b == p.n_bands:
             inside[idx[-1] + 1:] = True
-        count = int(inside.sum())
-        sub = s[..., inside]
-        if b < p.n_bands:
-            sub = sub[..., :-1]
-        q = max(1, int(np.rint(p.quantile * count)))
-        if q == 1:
-            peak, valley = sub.max(axis=-1), sub.min(axis=-1)
-        else:
-            ordered = np.sort(sub, axis=-1)
-            peak, valley = ordered[..., -q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
-        if p.linear:
-            rows.append(peak - valley)
-        else:
-            rows.append(10.0 * (np.log10(np.maximum(p.amin, peak))
-                                - np.log10(np.maximum(p.amin, valley))))
-    values = np.stack(rows, axis=-1)
+        idx = np.flatnonzero(inside)
+        q.append(max(1, int(np.rint(p.quantile * idx.size))))
+        bands.append(idx if b == p.n_bands else idx[:-1])   # all but the last drop their top
+    s = frame_major(x.data)
+    count = np.array([idx.size for idx in bands])
+    if all(idx.size and idx[-1] - idx[0] + 1 == idx.size for idx in bands):
+        first = [idx[0] for idx in bands]                # contiguous bands: read in place
+    else:                                                # else gathered, one after another
+        s, first = s[..., np.concatenate(bands)], np.cumsum(count) - count
+    extremes = contrast_extremes(s, first, count, np.minimum(q, count))
+    peak, valley = extremes[..., 0], extremes[..., 1]
+    if p.linear:
+        values = peak - valley
+    else:
+        values = 10.0 * (np.log10(np.maximum(p.amin, peak))
+                         - np.log10(np.maximum(p.amin, valley)))
     dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
     return x.derive(frame_major(values.astype(dtype, copy=False)), Kind.FEATURE,
                     axis=None)

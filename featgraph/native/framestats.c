@@ -1,0 +1,312 @@
+/*
+ * Per-frame statistics of spectra that numpy computes in several passes with temporaries
+ * of the block's size (audioFlux's slope, decrease, HFC, RMS; flux, SF, SD and MKL between
+ * frames; librosa's spectral contrast): here each frame is read once (twice for the
+ * contrast's bands), in its own type, and everything is summed in double.
+ *
+ *   dots      out[t, j] = sum_k w[j, k] g(s[t, k]), g(s) = s or s^2 (square): the
+ *             weighted sums behind slope (w = f - mean f), HFC (w = k), RMS (Parseval
+ *             weights, squared), decrease (two rows)
+ *   change    out[t] = sum_k h(a[t, k], b[t, k]) for two frames a (frame t) and b (the
+ *             frame it is compared with): |a - b|^p, max(0, a - b)^p (rectify), or
+ *             ln(1 + a / max(amin, b)) (MKL; P. Brossier, PhD thesis, Queen Mary 2006)
+ *   contrast  for each band (first bin, bin count, q): the mean of its q largest and of
+ *             its q smallest values (librosa.feature.spectral_contrast's peak and valley)
+ *
+ * Sums are four partial sums (k mod 4) added pairwise at the end, so results do not
+ * depend on how frames are split into calls.  NaN propagates into the value of its frame
+ * (or band); nothing else is checked but the sign where the caller asks for it.
+ * The numpy definitions are in featgraph.native.reference_framestats.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fastlog.h"
+#include "featgraph.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define FRAME_CHECKS(ROWS)                                                    \
+    if (n_bins == 0 || row_stride < n_bins)                                   \
+        return FG_EINVAL;                                                     \
+    if (n_frames > SIZE_MAX / row_stride)                                     \
+        return FG_EINVAL;                                                     \
+    if (n_frames == 0)                                                        \
+        return FG_OK;                                                         \
+    if ((ROWS) == NULL || out == NULL)                                        \
+        return FG_EINVAL;
+
+/* Whether a value of r[0..n) is negative (NaN is not): vectorised (no traps: an ordered
+ * comparison may be evaluated for every lane). */
+#define DEFINE_ANY_NEGATIVE(NAME, T)                                          \
+FG_CLONES FG_NO_TRAPS static int NAME(const T *r, size_t n)                   \
+{                                                                             \
+    int negative = 0;                                                         \
+    for (size_t k = 0; k < n; k++)                                            \
+        negative |= r[k] < 0;                                                 \
+    return negative;                                                          \
+}
+
+DEFINE_ANY_NEGATIVE(any_negative_f64, double)
+DEFINE_ANY_NEGATIVE(any_negative_f32, float)
+
+/* -------------------------------------------------------------------- dots */
+#define DOTS_BODY(T, SFX)                                                     \
+    FRAME_CHECKS(s)                                                           \
+    if (w == NULL || n_w == 0)                                                \
+        return FG_EINVAL;                                                     \
+    if (nonneg)                                                               \
+        for (size_t t = 0; t < n_frames; t++)                                 \
+            if (any_negative_##SFX(s + t * row_stride, n_bins))               \
+                return FG_EDOMAIN;                                            \
+    for (size_t t = 0; t < n_frames; t++) {                                   \
+        const T *r = s + t * row_stride;                                      \
+        for (size_t j = 0; j < n_w; j++) {                                    \
+            const double *wj = w + j * n_bins;                                \
+            double a[4] = {0.0, 0.0, 0.0, 0.0};                               \
+            size_t k = 0;                                                     \
+            if (square) {                                                     \
+                for (; k + 4 <= n_bins; k += 4)                               \
+                    for (size_t i = 0; i < 4; i++) {                          \
+                        double v = (double)r[k + i];                          \
+                        a[i] += wj[k + i] * (v * v);                          \
+                    }                                                         \
+                for (; k < n_bins; k++) {                                     \
+                    double v = (double)r[k];                                  \
+                    a[k & 3] += wj[k] * (v * v);                              \
+                }                                                             \
+            } else {                                                          \
+                for (; k + 4 <= n_bins; k += 4)                               \
+                    for (size_t i = 0; i < 4; i++)                            \
+                        a[i] += wj[k + i] * (double)r[k + i];                 \
+                for (; k < n_bins; k++)                                       \
+                    a[k & 3] += wj[k] * (double)r[k];                         \
+            }                                                                 \
+            out[t * n_w + j] = (a[0] + a[1]) + (a[2] + a[3]);                 \
+        }                                                                     \
+    }                                                                         \
+    return FG_OK;
+
+int fg_frame_dots_f64(const double *s, size_t n_frames, size_t n_bins, size_t row_stride,
+                      const double *w, size_t n_w, int square, int nonneg, double *out)
+{
+    DOTS_BODY(double, f64)
+}
+
+int fg_frame_dots_f32(const float *s, size_t n_frames, size_t n_bins, size_t row_stride,
+                      const double *w, size_t n_w, int square, int nonneg, double *out)
+{
+    DOTS_BODY(float, f32)
+}
+
+/* ------------------------------------------------------------------ change */
+/* One term of the change between a (frame t) and b (the earlier frame). */
+static inline double change_term(double a, double b, int mode, double p, double amin)
+{
+    double d = a - b;
+    switch (mode) {
+    case FG_CHANGE_ABS:
+        d = fabs(d);
+        break;
+    case FG_CHANGE_RECTIFY:
+        d = d < 0 ? 0.0 : d;            /* NaN stays NaN */
+        break;
+    default:                            /* FG_CHANGE_MKL: by blocks, see below */
+        (void)amin;
+        return NAN;
+    }
+    return p == 2.0 ? d * d : p == 1.0 ? d : pow(d, p);
+}
+
+#define FG_LN_BLOCK 256          /* a multiple of 4: j & 3 is k & 3 */
+
+FG_DEFINE_LN1P_RATIO(ln1p_ratio_f64, double)
+FG_DEFINE_LN1P_RATIO(ln1p_ratio_f32, float)
+
+#define CHANGE_BODY(T, SFX)                                                        \
+    if (n_bins == 0 || a_stride < n_bins || b_stride < n_bins)                \
+        return FG_EINVAL;                                                     \
+    if (n_frames > SIZE_MAX / a_stride || n_frames > SIZE_MAX / b_stride)     \
+        return FG_EINVAL;                                                     \
+    if (mode != FG_CHANGE_ABS && mode != FG_CHANGE_RECTIFY && mode != FG_CHANGE_MKL) \
+        return FG_EINVAL;                                                     \
+    if (!(p >= 1.0) || !isfinite(p) || !(amin > 0) || !isfinite(amin))       \
+        return FG_EDOMAIN;                                                    \
+    if (n_frames == 0)                                                        \
+        return FG_OK;                                                         \
+    if (a == NULL || b == NULL || out == NULL)                                \
+        return FG_EINVAL;                                                     \
+    for (size_t t = 0; t < n_frames; t++)                                     \
+        if (any_negative_##SFX(a + t * a_stride, n_bins)                      \
+            || any_negative_##SFX(b + t * b_stride, n_bins))                  \
+            return FG_EDOMAIN;                                                \
+    for (size_t t = 0; t < n_frames; t++) {                                   \
+        const T *ra = a + t * a_stride, *rb = b + t * b_stride;               \
+        double acc[4] = {0.0, 0.0, 0.0, 0.0};                                 \
+        size_t k = 0;                                                         \
+        if (mode != FG_CHANGE_MKL && p == 2.0) {  /* the common case, inlined */ \
+            int rect = mode == FG_CHANGE_RECTIFY;                             \
+            for (; k + 4 <= n_bins; k += 4)                                   \
+                for (size_t i = 0; i < 4; i++) {                              \
+                    double d = (double)ra[k + i] - (double)rb[k + i];         \
+                    d *= (double)(!rect | (d >= 0));  /* 0 (or -0) if rectified, NaN stays */ \
+                    acc[i] += d * d;                                          \
+                }                                                             \
+        } else if (mode == FG_CHANGE_MKL) {                                   \
+            double terms[FG_LN_BLOCK];                                        \
+            for (; k < n_bins; k += FG_LN_BLOCK) {                            \
+                size_t m = n_bins - k < FG_LN_BLOCK ? n_bins - k : FG_LN_BLOCK; \
+                ln1p_ratio_##SFX(ra + k, rb + k, m, amin, terms);             \
+                for (size_t j = 0; j < m; j++)                                \
+                    acc[j & 3] += terms[j];                                   \
+            }                                                                 \
+        }                                                                     \
+        for (; k < n_bins; k++)                                               \
+            acc[k & 3] += change_term((double)ra[k], (double)rb[k], mode, p, amin); \
+        out[t] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                       \
+    }                                                                         \
+    return FG_OK;
+
+int fg_spectral_change_f64(const double *a, const double *b, size_t n_frames, size_t n_bins,
+                           size_t a_stride, size_t b_stride, int mode, double p, double amin,
+                           double *out)
+{
+    CHANGE_BODY(double, f64)
+}
+
+int fg_spectral_change_f32(const float *a, const float *b, size_t n_frames, size_t n_bins,
+                           size_t a_stride, size_t b_stride, int mode, double p, double amin,
+                           double *out)
+{
+    CHANGE_BODY(float, f32)
+}
+
+/* ---------------------------------------------------------------- contrast */
+#define FG_CONTRAST_SMALL_Q 64
+
+static int compare_doubles(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The mean of the q largest (*peak) and of the q smallest (*valley) of v[0..n), q <= n:
+ * for q <= FG_CONTRAST_SMALL_Q two sorted arrays of the extremes met so far (one
+ * comparison per value once they are full), else a sorted copy in work.  Each mean sums
+ * its q values in ascending order.  NaN anywhere gives NaN for both. */
+#define DEFINE_EXTREMES(NAME, T)                                              \
+static void NAME(const T *v, size_t n, size_t q, double *work, double *peak,  \
+                 double *valley)                                              \
+{                                                                             \
+    double top[FG_CONTRAST_SMALL_Q], bot[FG_CONTRAST_SMALL_Q];                \
+    const double *hi, *lo;                                                    \
+    int nan = 0;                                                              \
+    double mx[4], mn[4];                                                      \
+    mx[0] = mx[1] = mx[2] = mx[3] = mn[0] = mn[1] = mn[2] = mn[3] = (double)v[0]; \
+    size_t k = 0;                                                             \
+    for (; k + 4 <= n; k += 4)                /* four running extremes */     \
+        for (size_t i = 0; i < 4; i++) {                                      \
+            double x = (double)v[k + i];                                      \
+            nan |= x != x;                                                    \
+            mx[i] = x > mx[i] ? x : mx[i];                                    \
+            mn[i] = x < mn[i] ? x : mn[i];                                    \
+        }                                                                     \
+    for (; k < n; k++) {                                                      \
+        double x = (double)v[k];                                              \
+        nan |= x != x;                                                        \
+        mx[0] = x > mx[0] ? x : mx[0];                                        \
+        mn[0] = x < mn[0] ? x : mn[0];                                        \
+    }                                                                         \
+    if (nan) {                                                                \
+        *peak = *valley = NAN;                                                \
+        return;                                                               \
+    }                                                                         \
+    if (q == 1) {                                                             \
+        double a = mx[0] > mx[1] ? mx[0] : mx[1], b = mx[2] > mx[3] ? mx[2] : mx[3]; \
+        double c = mn[0] < mn[1] ? mn[0] : mn[1], d = mn[2] < mn[3] ? mn[2] : mn[3]; \
+        *peak = a > b ? a : b;                                                \
+        *valley = c < d ? c : d;                                              \
+        return;                                                               \
+    }                                                                         \
+    if (q <= FG_CONTRAST_SMALL_Q) {                                           \
+        /* top ascending: top[0] the smallest kept; bot ascending: bot[q-1] the largest */ \
+        for (size_t k = 0; k < q; k++) {                                      \
+            double x = (double)v[k];                                          \
+            size_t i = k;                                                     \
+            for (; i > 0 && top[i - 1] > x; i--)                              \
+                top[i] = top[i - 1];                                          \
+            top[i] = x;                                                       \
+        }                                                                     \
+        for (size_t k = 0; k < q; k++)                                        \
+            bot[k] = top[k];                                                  \
+        for (size_t k = q; k < n; k++) {                                      \
+            double x = (double)v[k];                                          \
+            if (x > top[0]) {                                                 \
+                size_t i = 0;                                                 \
+                for (; i + 1 < q && top[i + 1] < x; i++)                      \
+                    top[i] = top[i + 1];                                      \
+                top[i] = x;                                                   \
+            }                                                                 \
+            if (x < bot[q - 1]) {                                             \
+                size_t i = q - 1;                                             \
+                for (; i > 0 && bot[i - 1] > x; i--)                          \
+                    bot[i] = bot[i - 1];                                      \
+                bot[i] = x;                                                   \
+            }                                                                 \
+        }                                                                     \
+        hi = top;                                                             \
+        lo = bot;                                                             \
+    } else {                                                                  \
+        for (size_t k = 0; k < n; k++)                                        \
+            work[k] = (double)v[k];                                           \
+        qsort(work, n, sizeof *work, compare_doubles);                        \
+        hi = work + (n - q);                                                  \
+        lo = work;                                                            \
+    }                                                                         \
+    double sh = 0.0, sl = 0.0;                                                \
+    for (size_t k = 0; k < q; k++) {                                          \
+        sh += hi[k];                                                          \
+        sl += lo[k];                                                          \
+    }                                                                         \
+    *peak = sh / (double)q;                                                   \
+    *valley = sl / (double)q;                                                 \
+}
+
+DEFINE_EXTREMES(extremes_f64, double)
+DEFINE_EXTREMES(extremes_f32, float)
+
+#define CONTRAST_BODY(SFX)                                                    \
+    FRAME_CHECKS(s)                                                           \
+    if (n_bands == 0 || first == NULL || count == NULL || q == NULL)          \
+        return FG_EINVAL;                                                     \
+    for (size_t b = 0; b < n_bands; b++) {                                    \
+        if (count[b] == 0 || first[b] > n_bins || count[b] > n_bins - first[b] \
+            || q[b] == 0 || q[b] > count[b])                                  \
+            return FG_EINVAL;                                                 \
+        if (q[b] > FG_CONTRAST_SMALL_Q && work == NULL)                       \
+            return FG_EINVAL;                                                 \
+    }                                                                         \
+    for (size_t t = 0; t < n_frames; t++)                                     \
+        for (size_t b = 0; b < n_bands; b++) {                                \
+            double *o = out + 2 * (t * n_bands + b);                          \
+            extremes_##SFX(s + t * row_stride + first[b], count[b], q[b], work, \
+                           o, o + 1);                                         \
+        }                                                                     \
+    return FG_OK;
+
+int fg_spectral_contrast_f64(const double *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const size_t *first, const size_t *count,
+                             const size_t *q, size_t n_bands, double *work, double *out)
+{
+    CONTRAST_BODY(f64)
+}
+
+int fg_spectral_contrast_f32(const float *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const size_t *first, const size_t *count,
+                             const size_t *q, size_t n_bands, double *work, double *out)
+{
+    CONTRAST_BODY(f32)
+}
