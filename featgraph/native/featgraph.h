@@ -249,11 +249,11 @@ int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
                              size_t row_stride, double power, double amin, double *out);
 
 /*
- * Per-frame statistics (framestats.c); every sum in double, as four partial sums (k mod 4).
+ * Per-frame statistics (framestats.c); every sum in double, as eight partial sums (k mod 8).
  *
  * fg_frame_dots: out[t * n_w + j] = sum_k w[j * n_bins + k] g(s[t * row_stride + k]) for
  * n_frames frames of n_bins values, g(s) = s^2 with square, else s; w (n_w, n_bins).
- * With nonneg, FG_EDOMAIN when a value is negative (checked before anything is written).
+ * With nonneg, FG_EDOMAIN when a value is negative.
  *
  * fg_spectral_change: out[t] = sum_k h(a_k, b_k) over the rows a + t a_stride (frame t)
  * and b + t b_stride (the frame it is compared with):
@@ -269,7 +269,8 @@ int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
  * otherwise).  NaN in a band gives NaN for both.
  *
  * All: FG_EINVAL for n_bins == 0, a stride < n_bins, sizes that overflow, or a NULL
- * buffer when n_frames > 0.  NaN propagates to the frame's value.
+ * buffer when n_frames > 0.  NaN propagates to the frame's value.  The sign is checked in
+ * the same pass as the sums: after FG_EDOMAIN, out holds the frames before the bad one.
  */
 #define FG_CHANGE_ABS 0
 #define FG_CHANGE_RECTIFY 1

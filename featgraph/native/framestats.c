@@ -13,9 +13,11 @@
  *   contrast  for each band (first bin, bin count, q): the mean of its q largest and of
  *             its q smallest values (librosa.feature.spectral_contrast's peak and valley)
  *
- * Sums are four partial sums (k mod 4) added pairwise at the end, so results do not
- * depend on how frames are split into calls.  NaN propagates into the value of its frame
- * (or band); nothing else is checked but the sign where the caller asks for it.
+ * Sums are eight partial sums (k mod 8) added pairwise at the end (the compiler keeps
+ * them in vector lanes, AVX2 or SSE2 alike), so results depend neither on the vector width
+ * nor on how frames are split into calls.  NaN propagates into the value of its frame (or
+ * band); nothing else is checked but the sign, in the same pass: on a negative value the
+ * kernel returns FG_EDOMAIN and out holds the frames before it only.
  * The numpy definitions are in featgraph.native.reference_framestats.
  */
 #include <math.h>
@@ -39,94 +41,115 @@
     if ((ROWS) == NULL || out == NULL)                                        \
         return FG_EINVAL;
 
-/* Whether a value of r[0..n) is negative (NaN is not): vectorised (no traps: an ordered
- * comparison may be evaluated for every lane). */
-#define DEFINE_ANY_NEGATIVE(NAME, T)                                          \
-FG_CLONES FG_NO_TRAPS static int NAME(const T *r, size_t n)                   \
+/* -------------------------------------------------------------------- dots */
+/* sum_k w[k] g(r[k]) as eight partial sums (k mod 8), and whether some r[k] < 0. */
+#define DEFINE_DOT_ROW(NAME, T)                                               \
+FG_CLONES FG_NO_TRAPS static double NAME(const T *r, size_t n, const double *w, \
+                                         int square, int *negative)           \
 {                                                                             \
-    int negative = 0;                                                         \
-    for (size_t k = 0; k < n; k++)                                            \
-        negative |= r[k] < 0;                                                 \
-    return negative;                                                          \
+    double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                   \
+    int neg = 0;                                                              \
+    size_t k = 0;                                                             \
+    if (square)                                                               \
+        for (; k + 8 <= n; k += 8)                                            \
+            for (size_t i = 0; i < 8; i++) {                                  \
+                double v = (double)r[k + i];                                  \
+                neg |= v < 0;                                                 \
+                a[i] += w[k + i] * (v * v);                                   \
+            }                                                                 \
+    else                                                                      \
+        for (; k + 8 <= n; k += 8)                                            \
+            for (size_t i = 0; i < 8; i++) {                                  \
+                double v = (double)r[k + i];                                  \
+                neg |= v < 0;                                                 \
+                a[i] += w[k + i] * v;                                         \
+            }                                                                 \
+    for (; k < n; k++) {                                                      \
+        double v = (double)r[k];                                              \
+        neg |= v < 0;                                                         \
+        a[k & 7] += w[k] * (square ? v * v : v);                              \
+    }                                                                         \
+    *negative |= neg;                                                         \
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); \
 }
 
-DEFINE_ANY_NEGATIVE(any_negative_f64, double)
-DEFINE_ANY_NEGATIVE(any_negative_f32, float)
+DEFINE_DOT_ROW(dot_row_f64, double)
+DEFINE_DOT_ROW(dot_row_f32, float)
 
-/* -------------------------------------------------------------------- dots */
-#define DOTS_BODY(T, SFX)                                                     \
+#define DOTS_BODY(SFX)                                                        \
     FRAME_CHECKS(s)                                                           \
     if (w == NULL || n_w == 0)                                                \
         return FG_EINVAL;                                                     \
-    if (nonneg)                                                               \
-        for (size_t t = 0; t < n_frames; t++)                                 \
-            if (any_negative_##SFX(s + t * row_stride, n_bins))               \
-                return FG_EDOMAIN;                                            \
     for (size_t t = 0; t < n_frames; t++) {                                   \
-        const T *r = s + t * row_stride;                                      \
-        for (size_t j = 0; j < n_w; j++) {                                    \
-            const double *wj = w + j * n_bins;                                \
-            double a[4] = {0.0, 0.0, 0.0, 0.0};                               \
-            size_t k = 0;                                                     \
-            if (square) {                                                     \
-                for (; k + 4 <= n_bins; k += 4)                               \
-                    for (size_t i = 0; i < 4; i++) {                          \
-                        double v = (double)r[k + i];                          \
-                        a[i] += wj[k + i] * (v * v);                          \
-                    }                                                         \
-                for (; k < n_bins; k++) {                                     \
-                    double v = (double)r[k];                                  \
-                    a[k & 3] += wj[k] * (v * v);                              \
-                }                                                             \
-            } else {                                                          \
-                for (; k + 4 <= n_bins; k += 4)                               \
-                    for (size_t i = 0; i < 4; i++)                            \
-                        a[i] += wj[k + i] * (double)r[k + i];                 \
-                for (; k < n_bins; k++)                                       \
-                    a[k & 3] += wj[k] * (double)r[k];                         \
-            }                                                                 \
-            out[t * n_w + j] = (a[0] + a[1]) + (a[2] + a[3]);                 \
-        }                                                                     \
+        int negative = 0;                                                     \
+        for (size_t j = 0; j < n_w; j++)                                      \
+            out[t * n_w + j] = dot_row_##SFX(s + t * row_stride, n_bins,      \
+                                             w + j * n_bins, square, &negative); \
+        if (negative && nonneg)                                               \
+            return FG_EDOMAIN;                                                \
     }                                                                         \
     return FG_OK;
 
 int fg_frame_dots_f64(const double *s, size_t n_frames, size_t n_bins, size_t row_stride,
                       const double *w, size_t n_w, int square, int nonneg, double *out)
 {
-    DOTS_BODY(double, f64)
+    DOTS_BODY(f64)
 }
 
 int fg_frame_dots_f32(const float *s, size_t n_frames, size_t n_bins, size_t row_stride,
                       const double *w, size_t n_w, int square, int nonneg, double *out)
 {
-    DOTS_BODY(float, f32)
+    DOTS_BODY(f32)
 }
 
 /* ------------------------------------------------------------------ change */
-/* One term of the change between a (frame t) and b (the earlier frame). */
-static inline double change_term(double a, double b, int mode, double p, double amin)
-{
-    double d = a - b;
-    switch (mode) {
-    case FG_CHANGE_ABS:
-        d = fabs(d);
-        break;
-    case FG_CHANGE_RECTIFY:
-        d = d < 0 ? 0.0 : d;            /* NaN stays NaN */
-        break;
-    default:                            /* FG_CHANGE_MKL: by blocks, see below */
-        (void)amin;
-        return NAN;
-    }
-    return p == 2.0 ? d * d : p == 1.0 ? d : pow(d, p);
-}
-
-#define FG_LN_BLOCK 256          /* a multiple of 4: j & 3 is k & 3 */
+#define FG_LN_BLOCK 256          /* a multiple of 8: j & 7 is k & 7 */
 
 FG_DEFINE_LN1P_RATIO(ln1p_ratio_f64, double)
 FG_DEFINE_LN1P_RATIO(ln1p_ratio_f32, float)
 
-#define CHANGE_BODY(T, SFX)                                                        \
+/* sum_k h(a_k, b_k) of one pair of rows, eight partial sums (k mod 8), and whether a value
+ * of a or b is negative. */
+#define DEFINE_CHANGE_ROW(NAME, T, SFX)                                       \
+FG_CLONES FG_NO_TRAPS static double NAME(const T *ra, const T *rb, size_t n, int mode, \
+                                         double p, double amin, int *negative) \
+{                                                                             \
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};                 \
+    int neg = 0, rect = mode == FG_CHANGE_RECTIFY;                            \
+    size_t k = 0;                                                             \
+    if (mode == FG_CHANGE_MKL) {                                              \
+        double terms[FG_LN_BLOCK];                                            \
+        for (; k < n; k += FG_LN_BLOCK) {                                     \
+            size_t m = n - k < FG_LN_BLOCK ? n - k : FG_LN_BLOCK;             \
+            ln1p_ratio_##SFX(ra + k, rb + k, m, amin, terms);                 \
+            for (size_t j = 0; j < m; j++) {                                  \
+                neg |= (ra[k + j] < 0) | (rb[k + j] < 0);                     \
+                acc[j & 7] += terms[j];                                       \
+            }                                                                 \
+        }                                                                     \
+    } else if (p == 2.0) {                                                    \
+        for (; k + 8 <= n; k += 8)                                            \
+            for (size_t i = 0; i < 8; i++) {                                  \
+                double x = (double)ra[k + i], y = (double)rb[k + i], d = x - y; \
+                neg |= (x < 0) | (y < 0);                                     \
+                d *= (double)(!rect | (d >= 0));  /* 0 (or -0) rectified; NaN stays */ \
+                acc[i] += d * d;                                              \
+            }                                                                 \
+    }                                                                         \
+    for (; k < n; k++) {                                                      \
+        double x = (double)ra[k], y = (double)rb[k], d = x - y;               \
+        neg |= (x < 0) | (y < 0);                                             \
+        d = rect ? d * (double)(d >= 0) : fabs(d);                            \
+        acc[k & 7] += p == 2.0 ? d * d : p == 1.0 ? d : pow(d, p);            \
+    }                                                                         \
+    *negative |= neg;                                                         \
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])); \
+}
+
+DEFINE_CHANGE_ROW(change_row_f64, double, f64)
+DEFINE_CHANGE_ROW(change_row_f32, float, f32)
+
+#define CHANGE_BODY(SFX)                                                      \
     if (n_bins == 0 || a_stride < n_bins || b_stride < n_bins)                \
         return FG_EINVAL;                                                     \
     if (n_frames > SIZE_MAX / a_stride || n_frames > SIZE_MAX / b_stride)     \
@@ -139,34 +162,12 @@ FG_DEFINE_LN1P_RATIO(ln1p_ratio_f32, float)
         return FG_OK;                                                         \
     if (a == NULL || b == NULL || out == NULL)                                \
         return FG_EINVAL;                                                     \
-    for (size_t t = 0; t < n_frames; t++)                                     \
-        if (any_negative_##SFX(a + t * a_stride, n_bins)                      \
-            || any_negative_##SFX(b + t * b_stride, n_bins))                  \
-            return FG_EDOMAIN;                                                \
     for (size_t t = 0; t < n_frames; t++) {                                   \
-        const T *ra = a + t * a_stride, *rb = b + t * b_stride;               \
-        double acc[4] = {0.0, 0.0, 0.0, 0.0};                                 \
-        size_t k = 0;                                                         \
-        if (mode != FG_CHANGE_MKL && p == 2.0) {  /* the common case, inlined */ \
-            int rect = mode == FG_CHANGE_RECTIFY;                             \
-            for (; k + 4 <= n_bins; k += 4)                                   \
-                for (size_t i = 0; i < 4; i++) {                              \
-                    double d = (double)ra[k + i] - (double)rb[k + i];         \
-                    d *= (double)(!rect | (d >= 0));  /* 0 (or -0) if rectified, NaN stays */ \
-                    acc[i] += d * d;                                          \
-                }                                                             \
-        } else if (mode == FG_CHANGE_MKL) {                                   \
-            double terms[FG_LN_BLOCK];                                        \
-            for (; k < n_bins; k += FG_LN_BLOCK) {                            \
-                size_t m = n_bins - k < FG_LN_BLOCK ? n_bins - k : FG_LN_BLOCK; \
-                ln1p_ratio_##SFX(ra + k, rb + k, m, amin, terms);             \
-                for (size_t j = 0; j < m; j++)                                \
-                    acc[j & 3] += terms[j];                                   \
-            }                                                                 \
-        }                                                                     \
-        for (; k < n_bins; k++)                                               \
-            acc[k & 3] += change_term((double)ra[k], (double)rb[k], mode, p, amin); \
-        out[t] = (acc[0] + acc[1]) + (acc[2] + acc[3]);                       \
+        int negative = 0;                                                     \
+        out[t] = change_row_##SFX(a + t * a_stride, b + t * b_stride, n_bins, mode, p, \
+                                  amin, &negative);                           \
+        if (negative)                                                         \
+            return FG_EDOMAIN;                                                \
     }                                                                         \
     return FG_OK;
 
@@ -174,14 +175,14 @@ int fg_spectral_change_f64(const double *a, const double *b, size_t n_frames, si
                            size_t a_stride, size_t b_stride, int mode, double p, double amin,
                            double *out)
 {
-    CHANGE_BODY(double, f64)
+    CHANGE_BODY(f64)
 }
 
 int fg_spectral_change_f32(const float *a, const float *b, size_t n_frames, size_t n_bins,
                            size_t a_stride, size_t b_stride, int mode, double p, double amin,
                            double *out)
 {
-    CHANGE_BODY(float, f32)
+    CHANGE_BODY(f32)
 }
 
 /* ---------------------------------------------------------------- contrast */
@@ -232,16 +233,19 @@ static void NAME(const T *v, size_t n, size_t q, double *work, double *peak,  \
         return;                                                               \
     }                                                                         \
     if (q <= FG_CONTRAST_SMALL_Q) {                                           \
-        /* top ascending: top[0] the smallest kept; bot ascending: bot[q-1] the largest */ \
+        /* top: the q largest so far, ascending, scanned upwards; bot: the q smallest, \
+         * ascending, scanned downwards (spectra mostly fall with frequency, so both \
+         * meet their extremes early and rarely insert later) */              \
         for (size_t k = 0; k < q; k++) {                                      \
-            double x = (double)v[k];                                          \
-            size_t i = k;                                                     \
+            double x = (double)v[k], y = (double)v[n - 1 - k];                \
+            size_t i = k, j = k;                                              \
             for (; i > 0 && top[i - 1] > x; i--)                              \
                 top[i] = top[i - 1];                                          \
             top[i] = x;                                                       \
+            for (; j > 0 && bot[j - 1] > y; j--)                              \
+                bot[j] = bot[j - 1];                                          \
+            bot[j] = y;                                                       \
         }                                                                     \
-        for (size_t k = 0; k < q; k++)                                        \
-            bot[k] = top[k];                                                  \
         for (size_t k = q; k < n; k++) {                                      \
             double x = (double)v[k];                                          \
             if (x > top[0]) {                                                 \
@@ -250,6 +254,9 @@ static void NAME(const T *v, size_t n, size_t q, double *work, double *peak,  \
                     top[i] = top[i + 1];                                      \
                 top[i] = x;                                                   \
             }                                                                 \
+        }                                                                     \
+        for (size_t k = n - q; k-- > 0;) {                                    \
+            double x = (double)v[k];                                          \
             if (x < bot[q - 1]) {                                             \
                 size_t i = q - 1;                                             \
                 for (; i > 0 && bot[i - 1] > x; i--)                          \

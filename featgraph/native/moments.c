@@ -30,6 +30,23 @@
 FG_DEFINE_XLNX(xlnx_f64, double)
 FG_DEFINE_XLNX(xlnx_f32, float)
 
+/* FG_ENONFINITE if a value is NaN or infinite, else FG_EDOMAIN if one is negative: flags
+ * over all values, vectorised (no traps: the comparisons run on every lane). */
+#define DEFINE_CHECK_VALUES(NAME, T)                                          \
+FG_CLONES FG_NO_TRAPS static int NAME(const T *s, size_t n)                   \
+{                                                                             \
+    int nonfinite = 0, negative = 0;                                          \
+    for (size_t i = 0; i < n; i++) {                                          \
+        double x = (double)s[i];                                              \
+        nonfinite |= !(x - x == 0.0);       /* NaN for NaN and infinity */    \
+        negative |= x < 0;                                                    \
+    }                                                                         \
+    return nonfinite ? FG_ENONFINITE : negative ? FG_EDOMAIN : FG_OK;         \
+}
+
+DEFINE_CHECK_VALUES(check_values_f64, double)
+DEFINE_CHECK_VALUES(check_values_f32, float)
+
 #define MOMENTS_BODY(T, SFX)                                                       \
     size_t total;                                                             \
     if (n_bins == 0)                                                          \
@@ -44,35 +61,42 @@ FG_DEFINE_XLNX(xlnx_f32, float)
     for (size_t k = 0; k < n_bins; k++)                                       \
         if (!isfinite(freq[k]))                                               \
             return FG_ENONFINITE;                                             \
-    {                                   /* flags, no branch per value */      \
-        int nonfinite = 0, negative = 0;                                      \
-        for (size_t i = 0; i < total; i++) {                                  \
-            double x = (double)s[i];                                          \
-            nonfinite |= !(fabs(x) <= DBL_MAX);                               \
-            negative |= x < 0;                                                \
-        }                                                                     \
-        if (nonfinite)                                                        \
-            return FG_ENONFINITE;                                             \
-        if (negative)                                                         \
-            return FG_EDOMAIN;                                                \
+    {                                                                         \
+        int status = check_values_##SFX(s, total);                            \
+        if (status != FG_OK)                                                  \
+            return status;                                                    \
     }                                                                         \
     for (size_t t = 0; t < n_frames; t++) {                                   \
         const T *st = s + t * n_bins;                                         \
         double *o = out + t * 7;                                              \
         double as[4] = {0.0, 0.0, 0.0, 0.0}, af[4] = {0.0, 0.0, 0.0, 0.0};   \
-        double al[4] = {0.0, 0.0, 0.0, 0.0}, peak = (double)st[0], vl[FG_LN_BLOCK]; \
+        double al[4] = {0.0, 0.0, 0.0, 0.0}, vl[FG_LN_BLOCK], pk[4];          \
+        pk[0] = pk[1] = pk[2] = pk[3] = (double)st[0];                        \
         size_t k;                                                             \
         for (size_t k0 = 0; k0 < n_bins; k0 += FG_LN_BLOCK) {                 \
-            size_t m = n_bins - k0 < FG_LN_BLOCK ? n_bins - k0 : FG_LN_BLOCK; \
-            xlnx_##SFX(st + k0, m, vl);            /* v ln v, vectorised */    \
-            for (size_t j = 0; j < m; j++) {                                  \
-                double v = (double)st[k0 + j];                                \
+            size_t m = n_bins - k0 < FG_LN_BLOCK ? n_bins - k0 : FG_LN_BLOCK, j = 0; \
+            const T *sb = st + k0;                                            \
+            const double *fb = freq + k0;                                     \
+            xlnx_##SFX(sb, m, vl);                 /* v ln v, vectorised */    \
+            for (; j + 4 <= m; j += 4)                                        \
+                for (size_t i = 0; i < 4; i++) {                              \
+                    double v = (double)sb[j + i];                             \
+                    as[i] += v;                                               \
+                    af[i] += fb[j + i] * v;                                   \
+                    al[i] += vl[j + i];                                       \
+                    pk[i] = v > pk[i] ? v : pk[i];                            \
+                }                                                             \
+            for (; j < m; j++) {                                              \
+                double v = (double)sb[j];                                     \
                 as[j & 3] += v;                                               \
-                af[j & 3] += freq[k0 + j] * v;                                \
+                af[j & 3] += fb[j] * v;                                       \
                 al[j & 3] += vl[j];                                           \
-                peak = v > peak ? v : peak;                                   \
+                pk[0] = v > pk[0] ? v : pk[0];                                \
             }                                                                 \
         }                                                                     \
+        double peak = pk[0] > pk[1] ? pk[0] : pk[1];                          \
+        peak = pk[2] > peak ? pk[2] : peak;                                   \
+        peak = pk[3] > peak ? pk[3] : peak;                                   \
         double sum = (as[0] + as[1]) + (as[2] + as[3]);                       \
         double first = (af[0] + af[1]) + (af[2] + af[3]);                     \
         double slog = (al[0] + al[1]) + (al[2] + al[3]);                      \

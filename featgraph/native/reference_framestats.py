@@ -35,7 +35,8 @@ def spectral_change(a, b, mode, p=2.0, amin=1e-10, what="spectral change"):
         raise negative_error(what)
     a, b = a.astype(np.float64, copy=False), b.astype(np.float64, copy=False)
     if mode == "mkl":
-        return np.log1p(a / np.maximum(b, amin)).sum(axis=-1)
+        with np.errstate(over="ignore"):                  # a huge ratio is +inf, as in C
+            return np.log1p(a / np.maximum(b, amin)).sum(axis=-1)
     d = a - b
     d = np.maximum(d, 0.0) if mode == "rectify" else np.abs(d)
     return (d if p == 1 else d ** p).sum(axis=-1)
