@@ -194,33 +194,50 @@ static int compare_doubles(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Four running maxima and minima of v[0..n) (n >= 1) and whether a value is NaN, in one
+ * vectorised pass (no traps: the selects run on every lane). */
+#define DEFINE_SCAN(NAME, T)                                                  \
+FG_CLONES FG_NO_TRAPS static int NAME(const T *v, size_t n, double *mx, double *mn) \
+{                                                                             \
+    double a[4], b[4];                                                        \
+    int nan = 0;                                                              \
+    a[0] = a[1] = a[2] = a[3] = b[0] = b[1] = b[2] = b[3] = (double)v[0];     \
+    size_t k = 0;                                                             \
+    for (; k + 4 <= n; k += 4)                                                \
+        for (size_t i = 0; i < 4; i++) {                                      \
+            double x = (double)v[k + i];                                      \
+            nan |= x != x;                                                    \
+            a[i] = x > a[i] ? x : a[i];                                       \
+            b[i] = x < b[i] ? x : b[i];                                       \
+        }                                                                     \
+    for (; k < n; k++) {                                                      \
+        double x = (double)v[k];                                              \
+        nan |= x != x;                                                        \
+        a[0] = x > a[0] ? x : a[0];                                           \
+        b[0] = x < b[0] ? x : b[0];                                           \
+    }                                                                         \
+    for (size_t i = 0; i < 4; i++) {                                          \
+        mx[i] = a[i];                                                         \
+        mn[i] = b[i];                                                         \
+    }                                                                         \
+    return nan;                                                               \
+}
+
+DEFINE_SCAN(scan_f64, double)
+DEFINE_SCAN(scan_f32, float)
+
 /* The mean of the q largest (*peak) and of the q smallest (*valley) of v[0..n), q <= n:
  * for q <= FG_CONTRAST_SMALL_Q two sorted arrays of the extremes met so far (one
  * comparison per value once they are full), else a sorted copy in work.  Each mean sums
  * its q values in ascending order.  NaN anywhere gives NaN for both. */
-#define DEFINE_EXTREMES(NAME, T)                                              \
+#define DEFINE_EXTREMES(NAME, T, SCAN)                                        \
 static void NAME(const T *v, size_t n, size_t q, double *work, double *peak,  \
                  double *valley)                                              \
 {                                                                             \
     double top[FG_CONTRAST_SMALL_Q], bot[FG_CONTRAST_SMALL_Q];                \
     const double *hi, *lo;                                                    \
-    int nan = 0;                                                              \
     double mx[4], mn[4];                                                      \
-    mx[0] = mx[1] = mx[2] = mx[3] = mn[0] = mn[1] = mn[2] = mn[3] = (double)v[0]; \
-    size_t k = 0;                                                             \
-    for (; k + 4 <= n; k += 4)                /* four running extremes */     \
-        for (size_t i = 0; i < 4; i++) {                                      \
-            double x = (double)v[k + i];                                      \
-            nan |= x != x;                                                    \
-            mx[i] = x > mx[i] ? x : mx[i];                                    \
-            mn[i] = x < mn[i] ? x : mn[i];                                    \
-        }                                                                     \
-    for (; k < n; k++) {                                                      \
-        double x = (double)v[k];                                              \
-        nan |= x != x;                                                        \
-        mx[0] = x > mx[0] ? x : mx[0];                                        \
-        mn[0] = x < mn[0] ? x : mn[0];                                        \
-    }                                                                         \
+    int nan = SCAN(v, n, mx, mn);                                             \
     if (nan) {                                                                \
         *peak = *valley = NAN;                                                \
         return;                                                               \
@@ -282,8 +299,8 @@ static void NAME(const T *v, size_t n, size_t q, double *work, double *peak,  \
     *valley = sl / (double)q;                                                 \
 }
 
-DEFINE_EXTREMES(extremes_f64, double)
-DEFINE_EXTREMES(extremes_f32, float)
+DEFINE_EXTREMES(extremes_f64, double, scan_f64)
+DEFINE_EXTREMES(extremes_f32, float, scan_f32)
 
 #define CONTRAST_BODY(SFX)                                                    \
     FRAME_CHECKS(s)                                                           \

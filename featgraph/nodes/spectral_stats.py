@@ -20,6 +20,7 @@ CUIDADO report, 2004 (spread, skewness, kurtosis, slope, decrease, crest).
 """
 from __future__ import annotations
 
+import functools
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -62,21 +63,36 @@ def band(x: Feature, p: BandLimited, what: str, signed: bool = False, native: bo
                          "feed it a spectrum from rfft/power or a filterbank")
     freq = np.asarray(x.axis, dtype=np.float64)
     hi = np.inf if p.fmax is None else p.fmax
-    keep = np.flatnonzero((freq >= p.fmin) & (freq <= hi))
-    if keep.size < 2:
-        raise ValueError(f"{what}: fmin = {p.fmin:g} Hz and fmax = {p.fmax} Hz keep "
-                         f"{keep.size} bin(s) of the input (axis {freq[0]:g}..{freq[-1]:g} Hz); "
-                         "widen the range")
-    if keep.size != freq.size:
-        s = s[..., keep[0]:keep[-1] + 1]
+    inside = (freq >= p.fmin) & (freq <= hi)
+    if inside.all() and freq.size >= 2:                 # the whole spectrum (the usual case)
+        k = _bin_numbers(freq.size)
+        if native:
+            return s, freq, k
+    else:
+        keep = np.flatnonzero(inside)
+        if keep.size < 2:
+            raise ValueError(f"{what}: fmin = {p.fmin:g} Hz and fmax = {p.fmax} Hz keep "
+                             f"{keep.size} bin(s) of the input (axis {freq[0]:g}..{freq[-1]:g} "
+                             "Hz); widen the range")
+        if keep.size != freq.size:
+            s = s[..., keep[0]:keep[-1] + 1]
+        freq, k = freq[keep], keep.astype(np.float64)
     if native:
-        return s, freq[keep], keep.astype(np.float64)
+        return s, freq, k
     if s.dtype not in (np.float32, np.float64):     # float32 stays float32 (the op contract)
         s = s.astype(np.float64)
     if not signed and np.any(s < 0):
         raise ValueError(f"{what} is only defined for non-negative spectra (a magnitude or "
                          "power spectrum); got negative values")
-    return s, freq[keep], keep.astype(np.float64)
+    return s, freq, k
+
+
+@functools.lru_cache(maxsize=16)
+def _bin_numbers(n: int) -> np.ndarray:
+    """``0, 1, ..., n - 1`` as float64, read-only (shared by the chunks)."""
+    k = np.arange(n, dtype=np.float64)
+    k.setflags(write=False)
+    return k
 
 
 def out(x: Feature, values: np.ndarray) -> Feature:
@@ -441,27 +457,9 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
         raise ValueError(f"spectral_contrast: the octave bands from fmin = {p.fmin:g} Hz "
                          f"({p.n_bands} of them) pass Nyquist ({0.5 * x.sr:g} Hz); lower fmin "
                          "or n_bands")
-    bands, q = [], []
-    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
-        inside = (freq >= lo) & (freq <= hi)
-        idx = np.flatnonzero(inside)
-        if idx.size == 0:
-            raise ValueError(f"spectral_contrast: band {b} ({lo:g}-{hi:g} Hz) holds no bin; "
-                             "raise fmin or use a longer FFT")
-        if b > 0 and idx[0] > 0:
-            inside[idx[0] - 1] = True
-        if b == p.n_bands:
-            inside[idx[-1] + 1:] = True
-        idx = np.flatnonzero(inside)
-        q.append(max(1, int(np.rint(p.quantile * idx.size))))
-        bands.append(idx if b == p.n_bands else idx[:-1])   # all but the last drop their top
-    s = frame_major(x.data)
-    count = np.array([idx.size for idx in bands])
-    if all(idx.size and idx[-1] - idx[0] + 1 == idx.size for idx in bands):
-        first = [idx[0] for idx in bands]                # contiguous bands: read in place
-    else:                                                # else gathered, one after another
-        s, first = s[..., np.concatenate(bands)], np.cumsum(count) - count
-    extremes = contrast_extremes(s, first, count, np.minimum(q, count))
+    first, count, q, gather = _contrast_bands(freq.tobytes(), p.fmin, p.n_bands, p.quantile)
+    s = frame_major(x.data) if gather is None else frame_major(x.data)[..., gather]
+    extremes = contrast_extremes(s, first, count, q)
     peak, valley = extremes[..., 0], extremes[..., 1]
     if p.linear:
         values = peak - valley
@@ -471,3 +469,30 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
     dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
     return x.derive(frame_major(values.astype(dtype, copy=False)), Kind.FEATURE,
                     axis=None)
+
+
+@functools.lru_cache(maxsize=32)
+def _contrast_bands(freq_bytes: bytes, fmin: float, n_bands: int, quantile: float):
+    """``(first, count, q, gather)``: band ``b`` is ``count[b]`` values from ``first[b]`` of the
+    spectrum (of ``s[..., gather]`` when the bands are not contiguous), ``freq`` in bytes."""
+    freq = np.frombuffer(freq_bytes, dtype=np.float64)
+    edges = np.concatenate([[0.0], fmin * 2.0 ** np.arange(n_bands + 1)])
+    bands, q = [], []
+    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        inside = (freq >= lo) & (freq <= hi)
+        idx = np.flatnonzero(inside)
+        if idx.size == 0:
+            raise ValueError(f"spectral_contrast: band {b} ({lo:g}-{hi:g} Hz) holds no bin; "
+                             "raise fmin or use a longer FFT")
+        if b > 0 and idx[0] > 0:
+            inside[idx[0] - 1] = True
+        if b == n_bands:
+            inside[idx[-1] + 1:] = True
+        idx = np.flatnonzero(inside)
+        q.append(max(1, int(np.rint(quantile * idx.size))))
+        bands.append(idx if b == n_bands else idx[:-1])   # all but the last drop their top
+    count = np.array([idx.size for idx in bands])
+    q = np.minimum(q, count)                              # a band of fewer than q bins: all
+    if all(idx.size and idx[-1] - idx[0] + 1 == idx.size for idx in bands):
+        return np.array([idx[0] for idx in bands]), count, q, None
+    return np.cumsum(count) - count, count, q, np.concatenate(bands)
