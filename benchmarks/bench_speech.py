@@ -29,9 +29,11 @@ PAIRS = [  # (featgraph variant, peer variant, target ratio)
     ("featgraph mfcc_psf", "psf mfcc", 3.5),
     ("featgraph logfbank_psf", "psf logfbank", 3.5),
     ("featgraph pncc", "spafe pncc", 50),
+    ("featgraph pncc float32", "spafe pncc", 50),
     ("featgraph gtcc", "spafe gfcc", 4),
     ("featgraph lpcc", "spafe lpcc", 15),
     ("featgraph speech_bundle, librosa's part", "librosa expert set", 3),
+    ("featgraph speech_bundle, librosa's part, float32", "librosa expert set", 3),
     ("featgraph speech_bundle", "librosa expert set", 3),
 ]
 LIBROSA_PART = ("mfcc39", "rms", "zcr", "centroid", "bandwidth", "rolloff", "flatness")
@@ -48,7 +50,9 @@ def featgraph_fns() -> dict:
         if name == "speech_bundle":
             part = recipe.select(*LIBROSA_PART)
             fns[f"featgraph {name}, librosa's part"] = lambda y, r=part: r.run(y, sr=SR)
-        if name in ("mfcc_librosa", "melspec_librosa"):
+            fns[f"featgraph {name}, librosa's part, float32"] = (  # librosa's is float32 too
+                lambda y, r=part: r.run(y, sr=SR, dtype="float32"))
+        if name in ("mfcc_librosa", "melspec_librosa", "pncc"):
             fns[f"featgraph {name} float32"] = lambda y, r=recipe: r.run(y, sr=SR,
                                                                          dtype="float32")
     return fns

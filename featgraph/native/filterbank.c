@@ -316,25 +316,9 @@ DEFINE_BANDED(banded_f32, float, f32)
         if (first[b] > stop[b] || stop[b] > n_bins)                           \
             return FG_EINVAL;
 
-#define DEFINE_ENTRY(NAME, T, SFX, FORM)                                      \
-int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
-         size_t n_bands, const size_t *first, const size_t *stop, T *work,    \
-         T *out)                                                              \
-{                                                                             \
-    BANDED_CHECKS                                                             \
-    banded_##SFX(x, n_frames, n_bins, FORM, NULL, w, n_bands, first, stop,    \
-                 work, out);                                                  \
-    return FG_OK;                                                             \
-}
-
-/* The power and magnitude forms take the window taps (NULL: none) before work. */
-#define DEFINE_TAPPED_ENTRY(NAME, T, SFX, FORM)                               \
-int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
-         size_t n_bands, const size_t *first, const size_t *stop,             \
-         const double *taps, T *work, T *out)                                 \
-{                                                                             \
-    BANDED_CHECKS                                                             \
-    T t2[2];                                                                  \
+/* The power and magnitude forms' taps (NULL: none), checked and rounded to T in t2. */
+#define TAPS_CHECK(T)                                                         \
+    T t2[2] = {0, 0};                                                         \
     if (taps != NULL) {                                                       \
         if (n_bins < 2)                                                       \
             return FG_EINVAL;                                                 \
@@ -342,15 +326,70 @@ int NAME(const T *x, size_t n_frames, size_t n_bins, const T *w,              \
             return FG_EDOMAIN;                                                \
         t2[0] = (T)taps[0];                                                   \
         t2[1] = (T)taps[1];                                                   \
-    }                                                                         \
-    banded_##SFX(x, n_frames, n_bins, FORM, taps != NULL ? t2 : NULL, w,      \
-                 n_bands, first, stop, work, out);                            \
-    return FG_OK;                                                             \
+    }
+
+int fg_banded_filterbank_f64(const double *x, size_t n_frames, size_t n_bins,
+                             const double *w, size_t n_bands, const size_t *first,
+                             const size_t *stop, double *work, double *out)
+{
+    BANDED_CHECKS
+    banded_f64(x, n_frames, n_bins, FORM_VALUE, NULL, w, n_bands, first, stop, work, out);
+    return FG_OK;
 }
 
-DEFINE_ENTRY(fg_banded_filterbank_f64, double, f64, FORM_VALUE)
-DEFINE_ENTRY(fg_banded_filterbank_f32, float, f32, FORM_VALUE)
-DEFINE_TAPPED_ENTRY(fg_banded_power_filterbank_f64, double, f64, FORM_POWER)
-DEFINE_TAPPED_ENTRY(fg_banded_power_filterbank_f32, float, f32, FORM_POWER)
-DEFINE_TAPPED_ENTRY(fg_banded_magnitude_filterbank_f64, double, f64, FORM_MAGNITUDE)
-DEFINE_TAPPED_ENTRY(fg_banded_magnitude_filterbank_f32, float, f32, FORM_MAGNITUDE)
+int fg_banded_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
+                             const float *w, size_t n_bands, const size_t *first,
+                             const size_t *stop, float *work, float *out)
+{
+    BANDED_CHECKS
+    banded_f32(x, n_frames, n_bins, FORM_VALUE, NULL, w, n_bands, first, stop, work, out);
+    return FG_OK;
+}
+
+int fg_banded_power_filterbank_f64(const double *x, size_t n_frames, size_t n_bins,
+                                   const double *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, const double *taps, double *work,
+                                   double *out)
+{
+    BANDED_CHECKS
+    TAPS_CHECK(double)
+    banded_f64(x, n_frames, n_bins, FORM_POWER, taps != NULL ? t2 : NULL, w, n_bands,
+               first, stop, work, out);
+    return FG_OK;
+}
+
+int fg_banded_power_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
+                                   const float *w, size_t n_bands, const size_t *first,
+                                   const size_t *stop, const double *taps, float *work,
+                                   float *out)
+{
+    BANDED_CHECKS
+    TAPS_CHECK(float)
+    banded_f32(x, n_frames, n_bins, FORM_POWER, taps != NULL ? t2 : NULL, w, n_bands,
+               first, stop, work, out);
+    return FG_OK;
+}
+
+int fg_banded_magnitude_filterbank_f64(const double *x, size_t n_frames, size_t n_bins,
+                                       const double *w, size_t n_bands, const size_t *first,
+                                       const size_t *stop, const double *taps, double *work,
+                                       double *out)
+{
+    BANDED_CHECKS
+    TAPS_CHECK(double)
+    banded_f64(x, n_frames, n_bins, FORM_MAGNITUDE, taps != NULL ? t2 : NULL, w, n_bands,
+               first, stop, work, out);
+    return FG_OK;
+}
+
+int fg_banded_magnitude_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
+                                       const float *w, size_t n_bands, const size_t *first,
+                                       const size_t *stop, const double *taps, float *work,
+                                       float *out)
+{
+    BANDED_CHECKS
+    TAPS_CHECK(float)
+    banded_f32(x, n_frames, n_bins, FORM_MAGNITUDE, taps != NULL ? t2 : NULL, w, n_bands,
+               first, stop, work, out);
+    return FG_OK;
+}

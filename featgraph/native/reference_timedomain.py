@@ -140,12 +140,9 @@ def agc(x, alpha, floor, energy=0.0, prev=0.0):
         np.asarray(xp, dtype=np.float64)
 
 
-def zero_crossings(frames, threshold=1e-10, lecture=False):
-    """Sign changes between neighbouring samples of each frame (last axis), float64 counts.
-
-    ``neg(v)``: librosa's rule, the sign bit of ``v`` after ``|v| <= threshold`` is set to
-    +0 (``librosa.feature.zero_crossing_rate``); with ``lecture``, ``v < 0`` (Rabiner and
-    Schafer 2007).  ``fg_zero_crossings`` in ``featgraph.h``."""
+def check_crossings_args(frames, threshold):
+    """Validate :func:`zero_crossings`' arguments; return ``(frames as float32/float64,
+    threshold as float)`` (frames not copied when already float)."""
     f = np.asarray(frames)
     if f.dtype not in _FLOATS:
         f = f.astype(np.float64)
@@ -154,6 +151,16 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
     threshold = float(threshold)
     if not threshold >= 0:
         raise ValueError(f"zero crossings: threshold must be >= 0, got {threshold}")
+    return f, threshold
+
+
+def zero_crossings(frames, threshold=1e-10, lecture=False):
+    """Sign changes between neighbouring samples of each frame (last axis), float64 counts.
+
+    ``neg(v)``: librosa's rule, the sign bit of ``v`` after ``|v| <= threshold`` is set to
+    +0 (``librosa.feature.zero_crossing_rate``); with ``lecture``, ``v < 0`` (Rabiner and
+    Schafer 2007).  ``fg_zero_crossings`` in ``featgraph.h``."""
+    f, threshold = check_crossings_args(frames, threshold)
     if lecture:
         neg = f < 0
     else:

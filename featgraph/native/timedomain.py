@@ -100,14 +100,7 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
     """
     if _pkg.BACKEND == "numpy":
         return reference.zero_crossings(frames, threshold, lecture)
-    f = np.asarray(frames)
-    if f.dtype not in (np.float32, np.float64):
-        f = f.astype(np.float64)
-    if f.ndim < 1 or f.shape[-1] == 0:
-        raise ValueError(f"zero crossings: frames need at least one sample, got {f.shape}")
-    threshold = float(threshold)
-    if not threshold >= 0:
-        raise ValueError(f"zero crossings: threshold must be >= 0, got {threshold}")
+    f, threshold = reference.check_crossings_args(frames, threshold)
     if f.ndim == 1:
         f = f[None, :]
     lead, n_frames, n = f.shape[:-2], f.shape[-2], f.shape[-1]

@@ -60,15 +60,20 @@ class PowerToDb(Node):
 
 @PowerToDb.compute
 def power_to_db(x: Feature, p: PowerToDb) -> Feature:
+    return x.derive(power_to_db_values(x.data, p))
+
+
+def power_to_db_values(data: np.ndarray, p: PowerToDb, out: np.ndarray | None = None):
+    """:class:`PowerToDb` of ``data`` into ``out`` (may be ``data`` itself: in place)."""
     m = 10.0 if p.quantity == "power" else 20.0
-    dtype = x.data.dtype
-    out = np.maximum(x.data, dtype.type(p.amin))
+    dtype = data.dtype
+    out = np.maximum(data, dtype.type(p.amin), out=out)
     factor = log_into(out, "10")        # now out * factor = log10(x)
     out *= dtype.type(m * factor)
     offset = dtype.type(m * np.log10(max(p.ref, p.amin)))
     if offset != 0:                    # ref 1: x - 0 is x, skip the pass
         out -= offset
-    return x.derive(out)
+    return out
 
 
 class TopDb(Node):
@@ -124,15 +129,20 @@ class Log(Node):
 
 @Log.compute
 def log(x: Feature, p: Log) -> Feature:
-    dtype = x.data.dtype
+    return x.derive(log_values(x.data, p))
+
+
+def log_values(data: np.ndarray, p: Log, out: np.ndarray | None = None) -> np.ndarray:
+    """:class:`Log` of ``data`` into ``out`` (may be ``data`` itself: in place)."""
+    dtype = data.dtype
     floor = dtype.type(p.floor)
     if floor == 0:          # a float32 underflow of a tiny floor
         floor = np.finfo(dtype).tiny
-    out = np.maximum(x.data, floor)
+    out = np.maximum(data, floor, out=out)
     scale = log_into(out, p.base) * p.scale
     if scale != 1.0:
         out *= dtype.type(scale)
-    return x.derive(out)
+    return out
 
 
 _LOG_SCALE = {"e": 1.0, "10": 1.0 / np.log(10.0), "2": 1.0 / np.log(2.0)}

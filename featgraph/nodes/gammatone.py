@@ -31,8 +31,10 @@ from pydantic import Field, model_validator
 
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
+from ..engine.fuse import FusedOp, rule
 from ..engine.ops import Node
 from ._common import apply_filterbank, frame_major
+from .mel import TAILS, fused_filterbank, plain_power
 
 
 def erb_bandwidth(f):
@@ -221,3 +223,22 @@ def linear_weights(n_fft: int, sr: float, n_bands: int = 20, fmin: float = 0.0,
 @LinearFilterbank.compute
 def linear_filterbank(x: Feature, p: LinearFilterbank) -> Feature:
     return _integrate(x, *linear_weights(x.n_fft, x.sr, p.n_bands, p.fmin, p.fmax, p.norm))
+
+
+# ------------------------------------------------------------------ fused forms
+@rule("spectrum+gammatone", ("window", "rfft", "power", "gammatone_filterbank") + TAILS,
+      optional=TAILS, accepts=plain_power("gammatone_filterbank"), absorbs_scale=True)
+def fused_gammatone(f: FusedOp, x: Feature) -> Feature:
+    """``window -> rfft -> power -> gammatone_filterbank`` on one chunk, the power straight
+    into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""
+    return fused_filterbank(f, x, lambda p, sr, n_fft: gammatone_weights(
+        n_fft, sr, p.n_bands, p.fmin, p.fmax, p.order, p.bandwidth, p.threshold))
+
+
+@rule("spectrum+linear", ("window", "rfft", "power", "linear_filterbank") + TAILS,
+      optional=TAILS, accepts=plain_power("linear_filterbank"), absorbs_scale=True)
+def fused_linear(f: FusedOp, x: Feature) -> Feature:
+    """``window -> rfft -> power -> linear_filterbank`` on one chunk, the power straight
+    into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""
+    return fused_filterbank(f, x, lambda p, sr, n_fft: linear_weights(
+        n_fft, sr, p.n_bands, p.fmin, p.fmax, p.norm))

@@ -25,6 +25,7 @@ from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import _prepared, apply_filterbank, frame_major
+from .cepstral import log_values, power_to_db_values
 from .spectral import fused_power, fused_spectrum, power_of, raw_spectrum, spectrum_taps
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
@@ -289,56 +290,76 @@ def _listing(rows: list[int]) -> str:
 
 
 # ------------------------------------------------------------------ fused form
-def _plain_power(models) -> bool:
-    """``[window -> rfft ->] power -> mel_filterbank`` with the plain power ``|X|^2`` or
-    magnitude ``|X|``."""
-    ops = [m.op for m in models]
-    if ops not in (["window", "rfft", "power", "mel_filterbank"], ["power", "mel_filterbank"]):
-        return False
-    pw = models[-2]
-    return pw.exponent in (1.0, 2.0) and not pw.dither and pw.normalize == "none"
+TAILS = ("power_to_db", "log")
+"""Framewise ops on the mel bands that the fused step applies in place."""
 
 
-@rule("spectrum+mel", ("window", "rfft", "power", "mel_filterbank"),
-      optional=("window", "rfft"), accepts=_plain_power, absorbs_scale=True)
+def plain_power(filterbank: str):
+    """``accepts`` of a fused-filterbank rule: ``[window -> rfft ->] power -> filterbank
+    [-> power_to_db] [-> log]`` with the plain power ``|X|^2`` or magnitude ``|X|``."""
+    def accepts(models) -> bool:
+        models = [m for m in models if m.op not in TAILS]
+        ops = [m.op for m in models]
+        if ops not in (["window", "rfft", "power", filterbank], ["power", filterbank]):
+            return False
+        pw = models[-2]
+        return pw.exponent in (1.0, 2.0) and not pw.dither and pw.normalize == "none"
+    return accepts
+
+
+@rule("spectrum+mel", ("window", "rfft", "power", "mel_filterbank") + TAILS,
+      optional=("window", "rfft") + TAILS, accepts=plain_power("mel_filterbank"),
+      absorbs_scale=True)
 def fused_mel(f: FusedOp, x: Feature) -> Feature:
-    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk: the power (or
-    magnitude) of each frame goes straight into the band-limited filter sums
+    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk (see
+    :func:`fused_filterbank`)."""
+    return fused_filterbank(f, x, lambda m, sr, n_fft: (
+        filterbank_for(m, sr, n_fft), mel_weights(*_key(m, sr, n_fft))[1]))
+
+
+def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
+    """``[window -> rfft ->] power -> <filterbank>`` on one chunk: the power (or magnitude)
+    of each frame goes straight into the band-limited filter sums
     (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
-    A periodic Hann or Hamming window is applied by the kernel to the spectrum of the
-    bare frames (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the
-    frames is made; equal to the ops one by one to rounding.  Otherwise equal bit for
-    bit (a dense filterbank takes the power from a work buffer and the ops' product)."""
+    ``weights_of(model, sr, n_fft)`` gives the filterbank's ``(weights, axis)``.  A
+    following ``power_to_db`` or ``log`` runs in place on the bands.  A periodic Hann or
+    Hamming window is applied by the kernel to the spectrum of the bare frames
+    (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the frames is
+    made; equal to the ops one by one to rounding.  Otherwise equal bit for bit (a dense
+    filterbank takes the power from a work buffer and the ops' product)."""
     from ..native.spectral import banded_power_filterbank
 
-    mel = f.parts[-1]
-    taps = spectrum_taps(f, f.parts[:2], x) if len(f.parts) == 4 else None
+    parts = tuple(p for p in f.parts if p.op not in TAILS)
+    tails = f.parts[len(parts):]
+    bank = parts[-1]
+    taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
     if taps is not None:
         spec, meta = raw_spectrum(f, x)
-    elif len(f.parts) == 4:
-        spec, meta = fused_spectrum(f, f.parts[:2], x)
+    elif len(parts) == 4:
+        spec, meta = fused_spectrum(f, parts[:2], x)
     else:
         spec = frame_major(x.data)                               # (..., frames, bins)
         meta = x.derive(np.empty((0, 0), spec.real.dtype), Kind.POWER)
     n_fft = meta.n_fft or 2 * (spec.shape[-1] - 1)
     if spec.shape[-1] != n_fft // 2 + 1:
-        raise ValueError(f"mel_filterbank: the input has {spec.shape[-1]} bins per frame, "
+        raise ValueError(f"{bank.op}: the input has {spec.shape[-1]} bins per frame, "
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     if spec.dtype not in (np.complex64, np.complex128):
         spec = spec.astype(np.complex128)
-    w = filterbank_for(mel, x.sr, n_fft)
+    w, axis = weights_of(bank, x.sr, n_fft)
     w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
-    exponent = f.parts[-2].exponent
+    exponent = parts[-2].exponent
     if taps is not None and not banded:         # a dense filterbank: window in time after all
-        spec, meta = fused_spectrum(f, f.parts[:2], x)
+        spec, meta = fused_spectrum(f, parts[:2], x)
         taps = None
     if banded:
         y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0,
                                     window=taps)
     else:
-        power = power_of(spec, exponent, 0.0) if len(f.parts) == 2 else \
-            fused_power(f, f.parts[:3], x, scratch=True)[0]
+        power = power_of(spec, exponent, 0.0) if len(parts) == 2 else \
+            fused_power(f, parts[:3], x, scratch=True)[0]
         y = apply_filterbank(power, w)
-    return meta.derive(frame_major(y), Kind.BANDS,
-                       axis=mel_weights(*_key(mel, x.sr, n_fft))[1])
+    for tail in tails:                          # y is this step's own array: in place
+        y = (power_to_db_values if tail.op == "power_to_db" else log_values)(y, tail, out=y)
+    return meta.derive(frame_major(y), Kind.BANDS, axis=axis)
