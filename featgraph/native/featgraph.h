@@ -256,10 +256,10 @@ int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
  * With nonneg, FG_EDOMAIN when a value is negative.
  *
  * fg_spectral_change: out[t] = sum_k h(a_k, b_k) over the rows a + t a_stride (frame t)
- * and b + t b_stride (the frame it is compared with):
- *   FG_CHANGE_ABS      |a - b|^p
- *   FG_CHANGE_RECTIFY  max(0, a - b)^p
- *   FG_CHANGE_MKL      ln(1 + a / max(amin, b))   (p unused)
+ * and b + t b_stride (the frame it is compared with), by mode:
+ *   0  |a - b|^p
+ *   1  max(0, a - b)^p
+ *   2  ln(1 + a / max(amin, b))   (MKL; p unused)
  * FG_EDOMAIN for a negative value, p < 1 or amin <= 0 (or not finite), FG_EINVAL for
  * another mode.
  *
@@ -272,9 +272,6 @@ int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
  * buffer when n_frames > 0.  NaN propagates to the frame's value.  The sign is checked in
  * the same pass as the sums: after FG_EDOMAIN, out holds the frames before the bad one.
  */
-#define FG_CHANGE_ABS 0
-#define FG_CHANGE_RECTIFY 1
-#define FG_CHANGE_MKL 2
 int fg_frame_dots_f64(const double *s, size_t n_frames, size_t n_bins, size_t row_stride,
                       const double *w, size_t n_w, int square, int nonneg, double *out);
 int fg_frame_dots_f32(const float *s, size_t n_frames, size_t n_bins, size_t row_stride,

@@ -31,6 +31,11 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* fg_spectral_change's modes (featgraph.h) */
+#define FG_CHANGE_ABS 0
+#define FG_CHANGE_RECTIFY 1
+#define FG_CHANGE_MKL 2
+
 #define FRAME_CHECKS(ROWS)                                                    \
     if (n_bins == 0 || row_stride < n_bins)                                   \
         return FG_EINVAL;                                                     \

@@ -8,7 +8,7 @@ logarithms are ``fastlog.h``'s, within about an ulp of numpy's).
 import numpy as np
 
 CHANGE_MODES = ("abs", "rectify", "mkl")
-"""``spectral_change`` modes, in the order of the C constants ``FG_CHANGE_*``."""
+"""``spectral_change`` modes, in the order of the C kernel's mode numbers (0, 1, 2)."""
 
 
 def negative_error(what):
