@@ -1,9 +1,10 @@
 """audioflux_bundle against audioFlux and librosa computing the same feature set, 600 s of audio.
 
-Each variant runs in its own process (so that peak memory is its own): the audio is
-loaded, the libraries imported, one warm-up call made, then ``--repeat`` timed calls;
-the child reports every time and its peak RSS growth over the state before the first
-call (``ru_maxrss``, which sees C allocations too).
+Each variant runs in its own worker process (so that peak memory is its own): the audio
+is loaded, the libraries imported and one warm-up call made on 1 s; then ``--repeat``
+rounds ask every worker for one timed call in turn (interleaved, so that the machine's
+drift hits all alike).  Memory is the growth of the worker's peak RSS (``ru_maxrss``,
+which sees C allocations too) over its state after the warm-up.
 
 The set (n_fft 2048, hop 512, Hann, frames not centred): the 128-band mel power
 spectrogram and its dB, 13 MFCCs, and from the magnitude spectrum centroid, spread,
@@ -12,10 +13,12 @@ rectified SF, MKL (and librosa's contrast, which audioFlux lacks), and a 12-bin 
 from the power spectrum.
 
 - featgraph: ``featgraph.load("audioflux_bundle").run(y, sr=sr, n_fft=2048, hop=512)``,
-  float64 and float32, one STFT.
+  with the recipe's ``dtype`` float32 (what both peers compute in: the audio is float32)
+  and float64, one STFT.
 - audioFlux 0.1.9, as its documentation shows: ``af.mel_spectrogram``, ``af.mfcc``,
-  ``af.BFT`` (linear scale, magnitude) and ``af.Spectral`` for the features; each of the
-  three transforms computes its own STFT, as a user calling these functions gets.
+  ``af.BFT`` (linear scale, magnitude) and ``af.Spectral`` for the features,
+  ``af.chroma_linear``; each of the four transforms computes its own STFT, as a user
+  calling these functions gets.
 - librosa 0.11: one ``stft``; ``melspectrogram(S=|X|**2)``, ``power_to_db``, ``mfcc(S=...)``,
   ``spectral_centroid/bandwidth/rolloff/flatness/contrast(S=|X|)``: only the features it
   offers (spread is its bandwidth; the others have no librosa function), so its time is a
@@ -25,16 +28,15 @@ Run (audioFlux and librosa in a scratch environment, never featgraph dependencie
 
     python -m venv /tmp/venv && /tmp/venv/bin/pip install audioflux==0.1.9 librosa \\
         pydantic networkx pyyaml cffi soxr scipy soundfile
-    PYTHONPATH=. /tmp/venv/bin/python benchmarks/bench_spectral.py --seconds 600 --repeat 5
+    OPENBLAS_NUM_THREADS=1 PYTHONPATH=. /tmp/venv/bin/python benchmarks/bench_spectral.py \\
+        --seconds 600 --repeat 5 --write
+
+``--write`` replaces the ``audioflux_bundle`` section of benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
 import argparse
-import json
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,7 +82,7 @@ def audioflux_call():
                  spectral.entropy(s, is_norm=True), spectral.crest(s), spectral.slope(s),
                  spectral.decrease(s), spectral.hfc(s), spectral.rms(s), spectral.flux(s),
                  spectral.sf(s, is_positive=True), spectral.mkl(s)]
-        chroma, _ = af.chroma_linear(y, radix2_exp=11, samplate=sr, slide_length=HOP)
+        chroma = af.chroma_linear(y, radix2_exp=11, samplate=sr, slide_length=HOP)
         return mel, mel_db, mfcc, feats, chroma
     return call
 
@@ -112,18 +114,18 @@ VARIANTS = {
 }
 
 
-def child(name: str, seconds: float, repeat: int) -> None:
-    y, sr = audio(seconds)
+def worker() -> None:
+    """``--peer-worker``: read ``name<TAB>seconds``, warm up, then time calls on request."""
+    import resource
+
+    from harness import serve_peer
+
+    name, _, seconds = sys.stdin.readline().rstrip("\n").partition("\t")
+    y, sr = audio(float(seconds))
     call = VARIANTS[name]()
     call(y[:sr], sr)                                     # warm-up: imports, caches, plan
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call(y, sr)
-        times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"name": name, "times": times, "rss_growth_mib": (peak - base) / 1024}))
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    serve_peer({"call": lambda: call(y, sr)}, {"base_mib": base})
 
 
 def main() -> None:
@@ -131,31 +133,50 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=600.0)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--only", action="append", help="run only these variants")
-    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--write", action="store_true", help="update the audioflux_bundle section "
+                                                         "of benchmarks/RESULTS.md")
+    ap.add_argument("--peer-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.child:
-        child(args.child, args.seconds, args.repeat)
+    if args.peer_worker:
+        worker()
         return
-    rows = []
-    for name in args.only or VARIANTS:
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--seconds",
-                              str(args.seconds), "--repeat", str(args.repeat)],
-                             capture_output=True, text=True)
-        if out.returncode:
-            print(f"{name}: failed\n{out.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     import statistics
 
-    fg = min((statistics.median(r["times"]) for r in rows if r["name"].startswith("featgraph")),
-             default=None)
-    print(f"| variant | median s | best s | peak RSS growth MiB | median / featgraph best median |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        med = statistics.median(r["times"])
-        ratio = f"{med / fg:.1f}x" if fg else "-"
-        print(f"| {r['name']} | {med:.3f} | {min(r['times']):.3f} | {r['rss_growth_mib']:.0f} "
-              f"| {ratio} |")
+    from harness import Peer, table, write_section
+
+    names = args.only or list(VARIANTS)
+    workers = {}
+    for name in names:
+        try:
+            workers[name] = Peer(sys.executable, __file__, f"{name}\t{args.seconds}",
+                                 env={"PYTHONPATH": str(ROOT)})
+        except RuntimeError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+    times = {name: [] for name in workers}
+    for _ in range(args.repeat):
+        for name, peer in workers.items():
+            times[name].append(peer.time("call"))
+    for peer in workers.values():
+        peer.close()
+    med = {name: statistics.median(t) for name, t in times.items()}
+    rows = [[name, med[name], min(t), f"{workers[name].peak - workers[name].info['base_mib']:.0f}"]
+            for name, t in times.items()]
+    body = [f"{args.seconds:g} s of 16 kHz speech (the example tiled), float32 samples; n_fft "
+            f"{N_FFT}, hop {HOP}; {args.repeat} interleaved rounds after a warm-up on 1 s, each "
+            "variant in its own process.  The set and every call: the docstring of "
+            "benchmarks/bench_spectral.py (librosa computes 8 of the 19 outputs: its time is a "
+            "lower bound).",
+            table(["variant", "median s", "min s", "peak RSS growth MiB"], rows)]
+    peers = [p for p in ("audioFlux", "librosa (subset)") if p in med]
+    ratios = [[fg] + [f"{med[p] / med[fg]:.2f}x" for p in peers]
+              for fg in med if fg.startswith("featgraph")]
+    if ratios and peers:
+        body.append(table(["featgraph variant"] + [f"{p} median / featgraph median"
+                                                   for p in peers], ratios))
+    write_section("audioflux_bundle", "featgraph against audioFlux and librosa, "
+                  f"{args.seconds:g} s of 16 kHz audio", "\n\n".join(body),
+                  packages=("audioflux", "librosa", "ducc0"), write=args.write,
+                  script="bench_spectral.py")
 
 
 if __name__ == "__main__":

@@ -235,11 +235,13 @@ def serve_peer(calls: dict, info: dict) -> None:
 
 
 def write_section(family: str, title: str, body: str, packages: tuple[str, ...] = (),
-                  write: bool = True) -> str:
-    """Print the section and, with ``write``, put it in RESULTS.md in place of the old one."""
+                  write: bool = True, script: str | None = None) -> str:
+    """Print the section and, with ``write``, put it in RESULTS.md in place of the old one
+    (``script``: the bench file writing it, when not ``bench_<family>.py``)."""
     m = machine(packages)
     cmd = shlex.join(["python", os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
-    text = (f"## {family}: {title}\n\n<!-- written by benchmarks/bench_{family}.py --write; "
+    script = script or f"bench_{family}.py"
+    text = (f"## {family}: {title}\n\n<!-- written by benchmarks/{script} --write; "
             f"edits here are overwritten -->\n\n`{cmd}` (from the repository root), "
             f"{m['date']}, commit `{m['commit']}`.\n\n"
             f"- machine: {m['cpu']}; Python {m['python']}\n- versions: {m['versions']}\n"

@@ -249,6 +249,47 @@ int fg_spectral_flatness_f32(const float *s, size_t n_frames, size_t n_bins,
                              size_t row_stride, double power, double amin, double *out);
 
 /*
+ * Per-frame statistics (framestats.c); every sum in double, as eight partial sums (k mod 8).
+ *
+ * fg_frame_dots: out[t * n_w + j] = sum_k w[j * n_bins + k] g(s[t * row_stride + k]) for
+ * n_frames frames of n_bins values, g(s) = s^2 with square, else s; w (n_w, n_bins).
+ * With nonneg, FG_EDOMAIN when a value is negative.
+ *
+ * fg_spectral_change: out[t] = sum_k h(a_k, b_k) over the rows a + t a_stride (frame t)
+ * and b + t b_stride (the frame it is compared with), by mode:
+ *   0  |a - b|^p
+ *   1  max(0, a - b)^p
+ *   2  ln(1 + a / max(amin, b))   (MKL; p unused)
+ * FG_EDOMAIN for a negative value, p < 1 or amin <= 0 (or not finite), FG_EINVAL for
+ * another mode.
+ *
+ * fg_spectral_contrast: for band b, the values s[t, first[b] .. first[b] + count[b]):
+ * out[(t * n_bands + b) * 2] the mean of its q[b] largest, [.. + 1] of its q[b] smallest
+ * (1 <= q[b] <= count[b]; work holds max count[b] doubles when some q[b] > 64, may be NULL
+ * otherwise).  NaN in a band gives NaN for both.
+ *
+ * All: FG_EINVAL for n_bins == 0, a stride < n_bins, sizes that overflow, or a NULL
+ * buffer when n_frames > 0.  NaN propagates to the frame's value.  The sign is checked in
+ * the same pass as the sums: after FG_EDOMAIN, out holds the frames before the bad one.
+ */
+int fg_frame_dots_f64(const double *s, size_t n_frames, size_t n_bins, size_t row_stride,
+                      const double *w, size_t n_w, int square, int nonneg, double *out);
+int fg_frame_dots_f32(const float *s, size_t n_frames, size_t n_bins, size_t row_stride,
+                      const double *w, size_t n_w, int square, int nonneg, double *out);
+int fg_spectral_change_f64(const double *a, const double *b, size_t n_frames, size_t n_bins,
+                           size_t a_stride, size_t b_stride, int mode, double p, double amin,
+                           double *out);
+int fg_spectral_change_f32(const float *a, const float *b, size_t n_frames, size_t n_bins,
+                           size_t a_stride, size_t b_stride, int mode, double p, double amin,
+                           double *out);
+int fg_spectral_contrast_f64(const double *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const size_t *first, const size_t *count,
+                             const size_t *q, size_t n_bands, double *work, double *out);
+int fg_spectral_contrast_f32(const float *s, size_t n_frames, size_t n_bins,
+                             size_t row_stride, const size_t *first, const size_t *count,
+                             const size_t *q, size_t n_bands, double *work, double *out);
+
+/*
  * Power spectrum (spectrum.c): out[i] = (re_i^2 + im_i^2) + floor for n
  * complex values stored interleaved (re, im) in z (2 n reals), in the real
  * type of z; the numpy definition's operations in its order (bit-equal).

@@ -31,6 +31,7 @@ from pydantic import Field
 
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
+from ..native.framestats import spectral_change
 from ._common import frame_major
 from .spectral_stats import BandLimited, band, out, safe_div
 
@@ -55,6 +56,40 @@ class _LagState:
             values[..., start - h:] = self.fn(parts, start, self.p)
         keep = max(0, parts[0].shape[-2] - self.lag)
         self.hist = tuple(a[..., keep:, :].copy() for a in parts)
+        return out(x, values)
+
+    def flush(self) -> None:
+        return None
+
+
+class _PairState:
+    """Keeps the last ``lag`` frames of the range (no copy of the chunk); each frame with a
+    predecessor ``lag`` frames back gets ``fn(frames, predecessors, p)`` (a C kernel over
+    the pairs of rows), the first ``lag`` frames of the input 0.  Every frame is checked
+    for negative values, those without a predecessor too."""
+
+    def __init__(self, p, lag: int, fn):
+        self.p, self.lag, self.fn = p, lag, fn
+        self.hist: np.ndarray | None = None
+
+    def step(self, x: Feature) -> Feature:
+        s = band(x, self.p, self.p.op, native=True)[0]
+        lag, n = self.lag, s.shape[-2]
+        h = 0 if self.hist is None else self.hist.shape[-2]
+        values = np.zeros(s.shape[:-2] + (n,))
+        lo, hi = min(max(0, lag - h), n), min(n, lag)     # predecessors in the history
+        if np.any(s[..., :lo, :] < 0):
+            raise ValueError(f"{self.p.op} is only defined for non-negative spectra (a "
+                             "magnitude or power spectrum); got negative values")
+        if hi > lo:
+            prev = self.hist[..., h - lag + lo:h - lag + hi, :]
+            values[..., lo:hi] = self.fn(s[..., lo:hi, :], prev, self.p)
+        if n > lag:                                         # predecessors in this chunk
+            values[..., lag:] = self.fn(s[..., lag:, :], s[..., :n - lag, :], self.p)
+        if n >= lag or self.hist is None:
+            self.hist = s[..., max(0, n - lag):, :].copy()
+        else:
+            self.hist = np.concatenate([self.hist, s], axis=-2)[..., -lag:, :].copy()
         return out(x, values)
 
     def flush(self) -> None:
@@ -111,18 +146,16 @@ class SpectralSF(SpectralFlux):
     op: Literal["spectral_sf"] = "spectral_sf"
 
 
-def _flux(parts, start, p: SpectralFlux) -> np.ndarray:
-    cur, prev = _lagged(parts[0], start, p.step)
-    d = cur - prev
-    d = np.maximum(d, 0.0) if p.rectify else np.abs(d)
-    total = _reduce(d if p.p == 1 else d ** p.p, p.reduce)
+def _flux(cur, prev, p: SpectralFlux) -> np.ndarray:
+    total = spectral_change(cur, prev, "rectify" if p.rectify else "abs", p.p, what=p.op)
+    total = total / cur.shape[-1] if p.reduce == "mean" else total
     return total ** (1.0 / p.p) if p.root else total
 
 
 @SpectralFlux.stream
-class SpectralFluxStream(_LagState):
+class SpectralFluxStream(_PairState):
     def __init__(self, p: SpectralFlux):
-        super().__init__(p, p.step, _real, _flux)
+        super().__init__(p, p.step, _flux)
 
 
 # ------------------------------------------------------------- MKL, novelty
@@ -141,15 +174,15 @@ class SpectralMKL(BandLimited):
     amin: float = Field(1e-10, gt=0, le=1, description="floor of the previous frame's values")
 
 
-def _mkl(parts, start, p: SpectralMKL) -> np.ndarray:
-    cur, prev = _lagged(parts[0], start, 1)
-    return _reduce(np.log1p(cur / np.maximum(prev, p.amin)), p.reduce)
+def _mkl(cur, prev, p: SpectralMKL) -> np.ndarray:
+    total = spectral_change(cur, prev, "mkl", amin=p.amin, what=p.op)
+    return total / cur.shape[-1] if p.reduce == "mean" else total
 
 
 @SpectralMKL.stream
-class SpectralMKLStream(_LagState):
+class SpectralMKLStream(_PairState):
     def __init__(self, p: SpectralMKL):
-        super().__init__(p, 1, _real, _mkl)
+        super().__init__(p, 1, _mkl)
 
 
 class SpectralNovelty(BandLimited):

@@ -20,6 +20,7 @@ CUIDADO report, 2004 (spread, skewness, kurtosis, slope, decrease, crest).
 """
 from __future__ import annotations
 
+import functools
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -28,6 +29,7 @@ from pydantic import Field, model_validator
 from ..engine.feature import Feature
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
+from ..native.framestats import contrast_extremes, frame_dots
 from ._common import frame_major
 
 
@@ -61,21 +63,36 @@ def band(x: Feature, p: BandLimited, what: str, signed: bool = False, native: bo
                          "feed it a spectrum from rfft/power or a filterbank")
     freq = np.asarray(x.axis, dtype=np.float64)
     hi = np.inf if p.fmax is None else p.fmax
-    keep = np.flatnonzero((freq >= p.fmin) & (freq <= hi))
-    if keep.size < 2:
-        raise ValueError(f"{what}: fmin = {p.fmin:g} Hz and fmax = {p.fmax} Hz keep "
-                         f"{keep.size} bin(s) of the input (axis {freq[0]:g}..{freq[-1]:g} Hz); "
-                         "widen the range")
-    if keep.size != freq.size:
-        s = s[..., keep[0]:keep[-1] + 1]
+    inside = (freq >= p.fmin) & (freq <= hi)
+    if inside.all() and freq.size >= 2:                 # the whole spectrum (the usual case)
+        k = _bin_numbers(freq.size)
+        if native:
+            return s, freq, k
+    else:
+        keep = np.flatnonzero(inside)
+        if keep.size < 2:
+            raise ValueError(f"{what}: fmin = {p.fmin:g} Hz and fmax = {p.fmax} Hz keep "
+                             f"{keep.size} bin(s) of the input (axis {freq[0]:g}..{freq[-1]:g} "
+                             "Hz); widen the range")
+        if keep.size != freq.size:
+            s = s[..., keep[0]:keep[-1] + 1]
+        freq, k = freq[keep], keep.astype(np.float64)
     if native:
-        return s, freq[keep], keep.astype(np.float64)
+        return s, freq, k
     if s.dtype not in (np.float32, np.float64):     # float32 stays float32 (the op contract)
         s = s.astype(np.float64)
     if not signed and np.any(s < 0):
         raise ValueError(f"{what} is only defined for non-negative spectra (a magnitude or "
                          "power spectrum); got negative values")
-    return s, freq[keep], keep.astype(np.float64)
+    return s, freq, k
+
+
+@functools.lru_cache(maxsize=16)
+def _bin_numbers(n: int) -> np.ndarray:
+    """``0, 1, ..., n - 1`` as float64, read-only (shared by the chunks)."""
+    k = np.arange(n, dtype=np.float64)
+    k.setflags(write=False)
+    return k
 
 
 def out(x: Feature, values: np.ndarray) -> Feature:
@@ -206,9 +223,9 @@ class SpectralSlope(BandLimited):
 
 @SpectralSlope.compute
 def spectral_slope(x: Feature, p: SpectralSlope) -> Feature:
-    s, f, _ = band(x, p, p.op, signed=True)
+    s, f, _ = band(x, p, p.op, native=True)
     fc = f - f.mean()
-    return out(x, (s @ fc) / (fc @ fc))
+    return out(x, frame_dots(s, fc[None], nonneg=False, what=p.op)[..., 0] / (fc @ fc))
 
 
 class SpectralDecrease(BandLimited):
@@ -225,10 +242,12 @@ class SpectralDecrease(BandLimited):
 
 @SpectralDecrease.compute
 def spectral_decrease(x: Feature, p: SpectralDecrease) -> Feature:
-    s, _, k = band(x, p, p.op)
-    inv = 1.0 / k[1:]
-    num = s[..., 1:] @ inv - s[..., 0] * inv.sum()
-    return out(x, safe_div(num, s[..., 1:].sum(axis=-1)))
+    s, _, k = band(x, p, p.op, native=True)
+    w = np.zeros((2, k.size))
+    w[0, 1:], w[1, 1:] = 1.0 / k[1:], 1.0            # sum_{k>b1} s_k / k and sum_{k>b1} s_k
+    sums = frame_dots(s, w, what=p.op)
+    num = sums[..., 0] - s[..., 0].astype(np.float64) * w[0].sum()
+    return out(x, safe_div(num, sums[..., 1]))
 
 
 class SpectralHFC(BandLimited):
@@ -244,8 +263,8 @@ class SpectralHFC(BandLimited):
 
 @SpectralHFC.compute
 def spectral_hfc(x: Feature, p: SpectralHFC) -> Feature:
-    s, _, k = band(x, p, p.op)
-    return out(x, s @ k)
+    s, _, k = band(x, p, p.op, native=True)
+    return out(x, frame_dots(s, k[None], what=p.op)[..., 0])
 
 
 # ----------------------------------------------------------------- energy
@@ -303,11 +322,12 @@ def spectral_energy(x: Feature, p: SpectralEnergy) -> Feature:
 
 @SpectralRMS.compute
 def spectral_rms(x: Feature, p: SpectralRMS) -> Feature:
-    s, _, k = band(x, p, p.op)
+    s, _, k = band(x, p, p.op, native=True)
     w, n_fft = parseval_weights(x, k, need_fft=p.n == "n_fft")
+    energy = frame_dots(s, w[None], square=True, what=p.op)[..., 0]     # sum_k w_k s_k**2
     if p.n == "bins":
-        return out(x, np.sqrt((s * s) @ w) / x.data.shape[-2])
-    return out(x, np.sqrt((s * s) @ w / n_fft / (x.win_length or n_fft)))
+        return out(x, np.sqrt(energy) / x.data.shape[-2])
+    return out(x, np.sqrt(energy / n_fft / (x.win_length or n_fft)))
 
 
 class SpectralEEF(BandLimited):
@@ -437,8 +457,27 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
         raise ValueError(f"spectral_contrast: the octave bands from fmin = {p.fmin:g} Hz "
                          f"({p.n_bands} of them) pass Nyquist ({0.5 * x.sr:g} Hz); lower fmin "
                          "or n_bands")
-    s = frame_major(x.data).astype(np.float64, copy=False)
-    rows = []
+    first, count, q, gather = _contrast_bands(freq.tobytes(), p.fmin, p.n_bands, p.quantile)
+    s = frame_major(x.data) if gather is None else frame_major(x.data)[..., gather]
+    extremes = contrast_extremes(s, first, count, q)
+    peak, valley = extremes[..., 0], extremes[..., 1]
+    if p.linear:
+        values = peak - valley
+    else:
+        values = 10.0 * (np.log10(np.maximum(p.amin, peak))
+                         - np.log10(np.maximum(p.amin, valley)))
+    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
+    return x.derive(frame_major(values.astype(dtype, copy=False)), Kind.FEATURE,
+                    axis=None)
+
+
+@functools.lru_cache(maxsize=32)
+def _contrast_bands(freq_bytes: bytes, fmin: float, n_bands: int, quantile: float):
+    """``(first, count, q, gather)``: band ``b`` is ``count[b]`` values from ``first[b]`` of the
+    spectrum (of ``s[..., gather]`` when the bands are not contiguous), ``freq`` in bytes."""
+    freq = np.frombuffer(freq_bytes, dtype=np.float64)
+    edges = np.concatenate([[0.0], fmin * 2.0 ** np.arange(n_bands + 1)])
+    bands, q = [], []
     for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
         inside = (freq >= lo) & (freq <= hi)
         idx = np.flatnonzero(inside)
@@ -447,24 +486,13 @@ def spectral_contrast(x: Feature, p: SpectralContrast) -> Feature:
                              "raise fmin or use a longer FFT")
         if b > 0 and idx[0] > 0:
             inside[idx[0] - 1] = True
-        if b == p.n_bands:
+        if b == n_bands:
             inside[idx[-1] + 1:] = True
-        count = int(inside.sum())
-        sub = s[..., inside]
-        if b < p.n_bands:
-            sub = sub[..., :-1]
-        q = max(1, int(np.rint(p.quantile * count)))
-        if q == 1:
-            peak, valley = sub.max(axis=-1), sub.min(axis=-1)
-        else:
-            ordered = np.sort(sub, axis=-1)
-            peak, valley = ordered[..., -q:].mean(axis=-1), ordered[..., :q].mean(axis=-1)
-        if p.linear:
-            rows.append(peak - valley)
-        else:
-            rows.append(10.0 * (np.log10(np.maximum(p.amin, peak))
-                                - np.log10(np.maximum(p.amin, valley))))
-    values = np.stack(rows, axis=-1)
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
-    return x.derive(frame_major(values.astype(dtype, copy=False)), Kind.FEATURE,
-                    axis=None)
+        idx = np.flatnonzero(inside)
+        q.append(max(1, int(np.rint(quantile * idx.size))))
+        bands.append(idx if b == n_bands else idx[:-1])   # all but the last drop their top
+    count = np.array([idx.size for idx in bands])
+    q = np.minimum(q, count)                              # a band of fewer than q bins: all
+    if all(idx.size and idx[-1] - idx[0] + 1 == idx.size for idx in bands):
+        return np.array([idx[0] for idx in bands]), count, q, None
+    return np.cumsum(count) - count, count, q, np.concatenate(bands)
