@@ -49,3 +49,11 @@ def _symmetric(name: str, n: int, param: float | None) -> np.ndarray:
         return 0.62 - 0.48 * np.abs(x - 0.5) + 0.38 * np.cos(2 * np.pi * (x - 0.5))
     a = COSINE_SUMS[name]
     return sum((-1) ** i * c * np.cos(2 * np.pi * i * x) for i, c in enumerate(a))
+
+
+COSINE_WINDOWS = {"hann": (0.5, -0.5), "hamming": (0.54, -0.46),
+                  "blackman": (0.42, -0.5, 0.08)}
+"""The periodic windows that are cosine sums ``h[n] = sum_m c_m cos(2 pi m n / N)`` (as
+:func:`featgraph.nodes._cqfilters._window` computes them): their DFT is a few taps, so
+they can be applied to the spectrum of the bare frames (reassignment, the fused
+filterbanks)."""

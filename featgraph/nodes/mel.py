@@ -334,6 +334,9 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     tails = f.parts[len(parts):]
     bank = parts[-1]
     taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
+    if taps is not None and not _prepared(weights_of(bank, x.sr, x.data.shape[-2])[0],
+                                          x.data.dtype)[3]:
+        taps = None                             # a dense filterbank: window in time
     if taps is not None:
         spec, meta = raw_spectrum(f, x)
     elif len(parts) == 4:
@@ -350,9 +353,6 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     w, axis = weights_of(bank, x.sr, n_fft)
     w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
     exponent = parts[-2].exponent
-    if taps is not None and not banded:         # a dense filterbank: window in time after all
-        spec, meta = fused_spectrum(f, parts[:2], x)
-        taps = None
     if banded:
         y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0,
                                     window=taps)

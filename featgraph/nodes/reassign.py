@@ -31,6 +31,7 @@ from ..native.transforms import reassign as reassign_kernel
 from ._common import frame_major
 from .spectral import bin_frequencies, rfft_frames
 from ._cqfilters import _window as periodic_window
+from ._windows import COSINE_WINDOWS
 
 BLOCK = 256
 
@@ -119,12 +120,6 @@ def _spectra(frames: np.ndarray, wins: np.ndarray) -> np.ndarray:
                 np.multiply(block, wins[i], out=buf)
                 rfft_frames(buf, n_fft, out=flat_out[i, r, a:a + BLOCK])
     return out
-
-
-COSINE_WINDOWS = {"hann": (0.5, -0.5), "hamming": (0.54, -0.46),
-                  "blackman": (0.42, -0.5, 0.08)}
-"""Each window as a cosine sum ``h[n] = sum_m c_m cos(2 pi m n / N)`` (as
-:func:`featgraph.nodes._cqfilters._window` computes them)."""
 
 
 def _rect_and_ramp_spectra(frames: np.ndarray, ramp: np.ndarray) -> np.ndarray:

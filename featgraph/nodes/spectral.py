@@ -25,6 +25,7 @@ from .framing import window_function
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import FFTLength, fft_length, frame_major
+from ._windows import COSINE_WINDOWS
 
 try:
     import ducc0.fft as _ducc_fft
@@ -312,26 +313,20 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     return out, meta
 
 
-# Windows that are two-term cosines c0 + 2 c1 cos(2 pi n / N) when periodic: they can be
-# applied to the spectrum of the bare frames (featgraph.native.spectral's
-# banded_power_filterbank, ``window``).
-COSINE_TAPS = {"hann": (0.5, -0.25), "hamming": (0.54, -0.23)}
-
-
 def spectrum_taps(f: FusedOp, parts: tuple, x: Feature) -> tuple | None:
     """``(c0, c1)`` (times the folded scale) when ``window -> rfft`` on this chunk is a
     periodic Hann or Hamming window on frames of even length without padding, so that
     the window can be applied after the FFT of the bare frames (:func:`raw_spectrum`);
     else None."""
     win, fft = parts
-    taps = COSINE_TAPS.get(win.window)
+    sums = COSINE_WINDOWS.get(win.window)     # a0 + a1 cos: taps a0 and a1 / 2 (k +- 1)
     length = x.data.shape[-2]
-    if (taps is None or not win.periodic or length % 2 or length < 4
+    if (sums is None or len(sums) != 2 or not win.periodic or length % 2 or length < 4
             or fft_length(win.pad_to, length) != length
             or fft_length(fft.n_fft, length) != length
             or x.data.dtype not in (np.float32, np.float64)):
         return None
-    return taps[0] * f.scale, taps[1] * f.scale
+    return sums[0] * f.scale, sums[1] / 2 * f.scale
 
 
 def raw_spectrum(f: FusedOp, x: Feature):
