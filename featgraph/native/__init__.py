@@ -97,6 +97,20 @@ def _ptr(arr):
     return _ffi.from_buffer(_C_TYPES[arr.dtype] + "[]", arr)
 
 
+def _signal_span(rows):
+    """``(span, stride)``: a C-contiguous 1-D array whose sample ``t * stride + n`` is
+    ``rows[t, n]`` -- the memory a framed view already covers (no copy), or a copy."""
+    item = rows.itemsize
+    step, inner = rows.strides
+    if inner == item and step > 0 and step % item == 0:
+        stride = step // item
+        length = (rows.shape[0] - 1) * stride + rows.shape[1]
+        span = np.lib.stride_tricks.as_strided(rows, (length,), (item,), writeable=False)
+        return span, stride
+    rows = np.ascontiguousarray(rows)
+    return rows.reshape(-1), rows.shape[1]
+
+
 def _raise_for_status(status, what, frames, lead_shape):
     if status == _lib.FG_OK:
         return

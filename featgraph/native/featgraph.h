@@ -301,6 +301,27 @@ int fg_power_spectrum_f64(const double *z, size_t n, double floor_, double *out)
 int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
 
 /*
+ * Frames pre-emphasised, windowed and zero-padded for an FFT (window.c):
+ *
+ *   e[n] = x[t, n] - k x[t, n - 1] (n >= 1),  e[0] = (1 - k) x[t, 0]    (HTK, per frame)
+ *   out[t, start + n] = e[n] * w[n],  n = 0 .. frame_len - 1;  out[t, m] = 0 elsewhere
+ *
+ *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
+ *   overlap: a framed signal is read as it is); w (frame_len,); out (n_frames, out_len).
+ *
+ * k = preemph, rounded to the type of x; k = 0 is the window alone.  Each product is
+ * rounded before the sum, as numpy computes it.  Returns FG_EINVAL for frame_len == 0,
+ * start + frame_len > out_len, a NULL buffer (when n_frames > 0) or sizes that
+ * overflow; FG_EDOMAIN for k outside [0, 1] or NaN.
+ */
+int fg_window_frames_f64(const double *x, size_t n_frames, size_t frame_len,
+                         size_t frame_stride, const double *w, double preemph,
+                         size_t out_len, size_t start, double *out);
+int fg_window_frames_f32(const float *x, size_t n_frames, size_t frame_len,
+                         size_t frame_stride, const float *w, double preemph,
+                         size_t out_len, size_t start, float *out);
+
+/*
  * Band-limited filterbank product (filterbank.c):
  *
  *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} spec[t, k] * w[b, k]

@@ -61,6 +61,26 @@ def power_spectrum(z, floor=0.0, out=None):
     return out
 
 
+def window_frames(frames, w, out_len, start=0, preemph=0.0):
+    """Frames pre-emphasised per frame (HTK), windowed and zero-padded: ``(..., n_frames,
+    out_len)`` with ``w * e`` at ``[start, start + N)`` and zeros around, where ``e[n] =
+    x[n] + (-k x[n - 1])`` and ``e[0] = (1 - k) x[0]`` with ``k = preemph`` in the dtype of
+    ``frames`` (``k = 0``: ``e = x``).  ``fg_window_frames`` in ``featgraph.h`` equals this
+    bit for bit."""
+    frames = np.asarray(frames)
+    k = frames.dtype.type(preemph)
+    if k:
+        e = np.empty_like(frames)
+        np.multiply(frames[..., :-1], -k, out=e[..., 1:])
+        e[..., 1:] += frames[..., 1:]
+        np.multiply(frames[..., :1], 1 - k, out=e[..., :1])
+    else:
+        e = frames
+    out = np.zeros(frames.shape[:-1] + (out_len,), dtype=frames.dtype)
+    np.multiply(e, np.asarray(w, dtype=frames.dtype), out=out[..., start:start + frames.shape[-1]])
+    return out
+
+
 def filter_supports(w):
     """``(first, stop)`` uintp arrays: the first and one-past-last non-zero bin of each row of
     ``w`` (``first == stop`` for an all-zero row)."""

@@ -13,7 +13,7 @@ from .. import native as _pkg
 from . import reference_spectral as reference
 
 __all__ = ["banded_filterbank", "banded_power_filterbank", "power_spectrum",
-           "spectral_moments", "spectral_shape"]
+           "spectral_moments", "spectral_shape", "window_frames"]
 
 
 def spectral_moments(s, freq):
@@ -98,6 +98,77 @@ def power_spectrum(z, floor=0.0, out=None):
                   else _pkg._lib.fg_power_spectrum_f64)
         _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, floor, _pkg._ptr(out)),
                                "power spectrum z", None, None)
+    return out
+
+
+def window_frames(frames, w, out, start=0, preemph=0.0):
+    """Pre-emphasise (HTK, per frame), window and zero-pad frames into ``out``, one pass.
+
+    ``out[..., t, start + n] = w[n] * e[t, n]`` and zeros elsewhere in the row, where
+    ``e[t, n] = x[t, n] - k x[t, n - 1]``, ``e[t, 0] = (1 - k) x[t, 0]`` (``k = 0``:
+    the frames themselves).  Overlapping frames (a strided view of a signal, as the
+    ``frame`` op makes) are read in place.  Equal bit for bit to
+    :func:`featgraph.native.reference_spectral.window_frames`.
+
+    Parameters
+    ----------
+    frames : np.ndarray [shape=(..., n_frames, N)], float32 or float64, N >= 1
+    w : np.ndarray [shape=(N,)], the dtype of ``frames``
+    out : np.ndarray [shape=(..., n_frames, M)], the dtype of ``frames``, C-contiguous,
+        ``M >= start + N``
+    start : int >= 0
+        Where the windowed frame begins in each row of ``out``.
+    preemph : float in [0, 1]
+        The pre-emphasis coefficient ``k``.
+
+    Returns
+    -------
+    out
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or dtypes, ``start + N > M`` or ``k`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0, 2.0, 4.0]])
+    >>> window_frames(x, np.ones(3), np.empty((1, 5)), start=1, preemph=0.5)
+    array([[0. , 0.5, 1.5, 3. , 0. ]])
+    """
+    frames, w = np.asarray(frames), np.asarray(w)
+    dtype = frames.dtype
+    if dtype not in (np.float32, np.float64) or frames.ndim < 2 or frames.shape[-1] < 1:
+        raise ValueError(f"window frames: frames must be float32/float64 (..., n_frames, N) "
+                         f"with N >= 1, got {dtype} {frames.shape}")
+    n = frames.shape[-1]
+    if w.shape != (n,) or w.dtype != dtype:
+        raise ValueError(f"window frames: the window must be {dtype} ({n},), got {w.dtype} "
+                         f"{w.shape}")
+    start, preemph = int(start), float(preemph)
+    if (out.dtype != dtype or out.shape[:-1] != frames.shape[:-1] or start < 0
+            or start + n > out.shape[-1] or not out.flags.c_contiguous
+            or not out.flags.writeable):
+        raise ValueError(f"window frames: out must be a writeable C-contiguous {dtype} array "
+                         f"of shape {frames.shape[:-1]} + (M,) with M >= start + {n} = "
+                         f"{start + n}, got {out.dtype} {out.shape}")
+    if not 0.0 <= preemph <= 1.0:
+        raise ValueError(f"window frames: preemph must be in [0, 1], got {preemph}")
+    if _pkg.BACKEND == "numpy":
+        out[...] = reference.window_frames(frames, w, out.shape[-1], start, preemph)
+        return out
+    w = np.ascontiguousarray(w)
+    kernel = (_pkg._lib.fg_window_frames_f32 if dtype == np.float32
+              else _pkg._lib.fg_window_frames_f64)
+    n_frames = frames.shape[-2]
+    for idx in np.ndindex(*frames.shape[:-2]):
+        if not n_frames:
+            break
+        span, stride = _pkg._signal_span(frames[idx])
+        _pkg._raise_for_status(
+            kernel(_pkg._ptr(span), n_frames, n, stride, _pkg._ptr(w), preemph,
+                   out.shape[-1], start, _pkg._ptr(out[idx])), "window frames", None, None)
     return out
 
 

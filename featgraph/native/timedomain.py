@@ -111,22 +111,8 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
         rows = f[idx]
         if not n_frames:
             continue
-        span, stride = _signal_span(rows)
+        span, stride = _pkg._signal_span(rows)
         status = kernel(_pkg._ptr(span), n_frames, n, stride, threshold, int(bool(lecture)),
                         _pkg._ptr(out[idx]))
         _pkg._raise_for_status(status, "zero crossings frames", None, None)
     return out.reshape(np.asarray(frames).shape[:-1])
-
-
-def _signal_span(rows):
-    """``(span, stride)``: a C-contiguous 1-D array whose sample ``t * stride + n`` is
-    ``rows[t, n]`` -- the memory a framed view already covers (no copy), or a copy."""
-    item = rows.itemsize
-    step, inner = rows.strides
-    if inner == item and step > 0 and step % item == 0:
-        stride = step // item
-        length = (rows.shape[0] - 1) * stride + rows.shape[1]
-        span = np.lib.stride_tricks.as_strided(rows, (length,), (item,), writeable=False)
-        return span, stride
-    rows = np.ascontiguousarray(rows)
-    return rows.reshape(-1), rows.shape[1]

@@ -34,7 +34,7 @@ from ..engine.kinds import Kind
 from ..engine.fuse import FusedOp, rule
 from ..engine.ops import Node
 from ._common import apply_filterbank, frame_major
-from .mel import TAILS, fused_filterbank, plain_power
+from .mel import SPECTRUM_OPS, TAILS, fused_filterbank, plain_power
 
 
 def erb_bandwidth(f):
@@ -226,8 +226,8 @@ def linear_filterbank(x: Feature, p: LinearFilterbank) -> Feature:
 
 
 # ------------------------------------------------------------------ fused forms
-@rule("spectrum+gammatone", ("window", "rfft", "power", "gammatone_filterbank") + TAILS,
-      optional=TAILS, accepts=plain_power("gammatone_filterbank"), absorbs_scale=True)
+@rule("spectrum+gammatone", SPECTRUM_OPS + ("gammatone_filterbank",) + TAILS,
+      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("gammatone_filterbank"), absorbs_scale=True)
 def fused_gammatone(f: FusedOp, x: Feature) -> Feature:
     """``window -> rfft -> power -> gammatone_filterbank`` on one chunk, the power straight
     into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""
@@ -235,8 +235,8 @@ def fused_gammatone(f: FusedOp, x: Feature) -> Feature:
         n_fft, sr, p.n_bands, p.fmin, p.fmax, p.order, p.bandwidth, p.threshold))
 
 
-@rule("spectrum+linear", ("window", "rfft", "power", "linear_filterbank") + TAILS,
-      optional=TAILS, accepts=plain_power("linear_filterbank"), absorbs_scale=True)
+@rule("spectrum+linear", SPECTRUM_OPS + ("linear_filterbank",) + TAILS,
+      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("linear_filterbank"), absorbs_scale=True)
 def fused_linear(f: FusedOp, x: Feature) -> Feature:
     """``window -> rfft -> power -> linear_filterbank`` on one chunk, the power straight
     into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""

@@ -294,31 +294,38 @@ TAILS = ("power_to_db", "log")
 """Framewise ops on the mel bands that the fused step applies in place."""
 
 
+SPECTRUM_OPS = ("htk_preemphasis", "window", "rfft", "power")
+"""The ops of a fused-filterbank rule before the filterbank (the first three optional)."""
+
+
 def plain_power(filterbank: str):
-    """``accepts`` of a fused-filterbank rule: ``[window -> rfft ->] power -> filterbank
-    [-> power_to_db] [-> log]`` with the plain power ``|X|^2`` or magnitude ``|X|``."""
+    """``accepts`` of a fused-filterbank rule: ``[[htk_preemphasis ->] window -> rfft ->]
+    power -> filterbank [-> power_to_db] [-> log]`` with the plain power ``|X|^2`` or
+    magnitude ``|X|``."""
     def accepts(models) -> bool:
         models = [m for m in models if m.op not in TAILS]
         ops = [m.op for m in models]
-        if ops not in (["window", "rfft", "power", filterbank], ["power", filterbank]):
+        if ops not in (["htk_preemphasis", "window", "rfft", "power", filterbank],
+                       ["window", "rfft", "power", filterbank], ["power", filterbank]):
             return False
         pw = models[-2]
         return pw.exponent in (1.0, 2.0) and not pw.dither and pw.normalize == "none"
     return accepts
 
 
-@rule("spectrum+mel", ("window", "rfft", "power", "mel_filterbank") + TAILS,
-      optional=("window", "rfft") + TAILS, accepts=plain_power("mel_filterbank"),
+@rule("spectrum+mel", SPECTRUM_OPS + ("mel_filterbank",) + TAILS,
+      optional=SPECTRUM_OPS[:3] + TAILS, accepts=plain_power("mel_filterbank"),
       absorbs_scale=True)
 def fused_mel(f: FusedOp, x: Feature) -> Feature:
-    """``[window -> rfft ->] power -> mel_filterbank`` on one chunk (see
+    """``[[htk_preemphasis ->] window -> rfft ->] power -> mel_filterbank`` on one chunk (see
     :func:`fused_filterbank`)."""
     return fused_filterbank(f, x, lambda m, sr, n_fft: (
         filterbank_for(m, sr, n_fft), mel_weights(*_key(m, sr, n_fft))[1]))
 
 
 def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
-    """``[window -> rfft ->] power -> <filterbank>`` on one chunk: the power (or magnitude)
+    """``[[htk_preemphasis ->] window -> rfft ->] power -> <filterbank>`` on one chunk: the
+    power (or magnitude)
     of each frame goes straight into the band-limited filter sums
     (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
@@ -339,8 +346,8 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
         taps = None                             # a dense filterbank: window in time
     if taps is not None:
         spec, meta = raw_spectrum(f, x)
-    elif len(parts) == 4:
-        spec, meta = fused_spectrum(f, parts[:2], x)
+    elif len(parts) >= 4:                       # [htk_preemphasis ->] window -> rfft
+        spec, meta = fused_spectrum(f, parts[:-2], x)
     else:
         spec = frame_major(x.data)                               # (..., frames, bins)
         meta = x.derive(np.empty((0, 0), spec.real.dtype), Kind.POWER)
@@ -358,7 +365,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
                                     window=taps)
     else:
         power = power_of(spec, exponent, 0.0) if len(parts) == 2 else \
-            fused_power(f, parts[:3], x, scratch=True)[0]
+            fused_power(f, parts[:-1], x, scratch=True)[0]
         y = apply_filterbank(power, w)
     for tail in tails:                          # y is this step's own array: in place
         y = (power_to_db_values if tail.op == "power_to_db" else log_values)(y, tail, out=y)

@@ -233,9 +233,10 @@ def power(x: Feature, p: Power) -> Feature:
 
 
 # ------------------------------------------------------------------ fused form
-@rule("window+rfft+power", ("window", "rfft", "power"), absorbs_scale=True)
+@rule("window+rfft+power", ("htk_preemphasis", "window", "rfft", "power"),
+      optional=("htk_preemphasis",), absorbs_scale=True)
 def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
-    """``window -> rfft -> power`` on one chunk (see :func:`fused_power`)."""
+    """``[htk_preemphasis ->] window -> rfft -> power`` on one chunk (see :func:`fused_power`)."""
     data, meta = fused_power(f, f.parts, x)
     return meta.derive(frame_major(data))
 
@@ -290,9 +291,10 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
 
 
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
-    """``(power (..., frames, bins), metadata)`` of ``window -> rfft -> power`` on a chunk.
+    """``(power (..., frames, bins), metadata)`` of ``[htk_preemphasis ->] window -> rfft ->
+    power`` on a chunk.
 
-    The windowed frames are written into a zero-padded work buffer of
+    The (pre-emphasised and) windowed frames are written into a zero-padded work buffer of
     ``n_fft`` points (the window times the source scale, when the plan folded
     it in), transformed into a reused complex buffer (:func:`fused_spectrum`),
     squared in place and summed into the output: a fresh array, or another
@@ -300,8 +302,8 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     operations as the three ops; equal to them bit for bit when the folded
     scale is a power of two (rastamat's 32768) or 1.
     """
-    pw = parts[2]
-    spec, meta = fused_spectrum(f, parts[:2], x)
+    pw = parts[-1]
+    spec, meta = fused_spectrum(f, parts[:-1], x)
     lead, bins, dtype = spec.shape[:-1], spec.shape[-1], meta.data.dtype
     rows = int(np.prod(lead))
     out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if scratch else \
@@ -345,10 +347,13 @@ def raw_spectrum(f: FusedOp, x: Feature):
 
 
 def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None = None):
-    """``(spectrum (..., frames, bins) complex work buffer, power metadata)`` of ``window ->
-    rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next chunk
-    (or the spectrum goes to ``out``)."""
-    win, fft = parts
+    """``(spectrum (..., frames, bins) complex work buffer, power metadata)`` of ``[htk_preemphasis
+    ->] window -> rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next
+    chunk (or the spectrum goes to ``out``).  Real frames are pre-emphasised, windowed and
+    zero-padded into the FFT's work buffer in one pass
+    (:func:`featgraph.native.spectral.window_frames`, bit-equal to the ops)."""
+    *pre, win, fft = parts
+    coef = pre[0].coef if pre else 0.0                        # htk_preemphasis
     frames = frame_major(x.data)                              # (..., frames, length)
     if frames.dtype not in _COMPLEX:
         frames = frames.astype(np.float64)
@@ -364,9 +369,12 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
                             .astype(dtype) * dtype.type(f.scale))
     lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
-    buf[..., :start] = 0                    # the padding: a run at another rate (longer
-    buf[..., start + length:] = 0           # frames, same n_fft) may have written there
-    np.multiply(frames, w, out=buf[..., start:start + length])
+    if dtype in (np.float32, np.float64):
+        from ..native.spectral import window_frames
+        window_frames(frames, w, buf, start, coef)
+    else:                                   # complex frames: the numpy definition
+        from ..native.reference_spectral import window_frames
+        buf[...] = window_frames(frames, w, n_fft, start, coef)
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,)) \
         if out is None else out
     spec = rfft_frames(buf, n_fft, out=spec)
