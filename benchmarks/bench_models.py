@@ -168,16 +168,23 @@ def main() -> None:
     ap.add_argument("--peer-python", required=True, help="the scratch venv's python")
     ap.add_argument("--scale", type=float, default=1.0,
                     help="shorten every input by this factor (a quick trial: 0.1)")
+    ap.add_argument("--only", default="", help="comma-separated presets to time (a trial; "
+                                               "not with --write)")
     args = ap.parse_args()
+    work = [w for w in WORK if not args.only or w[0] in args.only.split(",")]
+    if args.only and args.write:
+        ap.error("--only times a subset: the section would lose the other presets")
+    if not work:
+        ap.error(f"--only: no preset among {', '.join(w[0] for w in WORK)}")
     with tempfile.TemporaryDirectory() as tmp:
         inputs = make_inputs(tmp, args.scale)
         fg = featgraph_calls(inputs)
         peer = h.Peer(args.peer_python, __file__, json.dumps(inputs),
                       {"OMP_NUM_THREADS": "1"})
-        runs = {n: [] for n in [*fg, *(w[2] for w in WORK)]}
+        runs = {n: [] for n in [*fg, *(w[2] for w in work)]}
         number = {}                   # calls per timed sample, set from the warm-up round
         for round_ in range(args.repeats + 1):           # round 0 warms up
-            for recipe_name, _key, peer_name, _t in WORK:
+            for recipe_name, _key, peer_name, _t in work:
                 for dtype in ("float64", "float32"):
                     name = f"{recipe_name} {dtype}"
                     k = number.get(name, 1)
@@ -195,9 +202,10 @@ def main() -> None:
                 else:
                     number[peer_name] = calls_per_sample(seconds)
         peer.close()
+    runs = {n: r for n, r in runs.items() if r}
     med = {n: sorted(r)[len(r) // 2] for n, r in runs.items()}
     rows = []
-    for recipe_name, key, peer_name, target in WORK:
+    for recipe_name, key, peer_name, target in work:
         f64, f32 = med[f"{recipe_name} float64"], med[f"{recipe_name} float32"]
         best = min(f64, f32)
         ratio = med[peer_name] / best
