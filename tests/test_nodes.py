@@ -212,13 +212,16 @@ def test_replicate_edges():
 def test_all_finite_catches_nan_and_inf_and_accepts_huge_values():
     from featgraph.nodes.io import all_finite
 
-    x = np.ones(1000)
-    assert all_finite(x)
-    for bad in (np.nan, np.inf, -np.inf):
-        y = x.copy()
-        y[517] = bad
-        assert not all_finite(y)
+    for x in (np.ones(1000), -np.ones(1003, np.float32)):
+        assert all_finite(x)
+        for bad in (np.nan, np.inf, -np.inf):
+            for at in (0, 517, len(x) - 1):        # vector lanes and the scalar tail
+                y = x.copy()
+                y[at] = bad
+                assert not all_finite(y)
     assert all_finite(np.full(10, 1e308))      # finite values whose sum overflows
+    assert all_finite(np.array([3.4e38, -3.4e38], np.float32))
+    assert all_finite(np.zeros(0))
 
 
 def test_rasta_rejects_zero_energy_in_the_log_domain():
