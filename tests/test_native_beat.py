@@ -40,3 +40,31 @@ def test_errors_and_empty(backend):
         kernels.beat_dp(np.ones(5), 4.0, 0.0)
     with pytest.raises(ValueError):
         kernels.beat_dp(np.array([1.0, np.nan]), 4.0, 100.0)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("lag, start", [(1, 1), (1, 7), (3, 3), (2, 120)])
+def test_onset_flux_c_matches_reference(dtype, lag, start):
+    """The rectified flux summed over bands: C (sums in double) against the numpy
+    definition, on two channels of dB-like values (negative, as onset strength sees them)."""
+    rng = np.random.default_rng(9)
+    s = (rng.standard_normal((2, 120, 128)) * 20 - 60).astype(dtype)
+    got = kernels.onset_flux(s, lag, start)
+    want = reference.onset_flux(s, lag, start)
+    assert got.shape == (2, 120 - start) and got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+
+
+def test_onset_flux_closed_form_nan_and_errors(backend):
+    s = np.array([[0.0, 5.0], [2.0, 1.0], [3.0, 4.0], [3.0, 4.0]])
+    np.testing.assert_array_equal(kernels.onset_flux(s, 1, 1), [2.0, 4.0, 0.0])  # by hand
+    np.testing.assert_array_equal(kernels.onset_flux(s, 2, 2), [3.0, 4.0])
+    s[2, 1] = np.nan
+    assert np.isnan(kernels.onset_flux(s, 1, 1)[1:]).all()     # NaN propagates, as numpy's
+    for lag, start in ((0, 0), (2, 1), (1, 5)):
+        with pytest.raises(ValueError, match="1 <= lag <= start <= n_frames"):
+            kernels.onset_flux(s, lag, start)
+    with pytest.raises(ValueError, match="must be"):
+        kernels.onset_flux(np.ones(4), 1, 1)
+    assert kernels.onset_flux(np.ones((3, 0)), 1, 1).tolist() == [0.0, 0.0]

@@ -507,6 +507,24 @@ int fg_hpss_masks_f32(const float *s, const float *harm, const float *perc, size
                       float *out_h, float *out_p);
 
 /*
+ * Rectified spectral flux summed over bands (novelty.c; librosa's onset strength with
+ * max_size 1, before the aggregate):
+ *
+ *   out[t - start] = sum_{k=0}^{n_bands-1} max(0, s[t, k] - s[t - lag, k])
+ *
+ *   s (n_frames, n_bands) frame-major; t = start .. n_frames - 1; out (n_frames - start,).
+ *
+ * Sums in double (four partial sums over k mod 4, then the rest); a NaN difference gives
+ * NaN.  Returns FG_EINVAL for
+ * lag == 0, start < lag, start > n_frames, a NULL buffer (when there is data) or sizes
+ * that overflow.
+ */
+int fg_onset_flux_f64(const double *s, size_t n_frames, size_t n_bands, size_t lag,
+                      size_t start, double *out);
+int fg_onset_flux_f32(const float *s, size_t n_frames, size_t n_bands, size_t lag,
+                      size_t start, double *out);
+
+/*
  * Beat tracking's dynamic program (beat.c; Ellis 2007, librosa.beat's definitions).
  * With P = frames_per_beat[i] (one value for every frame when n_fpb == 1, else one per
  * frame, n_fpb == n) and the candidates loc = i - round_half_even(P / 2) down to

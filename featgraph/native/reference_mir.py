@@ -216,3 +216,28 @@ def beat_dp(localscore, frames_per_beat, tightness):
             backlink[i] = best_loc
             first_beat = False
     return backlink, cumscore
+
+
+def check_onset_flux_args(s, lag, start):
+    """``(s as float32/float64 C-contiguous (..., n_frames, n_bands), lag, start)``
+    validated for :func:`onset_flux`."""
+    s = np.asarray(s)
+    if s.dtype not in (np.float32, np.float64):
+        s = s.astype(np.float64)
+    if s.ndim < 2:
+        raise ValueError(f"onset flux: s must be (..., n_frames, n_bands), got shape {s.shape}")
+    lag, start = int(lag), int(start)
+    if lag < 1 or not lag <= start <= s.shape[-2]:
+        raise ValueError(f"onset flux: needs 1 <= lag <= start <= n_frames = {s.shape[-2]}, "
+                         f"got lag {lag}, start {start}")
+    return np.ascontiguousarray(s), lag, start
+
+
+def onset_flux(s, lag, start):
+    """``sum_k max(0, s[..., t, k] - s[..., t - lag, k])`` for ``t = start .. n_frames - 1``:
+    float64 ``(..., n_frames - start)`` (``fg_onset_flux`` in ``featgraph.h``; the kernel
+    sums in double in another order, so it agrees to rounding)."""
+    s, lag, start = check_onset_flux_args(s, lag, start)
+    d = s[..., start:, :].astype(np.float64) - s[..., start - lag:s.shape[-2] - lag, :]
+    return np.maximum(d, 0.0).sum(axis=-1)
+

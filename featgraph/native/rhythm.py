@@ -1,15 +1,15 @@
-"""Bridge to the beat-tracking C kernel (``beat.c``).
+"""Bridge to the beat-tracking and onset-flux C kernels (``beat.c``, ``novelty.c``).
 
 Validates arguments and hands float64 buffers to C.  With ``FEATGRAPH_NATIVE=0``
-(``featgraph.native.BACKEND == "numpy"``) :func:`featgraph.native.reference_mir.beat_dp`
-runs instead.
+(``featgraph.native.BACKEND == "numpy"``) the definitions in
+:mod:`featgraph.native.reference_mir` run instead.
 """
 import numpy as np
 
 from .. import native as _pkg
 from . import reference_mir as reference
 
-__all__ = ["beat_dp"]
+__all__ = ["beat_dp", "onset_flux"]
 
 
 def beat_dp(localscore, frames_per_beat, tightness):
@@ -44,3 +44,45 @@ def beat_dp(localscore, frames_per_beat, tightness):
                 "double[]", cumscore))
         _pkg._raise_for_status(status, "beat_dp local score", None, None)
     return backlink, cumscore
+
+
+def onset_flux(s, lag, start):
+    """Rectified spectral flux summed over bands (C kernel), float64.
+
+    ``out[..., t - start] = sum_k max(0, s[..., t, k] - s[..., t - lag, k])`` for
+    ``t = start .. n_frames - 1``: librosa's onset strength (``max_size`` 1) before its
+    aggregate (Bello et al. 2005, eq. 5 with the half-wave rectifier); see
+    :func:`featgraph.native.reference_mir.onset_flux`.
+
+    Parameters
+    ----------
+    s : np.ndarray [shape=(..., n_frames, n_bands)], real (float32 read as is)
+        Frame-major values, e.g. a log-power mel spectrogram in dB.
+    lag : int >= 1
+    start : int, ``lag <= start <= n_frames``
+
+    Returns
+    -------
+    np.ndarray [shape=(..., n_frames - start)], float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> onset_flux(np.array([[0.0, 5.0], [2.0, 1.0], [3.0, 4.0]]), 1, 1)
+    array([2., 4.])
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.onset_flux(s, lag, start)
+    s, lag, start = reference.check_onset_flux_args(s, lag, start)
+    n_frames, n_bands = s.shape[-2:]
+    lead = s.shape[:-2]
+    out = np.empty(lead + (n_frames - start,), dtype=np.float64)
+    kernel = _pkg._lib.fg_onset_flux_f32 if s.dtype == np.float32 else \
+        _pkg._lib.fg_onset_flux_f64
+    for idx in np.ndindex(*lead):
+        if n_frames == start:
+            break
+        _pkg._raise_for_status(kernel(_pkg._ptr(s[idx]), n_frames, n_bands, lag, start,
+                                      _pkg._ptr(out[idx])), "onset flux", None, None)
+    return out
+

@@ -76,7 +76,15 @@ def _float(a: np.ndarray) -> np.ndarray:
 
 
 def _flux_frames(s: np.ndarray, start: int, p: OnsetStrength) -> np.ndarray:
-    """``aggregate(max(0, s[t] - ref[t - lag]))`` for ``t >= start``; ``s`` frame-major."""
+    """``aggregate(max(0, s[t] - ref[t - lag]))`` for ``t >= start``; ``s`` frame-major.
+
+    The mean or sum without a max filter (librosa's defaults) is one C pass over the
+    pairs of frames (:func:`featgraph.native.rhythm.onset_flux`, summed in double)."""
+    if p.max_size == 1 and p.aggregate in ("mean", "sum"):
+        from ..native.rhythm import onset_flux
+
+        total = onset_flux(s, p.lag, start)
+        return total / s.shape[-1] if p.aggregate == "mean" and s.shape[-1] else total
     ref = s if p.max_size == 1 else scipy.ndimage.maximum_filter1d(s, p.max_size, axis=-1)
     diff = s[..., start:, :] - ref[..., start - p.lag:s.shape[-2] - p.lag, :]
     np.maximum(diff, 0.0, out=diff)
