@@ -12,8 +12,8 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_spectral as reference
 
-__all__ = ["banded_filterbank", "banded_power_filterbank", "power_spectrum",
-           "spectral_moments", "spectral_shape", "window_frames"]
+__all__ = ["BandedPowerFilterbank", "banded_filterbank", "banded_power_filterbank",
+           "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
 
 
 def spectral_moments(s, freq):
@@ -256,30 +256,79 @@ def banded_power_filterbank(z, w, first, stop, magnitude=False, window=None):
     >>> banded_power_filterbank(np.array([[2j, 1 + 1j, 2.0]]), w, [0, 2], [2, 3])
     array([[4., 8.]])
     """
-    z = np.asarray(z)
-    if z.dtype not in (np.complex64, np.complex128):
-        raise ValueError(f"banded power filterbank: z must be complex64 or complex128, got "
-                         f"{z.dtype}")
-    real = z.real.dtype
-    _, w, first, stop = _check_banded(np.empty(z.shape[-1:] if z.ndim else (), real), w,
-                                      first, stop, "banded power filterbank")
-    if z.ndim < 1:
-        raise ValueError("banded power filterbank: z needs a bins axis")
-    if window is not None:
-        window = np.array(window, dtype=np.float64).reshape(-1)
-        if window.shape != (2,) or not np.all(np.isfinite(window)) or z.shape[-1] < 2:
-            raise ValueError(f"banded power filterbank: window must be two finite taps "
-                             f"(c0, c1) on spectra of at least 2 bins, got {window} on "
-                             f"{z.shape[-1]} bins")
-    if _pkg.BACKEND == "numpy":
-        return reference.banded_power_filterbank(z, w, first, stop, magnitude, window)
-    z, w = np.ascontiguousarray(z), np.ascontiguousarray(w)
-    n_bins = z.shape[-1]
-    rows = z.reshape(-1, n_bins)
-    name = "fg_banded_magnitude_filterbank" if magnitude else "fg_banded_power_filterbank"
-    taps = _pkg._ffi.NULL if window is None else _pkg._ffi.from_buffer("double[]", window)
-    out = _banded_call(name, rows.view(real), rows.shape[0], n_bins, w, first, stop, taps)
-    return out.reshape(z.shape[:-1] + (w.shape[0],))
+    return BandedPowerFilterbank(w, first, stop, magnitude, window)(z)
+
+
+class BandedPowerFilterbank:
+    """:func:`banded_power_filterbank` with the filterbank, its supports and taps validated
+    and laid out once: a fused step builds one per layout and calls it on every chunk,
+    so that only the spectrum is checked per call.
+
+    Parameters are those of :func:`banded_power_filterbank`; calling the object with a
+    spectrum ``z`` of ``w``'s precision returns the same array as the function.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bank = BandedPowerFilterbank(np.array([[0.5, 1.0, 0.0], [0.0, 0.0, 2.0]]), [0, 2],
+    ...                              [2, 3], magnitude=True)
+    >>> bank(np.array([[3 + 4j, 0, 1j]]))
+    array([[2.5, 2. ]])
+    """
+
+    def __init__(self, w, first, stop, magnitude=False, window=None):
+        w = np.asarray(w)
+        _, w, first, stop = _check_banded(np.empty(w.shape[-1:] if w.ndim == 2 else (0,),
+                                                   w.dtype if w.dtype in (np.float32,
+                                                                          np.float64)
+                                                   else np.float64), w, first, stop,
+                                          "banded power filterbank")
+        if window is not None:
+            window = np.array(window, dtype=np.float64).reshape(-1)
+            if window.shape != (2,) or not np.all(np.isfinite(window)) or w.shape[1] < 2:
+                raise ValueError(f"banded power filterbank: window must be two finite taps "
+                                 f"(c0, c1) on spectra of at least 2 bins, got {window} on "
+                                 f"{w.shape[1]} bins")
+        self.w, self.first, self.stop = np.ascontiguousarray(w), first, stop
+        self.magnitude, self.window = bool(magnitude), window
+        self.complex = np.dtype(np.complex64 if w.dtype == np.float32 else np.complex128)
+        self._kernel = None
+
+    def __call__(self, z):
+        z = np.asarray(z)
+        if z.dtype != self.complex:
+            raise ValueError(f"banded power filterbank: z must be {self.complex} for a "
+                             f"{self.w.dtype} filterbank (complex64 or complex128), got "
+                             f"{z.dtype}")
+        n_bins = self.w.shape[1]
+        if z.ndim < 1 or z.shape[-1] != n_bins:
+            raise ValueError(f"banded power filterbank: needs spec (..., n_bins), w (n_bands, "
+                             f"n_bins) and supports 0 <= first <= stop <= n_bins; got spec "
+                             f"{z.shape}, w {self.w.shape}")
+        if _pkg.BACKEND == "numpy":
+            return reference.banded_power_filterbank(z, self.w, self.first, self.stop,
+                                                     self.magnitude, self.window)
+        if self._kernel is None:
+            ffi, lib = _pkg._ffi, _pkg._lib
+            name = ("fg_banded_magnitude_filterbank" if self.magnitude
+                    else "fg_banded_power_filterbank")
+            self._kernel = (
+                getattr(lib, name + ("_f32" if self.w.dtype == np.float32 else "_f64")),
+                name.replace("fg_", "").replace("_", " "), _pkg._ptr(self.w),
+                ffi.from_buffer("size_t[]", self.first), ffi.from_buffer("size_t[]", self.stop),
+                ffi.NULL if self.window is None else ffi.from_buffer("double[]", self.window))
+        kernel, what, w_ptr, first_ptr, stop_ptr, taps = self._kernel
+        z = np.ascontiguousarray(z)
+        rows = z.reshape(-1, n_bins)
+        n_bands = self.w.shape[0]
+        out = np.empty((rows.shape[0], n_bands), dtype=self.w.dtype)
+        if rows.shape[0] and n_bands:
+            work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=self.w.dtype)
+            _pkg._raise_for_status(
+                kernel(_pkg._ptr(rows.view(self.w.dtype)), rows.shape[0], n_bins, w_ptr,
+                       n_bands, first_ptr, stop_ptr, taps, _pkg._ptr(work), _pkg._ptr(out)),
+                what, None, None)
+        return out.reshape(z.shape[:-1] + (n_bands,))
 
 
 def _banded_call(name, data, n_frames, n_bins, w, first, stop, *taps):

@@ -24,6 +24,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.spectral import BandedPowerFilterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
 from .spectral import fused_power, fused_spectrum, power_of, raw_spectrum, spectrum_taps
@@ -325,9 +326,9 @@ def fused_mel(f: FusedOp, x: Feature) -> Feature:
 
 def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     """``[[htk_preemphasis ->] window -> rfft ->] power -> <filterbank>`` on one chunk: the
-    power (or magnitude)
-    of each frame goes straight into the band-limited filter sums
-    (:func:`featgraph.native.spectral.banded_power_filterbank`), so the power spectrogram
+    power (or magnitude) of each frame goes straight into the band-limited filter sums
+    (:class:`featgraph.native.spectral.BandedPowerFilterbank`, prepared once per layout
+    and kept in the step's cache), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
     ``weights_of(model, sr, n_fft)`` gives the filterbank's ``(weights, axis)``.  A
     following ``power_to_db`` or ``log`` runs in place on the bands.  A periodic Hann or
@@ -335,15 +336,17 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the frames is
     made; equal to the ops one by one to rounding.  Otherwise equal bit for bit (a dense
     filterbank takes the power from a work buffer and the ops' product)."""
-    from ..native.spectral import banded_power_filterbank
-
     parts = tuple(p for p in f.parts if p.op not in TAILS)
     tails = f.parts[len(parts):]
-    bank = parts[-1]
-    taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
-    if taps is not None and not _prepared(weights_of(bank, x.sr, x.data.shape[-2])[0],
-                                          x.data.dtype)[3]:
-        taps = None                             # a dense filterbank: window in time
+    bank, exponent = parts[-1], parts[-2].exponent
+    layout = ("taps", x.sr, x.data.shape[-2], x.data.dtype)
+    if layout not in f.cache:                   # per layout: decided on the first chunk
+        taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
+        if taps is not None and not _prepared(weights_of(bank, x.sr, x.data.shape[-2])[0],
+                                              x.data.dtype)[3]:
+            taps = None                         # a dense filterbank: window in time
+        f.cache[layout] = taps
+    taps = f.cache[layout]
     if taps is not None:
         spec, meta = raw_spectrum(f, x)
     elif len(parts) >= 4:                       # [htk_preemphasis ->] window -> rfft
@@ -357,12 +360,15 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     if spec.dtype not in (np.complex64, np.complex128):
         spec = spec.astype(np.complex128)
-    w, axis = weights_of(bank, x.sr, n_fft)
-    w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
-    exponent = parts[-2].exponent
-    if banded:
-        y = banded_power_filterbank(spec, w_cast, first, stop, magnitude=exponent == 1.0,
-                                    window=taps)
+    key = ("bank", x.sr, n_fft, spec.dtype, taps)
+    if key not in f.cache:                      # the weights and the prepared kernel
+        w, axis = weights_of(bank, x.sr, n_fft)
+        w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
+        f.cache[key] = (w, axis, BandedPowerFilterbank(
+            w_cast, first, stop, magnitude=exponent == 1.0, window=taps) if banded else None)
+    w, axis, kernel = f.cache[key]
+    if kernel is not None:
+        y = kernel(spec)
     else:
         power = power_of(spec, exponent, 0.0) if len(parts) == 2 else \
             fused_power(f, parts[:-1], x, scratch=True)[0]
