@@ -185,6 +185,26 @@ def test_reassign_of_leading_axes_equals_each_row():
             np.testing.assert_array_equal(a[r], b)
 
 
+def test_reassign_writes_into_frame_slices_of_larger_arrays(backend):
+    """``out``: frame slices of bigger arrays (leading axes included) get exactly the
+    values of a fresh call; the frames outside the slice are untouched."""
+    _, _, X = frames_and_spectra(np.random.default_rng(7), np.float32, 128, (2, 9))
+    args = (128, WINDOWS["hann"], 16000.0, 32, 3, 1e-6)
+    fresh = kernels.reassign(X, *args)
+    big = [np.full((2, 12, 65), -7.0, np.float32) for _ in range(3)]
+    got = kernels.reassign(X, *args, out=tuple(b[:, 3:, :] for b in big))
+    for g, b, want in zip(got, big, fresh):
+        assert np.shares_memory(g, b)
+        np.testing.assert_array_equal(b[:, 3:], want)
+        assert (b[:, :3] == -7.0).all()
+    bad = [(np.empty((2, 9, 65), np.float64),) * 3, (np.empty((2, 9, 65), np.float32),) * 2,
+           (np.empty((2, 9, 130), np.float32)[..., ::2],) * 3,
+           (np.empty((2, 9, 64), np.float32),) * 3]
+    for out in bad:
+        with pytest.raises(ValueError, match="out"):
+            kernels.reassign(X, *args, out=out)
+
+
 def test_reassign_rejects_bad_arguments(backend):
     X = np.ones((2, 4, 5), np.complex64)
     hann = WINDOWS["hann"]

@@ -43,13 +43,19 @@
  * 0 .. n_bins - 1, as real and imaginary parts: a bin outside 0 .. n_bins - 1 is
  * the conjugate of its mirror image n_fft - j (indices modulo n_fft). */
 #define DEFINE_EXTEND(NAME, T)                                                        \
+FG_CLONES static void NAME##_split(const T *restrict z, long n, T *restrict re,       \
+                                   T *restrict im)                                    \
+{                                                                                     \
+    for (long j = 0; j < n; j++) {                                                    \
+        re[j] = z[2 * j];                                                             \
+        im[j] = z[2 * j + 1];                                                         \
+    }                                                                                 \
+}                                                                                     \
+                                                                                      \
 static void NAME(const T *restrict z, long n_bins, long n_fft, long pad, T *restrict re, \
                  T *restrict im)                                                      \
 {                                                                                     \
-    for (long j = 0; j < n_bins; j++) {                                               \
-        re[j + pad] = z[2 * j];                                                       \
-        im[j + pad] = z[2 * j + 1];                                                   \
-    }                                                                                 \
+    NAME##_split(z, n_bins, re + pad, im + pad);                                      \
     for (long j = -pad; j < n_bins + pad; j++) {                                      \
         if (j == 0)                                                                   \
             j = n_bins;                                   /* the pads only */         \
@@ -71,14 +77,14 @@ DEFINE_EXTEND(extend_f32, float)
  * pointers reach 2 bins on both sides), in the type, from the window's c_0 .. c_2. */
 #define DEFINE_COMBINE(NAME, T)                                                       \
 FG_CLONES static void NAME(const T *restrict xr, const T *restrict xi,                \
-                           const T *restrict yr, const T *restrict yi, int n,          \
+                           const T *restrict yr, const T *restrict yi, long n,         \
                            const double *c, const double *sn, T *restrict v0,          \
                            T *restrict v1, T *restrict v2, T *restrict v3,             \
                            T *restrict v4, T *restrict v5)                             \
 {                                                                                     \
     const T c0 = (T)c[0], h1 = (T)(0.5 * c[1]), h2 = (T)(0.5 * c[2]);                 \
     const T d1 = (T)(0.5 * c[1] * sn[1]), d2 = (T)(0.5 * c[2] * sn[2]);               \
-    for (int i = 0; i < n; i++) {                                                     \
+    for (long i = 0; i < n; i++) {                                                    \
         v0[i] = (T)(c0 * xr[i] + h1 * (xr[i - 1] + xr[i + 1])                         \
                     + h2 * (xr[i - 2] + xr[i + 2]));                                  \
         v1[i] = (T)(c0 * xi[i] + h1 * (xi[i - 1] + xi[i + 1])                         \

@@ -100,6 +100,26 @@ def check_reassign(X, n_fft, coef, sr, hop, ref_power):
     return np.ascontiguousarray(X), coef
 
 
+def check_reassign_out(out, shape, real):
+    """``out`` as a tuple of 3 writeable arrays of ``shape`` and type ``real`` whose
+    ``(frames, bins)`` slabs are C-contiguous, or 3 new arrays when ``None`` (ValueError
+    otherwise)."""
+    if out is None:
+        return tuple(np.empty(shape, real) for _ in range(3))
+    out = tuple(out)
+    item = np.dtype(real).itemsize
+
+    def slab_ok(o):
+        return (isinstance(o, np.ndarray) and o.dtype == real and o.shape == tuple(shape)
+                and o.flags.writeable and o.strides[-1] == item
+                and (shape[-2] < 2 or o.strides[-2] == shape[-1] * item))
+
+    if len(out) != 3 or not all(slab_ok(o) for o in out):
+        raise ValueError(f"reassign: out must be 3 writeable {np.dtype(real).name} arrays of "
+                         f"shape {tuple(shape)} with C-contiguous (frames, bins) slabs")
+    return out
+
+
 def window_spectra(X, n_fft, coef):
     """``(S_h, S_dh, S_th)`` (complex128) from the DFTs ``X = (DFT(x), DFT(x t))`` for the
     window ``h[n] = sum_m coef[m] cos(2 pi m n / n_fft)`` (see ``fg_reassign``)."""

@@ -130,7 +130,7 @@ def tuning_peaks(spec, k0, k1, threshold, bin_hz):
 
 
 def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
-             reassign_times=True):
+             reassign_times=True, out=None):
     """Reassigned frequencies, times and magnitudes of a cosine-sum window, from two DFTs.
 
     ``X = (DFT(x), DFT(x t))`` of frames ``t0, t0 + 1, ..`` (``t`` the time from the frame
@@ -153,33 +153,39 @@ def reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs=True,
     t0 : int, index of the first frame
     ref_power : float >= 0
     reassign_freqs, reassign_times : bool
+    out : tuple of 3 np.ndarray [shape=(..., frames, bins)], the real type of ``X``, optional
+        Where to write ``freqs``, ``times``, ``mags`` (each ``(frames, bins)`` slab
+        C-contiguous, e.g. a slice along frames of a C-contiguous array).
 
     Returns
     -------
     freqs, times, mags : np.ndarray [shape=(..., frames, bins)], the real type of ``X``
-        Hz, seconds, magnitude.
+        Hz, seconds, magnitude (``out`` when given).
 
     Raises
     ------
     ValueError
         For spectra of another shape or type, or a number out of range.
     """
-    if _pkg.BACKEND == "numpy":
-        return reference.reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs,
-                                  reassign_times)
     X, coef = reference.check_reassign(X, n_fft, coef, sr, hop, ref_power)
     real = X.real.dtype
     shape = X.shape[1:]
-    out = [np.empty(shape, real) for _ in range(3)]
-    rows = int(np.prod(shape[:-2], dtype=int))
+    out = reference.check_reassign_out(out, shape, real)
+    if _pkg.BACKEND == "numpy":
+        res = reference.reassign(X, n_fft, coef, sr, hop, t0, ref_power, reassign_freqs,
+                                 reassign_times)
+        for o, r in zip(out, res):
+            o[...] = r
+        return out
     frames, bins = shape[-2], shape[-1]
+    if frames == 0 or bins == 0:
+        return out
     kernel = _pkg._lib.fg_reassign_f32 if real == np.float32 else _pkg._lib.fg_reassign_f64
-    flat = X.reshape(2, rows, frames, bins)
-    res = [o.reshape(rows, frames, bins) for o in out]
-    for r in range(rows):
-        status = kernel(_pkg._ptr(flat[0, r].view(real)), _pkg._ptr(flat[1, r].view(real)),
+    for idx in np.ndindex(shape[:-2]):          # each (frames, bins) slab: C-contiguous
+        slabs = [o[idx] for o in out]
+        status = kernel(_pkg._ptr(X[(0,) + idx].view(real)), _pkg._ptr(X[(1,) + idx].view(real)),
                         frames, bins, int(n_fft), _pkg._ptr(coef), coef.size, float(sr),
                         float(hop), float(t0), float(ref_power), int(bool(reassign_freqs)),
-                        int(bool(reassign_times)), *(_pkg._ptr(o[r]) for o in res))
+                        int(bool(reassign_times)), *(_pkg._ptr(o) for o in slabs))
         _pkg._raise_for_status(status, "reassign", None, None)
-    return tuple(out)
+    return out

@@ -82,7 +82,8 @@ def _per_channel(x: Feature, fn) -> np.ndarray:
     y = x.data if x.data.dtype in (np.float32, np.float64) else x.data.astype(np.float64)
     flat = y.reshape(-1, y.shape[-1])
     outs = [fn(np.ascontiguousarray(row)) for row in flat]
-    return np.stack(outs).reshape(y.shape[:-1] + outs[0].shape)
+    whole = outs[0][None] if len(outs) == 1 else np.stack(outs)      # one channel: no copy
+    return whole.reshape(y.shape[:-1] + outs[0].shape)
 
 
 class CQT(_ConstantQ):

@@ -122,13 +122,15 @@ def _spectra(frames: np.ndarray, wins: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rect_and_ramp_spectra(frames: np.ndarray, ramp: np.ndarray) -> np.ndarray:
+def _rect_and_ramp_spectra(frames: np.ndarray, ramp: np.ndarray,
+                           out: np.ndarray | None = None) -> np.ndarray:
     """``(2, ..., frames, bins)``: the DFTs of the frames and of the frames times ``ramp``
     (the window is applied in the frequency domain, :func:`featgraph.native.transforms.
-    reassign`)."""
+    reassign`); into ``out`` (C-contiguous, that shape and the complex type) when given."""
     lead, n_fft = frames.shape[:-1], ramp.shape[-1]
-    out = np.empty((2,) + lead + (n_fft // 2 + 1,),
-                   np.complex64 if frames.dtype == np.float32 else np.complex128)
+    if out is None:
+        out = np.empty((2,) + lead + (n_fft // 2 + 1,),
+                       np.complex64 if frames.dtype == np.float32 else np.complex128)
     rows = int(np.prod(lead[:-1], dtype=int))
     flat_in = frames.reshape(rows, lead[-1], n_fft)
     flat_out = out.reshape(2, rows, lead[-1], n_fft // 2 + 1)
@@ -196,7 +198,14 @@ def _first_chunk(state, x: Feature) -> None:
 
 @Reassign.stream
 class ReassignStream:
-    """Framing state, and frames held until the samples their times point to are seen."""
+    """Framing state, and frames held until the samples their times point to are seen.
+
+    A few held frames (up to :attr:`MERGE`) are copied to the front of the next block's
+    outputs, which the kernel writes in place, so that a released chunk is one array, not a
+    concatenation of the held tail and the new block.  The spectra and the ramp product
+    reuse one work buffer across blocks."""
+
+    MERGE = 64
 
     def __init__(self, p: Reassign):
         self.p = p
@@ -204,20 +213,55 @@ class ReassignStream:
         self.held: list = []
         self.sr = None
         self.wins = None
+        self.work = None
+        self.ramp = None
+
+    def _block(self, frames: np.ndarray, t0: int) -> None:
+        """Append the outputs of ``frames`` (frames ``t0 ..``) to the held blocks."""
+        p, n = self.p, frames.shape[-2]
+        bins = p.n_fft // 2 + 1
+        held_n = sum(b[0].shape[-2] for b in self.held)
+        h = held_n if self.held and held_n <= self.MERGE else 0
+        outs = tuple(np.empty(self.shape + (h + n, bins), self.dtype) for _ in range(3))
+        if h:
+            for i, o in enumerate(outs):
+                at = 0
+                for b in self.held:
+                    o[..., at:at + b[i].shape[-2], :] = b[i]
+                    at += b[i].shape[-2]
+            self.held = []
+        X = self._spectra(frames)
+        reassign_kernel(X, p.n_fft, COSINE_WINDOWS[p.window], self.sr, p.hop_length, t0,
+                        p.ref_power, p.reassign_frequencies, p.reassign_times,
+                        out=tuple(o[..., h:, :] for o in outs))
+        self.held.append(outs)
+
+    def _spectra(self, frames: np.ndarray) -> np.ndarray:
+        """:func:`_rect_and_ramp_spectra` into the reused work buffer."""
+        n_fft = self.p.n_fft
+        if self.ramp is None:
+            self.ramp = self.p.ramp(self.dtype)
+        shape = (2,) + frames.shape[:-1] + (n_fft // 2 + 1,)
+        cplx = np.complex64 if self.dtype == np.float32 else np.complex128
+        size = int(np.prod(shape, dtype=int))
+        if self.work is None or self.work.size < size:
+            self.work = np.empty(size, cplx)
+        return _rect_and_ramp_spectra(frames, self.ramp, out=self.work[:size].reshape(shape))
 
     def _compute(self, y: np.ndarray, final: bool):
         frames = self.framer.push(y, final)
         t0 = self.framer.t - frames.shape[-2]
         if frames.shape[-2]:
-            X = _rect_and_ramp_spectra(frames, self.p.ramp(self.dtype))
-            self.held.append(reassign_block(X, self.p, self.sr, t0))
+            self._block(frames, t0)
         limit = self.framer.n_in / self.sr
         if final:
             return self._release(len(self.held), limit, clip=True)
         # release the leading frames whose reassigned times are all within the samples seen
         out_blocks = 0
         for f, t, m in self.held:
-            ok = np.all(t <= limit, axis=tuple(i for i in range(t.ndim) if i != t.ndim - 2))
+            latest = t.max(axis=-1) if t.shape[-1] else np.zeros(t.shape[:-1], t.dtype)
+            ok = latest.reshape(-1, t.shape[-2]).max(axis=0) <= limit if t.shape[-2] \
+                else np.ones(0, bool)
             if not ok.all():
                 first_bad = int(np.argmin(ok))
                 if first_bad:
