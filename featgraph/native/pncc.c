@@ -231,7 +231,7 @@ static void add_zero(double *q, size_t n, int first)
 }
 
 #define DEFINE_SUPPRESSION(NAME, T, ADD_ROW)                                             \
-int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const double *hist,     \
+static int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const double *hist,     \
          size_t n_hist, size_t out_start, size_t n_out, size_t M, double lambda_a,        \
          double lambda_b, double c, double lambda_t, double mu_t, int temporal_masking,   \
          size_t n_smooth, double *state, double *work, T *t)                              \
@@ -324,8 +324,30 @@ int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const double *h
     return FG_OK;                                                                         \
 }
 
-DEFINE_SUPPRESSION(fg_pncc_suppression_f64, double, add_row_f64)
-DEFINE_SUPPRESSION(fg_pncc_suppression_f32, float, add_row_f32)
+DEFINE_SUPPRESSION(suppression_f64, double, add_row_f64)
+DEFINE_SUPPRESSION(suppression_f32, float, add_row_f32)
+
+int fg_pncc_suppression_f64(const double *x, size_t n_batch, size_t n_x, size_t n_bands,
+                            const double *hist, size_t n_hist, size_t out_start,
+                            size_t n_out, size_t M, double lambda_a, double lambda_b,
+                            double c, double lambda_t, double mu_t, int temporal_masking,
+                            size_t n_smooth, double *state, double *work, double *t)
+{
+    return suppression_f64(x, n_batch, n_x, n_bands, hist, n_hist, out_start, n_out, M,
+                           lambda_a, lambda_b, c, lambda_t, mu_t, temporal_masking, n_smooth,
+                           state, work, t);
+}
+
+int fg_pncc_suppression_f32(const float *x, size_t n_batch, size_t n_x, size_t n_bands,
+                            const double *hist, size_t n_hist, size_t out_start,
+                            size_t n_out, size_t M, double lambda_a, double lambda_b,
+                            double c, double lambda_t, double mu_t, int temporal_masking,
+                            size_t n_smooth, double *state, double *work, float *t)
+{
+    return suppression_f32(x, n_batch, n_x, n_bands, hist, n_hist, out_start, n_out, M,
+                           lambda_a, lambda_b, c, lambda_t, mu_t, temporal_masking, n_smooth,
+                           state, work, t);
+}
 
 int fg_mean_power_norm_f32(const float *t, size_t n_batch, size_t n_frames, size_t n_bands,
                            double lambda_mu, double k, double *state, float *u)
