@@ -10,6 +10,8 @@ others return float64.  The backend follows :data:`featgraph.native.BACKEND`.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import BACKEND, _raise_for_status, reference_pncc
@@ -125,7 +127,7 @@ def pncc_suppression(x, hist, out_start, n_out, state, M=2, lambda_a=0.999, lamb
         check_unit(v, name)
     x, hist = np.ascontiguousarray(x), np.ascontiguousarray(hist)
     lead = x.shape[:-2]
-    n_batch = int(np.prod(lead))
+    n_batch = math.prod(lead)
     t = np.empty(lead + (n_out, n_bands), dtype=x.dtype)
     work = np.empty((n_batch * n_out + 2) * max(n_bands, 1))
     kernel = (_lib.fg_pncc_suppression_f32 if x.dtype == np.float32
