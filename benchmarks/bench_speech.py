@@ -28,6 +28,7 @@ PAIRS = [  # (featgraph variant, peer variant, target ratio)
     ("featgraph melspec_librosa float32", "librosa melspectrogram", 2.5),
     ("featgraph mfcc_psf", "psf mfcc", 3.5),
     ("featgraph logfbank_psf", "psf logfbank", 3.5),
+    ("featgraph logfbank_psf float32", "psf logfbank", 3.5),
     ("featgraph pncc", "spafe pncc", 50),
     ("featgraph pncc float32", "spafe pncc", 50),
     ("featgraph gtcc", "spafe gfcc", 4),
@@ -52,7 +53,7 @@ def featgraph_fns() -> dict:
             fns[f"featgraph {name}, librosa's part"] = lambda y, r=part: r.run(y, sr=SR)
             fns[f"featgraph {name}, librosa's part, float32"] = (  # librosa's is float32 too
                 lambda y, r=part: r.run(y, sr=SR, dtype="float32"))
-        if name in ("mfcc_librosa", "melspec_librosa", "pncc"):
+        if name in ("mfcc_librosa", "melspec_librosa", "logfbank_psf", "pncc"):
             fns[f"featgraph {name} float32"] = lambda y, r=recipe: r.run(y, sr=SR,
                                                                          dtype="float32")
     return fns

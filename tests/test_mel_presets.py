@@ -97,8 +97,11 @@ def test_psf_presets(stem, setting):
     assert rel_err(columns(out["fbank_psf"], ref, pre + "fbank"), ref[pre + "fbank"]) <= 1e-4
     assert rel_err(columns(out["energy_psf"], ref, pre + "frame_energy"),
                    ref[pre + "frame_energy"]) <= 1e-4
-    logfb = featgraph.load("logfbank_psf").run(SPEECH[stem], **kw)["logfbank_psf"]
-    assert rel_err(columns(logfb, ref, pre + "logfbank"), ref[pre + "logfbank"]) <= 1e-4
+    for dtype in ("float64", "float32"):          # the float32 variant: the same tolerance
+        logfb = featgraph.load("logfbank_psf").run(SPEECH[stem], dtype=dtype,
+                                                   **kw)["logfbank_psf"]
+        assert logfb.dtype == dtype
+        assert rel_err(columns(logfb, ref, pre + "logfbank"), ref[pre + "logfbank"]) <= 1e-4
     out = featgraph.load("mfcc_psf").run(SPEECH[stem], **kw, **mfcc_only)
     assert out["mfcc_psf"].shape == ref[pre + "mfcc"].shape          # same frame count
     assert rel_err_rows(out["mfcc_psf"], ref[pre + "mfcc"]) <= 1e-4
@@ -133,3 +136,20 @@ def test_shipped_recipes_stay_finite(name):
         out = recipe.run(source, sr=sr)
         for value in out.values():
             assert np.isfinite(value).all()
+
+
+@pytest.mark.parametrize("nfft, exact", [(512, True), (600, False)])
+def test_psf_fused_filterbank_divides_by_nfft_as_the_power_op(monkeypatch, nfft, exact):
+    """The banded fused filterbank divides the band sums by n_fft (the ops divide the power):
+    bit-equal for a power of two, to rounding otherwise."""
+    recipe = featgraph.load("logfbank_psf")
+    monkeypatch.setenv("FEATGRAPH_FUSE", "0")
+    plain = recipe.run(SPEECH["speech_en_16k"], nfft=nfft)
+    monkeypatch.setenv("FEATGRAPH_FUSE", "1")
+    fused = recipe.run(SPEECH["speech_en_16k"], nfft=nfft)
+    assert "fused" in str(fused.report) and "fused" not in str(plain.report)
+    a, b = plain["logfbank_psf"], fused["logfbank_psf"]
+    if exact:
+        np.testing.assert_array_equal(b, a)
+    else:
+        np.testing.assert_allclose(b, a, rtol=1e-13, atol=0)

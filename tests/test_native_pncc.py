@@ -129,3 +129,93 @@ def test_bridge_checks_the_state():
         kernels.pncc_suppress(np.ones((3, 2)), np.ones((3, 2)), np.zeros(6))
     with pytest.raises(ValueError, match="equal shapes"):
         kernels.pncc_suppress(np.ones((3, 2)), np.ones((4, 2)), np.zeros(7))
+
+
+def blocks(fn, x, sizes, M, **kw):
+    """``fn`` (the block kernel or its reference) over chunks of ``x`` (..., frames, bands)
+    as the pncc_suppression op drives it: history of 2M frames, M frames of look-ahead,
+    the rest at the end.  Returns the joined output and the final state."""
+    lead, n_bands = x.shape[:-2], x.shape[-1]
+    hist, state = np.zeros(lead + (0, n_bands)), ref.suppress_state(lead, n_bands)
+    out, seen, done, start = [], 0, 0, 0
+    for size in list(sizes) + [None]:
+        a = x[..., start:None if size is None else start + size, :]
+        start += a.shape[-2]
+        seen += a.shape[-2]
+        stop = seen if size is None else max(done, seen - M)
+        base = seen - hist.shape[-2] - a.shape[-2]
+        out.append(fn(a, hist, done - base, stop - done, state, M, **kw))
+        done = stop
+        hist = np.concatenate([hist, a.astype(np.float64)], axis=-2)
+        hist = hist[..., max(hist.shape[-2] - 2 * M, 0):, :]
+    return np.concatenate(out, axis=-2), state
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M, n_smooth, masking", [(2, 4, True), (0, 0, True), (3, 2, False),
+                                                  (1, 50, True)])
+def test_block_kernel_equals_its_reference_bit_for_bit(dtype, M, n_smooth, masking):
+    x = (RNG.random((2, 157, 11)) ** 6 * 1e4).astype(dtype)
+    x[:, 40:60] = 0.0                                      # exact zeros on the way
+    kw = dict(lambda_a=0.99, lambda_b=0.3, c=1.5, lambda_t=0.8, mu_t=0.3,
+              temporal_masking=masking, n_smooth=n_smooth)
+    want, s_ref = blocks(ref.pncc_suppression, x, [157], M, **kw)
+    assert want.dtype == dtype and want.shape == x.shape
+    for sizes in ([157], [1] * 20 + [3, 0, 50], [0, 2, 1, 7, 60, 5]):
+        got, s_c = blocks(kernels.pncc_suppression, x, sizes, M, **kw)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(s_c, s_ref)
+    # the same as the medium-time power and fg_pncc_suppress_f64 one after the other
+    x64 = x.astype(np.float64)
+    t = kernels.pncc_suppress(x64, ref.medium_time_power(x64, 0, 157, M),
+                              ref.suppress_state((2,), 11), **kw)
+    np.testing.assert_array_equal(want, t.astype(dtype))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_block_kernel_of_one_frame_and_of_nothing(backend):
+    fn = ref.pncc_suppression if backend == "numpy" else kernels.pncc_suppression
+    # One frame, Q = P: Q0 = 0.0999 Q, and Q < 2 Q_le, so R = Q_f = 0.9001 Q0
+    one = fn(np.full((1, 5), 2.0, np.float32), np.zeros((0, 5)), 0, 1,
+             ref.suppress_state((), 5), 2)
+    assert one.dtype == np.float32
+    np.testing.assert_allclose(one[0], 2.0 * 0.9001 * 0.0999, rtol=1e-7)
+    state = ref.suppress_state((), 5)
+    none = fn(np.zeros((0, 5)), np.ones((2, 5)), 2, 0, state, 2)
+    assert none.shape == (0, 5) and (state == 0).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_block_kernel_errors_leave_the_state_alone(backend):
+    fn = ref.pncc_suppression if backend == "numpy" else kernels.pncc_suppression
+    state = ref.suppress_state((), 2)
+    h = np.zeros((0, 2))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        fn(np.array([[1.0, np.inf]] * 3), h, 0, 3, state)
+    with pytest.raises(ValueError, match="non-negative"):
+        fn(-np.ones((3, 2), np.float32), h, 0, 3, state)
+    with pytest.raises(ValueError, match="NaN or infinity"):         # q overflows
+        fn(np.full((3, 2), 1e308), h, 0, 3, state)
+    with pytest.raises(ValueError, match="outside the 3 frames"):
+        fn(np.ones((3, 2)), h, 1, 3, state)
+    with pytest.raises(ValueError, match="must agree"):
+        fn(np.ones((3, 2)), np.zeros((1, 3)), 0, 3, state)
+    with pytest.raises(ValueError, match=r"lambda_t must be in \[0, 1\)"):
+        fn(np.ones((3, 2)), h, 0, 3, state, lambda_t=1.0)
+    assert (state == 0).all()
+
+
+def test_float32_mean_power_norm_is_the_float64_result_rounded():
+    t = (RNG.random((3, 80, 7)) ** 3 * 50).astype(np.float32)
+    t[:, :4] = 0.0
+    want = ref.mean_power_norm(t, ref.norm_state((3,)), lambda_mu=0.9, k=2.0)
+    state = kernels.norm_state((3,))
+    got = np.concatenate([kernels.mean_power_norm(t[:, a:b], state, lambda_mu=0.9, k=2.0)
+                          for a, b in [(0, 1), (1, 30), (30, 80)]], axis=1)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want.astype(np.float32))
+    with pytest.raises(ValueError, match="non-negative"):
+        kernels.mean_power_norm(-t, kernels.norm_state((3,)))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.mean_power_norm(np.full_like(t, np.inf), kernels.norm_state((3,)))

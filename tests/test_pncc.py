@@ -11,7 +11,7 @@ from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.engine.ops import join_chunks
 from featgraph.native import reference_pncc as ref
-from featgraph.nodes.pncc import MeanPowerNormalization, PnccSuppression, medium_time_power
+from featgraph.nodes.pncc import MeanPowerNormalization, PnccSuppression
 
 RNG = np.random.default_rng(10)
 BACKENDS = ["c", "numpy"]
@@ -25,7 +25,7 @@ def bands(x, dtype=np.float64):
 
 def test_medium_time_power_is_the_centred_mean_with_truncated_ends():
     p = RNG.random((2, 11, 3))
-    q = medium_time_power(p, 0, 0, 11, 11, 2)
+    q = ref.medium_time_power(p, 0, 11, 2)      # the C kernel's q: test_native_pncc
     for m in range(11):
         lo, hi = max(m - 2, 0), min(m + 3, 11)
         np.testing.assert_allclose(q[:, m], p[:, lo:hi].mean(axis=1), rtol=1e-14)

@@ -137,6 +137,39 @@ int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, siz
                            double lambda_mu, double k, double *state, double *u);
 
 /*
+ * fg_pncc_suppression_f64 / _f32: the medium-time power and fg_pncc_suppress_f64 in one
+ * pass over a block, reading the frames in place.  The input frames are c = hist ++ x:
+ * hist (n_batch, n_hist, n_bands) float64 (earlier frames the caller kept), then x
+ * (n_batch, n_x, n_bands) of the type.  For the n_out frames i = out_start ..
+ * out_start + n_out - 1 of c (out_start + n_out <= n_hist + n_x):
+ *
+ *   q[i, l] = (c[i - M, l] + c[i - M + 1, l] + ... + c[i + M, l]) / count
+ *
+ * added in that order, frames outside c as 0.0, count the frames inside c (the caller
+ * keeps enough history that no frame before c exists but at the start of the stream:
+ * Kim and Stern's eq. 4 with the mean over the frames present at the ends); then
+ * t[i - out_start] = fg_pncc_suppress_f64 of p = c[i] and q (same state), rounded to
+ * the type.  Equal bit for bit to that sequence.  work: (n_batch n_out + 2) n_bands
+ * doubles.  Returns as fg_pncc_suppress_f64, and FG_EINVAL for an output range
+ * outside c; on an error the state is left unchanged.
+ *
+ * fg_mean_power_norm_f32: fg_mean_power_norm_f64 reading float32 (exactly converted)
+ * and writing its double results rounded to float32.
+ */
+int fg_pncc_suppression_f64(const double *x, size_t n_batch, size_t n_x, size_t n_bands,
+                            const double *hist, size_t n_hist, size_t out_start,
+                            size_t n_out, size_t M, double lambda_a, double lambda_b,
+                            double c, double lambda_t, double mu_t, int temporal_masking,
+                            size_t n_smooth, double *state, double *work, double *t);
+int fg_pncc_suppression_f32(const float *x, size_t n_batch, size_t n_x, size_t n_bands,
+                            const double *hist, size_t n_hist, size_t out_start,
+                            size_t n_out, size_t M, double lambda_a, double lambda_b,
+                            double c, double lambda_t, double mu_t, int temporal_masking,
+                            size_t n_smooth, double *state, double *work, float *t);
+int fg_mean_power_norm_f32(const float *t, size_t n_batch, size_t n_frames, size_t n_bands,
+                           double lambda_mu, double k, double *state, float *u);
+
+/*
  * Zero crossings of frames (crossings.c):
  *
  *   out[t] = sum_{n=1}^{frame_len-1} [neg(x[t, n]) != neg(x[t, n-1])]

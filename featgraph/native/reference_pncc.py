@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["asymmetric_filter", "pncc_suppress", "mean_power_norm", "suppress_state",
-           "norm_state"]
+__all__ = ["asymmetric_filter", "medium_time_power", "pncc_suppress", "pncc_suppression",
+           "mean_power_norm", "suppress_state", "norm_state"]
 
 
 def suppress_state(lead_shape: tuple, n_bands: int) -> np.ndarray:
@@ -110,6 +110,64 @@ def pncc_suppress(p, q, state, lambda_a=0.999, lambda_b=0.5, c=2.0, lambda_t=0.8
         t[..., m, :] = p[..., m, :] * (s / (hi - lo + 1))
         state[..., 0] += 1.0
     return t
+
+
+def check_block(x, hist, out_start: int, n_out: int, M: int):
+    """``(x, hist, out_start, n_out, M)`` of :func:`pncc_suppression` checked: ``x``
+    float32 or float64 (other types as float64), ``hist`` float64 with ``x``'s leading
+    axes and bands, the output range inside ``hist ++ x``."""
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    hist = np.asarray(hist, dtype=np.float64)
+    if x.ndim < 2 or hist.shape[:-2] != x.shape[:-2] or hist.shape[-1:] != x.shape[-1:]:
+        raise ValueError(f"PNCC suppression: x (..., frames, bands) and hist (..., frames, "
+                         f"bands) must agree, got {x.shape} and {hist.shape}")
+    out_start, n_out, M = int(out_start), int(n_out), int(M)
+    n_c = hist.shape[-2] + x.shape[-2]
+    if min(out_start, n_out, M) < 0 or out_start + n_out > n_c:
+        raise ValueError(f"PNCC suppression: output frames {out_start} .. "
+                         f"{out_start + n_out - 1} (M = {M}) outside the {n_c} frames given")
+    return x, hist, out_start, n_out, M
+
+
+def medium_time_power(p: np.ndarray, out_start: int, n_out: int, M: int) -> np.ndarray:
+    """``Q[i] = mean(P[max(i - M, 0) .. min(i + M, n - 1)])`` for ``i`` in ``out_start ..
+    out_start + n_out - 1``, ``p`` ``(..., n, bands)`` float64.
+
+    The terms are added in a fixed order (offsets ``-M .. M``, frames outside ``p`` as
+    exact zeros), so the result does not depend on chunking.  Kim and Stern 2016, eq. 4
+    (which divides by ``2M + 1``; the ends here divide by the frames present).
+    """
+    n = p.shape[-2]
+    pad = np.zeros(p.shape[:-2] + (M, p.shape[-1]))
+    padded = np.concatenate([pad, p, pad], axis=-2)         # frame i of p: padded[i + M]
+    total = padded[..., out_start:out_start + n_out, :].copy()
+    with np.errstate(over="ignore"):                        # checked by pncc_suppress
+        for j in range(1, 2 * M + 1):
+            total += padded[..., out_start + j:out_start + j + n_out, :]
+    i = np.arange(out_start, out_start + n_out)
+    count = np.minimum(i + M, n - 1) - np.maximum(i - M, 0) + 1
+    return total / count[:, None]
+
+
+def pncc_suppression(x, hist, out_start, n_out, state, M=2, lambda_a=0.999, lambda_b=0.5,
+                     c=2.0, lambda_t=0.85, mu_t=0.2, temporal_masking=True, n_smooth=4):
+    """The medium-time power of frames ``c = hist ++ x`` and :func:`pncc_suppress`.
+
+    See ``fg_pncc_suppression_f64`` in featgraph.h: for the frames ``out_start ..
+    out_start + n_out - 1`` of ``c``, ``q`` is the mean of the frames ``i - M .. i + M``
+    present in ``c`` (added in that order, absent frames as 0.0), then ``t =
+    pncc_suppress(c[i], q)`` in float64, returned in ``x``'s type (float32 stays float32).
+    ``state`` is updated in place.
+    """
+    x, hist, out_start, n_out, M = check_block(x, hist, out_start, n_out, M)
+    cat = np.concatenate([hist, x.astype(np.float64)], axis=-2)
+    check_power(cat, "PNCC short-time power")
+    q = medium_time_power(cat, out_start, n_out, M)
+    t = pncc_suppress(cat[..., out_start:out_start + n_out, :], q, state, lambda_a, lambda_b,
+                      c, lambda_t, mu_t, temporal_masking, n_smooth)
+    return t.astype(x.dtype, copy=False)
 
 
 def mean_power_norm(t, state, lambda_mu=0.999, k=1.0):

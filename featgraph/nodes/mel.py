@@ -302,7 +302,7 @@ SPECTRUM_OPS = ("htk_preemphasis", "window", "rfft", "power")
 def plain_power(filterbank: str):
     """``accepts`` of a fused-filterbank rule: ``[[htk_preemphasis ->] window -> rfft ->]
     power -> filterbank [-> power_to_db] [-> log]`` with the plain power ``|X|^2`` or
-    magnitude ``|X|``."""
+    magnitude ``|X|``, optionally divided by ``n_fft`` (python_speech_features)."""
     def accepts(models) -> bool:
         models = [m for m in models if m.op not in TAILS]
         ops = [m.op for m in models]
@@ -310,7 +310,7 @@ def plain_power(filterbank: str):
                        ["window", "rfft", "power", filterbank], ["power", filterbank]):
             return False
         pw = models[-2]
-        return pw.exponent in (1.0, 2.0) and not pw.dither and pw.normalize == "none"
+        return pw.exponent in (1.0, 2.0) and not pw.dither
     return accepts
 
 
@@ -335,7 +335,10 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     Hamming window is applied by the kernel to the spectrum of the bare frames
     (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the frames is
     made; equal to the ops one by one to rounding.  Otherwise equal bit for bit (a dense
-    filterbank takes the power from a work buffer and the ops' product)."""
+    filterbank takes the power from a work buffer and the ops' product), but for a power
+    divided by ``n_fft`` (python_speech_features' ``powspec``), which the banded kernel
+    divides after the filter sums: bit for bit when ``n_fft`` is a power of two (a
+    division by ``2^k`` commutes with every rounding), to rounding otherwise."""
     parts = tuple(p for p in f.parts if p.op not in TAILS)
     tails = f.parts[len(parts):]
     bank, exponent = parts[-1], parts[-2].exponent
@@ -367,11 +370,18 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
         f.cache[key] = (w, axis, BandedPowerFilterbank(
             w_cast, first, stop, magnitude=exponent == 1.0, window=taps) if banded else None)
     w, axis, kernel = f.cache[key]
+    normalize = parts[-2].normalize == "n_fft"
     if kernel is not None:
         y = kernel(spec)
+        if normalize:                           # W (P / n) as (W P) / n: exact for n = 2^k
+            y *= y.dtype.type(1.0 / n_fft)
     else:
-        power = power_of(spec, exponent, 0.0) if len(parts) == 2 else \
-            fused_power(f, parts[:-1], x, scratch=True)[0]
+        if len(parts) == 2:
+            power = power_of(spec, exponent, 0.0)
+            if normalize:
+                power *= power.dtype.type(1.0 / n_fft)
+        else:                                   # normalises as the power op does
+            power = fused_power(f, parts[:-1], x, scratch=True)[0]
         y = apply_filterbank(power, w)
     for tail in tails:                          # y is this step's own array: in place
         y = (power_to_db_values if tail.op == "power_to_db" else log_values)(y, tail, out=y)

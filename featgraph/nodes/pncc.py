@@ -32,31 +32,6 @@ def _empty_like(x: Feature, n_bands: int) -> Feature:
     return x.derive(frame_major(np.empty(lead + (0, n_bands), dtype=x.data.dtype)))
 
 
-def medium_time_power(buf: np.ndarray, base: int, start: int, stop: int, n_total: int,
-                      M: int) -> np.ndarray:
-    """``Q[m] = mean(P[max(m - M, 0) .. min(m + M, n_total - 1)])`` for ``m`` in ``[start, stop)``.
-
-    ``buf`` ``(..., frames, bands)`` holds input frames ``base .. base + len - 1``
-    (all that the windows need); ``n_total`` is the number of input frames that
-    exist so far.  The terms are added in a fixed order (offsets ``-M .. M``,
-    absent frames as exact zeros), so the result does not depend on chunking.
-    Kim and Stern 2016, eq. 4 (which divides by ``2M + 1``; the ends here
-    divide by the frames present).
-    """
-    n = stop - start
-    lo, hi = max(start - M, 0), min(stop + M, n_total)
-    pad = buf.shape[:-2] + (0, buf.shape[-1])
-    padded = np.concatenate([np.zeros(pad[:-2] + (lo - (start - M), pad[-1])),
-                             buf[..., lo - base:hi - base, :],
-                             np.zeros(pad[:-2] + (stop + M - hi, pad[-1]))], axis=-2)
-    total = padded[..., :n, :].copy()
-    for j in range(1, 2 * M + 1):
-        total += padded[..., j:j + n, :]
-    frames = np.arange(start, stop)
-    count = np.minimum(frames + M, n_total - 1) - np.maximum(frames - M, 0) + 1
-    return total / count[:, None]
-
-
 class PnccSuppression(Node):
     """Asymmetric noise suppression, temporal masking and weight smoothing: ``T = P S~``.
 
@@ -76,9 +51,10 @@ class PnccSuppression(Node):
     The recursions start from ``Q_le = 0.9 Q[0]``, ``Q_f = 0.9 Q0[0]``, ``Q_p =
     Q0[0]`` (Kim's reference code); ``R / Q`` is 0 where ``Q = 0``.  Input and
     output ``(..., bands, frames)``, non-negative; the dtype is kept (computed
-    in float64, in the C kernel ``fg_pncc_suppress_f64``).  Streaming: block
-    op with state (the three filters and the last ``2 M`` input frames), ``M``
-    frames of look-ahead.
+    in float64 in one C pass per block, ``fg_pncc_suppression_f64`` / ``_f32``,
+    which reads float32 input in place and rounds the results to float32).
+    Streaming: block op with state (the three filters and the last ``2 M`` input
+    frames), ``M`` frames of look-ahead.
     """
 
     op: Literal["pncc_suppression"] = "pncc_suppression"
@@ -104,9 +80,13 @@ class PnccSuppression(Node):
 
 @PnccSuppression.stream
 class _SuppressionState:
+    """The block's frames go to one C pass (:func:`featgraph.native.pncc.pncc_suppression`:
+    the medium-time power, then the recursions) that reads them in place; the state keeps
+    the last ``2 M`` input frames (float64) for the windows of the next block."""
+
     def __init__(self, p: PnccSuppression):
         self.p = p
-        self.buf = None          # the last (up to) 2M input frames, float64, frame-major
+        self.hist = None         # the last (up to) 2M input frames, float64, frame-major
         self.state = None
         self.template = None
         self.n_seen = 0
@@ -114,31 +94,35 @@ class _SuppressionState:
 
     def step(self, x: Feature):
         a = frame_major(x.data)
-        if self.buf is None:
-            self.buf = np.zeros(a.shape[:-2] + (0, a.shape[-1]))
+        if self.hist is None:
+            self.hist = np.zeros(a.shape[:-2] + (0, a.shape[-1]))
             self.state = kernels.suppress_state(a.shape[:-2], a.shape[-1])
         self.template = x
-        buf = np.concatenate([self.buf, a.astype(np.float64)], axis=-2)
         self.n_seen += a.shape[-2]
-        out = self._emit(buf, max(self.n_done, self.n_seen - self.p.M))
-        self.buf = buf[..., buf.shape[-2] - min(2 * self.p.M, buf.shape[-2]):, :].copy()
+        out = self._emit(a, max(self.n_done, self.n_seen - self.p.M))
+        keep = 2 * self.p.M
+        tail = a[..., max(a.shape[-2] - keep, 0):, :].astype(np.float64)
+        self.hist = np.concatenate([self.hist, tail], axis=-2)
+        self.hist = self.hist[..., max(self.hist.shape[-2] - keep, 0):, :].copy()
         return out
 
     def flush(self):
         if self.template is None:
             return None
-        return self._emit(self.buf, self.n_seen)
+        h = self.hist
+        return self._emit(np.zeros(h.shape[:-2] + (0, h.shape[-1]), self.template.data.dtype),
+                          self.n_seen)
 
-    def _emit(self, buf: np.ndarray, stop: int) -> Feature:
-        """Output frames ``n_done .. stop - 1``; ``buf`` ends at input frame ``n_seen``."""
+    def _emit(self, a: np.ndarray, stop: int) -> Feature:
+        """Output frames ``n_done .. stop - 1`` from ``hist ++ a``, which ends at input
+        frame ``n_seen``."""
         x, p = self.template, self.p
-        start, base = self.n_done, self.n_seen - buf.shape[-2]
+        start, base = self.n_done, self.n_seen - self.hist.shape[-2] - a.shape[-2]
         if stop <= start:
-            return _empty_like(x, buf.shape[-1])
-        q = medium_time_power(buf, base, start, stop, self.n_seen, p.M)
-        centre = buf[..., start - base:stop - base, :]
-        t = kernels.pncc_suppress(centre, q, self.state, p.lambda_a, p.lambda_b, p.c, p.lambda_t,
-                                  p.mu_t, p.temporal_masking, p.N)
+            return _empty_like(x, a.shape[-1])
+        t = kernels.pncc_suppression(a, self.hist, start - base, stop - start, self.state, p.M,
+                                     p.lambda_a, p.lambda_b, p.c, p.lambda_t, p.mu_t,
+                                     p.temporal_masking, p.N)
         self.n_done = stop
         return x.derive(frame_major(t.astype(x.data.dtype, copy=False)))
 
@@ -154,9 +138,10 @@ class MeanPowerNormalization(Node):
     then the exponential average: the output does not depend on the input's
     scale.  A number starts the exponential average from ``mu0``.  ``U`` is 0
     while ``mu`` is 0 (digital silence).  The dtype is kept (computed in float64
-    in the C kernel ``fg_mean_power_norm_f64``).  Since ``mu >= (1 - lambda_mu)
-    mean_l T``, ``U <= k L / (1 - lambda_mu)`` for ``L`` bands: the ranges of ``k``
-    and ``lambda_mu`` keep float32 output finite.  Streaming: block op carrying
+    in the C kernel ``fg_mean_power_norm_f64``; float32 is read in place by
+    ``_f32``).  Since ``mu >= (1 - lambda_mu) mean_l T``, ``U <= k L / (1 -
+    lambda_mu)`` for ``L`` bands: the ranges of ``k`` and ``lambda_mu`` keep
+    float32 output finite.  Streaming: block op carrying
     ``mu``; no look-ahead.
     """
 
