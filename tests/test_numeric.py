@@ -154,6 +154,23 @@ def test_fused_equals_unfused_on_every_shipped_recipe(name, dtype):
     assert names == {row.node for row in plain.report}     # every recipe node is listed
 
 
+@pytest.mark.parametrize("name", ["mfcc39", "logmel_gemma3n"])
+def test_a_fused_step_reused_at_another_rate_rewrites_its_padding(name):
+    """One fused plan run at 16 kHz, then at 12 kHz (mfcc39: 25 ms frames of 400, then
+    300 samples, both padded to 512; gemma3n: 512 of 1024 at both rates, the same layout),
+    then at 16 kHz again: each run equals the unfused plan's, so the work buffer's zero
+    padding is rewritten when the layout changes and only then."""
+    plan, fused = _plans(featgraph.load(name))
+    rng = np.random.default_rng(3)
+    for sr in (16000, 12000, 16000):
+        y = rng.standard_normal(sr * 2) * 0.1
+        a = execute(plan, Source.of(y, sr)).features
+        b = execute(fused, Source.of(y, sr)).features
+        for out in a:
+            np.testing.assert_allclose(b[out].data, a[out].data, rtol=1e-9,
+                                       atol=1e-9 * np.abs(a[out].data).max())
+
+
 def test_plp_fuses_into_two_steps_and_folds_the_scale():
     plan, fused = _plans(featgraph.load("plp"))
     ops = [s.model.op for s in fused.steps.values()]

@@ -140,6 +140,21 @@ class FusedOp:
             buf = pool[key] = np.zeros((max(rows, 1),) + shape, dtype)
         return buf[:rows]
 
+    def relayout(self, name: str, shape: tuple, dtype, layout) -> bool:
+        """Whether this thread's scratch buffer ``name`` must be re-laid out: False when
+        its last writer declared the same ``layout`` (so what it left outside the area a
+        caller overwrites, e.g. zero padding, is still right), True otherwise (and
+        ``layout`` is recorded).  A buffer that grew is all zeros again: a stale answer
+        (True) only costs a rewrite."""
+        pool = self._local.__dict__.setdefault("pool", {})
+        buf = pool.get((name, shape, np.dtype(dtype)))
+        marks = self._local.__dict__.setdefault("layouts", {})
+        key = (name, shape, np.dtype(dtype))
+        if buf is not None and marks.get(key) == (id(buf), layout):
+            return False
+        marks[key] = (id(buf), layout)
+        return True
+
 
 def fuse(plan):
     """``plan`` with every matching run of frame steps replaced by one fused step.

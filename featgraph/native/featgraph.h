@@ -342,6 +342,8 @@ int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
  *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
  *   overlap: a framed signal is read as it is); w (frame_len,); out (n_frames, out_len).
  *
+ * zero_pad == 0 leaves out[t, m] outside [start, start + frame_len) as it is (a reused
+ * buffer whose padding is already zero).
  * k = preemph, rounded to the type of x; k = 0 is the window alone.  Each product is
  * rounded before the sum, as numpy computes it.  Returns FG_EINVAL for frame_len == 0,
  * start + frame_len > out_len, a NULL buffer (when n_frames > 0) or sizes that
@@ -349,10 +351,10 @@ int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
  */
 int fg_window_frames_f64(const double *x, size_t n_frames, size_t frame_len,
                          size_t frame_stride, const double *w, double preemph,
-                         size_t out_len, size_t start, double *out);
+                         size_t out_len, size_t start, int zero_pad, double *out);
 int fg_window_frames_f32(const float *x, size_t n_frames, size_t frame_len,
                          size_t frame_stride, const float *w, double preemph,
-                         size_t out_len, size_t start, float *out);
+                         size_t out_len, size_t start, int zero_pad, float *out);
 
 /*
  * Band-limited filterbank product (filterbank.c):

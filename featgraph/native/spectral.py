@@ -101,7 +101,7 @@ def power_spectrum(z, floor=0.0, out=None):
     return out
 
 
-def window_frames(frames, w, out, start=0, preemph=0.0):
+def window_frames(frames, w, out, start=0, preemph=0.0, pad=True):
     """Pre-emphasise (HTK, per frame), window and zero-pad frames into ``out``, one pass.
 
     ``out[..., t, start + n] = w[n] * e[t, n]`` and zeros elsewhere in the row, where
@@ -120,6 +120,9 @@ def window_frames(frames, w, out, start=0, preemph=0.0):
         Where the windowed frame begins in each row of ``out``.
     preemph : float in [0, 1]
         The pre-emphasis coefficient ``k``.
+    pad : bool
+        Write the zero padding; False leaves it as it is (a reused work buffer whose
+        padding is already zero: only the frames are written).
 
     Returns
     -------
@@ -156,7 +159,11 @@ def window_frames(frames, w, out, start=0, preemph=0.0):
     if not 0.0 <= preemph <= 1.0:
         raise ValueError(f"window frames: preemph must be in [0, 1], got {preemph}")
     if _pkg.BACKEND == "numpy":
-        out[...] = reference.window_frames(frames, w, out.shape[-1], start, preemph)
+        done = reference.window_frames(frames, w, out.shape[-1], start, preemph)
+        if pad:
+            out[...] = done
+        else:
+            out[..., start:start + n] = done[..., start:start + n]
         return out
     w = np.ascontiguousarray(w)
     kernel = (_pkg._lib.fg_window_frames_f32 if dtype == np.float32
@@ -168,7 +175,8 @@ def window_frames(frames, w, out, start=0, preemph=0.0):
         span, stride = _pkg._signal_span(frames[idx])
         _pkg._raise_for_status(
             kernel(_pkg._ptr(span), n_frames, n, stride, _pkg._ptr(w), preemph,
-                   out.shape[-1], start, _pkg._ptr(out[idx])), "window frames", None, None)
+                   out.shape[-1], start, int(bool(pad)), _pkg._ptr(out[idx])),
+            "window frames", None, None)
     return out
 
 

@@ -9,7 +9,8 @@
  * preemphasis_coefficient, whose first sample is x[0] - k x[0], the same value),
  * the window, and the zero padding to the FFT length.  With k = 0 it is the window
  * alone.  Frame t starts t * frame_stride samples after frame 0, so a framed signal
- * is read where it lies.  numpy needs a pre-emphasised copy of the frames, a
+ * is read where it lies.  With zero_pad == 0 the padding is left as it is (a work buffer
+ * whose padding is already zero: only the frames are written).  numpy needs a pre-emphasised copy of the frames, a
  * windowed copy in the padded buffer and separate passes for the padding.
  *
  * The operations are numpy's, in its order and type (featgraph.native.
@@ -66,10 +67,10 @@ DEFINE_ROW(row_f32, float)
         const size_t tail = out_len - start - frame_len;                      \
         for (size_t t = 0; t < n_frames; t++) {                               \
             T *o = out + t * out_len;                                         \
-            if (start)                                                        \
+            if (start && zero_pad)                                            \
                 memset(o, 0, start * sizeof(T));                              \
             ROW(x + t * frame_stride, frame_len, w, k, o + start);            \
-            if (tail)                                                         \
+            if (tail && zero_pad)                                             \
                 memset(o + start + frame_len, 0, tail * sizeof(T));           \
         }                                                                     \
     }                                                                         \
@@ -77,7 +78,7 @@ DEFINE_ROW(row_f32, float)
 
 int fg_window_frames_f64(const double *x, size_t n_frames, size_t frame_len,
                          size_t frame_stride, const double *w, double preemph,
-                         size_t out_len, size_t start, double *out)
+                         size_t out_len, size_t start, int zero_pad, double *out)
 {
     const size_t frame_stride_or1 = frame_stride ? frame_stride : 1;
     WINDOW_BODY(double, row_f64)
@@ -85,7 +86,7 @@ int fg_window_frames_f64(const double *x, size_t n_frames, size_t frame_len,
 
 int fg_window_frames_f32(const float *x, size_t n_frames, size_t frame_len,
                          size_t frame_stride, const float *w, double preemph,
-                         size_t out_len, size_t start, float *out)
+                         size_t out_len, size_t start, int zero_pad, float *out)
 {
     const size_t frame_stride_or1 = frame_stride ? frame_stride : 1;
     WINDOW_BODY(float, row_f32)

@@ -371,7 +371,10 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
     if dtype in (np.float32, np.float64):
         from ..native.spectral import window_frames
-        window_frames(frames, w, buf, start, coef)
+        # the zero padding is written when this buffer last held another layout (a run at
+        # another rate: longer frames, same n_fft) and is left as it is otherwise
+        pad = f.relayout("frames", (n_fft,), dtype, (length, start))
+        window_frames(frames, w, buf, start, coef, pad=pad)
     else:                                   # complex frames: the numpy definition
         from ..native.reference_spectral import window_frames
         buf[...] = window_frames(frames, w, n_fft, start, coef)
