@@ -253,7 +253,7 @@ class Stream:
     def report(self) -> Report:
         """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
         rows = []
-        for key, layout in self._layout.rows:
+        for key, layout in self._layout.rows(self.plan):
             rows.extend(rows_from(layout, *self.stats[key]))
         return Report(rows)
 
@@ -278,22 +278,37 @@ class _Layout:
         self.kept = {ref[0] for ref in plan.outputs.values()}
         self.step_readers = {key: {r for (k, _), rs in self.readers.items() if k == key
                                    for r, _ in rs} for key in self.order}
-        self.rows = [(key, step_layout(plan.step(key))) for key in self.order]
+        self._rows = None
+
+    def rows(self, plan: Plan) -> list:
+        """``(key, report.step_layout)`` per step of ``plan`` (this layout's), made at
+        the first report."""
+        if self._rows is None:
+            self._rows = [(key, step_layout(plan.step(key))) for key in self.order]
+        return self._rows
 
     @classmethod
     def of(cls, plan: Plan) -> "_Layout":
+        """The layout of ``plan``, from the cache while the plan object, its steps (by
+        identity) and its outputs are the same; the plan is read through ``order``,
+        ``step()`` and ``outputs`` only."""
         import weakref
 
-        stamp = (plan.steps, tuple(plan.steps), dict(plan.outputs))
+        order = plan.order
+        stamp = (tuple(order), [plan.step(key) for key in order], dict(plan.outputs))
         hit = cls._cache.get(id(plan))
-        if hit is not None and hit[0]() is plan and hit[1][0] is stamp[0] \
-                and hit[1][1:] == stamp[1:]:
+        if hit is not None and hit[0]() is plan and hit[1][0] == stamp[0] \
+                and all(a is b for a, b in zip(hit[1][1], stamp[1])) and hit[1][2] == stamp[2]:
             return hit[2]
         layout = cls(plan)
+        try:
+            ref = weakref.ref(plan)
+        except TypeError:                      # a plan-like object without weak references
+            return layout
         cls._cache.pop(id(plan), None)
         if len(cls._cache) >= cls._MAX:
             cls._cache.pop(next(iter(cls._cache)))
-        cls._cache[id(plan)] = (weakref.ref(plan), stamp, layout)
+        cls._cache[id(plan)] = (ref, stamp, layout)
         return layout
 
 
