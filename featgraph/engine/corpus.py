@@ -41,11 +41,9 @@ from .source import Source
 
 
 BLOCK_SAMPLES = 1 << 18
-"""Samples per block read by a per-file task: 16 s at 16 kHz, so that most corpus
-files (utterances of seconds) go through the plan in one pass instead of several,
-each pass costing every step's fixed cost; longer files still stream, in blocks four
-times :data:`featgraph.engine.scheduler.BLOCK_SAMPLES` (the outputs are the same for
-any block size)."""
+"""Samples per block of a per-file task (16 s at 16 kHz): most corpus files take one
+pass through the plan, not several (each costing every step's fixed cost); longer
+files stream.  The outputs are the same for any block size."""
 
 
 @dataclass(frozen=True)
@@ -447,11 +445,10 @@ BATCH = 8
 def batches(todo: list[Item], jobs: int, keep: bool = False) -> list[list[Item]]:
     """The pool's tasks: the inputs largest file first, in batches of up to :data:`BATCH`.
 
-    A task costs its round trip through the pool's queues (about a millisecond of
-    the client's and the worker's time), as much as computing a short file:
-    batches divide that by their size.  Largest first, the last tasks are the
-    shortest files, so the workers finish together.  Each input is still written,
-    and its failure logged, as one; a batch reports its statuses when it ends.
+    A task costs a round trip through the pool's queues (about a millisecond of the
+    client's and the worker's time, as much as a short file): batches divide that.
+    Largest first, the last tasks are the shortest files, so the workers finish
+    together.  Each input is still written, and its failure logged, on its own.
     With ``keep`` (the results go back to the client, :meth:`Recipe.iter_many`),
     one input per task, in order.
     """
@@ -471,13 +468,18 @@ def _worker_job(job: Job) -> None:
 
 
 def _process_here(items: list[Item], keep: bool) -> list[dict]:
-    return [process(_JOB[0], item, keep) for item in items]
+    return process_batch(_JOB[0], items, keep)
+
+
+def process_batch(job: Job, items: list[Item], keep: bool = False) -> list[dict]:
+    """:func:`process` on each of ``items`` (a task of :func:`batches`)."""
+    return [process(job, item, keep) for item in items]
 
 
 def _dask(job: Job, todo: list[Item], scheduler: str):
-    """The tasks on a Dask cluster: the job sent once, relative paths resolved against
-    this folder (the workers may run elsewhere, on a shared file system), only the
-    statuses come back."""
+    """The tasks on a Dask cluster (:func:`batches` of inputs, as for local workers): the
+    job sent once, relative paths resolved against this folder (the workers may run
+    elsewhere, on a shared file system), only the statuses come back."""
     from dataclasses import replace
 
     from .writers import need
@@ -486,9 +488,10 @@ def _dask(job: Job, todo: list[Item], scheduler: str):
     job = replace(job, cwd=os.getcwd())
     with distributed.Client(scheduler) as client:
         shared = client.scatter(job, broadcast=True)
-        futures = client.map(process, [shared] * len(todo), todo, pure=False)
+        tasks = batches(todo, max(1, len(client.nthreads())))
+        futures = client.map(process_batch, [shared] * len(tasks), tasks, pure=False)
         try:
             for future in distributed.as_completed(futures):
-                yield future.result()
+                yield from future.result()
         finally:
             client.cancel(futures)
