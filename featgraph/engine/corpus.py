@@ -40,6 +40,12 @@ from .plan import Plan
 from .source import Source
 
 
+BLOCK_SAMPLES = 1 << 18
+"""Samples per block of a per-file task (16 s at 16 kHz): most corpus files take one
+pass through the plan, not several (each costing every step's fixed cost); longer
+files stream.  The outputs are the same for any block size."""
+
+
 @dataclass(frozen=True)
 class Job:
     """What every per-file task does: run ``plan``, then write.
@@ -133,11 +139,11 @@ def process(job: Job, item: Item, keep: bool = False) -> dict:
             raise AudioError(problem)
         source = _Counted(path=Path(path))
         if job.cache is None:
-            result = execute(job.plan, source)
+            result = execute(job.plan, source, BLOCK_SAMPLES)
         else:
             from .cached import execute_cached
 
-            result = execute_cached(job.plan, source, job.cache)
+            result = execute_cached(job.plan, source, job.cache, BLOCK_SAMPLES)
         result.source = item.path
         audio = source.seconds()
         if not audio and job.cache is not None:       # all from the cache: nothing was read
@@ -424,11 +430,33 @@ def _pool(job: Job, todo: list[Item], jobs: int, keep: bool):
     pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
                                initializer=_worker_job, initargs=(job,))
     try:
-        futures = [pool.submit(_process_here, item, keep) for item in todo]
+        futures = [pool.submit(_process_here, batch, keep)
+                   for batch in batches(todo, jobs, keep)]
         for future in as_completed(futures):
-            yield future.result()
+            yield from future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+BATCH = 8
+"""At most this many inputs per pool task (see :func:`batches`)."""
+
+
+def batches(todo: list[Item], jobs: int, keep: bool = False) -> list[list[Item]]:
+    """The pool's tasks: the inputs largest file first, in batches of up to :data:`BATCH`.
+
+    A task costs a round trip through the pool's queues (about a millisecond of the
+    client's and the worker's time, as much as a short file): batches divide that.
+    Largest first, the last tasks are the shortest files, so the workers finish
+    together.  Each input is still written, and its failure logged, on its own.
+    With ``keep`` (the results go back to the client, :meth:`Recipe.iter_many`),
+    one input per task, in order.
+    """
+    if keep:
+        return [[item] for item in todo]
+    order = sorted(todo, key=lambda item: (identity(item.path) or [0])[0], reverse=True)
+    size = max(1, min(BATCH, len(order) // (4 * jobs)))
+    return [order[i:i + size] for i in range(0, len(order), size)]
 
 
 _JOB: list = []
@@ -439,14 +467,19 @@ def _worker_job(job: Job) -> None:
     _JOB[:] = [job]
 
 
-def _process_here(item: Item, keep: bool) -> dict:
-    return process(_JOB[0], item, keep)
+def _process_here(items: list[Item], keep: bool) -> list[dict]:
+    return process_batch(_JOB[0], items, keep)
+
+
+def process_batch(job: Job, items: list[Item], keep: bool = False) -> list[dict]:
+    """:func:`process` on each of ``items`` (a task of :func:`batches`)."""
+    return [process(job, item, keep) for item in items]
 
 
 def _dask(job: Job, todo: list[Item], scheduler: str):
-    """The tasks on a Dask cluster: the job sent once, relative paths resolved against
-    this folder (the workers may run elsewhere, on a shared file system), only the
-    statuses come back."""
+    """The tasks on a Dask cluster (:func:`batches` of inputs, as for local workers): the
+    job sent once, relative paths resolved against this folder (the workers may run
+    elsewhere, on a shared file system), only the statuses come back."""
     from dataclasses import replace
 
     from .writers import need
@@ -455,9 +488,10 @@ def _dask(job: Job, todo: list[Item], scheduler: str):
     job = replace(job, cwd=os.getcwd())
     with distributed.Client(scheduler) as client:
         shared = client.scatter(job, broadcast=True)
-        futures = client.map(process, [shared] * len(todo), todo, pure=False)
+        tasks = batches(todo, max(1, len(client.nthreads())))
+        futures = client.map(process_batch, [shared] * len(tasks), tasks, pure=False)
         try:
             for future in distributed.as_completed(futures):
-                yield future.result()
+                yield from future.result()
         finally:
             client.cancel(futures)

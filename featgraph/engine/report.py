@@ -90,11 +90,22 @@ def step_rows(step, seconds: float, nbytes: int) -> list[Row]:
     and bytes), the first name of each later original ``"fused"``, and every
     other name ``"shared"``.
     """
+    return rows_from(step_layout(step), seconds, nbytes)
+
+
+def step_layout(step) -> list[tuple[str, str, str, str, bool]]:
+    """The fixed part of :func:`step_rows`: ``(node, op, key, status, carries the
+    step's time and bytes)`` per row; it depends on the plan only, so a run over
+    many files builds it once (see ``scheduler.Stream``)."""
     groups = getattr(step.model, "groups", None) or [(step.model.op, step.names)]
-    rows = []
+    layout = []
     for i, (op, names) in enumerate(groups):
-        status = "executed" if i == 0 else "fused"
-        rows.append(Row(names[0], op, step.key, status, seconds if i == 0 else 0.0,
-                        nbytes if i == 0 else 0))
-        rows.extend(Row(n, op, step.key, "shared", 0.0, 0) for n in names[1:])
-    return rows
+        layout.append((names[0], op, step.key, "executed" if i == 0 else "fused", i == 0))
+        layout.extend((n, op, step.key, "shared", False) for n in names[1:])
+    return layout
+
+
+def rows_from(layout, seconds: float, nbytes: int) -> list[Row]:
+    """The rows of a :func:`step_layout` with a run's time and bytes."""
+    return [Row(node, op, key, status, seconds if first else 0.0, nbytes if first else 0)
+            for node, op, key, status, first in layout]

@@ -68,11 +68,23 @@ class Result(Mapping):
 def write_npz(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
     """``arrays`` and ``meta`` (as the ``__meta__`` JSON string) into ``path``, through a
     temporary file in the same folder and :func:`os.replace`: complete or absent.  The
-    same arrays and meta give the same bytes (the zip members carry a fixed date)."""
+    same arrays and meta give the same bytes (the zip members carry a fixed date).
+
+    The rename alone makes the file appear whole to any reader and after a killed
+    process (Ctrl-C, ``kill``, a crash).  There is no ``fsync`` (milliseconds per file
+    on some file systems): it would matter only for a power loss or an OS crash, after
+    which the file system may hold the rename without the data (an empty file, as ext4
+    leaves it), which ``np.load`` refuses, so a resumed corpus run recomputes it.  Replacing an existing
+    output costs more than writing a new one on ext4 (its ``auto_da_alloc`` starts the
+    new data's write-back at the rename); a first run writes new files.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {**arrays, "__meta__": np.array(json.dumps(meta))}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:                      # the folder is new: make it, once
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as archive:
             for name, array in arrays.items():   # a fixed member date: reproducible bytes

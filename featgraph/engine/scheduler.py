@@ -56,7 +56,7 @@ from .feature import Feature
 from .plan import Plan, Step
 from .kinds import Kind
 from .ops import join_chunks
-from .report import Report, step_rows
+from .report import Report, rows_from, step_layout
 from .result import Result
 from .source import Source
 
@@ -91,21 +91,19 @@ class Stream:
 
     def __init__(self, plan: Plan, sr: float, label: str = "stream"):
         self.plan, self.sr, self.label = plan, float(sr), label
+        layout = _Layout.of(plan)          # what depends on the plan only: built once
         self.pending: dict[str, list[list[Feature]]] = {
-            key: [[] for _ in plan.step(key).inputs] for key in plan.order}
-        self.readers: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        for key in plan.order:
-            for i, ref in enumerate(plan.step(key).inputs):
-                self.readers.setdefault(ref, []).append((key, i))
+            key: [[] for _ in range(n)] for key, n in layout.arity}
+        self.readers: dict[tuple[str, str], list[tuple[str, int]]] = layout.readers
         self.states: dict[str, object] = {}
         self.held: dict[str, list] = {}
-        self.stats = {key: [0.0, 0] for key in plan.order}
+        self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
-        self._sources = [key for key in plan.order if not plan.step(key).inputs]
-        self._kept = {ref[0] for ref in plan.outputs.values()}
-        self._step_readers = {key: {r for (k, _), rs in self.readers.items() if k == key
-                                    for r, _ in rs} for key in plan.order}
+        self._layout = layout
+        self._sources = layout.sources
+        self._kept = layout.kept
+        self._step_readers = layout.step_readers
 
     # ---------------------------------------------------------------- driving
     def push(self, block: np.ndarray) -> dict[str, Feature]:
@@ -255,9 +253,63 @@ class Stream:
     def report(self) -> Report:
         """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
         rows = []
-        for key in self.plan.order:
-            rows.extend(step_rows(self.plan.step(key), *self.stats[key]))
+        for key, layout in self._layout.rows(self.plan):
+            rows.extend(rows_from(layout, *self.stats[key]))
         return Report(rows)
+
+
+class _Layout:
+    """The read-only part of a :class:`Stream`'s setup, which depends on the plan only:
+    who reads each output, the source steps, the outputs' steps, the report's rows.
+    Kept per plan (a few plans, checked by identity and steps), so that a run over many
+    files builds it once, not once per file."""
+
+    _cache: dict[int, tuple] = {}
+    _MAX = 32
+
+    def __init__(self, plan: Plan):
+        self.order = plan.order
+        self.arity = [(key, len(plan.step(key).inputs)) for key in self.order]
+        self.readers: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for key in self.order:
+            for i, ref in enumerate(plan.step(key).inputs):
+                self.readers.setdefault(ref, []).append((key, i))
+        self.sources = [key for key in self.order if not plan.step(key).inputs]
+        self.kept = {ref[0] for ref in plan.outputs.values()}
+        self.step_readers = {key: {r for (k, _), rs in self.readers.items() if k == key
+                                   for r, _ in rs} for key in self.order}
+        self._rows = None
+
+    def rows(self, plan: Plan) -> list:
+        """``(key, report.step_layout)`` per step of ``plan`` (this layout's), made at
+        the first report."""
+        if self._rows is None:
+            self._rows = [(key, step_layout(plan.step(key))) for key in self.order]
+        return self._rows
+
+    @classmethod
+    def of(cls, plan: Plan) -> "_Layout":
+        """The layout of ``plan``, from the cache while the plan object, its steps (by
+        identity) and its outputs are the same; the plan is read through ``order``,
+        ``step()`` and ``outputs`` only."""
+        import weakref
+
+        order = plan.order
+        stamp = (tuple(order), [plan.step(key) for key in order], dict(plan.outputs))
+        hit = cls._cache.get(id(plan))
+        if hit is not None and hit[0]() is plan and hit[1][0] == stamp[0] \
+                and all(a is b for a, b in zip(hit[1][1], stamp[1])) and hit[1][2] == stamp[2]:
+            return hit[2]
+        layout = cls(plan)
+        try:
+            ref = weakref.ref(plan)
+        except TypeError:                      # a plan-like object without weak references
+            return layout
+        cls._cache.pop(id(plan), None)
+        if len(cls._cache) >= cls._MAX:
+            cls._cache.pop(next(iter(cls._cache)))
+        cls._cache[id(plan)] = (ref, stamp, layout)
+        return layout
 
 
 # ------------------------------------------------------------------ entry points

@@ -49,11 +49,19 @@ class Source:
         return f"array{tuple(self.samples.shape)}@{self.sr:g}Hz"
 
     def samplerate(self) -> float:
-        """The rate of the samples :meth:`blocks` yields, in Hz (opens a file to read it)."""
+        """The rate of the samples :meth:`blocks` yields, in Hz.
+
+        A file is opened to read it and kept open for the next :meth:`blocks`, so a
+        run opens each file once (the opened handle is closed by :meth:`blocks`, or
+        when the source is discarded).
+        """
         if self.path is None:
             return float(self.sr)
-        with self._open() as f:
-            return float(f.samplerate)
+        f = self.__dict__.get("_opened")
+        if f is None or f.closed:
+            f = self._open()
+            object.__setattr__(self, "_opened", f)     # (a frozen dataclass)
+        return float(f.samplerate)
 
     def blocks(self, size: int) -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
@@ -66,7 +74,8 @@ class Source:
             for start in range(0, data.shape[-1], size):
                 yield data[:, start:start + size]
             return
-        with self._open() as f:
+        f = self.__dict__.pop("_opened", None)
+        with f if f is not None and not f.closed else self._open() as f:
             while True:
                 try:
                     block = f.read(size, dtype="float64", always_2d=True)
@@ -75,6 +84,10 @@ class Source:
                 if not len(block):
                     return
                 yield block.T
+
+    def __getstate__(self) -> dict:
+        """Pickled without an open file handle."""
+        return {k: v for k, v in self.__dict__.items() if k != "_opened"}
 
     def _open(self):
         import soundfile
