@@ -227,7 +227,8 @@ def linear_filterbank(x: Feature, p: LinearFilterbank) -> Feature:
 
 # ------------------------------------------------------------------ fused forms
 @rule("spectrum+gammatone", SPECTRUM_OPS + ("gammatone_filterbank",) + TAILS,
-      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("gammatone_filterbank"), absorbs_scale=True)
+      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("gammatone_filterbank"),
+      absorbs_scale=True)
 def fused_gammatone(f: FusedOp, x: Feature) -> Feature:
     """``window -> rfft -> power -> gammatone_filterbank`` on one chunk, the power straight
     into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""
@@ -236,7 +237,8 @@ def fused_gammatone(f: FusedOp, x: Feature) -> Feature:
 
 
 @rule("spectrum+linear", SPECTRUM_OPS + ("linear_filterbank",) + TAILS,
-      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("linear_filterbank"), absorbs_scale=True)
+      optional=SPECTRUM_OPS[:1] + TAILS, accepts=plain_power("linear_filterbank"),
+      absorbs_scale=True)
 def fused_linear(f: FusedOp, x: Feature) -> Feature:
     """``window -> rfft -> power -> linear_filterbank`` on one chunk, the power straight
     into the filter sums (:func:`featgraph.nodes.mel.fused_filterbank`)."""

@@ -27,6 +27,7 @@ from ..engine.ops import Node
 from ..native.spectral import BandedPowerFilterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
+from .shaping import affine_values
 from .spectral import fused_power, fused_spectrum, power_of, raw_spectrum, spectrum_taps
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
@@ -291,17 +292,20 @@ def _listing(rows: list[int]) -> str:
 
 
 # ------------------------------------------------------------------ fused form
-TAILS = ("power_to_db", "log")
-"""Framewise ops on the mel bands that the fused step applies in place."""
+TAILS = ("power_to_db", "log", "affine")
+"""Framewise ops on the mel bands that the fused step applies in place, in this order."""
 
 
 SPECTRUM_OPS = ("htk_preemphasis", "window", "rfft", "power")
 """The ops of a fused-filterbank rule before the filterbank (the first three optional)."""
 
 
+_TAIL_VALUES = {"power_to_db": power_to_db_values, "log": log_values, "affine": affine_values}
+
+
 def plain_power(filterbank: str):
     """``accepts`` of a fused-filterbank rule: ``[[htk_preemphasis ->] window -> rfft ->]
-    power -> filterbank [-> power_to_db] [-> log]`` with the plain power ``|X|^2`` or
+    power -> filterbank [-> power_to_db] [-> log] [-> affine]`` with the plain power ``|X|^2`` or
     magnitude ``|X|``, optionally divided by ``n_fft`` (python_speech_features)."""
     def accepts(models) -> bool:
         models = [m for m in models if m.op not in TAILS]
@@ -331,7 +335,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     and kept in the step's cache), so the power spectrogram
     is never written (with the window and FFT, the spectrum is a reused work buffer).
     ``weights_of(model, sr, n_fft)`` gives the filterbank's ``(weights, axis)``.  A
-    following ``power_to_db`` or ``log`` runs in place on the bands.  A periodic Hann or
+    following ``power_to_db``, ``log`` and ``affine`` run in place on the bands.  A periodic Hann or
     Hamming window is applied by the kernel to the spectrum of the bare frames
     (:func:`featgraph.nodes.spectral.spectrum_taps`): no windowed copy of the frames is
     made; equal to the ops one by one to rounding.  Otherwise equal bit for bit (a dense
@@ -384,5 +388,5 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
             power = fused_power(f, parts[:-1], x, scratch=True)[0]
         y = apply_filterbank(power, w)
     for tail in tails:                          # y is this step's own array: in place
-        y = (power_to_db_values if tail.op == "power_to_db" else log_values)(y, tail, out=y)
+        y = _TAIL_VALUES[tail.op](y, tail, out=y)
     return meta.derive(frame_major(y), Kind.BANDS, axis=axis)

@@ -248,10 +248,20 @@ class Affine(Node):
 
 @Affine.compute
 def affine(x: Feature, p: Affine) -> Feature:
-    t = x.data.dtype.type
-    out = x.data * t(p.scale) if p.scale != 1.0 else x.data.copy()
+    return x.derive(affine_values(x.data, p))
+
+
+def affine_values(data: np.ndarray, p: Affine, out: np.ndarray | None = None) -> np.ndarray:
+    """:class:`Affine` of ``data`` into ``out`` (may be ``data`` itself: in place)."""
+    t = data.dtype.type
+    if p.scale != 1.0:
+        out = np.multiply(data, t(p.scale), out=out)
+    elif out is None:
+        out = data.copy()
+    elif out is not data:
+        out[...] = data
     out += t(p.offset)
-    return x.derive(out)
+    return out
 
 
 class Standardize(Node):
