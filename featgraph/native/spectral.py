@@ -213,7 +213,17 @@ def banded_filterbank(spec, w, first, stop):
     spec, w = np.ascontiguousarray(spec), np.ascontiguousarray(w)
     n_bins = spec.shape[-1]
     rows = spec.reshape(-1, n_bins)
-    out = _banded_call("fg_banded_filterbank", rows, rows.shape[0], n_bins, w, first, stop)
+    n_frames, n_bands = rows.shape[0], w.shape[0]
+    out = np.empty((n_frames, n_bands), dtype=w.dtype)
+    if n_frames and n_bands:
+        kernel = (_pkg._lib.fg_banded_filterbank_f32 if w.dtype == np.float32
+                  else _pkg._lib.fg_banded_filterbank_f64)
+        ffi = _pkg._ffi
+        work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=w.dtype)
+        _pkg._raise_for_status(
+            kernel(_pkg._ptr(rows), n_frames, n_bins, _pkg._ptr(w), n_bands,
+                   ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
+                   _pkg._ptr(work), _pkg._ptr(out)), "banded filterbank", None, None)
     return out.reshape(spec.shape[:-1] + (w.shape[0],))
 
 
@@ -337,22 +347,6 @@ class BandedPowerFilterbank:
                        n_bands, first_ptr, stop_ptr, taps, _pkg._ptr(work), _pkg._ptr(out)),
                 what, None, None)
         return out.reshape(z.shape[:-1] + (n_bands,))
-
-
-def _banded_call(name, data, n_frames, n_bins, w, first, stop, *taps):
-    """``(n_frames, n_bands)`` from the C kernel ``name`` + ``_f32`` / ``_f64`` (the type of
-    ``w``), with its work buffer of ``FG_BANDED_LANES * n_bins`` values; ``taps`` (the
-    power and magnitude forms) go before it."""
-    out = np.empty((n_frames, w.shape[0]), dtype=w.dtype)
-    if n_frames and w.shape[0]:
-        kernel = getattr(_pkg._lib, name + ("_f32" if w.dtype == np.float32 else "_f64"))
-        ffi = _pkg._ffi
-        work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=w.dtype)
-        status = kernel(_pkg._ptr(data), n_frames, n_bins, _pkg._ptr(w), w.shape[0],
-                        ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
-                        *taps, _pkg._ptr(work), _pkg._ptr(out))
-        _pkg._raise_for_status(status, name.replace("fg_", "").replace("_", " "), None, None)
-    return out
 
 
 def _check_banded(spec, w, first, stop, what):
