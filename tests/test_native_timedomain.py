@@ -176,3 +176,50 @@ def test_zero_crossings_edge_cases(backend):
         kernels.zero_crossings(np.zeros((3, 0)))
     with pytest.raises(ValueError, match="threshold must be >= 0"):
         kernels.zero_crossings(np.ones((2, 4)), -1.0)
+
+
+# ---- samples.c: the load op's cast with the finiteness check ---------------------------
+
+@needs_c
+@pytest.mark.parametrize("src", [np.float32, np.float64])
+@pytest.mark.parametrize("dst", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, 0.5, 3.0517578125e-05, -0.75])
+def test_samples_c_matches_reference(src, dst, scale):
+    """Bit for bit the numpy cast and product, on values that round in the cast (float64
+    -> float32), subnormals, signed zeros and the largest finite values."""
+    rng = np.random.default_rng(4)
+    x = np.concatenate([rng.standard_normal(1001) * 10.0 ** rng.integers(-40, 38, 1001),
+                        [0.0, -0.0, 1e-310, -1e-310, np.finfo(np.float32).max,
+                         np.finfo(np.float32).tiny / 3]]).astype(src)
+    got, want = kernels.samples(x, dst, scale), reference.samples(x, dst, scale)
+    assert got.dtype == want.dtype == dst and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # the definition itself: numpy's cast, then the product in the output type
+    direct = x.astype(dst)
+    if scale != 1.0:
+        direct = direct * np.dtype(dst).type(scale)
+    np.testing.assert_array_equal(got, direct)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("src", [np.float32, np.float64])
+def test_samples_rejects_non_finite_anywhere(backend, bad, src):
+    """NaN or an infinity at the start, in the middle (past a vector width) or at the end
+    of a block, in one channel of two: an error, whatever the position."""
+    for at in (0, 517, 999):
+        x = np.zeros((2, 1000), src)
+        x[1, at] = bad
+        with pytest.raises(ValueError, match="NaN or infinity"):
+            kernels.samples(x, np.float32)
+
+
+def test_samples_shapes_and_empty(backend):
+    """Channels keep their shape; a strided view is read as it is; no samples: an empty
+    array; a non-finite scale is refused."""
+    x = np.arange(12, dtype=np.float64).reshape(3, 4)
+    np.testing.assert_array_equal(kernels.samples(x[:, ::2], np.float32),
+                                  np.array([[0, 2], [4, 6], [8, 10]], np.float32))
+    assert kernels.samples(np.empty((2, 0)), np.float64).shape == (2, 0)
+    with pytest.raises(ValueError, match="scale"):
+        kernels.samples(x, np.float64, np.inf)

@@ -782,4 +782,18 @@ int fg_smile_formant_peaks(const double *m, const double *f, const double *r,
                            const double *fc, size_t n_fc, double lo, double hi, double *amp,
                            uint8_t *found);
 
+/*
+ * Casting samples (samples.c).
+ *
+ * fg_samples_<from>_<to>: out[i] = (to) x[i], then out[i] *= (to) scale unless
+ *   scale == 1 (numpy's cast then product, value for value).  FG_ENONFINITE when a
+ *   value of x is NaN or infinite, FG_EDOMAIN for a non-finite scale.
+ * One pass: on an error out may be partly written (callers pass a fresh buffer
+ * and drop it).
+ */
+int fg_samples_f64_f64(const double *x, size_t n, double scale, double *out);
+int fg_samples_f64_f32(const double *x, size_t n, double scale, float *out);
+int fg_samples_f32_f32(const float *x, size_t n, double scale, float *out);
+int fg_samples_f32_f64(const float *x, size_t n, double scale, double *out);
+
 #endif /* FEATGRAPH_H */

@@ -1,4 +1,5 @@
-"""Plain-numpy definitions of the time-domain kernels (``amdf.c``, ``agc.c``).
+"""Plain-numpy definitions of the time-domain kernels (``amdf.c``, ``agc.c``,
+``crossings.c``, ``samples.c``).
 
 The readable specification of what the C kernels compute, with the same
 argument checks and the same floating-point operations in the same order
@@ -10,7 +11,7 @@ import numpy as np
 
 from .reference import _FLOATS, _nonfinite_error
 
-__all__ = ["amdf", "agc", "zero_crossings"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples"]
 
 
 def _as_float(x, name):
@@ -166,3 +167,25 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
     else:
         neg = np.signbit(np.where(np.abs(f) <= f.dtype.type(threshold), 0, f))
     return np.count_nonzero(neg[..., 1:] != neg[..., :-1], axis=-1).astype(np.float64)
+
+
+def samples(x, dtype, scale=1.0):
+    """``x`` cast to ``dtype`` (float32 or float64), times ``scale`` unless it is 1 (the
+    product in ``dtype``), as a fresh C-contiguous array; ValueError when ``x`` holds NaN
+    or an infinity (the load op's check of every block).
+
+    >>> samples(np.array([0.5, -1.0]), np.float32, 2.0)
+    array([ 1., -2.], dtype=float32)
+    """
+    x = np.asarray(x)
+    if x.dtype not in _FLOATS or np.dtype(dtype) not in _FLOATS:
+        raise TypeError(f"samples: float32 or float64 in and out, got {x.dtype} -> "
+                        f"{np.dtype(dtype)}")
+    if not np.isfinite(scale):
+        raise ValueError(f"samples: scale must be finite, got {scale}")
+    if x.size and not np.isfinite(x).all():
+        raise _nonfinite_error("the audio")
+    y = np.array(x, dtype=dtype, order="C")
+    if scale != 1.0:
+        y *= y.dtype.type(scale)
+    return y

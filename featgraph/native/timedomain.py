@@ -1,4 +1,5 @@
-"""Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``, ``crossings.c``).
+"""Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``, ``crossings.c``,
+``samples.c``).
 
 Validates arguments, hands C-contiguous float32/float64 buffers to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -10,7 +11,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc", "zero_crossings"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples"]
 
 
 def amdf(x, n_lags):
@@ -116,3 +117,55 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
                         _pkg._ptr(out[idx]))
         _pkg._raise_for_status(status, "zero crossings frames", None, None)
     return out.reshape(np.asarray(frames).shape[:-1])
+
+
+def samples(x, dtype, scale=1.0):
+    """``x`` cast to ``dtype`` and scaled, with its finiteness checked, in one C pass.
+
+    The load op's work on every block: numpy needs a minimum, a maximum and the cast
+    (three passes); ``fg_samples_*`` reads each sample once.  Same values as
+    :func:`featgraph.native.reference_timedomain.samples` (the cast, then the product in
+    ``dtype`` unless ``scale`` is 1).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(...)], float32 or float64
+        Samples; a C-contiguous ``x`` is read in place, others are copied first.
+    dtype : float32 or float64
+        The output type.
+    scale : float, finite
+        Gain applied after the cast (1: none).
+
+    Returns
+    -------
+    y : np.ndarray [shape=x.shape], dtype
+        A fresh C-contiguous array.
+
+    Raises
+    ------
+    ValueError
+        When ``x`` holds NaN or an infinity (no partial result is returned).
+
+    Examples
+    --------
+    >>> samples(np.array([0.25, 1.0]), np.float32)
+    array([0.25, 1.  ], dtype=float32)
+    """
+    dtype = np.dtype(dtype)
+    x = np.asarray(x)
+    if _pkg.BACKEND == "numpy" or x.dtype not in _TYPES or dtype not in _TYPES:
+        return reference.samples(x, dtype, scale)
+    if not np.isfinite(scale):
+        raise ValueError(f"samples: scale must be finite, got {scale}")
+    from . import _lib, _ptr
+    x = np.ascontiguousarray(x)
+    y = np.empty(x.shape, dtype)
+    kernel = getattr(_lib, f"fg_samples_{_TYPES[x.dtype]}_{_TYPES[dtype]}")
+    status = kernel(_ptr(x), x.size, float(scale), _ptr(y))
+    if status == _lib.FG_ENONFINITE:
+        raise reference._nonfinite_error("the audio")
+    _pkg._raise_for_status(status, "samples", None, None)
+    return y
+
+
+_TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}

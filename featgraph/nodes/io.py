@@ -10,6 +10,7 @@ from ..engine.errors import AudioError
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.timedomain import samples
 
 SOXR_QUALITY = {"soxr_vhq": "VHQ", "soxr_hq": "HQ", "soxr_mq": "MQ", "soxr_lq": "LQ",
                 "soxr_qq": "QQ"}
@@ -73,9 +74,18 @@ class LoadStream:
                                                      dtype="float64",
                                                      quality=SOXR_QUALITY[p.resampler])
         if (self.resampler is None and x.dtype in (np.float32, np.float64)
-                and (p.channels != "mean" or x.shape[0] == 1)):
-            # no arithmetic before the cast (one channel kept as it is): check the samples
-            # as given and copy them once into the output type, without a float64 detour
+                and (p.channels == "all" or x.shape[0] == 1)):
+            # every sample kept as it is: checked and cast into a fresh buffer of the
+            # output type in one pass (C), without a float64 detour
+            try:
+                y = samples(x if p.channels == "all" else x[0], p.dtype, p.scale)
+            except ValueError:
+                raise AudioError("the audio contains NaN or infinite samples") from None
+            return Feature(y, Kind.SIGNAL, self.sr)
+        if (self.resampler is None and x.dtype in (np.float32, np.float64)
+                and p.channels == "first"):
+            # no arithmetic before the cast: check the samples as given and copy the
+            # first channel once into the output type
             if not all_finite(x):
                 raise AudioError("the audio contains NaN or infinite samples")
             return self._finish(raw, self._mix(x), last=False)
