@@ -363,20 +363,20 @@ int fg_window_frames_f32(const float *x, size_t n_frames, size_t frame_len,
  *
  *   spec (n_frames, n_bins), w (n_bands, n_bins), first/stop (n_bands,) the
  *   support of each filter, out (n_frames, n_bands); work
- *   (FG_BANDED_LANES * n_bins,) scratch.
+ *   (FG_BANDED_LANES * n_bins,) double scratch, for either input type.
  *
  * Accumulates in double, in the order of k.  Returns FG_EINVAL for a NULL
  * buffer (when there is data), a support with first > stop or stop > n_bins,
  * or sizes that overflow.  Values are not checked (NaN propagates).  Nothing
  * but work is written on an error.
  */
-#define FG_BANDED_LANES 16
+#define FG_BANDED_LANES 32
 int fg_banded_filterbank_f64(const double *spec, size_t n_frames, size_t n_bins,
                              const double *w, size_t n_bands, const size_t *first,
                              const size_t *stop, double *work, double *out);
 int fg_banded_filterbank_f32(const float *spec, size_t n_frames, size_t n_bins,
                              const float *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, float *work, float *out);
+                             const size_t *stop, double *work, float *out);
 
 /*
  * The same product on the power, or the magnitude, of a complex spectrum (filterbank.c):
@@ -408,7 +408,7 @@ int fg_banded_power_filterbank_f64(const double *z, size_t n_frames, size_t n_bi
                                    double *out);
 int fg_banded_power_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
                                    const float *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, const double *taps, float *work,
+                                   const size_t *stop, const double *taps, double *work,
                                    float *out);
 int fg_banded_magnitude_filterbank_f64(const double *z, size_t n_frames, size_t n_bins,
                                        const double *w, size_t n_bands, const size_t *first,
@@ -416,7 +416,7 @@ int fg_banded_magnitude_filterbank_f64(const double *z, size_t n_frames, size_t 
                                        double *out);
 int fg_banded_magnitude_filterbank_f32(const float *z, size_t n_frames, size_t n_bins,
                                        const float *w, size_t n_bands, const size_t *first,
-                                       const size_t *stop, const double *taps, float *work,
+                                       const size_t *stop, const double *taps, double *work,
                                        float *out);
 
 /*

@@ -15,7 +15,9 @@
  * result does not depend on its neighbours.  Frames go FG_BANDED_LANES at a time
  * through a bin-major copy in the caller's work buffer (bin k of all these frames
  * side by side), so that each weight multiplies a contiguous vector of frames; the
- * frames left over go four at a time, row by row, with the same sums.  The numpy
+ * frames left over go four at a time, row by row, with the same sums.  The bin-major
+ * copy holds doubles whatever the input type: float32 values are converted once there
+ * (exactly), not once per filter that reads them (about ten: the filters overlap).  The numpy
  * definition is featgraph.native.reference_spectral.banded_filterbank.
  *
  * fg_banded_power_filterbank_* takes the complex spectrum instead: the power
@@ -81,12 +83,14 @@ static void NAME(const T *spec, size_t n_frames, size_t n_bins, const T *w,   \
 DEFINE_BANDED_ROWS(banded_rows_f64, double)
 DEFINE_BANDED_ROWS(banded_rows_f32, float)
 
-/* The product for FG_BANDED_LANES frames whose values are stored bin-major in lanes
- * (lanes[k * LANES + f] is bin k of frame f): per bin, one weight times a contiguous
+/* The product for FG_BANDED_LANES frames whose values are stored bin-major in lanes, as
+ * doubles (lanes[k * LANES + f] is bin k of frame f): per bin, one weight times a contiguous
  * vector of the frames' values.  Each frame keeps its own double sum in the order of k,
  * exactly as banded_rows does, so the results do not depend on the lane count or on
- * the vector width the compiler picks (FG_CLONES).  The sums are four vectors of four
- * doubles (GNU C vector types), so that they stay in registers; the frames are put in
+ * the vector width the compiler picks (FG_CLONES).  The sums are eight vectors of four
+ * doubles (GNU C vector types), so that they stay in registers and eight independent
+ * additions hide each one's latency (with four, the loop waited on them: 1.5x slower
+ * on a 40-band gammatone bank); the frames are put in
  * lanes by 4 x 4 transposes (__builtin_shufflevector: GCC >= 12, clang).  Elsewhere
  * every frame goes through the row kernel. */
 #define LANES FG_BANDED_LANES
@@ -147,34 +151,57 @@ typedef float fg_v4f __attribute__((vector_size(16)));
 /* Load four values of type T at p (unaligned) as a vector VT. */
 #define LOAD4(VT, p) ({ VT v_; memcpy(&v_, (p), sizeof v_); v_; })
 
-#define DEFINE_BANDED_LANES(NAME, T, VT)                                      \
-FG_CLONES static void NAME(const T *lanes, size_t n_bins, const T *w,         \
+#define DEFINE_BANDED_LANES(NAME, T)                                          \
+FG_CLONES static void NAME(const double *lanes, size_t n_bins, const T *w,    \
                            size_t n_bands, const size_t *first,               \
                            const size_t *stop, T *out)                        \
 {                                                                             \
     for (size_t b = 0; b < n_bands; b++) {                                    \
         const T *wb = w + b * n_bins;                                         \
         fg_v4d a0 = {0.0, 0.0, 0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;          \
+        fg_v4d a4 = a0, a5 = a0, a6 = a0, a7 = a0;                            \
         for (size_t k = first[b]; k < stop[b]; k++) {                         \
             double wk = (double)wb[k];                                        \
             fg_v4d wv = {wk, wk, wk, wk};                                     \
-            const T *v = lanes + k * LANES;                                   \
-            a0 += __builtin_convertvector(LOAD4(VT, v), fg_v4d) * wv;         \
-            a1 += __builtin_convertvector(LOAD4(VT, v + 4), fg_v4d) * wv;     \
-            a2 += __builtin_convertvector(LOAD4(VT, v + 8), fg_v4d) * wv;     \
-            a3 += __builtin_convertvector(LOAD4(VT, v + 12), fg_v4d) * wv;    \
+            const double *v = lanes + k * LANES;                              \
+            a0 += LOAD4(fg_v4d, v) * wv;                                      \
+            a1 += LOAD4(fg_v4d, v + 4) * wv;                                  \
+            a2 += LOAD4(fg_v4d, v + 8) * wv;                                  \
+            a3 += LOAD4(fg_v4d, v + 12) * wv;                                 \
+            a4 += LOAD4(fg_v4d, v + 16) * wv;                                 \
+            a5 += LOAD4(fg_v4d, v + 20) * wv;                                 \
+            a6 += LOAD4(fg_v4d, v + 24) * wv;                                 \
+            a7 += LOAD4(fg_v4d, v + 28) * wv;                                 \
         }                                                                     \
         for (size_t f = 0; f < 4; f++) {                                      \
             out[f * n_bands + b] = (T)a0[f];                                  \
             out[(f + 4) * n_bands + b] = (T)a1[f];                            \
             out[(f + 8) * n_bands + b] = (T)a2[f];                            \
             out[(f + 12) * n_bands + b] = (T)a3[f];                           \
+            out[(f + 16) * n_bands + b] = (T)a4[f];                           \
+            out[(f + 20) * n_bands + b] = (T)a5[f];                           \
+            out[(f + 24) * n_bands + b] = (T)a6[f];                           \
+            out[(f + 28) * n_bands + b] = (T)a7[f];                           \
         }                                                                     \
     }                                                                         \
 }
 
-DEFINE_BANDED_LANES(banded_lanes_f64, double, fg_v4d)
-DEFINE_BANDED_LANES(banded_lanes_f32, float, fg_v4f)
+DEFINE_BANDED_LANES(banded_lanes_f64, double)
+DEFINE_BANDED_LANES(banded_lanes_f32, float)
+
+/* The magnitude from the power held in double lanes, in the input's type: sqrt for
+ * double, sqrtf of the (exact) float value for float, as the row path takes it. */
+FG_CLONES static void lanes_sqrt_f64(double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = sqrt(v[i]);
+}
+
+FG_CLONES static void lanes_sqrt_f32(double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)sqrtf((float)v[i]);
+}
 
 /* Four bins k..k+3 of four frames (rows n_bins or 2 n_bins apart) into lanes k..k+3,
  * columns f..f+3: a 4 x 4 transpose; complex rows give their (windowed) power first,
@@ -184,7 +211,7 @@ DEFINE_BANDED_LANES(banded_lanes_f32, float, fg_v4f)
  * other. */
 #define DEFINE_TO_LANES(NAME, T, VT, SFX)                                     \
 FG_CLONES static void NAME(const T *x, size_t n_bins, int form,               \
-                           const T *taps, T *lanes)                           \
+                           const T *taps, double *lanes)                      \
 {                                                                             \
     size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins;                   \
     int tapped = taps != NULL;                                                \
@@ -222,8 +249,10 @@ FG_CLONES static void NAME(const T *x, size_t n_bins, int form,               \
                        __builtin_shufflevector(t0, t2, 2, 3, 6, 7),           \
                        __builtin_shufflevector(t1, t3, 0, 1, 4, 5),           \
                        __builtin_shufflevector(t1, t3, 2, 3, 6, 7)};          \
-            for (size_t j = 0; j < 4; j++)                                    \
-                memcpy(lanes + (k + j) * LANES + f, &c[j], sizeof c[j]);      \
+            for (size_t j = 0; j < 4; j++) {                                  \
+                fg_v4d d = __builtin_convertvector(c[j], fg_v4d);             \
+                memcpy(lanes + (k + j) * LANES + f, &d, sizeof d);            \
+            }                                                                 \
         }                                                                     \
     }                                                                         \
     for (size_t k = 0; k < n_bins; k++) {                                     \
@@ -238,7 +267,7 @@ FG_CLONES static void NAME(const T *x, size_t n_bins, int form,               \
         }                                                                     \
     }                                                                         \
     if (form == FORM_MAGNITUDE)                                               \
-        sqrt_all_##SFX(lanes, n_bins * LANES);                                \
+        lanes_sqrt_##SFX(lanes, n_bins * LANES);                              \
 }
 
 DEFINE_TO_LANES(to_lanes_f64, double, fg_v4d, f64)
@@ -250,7 +279,7 @@ DEFINE_TO_LANES(to_lanes_f32, float, fg_v4f, f32)
 #define DEFINE_LANE_GROUP(NAME, T, SFX)                                       \
 static void NAME(const T *x, size_t n_bins, int form, const T *taps,          \
                  const T *w, size_t n_bands, const size_t *first,             \
-                 const size_t *stop, T *work, T *out)                         \
+                 const size_t *stop, double *work, T *out)                    \
 {                                                                             \
     LANE_GROUP_BODY(SFX)                                                      \
 }
@@ -272,8 +301,10 @@ DEFINE_LANE_GROUP(lane_group_f32, float, f32)
 #define DEFINE_BANDED(NAME, T, SFX)                                           \
 static void NAME(const T *x, size_t n_frames, size_t n_bins, int form,        \
                  const T *taps, const T *w, size_t n_bands,                   \
-                 const size_t *first, const size_t *stop, T *work, T *out)    \
+                 const size_t *first, const size_t *stop, double *work,       \
+                 T *out)                                                      \
 {                                                                             \
+    T *rw = (T *)(void *)work;          /* the row path's frames, in type T */ \
     size_t step = form == FORM_VALUE ? n_bins : 2 * n_bins, t = 0;            \
     for (; FG_LANE_VECTORS && t + LANES <= n_frames; t += LANES)              \
         lane_group_##SFX(x + t * step, n_bins, form, taps, w, n_bands, first, \
@@ -286,11 +317,11 @@ static void NAME(const T *x, size_t n_frames, size_t n_bins, int form,        \
             T a = tapped ? taps[0] : 0, b = tapped ? taps[1] : 0;             \
             for (size_t i = 0; i < m; i++)                                    \
                 for (size_t k = 0; k < n_bins; k++)                           \
-                    work[i * n_bins + k] = bin_power_##SFX(                   \
+                    rw[i * n_bins + k] = bin_power_##SFX(                     \
                         rows + i * step, k, n_bins, tapped, a, b);            \
             if (form == FORM_MAGNITUDE)                                       \
-                sqrt_all_##SFX(work, m * n_bins);                             \
-            rows = work;                                                      \
+                sqrt_all_##SFX(rw, m * n_bins);                               \
+            rows = rw;                                                        \
         }                                                                     \
         banded_rows_##SFX(rows, m, n_bins, w, n_bands, first, stop,           \
                           out + t * n_bands);                                 \
@@ -339,7 +370,7 @@ int fg_banded_filterbank_f64(const double *x, size_t n_frames, size_t n_bins,
 
 int fg_banded_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
                              const float *w, size_t n_bands, const size_t *first,
-                             const size_t *stop, float *work, float *out)
+                             const size_t *stop, double *work, float *out)
 {
     BANDED_CHECKS
     banded_f32(x, n_frames, n_bins, FORM_VALUE, NULL, w, n_bands, first, stop, work, out);
@@ -360,7 +391,7 @@ int fg_banded_power_filterbank_f64(const double *x, size_t n_frames, size_t n_bi
 
 int fg_banded_power_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
                                    const float *w, size_t n_bands, const size_t *first,
-                                   const size_t *stop, const double *taps, float *work,
+                                   const size_t *stop, const double *taps, double *work,
                                    float *out)
 {
     BANDED_CHECKS
@@ -384,7 +415,7 @@ int fg_banded_magnitude_filterbank_f64(const double *x, size_t n_frames, size_t 
 
 int fg_banded_magnitude_filterbank_f32(const float *x, size_t n_frames, size_t n_bins,
                                        const float *w, size_t n_bands, const size_t *first,
-                                       const size_t *stop, const double *taps, float *work,
+                                       const size_t *stop, const double *taps, double *work,
                                        float *out)
 {
     BANDED_CHECKS

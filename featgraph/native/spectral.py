@@ -219,7 +219,7 @@ def banded_filterbank(spec, w, first, stop):
         kernel = (_pkg._lib.fg_banded_filterbank_f32 if w.dtype == np.float32
                   else _pkg._lib.fg_banded_filterbank_f64)
         ffi = _pkg._ffi
-        work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=w.dtype)
+        work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1))   # double, either type
         _pkg._raise_for_status(
             kernel(_pkg._ptr(rows), n_frames, n_bins, _pkg._ptr(w), n_bands,
                    ffi.from_buffer("size_t[]", first), ffi.from_buffer("size_t[]", stop),
@@ -341,7 +341,7 @@ class BandedPowerFilterbank:
         n_bands = self.w.shape[0]
         out = np.empty((rows.shape[0], n_bands), dtype=self.w.dtype)
         if rows.shape[0] and n_bands:
-            work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1), dtype=self.w.dtype)
+            work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1))   # double, either type
             _pkg._raise_for_status(
                 kernel(_pkg._ptr(rows.view(self.w.dtype)), rows.shape[0], n_bins, w_ptr,
                        n_bands, first_ptr, stop_ptr, taps, _pkg._ptr(work), _pkg._ptr(out)),
