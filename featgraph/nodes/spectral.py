@@ -13,6 +13,8 @@ float32 frames give complex64, float64 frames complex128.
 """
 from __future__ import annotations
 
+import functools
+import math
 import os
 from typing import ClassVar, Literal
 
@@ -150,9 +152,13 @@ def rfft(x: Feature, p: RFFT) -> Feature:
     return x.derive(frame_major(spec), Kind.SPECTRUM, n_fft=n_fft, axis=bin_frequencies(n_fft, x.sr))
 
 
+@functools.lru_cache(maxsize=64)
 def bin_frequencies(n_fft: int, sr: float) -> np.ndarray:
-    """``k * sr / n_fft`` for ``k = 0 .. n_fft // 2``, in Hz."""
-    return np.arange(n_fft // 2 + 1) * (sr / n_fft)
+    """``k * sr / n_fft`` for ``k = 0 .. n_fft // 2``, in Hz (read-only, cached: every
+    chunk of a spectrum carries it as its axis)."""
+    f = np.arange(n_fft // 2 + 1) * (sr / n_fft)
+    f.flags.writeable = False
+    return f
 
 
 class Power(Node):
@@ -271,7 +277,7 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
     length, dtype = frames.shape[-1], frames.dtype
     n_fft = fft_length(fft.n_fft, length)
     bins = n_fft // 2 + 1
-    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
     if length == n_fft:
         buf = frames
     else:
@@ -305,7 +311,7 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     pw = parts[-1]
     spec, meta = fused_spectrum(f, parts[:-1], x)
     lead, bins, dtype = spec.shape[:-1], spec.shape[-1], meta.data.dtype
-    rows = int(np.prod(lead))
+    rows = math.prod(lead)
     out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if scratch else \
         np.empty(lead + (bins,), dtype)
     floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
@@ -337,7 +343,7 @@ def raw_spectrum(f: FusedOp, x: Feature):
     applies :func:`spectrum_taps` itself.  The buffer is reused by the next chunk."""
     frames = frame_major(x.data)
     n_fft, dtype = frames.shape[-1], frames.dtype
-    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
     bins = n_fft // 2 + 1
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
     spec = rfft_frames(frames, n_fft, out=spec)
@@ -367,7 +373,7 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     if w is None:
         w = f.cache[key] = (window_function(win.window, length, win.periodic, win.param)
                             .astype(dtype) * dtype.type(f.scale))
-    lead, rows = frames.shape[:-1], int(np.prod(frames.shape[:-1]))
+    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
     if dtype in (np.float32, np.float64):
         from ..native.spectral import window_frames
