@@ -223,3 +223,44 @@ def test_samples_shapes_and_empty(backend):
     assert kernels.samples(np.empty((2, 0)), np.float64).shape == (2, 0)
     with pytest.raises(ValueError, match="scale"):
         kernels.samples(x, np.float64, np.inf)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_preemphasis_against_its_definition(backend, dtype):
+    """y[n] = x[n] - c x[n-1] in the type of x (product rounded, then difference: a plain
+    loop in that type), per channel, with the previous block's last sample or a start."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 257)).astype(dtype)
+    prev = rng.standard_normal(3).astype(dtype)
+    c = dtype(0.97)
+    for before in (None, prev):
+        got = kernels.preemphasis(x, 0.97, before)
+        want = np.empty_like(x)
+        for r in range(3):
+            want[r, 0] = x[r, 0] if before is None else dtype(x[r, 0] - dtype(c * before[r]))
+            for i in range(1, 257):
+                want[r, i] = dtype(x[r, i] - dtype(c * x[r, i - 1]))
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got, reference.preemphasis(x, 0.97, before))
+    # blocks of any size, the last sample carried: the whole signal's result
+    cuts = [0, 1, 2, 100, 101, 257]
+    parts, last = [], None
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        parts.append(kernels.preemphasis(x[:, a:b], 0.97, last))
+        last = x[:, b - 1]
+    np.testing.assert_array_equal(np.concatenate(parts, axis=-1), kernels.preemphasis(x, 0.97))
+
+
+def test_preemphasis_edges(backend):
+    """One-dimensional input, no samples, coef at its bounds; outside [0, 1], NaN, or a
+    prev of the wrong size: ValueError."""
+    x = np.array([1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(kernels.preemphasis(x, 0.0), x)
+    np.testing.assert_array_equal(kernels.preemphasis(x, 1.0, np.array([1.0])), [0.0, -3.0, 5.0])
+    assert kernels.preemphasis(np.empty((2, 0)), 0.5).shape == (2, 0)
+    for bad in (-0.1, 1.5, np.nan):
+        with pytest.raises(ValueError, match="coef"):
+            kernels.preemphasis(x, bad)
+    with pytest.raises(ValueError, match="prev"):
+        kernels.preemphasis(np.ones((2, 4)), 0.5, np.ones(3))

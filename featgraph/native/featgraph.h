@@ -796,4 +796,15 @@ int fg_samples_f64_f32(const double *x, size_t n, double scale, float *out);
 int fg_samples_f32_f32(const float *x, size_t n, double scale, float *out);
 int fg_samples_f32_f64(const float *x, size_t n, double scale, double *out);
 
+/*
+ * Pre-emphasis of n_rows rows (channels) of n samples each (samples.c):
+ *   out[r, i] = x[r, i] - coef * x[r, i - 1], in the type of x (product, then difference),
+ *   x[r, -1] = prev[r] (the last sample of the previous block), or out[r, 0] = x[r, 0]
+ *   when prev is NULL (the start of a stream).  0 <= coef <= 1, else FG_EDOMAIN.
+ */
+int fg_preemphasis_f64(const double *x, size_t n_rows, size_t n, double coef,
+                       const double *prev, double *out);
+int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
+                       const float *prev, float *out);
+
 #endif /* FEATGRAPH_H */

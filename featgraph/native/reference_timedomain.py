@@ -11,7 +11,7 @@ import numpy as np
 
 from .reference import _FLOATS, _nonfinite_error
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
 
 
 def _as_float(x, name):
@@ -188,4 +188,30 @@ def samples(x, dtype, scale=1.0):
     y = np.array(x, dtype=dtype, order="C")
     if scale != 1.0:
         y *= y.dtype.type(scale)
+    return y
+
+
+def preemphasis(x, coef, prev=None):
+    """``y[..., n] = x[..., n] - coef * x[..., n - 1]`` along the last axis in the type of
+    ``x`` (the product rounded, then the difference), with ``x[..., -1] = prev`` (one value
+    per row), or ``y[..., 0] = x[..., 0]`` when ``prev`` is None (a stream's start).
+
+    >>> preemphasis(np.array([1.0, 2.0, 4.0]), 0.5)
+    array([1. , 1.5, 3. ])
+    """
+    x = np.asarray(x)
+    if x.dtype not in _FLOATS:
+        raise TypeError(f"preemphasis: float32 or float64 samples, got {x.dtype}")
+    if not 0.0 <= coef <= 1.0:
+        raise ValueError(f"preemphasis: coef must be in [0, 1], got {coef}")
+    rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else 0
+    if prev is not None and np.size(prev) != rows:
+        raise ValueError(f"preemphasis: prev needs one sample per row ({rows}), got "
+                         f"{np.size(prev)}")
+    y = np.empty_like(x)
+    if x.shape[-1]:
+        c = x.dtype.type(coef)
+        before = None if prev is None else np.asarray(prev, x.dtype).reshape(x.shape[:-1] + (1,))
+        y[..., :1] = x[..., :1] if before is None else x[..., :1] - c * before
+        np.subtract(x[..., 1:], c * x[..., :-1], out=y[..., 1:])
     return y

@@ -1,6 +1,7 @@
 /*
- * One pass over a buffer where numpy needs three: the samples of a block cast to the
- * run's type with their finiteness checked (the load op; numpy: min, max, cast).
+ * One pass over a block of samples where numpy needs several: the samples cast to the
+ * run's type with their finiteness checked (the load op; numpy: min, max, cast), and
+ * pre-emphasis (numpy: a product into a temporary, then the difference).
  *
  * fg_samples_*: out[i] = (TO) x[i], then out[i] *= (TO) scale unless scale == 1 (the
  * cast and the product of numpy's np.array(x, dtype=TO) followed by y *= scale, value
@@ -8,7 +9,7 @@
  * exponent field is all ones; the flags of a whole block are OR-ed (an integer
  * reduction, which the compiler vectorises), so the loop has no branch.
  *
- * They write out while they read (one pass): on FG_ENONFINITE out may be partly
+ * fg_samples_* write out while they read (one pass): on FG_ENONFINITE out may be partly
  * written, unlike the other kernels' outputs; the caller hands in a fresh buffer and
  * drops it on an error.
  */
@@ -57,3 +58,36 @@ DEFINE_SAMPLES(fg_samples_f64_f64, double, double, uint64_t, EXP64)
 DEFINE_SAMPLES(fg_samples_f64_f32, double, float, uint64_t, EXP64)
 DEFINE_SAMPLES(fg_samples_f32_f32, float, float, uint32_t, EXP32)
 DEFINE_SAMPLES(fg_samples_f32_f64, float, double, uint32_t, EXP32)
+
+/* Pre-emphasis of n_rows rows of n samples: out[r, i] = x[r, i] - c x[r, i - 1] in the
+ * type of x (the product rounded, then the difference: numpy's two operations), with
+ * x[r, -1] = prev[r], or out[r, 0] = x[r, 0] when prev is NULL (the stream's start). */
+#define DEFINE_PREEMPHASIS(NAME, T)                                           \
+FG_CLONES static void NAME##_row(const T *x, size_t n, T c, T *out)           \
+{                                                                             \
+    for (size_t i = 1; i < n; i++)                                            \
+        out[i] = x[i] - c * x[i - 1];                                         \
+}                                                                             \
+int NAME(const T *x, size_t n_rows, size_t n, double coef, const T *prev,     \
+         T *out)                                                              \
+{                                                                             \
+    if (!(coef >= 0.0 && coef <= 1.0))                                        \
+        return FG_EDOMAIN;                                                    \
+    if (n_rows != 0 && n > SIZE_MAX / n_rows)                                 \
+        return FG_EINVAL;                                                     \
+    if (n_rows == 0 || n == 0)                                                \
+        return FG_OK;                                                         \
+    if (x == NULL || out == NULL)                                             \
+        return FG_EINVAL;                                                     \
+    T c = (T)coef;                                                            \
+    for (size_t r = 0; r < n_rows; r++) {                                     \
+        const T *xr = x + r * n;                                              \
+        T *o = out + r * n;                                                   \
+        o[0] = prev != NULL ? xr[0] - c * prev[r] : xr[0];                    \
+        NAME##_row(xr, n, c, o);                                              \
+    }                                                                         \
+    return FG_OK;                                                             \
+}
+
+DEFINE_PREEMPHASIS(fg_preemphasis_f64, double)
+DEFINE_PREEMPHASIS(fg_preemphasis_f32, float)

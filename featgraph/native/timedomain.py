@@ -11,7 +11,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
 
 
 def amdf(x, n_lags):
@@ -165,6 +165,52 @@ def samples(x, dtype, scale=1.0):
     if status == _lib.FG_ENONFINITE:
         raise reference._nonfinite_error("the audio")
     _pkg._raise_for_status(status, "samples", None, None)
+    return y
+
+
+def preemphasis(x, coef, prev=None):
+    """Pre-emphasis ``y[n] = x[n] - coef x[n - 1]`` of each row, in one C pass.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n)], float32 or float64
+        Samples, one row per channel (copied first unless C-contiguous).
+    coef : float in [0, 1]
+    prev : np.ndarray [shape=(...,) or (..., 1)] or None
+        The sample before each row (the last one of the previous block); None: the
+        rows start a stream, ``y[0] = x[0]``.
+
+    Returns
+    -------
+    y : np.ndarray [shape=x.shape], the dtype of ``x``
+        Equal bit for bit to :func:`featgraph.native.reference_timedomain.preemphasis`
+        (the product rounded to the type, then the difference).
+
+    Examples
+    --------
+    >>> preemphasis(np.array([[1.0, 2.0, 4.0]]), 0.5, prev=np.array([2.0]))
+    array([[0. , 1.5, 3. ]])
+    """
+    x = np.asarray(x)
+    coef = float(coef)
+    if _pkg.BACKEND == "numpy" or x.dtype not in _TYPES or x.ndim == 0:
+        return reference.preemphasis(x, coef, prev)
+    if not 0.0 <= coef <= 1.0:
+        raise ValueError(f"preemphasis: coef must be in [0, 1], got {coef}")
+    from . import _ffi, _lib, _ptr
+    x = np.ascontiguousarray(x)
+    n = x.shape[-1]
+    rows = x.size // n if n else 0
+    if prev is not None:
+        prev = np.ascontiguousarray(prev, dtype=x.dtype).reshape(-1)
+        if prev.size != rows:
+            raise ValueError(f"preemphasis: prev needs one sample per row ({rows}), got "
+                             f"{prev.size}")
+    y = np.empty_like(x)
+    kernel = getattr(_lib, f"fg_preemphasis_{_TYPES[x.dtype]}")
+    _pkg._raise_for_status(
+        kernel(_ptr(x), rows, n, coef, _ffi.NULL if prev is None else _ptr(prev), _ptr(y)),
+        "preemphasis", None, None)
     return y
 
 

@@ -11,6 +11,7 @@ from ..engine.errors import AudioError
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.timedomain import preemphasis
 from ._common import Duration, FFTLength, fft_length, frame_major, to_samples
 from ._windows import NAMES as WINDOWS_CLOSED_FORM
 from ._windows import closed_form
@@ -42,13 +43,10 @@ class PreEmphasisStream:
 
     def step(self, x: Feature) -> Feature:
         data = x.data
-        y = np.empty_like(data)
-        if data.shape[-1]:
-            prev = data[..., :1] if self.last is None else self.last
-            first = data[..., :1] - (0.0 if self.last is None else self.coef * prev)
-            y[..., :1] = first
-            np.subtract(data[..., 1:], self.coef * data[..., :-1], out=y[..., 1:])
-            self.last = data[..., -1:].copy()
+        if not data.shape[-1]:
+            return x.derive(np.empty_like(data))
+        y = preemphasis(data, self.coef, self.last)        # one C pass (numpy: two)
+        self.last = data[..., -1:].copy()
         return x.derive(y)
 
     def flush(self) -> None:
