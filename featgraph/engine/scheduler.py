@@ -337,18 +337,23 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """Compute every output of ``plan`` on ``source``, streaming it in blocks.
 
     A file is read ``block_samples`` at a time; an array is cut into views of
-    that size.  Output chunks are joined at the end, each chunk released as it
-    is copied, so the outputs are held once.
+    that size.  The input's length is known ahead (an array's, a file's frame
+    count), so a large output is written into one array sized from it as its
+    chunks come (:class:`_Collector`): the outputs are held once and copied once.
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
-    features = collect(s, source.blocks(block_samples))
+    features = collect(s, source.blocks(block_samples), source.n_samples())
     return Result(features, s.report(), source.label)
 
 
-def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
-    """Push ``blocks`` through ``s``, close it, and return each output's chunks joined."""
-    outputs = {name: _Collector() for name in s.plan.outputs}
+def collect(s: Stream, blocks: Iterable[np.ndarray],
+            n_samples: int | None = None) -> dict[str, Feature]:
+    """Push ``blocks`` through ``s``, close it, and return each output's chunks joined.
+
+    ``n_samples``: the input's length in samples at ``s.sr``, when known ahead (an
+    estimate is fine: it only sizes the outputs' arrays, see :class:`_Collector`)."""
+    outputs = {name: _Collector(n_samples, s.sr) for name in s.plan.outputs}
     blocks = iter(blocks)
     while not s.saturated:               # the rest of the input would change no output
         block = next(blocks, None)
@@ -363,29 +368,109 @@ def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
 
 
 class _Collector:
-    """An output's chunks, merged into slabs of at least ``SLAB_BYTES`` as they come.
+    """An output's chunks, gathered into one array as they come.
 
-    Small chunks live in the allocator's heap, which rarely shrinks; slabs are
-    large enough to be mapped and unmapped on their own, so the final join
-    (:func:`_join_releasing`) returns each slab's memory as it copies it and an
-    output is held about once, not twice.
+    With the input's length known (``n_samples`` at ``sr`` Hz), the first chunk of a
+    large output (at least ``SLAB_BYTES`` expected) sizes one frame-major array for the
+    whole output: ``n_samples * chunk.sr / sr / hop + 2`` frames (a centred framing
+    gives ``1 + n // hop``; a signal output counts samples), and every chunk is copied
+    into it as it comes (one copy, no join; pages never written are never resident).
+    The output is that array's filled prefix, copied out only when less than
+    3/4 of it was used.  A chunk that does not fit (more frames than expected, another
+    shape or type) turns the filled prefix into a slab and the rest goes the way an
+    output of unknown length goes:
+
+    chunks merged into slabs of at least ``SLAB_BYTES`` as they come.  Small chunks live
+    in the allocator's heap, which rarely shrinks; slabs are large enough to be mapped
+    and unmapped on their own, so the final join (:func:`_join_releasing`) returns each
+    slab's memory as it copies it and an output is held about once, not twice.
     """
 
     SLAB_BYTES = 8 << 20
 
-    def __init__(self):
+    def __init__(self, n_samples: int | None = None, sr: float | None = None):
         self.slabs: list[Feature] = []
         self.small: list[Feature] = []
         self.small_bytes = 0
+        self.expect = (n_samples, sr) if n_samples and sr else None
+        self.first: Feature | None = None      # metadata of the preallocated output
+        self.signal = False                    # frames on its last axis (a signal)
+        self.buf: np.ndarray | None = None     # (..., capacity, features) or (..., capacity)
+        self.at = 0
 
     def add(self, chunk: Feature) -> None:
+        if self.expect is not None and chunk.n_frames:
+            self._reserve(chunk)
+        if self.buf is not None:
+            if self._put(chunk):
+                return
+            filled = self._filled()                   # the array so far becomes a slab
+            if filled is not None:
+                self.slabs.append(filled)
         self.small.append(chunk)
         self.small_bytes += chunk.nbytes
         if self.small_bytes >= self.SLAB_BYTES:
             self.slabs.append(join_chunks(self.small))
             self.small, self.small_bytes = [], 0
 
+    def _reserve(self, chunk: Feature) -> None:
+        """On the first chunk with frames: the output's array, if it is worth one."""
+        n_samples, sr = self.expect
+        self.expect = None                     # decided once
+        if chunk.is_events or self.slabs or any(c.n_frames for c in self.small):
+            return
+        signal = chunk.kind == Kind.SIGNAL or chunk.data.ndim < 2
+        hop = 1 if signal else chunk.hop
+        if not hop or not chunk.sr:
+            return
+        frames = int(n_samples * (float(chunk.sr) / sr) / hop) + 2
+        if frames * (chunk.nbytes // chunk.n_frames) < self.SLAB_BYTES \
+                or frames < chunk.n_frames:
+            return
+        lead = chunk.data.shape[:-1]
+        shape = lead + (frames,) if signal else lead[:-1] + (frames, lead[-1])
+        self.buf = np.empty(shape, chunk.data.dtype)
+        self.small, self.small_bytes = [], 0           # empty chunks: nothing to join
+        self.signal = signal
+        self.first = chunk.derive(np.empty(0))         # metadata only: no view of a chunk
+
+    def _frames(self, data: np.ndarray) -> np.ndarray:
+        """``data`` (a chunk's, or the array's) with frames on the last axis."""
+        return data if self.signal else np.swapaxes(data, -1, -2)
+
+    def _put(self, chunk: Feature) -> bool:
+        """Copy ``chunk`` into the array after the frames so far; False if it does not fit."""
+        n, at = chunk.n_frames, self.at
+        if not n:                            # (an empty chunk adds nothing to a join)
+            return True
+        data, buf = chunk.data, self._frames(self.buf)
+        if chunk.is_events or data.dtype != buf.dtype or data.shape[:-1] != buf.shape[:-1] \
+                or at + n > buf.shape[-1]:
+            return False
+        buf[..., at:at + n] = data
+        self.at = at + n
+        return True
+
+    def _filled(self) -> Feature | None:
+        """The frames written so far, as a feature (a view of the array), or None."""
+        buf, at, first = self._frames(self.buf), self.at, self.first
+        self.buf = self.first = None
+        return first.derive(buf[..., :at]) if at else None
+
     def join(self) -> Feature:
+        if self.buf is not None and not self.slabs and not self.small:
+            capacity, used = self._frames(self.buf).shape[-1], self.at
+            out = self._filled()
+            if out is None:
+                raise AudioError("an output received no frames")
+            if 4 * used < 3 * capacity:               # much less than expected: fit it
+                fitted = np.ascontiguousarray(self._frames(out.data))
+                out = out.derive(self._frames(fitted))
+            return out
+        if self.buf is not None:                      # the array so far becomes a slab
+            filled = self._filled()
+            if filled is not None:
+                self.slabs.append(filled)
         chunks = self.slabs + self.small
         self.slabs, self.small = [], []
         return _join_releasing(chunks)
