@@ -10,8 +10,10 @@ from featgraph.engine.scheduler import Stream, _Collector, collect
 from featgraph.engine.source import Source
 
 # Frame outputs, several ports, a signal output (hpss), events (onsets), a cut to a fixed
-# length (whisper: fewer frames than the input gives), functionals (egemaps: one frame).
-RECIPES = ["reassign", "mfcc_librosa", "hpss", "onsets", "logmel_whisper", "egemaps", "dwt"]
+# length (whisper: fewer frames than the input gives), functionals (egemaps: one frame),
+# whole-signal ops (cqt_librosa: its input gathered the same way).
+RECIPES = ["reassign", "mfcc_librosa", "hpss", "onsets", "logmel_whisper", "egemaps", "dwt",
+           "cqt_librosa"]
 
 
 def _joined(plan, y, sr, block):

@@ -36,7 +36,8 @@ State
 ``states[key]``
     the state object of a block op.
 ``held[key]``
-    the gathered chunks of a signal op.
+    the gathered chunks of a signal op, per input (a :class:`_Collector` each: with
+    the input's length known, a long input is copied into one array as it comes).
 ``stats[key]``
     seconds spent and bytes produced, summed over chunks (the report).
 
@@ -96,7 +97,8 @@ class Stream:
             key: [[] for _ in range(n)] for key, n in layout.arity}
         self.readers: dict[tuple[str, str], list[tuple[str, int]]] = layout.readers
         self.states: dict[str, object] = {}
-        self.held: dict[str, list] = {}
+        self.held: dict[str, list[_Collector]] = {}
+        self.n_samples: int | None = None    # the input's length, when known (collect)
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -216,7 +218,13 @@ class Stream:
                     out = join_chunks([out, state.flush()])
             else:
                 if args:
-                    self.held.setdefault(key, []).append(args)
+                    held = self.held.get(key)
+                    if held is None:
+                        held = self.held[key] = [_Collector(self.n_samples, self.sr)
+                                                 for _ in args]
+                    for slot, chunk in zip(held, args):
+                        if chunk is not None:
+                            slot.add(chunk)
                 out = None
                 if final:
                     out = self._run_signal(step)
@@ -228,16 +236,14 @@ class Stream:
         return out
 
     def _run_signal(self, step: Step):
-        held = self.held.pop(step.key, [])
+        held = self.held.pop(step.key, None)
         if not held:
             raise ValueError("its input is empty")
-        slots = [[h[i] for h in held if h[i] is not None] for i in range(len(step.inputs))]
-        del held                         # each chunk is now referenced by its slot only:
-        inputs = [_join_releasing(slot) if slot and isinstance(slot[0], Feature)
-                  else join_chunks(slot) for slot in slots]    # joined while freeing them
-        if len({f.n_frames for f in inputs if not f.is_events}) > 1:
+        inputs = [slot.join() if slot.chunks() else None for slot in held]
+        del held
+        if len({f.n_frames for f in inputs if f is not None and not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
-                             + ", ".join(str(f.n_frames) for f in inputs))
+                             + ", ".join(str(f.n_frames) for f in inputs if f is not None))
         return step.model(*inputs)
 
     def check_aligned(self) -> None:
@@ -353,6 +359,7 @@ def collect(s: Stream, blocks: Iterable[np.ndarray],
 
     ``n_samples``: the input's length in samples at ``s.sr``, when known ahead (an
     estimate is fine: it only sizes the outputs' arrays, see :class:`_Collector`)."""
+    s.n_samples = n_samples
     outputs = {name: _Collector(n_samples, s.sr) for name in s.plan.outputs}
     blocks = iter(blocks)
     while not s.saturated:               # the rest of the input would change no output
@@ -412,6 +419,10 @@ class _Collector:
         if self.small_bytes >= self.SLAB_BYTES:
             self.slabs.append(join_chunks(self.small))
             self.small, self.small_bytes = [], 0
+
+    def chunks(self) -> bool:
+        """Whether any chunk was added."""
+        return self.buf is not None or bool(self.slabs or self.small)
 
     def _reserve(self, chunk: Feature) -> None:
         """On the first chunk with frames: the output's array, if it is worth one."""
