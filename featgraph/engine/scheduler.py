@@ -99,6 +99,7 @@ class Stream:
         self.states: dict[str, object] = {}
         self.held: dict[str, list[_Collector]] = {}
         self.n_samples: int | None = None    # the input's length, when known (collect)
+        self.sinks: dict[str, dict[str, _Collector]] = {}   # step: {port: its collector}
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -213,6 +214,8 @@ class Stream:
                 state = self.states.get(key)
                 if state is None:
                     state = self.states[key] = model.start()
+                    if key in self.sinks and hasattr(state, "sink"):
+                        state.sink = _Sink(self.sinks[key], list(model.out_ports()))
                 out = state.step(*args) if args else None
                 if final:
                     out = join_chunks([out, state.flush()])
@@ -361,6 +364,8 @@ def collect(s: Stream, blocks: Iterable[np.ndarray],
     estimate is fine: it only sizes the outputs' arrays, see :class:`_Collector`)."""
     s.n_samples = n_samples
     outputs = {name: _Collector(n_samples, s.sr) for name in s.plan.outputs}
+    for name, (key, port) in s.plan.outputs.items():
+        s.sinks.setdefault(key, {}).setdefault(port, outputs[name])
     blocks = iter(blocks)
     while not s.saturated:               # the rest of the input would change no output
         block = next(blocks, None)
@@ -406,7 +411,11 @@ class _Collector:
         self.at = 0
 
     def add(self, chunk: Feature) -> None:
-        if self.expect is not None and chunk.n_frames:
+        if not chunk.n_frames:             # a join drops it, unless no chunk has frames
+            if self.buf is None and not self.slabs and not self.small:
+                self.small.append(chunk)
+            return
+        if self.expect is not None:
             self._reserve(chunk)
         if self.buf is not None:
             if self._put(chunk):
@@ -458,7 +467,9 @@ class _Collector:
         if chunk.is_events or data.dtype != buf.dtype or data.shape[:-1] != buf.shape[:-1] \
                 or at + n > buf.shape[-1]:
             return False
-        buf[..., at:at + n] = data
+        target = buf[..., at:at + n]
+        if not (data.strides == target.strides and _address(data) == _address(target)):
+            target[...] = data                   # (an op that wrote in place: no copy)
         self.at = at + n
         return True
 
@@ -485,6 +496,32 @@ class _Collector:
         chunks = self.slabs + self.small
         self.slabs, self.small = [], []
         return _join_releasing(chunks)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+class _Sink:
+    """What a block op's state may write into: the arrays the run collects its output
+    ports in (:class:`_Collector`), once they exist.
+
+    The engine sets ``state.sink`` to one of these on a block op whose state class has a
+    ``sink`` attribute and whose ports include run outputs.  ``frames(port)`` is the
+    port's frame-major array ``(..., capacity, features)`` or None (not an output, the
+    length unknown, not reserved yet or given up).  Frame ``t`` of the port belongs at
+    ``[..., t, :]``: a chunk whose data already lies there (same address and strides) is
+    taken without a copy.  Writing there is an optimisation only: a chunk from anywhere
+    else is copied as usual, so the op must still emit every chunk."""
+
+    def __init__(self, collectors: dict[str, "_Collector"], ports: list[str]):
+        self.collectors = dict(collectors)
+        if "" in self.collectors and ports and ports[0]:    # "" names the first port
+            self.collectors.setdefault(ports[0], self.collectors[""])
+
+    def frames(self, port: str) -> np.ndarray | None:
+        c = self.collectors.get(port)
+        return None if c is None or c.buf is None or c.signal else c.buf
 
 
 def _join_releasing(chunks: list[Feature]) -> Feature:
