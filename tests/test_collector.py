@@ -6,7 +6,8 @@ import pytest
 import featgraph
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
-from featgraph.engine.scheduler import Stream, _Collector, collect
+from featgraph.engine.collector import Collector as _Collector
+from featgraph.engine.scheduler import Stream, collect
 from featgraph.engine.source import Source
 
 # Frame outputs, several ports, a signal output (hpss), events (onsets), a cut to a fixed

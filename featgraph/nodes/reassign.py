@@ -212,7 +212,7 @@ class ReassignStream:
 
     def __init__(self, p: Reassign):
         self.p = p
-        self.sink = None         # the run's output arrays, if any (engine.scheduler._Sink)
+        self.sink = None         # the run's output arrays, if any (engine.collector.Sink)
         self.framer = CentredFrames(p.n_fft, p.hop_length)
         self.held: list = []
         self.sr = None
