@@ -105,8 +105,9 @@ class Collector:
                 or at + n > buf.shape[-1]:
             return False
         target = buf[..., at:at + n]
-        if not (data.strides == target.strides and address(data) == address(target)):
-            target[...] = data                   # (an op that wrote in place: no copy)
+        if not (np.may_share_memory(data, target) and data.strides == target.strides
+                and address(data) == address(target)):  # (else written in place already)
+            target[...] = data
         self.at = at + n
         return True
 
