@@ -42,10 +42,12 @@ def test_preallocated_outputs_equal_joined_chunks(name, monkeypatch):
             assert got[key].hop == feat.hop and got[key].kind == feat.kind
 
 
-@pytest.mark.parametrize("block", [97, 4096])
-def test_reassign_writes_in_place_into_the_collected_arrays(block, monkeypatch):
+@pytest.mark.parametrize("block,channels", [(97, "mean"), (4096, "mean"), (3000, "all")])
+def test_reassign_writes_in_place_into_the_collected_arrays(block, channels, monkeypatch,
+                                                            write_recipe):
     # the op writes its frames at their place in the run's arrays (no copy), and the
     # outputs still equal the joined chunks, with frames held back across blocks
+    import yaml
     from featgraph.nodes.reassign import ReassignStream
     monkeypatch.setattr(_Collector, "SLAB_BYTES", 0)
     placed = []
@@ -59,10 +61,13 @@ def test_reassign_writes_in_place_into_the_collected_arrays(block, monkeypatch):
 
     monkeypatch.setattr(ReassignStream, "_out", spy)
     sr = 8000
-    y = np.random.default_rng(3).standard_normal((2, 2 * sr)) * 0.1
+    y = np.random.default_rng(3).standard_normal((2, 4 * sr)) * 0.1
     y[:, sr // 2: sr] = 0.0                                     # silence: times fall back
-    plan = featgraph.load("reassign").compile()
+    recipe = featgraph.load("reassign").to_dict()
+    recipe["nodes"]["audio"]["channels"] = channels           # all: (2, bins, frames)
+    plan = featgraph.load(write_recipe(yaml.safe_dump(recipe, sort_keys=False))).compile()
     ref = _joined(plan, y, sr, block)
+    assert ref["mags"].data.ndim == (3 if channels == "all" else 2)
     placed.clear()
     got = collect(Stream(plan, sr), Source.of(y, sr).blocks(block), y.shape[-1])
     assert any(placed) and all(placed[placed.index(True):])   # from the first chunk on
