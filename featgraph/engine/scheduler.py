@@ -36,7 +36,8 @@ State
 ``states[key]``
     the state object of a block op.
 ``held[key]``
-    the gathered chunks of a signal op.
+    the gathered chunks of a signal op, per input (a :class:`Collector` each: with
+    the input's length known, a long input is copied into one array as it comes).
 ``stats[key]``
     seconds spent and bytes produced, summed over chunks (the report).
 
@@ -55,6 +56,7 @@ from .errors import AudioError, NodeError
 from .feature import Feature
 from .plan import Plan, Step
 from .kinds import Kind
+from .collector import Collector, Sink
 from .ops import join_chunks
 from .report import Report, rows_from, step_layout
 from .result import Result
@@ -98,7 +100,9 @@ class Stream:
             key: [[] for _ in range(n)] for key, n in layout.arity}
         self.readers: dict[tuple[str, str], list[tuple[str, int]]] = layout.readers
         self.states: dict[str, object] = {}
-        self.held: dict[str, list] = {}
+        self.held: dict[str, list[Collector]] = {}
+        self.n_samples: int | None = None    # the input's length, when known (collect)
+        self.sinks: dict[str, dict[str, Collector]] = {}   # step: {port: its collector}
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -213,12 +217,20 @@ class Stream:
                 state = self.states.get(key)
                 if state is None:
                     state = self.states[key] = model.start()
+                    if key in self.sinks and hasattr(state, "sink"):
+                        state.sink = Sink(self.sinks[key], list(model.out_ports()))
                 out = state.step(*args) if args else None
                 if final:
                     out = join_chunks([out, state.flush()])
             else:
                 if args:
-                    self.held.setdefault(key, []).append(args)
+                    held = self.held.get(key)
+                    if held is None:
+                        held = self.held[key] = [Collector(self.n_samples, self.sr)
+                                                 for _ in args]
+                    for slot, chunk in zip(held, args):
+                        if chunk is not None:
+                            slot.add(chunk)
                 out = None
                 if final:
                     out = self._run_signal(step)
@@ -230,16 +242,14 @@ class Stream:
         return out
 
     def _run_signal(self, step: Step):
-        held = self.held.pop(step.key, [])
+        held = self.held.pop(step.key, None)
         if not held:
             raise ValueError("its input is empty")
-        slots = [[h[i] for h in held if h[i] is not None] for i in range(len(step.inputs))]
-        del held                         # each chunk is now referenced by its slot only:
-        inputs = [_join_releasing(slot) if slot and isinstance(slot[0], Feature)
-                  else join_chunks(slot) for slot in slots]    # joined while freeing them
-        if len({f.n_frames for f in inputs if not f.is_events}) > 1:
+        inputs = [slot.join() if slot.chunks() else None for slot in held]
+        del held
+        if len({f.n_frames for f in inputs if f is not None and not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
-                             + ", ".join(str(f.n_frames) for f in inputs))
+                             + ", ".join(str(f.n_frames) for f in inputs if f is not None))
         return step.model(*inputs)
 
     def check_aligned(self) -> None:
@@ -339,18 +349,26 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """Compute every output of ``plan`` on ``source``, streaming it in blocks.
 
     A file is read ``block_samples`` at a time; an array is cut into views of
-    that size.  Output chunks are joined at the end, each chunk released as it
-    is copied, so the outputs are held once.
+    that size.  The input's length is known ahead (an array's, a file's frame
+    count), so a large output is written into one array sized from it as its
+    chunks come (:class:`Collector`): the outputs are held once and copied once.
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
-    features = collect(s, source.blocks(block_samples))
+    features = collect(s, source.blocks(block_samples), source.n_samples())
     return Result(features, s.report(), source.label)
 
 
-def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
-    """Push ``blocks`` through ``s``, close it, and return each output's chunks joined."""
-    outputs = {name: _Collector() for name in s.plan.outputs}
+def collect(s: Stream, blocks: Iterable[np.ndarray],
+            n_samples: int | None = None) -> dict[str, Feature]:
+    """Push ``blocks`` through ``s``, close it, and return each output's chunks joined.
+
+    ``n_samples``: the input's length in samples at ``s.sr``, when known ahead (an
+    estimate is fine: it only sizes the outputs' arrays, see :class:`Collector`)."""
+    s.n_samples = n_samples
+    outputs = {name: Collector(n_samples, s.sr) for name in s.plan.outputs}
+    for name, (key, port) in s.plan.outputs.items():
+        s.sinks.setdefault(key, {}).setdefault(port, outputs[name])
     blocks = iter(blocks)
     while not s.saturated:               # the rest of the input would change no output
         block = next(blocks, None)
@@ -362,58 +380,3 @@ def collect(s: Stream, blocks: Iterable[np.ndarray]) -> dict[str, Feature]:
         outputs[name].add(chunk)
     s.check_aligned()
     return {name: outputs.pop(name).join() for name in list(outputs)}
-
-
-class _Collector:
-    """An output's chunks, merged into slabs of at least ``SLAB_BYTES`` as they come.
-
-    Small chunks live in the allocator's heap, which rarely shrinks; slabs are
-    large enough to be mapped and unmapped on their own, so the final join
-    (:func:`_join_releasing`) returns each slab's memory as it copies it and an
-    output is held about once, not twice.
-    """
-
-    SLAB_BYTES = 8 << 20
-
-    def __init__(self):
-        self.slabs: list[Feature] = []
-        self.small: list[Feature] = []
-        self.small_bytes = 0
-
-    def add(self, chunk: Feature) -> None:
-        self.small.append(chunk)
-        self.small_bytes += chunk.nbytes
-        if self.small_bytes >= self.SLAB_BYTES:
-            self.slabs.append(join_chunks(self.small))
-            self.small, self.small_bytes = [], 0
-
-    def join(self) -> Feature:
-        chunks = self.slabs + self.small
-        self.slabs, self.small = [], []
-        return _join_releasing(chunks)
-
-
-def _join_releasing(chunks: list[Feature]) -> Feature:
-    """Join chunks along frames into one frame-major array, emptying ``chunks`` as it
-    copies them, so that each chunk's memory is freed once copied."""
-    chunks[:] = [c for c in chunks if c.n_frames] or chunks[:1]
-    if not chunks:
-        raise AudioError("an output received no frames")
-    if len(chunks) == 1:
-        return chunks[0]
-    first = chunks[0].derive(np.empty(0))          # metadata only: no view of a chunk
-    total = sum(c.n_frames for c in chunks)
-    lead = chunks[0].data.shape[:-1]
-    signal = first.kind == Kind.SIGNAL or not lead
-    shape = lead + (total,) if signal else lead[:-1] + (total, lead[-1])
-    out = np.empty(shape, dtype=np.result_type(*[c.data.dtype for c in chunks]))
-    at = 0
-    while chunks:
-        c = chunks.pop(0)
-        n = c.n_frames
-        if signal:
-            out[..., at:at + n] = c.data
-        else:
-            out[..., at:at + n, :] = np.swapaxes(c.data, -1, -2)
-        at += n
-    return first.derive(out if signal else np.swapaxes(out, -1, -2))

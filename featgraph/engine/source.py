@@ -63,6 +63,16 @@ class Source:
             object.__setattr__(self, "_opened", f)     # (a frozen dataclass)
         return float(f.samplerate)
 
+    def n_samples(self) -> int | None:
+        """The length in samples :meth:`blocks` will yield, if known ahead: an array's, a
+        file's frame count as its header gives it (None when the header does not); an
+        estimate for sizing outputs, not a promise."""
+        if self.path is None:
+            return int(self.samples.shape[-1])
+        f = self.__dict__.get("_opened")
+        frames = getattr(f, "frames", None) if f is not None and not f.closed else None
+        return int(frames) if isinstance(frames, int) and 0 < frames < 1 << 62 else None
+
     def blocks(self, size: int) -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 

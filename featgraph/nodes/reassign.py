@@ -203,12 +203,16 @@ class ReassignStream:
     A few held frames (up to :attr:`MERGE`) are copied to the front of the next block's
     outputs, which the kernel writes in place, so that a released chunk is one array, not a
     concatenation of the held tail and the new block.  The spectra and the ramp product
-    reuse one work buffer across blocks."""
+    reuse one work buffer across blocks.  In a run that collects the outputs into arrays
+    sized ahead (``sink``), the kernel writes each frame at its place there (frame ``t`` at
+    row ``t``), so the chunks released are taken without a copy."""
 
     MERGE = 64
+    PORTS = ("freqs", "times", "mags")
 
     def __init__(self, p: Reassign):
         self.p = p
+        self.sink = None         # the run's output arrays, if any (engine.collector.Sink)
         self.framer = CentredFrames(p.n_fft, p.hop_length)
         self.held: list = []
         self.sr = None
@@ -222,12 +226,14 @@ class ReassignStream:
         bins = p.n_fft // 2 + 1
         held_n = sum(b[0].shape[-2] for b in self.held)
         h = held_n if self.held and held_n <= self.MERGE else 0
-        outs = tuple(np.empty(self.shape + (h + n, bins), self.dtype) for _ in range(3))
+        outs = tuple(self._out(port, t0 - h, h + n, bins) for port in self.PORTS)
         if h:
             for i, o in enumerate(outs):
                 at = 0
                 for b in self.held:
-                    o[..., at:at + b[i].shape[-2], :] = b[i]
+                    dst = o[..., at:at + b[i].shape[-2], :]
+                    if dst.ctypes.data != b[i].ctypes.data:    # (else in place in the sink)
+                        dst[...] = b[i]
                     at += b[i].shape[-2]
             self.held = []
         X = self._spectra(frames)
@@ -235,6 +241,16 @@ class ReassignStream:
                         p.ref_power, p.reassign_frequencies, p.reassign_times,
                         out=tuple(o[..., h:, :] for o in outs))
         self.held.append(outs)
+
+    def _out(self, port: str, t: int, n: int, bins: int) -> np.ndarray:
+        """Where frames ``t .. t + n - 1`` of ``port`` are written: their place in the array
+        the run collects the port in (``sink``, set by the engine), else a new array."""
+        buf = None if self.sink is None else self.sink.frames(port)
+        shape = self.shape + (n, bins)
+        if buf is not None and buf.dtype == self.dtype and buf.shape[:-2] == self.shape \
+                and buf.shape[-1] == bins and t + n <= buf.shape[-2]:
+            return buf[..., t:t + n, :]
+        return np.empty(shape, self.dtype)
 
     def _spectra(self, frames: np.ndarray) -> np.ndarray:
         """:func:`_rect_and_ramp_spectra` into the reused work buffer."""
