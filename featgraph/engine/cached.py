@@ -89,7 +89,8 @@ def execute_cached(plan: Plan, source, cache: Cache | None,
                 writers)
     reads_audio = any(not plan.step(key).inputs for key in need)
     try:
-        features = collect(s, source.blocks(block_samples) if reads_audio else ())
+        features = collect(s, source.blocks(block_samples) if reads_audio else (),
+                           source.n_samples())
     except BaseException:
         for writer in writers.values():
             writer.abort()
