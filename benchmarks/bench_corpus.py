@@ -14,7 +14,8 @@ own).  Rounds are interleaved; the median of ``--repeats`` rounds is reported.
 - featgraph ``mfcc39`` (HTK MFCC_E_D_A) with 1 and 2 local workers and on a Dask
   ``LocalCluster`` of 2 worker processes, writing one ``.npz`` per file
   (``Recipe.run_many``);
-- featgraph ``mfcc_librosa`` (librosa's MFCC defaults, number for number) against
+- featgraph ``mfcc_librosa`` (librosa's MFCC defaults, number for number; in float64,
+  the recipe's default, and in float32, as librosa computes) against
   ``librosa.feature.mfcc`` in a loop and in ``Pool(2)``;
 - featgraph ``mfcc_psf`` against ``python_speech_features.mfcc``, both ways.
 
@@ -42,21 +43,34 @@ def _files(corpus: str) -> list[str]:
     return sorted(str(p) for p in Path(corpus).rglob("*") if p.suffix in (".wav", ".flac"))
 
 
-def _done(seconds: float) -> None:
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished (waited for) children."""
+    import resource
+
+    own, kids = (resource.getrusage(w) for w in (resource.RUSAGE_SELF,
+                                                 resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _done(seconds: float, cpu: float | None = None) -> None:
     print(f"@seconds {seconds}")
+    if cpu is not None:
+        print(f"@cpu {cpu}")
 
 
-def fg(corpus: str, recipe: str, jobs: int, scheduler: str | None = None) -> None:
+def fg(corpus: str, recipe: str, jobs: int, scheduler: str | None = None,
+       dtype: str | None = None) -> None:
     import featgraph
 
+    params = {"dtype": dtype} if dtype else {}
     r = featgraph.load(recipe)
-    r.compile()
+    r.compile(**params)
     if scheduler:
         import distributed  # noqa: F401  (imported before the clock starts)
     out = tempfile.mkdtemp(prefix="fgbench-")
-    start = time.perf_counter()
-    summary = r.run_many(corpus, out=out, jobs=jobs, scheduler=scheduler)
-    seconds = time.perf_counter() - start
+    cpu, start = _cpu(), time.perf_counter()
+    summary = r.run_many(corpus, out=out, jobs=jobs, scheduler=scheduler or None, **params)
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     shutil.rmtree(out)
     assert not summary.failed and len(summary.done) == len(_files(corpus)), summary
     if scheduler:
@@ -67,7 +81,7 @@ def fg(corpus: str, recipe: str, jobs: int, scheduler: str | None = None) -> Non
         with Client(scheduler) as client:
             peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         print(f"@worker_peak_kib {max(peaks.values())}")
-    _done(seconds)
+    _done(seconds, None if scheduler else cpu)       # (Dask workers are not children)
 
 
 def _decode(path: str) -> None:
@@ -115,16 +129,16 @@ def lib(corpus: str, which: str, jobs: int) -> None:
     out = tempfile.mkdtemp(prefix="fgbench-")
     files = _files(corpus)
     items = files if which == "decode" else [(f, out) for f in files]
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     if jobs == 1:
         for item in items:
             func(item)
     else:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             pool.map(func, items, chunksize=4)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     shutil.rmtree(out)
-    _done(seconds)
+    _done(seconds, cpu)
 
 
 # ------------------------------------------------------------------ the benchmark
@@ -158,6 +172,8 @@ def candidates(corpus: Path, scheduler: str) -> dict:
         "featgraph mfcc39, --jobs 2": call("fg", c, "mfcc39", 2),
         "featgraph mfcc39, Dask (2 workers)": call("fg", c, "mfcc39", 2, scheduler),
         "featgraph mfcc_librosa, --jobs 2": call("fg", c, "mfcc_librosa", 2),
+        "featgraph mfcc_librosa float32, --jobs 2": call("fg", c, "mfcc_librosa", 2, "",
+                                                         "float32"),
         "librosa mfcc, loop": call("lib", c, "librosa", 1),
         "librosa mfcc, Pool(2)": call("lib", c, "librosa", 2),
         "featgraph mfcc_psf, --jobs 2": call("fg", c, "mfcc_psf", 2),
@@ -189,6 +205,7 @@ def profile(folder: Path, rounds: int = 15) -> str:
     result = execute(plan, Source.of(long_), corpus.BLOCK_SAMPLES)
     job, items, _ = corpus.prepare(plan, [str(short), str(long_)], str(folder / "out"))
     item = {Path(i.path).stem: i for i in items}
+    (folder / "out").mkdir(exist_ok=True)
     count = itertools.count()
 
     def task(name: str) -> None:         # a new output each time, as in a first run
@@ -202,7 +219,9 @@ def profile(folder: Path, rounds: int = 15) -> str:
         "long compute": lambda: execute(plan, Source.of(long_), corpus.BLOCK_SAMPLES),
         "long decode": lambda: sf.read(long_),
         "npz": lambda: result.save(folder / "out" / f"{next(count)}.npz"),
-        "npz over": lambda: result.save(folder / "long.npz")}, rounds)
+        "npz over": lambda: result.save(folder / "long.npz"),
+        "create": lambda: os.close(os.open(folder / "out" / f"{next(count)}.x",
+                                           os.O_WRONLY | os.O_CREAT | os.O_EXCL))}, rounds)
     ms = {k: v["median"] * 1e3 for k, v in t.items()}
     rows = sorted(result.report.executed, key=lambda r: -r.seconds)[:5]
     nodes = ", ".join(f"{r.node} ({r.op}) {r.seconds * 1e3:.1f} ms" for r in rows)
@@ -214,7 +233,9 @@ def profile(folder: Path, rounds: int = 15) -> str:
             f"{ms['long compute']:.1f} ms (decoding included) against "
             f"{ms['long decode']:.1f} ms to decode; writing its .npz {ms['npz']:.1f} ms "
             f"as a new file, {ms['npz over']:.1f} ms over an existing one (a rerun after a "
-            f"parameter change; ext4 starts the write-back at such a rename). Slowest nodes "
+            f"parameter change; ext4 starts the write-back at such a rename), where "
+            f"creating an empty file in the output folder alone costs "
+            f"{ms['create']:.2f} ms (the file system's part). Slowest nodes "
             f"on the 7 s file: {nodes}.")
 
 
@@ -222,6 +243,9 @@ def main() -> None:
     ap = harness.parser(__doc__, repeats=3)
     ap.add_argument("--files", type=int, default=200, help="files per corpus (200)")
     ap.add_argument("--longest", type=float, default=12.0, help="longest file, s (12)")
+    ap.add_argument("--only", action="append", metavar="TEXT",
+                    help="run only the candidates whose name holds TEXT (repeatable; "
+                         "a trial: prints the table, writes nothing)")
     ap.add_argument("--profile-only", action="store_true",
                     help="print only the per-file profile of mfcc39")
     args = ap.parse_args()
@@ -245,15 +269,23 @@ def main() -> None:
         for round_ in range(args.repeats):
             for fmt in ("flac", "wav"):
                 for name, cmd in candidates(Path(tmp) / fmt, cluster.scheduler_address).items():
+                    if args.only and not any(o in name for o in args.only):
+                        continue
                     r = harness.peak_rss(cmd)
                     lines = dict(line.split(" ", 1) for line in r["stdout"].splitlines()
                                  if line.startswith("@"))
                     peak = int(lines.get("@worker_peak_kib", 0)) / 1024 or r["peak_mib"]
-                    entry = runs.setdefault((fmt, name), {"s": [], "peak": 0.0})
+                    entry = runs.setdefault((fmt, name), {"s": [], "cpu": [], "peak": 0.0})
                     entry["s"].append(float(lines["@seconds"]))
+                    if "@cpu" in lines:
+                        entry["cpu"].append(float(lines["@cpu"]))
                     entry["peak"] = max(entry["peak"], peak)
                     print(f"round {round_} {fmt} {name}: {entry['s'][-1]:.2f} s, "
-                          f"{peak:.0f} MiB", flush=True)
+                          f"CPU {float(lines.get('@cpu', 'nan')):.2f} s, {peak:.0f} MiB",
+                          flush=True)
+        if args.only:                    # a trial: the table only, nothing written
+            print(report(runs, total, args, summary=False))
+            return
         notes = profile(Path(tmp))
     body = report(runs, total, args) + "\n\n" + notes
     harness.write_section("corpus", f"corpus throughput, {args.files} files of 1-"
@@ -261,23 +293,29 @@ def main() -> None:
                           args.write)
 
 
-def report(runs: dict, total: float, args) -> str:
+def report(runs: dict, total: float, args, summary: bool = True) -> str:
     hours = total / 3600
     rows, med = [], {}
     for (fmt, name), e in runs.items():
         med[fmt, name] = statistics.median(e["s"])
     for (fmt, name), e in runs.items():
-        floor = med[fmt, "decoding alone, Pool(2)" if "2" in name.split(",")[-1]
-                    else "decoding alone, 1 process"]
+        floor = med.get((fmt, "decoding alone, Pool(2)" if "2" in name.split(",")[-1]
+                         else "decoding alone, 1 process"))
         rows.append([fmt, name, med[fmt, name], min(e["s"]), hours / med[fmt, name],
-                     f"{med[fmt, name] / floor:.2f}x", f"{e['peak']:.0f}"])
+                     f"{med[fmt, name] / floor:.2f}x" if floor else "-",
+                     f"{statistics.median(e['cpu']):.3f}" if e["cpu"] else "-",
+                     f"{e['peak']:.0f}"])
     table = harness.table(["corpus", "candidate", "median s", "min s", "audio h/s",
-                           "vs decoding (same workers)", "peak MiB per worker"], rows)
+                           "vs decoding (same workers)", "CPU s (all processes)",
+                           "peak MiB per worker"], rows)
     lines = [f"{args.files} files, {total / 60:.1f} min of audio per corpus; median of "
              f"{args.repeats} interleaved rounds; each candidate in a fresh process, "
-             "imports not timed.", "", table, ""]
-    for fmt in ("flac", "wav"):
+             "imports not timed; CPU: user + system time of the process and its workers "
+             "(not the Dask workers'), which a loaded machine inflates less than the "
+             "wall time.", "", table, ""]
+    for fmt in ("flac", "wav") if summary else ():
         fg_best = min(med[fmt, "featgraph mfcc_librosa, --jobs 2"], 1e9)
+        fg32 = med[fmt, "featgraph mfcc_librosa float32, --jobs 2"]
         lib_best = min(med[fmt, "librosa mfcc, loop"], med[fmt, "librosa mfcc, Pool(2)"])
         psf_best = min(med[fmt, "python_speech_features mfcc, loop"],
                        med[fmt, "python_speech_features mfcc, Pool(2)"])
@@ -285,7 +323,8 @@ def report(runs: dict, total: float, args) -> str:
                      med[fmt, "featgraph mfcc39, 1 process"])
         floor = min(med[fmt, "decoding alone, Pool(2)"], med[fmt, "decoding alone, 1 process"])
         lines.append(f"- {fmt.upper()}: featgraph `mfcc_librosa` (2 workers) is "
-                     f"**{lib_best / fg_best:.1f}x** librosa's best (target >= 3x); "
+                     f"**{lib_best / fg_best:.1f}x** librosa's best (target >= 3x), in "
+                     f"float32 as librosa computes {lib_best / fg32:.1f}x; "
                      f"`mfcc_psf` (2 workers) {psf_best / med[fmt, 'featgraph mfcc_psf, --jobs 2']:.1f}x "
                      f"python_speech_features' best; `mfcc39`'s best takes "
                      f"**{mfcc39 / floor:.2f}x** the time of the best decoding alone "

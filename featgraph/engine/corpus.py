@@ -35,42 +35,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .corpus_task import (BLOCK_SAMPLES, Job, identity, input_problem,  # noqa: F401
+                          part_path, process, reason)
 from .inputs import Item
 from .plan import Plan
-from .source import Source
-
-
-BLOCK_SAMPLES = 1 << 18
-"""Samples per block of a per-file task (16 s at 16 kHz): most corpus files take one
-pass through the plan, not several (each costing every step's fixed cost); longer
-files stream.  The outputs are the same for any block size."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """What every per-file task does: run ``plan``, then write.
-
-    ``mode``: ``"npz"`` (the item's target), ``"part"`` (an ``.npz`` part of a
-    store in ``parts``), or ``"none"`` (compute only, e.g. to print shapes).
-    ``summary``: statistics to write instead of the features (Parquet parts).
-    ``cache``: the content-keyed feature cache each task reads and fills
-    (:mod:`featgraph.engine.cache`), or None.
-    """
-
-    plan: Plan
-    run: str
-    mode: str = "npz"
-    parts: str | None = None
-    summary: tuple[str, ...] = ()
-    frames_first: bool = False
-    max_dims: int | None = None
-    cwd: str | None = None
-    cache: object = None        # a featgraph.engine.cache.Cache, or None
-
-    def at(self, path: str | None) -> str | None:
-        """``path`` resolved against the client's folder ``cwd`` (Dask workers may run
-        elsewhere, on a shared file system); the recorded paths stay as given."""
-        return path if path is None or self.cwd is None else os.path.join(self.cwd, path)
 
 
 @dataclass
@@ -104,179 +72,19 @@ def run_key(plan: Plan, options: dict) -> str:
     return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
 
 
-def identity(path: str) -> list[int] | None:
-    """``[size, mtime_ns]`` of an input file (None when it cannot be stat'ed)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns]
-
-
-def part_path(parts: str, key: str) -> Path:
-    """Where the part of ``key`` goes (keys may hold ``/``: sub-folders)."""
-    return Path(parts) / f"{key}.npz"
-
-
-# ------------------------------------------------------------------ the per-file task
-def process(job: Job, item: Item, keep: bool = False) -> dict:
-    """Run ``job`` on one input and write its output; never raises for a bad file.
-
-    Returns ``{"key", "path", "status": "done" | "failed", "reason", "seconds",
-    "audio_seconds", "shapes", "input"}``, and the :class:`Result` as ``"result"``
-    when ``keep``.
-    """
-    from .scheduler import execute
-
-    start = time.perf_counter()
-    path = job.at(item.path)
-    status = {"key": item.key, "path": item.path, "status": "failed", "target": item.target,
-              "input": identity(path)}
-    try:
-        problem = item.problem or input_problem(path)
-        if problem:
-            from .errors import AudioError
-            raise AudioError(problem)
-        source = _Counted(path=Path(path))
-        if job.cache is None:
-            result = execute(job.plan, source, BLOCK_SAMPLES)
-        else:
-            from .cached import execute_cached
-
-            result = execute_cached(job.plan, source, job.cache, BLOCK_SAMPLES)
-        result.source = item.path
-        audio = source.seconds()
-        if not audio and job.cache is not None:       # all from the cache: nothing was read
-            import soundfile
-
-            audio = soundfile.info(path).duration
-        status["shapes"] = {k: list(v.shape) for k, v in result.items()}
-        if job.max_dims and any(v.ndim > job.max_dims for v in result.values()):
-            raise ValueError(f"an output has {max(v.ndim for v in result.values())} "
-                             f"dimensions; this store takes at most {job.max_dims}")
-        extra = {"run": job.run, "input": status["input"]}
-        if job.summary:
-            _save_summary(job, item, result, audio, extra)
-        elif job.mode == "part":
-            result.save(part_path(job.at(job.parts), item.key), extra)
-        elif job.mode == "npz" and item.target:
-            if job.frames_first:
-                _frames_first(result)
-            result.save(job.at(item.target), extra)
-        status.update(status="done", audio_seconds=audio,
-                      frames=max((v.shape[-1] for v in result.values()), default=0))
-        if keep:
-            status["result"] = result
-    except Exception as exc:                            # a bad file never stops the run
-        status["reason"] = reason(exc, item.path)
-    status["seconds"] = time.perf_counter() - start
-    return status
-
-
-class _Counted(Source):
-    """An audio file :class:`Source` that counts the samples it reads: the duration,
-    without opening the file a second time."""
-
-    def _counts(self) -> list:
-        if "_read" not in self.__dict__:
-            object.__setattr__(self, "_read", [0, 0.0])
-        return self.__dict__["_read"]
-
-    def samplerate(self) -> float:
-        self._counts()[1] = rate = super().samplerate()
-        return rate
-
-    def blocks(self, size: int):
-        counts = self._counts()
-        for block in super().blocks(size):
-            counts[0] += block.shape[-1]
-            yield block
-
-    def seconds(self) -> float:
-        n, rate = self._counts()
-        return n / rate if rate else 0.0
-
-
-def _save_summary(job: Job, item: Item, result, audio: float, extra: dict) -> None:
-    from .functionals import columns, summarize
-    from .result import write_npz
-
-    import numpy as np
-
-    cols: dict[str, float] = {"duration": audio}
-    single = len(result.features) == 1
-    for name, f in result.features.items():
-        if _is_named_vector(f):            # a per-file vector with names (eGeMAPS): as is
-            cols.update({n if single else f"{name}.{n}": float(v)
-                         for n, v in zip(f.names, np.asarray(f.data).ravel())})
-            continue
-        events = f.data.ndim == 1 and f.kind.label != "signal"
-        cols.update(columns(name, summarize(f.data, job.summary, f.sr, f.hop, audio, events)))
-    write_npz(part_path(job.at(job.parts), item.key), {"values": np.array(list(cols.values()))},
-              {"source": str(item.path), "columns": list(cols), **extra})
-
-
-def _is_named_vector(f) -> bool:
-    """One frame of named rows, no channels: a per-file vector written one column per name."""
-    return (f.names is not None and f.data.ndim == 2 and f.data.shape[-1] == 1
-            and f.data.shape[0] == len(f.names))
-
-
-def _frames_first(result) -> None:
-    """Every framed output of ``result`` as ``(..., frames, features)`` (a view)."""
-    from .kinds import Kind
-
-    result.features = {k: f if f.kind == Kind.SIGNAL or f.data.ndim < 2 else
-                       f.derive(f.data.swapaxes(-1, -2)) for k, f in result.features.items()}
-
-
-def input_problem(path: str) -> str | None:
-    """Why ``path`` cannot be read (checked before reading), or None."""
-    p = Path(path)
-    if p.is_dir():
-        return "is a folder (folders are searched when given as arguments, not in lists)"
-    if not p.exists():
-        return "no such file" if not p.is_symlink() else "a broken or looping symbolic link"
-    if not os.access(p, os.R_OK):
-        return "permission denied"
-    if p.stat().st_size == 0:
-        return "empty file"
-    return None
-
-
-def reason(exc: BaseException, path: str) -> str:
-    """The failure of one input as one short reason, without repeating its path.
-
-    A node's error keeps the node and op (``node 'f' (op frame): ...``) except for
-    the source op, whose failures are about the file itself; libsndfile's message
-    (``Error opening 'x.wav': Format not recognised.``) shrinks to its reason.
-    """
-    import re
-
-    from .errors import NodeError
-
-    where = ""
-    if isinstance(exc, NodeError):
-        if exc.op != "load":
-            where = f"node '{exc.node}' (op {exc.op}): "
-        exc = exc.cause
-    text = str(exc)
-    for form in sorted({path, str(Path(path)), os.path.abspath(path)}, key=len, reverse=True):
-        text = text.replace(f"'{form}'", "").replace(form, "")
-    text = re.sub(r"\s+:", ":", text).replace(": Error opening: ", ": ")
-    return where + (text.strip(" :") or type(exc).__name__)
-
-
 # ------------------------------------------------------------------ resume and failures
-def already_done(job: Job, items: list[Item], store=None) -> set[str]:
-    """Keys of the inputs whose output is complete and up to date (see *Resume*)."""
+def already_done(job: Job, items: list[Item], store=None,
+                 stamps: dict | None = None) -> set[str]:
+    """Keys of the inputs whose output is complete and up to date (see *Resume*);
+    ``stamps``: the inputs' :func:`identity` by path, when known."""
     done = set()
+    stamps = stamps or {}
     previous = store.previous() if store is not None else {}
     fresh = previous.pop("__plan__", None) == job.run
     for item in items:
         if item.problem:
             continue
-        stamp = identity(item.path)
+        stamp = stamps[item.path] if item.path in stamps else identity(item.path)
         if stamp is None:
             continue
         if fresh and previous.get(item.key) == stamp:
@@ -370,7 +178,8 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
     """
     start = time.perf_counter()
     summary = Summary()
-    done = already_done(job, items, store)
+    stamps = {item.path: identity(item.path) for item in items}      # one stat each
+    done = already_done(job, items, store, stamps)
     known = {} if retry_failed else known_failures(log, job)
     todo = []
 
@@ -379,7 +188,7 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
             on_status(status)
 
     for item in items:
-        stamp = identity(item.path)
+        stamp = stamps[item.path]
         if item.key in done:
             summary.skipped.append({"key": item.key, "path": item.path, "status": "skipped"})
             report(summary.skipped[-1])
@@ -390,7 +199,7 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
         else:
             todo.append(item)
     try:
-        for status in statuses(job, todo, jobs, scheduler, keep):
+        for status in statuses(job, todo, jobs, scheduler, keep, stamps):
             if status["status"] == "done":
                 summary.done.append(status)
             else:
@@ -408,20 +217,22 @@ def run_corpus(job: Job, items: list[Item], store=None, jobs: int = 1,
     return summary
 
 
-def statuses(job: Job, todo: list[Item], jobs: int, scheduler: str | None, keep: bool):
-    """The status of every task of ``todo``, in completion order."""
+def statuses(job: Job, todo: list[Item], jobs: int, scheduler: str | None, keep: bool,
+             stamps: dict | None = None):
+    """The status of every task of ``todo``, in completion order (``stamps``: the
+    inputs' :func:`identity` by path, when known)."""
     if not todo:
         return
     if scheduler:
-        yield from _dask(job, todo, scheduler)
+        yield from _dask(job, todo, scheduler, stamps)
     elif jobs <= 1 or len(todo) == 1:
         for item in todo:
             yield process(job, item, keep)
     else:
-        yield from _pool(job, todo, jobs, keep)
+        yield from _pool(job, todo, jobs, keep, stamps)
 
 
-def _pool(job: Job, todo: list[Item], jobs: int, keep: bool):
+def _pool(job: Job, todo: list[Item], jobs: int, keep: bool, stamps: dict | None = None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -431,7 +242,7 @@ def _pool(job: Job, todo: list[Item], jobs: int, keep: bool):
                                initializer=_worker_job, initargs=(job,))
     try:
         futures = [pool.submit(_process_here, batch, keep)
-                   for batch in batches(todo, jobs, keep)]
+                   for batch in batches(todo, jobs, keep, stamps)]
         for future in as_completed(futures):
             yield from future.result()
     finally:
@@ -442,7 +253,8 @@ BATCH = 8
 """At most this many inputs per pool task (see :func:`batches`)."""
 
 
-def batches(todo: list[Item], jobs: int, keep: bool = False) -> list[list[Item]]:
+def batches(todo: list[Item], jobs: int, keep: bool = False,
+            stamps: dict | None = None) -> list[list[Item]]:
     """The pool's tasks: the inputs largest file first, in batches of up to :data:`BATCH`.
 
     A task costs a round trip through the pool's queues (about a millisecond of the
@@ -454,7 +266,9 @@ def batches(todo: list[Item], jobs: int, keep: bool = False) -> list[list[Item]]
     """
     if keep:
         return [[item] for item in todo]
-    order = sorted(todo, key=lambda item: (identity(item.path) or [0])[0], reverse=True)
+    stamps = stamps or {}
+    order = sorted(todo, key=lambda item: (stamps.get(item.path) or identity(item.path)
+                                           or [0])[0], reverse=True)
     size = max(1, min(BATCH, len(order) // (4 * jobs)))
     return [order[i:i + size] for i in range(0, len(order), size)]
 
@@ -476,7 +290,7 @@ def process_batch(job: Job, items: list[Item], keep: bool = False) -> list[dict]
     return [process(job, item, keep) for item in items]
 
 
-def _dask(job: Job, todo: list[Item], scheduler: str):
+def _dask(job: Job, todo: list[Item], scheduler: str, stamps: dict | None = None):
     """The tasks on a Dask cluster (:func:`batches` of inputs, as for local workers): the
     job sent once, relative paths resolved against this folder (the workers may run
     elsewhere, on a shared file system), only the statuses come back."""
@@ -488,7 +302,7 @@ def _dask(job: Job, todo: list[Item], scheduler: str):
     job = replace(job, cwd=os.getcwd())
     with distributed.Client(scheduler) as client:
         shared = client.scatter(job, broadcast=True)
-        tasks = batches(todo, max(1, len(client.nthreads())))
+        tasks = batches(todo, max(1, len(client.nthreads())), stamps=stamps)
         futures = client.map(process_batch, [shared] * len(tasks), tasks, pure=False)
         try:
             for future in distributed.as_completed(futures):

@@ -119,9 +119,11 @@ def read_scp(path: Path) -> list[tuple[str, str]]:
 def name(found, roots: list[str], out: str | None) -> list[Item] | str:
     """Give every input its key and ``.npz`` target under the folder ``out`` (None: no
     targets; a path ending in ``.npz``: that file, for one input); a usage message
-    instead when two inputs collide."""
+    instead when two inputs collide.  (One ``stat`` per input: this runs before any
+    worker starts.)"""
     absolute = [Path(os.path.abspath(p)) for p, _, _ in found]
-    readable = [str(a.parent) for a in absolute if a.is_file()] + roots
+    is_file = [os.path.isfile(a) for a in absolute]
+    readable = [str(a.parent) for a, f in zip(absolute, is_file) if f] + roots
     if not readable:
         readable = [str(a.parent) for a in absolute]
     try:
@@ -134,22 +136,25 @@ def name(found, roots: list[str], out: str | None) -> list[Item] | str:
     single = out is not None and out.endswith(".npz") and not Path(out).is_dir()
     if single and len(found) > 1:
         return "-o FILE.npz takes one input; give a folder for several"
+    base = Path(out) if out is not None else None
     items, seen = [], {}
-    for (path, utt, problem), a in zip(found, absolute):
-        inside = a.is_relative_to(root)
-        rel = a.relative_to(root) if inside else Path(a.name)
+    for (path, utt, problem), a, a_is_file in zip(found, absolute, is_file):
+        try:
+            rel = a.relative_to(root)
+        except ValueError:                              # outside the common folder
+            rel = Path(a.name)
         key = utt or rel.as_posix()
         if single:
             target = out
         elif out is None:
             target = None
         elif utt:
-            target = str(Path(out) / f"{utt}.npz")
+            target = str(base / f"{utt}.npz")
         else:
             stem = a.name if len(by_stem[a.parent, a.stem]) > 1 else a.stem
-            target = str(Path(out) / rel.parent / f"{stem}.npz")
+            target = str(base / rel.parent / f"{stem}.npz")
         item = Item(path, key, target, problem)
-        if problem is None and Path(path).is_file():
+        if problem is None and a_is_file:
             for label, what in ((target, f"written to {target}"), (key, f"keyed {key}")):
                 if label is not None and (label, what) in seen:
                     return (f"{seen[label, what]} and {path} would both be {what}; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import zipfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -70,27 +70,29 @@ def write_npz(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Pa
     temporary file in the same folder and :func:`os.replace`: complete or absent.  The
     same arrays and meta give the same bytes (the zip members carry a fixed date).
 
-    The rename alone makes the file appear whole to any reader and after a killed
-    process (Ctrl-C, ``kill``, a crash).  There is no ``fsync`` (milliseconds per file
-    on some file systems): it would matter only for a power loss or an OS crash, after
-    which the file system may hold the rename without the data (an empty file, as ext4
-    leaves it), which ``np.load`` refuses, so a resumed corpus run recomputes it.  Replacing an existing
-    output costs more than writing a new one on ext4 (its ``auto_da_alloc`` starts the
-    new data's write-back at the rename); a first run writes new files.
+    The archive is a standard uncompressed ``.npz`` (``np.load`` reads it), written with
+    one system call (:mod:`featgraph.engine.npz`).  The temporary file is
+    ``.<name>.<pid>.<thread>.tmp`` beside ``path`` (any other free name if that one is
+    taken), created with the permissions ``np.savez`` would give (``0o666`` less the
+    umask).  The rename alone makes the file appear whole to any reader and after a
+    killed process (Ctrl-C, ``kill``, a crash).  There is no ``fsync`` (milliseconds per
+    file on some file systems): it would matter only for a power loss or an OS crash,
+    after which the file system may hold the rename without the data (an empty file, as
+    ext4 leaves it), which ``np.load`` refuses, so a resumed corpus run recomputes it.
+    Replacing an existing output costs more than writing a new one on ext4 (its
+    ``auto_da_alloc`` starts the new data's write-back at the rename); a first run
+    writes new files.
     """
+    from . import npz
+
     path = Path(path)
     arrays = {**arrays, "__meta__": np.array(json.dumps(meta))}
+    fd, tmp = _temporary(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except FileNotFoundError:                      # the folder is new: make it, once
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as archive:
-            for name, array in arrays.items():   # a fixed member date: reproducible bytes
-                member_info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                with archive.open(member_info, "w", force_zip64=True) as member:
-                    _write_npy(member, array)
+        try:
+            npz.write_to(fd, arrays)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -98,18 +100,22 @@ def write_npz(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Pa
     return path
 
 
-def _write_npy(fh, array: np.ndarray) -> None:
-    """``array`` in the ``.npy`` format, its bytes written straight from its memory.
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
-    ``np.savez`` would stage up to 16 MiB of every array in a buffer; an hour of
-    features is about that size, so this writes the C- or Fortran-ordered
-    buffer in 1 MiB slices of a memoryview instead.
-    """
-    np.lib.format.write_array_header_2_0(fh, np.lib.format.header_data_from_array_1_0(array))
-    flat = array.T if array.flags.f_contiguous and not array.flags.c_contiguous else array
-    data = memoryview(flat.reshape(-1)).cast("B")
-    for start in range(0, len(data), 1 << 20):
-        fh.write(data[start:start + (1 << 20)])
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` (its folder made when missing): ``(fd, name)``."""
+    stem = os.path.join(path.parent, f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    for n in range(100):               # a taken name: left by a killed process of this pid
+        tmp = f"{stem}.tmp" if n == 0 else f"{stem}.{n}.tmp"
+        try:
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileNotFoundError:                  # the folder is new: make it, once
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, _FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
 
 
 def _contiguous_either_way(a: np.ndarray) -> np.ndarray:

@@ -103,13 +103,13 @@ class Source:
         import soundfile
 
         path = self.path
-        if path.is_dir():
-            raise AudioError("is a folder, not an audio file")
-        if not path.exists():
-            raise AudioError("no such file")
-        try:
+        try:                               # (the checks below only when opening fails)
             f = soundfile.SoundFile(str(path))
         except (RuntimeError, OSError, TypeError, ValueError) as exc:  # LibsndfileError
+            if path.is_dir():
+                raise AudioError("is a folder, not an audio file") from None
+            if not path.exists():
+                raise AudioError("no such file") from None
             reason = str(exc).split(": ", 1)[-1] if str(path) in str(exc) else str(exc)
             raise AudioError(f"cannot read audio file: {reason}") from None
         if self.sr is not None and self.sr != f.samplerate:
