@@ -38,7 +38,7 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
                                                                   os.environ.get("PYTHONPATH")]))}
 sys.path.insert(0, str(ROOT))               # in-process imports: this checkout's featgraph too
 LOAD_AT_START = os.getloadavg()[0]
-ENV_KEYS = re.compile(r"^(OPENBLAS|OMP|MKL|NUMEXPR|FEATGRAPH|PYTHON)")
+ENV_KEYS = re.compile(r"^(OPENBLAS|OMP|MKL|NUMEXPR|FEATGRAPH|PYTHON|TMPDIR$)")
 
 
 def parser(doc: str, repeats: int | None = None, seconds: float | None = None):
