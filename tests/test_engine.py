@@ -349,3 +349,47 @@ def test_compiled_plans_are_reused_in_process_until_a_recipe_file_changes(write_
     assert edited is not first and edited.steps != first.steps
     monkeypatch.setenv("FEATGRAPH_FUSE", "0")
     assert compile_plan([featgraph.load(path)], {}) is not edited
+
+
+@pytest.mark.parametrize("subtype, ext", [("PCM_16", "wav"), ("PCM_24", "flac"),
+                                          ("PCM_32", "wav"), ("FLOAT", "wav"),
+                                          ("DOUBLE", "wav")])
+def test_float32_runs_read_files_as_float32_with_the_same_values(tmp_path, subtype, ext):
+    """A float32 recipe that keeps the file's samples reads them as float32 (libsndfile's
+    conversion): equal bit for bit to reading float64 and casting, for integer PCM of 16,
+    24 and 32 bits (32: rounded once either way) and float files; float64 recipes, a
+    resampling load and a mean of two channels read float64."""
+    from featgraph.engine.scheduler import execute, read_dtype
+    from featgraph.engine.source import Source
+
+    rng = np.random.default_rng(11)
+    y = np.clip(rng.standard_normal((16000, 2)) * 0.3, -1, 1)
+    y[:, 0] = np.round(y[:, 0] * 2**31) / 2**31                 # all 32 bits used
+    path = tmp_path / f"x.{ext}"
+    sf.write(path, y, 16000, subtype=subtype)
+    recipe = tmp_path / "mel.yaml"
+    recipe.write_text(
+        "name: mel\nparams: {dtype: float32, channels: first, sr: null}\nnodes:\n"
+        "  audio: {op: load, dtype: '${dtype}', channels: '${channels}', sr: '${sr}'}\n"
+        "  frames: {op: frame, input: audio, length: 400, hop: 160}\n"
+        "  windowed: {op: window, input: frames, window: hann, pad_to: 512}\n"
+        "  spectrum: {op: rfft, input: windowed}\n"
+        "  power: {op: power, input: spectrum}\n"
+        "  mel: {op: mel_filterbank, input: power, n_mels: 40}\n"
+        "outputs: [mel]\n")
+    plan = featgraph.load(recipe).compile()
+    source = Source.of(path)
+    assert read_dtype(plan, source) == "float32"
+    got = execute(plan, source)["mel"]
+    as_read = sf.read(path, dtype="float64", always_2d=True)[0][:, 0].astype(np.float32)
+    np.testing.assert_array_equal(
+        sf.read(path, dtype="float32", always_2d=True)[0][:, 0], as_read)
+    want = execute(plan, Source.of(as_read, sr=16000))["mel"]
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    for other in (dict(channels="mean"), dict(dtype="float64"), dict(sr=8000)):
+        assert read_dtype(featgraph.load(recipe).compile(**other), Source.of(path)) == "float64"
+    mono = tmp_path / f"mono.{ext}"
+    sf.write(mono, y[:, 0], 16000, subtype=subtype)          # one channel: its mean is itself
+    assert read_dtype(featgraph.load(recipe).compile(channels="mean"), Source.of(mono)) \
+        == "float32"

@@ -355,8 +355,30 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
-    features = collect(s, source.blocks(block_samples), source.n_samples())
+    features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
+                       source.n_samples())
     return Result(features, s.report(), source.label)
+
+
+def read_dtype(plan: Plan, source: Source) -> str:
+    """``"float32"`` when every source step of ``plan`` is a float32 ``load`` that keeps
+    the file's samples as they are (no resampling, no mean of several channels), else
+    ``"float64"``.  libsndfile's float32 decoding gives the values of a float64 read
+    cast to float32 (integer PCM of up to 24 bits is exact in both; a wider value is
+    rounded once either way), with half the memory traffic."""
+    sr = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != "float32":
+            return "float64"
+        sr = source.samplerate() if sr is None else sr
+        if (m.sr is not None and float(m.sr) != sr) or (
+                m.channels == "mean" and source.channels() > 1):
+            return "float64"
+    return "float32"
 
 
 def collect(s: Stream, blocks: Iterable[np.ndarray],

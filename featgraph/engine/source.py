@@ -63,6 +63,14 @@ class Source:
             object.__setattr__(self, "_opened", f)     # (a frozen dataclass)
         return float(f.samplerate)
 
+    def channels(self) -> int:
+        """The channels of the samples :meth:`blocks` yields (a file is opened and kept
+        open, as by :meth:`samplerate`)."""
+        if self.path is None:
+            return 1 if self.samples.ndim == 1 else int(self.samples.shape[0])
+        self.samplerate()
+        return int(self.__dict__["_opened"].channels)
+
     def n_samples(self) -> int | None:
         """The length in samples :meth:`blocks` will yield, if known ahead: an array's, a
         file's frame count as its header gives it (None when the header does not); an
@@ -73,11 +81,12 @@ class Source:
         frames = getattr(f, "frames", None) if f is not None and not f.closed else None
         return int(frames) if isinstance(frames, int) and 0 < frames < 1 << 62 else None
 
-    def blocks(self, size: int) -> Iterator[np.ndarray]:
+    def blocks(self, size: int, dtype: str = "float64") -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 
-        A file is read with libsndfile, ``size`` frames at a time, as float64 in
-        [-1, 1) for integer PCM.  An array is cut into views (no copy).
+        A file is read with libsndfile, ``size`` frames at a time, as ``dtype``
+        (float64 or float32) in [-1, 1) for integer PCM.  An array is cut into views
+        (no copy, its own dtype).
         """
         if self.path is None:
             data = self.samples if self.samples.ndim == 2 else self.samples[None, :]
@@ -88,7 +97,7 @@ class Source:
         with f if f is not None and not f.closed else self._open() as f:
             while True:
                 try:
-                    block = f.read(size, dtype="float64", always_2d=True)
+                    block = f.read(size, dtype=dtype, always_2d=True)
                 except (RuntimeError, OSError) as exc:
                     raise AudioError(f"cannot read audio file: {exc}") from None
                 if not len(block):
