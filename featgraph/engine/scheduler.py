@@ -32,7 +32,9 @@ State
 ``pending[key][i]``
     chunks received on input ``i`` of step ``key`` and not yet consumed.  A
     step with several inputs consumes the same number of frames from each
-    (its inputs are aligned); the remainder waits for the next pass.
+    (its inputs are aligned); the remainder waits for the next pass.  When
+    joining an input's chunks would copy more than :data:`SPLIT_BYTES`, the
+    step runs once per aligned run of views instead (:func:`_runs`).
 ``states[key]``
     the state object of a block op.
 ``held[key]``
