@@ -77,6 +77,24 @@ def test_resample_equals_opensmile_outpR(stem):
     np.testing.assert_allclose(got, want, atol=2e-5 * np.abs(want).max())
 
 
+@pytest.mark.parametrize("stem", RESAMPLE_STEMS)
+def test_resample_from_the_spectrum_equals_opensmile_outpR(stem):
+    """The spectrum input (egemaps_lld's: the rfft of the Hamming frames padded at their
+    end to a power of two), through the shift theorem: openSMILE's outpR as from frames."""
+    y, sr = smile_samples(AUDIO[stem])
+    frames = Frame(length="20ms", hop="10ms")(signal(y, sr))
+    spectrum = RFFT()(Window(window="hamming", periodic=False, pad_to="pow2")(frames))
+    got = SmileSpecResample(target_rate=11000.0)(spectrum)
+    assert got.kind == Kind.FRAMES and got.win_length == 220 and got.n_fft is None
+    rows, want = REFS[f"{stem}__outpR_rows"], REFS[f"{stem}__outpR"]
+    np.testing.assert_allclose(got.data.T[rows], want, atol=2e-5 * np.abs(want).max())
+    np.testing.assert_allclose(got.data, formant_chain(y, sr)[1].data, rtol=0,
+                               atol=1e-12 * np.abs(want).max())
+    long = RFFT(n_fft=4 * frames.data.shape[-2])(Window(window="hamming")(frames))
+    with pytest.raises(ValueError, match="pad_to: pow2"):
+        SmileSpecResample(target_rate=11000.0)(long)
+
+
 def test_resample_fft_path_equals_the_formula():
     from featgraph.nodes.egemaps_formants import resample_matrix, spec_resample
 

@@ -32,7 +32,9 @@ State
 ``pending[key][i]``
     chunks received on input ``i`` of step ``key`` and not yet consumed.  A
     step with several inputs consumes the same number of frames from each
-    (its inputs are aligned); the remainder waits for the next pass.
+    (its inputs are aligned); the remainder waits for the next pass.  When
+    joining an input's chunks would copy more than :data:`SPLIT_BYTES`, the
+    step runs once per aligned run of views instead (:func:`_runs`).
 ``states[key]``
     the state object of a block op.
 ``held[key]``
@@ -165,7 +167,11 @@ class Stream:
                 args = [raw] if raw is not None else None
             else:
                 args = self._take(key, step)
-            out = self._run(step, args, final)
+            if args and isinstance(args[0], list):     # aligned runs of views (_runs)
+                out = join_chunks([self._run(step, run, final and i == len(args) - 1)
+                                   for i, run in enumerate(args)])
+            else:
+                out = self._run(step, args, final)
             if out is None:
                 continue
             ports = out if isinstance(out, dict) else {"": out}
@@ -194,6 +200,9 @@ class Stream:
             return [one]
         if not all(queues):               # an input has nothing yet: wait, joining nothing
             return None                   # (joining the others each pass is quadratic)
+        runs = _runs(queues)
+        if runs is not None:
+            return runs
         joined = [join_chunks(q) for q in queues]
         if any(j is None for j in joined):
             return None
@@ -379,6 +388,51 @@ def read_dtype(plan: Plan, source: Source) -> str:
                 m.channels == "mean" and source.channels() > 1):
             return "float64"
     return "float32"
+
+
+SPLIT_BYTES = 1 << 20
+"""A multi-input step whose pending chunks would copy more bytes than this to be joined is
+run on aligned runs of views instead (:func:`_runs`)."""
+
+
+def _runs(queues: list[list[Feature]]) -> list[list[Feature]] | None:
+    """The frames all inputs of a step have, cut at every chunk edge into aligned runs of
+    views (one argument list per run), consumed from ``queues``; or None when a join is
+    cheap (under :data:`SPLIT_BYTES`), an input carries events, or no frame is common.
+
+    An input whose frames arrive later than another's (behind a look-ahead, such as the
+    pitch track of eGeMAPS' voice descriptors next to their 60 ms frames) leaves the other
+    with a remainder each pass; joining it to the next chunk would copy both, while the
+    step's output on the runs, joined, is the same (a frame op maps frames one by one; a
+    block op takes chunks of any length)."""
+    if sum(c.nbytes for q in queues if len(q) > 1 for c in q) < SPLIT_BYTES or any(
+            c.is_events for q in queues for c in q):
+        return None
+    n = min(sum(c.n_frames for c in q) for q in queues)
+    if n == 0:
+        return None
+    cuts = {0, n}
+    for q in queues:
+        edge = 0
+        for c in q:
+            edge += c.n_frames
+            if edge < n:
+                cuts.add(edge)
+    cuts = sorted(cuts)
+    runs = [[] for _ in cuts[1:]]
+    for q in queues:
+        rest, at, r = [], 0, 0
+        for c in q:
+            end = at + c.n_frames
+            while r < len(runs) and cuts[r + 1] <= end:       # runs inside this chunk
+                lo, hi = cuts[r] - at, cuts[r + 1] - at
+                runs[r].append(c if (lo, hi) == (0, c.n_frames) else c.derive(c.data[..., lo:hi]))
+                r += 1
+            if end > n:                                        # frames left for later
+                rest.append(c if at >= n else c.derive(c.data[..., n - at:]))
+            at = end
+        q[:] = rest
+    return runs
 
 
 def collect(s: Stream, blocks: Iterable[np.ndarray],

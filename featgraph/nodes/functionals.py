@@ -320,23 +320,27 @@ def _sma3(buf: np.ndarray, start: int, stop: int, nonzero: bool,
     Sums ``x w`` and ``w`` (``w = [x != 0]`` when ``nonzero``, else 1) over the frame and
     its left and right neighbours, in that order; a neighbour outside ``buf`` adds 0, or
     the edge frame with ``replicate``.  The neighbours are read as slices of the frames
-    padded by one on each side (zeros, or the edge frames)."""
-    x = buf.astype(np.float64)
-    w = (x != 0).astype(np.float64) if nonzero else np.ones_like(x)
-    xw = x * w
+    padded by one on each side (zeros, or the edge frames).  ``x w`` is ``x`` (a zero
+    times 0 or 1 is that zero), so the sums of values are taken on ``x`` itself."""
+    x = np.asarray(buf, dtype=np.float64)
     pad = [(0, 0)] * (x.ndim - 1) + [(1, 1)]
-    mode = "edge" if replicate else "constant"
-    xwp, wp = np.pad(xw, pad, mode=mode), np.pad(w, pad, mode=mode)   # frame j at j + 1
-    num = xw[..., start:stop].copy()
-    den = w[..., start:stop].copy()
-    for lo in (start, start + 2):                  # left neighbours, then right ones
-        num += xwp[..., lo:lo + stop - start]
-        den += wp[..., lo:lo + stop - start]
+    xp = np.pad(x, pad, mode="edge" if replicate else "constant")    # frame j at j + 1
+    num = xp[..., start + 1:stop + 1] + xp[..., start:stop]
+    num += xp[..., start + 2:stop + 2]
+    if not nonzero:
+        if replicate or (start > 0 and stop < x.shape[-1] - 1):
+            return (num / 3.0).astype(buf.dtype, copy=False)
+        den = np.full(stop - start, 3.0)
+        den[:1] -= start == 0
+        den[-1:] -= stop == x.shape[-1]
+        return (num / den).astype(buf.dtype, copy=False)
+    wp = (xp != 0).astype(np.float64)
+    den = wp[..., start + 1:stop + 1] + wp[..., start:stop]
+    den += wp[..., start + 2:stop + 2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-    if nonzero:
-        y = np.where(x[..., start:stop] != 0, y, 0.0)
-    return y.astype(buf.dtype)
+        y = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    y[wp[..., start + 1:stop + 1] == 0] = 0.0
+    return y.astype(buf.dtype, copy=False)
 
 
 class Sma3(Node):
