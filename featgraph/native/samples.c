@@ -40,7 +40,7 @@ FG_CLONES static UINT NAME##_pass(const FROM *x, size_t n, TO scale,          \
     }                                                                         \
     return bad;                                                               \
 }                                                                             \
-int NAME(const FROM *x, size_t n, double scale, TO *out)                      \
+static int NAME(const FROM *x, size_t n, double scale, TO *out)               \
 {                                                                             \
     if (!isfinite(scale))                                                     \
         return FG_EDOMAIN;                                                    \
@@ -54,10 +54,30 @@ int NAME(const FROM *x, size_t n, double scale, TO *out)                      \
 #define EXP64 UINT64_C(0x7ff0000000000000)
 #define EXP32 UINT32_C(0x7f800000)
 
-DEFINE_SAMPLES(fg_samples_f64_f64, double, double, uint64_t, EXP64)
-DEFINE_SAMPLES(fg_samples_f64_f32, double, float, uint64_t, EXP64)
-DEFINE_SAMPLES(fg_samples_f32_f32, float, float, uint32_t, EXP32)
-DEFINE_SAMPLES(fg_samples_f32_f64, float, double, uint32_t, EXP32)
+DEFINE_SAMPLES(samples_f64_f64, double, double, uint64_t, EXP64)
+DEFINE_SAMPLES(samples_f64_f32, double, float, uint64_t, EXP64)
+DEFINE_SAMPLES(samples_f32_f32, float, float, uint32_t, EXP32)
+DEFINE_SAMPLES(samples_f32_f64, float, double, uint32_t, EXP32)
+
+int fg_samples_f64_f64(const double *x, size_t n, double scale, double *out)
+{
+    return samples_f64_f64(x, n, scale, out);
+}
+
+int fg_samples_f64_f32(const double *x, size_t n, double scale, float *out)
+{
+    return samples_f64_f32(x, n, scale, out);
+}
+
+int fg_samples_f32_f32(const float *x, size_t n, double scale, float *out)
+{
+    return samples_f32_f32(x, n, scale, out);
+}
+
+int fg_samples_f32_f64(const float *x, size_t n, double scale, double *out)
+{
+    return samples_f32_f64(x, n, scale, out);
+}
 
 /* Pre-emphasis of n_rows rows of n samples: out[r, i] = x[r, i] - c x[r, i - 1] in the
  * type of x (the product rounded, then the difference: numpy's two operations), with
@@ -68,8 +88,8 @@ FG_CLONES static void NAME##_row(const T *x, size_t n, T c, T *out)           \
     for (size_t i = 1; i < n; i++)                                            \
         out[i] = x[i] - c * x[i - 1];                                         \
 }                                                                             \
-int NAME(const T *x, size_t n_rows, size_t n, double coef, const T *prev,     \
-         T *out)                                                              \
+static int NAME(const T *x, size_t n_rows, size_t n, double coef,             \
+                const T *prev, T *out)                                        \
 {                                                                             \
     if (!(coef >= 0.0 && coef <= 1.0))                                        \
         return FG_EDOMAIN;                                                    \
@@ -89,5 +109,17 @@ int NAME(const T *x, size_t n_rows, size_t n, double coef, const T *prev,     \
     return FG_OK;                                                             \
 }
 
-DEFINE_PREEMPHASIS(fg_preemphasis_f64, double)
-DEFINE_PREEMPHASIS(fg_preemphasis_f32, float)
+DEFINE_PREEMPHASIS(preemphasis_f64, double)
+DEFINE_PREEMPHASIS(preemphasis_f32, float)
+
+int fg_preemphasis_f64(const double *x, size_t n_rows, size_t n, double coef,
+                       const double *prev, double *out)
+{
+    return preemphasis_f64(x, n_rows, n, coef, prev, out);
+}
+
+int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
+                       const float *prev, float *out)
+{
+    return preemphasis_f32(x, n_rows, n, coef, prev, out);
+}
