@@ -146,10 +146,9 @@ class FusedOp:
         caller overwrites, e.g. zero padding, is still right), True otherwise (and
         ``layout`` is recorded).  A buffer that grew is all zeros again: a stale answer
         (True) only costs a rewrite."""
-        pool = self._local.__dict__.setdefault("pool", {})
-        buf = pool.get((name, shape, np.dtype(dtype)))
-        marks = self._local.__dict__.setdefault("layouts", {})
         key = (name, shape, np.dtype(dtype))
+        buf = self._local.__dict__.setdefault("pool", {}).get(key)
+        marks = self._local.__dict__.setdefault("layouts", {})
         if buf is not None and marks.get(key) == (id(buf), layout):
             return False
         marks[key] = (id(buf), layout)

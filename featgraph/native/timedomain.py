@@ -13,6 +13,8 @@ from . import reference_timedomain as reference
 
 __all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
 
+_TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}   # kernel name suffixes
+
 
 def amdf(x, n_lags):
     """Average magnitude difference function of frames (C kernel).
@@ -213,5 +215,3 @@ def preemphasis(x, coef, prev=None):
         "preemphasis", None, None)
     return y
 
-
-_TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
