@@ -435,6 +435,12 @@ def _runs(queues: list[list[Feature]]) -> list[list[Feature]] | None:
     return runs
 
 
+def _whole(plan: Plan, key: str) -> bool:
+    """Whether step ``key`` is a whole-signal op: its output comes as one chunk at the
+    end, which its collector keeps as it is (no array reserved, no copy)."""
+    return type(plan.step(key).model).streaming == "signal"
+
+
 def collect(s: Stream, blocks: Iterable[np.ndarray],
             n_samples: int | None = None) -> dict[str, Feature]:
     """Push ``blocks`` through ``s``, close it, and return each output's chunks joined.
@@ -442,7 +448,8 @@ def collect(s: Stream, blocks: Iterable[np.ndarray],
     ``n_samples``: the input's length in samples at ``s.sr``, when known ahead (an
     estimate is fine: it only sizes the outputs' arrays, see :class:`Collector`)."""
     s.n_samples = n_samples
-    outputs = {name: Collector(n_samples, s.sr) for name in s.plan.outputs}
+    outputs = {name: Collector(None if _whole(s.plan, key) else n_samples, s.sr)
+               for name, (key, _) in s.plan.outputs.items()}
     for name, (key, port) in s.plan.outputs.items():
         s.sinks.setdefault(key, {}).setdefault(port, outputs[name])
     blocks = iter(blocks)
