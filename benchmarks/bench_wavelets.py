@@ -13,7 +13,9 @@ Audio: tests/data/chord_pluck_22k_stereo.wav mixed to mono, tiled (float64, 22.0
   venv (``--audioflux-python``; it is never a featgraph dependency).  audioFlux transforms
   one block of ``2^radix2_exp`` samples and crashed above 2^16 here, so it runs on the 10 s
   as 2^16-sample blocks (the sum of the calls is timed; its object is made once).
-* ``wsst`` likewise against audioFlux's ``WSST``.
+* ``wsst`` likewise against audioFlux's ``WSST``.  This is also the comparison for audioFlux's
+  synchrosqueezing: its ``Synsq`` squeezes a CWT (what ``WSST`` does in one call) and its
+  STFT (``BFT``) has none, so featgraph's STFT ``synsq`` has no audioFlux counterpart.
 * Memory: the ``cwt`` recipe on 600 s, 84 scales, hop 512, in a fresh process: growth of
   the peak resident memory over the call (VmHWM, reset before the call, minus VmRSS
   before; the audio is made before) and Python's tracemalloc peak of the call; then the
@@ -217,7 +219,9 @@ def main():
                                      f"{mem['op_float32_mib']:.0f} MiB in float32 (output "
                                      f"{mem['op_float32_out_mib']:.0f} MiB); target < 200 MB.")
              + f"\n\n{args.repeats} interleaved rounds after one warm-up; audioFlux in its own "
-               "process (2^16-sample blocks). Medians and mins in seconds.")
+               "process (2^16-sample blocks). Medians and mins in seconds. audioFlux's "
+               "`Synsq` squeezes a CWT, as `WSST` does in one call (its STFT has no "
+               "synchrosqueezing): the wsst row is the synchrosqueezing comparison.")
     h.write_section("wavelets", "DWT/SWT/WPT against PyWavelets (600 s), CWT/WSST against "
                     "PyWavelets and audioFlux (10 s), 22.05 kHz", body, ("PyWavelets",),
                     args.write)
