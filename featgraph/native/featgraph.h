@@ -807,4 +807,11 @@ int fg_preemphasis_f64(const double *x, size_t n_rows, size_t n, double coef,
 int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
                        const float *prev, float *out);
 
+/*
+ * Logarithms (logs.c): out[k] = scale * ln(x[k]), libm's special values for x <= 0, inf
+ * and NaN, within about 1 ulp of libm's log for the rest (then the product by scale).
+ * out is x itself (in place) or does not overlap it.  FG_EDOMAIN for a non-finite scale.
+ */
+int fg_log_f64(const double *x, size_t n, double scale, double *out);
+
 #endif /* FEATGRAPH_H */

@@ -188,3 +188,13 @@ def spectral_flatness(s, power=2.0, amin=1e-10):
     v = np.maximum(amin, s if power == 1 else s * s if power == 2 else s ** power)
     gmean = np.exp(np.mean(np.log(v), axis=-1))
     return (gmean / np.mean(v, axis=-1)).astype(np.float64)
+
+
+def log(x, scale=1.0, out=None):
+    """``scale * ln(x)`` of float64 ``x``, into ``out`` if given (``fg_log_f64`` in
+    ``featgraph.h``; the kernel agrees within a few ulp, libm's special values alike)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(x, out=out)
+    if scale != 1.0:
+        out *= scale
+    return out
