@@ -15,21 +15,50 @@ def amdf_direct(x, n_lags):
                      for k in range(n_lags)])
 
 
+def amdf_tolerance(want, dtype, length):
+    """The C kernel's bound: W lanes of partial sums in the frames' type, added at the end
+    (W = 8 floats, 4 doubles), about N / W + 4 roundings of the type per sum; every term is
+    >= 0, so each rounding is relative to the sum itself (no cancellation).  One more for
+    the division when normalised."""
+    lanes = 8 if dtype == np.float32 else 4
+    return (length / lanes + 6) * np.finfo(dtype).eps * np.abs(want)
+
+
 @needs_c
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("length, n_lags", [(60, 45), (300, 200), (129, 129)])
-def test_amdf_c_matches_reference(dtype, length, n_lags):
-    """Bit for bit, also across the kernel's 64-lag tiles (200 lags: 3 full tiles and a part)."""
+@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize("length, n_lags", [(60, 45), (300, 200), (129, 129), (7, 7),
+                                            (400, 321)])
+def test_amdf_c_matches_reference(dtype, normalize, length, n_lags):
+    """Within the summation bound of ``amdf_tolerance``, across the kernel's 6-lag passes
+    and vector tails (lengths not multiples of the vector width, lags not of 6)."""
     x = np.random.default_rng(1).standard_normal((3, 5, length)).astype(dtype)
-    got, want = kernels.amdf(x, n_lags), reference.amdf(x, n_lags)
+    got, want = kernels.amdf(x, n_lags, normalize), reference.amdf(x, n_lags, normalize)
     assert got.dtype == want.dtype == dtype and got.shape == (3, 5, n_lags)
-    np.testing.assert_array_equal(got, want)
+    assert np.all(np.abs(got - want) <= amdf_tolerance(want, dtype, length))
+    assert np.all(got[..., 0] == 0.0)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_amdf_c_reads_overlapping_frames_in_place(dtype):
+    """A framed view (hop < N, 2 channels) gives the rows' own AMDF, as copied frames do."""
+    y = np.random.default_rng(5).standard_normal((2, 3000)).astype(dtype)
+    view = np.lib.stride_tricks.sliding_window_view(y, 400, axis=-1)[:, ::160]
+    got = kernels.amdf(view, 321, True)
+    want = reference.amdf(np.ascontiguousarray(view), 321, True)
+    assert got.shape == want.shape == (2, view.shape[1], 321)
+    assert np.all(np.abs(got - want) <= amdf_tolerance(want, dtype, 400))
+    np.testing.assert_array_equal(got, kernels.amdf(np.ascontiguousarray(view), 321, True))
 
 
 @pytest.mark.parametrize("length", [37, 150])
 def test_amdf_against_a_direct_loop(backend, length):
     x = np.random.default_rng(2).standard_normal(length)
     np.testing.assert_allclose(kernels.amdf(x, length), amdf_direct(x, length), rtol=1e-13)
+    np.testing.assert_allclose(kernels.amdf(x, length, normalize=True),
+                               amdf_direct(x, length) / (length - np.arange(length)),
+                               rtol=1e-13)
 
 
 def test_amdf_of_a_periodic_signal_vanishes_at_multiples_of_the_period(backend):

@@ -193,15 +193,18 @@ int fg_zero_crossings_f32(const float *x, size_t n_frames, size_t frame_len,
  *
  *   d[t, k] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|     k = 0 .. n_lags-1
  *
- *   x  (n_frames, frame_len), d (n_frames, n_lags) out.
+ *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
+ *   overlap); d (n_frames, n_lags) out, divided by frame_len - k when normalize != 0.
  *
- * Returns FG_EINVAL for n_lags > frame_len or a NULL buffer (when there is
- * data), FG_ENONFINITE if x holds NaN or infinity.  Sums in double.
+ * Returns FG_EINVAL for n_lags > frame_len, a zero frame_stride with several frames,
+ * sizes that overflow or a NULL buffer (when there is data), FG_ENONFINITE if x holds
+ * NaN or infinity.  Differences and sums in the frames' type, W lanes at a time: within
+ * (frame_len / W + 4) units of rounding of d itself (W = 8 floats, 4 doubles).
  */
-int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t n_lags,
-                double *d);
-int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t n_lags,
-                float *d);
+int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t frame_stride,
+                size_t n_lags, int normalize, double *d);
+int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t frame_stride,
+                size_t n_lags, int normalize, float *d);
 
 /*
  * Automatic gain control over samples (agc.c), n_batch independent rows:

@@ -23,8 +23,12 @@ def _as_float(x, name):
 
 
 def check_amdf_args(x, n_lags):
-    """Validate :func:`amdf`'s arguments; return ``(x, n_lags)``."""
-    x = _as_float(x, "AMDF frames x")
+    """Validate :func:`amdf`'s arguments; return ``(x, n_lags)`` (``x`` float32 / float64,
+    not copied when it already is: framed views keep their strides)."""
+    arr = np.asarray(x)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"AMDF frames x must be real-valued, got dtype {arr.dtype}")
+    x = arr if arr.dtype in _FLOATS else arr.astype(np.float64)
     if x.ndim < 1:
         raise ValueError("AMDF frames x must have at least one dimension, got a scalar")
     n_lags = int(n_lags)
@@ -34,23 +38,29 @@ def check_amdf_args(x, n_lags):
     return x, n_lags
 
 
-def amdf(x, n_lags):
+def amdf(x, n_lags, normalize=False):
     """Average magnitude difference function of frames along the last axis.
 
     ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|`` for
     ``k = 0 .. n_lags - 1`` (Ross et al. 1974; Rabiner and Schafer 2007,
-    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, not divided.
+    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, divided by
+    ``N - k`` when ``normalize``.
 
     Parameters
     ----------
     x : np.ndarray [shape=(..., N)], real
         Frames along the leading axes, samples along the last one.
     n_lags : int, ``0 <= n_lags <= N``
+    normalize : bool
+        Divide lag k's sum by its ``N - k`` pairs (in the output's type).
 
     Returns
     -------
     d : np.ndarray [shape=(..., n_lags)], dtype of ``x`` (float32 or float64)
-        Summed in float64.
+        Differences and sums in float64 (the exact value to double rounding), rounded
+        to the type of ``x``.  The C kernel works in the frames' own type, W lanes at a
+        time, so it is within ``(N / W + 4)`` units of that type's rounding of ``d``
+        (every term is >= 0: no cancellation).
 
     Raises
     ------
@@ -71,10 +81,11 @@ def amdf(x, n_lags):
     n = x.shape[-1]
     d = np.zeros(x.shape[:-1] + (n_lags,))
     for k in range(n_lags):
-        diff = np.abs(x64[..., k:] - x64[..., : n - k])
-        # cumsum adds strictly left to right, as the C loop does (np.sum would pair)
-        d[..., k] = np.cumsum(diff, axis=-1)[..., -1]
-    return d.astype(x.dtype, copy=False)
+        d[..., k] = np.abs(x64[..., k:] - x64[..., : n - k]).sum(axis=-1)
+    d = d.astype(x.dtype, copy=False)
+    if normalize:
+        d /= (n - np.arange(n_lags)).astype(d.dtype)
+    return d
 
 
 def check_agc_args(x, alpha, floor, energy, prev):

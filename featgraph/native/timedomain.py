@@ -16,16 +16,21 @@ __all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
 _TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}   # kernel name suffixes
 
 
-def amdf(x, n_lags):
+def amdf(x, n_lags, normalize=False):
     """Average magnitude difference function of frames (C kernel).
 
-    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``;
-    see :func:`featgraph.native.reference_timedomain.amdf`.
+    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``,
+    divided by ``N - k`` when ``normalize``; see
+    :func:`featgraph.native.reference_timedomain.amdf` (to which it is equal within
+    ``(N / W + 4)`` units of rounding of ``d``, W = 8 floats or 4 doubles per vector).
+    Overlapping frames (a strided view of a signal, as the ``frame`` op makes) are read
+    in place.
 
     Parameters
     ----------
     x : np.ndarray [shape=(..., N)], real (float32 stays float32)
     n_lags : int, ``0 <= n_lags <= N``
+    normalize : bool
 
     Returns
     -------
@@ -37,16 +42,26 @@ def amdf(x, n_lags):
         For ``n_lags`` out of range or NaN / infinity in ``x``.
     """
     if _pkg.BACKEND == "numpy":
-        return reference.amdf(x, n_lags)
+        return reference.amdf(x, n_lags, normalize)
+    from . import _lib
     x, n_lags = reference.check_amdf_args(x, n_lags)
-    lead, n = x.shape[:-1], x.shape[-1]
-    frames = x.reshape(-1, n) if n else x.reshape(int(np.prod(lead)), 0)
-    d = np.empty((frames.shape[0], n_lags), dtype=x.dtype)
-    if frames.shape[0] and n_lags:
-        kernel = _pkg._lib.fg_amdf_f32 if x.dtype == np.float32 else _pkg._lib.fg_amdf_f64
-        status = kernel(_pkg._ptr(frames), frames.shape[0], n, n_lags, _pkg._ptr(d))
+    shape, n = x.shape, x.shape[-1]
+    if x.ndim == 1:
+        x = x[None, :]
+    lead, n_frames = x.shape[:-2], x.shape[-2]
+    d = np.empty(lead + (n_frames, n_lags), dtype=x.dtype)
+    if not (n_frames and n_lags):
+        return d.reshape(shape[:-1] + (n_lags,))
+    kernel = _lib.fg_amdf_f32 if x.dtype == np.float32 else _lib.fg_amdf_f64
+    for idx in np.ndindex(*lead):
+        span, stride = _pkg._signal_span(x[idx])
+        out = d[idx]
+        if span.size != (n_frames - 1) * stride + n or out.shape != (n_frames, n_lags):
+            raise ValueError("amdf: internal buffer size mismatch")      # never expected
+        status = kernel(_pkg._ptr(span), n_frames, n, stride, n_lags, int(bool(normalize)),
+                        _pkg._ptr(out))
         _pkg._raise_for_status(status, "AMDF frames x", None, None)
-    return d.reshape(lead + (n_lags,))
+    return d.reshape(shape[:-1] + (n_lags,))
 
 
 def agc(x, alpha, floor, energy=0.0, prev=0.0):

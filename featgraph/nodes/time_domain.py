@@ -260,9 +260,7 @@ def amdf(x: Feature, p: AMDF) -> Feature:
     if n_lags > n:
         raise ValueError(f"amdf: max_lag = {p.max_lag} ({n_lags - 1} samples) is not shorter "
                          f"than the frame length {n}; lower max_lag or use longer frames")
-    d = kernels.amdf(f, n_lags)
-    if p.normalize:
-        d /= (n - np.arange(n_lags)).astype(d.dtype)
+    d = kernels.amdf(f, n_lags, p.normalize)
     return x.derive(frame_major(d), Kind.FEATURE, axis=np.arange(n_lags, dtype=float))
 
 
