@@ -117,6 +117,35 @@ def test_time_autocorrelation_against_numpy_correlate():
     np.testing.assert_allclose(got.T, want / 50, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [50, 400, 1000])
+@pytest.mark.parametrize("n_lags", [3, 30, None])
+def test_time_autocorrelation_fft_and_direct_paths_agree_with_correlate(dtype, length, n_lags):
+    """Both paths (direct sums for few lags, FFT otherwise) against np.correlate in
+    float64.  The tolerance is relative to lag 0: an FFT's rounding error grows like
+    eps log2(n_fft) times the energy sum x[n]^2 = r[0], whatever the lag, and
+    |r[k]| <= r[0] (Cauchy-Schwarz), so r[0] is the natural scale (measured: at most
+    0.33 eps log2(n_fft) r[0]); numpy's pairwise dot products (the direct path) are within
+    eps log2(N) sum |x[n] x[n-k]| <= eps log2(N) r[0] (measured 5.7 eps r[0] at N = 1000).
+    Offsets make a large r[0] against small lags' differences, as DC in speech frames does."""
+    from featgraph.nodes.time_domain import acf_fft_length
+
+    rng = np.random.default_rng(length)
+    x = (rng.standard_normal((4, length)) + np.array([[0.0], [3.0], [-1.0], [0.0]]))
+    x[3] = 0.0                                                       # silence: exact zeros
+    x = x.astype(dtype)
+    want = np.stack([np.correlate(r, r, "full")[length - 1:]
+                     for r in x.astype(np.float64)])
+    got = op("time_autocorrelation", n_lags=n_lags)(frames_of(x).derive(
+        frames_of(x).data.astype(dtype))).data.T
+    k = want.shape[1] if n_lags is None else n_lags
+    eps = np.finfo(dtype).eps
+    bound = 2 * eps * np.log2(acf_fft_length(length)) * want[:, :1]
+    assert got.dtype == dtype and got.shape == (4, k)
+    assert np.all(np.abs(got - want[:, :k]) <= bound)
+    np.testing.assert_array_equal(got[3], 0.0)
+
+
 def test_amdf_minima_at_multiples_of_the_period():
     """Any signal of period P: D = 0 exactly at k = 0, P, 2P ... and > 0 elsewhere.
     A sine: D[k] is proportional to |sin(pi k / P)|, so its local minima are only there."""
