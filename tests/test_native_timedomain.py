@@ -293,3 +293,68 @@ def test_preemphasis_edges(backend):
             kernels.preemphasis(x, bad)
     with pytest.raises(ValueError, match="prev"):
         kernels.preemphasis(np.ones((2, 4)), 0.5, np.ones(3))
+
+
+def period_rows(dtype):
+    """Autocorrelation-like rows of periodic and noisy frames, plus silence and r[0] < 0."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((40, 400))
+    x[:20] += np.tile(rng.standard_normal(80), 5)                 # period 80
+    x[5] = 0.0
+    r = np.stack([np.correlate(v, v, "full")[399:] for v in x])
+    r[6] = -r[6]                                                  # r[0] < 0: scores 0
+    r[7, 100:110] = r[7, 0]                                       # a plateau of best scores
+    return r.astype(dtype)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["autocorrelation", "amdf"])
+@pytest.mark.parametrize("kmin, kmax, tolerance", [(40, 267, 0.05), (1, 399, 0.0),
+                                                    (100, 110, 1.0), (2, 2, 0.05)])
+def test_pick_period_c_matches_reference(dtype, mode, kmin, kmax, tolerance):
+    """Bit for bit: the kernel does the same double operations (kmax = 399 is the last lag,
+    whose right neighbour counts as -inf; kmin = 1 reads lag 0 as the left one)."""
+    r = period_rows(dtype)
+    if mode == "amdf":
+        r = np.abs(r)                       # >= 0 like an AMDF; the silent row stays 0
+    got, want = kernels.pick_period(r.reshape(4, 10, 400), kmin, kmax, mode, tolerance), \
+        reference.pick_period(r.reshape(4, 10, 400), kmin, kmax, mode, tolerance)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape == (4, 10) and g.dtype == w.dtype == np.float64
+        np.testing.assert_array_equal(g, w)
+
+
+def test_pick_period_finds_the_period_and_handles_silence(backend):
+    """Period 80 (r[80] = r[0] for exact repetition; r[160] ties it: the shortest is taken),
+    silence and r[0] < 0 score 0 at the first lag; the docstring's example."""
+    x = np.tile(np.random.default_rng(8).standard_normal(80), 5)
+    r = np.correlate(x, x, "full")[399:] / (400 - np.arange(400))
+    lag, strength = kernels.pick_period(r, 40, 267, "autocorrelation", 0.05)
+    assert lag == 80 and strength == pytest.approx(1.0, rel=1e-12)
+    d = kernels.amdf(x, 300, True)
+    lag, strength = kernels.pick_period(d, 40, 267, "amdf", 0.05)
+    assert lag == 80 and strength == 1.0
+    for mode in ("autocorrelation", "amdf"):
+        lag, strength = kernels.pick_period(np.zeros((3, 300)), 40, 267, mode, 0.05)
+        assert lag.tolist() == [40.0] * 3 and strength.tolist() == [0.0] * 3
+    lag, strength = kernels.pick_period(-np.abs(r), 40, 267, "autocorrelation", 0.05)
+    assert (lag, strength) == (40.0, 0.0)
+    lag, strength = kernels.pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4,
+                                        "autocorrelation", 0.05)
+    assert (lag, strength) == (2.0, 0.75)
+
+
+def test_pick_period_argument_errors(backend):
+    r = np.ones((2, 10))
+    for kmin, kmax in [(0, 5), (6, 5), (2, 10)]:
+        with pytest.raises(ValueError, match="kmin"):
+            kernels.pick_period(r, kmin, kmax, "amdf", 0.05)
+    with pytest.raises(ValueError, match="mode"):
+        kernels.pick_period(r, 1, 5, "cepstrum", 0.05)
+    with pytest.raises(ValueError, match="tolerance"):
+        kernels.pick_period(r, 1, 5, "amdf", -1.0)
+    r[1, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.pick_period(r, 1, 5, "amdf", 0.05)
+    assert kernels.pick_period(np.ones((0, 10)), 1, 5, "amdf", 0.0)[0].shape == (0,)

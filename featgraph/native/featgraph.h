@@ -207,6 +207,26 @@ int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t frame_
                 size_t n_lags, int normalize, float *d);
 
 /*
+ * Period picking from an autocorrelation or an AMDF (periodicity.c):
+ *
+ *   x (n_frames, n_lags): row t holds lags 0 .. n_lags-1.  Score s[k] = x[k] / x[0]
+ *   (mode 0, autocorrelation; 0 when x[0] <= 0) or 1 - x[k] / max_{kmin..kmax} x
+ *   (mode 1, AMDF; 0 when that maximum is <= 0).  lag[t]: the shortest k in
+ *   [kmin, kmax] that is a local maximum of s (against s[k-1] and s[k+1], -inf past
+ *   the last lag) scoring >= best - tolerance, else the first best; strength[t] = s[lag].
+ *
+ * Returns FG_EINVAL unless 1 <= kmin <= kmax < n_lags and mode is 0 or 1 (or for a NULL
+ * buffer with n_frames > 0), FG_EDOMAIN for a negative or NaN tolerance, FG_ENONFINITE
+ * for NaN or infinity among the lags read.  Equal bit for bit to the numpy definition.
+ */
+int fg_pick_period_f64(const double *x, size_t n_frames, size_t n_lags, size_t kmin,
+                       size_t kmax, int mode, double tolerance, double *lag,
+                       double *strength);
+int fg_pick_period_f32(const float *x, size_t n_frames, size_t n_lags, size_t kmin,
+                       size_t kmax, int mode, double tolerance, double *lag,
+                       double *strength);
+
+/*
  * Automatic gain control over samples (agc.c), n_batch independent rows:
  *
  *   E(n) = (1 - alpha) x(n-1)^2 + alpha E(n-1),   y(n) = x(n) / sqrt(max(E(n), floor))

@@ -1,5 +1,5 @@
 """Plain-numpy definitions of the time-domain kernels (``amdf.c``, ``agc.c``,
-``crossings.c``, ``samples.c``).
+``crossings.c``, ``samples.c``, ``periodicity.c``).
 
 The readable specification of what the C kernels compute, with the same
 argument checks and the same floating-point operations in the same order
@@ -11,7 +11,8 @@ import numpy as np
 
 from .reference import _FLOATS, _nonfinite_error
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis", "pick_lag",
+           "pick_period"]
 
 
 def _as_float(x, name):
@@ -226,3 +227,75 @@ def preemphasis(x, coef, prev=None):
         y[..., :1] = x[..., :1] if before is None else x[..., :1] - c * before
         np.subtract(x[..., 1:], c * x[..., :-1], out=y[..., 1:])
     return y
+
+
+def pick_lag(score, kmin, kmax, tolerance):
+    """``(lag, score at lag)`` per row of ``score`` ``(..., lags)``: the shortest lag in
+    ``[kmin, kmax]`` that is a local maximum (against its neighbours, also those outside
+    the range) scoring within ``tolerance`` of the range's best; the best lag if none is."""
+    seg = score[..., kmin:kmax + 1]
+    left = score[..., kmin - 1:kmax]
+    right = score[..., kmin + 1:kmax + 2]
+    if right.shape[-1] < seg.shape[-1]:
+        right = np.concatenate([right, np.full(seg.shape[:-1] + (1,), -np.inf)], axis=-1)
+    best = seg.max(axis=-1, keepdims=True)
+    good = (seg >= left) & (seg >= right) & (seg >= best - tolerance)
+    index = np.where(good.any(axis=-1), np.argmax(good, axis=-1), np.argmax(seg, axis=-1))
+    return index + kmin, np.take_along_axis(seg, index[..., None], axis=-1)[..., 0]
+
+
+def check_pick_args(x, kmin, kmax, mode, tolerance):
+    """Validate :func:`pick_period`'s arguments; return ``(x, kmin, kmax, tolerance)``."""
+    x = _as_float(x, "periodicity lags x")
+    if x.ndim < 1:
+        raise ValueError("periodicity lags x must have at least one dimension, got a scalar")
+    kmin, kmax, tolerance = int(kmin), int(kmax), float(tolerance)
+    if not 1 <= kmin <= kmax < x.shape[-1]:
+        raise ValueError(f"periodicity: need 1 <= kmin <= kmax < n_lags = {x.shape[-1]}, "
+                         f"got kmin = {kmin}, kmax = {kmax}")
+    if mode not in ("autocorrelation", "amdf"):
+        raise ValueError(f"periodicity: mode must be 'autocorrelation' or 'amdf', got {mode!r}")
+    if not tolerance >= 0:
+        raise ValueError(f"periodicity: tolerance must be >= 0, got {tolerance}")
+    return x, kmin, kmax, tolerance
+
+
+def pick_period(x, kmin, kmax, mode, tolerance):
+    """The period of each row of lags, by the periodicity ops' rule.
+
+    Score over lags ``k``: ``x[k] / x[0]`` (``mode="autocorrelation"``, 0 when
+    ``x[0] <= 0``; Rabiner and Schafer 2007, "Short-time analysis of speech") or
+    ``1 - x[k] / max_{kmin <= k <= kmax} x[k]`` (``mode="amdf"``, 0 when that maximum
+    is <= 0; Ross et al. 1974).  The lag is :func:`pick_lag`'s choice in
+    ``[kmin, kmax]``.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_lags)], real, finite
+    kmin, kmax : int, ``1 <= kmin <= kmax < n_lags``
+    mode : {"autocorrelation", "amdf"}
+    tolerance : float >= 0
+
+    Returns
+    -------
+    lag, strength : np.ndarray [shape=x.shape[:-1]], float64
+        The chosen lag in samples and its score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4, "autocorrelation", 0.05)
+    (array(2.), array(0.75))
+    """
+    x, kmin, kmax, tolerance = check_pick_args(x, kmin, kmax, mode, tolerance)
+    r = x.astype(np.float64)
+    if not np.isfinite(r[..., [0]]).all() or \
+            not np.isfinite(r[..., kmin - 1:kmax + 2]).all():
+        raise _nonfinite_error("periodicity lags x")
+    ref = r[..., :1] if mode == "autocorrelation" else \
+        r[..., kmin:kmax + 1].max(axis=-1, keepdims=True)
+    safe = np.where(ref > 0, ref, 1.0)
+    score = r / safe if mode == "autocorrelation" else 1.0 - r / safe
+    score = np.where(ref > 0, score, 0.0)
+    lag, strength = pick_lag(score, kmin, kmax, tolerance)
+    return lag.astype(np.float64), strength

@@ -1,5 +1,5 @@
 """Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``, ``crossings.c``,
-``samples.c``).
+``samples.c``, ``periodicity.c``).
 
 Validates arguments, hands C-contiguous float32/float64 buffers to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -11,7 +11,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis", "pick_period"]
 
 _TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}   # kernel name suffixes
 
@@ -230,3 +230,43 @@ def preemphasis(x, coef, prev=None):
         "preemphasis", None, None)
     return y
 
+
+
+def pick_period(x, kmin, kmax, mode, tolerance):
+    """The period of each row of autocorrelation or AMDF lags (C kernel, one pass per row).
+
+    Equal bit for bit to :func:`featgraph.native.reference_timedomain.pick_period` (the
+    same double operations); see there.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_lags)], float32 or float64 (others: float64), finite
+    kmin, kmax : int, ``1 <= kmin <= kmax < n_lags``
+    mode : {"autocorrelation", "amdf"}
+    tolerance : float >= 0
+
+    Returns
+    -------
+    lag, strength : np.ndarray [shape=x.shape[:-1]], float64
+
+    Examples
+    --------
+    >>> pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4, "autocorrelation", 0.05)
+    (array(2.), array(0.75))
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.pick_period(x, kmin, kmax, mode, tolerance)
+    from . import _lib, _ptr
+    x, kmin, kmax, tolerance = reference.check_pick_args(x, kmin, kmax, mode, tolerance)
+    lead, n_lags = x.shape[:-1], x.shape[-1]
+    rows = x.reshape(-1, n_lags)
+    lag = np.empty(lead)
+    strength = np.empty(lead)
+    if rows.shape[0] != lag.size:
+        raise ValueError("pick_period: internal buffer size mismatch")   # never expected
+    kernel = getattr(_lib, f"fg_pick_period_{_TYPES[x.dtype]}")
+    status = kernel(_ptr(rows), rows.shape[0], n_lags, kmin, kmax,
+                    0 if mode == "autocorrelation" else 1, tolerance,
+                    _ptr(lag.reshape(-1)), _ptr(strength.reshape(-1)))
+    _pkg._raise_for_status(status, "periodicity lags x", None, None)
+    return lag, strength

@@ -25,6 +25,7 @@ from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native import timedomain as kernels
+from ..native.reference_timedomain import pick_lag  # noqa: F401  (pitch_spectral's import)
 from ._common import Duration, frame_major, to_samples
 
 
@@ -346,22 +347,6 @@ def lag_range(p: _Periodicity, sr: float, n_lags: int) -> tuple[int, int]:
     return kmin, kmax
 
 
-def pick_lag(score: np.ndarray, kmin: int, kmax: int,
-             tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(lag, score at lag)`` per row of ``score`` ``(..., lags)``: the shortest lag in
-    ``[kmin, kmax]`` that is a local maximum (against its neighbours, also those outside
-    the range) scoring within ``tolerance`` of the range's best; the best lag if none is."""
-    seg = score[..., kmin:kmax + 1]
-    left = score[..., kmin - 1:kmax]
-    right = score[..., kmin + 1:kmax + 2]
-    if right.shape[-1] < seg.shape[-1]:
-        right = np.concatenate([right, np.full(seg.shape[:-1] + (1,), -np.inf)], axis=-1)
-    best = seg.max(axis=-1, keepdims=True)
-    good = (seg >= left) & (seg >= right) & (seg >= best - tolerance)
-    index = np.where(good.any(axis=-1), np.argmax(good, axis=-1), np.argmax(seg, axis=-1))
-    return index + kmin, np.take_along_axis(seg, index[..., None], axis=-1)[..., 0]
-
-
 def _periodicity_out(x: Feature, strength: np.ndarray, lag: np.ndarray) -> dict[str, Feature]:
     dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
     f0 = x.sr / lag.astype(np.float64)
@@ -388,12 +373,9 @@ class Periodicity(_Periodicity):
 
 @Periodicity.compute
 def periodicity(x: Feature, p: Periodicity) -> dict[str, Feature]:
-    r = frame_major(x.data).astype(np.float64, copy=False)
+    r = frame_major(x.data)
     kmin, kmax = lag_range(p, x.sr, r.shape[-1])
-    r0 = r[..., :1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(r0 > 0, r / np.where(r0 > 0, r0, 1.0), 0.0)
-    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
+    lag, strength = kernels.pick_period(r, kmin, kmax, "autocorrelation", p.tolerance)
     return _periodicity_out(x, strength, lag)
 
 
@@ -418,12 +400,9 @@ class AMDFPeriodicity(_Periodicity):
 
 @AMDFPeriodicity.compute
 def amdf_periodicity(x: Feature, p: AMDFPeriodicity) -> dict[str, Feature]:
-    d = frame_major(x.data).astype(np.float64, copy=False)
+    d = frame_major(x.data)
     kmin, kmax = lag_range(p, x.sr, d.shape[-1])
-    high = d[..., kmin:kmax + 1].max(axis=-1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(high > 0, 1.0 - d / np.where(high > 0, high, 1.0), 0.0)
-    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
+    lag, strength = kernels.pick_period(d, kmin, kmax, "amdf", p.tolerance)
     return _periodicity_out(x, strength, lag)
 
 
