@@ -11,14 +11,35 @@
  * (s[n_lags] = -inf) and s[k] >= best - tolerance, best = max of s over the range; the
  * first lag scoring best if none is.  lag[t] = k, strength[t] = s[k].  The same double
  * operations as the numpy definition (featgraph.native.reference_timedomain.pick_period),
- * so the two agree bit for bit; one pass over the range, no score array.
+ * so the two agree bit for bit; the scores of the lags read (kmin-1 .. kmax+1) go to a
+ * work row, with the divisions vectorised.
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "featgraph.h"
+#include "simd.h"
 
-#define PICK_BODY(T)                                                          \
+/* w[i] = score of r[i], i < n: r / ref (mode 0) or 1 - r / ref (mode 1); vectorised
+ * divisions round each lane alike, so the values are numpy's. */
+#define DEFINE_SCORES(NAME, T)                                                \
+FG_CLONES static void NAME(const T *r, size_t n, int mode, double ref, double *w) \
+{                                                                             \
+    if (mode == 0)                                                            \
+        for (size_t i = 0; i < n; i++)                                        \
+            w[i] = (double)r[i] / ref;                                        \
+    else                                                                      \
+        for (size_t i = 0; i < n; i++)                                        \
+            w[i] = 1.0 - (double)r[i] / ref;                                  \
+}
+DEFINE_SCORES(scores_f64, double)
+DEFINE_SCORES(scores_f32, float)
+
+#define PICK_BODY(T, SFX)                                                     \
+    size_t hi;                                                                \
+    double *w;                                                                \
     if (n_frames == 0)                                                        \
         return FG_OK;                                                         \
     if (x == NULL || lag == NULL || strength == NULL || kmin < 1 ||           \
@@ -26,66 +47,59 @@
         return FG_EINVAL;                                                     \
     if (!(tolerance >= 0))                                                    \
         return FG_EDOMAIN;                                                    \
+    hi = kmax + 1 < n_lags ? kmax + 1 : kmax;     /* the last lag read */     \
+    w = malloc((hi - kmin + 3) * sizeof *w);                                  \
+    if (w == NULL)                                                            \
+        return FG_ENOMEM;                                                     \
     for (size_t t = 0; t < n_frames; t++) {                                   \
         const T *r = x + t * n_lags;                                          \
-        double ref = 0.0, best, s_prev, s_cur, s_next;                        \
-        size_t arg = kmin, pick = SIZE_MAX;                                   \
-        int on = 0;                                                           \
-        for (size_t k = kmin - 1; k <= kmax + 1 && k < n_lags; k++)           \
-            if (!isfinite((double)r[k]))                                      \
-                return FG_ENONFINITE;                                         \
-        if (!isfinite((double)r[0]))                                          \
+        double ref, best, cut, *s = w - (kmin - 1);   /* s[k]: lag k's score */\
+        size_t pick = kmin;                                                   \
+        int bad = !isfinite((double)r[0]);                                    \
+        for (size_t k = kmin - 1; k <= hi; k++)                               \
+            bad |= !isfinite((double)r[k]);                                   \
+        if (bad) {                                                            \
+            free(w);                                                          \
             return FG_ENONFINITE;                                             \
-        if (mode == 0) {                                                      \
-            ref = (double)r[0];                                               \
-            on = ref > 0;                                                     \
-        } else {                                                              \
-            ref = (double)r[kmin];                                            \
+        }                                                                     \
+        ref = (double)r[mode == 0 ? 0 : kmin];                                \
+        if (mode == 1)                                                        \
             for (size_t k = kmin + 1; k <= kmax; k++)                         \
                 if ((double)r[k] > ref)                                       \
                     ref = (double)r[k];                                       \
-            on = ref > 0;                                                     \
-        }                                                                     \
-        /* best over the range (the first maximum) */                         \
-        best = -INFINITY;                                                     \
-        for (size_t k = kmin; k <= kmax; k++) {                               \
-            double s = SCORE(r[k]);                                           \
-            if (s > best || k == kmin) {                                      \
-                best = s;                                                     \
-                arg = k;                                                      \
+        if (ref > 0)                                                          \
+            scores_##SFX(r + kmin - 1, hi - kmin + 2, mode, ref, w);          \
+        else                                                                  \
+            memset(w, 0, (hi - kmin + 2) * sizeof *w);                        \
+        s[hi + 1] = -INFINITY;                 /* past the last lag */        \
+        best = s[kmin];                        /* the first best lag */       \
+        for (size_t k = kmin + 1; k <= kmax; k++)                             \
+            if (s[k] > best) {                                                \
+                best = s[k];                                                  \
+                pick = k;                                                     \
             }                                                                 \
-        }                                                                     \
-        s_prev = SCORE(r[kmin - 1]);                                          \
-        s_cur = SCORE(r[kmin]);                                               \
-        for (size_t k = kmin; k <= kmax; k++) {                               \
-            s_next = k + 1 < n_lags ? SCORE(r[k + 1]) : -INFINITY;            \
-            if (s_cur >= s_prev && s_cur >= s_next && s_cur >= best - tolerance) {\
+        cut = best - tolerance;                                               \
+        for (size_t k = kmin; k <= kmax; k++)                                 \
+            if (s[k] >= s[k - 1] && s[k] >= s[k + 1] && s[k] >= cut) {        \
                 pick = k;                                                     \
                 break;                                                        \
             }                                                                 \
-            s_prev = s_cur;                                                   \
-            s_cur = s_next;                                                   \
-        }                                                                     \
-        if (pick == SIZE_MAX)                                                 \
-            pick = arg;                                                       \
         lag[t] = (double)pick;                                                \
-        strength[t] = SCORE(r[pick]);                                         \
+        strength[t] = s[pick];                                                \
     }                                                                         \
+    free(w);                                                                  \
     return FG_OK;
-
-/* the score of one value v, given mode, on and ref of the row */
-#define SCORE(v) (!on ? 0.0 : mode == 0 ? (double)(v) / ref : 1.0 - (double)(v) / ref)
 
 int fg_pick_period_f64(const double *x, size_t n_frames, size_t n_lags, size_t kmin,
                        size_t kmax, int mode, double tolerance, double *lag,
                        double *strength)
 {
-    PICK_BODY(double)
+    PICK_BODY(double, f64)
 }
 
 int fg_pick_period_f32(const float *x, size_t n_frames, size_t n_lags, size_t kmin,
                        size_t kmax, int mode, double tolerance, double *lag,
                        double *strength)
 {
-    PICK_BODY(float)
+    PICK_BODY(float, f32)
 }
