@@ -358,3 +358,27 @@ def test_pick_period_argument_errors(backend):
     with pytest.raises(ValueError, match="NaN or infinity"):
         kernels.pick_period(r, 1, 5, "amdf", 0.05)
     assert kernels.pick_period(np.ones((0, 10)), 1, 5, "amdf", 0.0)[0].shape == (0,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_amdf_first_lag_is_part_of_the_full_call(backend, dtype):
+    """Lags from a multiple of amdf_pass() to one (or to the end) are the full call's, bit
+    for bit (the kernel's passes line up); any first_lag is within the rounding bound;
+    out= is written in place."""
+    x = np.random.default_rng(9).standard_normal((7, 400)).astype(dtype)
+    full = kernels.amdf(x, 321, True)
+    step = kernels.amdf_pass()
+    for first, end in [(6 * step, 45 * step), (6 * step, 321), (0, 321)]:
+        np.testing.assert_array_equal(kernels.amdf(x, end, True, first), full[:, first:end])
+    part = kernels.amdf(x, 270, True, 39)
+    assert part.shape == (7, 231)
+    assert np.all(np.abs(part - full[:, 39:270]) <= amdf_tolerance(full[:, 39:270], dtype, 400))
+    out = np.empty((7, 231), dtype)
+    got = kernels.amdf(x, 270, True, 39, out=out)
+    np.testing.assert_array_equal(got, part)
+    assert np.shares_memory(got, out) or backend == "numpy"
+    with pytest.raises(ValueError, match="first_lag"):
+        kernels.amdf(x, 10, False, 11)
+    if backend == "c":
+        with pytest.raises(ValueError, match="out must be"):
+            kernels.amdf(x, 270, True, 39, out=np.empty((7, 230), dtype))

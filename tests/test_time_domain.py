@@ -271,3 +271,35 @@ def test_validation_errors_name_the_fix():
         op("agc", alpha=1.0)
     with pytest.raises(ValueError):
         op("zero_crossing_rate", threshold=-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_fused_periodicity_equals_the_two_ops(dtype, channels):
+    """time_autocorrelation -> periodicity and amdf -> amdf_periodicity fused (only the
+    lags read, blocks of frames, no intermediate) give the two ops' values bit for bit:
+    speech frames (voiced and silent), more frames than one block, chunks of any size
+    (the same chunks for both: the FFT's last bits depend on how rows are grouped)."""
+    from featgraph.engine.fuse import RULES, FusedOp
+    from featgraph.native import timedomain as kernels
+
+    import soundfile as sf
+    y, sr = sf.read(str(SPEECH["speech_en_16k"]), dtype="float64")
+    y = np.stack([y[:48000] * 32768, y[:48000][::-1] * 100][:channels]).astype(dtype)
+    view = np.lib.stride_tricks.sliding_window_view(y, 400, axis=-1)[:, ::160]
+    view = view[0] if channels == 1 else view
+    fr = Feature(np.swapaxes(view, -1, -2), Kind.FRAMES, float(sr), hop=160, win_length=400)
+    assert fr.data.shape[-1] > 256                                   # several blocks
+    pairs = [(op("time_autocorrelation", normalize="unbiased"), op("periodicity")),
+             (op("amdf", max_lag="20ms"), op("amdf_periodicity", fmin=70.0, fmax=350.0)),
+             (op("amdf", max_lag=None, normalize=False), op("amdf_periodicity", fmin=41.0))]
+    for first, second in pairs:
+        name = f"{first.op}+{second.op}"
+        fused = FusedOp(next(r for r in RULES if r.name == name), (first, second), [])
+        both = (fused(fr), second(first(fr))), (chunked(fused, fr, seed=3),
+                                                chunked(lambda f: second(first(f)), fr, seed=3))
+        for got, want in both:                # the same chunks: the same FFT row groups
+            for port in ("strength", "f0"):
+                assert got[port].data.dtype == dtype
+                np.testing.assert_array_equal(got[port].data, want[port].data)
+    assert kernels.amdf_pass() >= 1

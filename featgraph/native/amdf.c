@@ -6,7 +6,8 @@
  * (Ross, Shaffer, Cohen, Freudberg and Manley, "Average magnitude difference
  * function pitch extractor", IEEE Trans. ASSP 22(5), 1974; Rabiner and
  * Schafer, "Introduction to Digital Speech Processing", 2007, "Short-time analysis of speech".)
- * The sum over the N - k available pairs, divided by N - k when normalize != 0.
+ * The sum over the N - k available pairs, divided by N - k when normalize != 0, for lags
+ * first_lag <= k < end_lag.
  * Frame t starts t * frame_stride samples after frame 0 (frames may overlap: the
  * framed view of a signal is read without a copy).  The numpy definition is
  * featgraph.native.reference_timedomain.amdf.
@@ -20,6 +21,10 @@
  * error is at most (N / W + log2 W + 1) units of the type's rounding times D itself
  * (no cancellation), and an exact zero (k = 0, or a multiple of a period) stays 0.
  * float32 frames are differenced and summed in float32 (8 lanes), float64 in float64.
+ * Passes start at first_lag, first_lag + AMDF_LAGS, ...; the lags short of a full pass
+ * at the end go one at a time.  A lag's value depends on its pass (where the lanes
+ * start), so a caller wanting the values of a longer call on part of the lags starts
+ * at a multiple of FG_AMDF_LAGS and ends at one, or at the same end.
  */
 #include <math.h>
 #include <stdint.h>
@@ -32,7 +37,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#define AMDF_LAGS 6         /* lags per pass: 6 accumulators + the samples (measured: 8 spills) */
+#define AMDF_LAGS FG_AMDF_LAGS   /* 6 lags per pass: 6 accumulators + the samples (8 spill) */
 
 #if defined(__GNUC__) || defined(__clang__)
 typedef double amdf_v4d __attribute__((vector_size(32)));
@@ -117,9 +122,10 @@ DEFINE_NONFINITE(nonfinite_f32, float)
 
 #define AMDF_BODY(T, SFX)                                                     \
     size_t span;                                                              \
-    if (n_lags > frame_len || (n_frames > 1 && frame_stride == 0))            \
+    if (first_lag > end_lag || end_lag > frame_len ||                         \
+        (n_frames > 1 && frame_stride == 0))                                  \
         return FG_EINVAL;                                                     \
-    if (n_frames == 0 || n_lags == 0)                                         \
+    if (n_frames == 0 || first_lag == end_lag)                                \
         return FG_OK;                                                         \
     if ((n_frames - 1) > (SIZE_MAX - frame_len) / (frame_stride ? frame_stride : 1))\
         return FG_EINVAL;                                                     \
@@ -130,26 +136,26 @@ DEFINE_NONFINITE(nonfinite_f32, float)
         return FG_ENONFINITE;                                                 \
     for (size_t t = 0; t < n_frames; t++) {                                   \
         const T *xt = x + t * frame_stride;                                   \
-        T *dt = d + t * n_lags;                                               \
-        size_t k = 0;                                                         \
-        for (; k + AMDF_LAGS <= n_lags; k += AMDF_LAGS)                       \
+        T *dt = d + t * (end_lag - first_lag) - first_lag;  /* dt[k]: lag k */\
+        size_t k = first_lag;                                                 \
+        for (; k + AMDF_LAGS <= end_lag; k += AMDF_LAGS)                      \
             pass8_##SFX(xt, frame_len, k, dt + k);                            \
-        for (; k < n_lags; k++)                                               \
+        for (; k < end_lag; k++)                                              \
             pass1_##SFX(xt, frame_len, k, dt + k);                            \
         if (normalize)                                                        \
-            for (k = 0; k < n_lags; k++)                                      \
+            for (k = first_lag; k < end_lag; k++)                             \
                 dt[k] /= (T)(frame_len - k);                                  \
     }                                                                         \
     return FG_OK;
 
 int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t frame_stride,
-                size_t n_lags, int normalize, double *d)
+                size_t first_lag, size_t end_lag, int normalize, double *d)
 {
     AMDF_BODY(double, f64)
 }
 
 int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t frame_stride,
-                size_t n_lags, int normalize, float *d)
+                size_t first_lag, size_t end_lag, int normalize, float *d)
 {
     AMDF_BODY(float, f32)
 }

@@ -191,20 +191,25 @@ int fg_zero_crossings_f32(const float *x, size_t n_frames, size_t frame_len,
 /*
  * Average magnitude difference function of frames (amdf.c):
  *
- *   d[t, k] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|     k = 0 .. n_lags-1
+ *   d[t, k - first_lag] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|,
+ *                                              k = first_lag .. end_lag-1
  *
  *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
- *   overlap); d (n_frames, n_lags) out, divided by frame_len - k when normalize != 0.
+ *   overlap); d (n_frames, end_lag - first_lag) out, divided by frame_len - k when
+ *   normalize != 0.
  *
- * Returns FG_EINVAL for n_lags > frame_len, a zero frame_stride with several frames,
- * sizes that overflow or a NULL buffer (when there is data), FG_ENONFINITE if x holds
- * NaN or infinity.  Differences and sums in the frames' type, W lanes at a time: within
- * (frame_len / W + 4) units of rounding of d itself (W = 8 floats, 4 doubles).
+ * Returns FG_EINVAL unless first_lag <= end_lag <= frame_len, for a zero frame_stride
+ * with several frames, sizes that overflow or a NULL buffer (when there is data),
+ * FG_ENONFINITE if x holds NaN or infinity.  Differences and sums in the frames' type,
+ * W lanes at a time, FG_AMDF_LAGS lags per pass from first_lag: within
+ * (frame_len / W + 4) units of rounding of d itself (W = 8 floats, 4 doubles); a lag's
+ * last bits depend on where its pass starts (see amdf.c).
  */
+#define FG_AMDF_LAGS 6
 int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t frame_stride,
-                size_t n_lags, int normalize, double *d);
+                size_t first_lag, size_t end_lag, int normalize, double *d);
 int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t frame_stride,
-                size_t n_lags, int normalize, float *d);
+                size_t first_lag, size_t end_lag, int normalize, float *d);
 
 /*
  * Period picking from an autocorrelation or an AMDF (periodicity.c):

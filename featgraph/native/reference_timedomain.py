@@ -23,9 +23,9 @@ def _as_float(x, name):
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def check_amdf_args(x, n_lags):
-    """Validate :func:`amdf`'s arguments; return ``(x, n_lags)`` (``x`` float32 / float64,
-    not copied when it already is: framed views keep their strides)."""
+def check_amdf_args(x, n_lags, first_lag=0):
+    """Validate :func:`amdf`'s arguments; return ``(x, n_lags, first_lag)`` (``x`` float32 /
+    float64, not copied when it already is: framed views keep their strides)."""
     arr = np.asarray(x)
     if np.iscomplexobj(arr):
         raise TypeError(f"AMDF frames x must be real-valued, got dtype {arr.dtype}")
@@ -36,10 +36,14 @@ def check_amdf_args(x, n_lags):
     if not 0 <= n_lags <= x.shape[-1]:
         raise ValueError(f"AMDF n_lags must be between 0 and the frame length "
                          f"{x.shape[-1]} (lag k needs N - k >= 1 pairs), got {n_lags}")
-    return x, n_lags
+    first_lag = int(first_lag)
+    if not 0 <= first_lag <= n_lags:
+        raise ValueError(f"AMDF first_lag must be between 0 and n_lags = {n_lags}, got "
+                         f"{first_lag}")
+    return x, n_lags, first_lag
 
 
-def amdf(x, n_lags, normalize=False):
+def amdf(x, n_lags, normalize=False, first_lag=0):
     """Average magnitude difference function of frames along the last axis.
 
     ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|`` for
@@ -54,10 +58,12 @@ def amdf(x, n_lags, normalize=False):
     n_lags : int, ``0 <= n_lags <= N``
     normalize : bool
         Divide lag k's sum by its ``N - k`` pairs (in the output's type).
+    first_lag : int, ``0 <= first_lag <= n_lags``
+        Return lags ``first_lag .. n_lags - 1`` only.
 
     Returns
     -------
-    d : np.ndarray [shape=(..., n_lags)], dtype of ``x`` (float32 or float64)
+    d : np.ndarray [shape=(..., n_lags - first_lag)], dtype of ``x`` (float32 or float64)
         Differences and sums in float64 (the exact value to double rounding), rounded
         to the type of ``x``.  The C kernel works in the frames' own type, W lanes at a
         time, so it is within ``(N / W + 4)`` units of that type's rounding of ``d``
@@ -75,17 +81,17 @@ def amdf(x, n_lags, normalize=False):
     >>> amdf(np.array([1.0, -1.0, 1.0, -1.0]), 3).tolist()
     [0.0, 6.0, 0.0]
     """
-    x, n_lags = check_amdf_args(x, n_lags)
+    x, n_lags, first_lag = check_amdf_args(x, n_lags, first_lag)
     x64 = x.astype(np.float64)
     if not np.isfinite(x64).all():
         raise _nonfinite_error("AMDF frames x")
     n = x.shape[-1]
-    d = np.zeros(x.shape[:-1] + (n_lags,))
-    for k in range(n_lags):
-        d[..., k] = np.abs(x64[..., k:] - x64[..., : n - k]).sum(axis=-1)
+    d = np.zeros(x.shape[:-1] + (n_lags - first_lag,))
+    for k in range(first_lag, n_lags):
+        d[..., k - first_lag] = np.abs(x64[..., k:] - x64[..., : n - k]).sum(axis=-1)
     d = d.astype(x.dtype, copy=False)
     if normalize:
-        d /= (n - np.arange(n_lags)).astype(d.dtype)
+        d /= (n - np.arange(first_lag, n_lags)).astype(d.dtype)
     return d
 
 

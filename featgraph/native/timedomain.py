@@ -11,12 +11,12 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis", "pick_period"]
+__all__ = ["amdf", "amdf_pass", "agc", "zero_crossings", "samples", "preemphasis", "pick_period"]
 
 _TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}   # kernel name suffixes
 
 
-def amdf(x, n_lags, normalize=False):
+def amdf(x, n_lags, normalize=False, first_lag=0, out=None):
     """Average magnitude difference function of frames (C kernel).
 
     ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``,
@@ -31,10 +31,17 @@ def amdf(x, n_lags, normalize=False):
     x : np.ndarray [shape=(..., N)], real (float32 stays float32)
     n_lags : int, ``0 <= n_lags <= N``
     normalize : bool
+    first_lag : int, ``0 <= first_lag <= n_lags``
+        Return lags ``first_lag .. n_lags - 1`` only.  Lag k's last bits depend on the
+        kernel's pass holding it: they equal those of a call from lag 0 when
+        ``first_lag`` is a multiple of ``_lib.FG_AMDF_LAGS`` and ``n_lags`` is one too or
+        the same.
+    out : np.ndarray [shape=(..., n_lags - first_lag)], C-contiguous, dtype of ``x``, optional
+        Written in place and returned (C backend; the numpy one returns a new array).
 
     Returns
     -------
-    d : np.ndarray [shape=(..., n_lags)]
+    d : np.ndarray [shape=(..., n_lags - first_lag)]
 
     Raises
     ------
@@ -42,26 +49,42 @@ def amdf(x, n_lags, normalize=False):
         For ``n_lags`` out of range or NaN / infinity in ``x``.
     """
     if _pkg.BACKEND == "numpy":
-        return reference.amdf(x, n_lags, normalize)
+        return reference.amdf(x, n_lags, normalize, first_lag)
     from . import _lib
-    x, n_lags = reference.check_amdf_args(x, n_lags)
-    shape, n = x.shape, x.shape[-1]
+    x, n_lags, first_lag = reference.check_amdf_args(x, n_lags, first_lag)
+    shape, n, count = x.shape, x.shape[-1], n_lags - first_lag
     if x.ndim == 1:
         x = x[None, :]
     lead, n_frames = x.shape[:-2], x.shape[-2]
-    d = np.empty(lead + (n_frames, n_lags), dtype=x.dtype)
-    if not (n_frames and n_lags):
-        return d.reshape(shape[:-1] + (n_lags,))
+    if out is None:
+        d = np.empty(lead + (n_frames, count), dtype=x.dtype)
+    elif out.shape == shape[:-1] + (count,) and out.dtype == x.dtype and \
+            out.flags.c_contiguous:
+        d = out.reshape(lead + (n_frames, count))
+    else:
+        raise ValueError(f"amdf: out must be a C-contiguous {x.dtype} array of shape "
+                         f"{shape[:-1] + (count,)}, got {out.dtype} {out.shape}")
+    if not (n_frames and count):
+        return d.reshape(shape[:-1] + (count,))
     kernel = _lib.fg_amdf_f32 if x.dtype == np.float32 else _lib.fg_amdf_f64
     for idx in np.ndindex(*lead):
         span, stride = _pkg._signal_span(x[idx])
         out = d[idx]
-        if span.size != (n_frames - 1) * stride + n or out.shape != (n_frames, n_lags):
+        if span.size != (n_frames - 1) * stride + n or out.shape != (n_frames, count):
             raise ValueError("amdf: internal buffer size mismatch")      # never expected
-        status = kernel(_pkg._ptr(span), n_frames, n, stride, n_lags, int(bool(normalize)),
-                        _pkg._ptr(out))
+        status = kernel(_pkg._ptr(span), n_frames, n, stride, first_lag, n_lags,
+                        int(bool(normalize)), _pkg._ptr(out))
         _pkg._raise_for_status(status, "AMDF frames x", None, None)
-    return d.reshape(shape[:-1] + (n_lags,))
+    return d.reshape(shape[:-1] + (count,))
+
+
+def amdf_pass():
+    """Lags per pass of the AMDF kernel (``FG_AMDF_LAGS``; 1 with the numpy backend, whose
+    lags do not depend on each other): see :func:`amdf`'s ``first_lag``."""
+    if _pkg.BACKEND == "numpy":
+        return 1
+    from . import _lib
+    return int(_lib.FG_AMDF_LAGS)
 
 
 def agc(x, alpha, floor, energy=0.0, prev=0.0):
