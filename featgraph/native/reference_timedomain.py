@@ -304,4 +304,4 @@ def pick_period(x, kmin, kmax, mode, tolerance):
     score = r / safe if mode == "autocorrelation" else 1.0 - r / safe
     score = np.where(ref > 0, score, 0.0)
     lag, strength = pick_lag(score, kmin, kmax, tolerance)
-    return lag.astype(np.float64), strength
+    return np.asarray(lag, dtype=np.float64), np.asarray(strength, dtype=np.float64)

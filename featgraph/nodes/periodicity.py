@@ -85,12 +85,17 @@ class Periodicity(_Periodicity):
     consumes: ClassVar = (Kind.AUTOCORR,)
 
 
+def _pick(x: Feature, p: _Periodicity, mode: str) -> dict[str, Feature]:
+    """Both ops: the C kernel's pick over the lags of ``x`` (see ``pick_period``)."""
+    lags = frame_major(x.data)
+    kmin, kmax = lag_range(p, x.sr, lags.shape[-1])
+    lag, strength = kernels.pick_period(lags, kmin, kmax, mode, p.tolerance)
+    return _periodicity_out(x, strength, lag)
+
+
 @Periodicity.compute
 def periodicity(x: Feature, p: Periodicity) -> dict[str, Feature]:
-    r = frame_major(x.data)
-    kmin, kmax = lag_range(p, x.sr, r.shape[-1])
-    lag, strength = kernels.pick_period(r, kmin, kmax, "autocorrelation", p.tolerance)
-    return _periodicity_out(x, strength, lag)
+    return _pick(x, p, "autocorrelation")
 
 
 class AMDFPeriodicity(_Periodicity):
@@ -114,10 +119,7 @@ class AMDFPeriodicity(_Periodicity):
 
 @AMDFPeriodicity.compute
 def amdf_periodicity(x: Feature, p: AMDFPeriodicity) -> dict[str, Feature]:
-    d = frame_major(x.data)
-    kmin, kmax = lag_range(p, x.sr, d.shape[-1])
-    lag, strength = kernels.pick_period(d, kmin, kmax, "amdf", p.tolerance)
-    return _periodicity_out(x, strength, lag)
+    return _pick(x, p, "amdf")
 
 
 def _blocks(n_frames: int):

@@ -340,7 +340,11 @@ class AMDF(Node):
     signal of period P has ``D[k] = 0`` at ``k = 0, P, 2P, ...``.
     Output ``(..., max_lag + 1, frames)``, kind feature, feature axis = lag in
     samples.  The cost grows with ``N * max_lag``: keep ``max_lag`` at the
-    longest period searched (``1 / fmin``).
+    longest period searched (``1 / fmin``).  The kernel sums in the frames' type
+    (float32 frames in float32), several lags and 4 / 8 samples per vector step:
+    within ``(N / W + 6)`` roundings of each value (W = 4 doubles, 8 floats; all
+    terms are >= 0, so relative to the value itself).  Read by ``amdf_periodicity``
+    alone, only the lags it searches are computed (a fused step).
 
     Streaming: frame by frame.
     """
