@@ -113,14 +113,14 @@ class AverageMagnitude(Node):
 
 @AverageMagnitude.compute
 def average_magnitude(x: Feature, p: AverageMagnitude) -> Feature:
-    f = _frames64(x)
-    m = np.empty(f.shape[:-1])
+    f = float_frames(x)                     # |x| is exact in any float type: converted
+    m = np.empty(f.shape[:-1])              # to float64 block by block, then summed
     rows, sums = f.reshape((-1,) + f.shape[-2:]), m.reshape(-1, f.shape[-2])
     buf = np.empty((min(f.shape[-2], _BLOCK), f.shape[-1]))
     for c in range(rows.shape[0]):          # blocks of frames: |x| in a cached buffer,
         for a in range(0, rows.shape[1], _BLOCK):      # not a copy of all the frames
             part = buf[:min(_BLOCK, rows.shape[1] - a)]
-            np.abs(rows[c, a:a + _BLOCK], out=part)
+            np.abs(rows[c, a:a + _BLOCK], out=part, casting="safe")
             part.sum(axis=-1, out=sums[c, a:a + _BLOCK])
     if p.mean and x.data.shape[-2]:
         m = m / x.data.shape[-2]
