@@ -291,6 +291,8 @@ def test_fused_periodicity_equals_the_two_ops(dtype, channels):
     fr = Feature(np.swapaxes(view, -1, -2), Kind.FRAMES, float(sr), hop=160, win_length=400)
     assert fr.data.shape[-1] > 256                                   # several blocks
     pairs = [(op("time_autocorrelation", normalize="unbiased"), op("periodicity")),
+             (op("time_autocorrelation", n_lags=30, normalize="biased"),    # direct path
+              op("periodicity", fmin=1000.0, fmax=4000.0)),
              (op("amdf", max_lag="20ms"), op("amdf_periodicity", fmin=70.0, fmax=350.0)),
              (op("amdf", max_lag=None, normalize=False), op("amdf_periodicity", fmin=41.0))]
     for first, second in pairs:
