@@ -15,21 +15,50 @@ def amdf_direct(x, n_lags):
                      for k in range(n_lags)])
 
 
+def amdf_tolerance(want, dtype, length):
+    """The C kernel's bound: W lanes of partial sums in the frames' type, added at the end
+    (W = 8 floats, 4 doubles), about N / W + 4 roundings of the type per sum; every term is
+    >= 0, so each rounding is relative to the sum itself (no cancellation).  One more for
+    the division when normalised."""
+    lanes = 8 if dtype == np.float32 else 4
+    return (length / lanes + 6) * np.finfo(dtype).eps * np.abs(want)
+
+
 @needs_c
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("length, n_lags", [(60, 45), (300, 200), (129, 129)])
-def test_amdf_c_matches_reference(dtype, length, n_lags):
-    """Bit for bit, also across the kernel's 64-lag tiles (200 lags: 3 full tiles and a part)."""
+@pytest.mark.parametrize("normalize", [False, True])
+@pytest.mark.parametrize("length, n_lags", [(60, 45), (300, 200), (129, 129), (7, 7),
+                                            (400, 321)])
+def test_amdf_c_matches_reference(dtype, normalize, length, n_lags):
+    """Within the summation bound of ``amdf_tolerance``, across the kernel's 6-lag passes
+    and vector tails (lengths not multiples of the vector width, lags not of 6)."""
     x = np.random.default_rng(1).standard_normal((3, 5, length)).astype(dtype)
-    got, want = kernels.amdf(x, n_lags), reference.amdf(x, n_lags)
+    got, want = kernels.amdf(x, n_lags, normalize), reference.amdf(x, n_lags, normalize)
     assert got.dtype == want.dtype == dtype and got.shape == (3, 5, n_lags)
-    np.testing.assert_array_equal(got, want)
+    assert np.all(np.abs(got - want) <= amdf_tolerance(want, dtype, length))
+    assert np.all(got[..., 0] == 0.0)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_amdf_c_reads_overlapping_frames_in_place(dtype):
+    """A framed view (hop < N, 2 channels) gives the rows' own AMDF, as copied frames do."""
+    y = np.random.default_rng(5).standard_normal((2, 3000)).astype(dtype)
+    view = np.lib.stride_tricks.sliding_window_view(y, 400, axis=-1)[:, ::160]
+    got = kernels.amdf(view, 321, True)
+    want = reference.amdf(np.ascontiguousarray(view), 321, True)
+    assert got.shape == want.shape == (2, view.shape[1], 321)
+    assert np.all(np.abs(got - want) <= amdf_tolerance(want, dtype, 400))
+    np.testing.assert_array_equal(got, kernels.amdf(np.ascontiguousarray(view), 321, True))
 
 
 @pytest.mark.parametrize("length", [37, 150])
 def test_amdf_against_a_direct_loop(backend, length):
     x = np.random.default_rng(2).standard_normal(length)
     np.testing.assert_allclose(kernels.amdf(x, length), amdf_direct(x, length), rtol=1e-13)
+    np.testing.assert_allclose(kernels.amdf(x, length, normalize=True),
+                               amdf_direct(x, length) / (length - np.arange(length)),
+                               rtol=1e-13)
 
 
 def test_amdf_of_a_periodic_signal_vanishes_at_multiples_of_the_period(backend):
@@ -264,3 +293,92 @@ def test_preemphasis_edges(backend):
             kernels.preemphasis(x, bad)
     with pytest.raises(ValueError, match="prev"):
         kernels.preemphasis(np.ones((2, 4)), 0.5, np.ones(3))
+
+
+def period_rows(dtype):
+    """Autocorrelation-like rows of periodic and noisy frames, plus silence and r[0] < 0."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((40, 400))
+    x[:20] += np.tile(rng.standard_normal(80), 5)                 # period 80
+    x[5] = 0.0
+    r = np.stack([np.correlate(v, v, "full")[399:] for v in x])
+    r[6] = -r[6]                                                  # r[0] < 0: scores 0
+    r[7, 100:110] = r[7, 0]                                       # a plateau of best scores
+    return r.astype(dtype)
+
+
+@needs_c
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["autocorrelation", "amdf"])
+@pytest.mark.parametrize("kmin, kmax, tolerance", [(40, 267, 0.05), (1, 399, 0.0),
+                                                    (100, 110, 1.0), (2, 2, 0.05)])
+def test_pick_period_c_matches_reference(dtype, mode, kmin, kmax, tolerance):
+    """Bit for bit: the kernel does the same double operations (kmax = 399 is the last lag,
+    whose right neighbour counts as -inf; kmin = 1 reads lag 0 as the left one)."""
+    r = period_rows(dtype)
+    if mode == "amdf":
+        r = np.abs(r)                       # >= 0 like an AMDF; the silent row stays 0
+    got, want = kernels.pick_period(r.reshape(4, 10, 400), kmin, kmax, mode, tolerance), \
+        reference.pick_period(r.reshape(4, 10, 400), kmin, kmax, mode, tolerance)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape == (4, 10) and g.dtype == w.dtype == np.float64
+        np.testing.assert_array_equal(g, w)
+
+
+def test_pick_period_finds_the_period_and_handles_silence(backend):
+    """Period 80 (r[80] = r[0] for exact repetition; r[160] ties it: the shortest is taken),
+    silence and r[0] < 0 score 0 at the first lag; the docstring's example."""
+    x = np.tile(np.random.default_rng(8).standard_normal(80), 5)
+    r = np.correlate(x, x, "full")[399:] / (400 - np.arange(400))
+    lag, strength = kernels.pick_period(r, 40, 267, "autocorrelation", 0.05)
+    assert lag == 80 and strength == pytest.approx(1.0, rel=1e-12)
+    d = kernels.amdf(x, 300, True)
+    lag, strength = kernels.pick_period(d, 40, 267, "amdf", 0.05)
+    assert lag == 80 and strength == 1.0
+    for mode in ("autocorrelation", "amdf"):
+        lag, strength = kernels.pick_period(np.zeros((3, 300)), 40, 267, mode, 0.05)
+        assert lag.tolist() == [40.0] * 3 and strength.tolist() == [0.0] * 3
+    lag, strength = kernels.pick_period(-np.abs(r), 40, 267, "autocorrelation", 0.05)
+    assert (lag, strength) == (40.0, 0.0)
+    lag, strength = kernels.pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4,
+                                        "autocorrelation", 0.05)
+    assert (lag, strength) == (2.0, 0.75)
+
+
+def test_pick_period_argument_errors(backend):
+    r = np.ones((2, 10))
+    for kmin, kmax in [(0, 5), (6, 5), (2, 10)]:
+        with pytest.raises(ValueError, match="kmin"):
+            kernels.pick_period(r, kmin, kmax, "amdf", 0.05)
+    with pytest.raises(ValueError, match="mode"):
+        kernels.pick_period(r, 1, 5, "cepstrum", 0.05)
+    with pytest.raises(ValueError, match="tolerance"):
+        kernels.pick_period(r, 1, 5, "amdf", -1.0)
+    r[1, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        kernels.pick_period(r, 1, 5, "amdf", 0.05)
+    assert kernels.pick_period(np.ones((0, 10)), 1, 5, "amdf", 0.0)[0].shape == (0,)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_amdf_first_lag_is_part_of_the_full_call(backend, dtype):
+    """Lags from a multiple of amdf_pass() to one (or to the end) are the full call's, bit
+    for bit (the kernel's passes line up); any first_lag is within the rounding bound;
+    out= is written in place."""
+    x = np.random.default_rng(9).standard_normal((7, 400)).astype(dtype)
+    full = kernels.amdf(x, 321, True)
+    step = kernels.amdf_pass()
+    for first, end in [(6 * step, 45 * step), (6 * step, 321), (0, 321)]:
+        np.testing.assert_array_equal(kernels.amdf(x, end, True, first), full[:, first:end])
+    part = kernels.amdf(x, 270, True, 39)
+    assert part.shape == (7, 231)
+    assert np.all(np.abs(part - full[:, 39:270]) <= amdf_tolerance(full[:, 39:270], dtype, 400))
+    out = np.empty((7, 231), dtype)
+    got = kernels.amdf(x, 270, True, 39, out=out)
+    np.testing.assert_array_equal(got, part)
+    assert np.shares_memory(got, out) or backend == "numpy"
+    with pytest.raises(ValueError, match="first_lag"):
+        kernels.amdf(x, 10, False, 11)
+    if backend == "c":
+        with pytest.raises(ValueError, match="out must be"):
+            kernels.amdf(x, 270, True, 39, out=np.empty((7, 230), dtype))

@@ -117,6 +117,35 @@ def test_time_autocorrelation_against_numpy_correlate():
     np.testing.assert_allclose(got.T, want / 50, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("length", [50, 400, 1000])
+@pytest.mark.parametrize("n_lags", [3, 30, None])
+def test_time_autocorrelation_fft_and_direct_paths_agree_with_correlate(dtype, length, n_lags):
+    """Both paths (direct sums for few lags, FFT otherwise) against np.correlate in
+    float64.  The tolerance is relative to lag 0: an FFT's rounding error grows like
+    eps log2(n_fft) times the energy sum x[n]^2 = r[0], whatever the lag, and
+    |r[k]| <= r[0] (Cauchy-Schwarz), so r[0] is the natural scale (measured: at most
+    0.33 eps log2(n_fft) r[0]); numpy's pairwise dot products (the direct path) are within
+    eps log2(N) sum |x[n] x[n-k]| <= eps log2(N) r[0] (measured 5.7 eps r[0] at N = 1000).
+    Offsets make a large r[0] against small lags' differences, as DC in speech frames does."""
+    from featgraph.nodes.time_domain import acf_fft_length
+
+    rng = np.random.default_rng(length)
+    x = (rng.standard_normal((4, length)) + np.array([[0.0], [3.0], [-1.0], [0.0]]))
+    x[3] = 0.0                                                       # silence: exact zeros
+    x = x.astype(dtype)
+    want = np.stack([np.correlate(r, r, "full")[length - 1:]
+                     for r in x.astype(np.float64)])
+    got = op("time_autocorrelation", n_lags=n_lags)(frames_of(x).derive(
+        frames_of(x).data.astype(dtype))).data.T
+    k = want.shape[1] if n_lags is None else n_lags
+    eps = np.finfo(dtype).eps
+    bound = 2 * eps * np.log2(acf_fft_length(length)) * want[:, :1]
+    assert got.dtype == dtype and got.shape == (4, k)
+    assert np.all(np.abs(got - want[:, :k]) <= bound)
+    np.testing.assert_array_equal(got[3], 0.0)
+
+
 def test_amdf_minima_at_multiples_of_the_period():
     """Any signal of period P: D = 0 exactly at k = 0, P, 2P ... and > 0 elsewhere.
     A sine: D[k] is proportional to |sin(pi k / P)|, so its local minima are only there."""
@@ -242,3 +271,37 @@ def test_validation_errors_name_the_fix():
         op("agc", alpha=1.0)
     with pytest.raises(ValueError):
         op("zero_crossing_rate", threshold=-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_fused_periodicity_equals_the_two_ops(dtype, channels):
+    """time_autocorrelation -> periodicity and amdf -> amdf_periodicity fused (only the
+    lags read, blocks of frames, no intermediate) give the two ops' values bit for bit:
+    speech frames (voiced and silent), more frames than one block, chunks of any size
+    (the same chunks for both: the FFT's last bits depend on how rows are grouped)."""
+    from featgraph.engine.fuse import RULES, FusedOp
+    from featgraph.native import timedomain as kernels
+
+    import soundfile as sf
+    y, sr = sf.read(str(SPEECH["speech_en_16k"]), dtype="float64")
+    y = np.stack([y[:48000] * 32768, y[:48000][::-1] * 100][:channels]).astype(dtype)
+    view = np.lib.stride_tricks.sliding_window_view(y, 400, axis=-1)[:, ::160]
+    view = view[0] if channels == 1 else view
+    fr = Feature(np.swapaxes(view, -1, -2), Kind.FRAMES, float(sr), hop=160, win_length=400)
+    assert fr.data.shape[-1] > 256                                   # several blocks
+    pairs = [(op("time_autocorrelation", normalize="unbiased"), op("periodicity")),
+             (op("time_autocorrelation", n_lags=30, normalize="biased"),    # direct path
+              op("periodicity", fmin=1000.0, fmax=4000.0)),
+             (op("amdf", max_lag="20ms"), op("amdf_periodicity", fmin=70.0, fmax=350.0)),
+             (op("amdf", max_lag=None, normalize=False), op("amdf_periodicity", fmin=41.0))]
+    for first, second in pairs:
+        name = f"{first.op}+{second.op}"
+        fused = FusedOp(next(r for r in RULES if r.name == name), (first, second), [])
+        both = (fused(fr), second(first(fr))), (chunked(fused, fr, seed=3),
+                                                chunked(lambda f: second(first(f)), fr, seed=3))
+        for got, want in both:                # the same chunks: the same FFT row groups
+            for port in ("strength", "f0"):
+                assert got[port].data.dtype == dtype
+                np.testing.assert_array_equal(got[port].data, want[port].data)
+    assert kernels.amdf_pass() >= 1

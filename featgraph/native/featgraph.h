@@ -191,17 +191,45 @@ int fg_zero_crossings_f32(const float *x, size_t n_frames, size_t frame_len,
 /*
  * Average magnitude difference function of frames (amdf.c):
  *
- *   d[t, k] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|     k = 0 .. n_lags-1
+ *   d[t, k - first_lag] = sum_{n=k}^{frame_len-1} |x[t, n] - x[t, n-k]|,
+ *                                              k = first_lag .. end_lag-1
  *
- *   x  (n_frames, frame_len), d (n_frames, n_lags) out.
+ *   frame t is x[t * frame_stride .. t * frame_stride + frame_len - 1] (frames may
+ *   overlap); d (n_frames, end_lag - first_lag) out, divided by frame_len - k when
+ *   normalize != 0.
  *
- * Returns FG_EINVAL for n_lags > frame_len or a NULL buffer (when there is
- * data), FG_ENONFINITE if x holds NaN or infinity.  Sums in double.
+ * Returns FG_EINVAL unless first_lag <= end_lag <= frame_len, for a zero frame_stride
+ * with several frames, sizes that overflow or a NULL buffer (when there is data),
+ * FG_ENONFINITE if x holds NaN or infinity.  Differences and sums in the frames' type,
+ * W lanes at a time, FG_AMDF_LAGS lags per pass from first_lag: within
+ * (frame_len / W + 4) units of rounding of d itself (W = 8 floats, 4 doubles); a lag's
+ * last bits depend on where its pass starts (see amdf.c).
  */
-int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t n_lags,
-                double *d);
-int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t n_lags,
-                float *d);
+#define FG_AMDF_LAGS 6
+int fg_amdf_f64(const double *x, size_t n_frames, size_t frame_len, size_t frame_stride,
+                size_t first_lag, size_t end_lag, int normalize, double *d);
+int fg_amdf_f32(const float *x, size_t n_frames, size_t frame_len, size_t frame_stride,
+                size_t first_lag, size_t end_lag, int normalize, float *d);
+
+/*
+ * Period picking from an autocorrelation or an AMDF (periodicity.c):
+ *
+ *   x (n_frames, n_lags): row t holds lags 0 .. n_lags-1.  Score s[k] = x[k] / x[0]
+ *   (mode 0, autocorrelation; 0 when x[0] <= 0) or 1 - x[k] / max_{kmin..kmax} x
+ *   (mode 1, AMDF; 0 when that maximum is <= 0).  lag[t]: the shortest k in
+ *   [kmin, kmax] that is a local maximum of s (against s[k-1] and s[k+1], -inf past
+ *   the last lag) scoring >= best - tolerance, else the first best; strength[t] = s[lag].
+ *
+ * Returns FG_EINVAL unless 1 <= kmin <= kmax < n_lags and mode is 0 or 1 (or for a NULL
+ * buffer with n_frames > 0), FG_EDOMAIN for a negative or NaN tolerance, FG_ENONFINITE
+ * for NaN or infinity among the lags read.  Equal bit for bit to the numpy definition.
+ */
+int fg_pick_period_f64(const double *x, size_t n_frames, size_t n_lags, size_t kmin,
+                       size_t kmax, int mode, double tolerance, double *lag,
+                       double *strength);
+int fg_pick_period_f32(const float *x, size_t n_frames, size_t n_lags, size_t kmin,
+                       size_t kmax, int mode, double tolerance, double *lag,
+                       double *strength);
 
 /*
  * Automatic gain control over samples (agc.c), n_batch independent rows:

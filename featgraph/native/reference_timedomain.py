@@ -1,5 +1,5 @@
 """Plain-numpy definitions of the time-domain kernels (``amdf.c``, ``agc.c``,
-``crossings.c``, ``samples.c``).
+``crossings.c``, ``samples.c``, ``periodicity.c``).
 
 The readable specification of what the C kernels compute, with the same
 argument checks and the same floating-point operations in the same order
@@ -11,7 +11,8 @@ import numpy as np
 
 from .reference import _FLOATS, _nonfinite_error
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
+__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis", "pick_lag",
+           "pick_period"]
 
 
 def _as_float(x, name):
@@ -22,35 +23,51 @@ def _as_float(x, name):
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def check_amdf_args(x, n_lags):
-    """Validate :func:`amdf`'s arguments; return ``(x, n_lags)``."""
-    x = _as_float(x, "AMDF frames x")
+def check_amdf_args(x, n_lags, first_lag=0):
+    """Validate :func:`amdf`'s arguments; return ``(x, n_lags, first_lag)`` (``x`` float32 /
+    float64, not copied when it already is: framed views keep their strides)."""
+    arr = np.asarray(x)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"AMDF frames x must be real-valued, got dtype {arr.dtype}")
+    x = arr if arr.dtype in _FLOATS else arr.astype(np.float64)
     if x.ndim < 1:
         raise ValueError("AMDF frames x must have at least one dimension, got a scalar")
     n_lags = int(n_lags)
     if not 0 <= n_lags <= x.shape[-1]:
         raise ValueError(f"AMDF n_lags must be between 0 and the frame length "
                          f"{x.shape[-1]} (lag k needs N - k >= 1 pairs), got {n_lags}")
-    return x, n_lags
+    first_lag = int(first_lag)
+    if not 0 <= first_lag <= n_lags:
+        raise ValueError(f"AMDF first_lag must be between 0 and n_lags = {n_lags}, got "
+                         f"{first_lag}")
+    return x, n_lags, first_lag
 
 
-def amdf(x, n_lags):
+def amdf(x, n_lags, normalize=False, first_lag=0):
     """Average magnitude difference function of frames along the last axis.
 
     ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|`` for
     ``k = 0 .. n_lags - 1`` (Ross et al. 1974; Rabiner and Schafer 2007,
-    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, not divided.
+    "Short-time analysis of speech"): the sum over the ``N - k`` pairs, divided by
+    ``N - k`` when ``normalize``.
 
     Parameters
     ----------
     x : np.ndarray [shape=(..., N)], real
         Frames along the leading axes, samples along the last one.
     n_lags : int, ``0 <= n_lags <= N``
+    normalize : bool
+        Divide lag k's sum by its ``N - k`` pairs (in the output's type).
+    first_lag : int, ``0 <= first_lag <= n_lags``
+        Return lags ``first_lag .. n_lags - 1`` only.
 
     Returns
     -------
-    d : np.ndarray [shape=(..., n_lags)], dtype of ``x`` (float32 or float64)
-        Summed in float64.
+    d : np.ndarray [shape=(..., n_lags - first_lag)], dtype of ``x`` (float32 or float64)
+        Differences and sums in float64 (the exact value to double rounding), rounded
+        to the type of ``x``.  The C kernel works in the frames' own type, W lanes at a
+        time, so it is within ``(N / W + 4)`` units of that type's rounding of ``d``
+        (every term is >= 0: no cancellation).
 
     Raises
     ------
@@ -64,17 +81,18 @@ def amdf(x, n_lags):
     >>> amdf(np.array([1.0, -1.0, 1.0, -1.0]), 3).tolist()
     [0.0, 6.0, 0.0]
     """
-    x, n_lags = check_amdf_args(x, n_lags)
+    x, n_lags, first_lag = check_amdf_args(x, n_lags, first_lag)
     x64 = x.astype(np.float64)
     if not np.isfinite(x64).all():
         raise _nonfinite_error("AMDF frames x")
     n = x.shape[-1]
-    d = np.zeros(x.shape[:-1] + (n_lags,))
-    for k in range(n_lags):
-        diff = np.abs(x64[..., k:] - x64[..., : n - k])
-        # cumsum adds strictly left to right, as the C loop does (np.sum would pair)
-        d[..., k] = np.cumsum(diff, axis=-1)[..., -1]
-    return d.astype(x.dtype, copy=False)
+    d = np.zeros(x.shape[:-1] + (n_lags - first_lag,))
+    for k in range(first_lag, n_lags):
+        d[..., k - first_lag] = np.abs(x64[..., k:] - x64[..., : n - k]).sum(axis=-1)
+    d = d.astype(x.dtype, copy=False)
+    if normalize:
+        d /= (n - np.arange(first_lag, n_lags)).astype(d.dtype)
+    return d
 
 
 def check_agc_args(x, alpha, floor, energy, prev):
@@ -215,3 +233,75 @@ def preemphasis(x, coef, prev=None):
         y[..., :1] = x[..., :1] if before is None else x[..., :1] - c * before
         np.subtract(x[..., 1:], c * x[..., :-1], out=y[..., 1:])
     return y
+
+
+def pick_lag(score, kmin, kmax, tolerance):
+    """``(lag, score at lag)`` per row of ``score`` ``(..., lags)``: the shortest lag in
+    ``[kmin, kmax]`` that is a local maximum (against its neighbours, also those outside
+    the range) scoring within ``tolerance`` of the range's best; the best lag if none is."""
+    seg = score[..., kmin:kmax + 1]
+    left = score[..., kmin - 1:kmax]
+    right = score[..., kmin + 1:kmax + 2]
+    if right.shape[-1] < seg.shape[-1]:
+        right = np.concatenate([right, np.full(seg.shape[:-1] + (1,), -np.inf)], axis=-1)
+    best = seg.max(axis=-1, keepdims=True)
+    good = (seg >= left) & (seg >= right) & (seg >= best - tolerance)
+    index = np.where(good.any(axis=-1), np.argmax(good, axis=-1), np.argmax(seg, axis=-1))
+    return index + kmin, np.take_along_axis(seg, index[..., None], axis=-1)[..., 0]
+
+
+def check_pick_args(x, kmin, kmax, mode, tolerance):
+    """Validate :func:`pick_period`'s arguments; return ``(x, kmin, kmax, tolerance)``."""
+    x = _as_float(x, "periodicity lags x")
+    if x.ndim < 1:
+        raise ValueError("periodicity lags x must have at least one dimension, got a scalar")
+    kmin, kmax, tolerance = int(kmin), int(kmax), float(tolerance)
+    if not 1 <= kmin <= kmax < x.shape[-1]:
+        raise ValueError(f"periodicity: need 1 <= kmin <= kmax < n_lags = {x.shape[-1]}, "
+                         f"got kmin = {kmin}, kmax = {kmax}")
+    if mode not in ("autocorrelation", "amdf"):
+        raise ValueError(f"periodicity: mode must be 'autocorrelation' or 'amdf', got {mode!r}")
+    if not tolerance >= 0:
+        raise ValueError(f"periodicity: tolerance must be >= 0, got {tolerance}")
+    return x, kmin, kmax, tolerance
+
+
+def pick_period(x, kmin, kmax, mode, tolerance):
+    """The period of each row of lags, by the periodicity ops' rule.
+
+    Score over lags ``k``: ``x[k] / x[0]`` (``mode="autocorrelation"``, 0 when
+    ``x[0] <= 0``; Rabiner and Schafer 2007, "Short-time analysis of speech") or
+    ``1 - x[k] / max_{kmin <= k <= kmax} x[k]`` (``mode="amdf"``, 0 when that maximum
+    is <= 0; Ross et al. 1974).  The lag is :func:`pick_lag`'s choice in
+    ``[kmin, kmax]``.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_lags)], real, finite
+    kmin, kmax : int, ``1 <= kmin <= kmax < n_lags``
+    mode : {"autocorrelation", "amdf"}
+    tolerance : float >= 0
+
+    Returns
+    -------
+    lag, strength : np.ndarray [shape=x.shape[:-1]], float64
+        The chosen lag in samples and its score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4, "autocorrelation", 0.05)
+    (array(2.), array(0.75))
+    """
+    x, kmin, kmax, tolerance = check_pick_args(x, kmin, kmax, mode, tolerance)
+    r = x.astype(np.float64)
+    if not np.isfinite(r[..., [0]]).all() or \
+            not np.isfinite(r[..., kmin - 1:kmax + 2]).all():
+        raise _nonfinite_error("periodicity lags x")
+    ref = r[..., :1] if mode == "autocorrelation" else \
+        r[..., kmin:kmax + 1].max(axis=-1, keepdims=True)
+    safe = np.where(ref > 0, ref, 1.0)
+    score = r / safe if mode == "autocorrelation" else 1.0 - r / safe
+    score = np.where(ref > 0, score, 0.0)
+    lag, strength = pick_lag(score, kmin, kmax, tolerance)
+    return np.asarray(lag, dtype=np.float64), np.asarray(strength, dtype=np.float64)

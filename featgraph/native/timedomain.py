@@ -1,5 +1,5 @@
 """Bridge to the time-domain C kernels (``amdf.c``, ``agc.c``, ``crossings.c``,
-``samples.c``).
+``samples.c``, ``periodicity.c``).
 
 Validates arguments, hands C-contiguous float32/float64 buffers to C without
 copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
@@ -11,25 +11,37 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_timedomain as reference
 
-__all__ = ["amdf", "agc", "zero_crossings", "samples", "preemphasis"]
+__all__ = ["amdf", "amdf_pass", "agc", "zero_crossings", "samples", "preemphasis", "pick_period"]
 
 _TYPES = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}   # kernel name suffixes
 
 
-def amdf(x, n_lags):
+def amdf(x, n_lags, normalize=False, first_lag=0, out=None):
     """Average magnitude difference function of frames (C kernel).
 
-    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``;
-    see :func:`featgraph.native.reference_timedomain.amdf`.
+    ``d[..., k] = sum_{n=k}^{N-1} |x[..., n] - x[..., n-k]|``, ``k = 0 .. n_lags-1``,
+    divided by ``N - k`` when ``normalize``; see
+    :func:`featgraph.native.reference_timedomain.amdf` (to which it is equal within
+    ``(N / W + 4)`` units of rounding of ``d``, W = 8 floats or 4 doubles per vector).
+    Overlapping frames (a strided view of a signal, as the ``frame`` op makes) are read
+    in place.
 
     Parameters
     ----------
     x : np.ndarray [shape=(..., N)], real (float32 stays float32)
     n_lags : int, ``0 <= n_lags <= N``
+    normalize : bool
+    first_lag : int, ``0 <= first_lag <= n_lags``
+        Return lags ``first_lag .. n_lags - 1`` only.  Lag k's last bits depend on the
+        kernel's pass holding it: they equal those of a call from lag 0 when
+        ``first_lag`` is a multiple of ``_lib.FG_AMDF_LAGS`` and ``n_lags`` is one too or
+        the same.
+    out : np.ndarray [shape=(..., n_lags - first_lag)], C-contiguous, dtype of ``x``, optional
+        Written in place and returned (C backend; the numpy one returns a new array).
 
     Returns
     -------
-    d : np.ndarray [shape=(..., n_lags)]
+    d : np.ndarray [shape=(..., n_lags - first_lag)]
 
     Raises
     ------
@@ -37,16 +49,42 @@ def amdf(x, n_lags):
         For ``n_lags`` out of range or NaN / infinity in ``x``.
     """
     if _pkg.BACKEND == "numpy":
-        return reference.amdf(x, n_lags)
-    x, n_lags = reference.check_amdf_args(x, n_lags)
-    lead, n = x.shape[:-1], x.shape[-1]
-    frames = x.reshape(-1, n) if n else x.reshape(int(np.prod(lead)), 0)
-    d = np.empty((frames.shape[0], n_lags), dtype=x.dtype)
-    if frames.shape[0] and n_lags:
-        kernel = _pkg._lib.fg_amdf_f32 if x.dtype == np.float32 else _pkg._lib.fg_amdf_f64
-        status = kernel(_pkg._ptr(frames), frames.shape[0], n, n_lags, _pkg._ptr(d))
+        return reference.amdf(x, n_lags, normalize, first_lag)
+    from . import _lib
+    x, n_lags, first_lag = reference.check_amdf_args(x, n_lags, first_lag)
+    shape, n, count = x.shape, x.shape[-1], n_lags - first_lag
+    if x.ndim == 1:
+        x = x[None, :]
+    lead, n_frames = x.shape[:-2], x.shape[-2]
+    if out is None:
+        d = np.empty(lead + (n_frames, count), dtype=x.dtype)
+    elif out.shape == shape[:-1] + (count,) and out.dtype == x.dtype and \
+            out.flags.c_contiguous:
+        d = out.reshape(lead + (n_frames, count))
+    else:
+        raise ValueError(f"amdf: out must be a C-contiguous {x.dtype} array of shape "
+                         f"{shape[:-1] + (count,)}, got {out.dtype} {out.shape}")
+    if not (n_frames and count):
+        return d.reshape(shape[:-1] + (count,))
+    kernel = _lib.fg_amdf_f32 if x.dtype == np.float32 else _lib.fg_amdf_f64
+    for idx in np.ndindex(*lead):
+        span, stride = _pkg._signal_span(x[idx])
+        out = d[idx]
+        if span.size != (n_frames - 1) * stride + n or out.shape != (n_frames, count):
+            raise ValueError("amdf: internal buffer size mismatch")      # never expected
+        status = kernel(_pkg._ptr(span), n_frames, n, stride, first_lag, n_lags,
+                        int(bool(normalize)), _pkg._ptr(out))
         _pkg._raise_for_status(status, "AMDF frames x", None, None)
-    return d.reshape(lead + (n_lags,))
+    return d.reshape(shape[:-1] + (count,))
+
+
+def amdf_pass():
+    """Lags per pass of the AMDF kernel (``FG_AMDF_LAGS``; 1 with the numpy backend, whose
+    lags do not depend on each other): see :func:`amdf`'s ``first_lag``."""
+    if _pkg.BACKEND == "numpy":
+        return 1
+    from . import _lib
+    return int(_lib.FG_AMDF_LAGS)
 
 
 def agc(x, alpha, floor, energy=0.0, prev=0.0):
@@ -215,3 +253,43 @@ def preemphasis(x, coef, prev=None):
         "preemphasis", None, None)
     return y
 
+
+
+def pick_period(x, kmin, kmax, mode, tolerance):
+    """The period of each row of autocorrelation or AMDF lags (C kernel, one pass per row).
+
+    Equal bit for bit to :func:`featgraph.native.reference_timedomain.pick_period` (the
+    same double operations); see there.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_lags)], float32 or float64 (others: float64), finite
+    kmin, kmax : int, ``1 <= kmin <= kmax < n_lags``
+    mode : {"autocorrelation", "amdf"}
+    tolerance : float >= 0
+
+    Returns
+    -------
+    lag, strength : np.ndarray [shape=x.shape[:-1]], float64
+
+    Examples
+    --------
+    >>> pick_period(np.array([4.0, 1.0, 3.0, 1.0, 2.9]), 1, 4, "autocorrelation", 0.05)
+    (array(2.), array(0.75))
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.pick_period(x, kmin, kmax, mode, tolerance)
+    from . import _lib, _ptr
+    x, kmin, kmax, tolerance = reference.check_pick_args(x, kmin, kmax, mode, tolerance)
+    lead, n_lags = x.shape[:-1], x.shape[-1]
+    rows = x.reshape(-1, n_lags)
+    lag = np.empty(lead)
+    strength = np.empty(lead)
+    if rows.shape[0] != lag.size:
+        raise ValueError("pick_period: internal buffer size mismatch")   # never expected
+    kernel = getattr(_lib, f"fg_pick_period_{_TYPES[x.dtype]}")
+    status = kernel(_ptr(rows), rows.shape[0], n_lags, kmin, kmax,
+                    0 if mode == "autocorrelation" else 1, tolerance,
+                    _ptr(lag.reshape(-1)), _ptr(strength.reshape(-1)))
+    _pkg._raise_for_status(status, "periodicity lags x", None, None)
+    return lag, strength

@@ -8,8 +8,8 @@ Flow of the PLP recipe through them::
       -> lpc.lpc_to_cepstrum -> lpc.lifter
 """
 FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "context",
-            "gammatone", "pncc", "time_domain", "spectral_shape", "lpcc", "kaldi",
-            "shaping", "filterbank", "chroma", "cepstrum", "spectral_stats",
+            "gammatone", "pncc", "time_domain", "periodicity", "spectral_shape", "lpcc",
+            "kaldi", "shaping", "filterbank", "chroma", "cepstrum", "spectral_stats",
             "spectral_change", "spectral_fused", "constantq", "cq_features",
             "reassign", "pitch", "pyin", "pitch_spectral", "shs", "wavelets", "cwt",
             "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals",

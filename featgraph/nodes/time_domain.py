@@ -1,5 +1,6 @@
 """Time-domain ops per frame: energy, RMS, average magnitude, zero-crossing rate,
-short-time autocorrelation, AMDF, periodicity; and automatic gain control.
+short-time autocorrelation, AMDF; and automatic gain control.  The periodicity ops
+that read the autocorrelation and the AMDF are in :mod:`featgraph.nodes.periodicity`.
 
 References
 ----------
@@ -18,14 +19,18 @@ import math
 from typing import ClassVar, Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native import timedomain as kernels
+from ..native.reference_timedomain import pick_lag  # noqa: F401  (pitch_spectral's import)
 from ._common import Duration, frame_major, to_samples
+
+
+_BLOCK = 256          # frames per pass of the blockwise loops (their buffers stay in cache)
 
 
 def _frames64(x: Feature) -> np.ndarray:
@@ -108,7 +113,15 @@ class AverageMagnitude(Node):
 
 @AverageMagnitude.compute
 def average_magnitude(x: Feature, p: AverageMagnitude) -> Feature:
-    m = np.abs(_frames64(x)).sum(axis=-1)
+    f = float_frames(x)                     # |x| is exact in any float type: converted
+    m = np.empty(f.shape[:-1])              # to float64 block by block, then summed
+    rows, sums = f.reshape((-1,) + f.shape[-2:]), m.reshape(-1, f.shape[-2])
+    buf = np.empty((min(f.shape[-2], _BLOCK), f.shape[-1]))
+    for c in range(rows.shape[0]):          # blocks of frames: |x| in a cached buffer,
+        for a in range(0, rows.shape[1], _BLOCK):      # not a copy of all the frames
+            part = buf[:min(_BLOCK, rows.shape[1] - a)]
+            np.abs(rows[c, a:a + _BLOCK], out=part, casting="safe")
+            part.sum(axis=-1, out=sums[c, a:a + _BLOCK])
     if p.mean and x.data.shape[-2]:
         m = m / x.data.shape[-2]
     return _per_frame(x, m)
@@ -155,7 +168,9 @@ class TimeAutocorrelation(Node):
     """Short-time autocorrelation of each frame, ``r[k] = sum_{n=k}^{N-1} x[n] x[n-k]``.
 
     Rabiner & Schafer (2007), "Short-time analysis", computed through an FFT of length
-    ``>= 2N - 1`` (exact up to rounding).  ``normalize``: ``none`` as written,
+    ``>= 2N`` (exact up to rounding: within ``~eps log2(n_fft) r[0]``, since
+    ``|r[k]| <= r[0]``), or as direct sums when few lags are asked for (``n_lags`` up to
+    about 32, where that is faster).  ``normalize``: ``none`` as written,
     ``biased`` divided by N, ``unbiased`` divided by ``N - k``.  Computed in the
     frames' precision (float32 frames: float32 FFTs, relative error ~1e-6 of r[0]).
     Output ``(..., n_lags, frames)``, kind autocorr, lags 0 .. n_lags-1 (the
@@ -174,27 +189,116 @@ class TimeAutocorrelation(Node):
     normalize: Literal["none", "biased", "unbiased"] = "none"
 
 
+# direct sums when n_lags <= this * log2(n_fft): measured crossover of the two paths at
+# about 32 lags for frames of 256, 400 and 1024 samples, float32 and float64
+_ACF_DIRECT_WORK = 3.5
+
+
+def _acf_direct(rows: np.ndarray, n_lags: int, out: np.ndarray) -> None:
+    """``out[..., k] = sum_n rows[..., n] rows[..., n - k]``: one dot product per lag."""
+    n = rows.shape[-1]
+    for k in range(n_lags):
+        np.einsum("...n,...n->...", rows[..., k:], rows[..., :n - k], out=out[..., k])
+
+
+class Work:
+    """Reusable zeroed buffers by name: a fused step's per-thread scratch
+    (:meth:`featgraph.engine.fuse.FusedOp.scratch`), or one call's own.  Blockwise loops
+    take their temporaries here: fresh block-sized arrays would be mapped and faulted in
+    again on every block (measured: 20x the page faults of one frame-sized array)."""
+
+    def __init__(self, fused=None):
+        self.fused, self.bufs = fused, {}
+
+    def get(self, name: str, rows: int, shape: tuple, dtype) -> np.ndarray:
+        if self.fused is not None:
+            return self.fused.scratch(name, rows, shape, dtype)
+        key = (name, shape, np.dtype(dtype))
+        buf = self.bufs.get(key)
+        if buf is None or buf.shape[0] < rows:
+            buf = self.bufs[key] = np.zeros((max(rows, 1),) + shape, dtype)
+        return buf[:rows]
+
+
+def _acf_fft(rows: np.ndarray, n_fft: int, n_lags: int, out: np.ndarray, work: Work) -> None:
+    """:func:`_acf_direct` through the power spectrum (Wiener-Khinchin), ``_BLOCK``
+    rows of ``rows (frames, n)`` at a time into ``out (frames, n_lags)``, in ``work``'s
+    buffers (the padded rows, their spectrum, power and inverse transform)."""
+    from .spectral import _ducc_fft, fft_backend, power_of, power_to_autocorrelation, \
+        rfft_frames, spectrum_dtype
+
+    m, n = rows.shape
+    bins, block = n_fft // 2 + 1, min(m, _BLOCK)
+    pad = work.get(f"acf_pad_{n}", block, (n_fft,), rows.dtype)      # columns n.. stay 0
+    spec = work.get("acf_spec", block, (bins,), spectrum_dtype(rows.dtype))
+    power = work.get("acf_power", block, (bins,), rows.dtype)
+    ducc = fft_backend() == "ducc0"
+    inverse = work.get("acf_inverse", block, (bins,), rows.dtype) if ducc else None
+    for a in range(0, m, _BLOCK):
+        c = min(m, a + _BLOCK) - a
+        pad[:c, :n] = rows[a:a + c]
+        rfft_frames(pad[:c], n_fft, out=spec[:c])
+        power_of(spec[:c], 2.0, 0.0, out=power[:c])
+        if ducc:        # power_to_autocorrelation's DCT-I, into the work buffer
+            r = _ducc_fft.dct(power[:c], type=1, axes=(-1,), inorm=0, nthreads=1,
+                              out=inverse[:c])
+            np.multiply(r[:, :n_lags], r.dtype.type(1.0 / n_fft), out=out[a:a + c])
+        else:
+            out[a:a + c] = power_to_autocorrelation(power[:c], n_fft, n_lags)
+
+
+def acf_fft_length(n: int) -> int:
+    """An even FFT length ``>= 2 n`` (no circular wrap for lags ``< n``): twice ducc0's good
+    size for ``n`` (800 for 400-sample frames), else the next power of two."""
+    from .spectral import _ducc_fft, fft_backend
+
+    if fft_backend() == "ducc0":
+        return 2 * _ducc_fft.good_size(max(1, n), True)
+    return 1 << max(1, (2 * n - 1).bit_length())
+
+
+def autocorrelation_lags(f: np.ndarray, n_lags: int, normalize: str,
+                         keep: int | None = None, work: Work | None = None) -> np.ndarray:
+    """Lags ``0 .. keep-1`` of ``time_autocorrelation`` with ``n_lags`` lags on frames
+    ``f (..., frames, n)``, normalised: the op's values (its path, direct or FFT, is chosen
+    by ``n_lags``), computing only what is kept.  ``(..., frames, keep)``; with ``work``,
+    in its buffer ``acf_lags`` (valid until the next call)."""
+    n = f.shape[-1]
+    keep = n_lags if keep is None else keep
+    n_fft = acf_fft_length(n)
+    if work is None:
+        work, r = Work(), np.empty(f.shape[:-1] + (keep,), f.dtype)
+    else:
+        r = work.get("acf_lags", f.shape[-2], f.shape[:-2] + (keep,), f.dtype)
+        r = np.moveaxis(r, 0, -2)
+    if n_lags <= _ACF_DIRECT_WORK * math.log2(n_fft):
+        _acf_direct(f, keep, r)
+    else:
+        for idx in np.ndindex(*f.shape[:-2]):                  # channels: 2-D views, no copy
+            _acf_fft(f[idx], n_fft, keep, r[idx], work)
+    if normalize == "biased":
+        r *= r.dtype.type(1.0 / n)
+    elif normalize == "unbiased":
+        r /= (n - np.arange(keep)).astype(r.dtype)
+    return r
+
+
+def float_frames(x: Feature) -> np.ndarray:
+    """The frames of ``x`` ``(..., frames, samples)``, float32 kept, other types as float64."""
+    f = frame_major(x.data)
+    return f if f.dtype in (np.float32, np.float64) else f.astype(np.float64)
+
+
 @TimeAutocorrelation.compute
 def time_autocorrelation(x: Feature, p: TimeAutocorrelation) -> Feature:
-    from .spectral import power_of, power_to_autocorrelation, rfft_frames
-
-    f = frame_major(x.data)
-    if f.dtype not in (np.float32, np.float64):
-        f = f.astype(np.float64)
+    f = float_frames(x)
     n = f.shape[-1]
     n_lags = n if p.n_lags is None else p.n_lags
     if n_lags > n:
         raise ValueError(f"time_autocorrelation: n_lags = {n_lags} exceeds the frame length "
                          f"{n}; lower n_lags or use longer frames")
-    n_fft = 1 << max(0, (2 * n - 1).bit_length())
-    spec = rfft_frames(f, n_fft)                         # in the frames' precision
-    r = power_to_autocorrelation(power_of(spec, 2.0, 0.0), n_fft, n_lags)
-    if p.normalize == "biased":
-        r = r * r.dtype.type(1.0 / n)
-    elif p.normalize == "unbiased":
-        r = r / (n - np.arange(n_lags)).astype(r.dtype)
-    out = np.ascontiguousarray(r)
-    return x.derive(frame_major(out), Kind.AUTOCORR, axis=np.arange(n_lags, dtype=float))
+    r = autocorrelation_lags(f, n_lags, p.normalize)
+    return x.derive(frame_major(r), Kind.AUTOCORR, axis=np.arange(n_lags, dtype=float))
 
 
 def _short_lags(models: tuple) -> bool:
@@ -220,8 +324,7 @@ def fused_autocorrelation_lpc(f: FusedOp, x: Feature):
     if n < lags:                                   # the ops' own error
         return lp(acf(x))
     r = np.empty(frames.shape[:-1] + (lags,), frames.dtype)
-    for k in range(lags):
-        np.einsum("...n,...n->...", frames[..., k:], frames[..., :n - k], out=r[..., k])
+    _acf_direct(frames, lags, r)
     if acf.normalize == "biased":
         r *= r.dtype.type(1.0 / n)
     elif acf.normalize == "unbiased":
@@ -237,7 +340,11 @@ class AMDF(Node):
     signal of period P has ``D[k] = 0`` at ``k = 0, P, 2P, ...``.
     Output ``(..., max_lag + 1, frames)``, kind feature, feature axis = lag in
     samples.  The cost grows with ``N * max_lag``: keep ``max_lag`` at the
-    longest period searched (``1 / fmin``).
+    longest period searched (``1 / fmin``).  The kernel sums in the frames' type
+    (float32 frames in float32), several lags and 4 / 8 samples per vector step:
+    within ``(N / W + 6)`` roundings of each value (W = 4 doubles, 8 floats; all
+    terms are >= 0, so relative to the value itself).  Read by ``amdf_periodicity``
+    alone, only the lags it searches are computed (a fused step).
 
     Streaming: frame by frame.
     """
@@ -260,123 +367,8 @@ def amdf(x: Feature, p: AMDF) -> Feature:
     if n_lags > n:
         raise ValueError(f"amdf: max_lag = {p.max_lag} ({n_lags - 1} samples) is not shorter "
                          f"than the frame length {n}; lower max_lag or use longer frames")
-    d = kernels.amdf(f, n_lags)
-    if p.normalize:
-        d /= (n - np.arange(n_lags)).astype(d.dtype)
+    d = kernels.amdf(f, n_lags, p.normalize)
     return x.derive(frame_major(d), Kind.FEATURE, axis=np.arange(n_lags, dtype=float))
-
-
-class _Periodicity(Node):
-    """Lag-range parameters shared by the periodicity ops (a base class, not an op)."""
-
-    op: str
-    streaming: ClassVar = "frame"
-    produces: ClassVar = {"strength": Kind.FEATURE, "f0": Kind.FEATURE}
-
-    fmin: float = Field(60.0, ge=1, le=1e6, description="lowest fundamental searched, Hz")
-    fmax: float = Field(400.0, gt=0, le=1e6, description="highest fundamental searched, Hz")
-    tolerance: float = Field(0.05, ge=0, le=1, description="take the shortest-lag peak within "
-                                                           "this of the best (avoids octave "
-                                                           "errors at multiples of the period)")
-
-    @model_validator(mode="after")
-    def _ordered(self):
-        if self.fmin >= self.fmax:
-            raise ValueError(f"fmin ({self.fmin} Hz) must be below fmax ({self.fmax} Hz); "
-                             f"swap them")
-        return self
-
-
-def lag_range(p: _Periodicity, sr: float, n_lags: int) -> tuple[int, int]:
-    """Lags ``[kmin, kmax]`` in samples for ``fmax .. fmin`` at ``sr``; all must be in the input."""
-    kmin = max(1, math.floor(sr / p.fmax))
-    kmax = math.ceil(sr / p.fmin)
-    if kmax > n_lags - 1:
-        raise ValueError(f"{p.op}: fmin = {p.fmin:g} Hz needs lags up to {kmax} at {sr:g} Hz, "
-                         f"but the input has lags 0 .. {n_lags - 1}; raise fmin, or compute "
-                         f"more lags (amdf max_lag, time_autocorrelation n_lags, longer frames)")
-    return kmin, kmax
-
-
-def pick_lag(score: np.ndarray, kmin: int, kmax: int,
-             tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(lag, score at lag)`` per row of ``score`` ``(..., lags)``: the shortest lag in
-    ``[kmin, kmax]`` that is a local maximum (against its neighbours, also those outside
-    the range) scoring within ``tolerance`` of the range's best; the best lag if none is."""
-    seg = score[..., kmin:kmax + 1]
-    left = score[..., kmin - 1:kmax]
-    right = score[..., kmin + 1:kmax + 2]
-    if right.shape[-1] < seg.shape[-1]:
-        right = np.concatenate([right, np.full(seg.shape[:-1] + (1,), -np.inf)], axis=-1)
-    best = seg.max(axis=-1, keepdims=True)
-    good = (seg >= left) & (seg >= right) & (seg >= best - tolerance)
-    index = np.where(good.any(axis=-1), np.argmax(good, axis=-1), np.argmax(seg, axis=-1))
-    return index + kmin, np.take_along_axis(seg, index[..., None], axis=-1)[..., 0]
-
-
-def _periodicity_out(x: Feature, strength: np.ndarray, lag: np.ndarray) -> dict[str, Feature]:
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else np.float64
-    f0 = x.sr / lag.astype(np.float64)
-    return {"strength": x.derive(strength[..., None, :].astype(dtype), Kind.FEATURE, axis=None),
-            "f0": x.derive(f0[..., None, :].astype(dtype), Kind.FEATURE, axis=None)}
-
-
-class Periodicity(_Periodicity):
-    """Periodicity from the short-time autocorrelation: the highest normalised peak.
-
-    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]`` the score is
-    ``r[k] / r[0]`` (0 for a frame with ``r[0] = 0``); a periodic frame has
-    peaks at every multiple of its period (Rabiner & Schafer 2007), so
-    the chosen lag is the shortest local maximum scoring within ``tolerance``
-    of the best.  ``strength`` is its score, port ``f0 = sr / lag`` in Hz.
-    Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
-
-    Streaming: frame by frame.
-    """
-
-    op: Literal["periodicity"] = "periodicity"
-    consumes: ClassVar = (Kind.AUTOCORR,)
-
-
-@Periodicity.compute
-def periodicity(x: Feature, p: Periodicity) -> dict[str, Feature]:
-    r = frame_major(x.data).astype(np.float64, copy=False)
-    kmin, kmax = lag_range(p, x.sr, r.shape[-1])
-    r0 = r[..., :1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(r0 > 0, r / np.where(r0 > 0, r0, 1.0), 0.0)
-    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
-    return _periodicity_out(x, strength, lag)
-
-
-class AMDFPeriodicity(_Periodicity):
-    """Periodicity from the AMDF: the depth of its deepest valley.
-
-    Over lags ``k`` in ``[floor(sr / fmax), ceil(sr / fmin)]`` the score is
-    ``1 - D[k] / max_k D[k]`` (0 when ``D`` is 0 there, as in silence); the
-    AMDF of a periodic frame dips to 0 at every multiple of its period (Ross
-    et al. 1974), so the chosen lag is the shortest valley scoring within
-    ``tolerance`` of the best.  ``strength`` is its score, port
-    ``f0 = sr / lag`` in Hz.  Feed it ``amdf`` with ``normalize: true`` so that
-    long lags are not favoured.
-    Outputs ``(..., 1, frames)``: ports ``strength`` (default) and ``f0``.
-
-    Streaming: frame by frame.
-    """
-
-    op: Literal["amdf_periodicity"] = "amdf_periodicity"
-    consumes: ClassVar = (Kind.FEATURE,)
-
-
-@AMDFPeriodicity.compute
-def amdf_periodicity(x: Feature, p: AMDFPeriodicity) -> dict[str, Feature]:
-    d = frame_major(x.data).astype(np.float64, copy=False)
-    kmin, kmax = lag_range(p, x.sr, d.shape[-1])
-    high = d[..., kmin:kmax + 1].max(axis=-1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(high > 0, 1.0 - d / np.where(high > 0, high, 1.0), 0.0)
-    lag, strength = pick_lag(score, kmin, kmax, p.tolerance)
-    return _periodicity_out(x, strength, lag)
 
 
 class AGC(Node):
