@@ -21,6 +21,7 @@ node's normalised energies).
 """
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ from pydantic import Field, field_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native import wavelets as kernels
 
 MODES = ("symmetric", "zero", "constant", "periodic", "smooth", "periodization", "reflect",
          "antisymmetric", "antireflect")
@@ -108,26 +110,23 @@ class DWT(_Discrete):
         return level_ports(self.level, Kind.SIGNAL)
 
 
-def _channels(fn, data: np.ndarray) -> list[np.ndarray]:
-    """``fn`` (returning a list of arrays) on each 1-D channel (PyWavelets' fastest path),
-    the results stacked back to the leading axes."""
-    if data.ndim == 1:
-        return list(fn(data))
-    flat = data.reshape(-1, data.shape[-1])
-    per = [fn(channel) for channel in flat]
-    if len(per) == 1:                                      # one channel: no copy
-        return [c.reshape(data.shape[:-1] + c.shape) for c in per[0]]
-    return [np.stack([c[i] for c in per]).reshape(data.shape[:-1] + per[0][i].shape)
-            for i in range(len(per[0]))]
+def _filters(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
+    """The decomposition filters ``(dec_lo, dec_hi)`` of a PyWavelets wavelet."""
+    w = pywt().Wavelet(wavelet)
+    return np.asarray(w.dec_lo), np.asarray(w.dec_hi)
 
 
 @DWT.compute
 def dwt(x: Feature, p: DWT) -> dict[str, Feature]:
-    coeffs = _channels(lambda c: pywt().wavedec(c, p.wavelet, mode=p.mode, level=p.level),
-                       _as_float(x.data))
+    lo, hi = _filters(p.wavelet)
+    data = _as_float(x.data)
+    if p.level > kernels.dwt_max_level(data.shape[-1], lo.size):
+        warnings.warn(f"Level value of {p.level} is too high: all coefficients will "
+                      "experience boundary effects.", UserWarning, stacklevel=2)
+    coeffs = kernels.wavedec(data, lo, hi, p.mode, p.level)
     names = list(level_ports(p.level, Kind.SIGNAL))
     rates = [p.level] + list(range(p.level, 0, -1))
-    return {name: x.derive(np.ascontiguousarray(c), Kind.SIGNAL, sr=x.sr / 2 ** j)
+    return {name: x.derive(c, Kind.SIGNAL, sr=x.sr / 2 ** j)
             for name, c, j in zip(names, coeffs, rates)}
 
 
@@ -195,13 +194,7 @@ def swt(x: Feature, p: SWT) -> dict[str, Feature]:
     if n == 0 or n % block:
         data = np.concatenate([data, np.zeros(data.shape[:-1] + (block - n % block,),
                                               data.dtype)], axis=-1)
-    coeffs = _channels(lambda c: pywt().swt(c, p.wavelet, level=p.level, trim_approx=True),
-                       data)
-    stack = np.empty(coeffs[0].shape[:-1] + (len(coeffs), coeffs[0].shape[-1]),
-                     coeffs[0].dtype)                       # (..., L + 1, n), rows contiguous
-    for i, c in enumerate(coeffs):
-        stack[..., i, :] = c
-    del coeffs
+    stack = kernels.swt(data, *_filters(p.wavelet), p.level)   # (..., L + 1, n), rows contiguous
     out = {name: x.derive(stack[..., i, :], Kind.SIGNAL)     # the level ports: its rows
            for i, name in enumerate(level_ports(p.level, Kind.SIGNAL))}
     out["stack"] = x.derive(stack, Kind.FEATURE, hop=1, win_length=1,
@@ -262,18 +255,8 @@ class WPT(_Discrete):
 
 @WPT.compute
 def wpt(x: Feature, p: WPT) -> Feature:
-    data = _as_float(x.data)
-    flat = data.reshape(-1, data.shape[-1])
-    paths = freq_order_paths(p.level)
-    out = None
-    for c, channel in enumerate(flat):
-        packet = pywt().WaveletPacket(channel, p.wavelet, mode=p.mode, maxlevel=p.level)
-        for i, path in enumerate(paths):
-            node = packet[path].data
-            if out is None:              # feature-major: each node's row contiguous
-                out = np.empty((len(flat), len(paths), len(node)), node.dtype)
-            out[c, i] = node
-    stack = out.reshape(data.shape[:-1] + out.shape[1:])
+    stack = kernels.wpt(_as_float(x.data), *_filters(p.wavelet), p.mode, p.level,
+                        freq_order_paths(p.level))
     centres = (np.arange(2 ** p.level) + 0.5) * x.sr / 2 ** (p.level + 1)
     return x.derive(stack, Kind.FEATURE, hop=2 ** p.level,
                     win_length=2 ** p.level, axis=centres)
