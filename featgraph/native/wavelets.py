@@ -30,8 +30,8 @@ def _prepare(x, lo, hi):
     x = np.asarray(x)
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float64)
-    if x.ndim == 0:
-        raise ValueError("the wavelet transforms need a signal (..., n), not a scalar")
+    if x.ndim == 0 or x.shape[-1] < 1:
+        raise ValueError("the wavelet transforms need a signal (..., n) of at least one sample")
     x = np.ascontiguousarray(x)
     lo = np.ascontiguousarray(lo, dtype=x.dtype).ravel()
     hi = np.ascontiguousarray(hi, dtype=x.dtype).ravel()
@@ -99,17 +99,20 @@ def dwt_step(x, lo, hi, mode="symmetric"):
     Parameters
     ----------
     x : np.ndarray [shape=(..., n)], real (float32 stays float32), ``n >= 1``
-    lo, hi : np.ndarray [shape=(F,)], the decomposition filters, ``2 <= F <= 256``
+    lo, hi : np.ndarray [shape=(F,)], the decomposition filters, ``F`` even, ``2 <= F <= 256``
     mode : one of ``reference_wavelets.MODES``
 
     Examples
     --------
+    Haar filters (PyWavelets' ``haar``): ``a[k] = (x[2k] + x[2k+1]) / sqrt(2)``,
+    ``d[k] = (x[2k] - x[2k+1]) / sqrt(2)``:
+
     >>> import numpy as np
     >>> from featgraph.native.wavelets import dwt_step
     >>> s = np.sqrt(0.5)
     >>> a, d = dwt_step(np.array([1.0, 3.0, 5.0, 7.0]), [s, s], [-s, s], "periodization")
     >>> np.round(a * s, 12).tolist(), np.round(d * s, 12).tolist()
-    ([2.0, 6.0], [1.0, 1.0])
+    ([2.0, 6.0], [-1.0, -1.0])
     """
     x, lo, hi = _prepare(x, lo, hi)
     lead, n = x.shape[:-1], x.shape[-1]
