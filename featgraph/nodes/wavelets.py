@@ -1,11 +1,19 @@
 """Discrete wavelet transforms (DWT, SWT, wavelet packets), their inverses, and sub-band features.
 
-The transforms themselves are PyWavelets' (``pywt.wavedec``, ``pywt.swt``,
-``pywt.WaveletPacket`` and their inverses: every wavelet family and boundary mode it
-has); featgraph adds the graph around them: one output port per level, the wavelet
-packet's level in frequency order as one ``(2^L, n)`` array, and energy / entropy per
-level or node.  PyWavelets is the ``wavelets`` extra (``pip install featgraph[wavelets]``),
-imported only when one of these ops runs.
+The forward transforms run on featgraph's C kernels (``featgraph/native/wavelets.c``;
+numpy with ``FEATGRAPH_NATIVE=0``) and reproduce PyWavelets' ``pywt.wavedec``,
+``pywt.swt(trim_approx=True)`` and ``pywt.WaveletPacket`` to rounding: the same filters
+(PyWavelets supplies ``Wavelet(name).dec_lo / dec_hi``: every discrete family), the same
+nine boundary modes and output lengths.  One analysis step (Mallat 2009, 7.3.1)::
+
+    a[k] = sum_j h[j] e[2k + F - 1 - j],   d[k] = sum_j g[j] e[2k + F - 1 - j]
+
+over the signal ``e`` extended by the mode (``F - 2`` samples on the left, ``m =
+floor((n + F - 1) / 2)`` coefficients; ``periodization``: ``m = ceil(n / 2)``).  The
+inverses stay PyWavelets' calls.  featgraph adds the graph: one output port per level,
+the wavelet packet's level in frequency order as one ``(2^L, n)`` array, and energy /
+entropy per level or node.  PyWavelets is the ``wavelets`` extra (``pip install
+featgraph[wavelets]``), imported only when one of these ops runs.
 
 References
 ----------
@@ -94,13 +102,25 @@ def _as_float(x: np.ndarray) -> np.ndarray:
 class DWT(_Discrete):
     """Discrete wavelet transform to level L, as ``pywt.wavedec``: ports ``a<L>``, ``d<L>`` ... ``d1``.
 
-    Port ``a<L>``: the approximation after L levels; ``d<j>``: the details of level
-    ``j`` (``j = L`` coarsest ... ``1`` finest), each a signal ``(..., n_j)`` at the rate
-    ``sr / 2^j`` (``n_j = floor((n_{j-1} + filter_length - 1) / 2)``, or ``ceil(n / 2)``
-    per level in ``periodization`` mode).  The ports follow the level: ``level: 3`` gives
-    ``a3, d3, d2, d1``.  Coefficients equal PyWavelets' to rounding (the call is its own).
+    Level ``j`` splits the approximation ``a_{j-1}`` (``a_0`` the signal) into ``a_j`` and
+    ``d_j`` by one analysis step (module docstring; Mallat 2009, 7.3.1).  Port ``a<L>``:
+    the approximation after L levels; ``d<j>``: the details of level ``j`` (``j = L``
+    coarsest ... ``1`` finest), each a signal ``(..., n_j)`` in the input's units at the
+    rate ``sr / 2^j`` (``n_j = floor((n_{j-1} + F - 1) / 2)``, ``F`` the filter length,
+    or ``ceil(n_{j-1} / 2)`` in ``periodization`` mode).  The ports follow the level:
+    ``level: 3`` gives ``a3, d3, d2, d1``.  A level above ``pywt.dwt_max_level`` warns as
+    PyWavelets does (every coefficient is then a boundary effect).  Coefficients equal
+    PyWavelets' to rounding (1e-12 of the largest; tests/test_native_wavelets.py).
 
     Streaming: whole-signal (runs once on the whole input).
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> out = featgraph.load("dwt").run(y, sr=8000.0, level=3)
+    >>> [out[k].shape for k in ("a3", "d3", "d2", "d1")]
+    [(131,), (131,), (255,), (503,)]
     """
 
     op: Literal["dwt"] = "dwt"
@@ -162,15 +182,27 @@ def idwt(a: Feature, d: Feature, p: IDWT) -> Feature:
 class SWT(_Discrete):
     """Stationary (undecimated) wavelet transform, as ``pywt.swt(trim_approx=True)``: ports ``a<L>``, ``d<L>`` ... ``d1``, and ``stack``.
 
-    Each level port is a signal ``(..., n)`` at the input rate.  Port ``stack``: the same
-    ``L + 1`` rows in that order as one ``(..., L + 1, n)`` feature (hop 1, axis the
-    nominal centre of each row's band in Hz: ``sr / 2^(L+2)`` for ``a<L>``,
-    ``3 sr / 2^(j+2)`` for ``d<j>``), the input of :class:`ISWT`.  PyWavelets needs
+    The "algorithme a trous" (Nason & Silverman 1995): level ``j`` filters the previous
+    approximation with the filters dilated by ``D = 2^(j-1)``, periodically, keeping every
+    output: ``a_j[k] = sum_i h[i] a_{j-1}[(k + D F / 2 - i D) mod n]`` (``d_j``: ``g``).
+    Each level port is a signal ``(..., n)`` at the input rate, in the input's units.  Port
+    ``stack``: the same ``L + 1`` rows in that order as one ``(..., L + 1, n)`` feature
+    (hop 1, axis the nominal centre of each row's band in Hz: ``sr / 2^(L+2)`` for
+    ``a<L>``, ``3 sr / 2^(j+2)`` for ``d<j>``), the input of :class:`ISWT`; the kernel
+    writes its rows directly and the level ports are views of them.  PyWavelets needs
     ``n`` to be a multiple of ``2^L``: a signal that is not is padded with zeros at its
     end to the next multiple (the output is that long).  ``mode`` is not used (the SWT
     is periodic).
 
     Streaming: whole-signal.
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> out = featgraph.load("swt").run(y, sr=8000.0)
+    >>> out["stack"].shape, out["d1"].shape
+    ((5, 1008), (1008,))
     """
 
     op: Literal["swt"] = "swt"
@@ -240,12 +272,22 @@ def freq_order_paths(level: int) -> list[str]:
 class WPT(_Discrete):
     """Wavelet packet transform, level L in frequency order, as ``pywt.WaveletPacket(...).get_level(L, "freq")``.
 
-    Output ``(..., 2^L, n)`` (stored feature-major: each node's row contiguous, as
-    PyWavelets gives it): row ``k`` holds the coefficients of the node covering
-    ``[k, k + 1] sr / 2^(L+1)`` (axis: the band centres ``(k + 1/2) sr / 2^(L+1)``),
-    one value every ``2^L`` input samples (``hop = 2^L``).
+    Every node, not only the approximation, is split by one DWT analysis step (Mallat
+    2009, 8.1); the last level's nodes are written straight into their rows.  Output
+    ``(..., 2^L, n)`` in the input's units (stored feature-major: each node's row
+    contiguous, as PyWavelets gives it): row ``k`` holds the coefficients of the node
+    covering ``[k, k + 1] sr / 2^(L+1)`` Hz (axis: the band centres ``(k + 1/2) sr /
+    2^(L+1)``), one value every ``2^L`` input samples (``hop = 2^L``; ``n`` follows the
+    DWT's length rule per level).
 
     Streaming: whole-signal.
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> featgraph.load("wpt").run(y, sr=8000.0)["wpt"].shape
+    (8, 131)
     """
 
     op: Literal["wpt"] = "wpt"
