@@ -3,11 +3,12 @@
  * every second output kept) and the stationary (a trous) transform, levels written
  * straight into the rows of the caller's (L + 1, n) array.
  *
- * Both work on blocks of BLOCK outputs held in the output rows themselves: for each tap
- * the block is updated by a contiguous multiply-add over the block (out[t] += c * s[t]),
- * which vectorises, and the two filters share each load.  The sum over the taps runs in
- * tap order, whatever the vector width (no contraction into fused multiply-adds), as in
- * featgraph.native.reference_wavelets.
+ * Both work on blocks of BLOCK outputs, LANES neighbouring outputs summed side by side
+ * in registers (the lane loop vectorises) and the two filters sharing each load; near the
+ * ends of a periodic SWT row, where a tap's run wraps around, the block is updated tap by
+ * tap in the output row instead (out[t] += c * s[t]).  The sum over the taps runs in tap
+ * order, whatever the vector width (no contraction into fused multiply-adds), as in
+ * featgraph.native.reference_wavelets: the two backends agree bit for bit.
  *
  * The DWT step copies each block's input window into two short local arrays, its even and
  * odd samples, so every tap reads a contiguous run; at the signal's ends the window comes
@@ -30,8 +31,6 @@
 #define LANES 8            /* outputs summed side by side in registers */
 
 #define DEFINE_WAVELETS(S, T)                                                          \
-/* a[t] = sum_j lo[j] w[t, j], d likewise, for the block's nb outputs: tap j reads the  \
- * even (u = flen - 1 - j even) or odd samples of the window from u / 2 on. */          \
 /* Tap j reads window sample u = flen - 1 - j: ev[u / 2 + t] for u even, od[u / 2 + t]   \
  * for u odd.  With flen even the taps pair up, v = flen / 2 - 1 .. 0: j = flen - 2 - 2v  \
  * (od[v + t]) then j = flen - 1 - 2v (ev[v + t]), in tap order; c holds per pair the    \
@@ -159,8 +158,8 @@ FG_CLONES static void swt_inner_##S(const T *s0, size_t dil, const T *lo, const 
     size_t t0 = 0;                                                                      \
     for (; t0 + LANES <= nb; t0 += LANES) {                                             \
         T sa[LANES] = {0}, sd[LANES] = {0};                                             \
-        const T *p = s0 + t0;                                                           \
-        for (size_t i = 0; i < flen; i++, p -= dil) {                                   \
+        for (size_t i = 0; i < flen; i++) {                                             \
+            const T *p = s0 - i * dil + t0;           /* never before the signal */     \
             T cl = lo[i], ch = hi[i];                                                   \
             for (size_t l = 0; l < LANES; l++) {                                        \
                 sa[l] += cl * p[l];                                                     \
@@ -175,7 +174,7 @@ FG_CLONES static void swt_inner_##S(const T *s0, size_t dil, const T *lo, const 
     for (size_t t = t0; t < nb; t++) {                                                  \
         T sa = 0, sd = 0;                                                               \
         for (size_t i = 0; i < flen; i++) {                                             \
-            T v = s0[t - i * dil];                                                      \
+            T v = *(s0 - i * dil + t);                                                  \
             sa += lo[i] * v;                                                            \
             sd += hi[i] * v;                                                            \
         }                                                                               \

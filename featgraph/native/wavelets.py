@@ -117,7 +117,7 @@ def dwt_step(x, lo, hi, mode="symmetric"):
     x, lo, hi = _prepare(x, lo, hi)
     lead, n = x.shape[:-1], x.shape[-1]
     x2 = x.reshape(-1, n)
-    m = reference.extension(x2[:1] if x2.shape[0] else x2, lo.size, mode)[2]
+    m = reference.coeff_len(n, lo.size, mode)
     a = np.empty((x2.shape[0], m), x.dtype)
     d = np.empty_like(a)
     _step_into(x2, lo, hi, mode, a, d)
@@ -177,8 +177,7 @@ def wpt(x, lo, hi, mode, level, paths):
     nodes = x.reshape(-1, n)[:, None, :]                    # (channels, nodes, samples)
     for j in range(1, level + 1):
         parents = _natural(j - 1)
-        m = reference.extension(nodes[:1, 0] if nodes.shape[0] else nodes[:, 0],
-                                lo.size, mode)[2]
+        m = reference.coeff_len(nodes.shape[-1], lo.size, mode)
         out = np.empty((nodes.shape[0], 2 ** j, m), x.dtype)
         for i, path in enumerate(parents):
             ra, rd = ((row_of[path + "a"], row_of[path + "d"]) if j == level
