@@ -25,35 +25,48 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* FG_LANES_ONLY: vectorise the fixed LANES-wide blocks of a function (straight-line code
+ * once unrolled) but not its loops over taps, which GCC would otherwise vectorise by
+ * gathering two taps' strided samples at a time (several times slower). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FG_LANES_ONLY __attribute__((optimize("no-tree-loop-vectorize")))
+#else
+#define FG_LANES_ONLY
+#endif
+
 #define BLOCK 256
 #define HALF_TAPS (FG_WAVELET_MAX_TAPS / 2 + 1)
 #define MAX_LEVEL 48
-#define LANES 8            /* outputs summed side by side in registers */
+/* outputs summed side by side in registers: 16 ymm registers hold the DWT's 8 x 2
+ * sums (it needs more for its even / odd loads) and the SWT's 16 x 2 (double) */
+#define DWT_LANES 8
+#define SWT_LANES 16
 
-#define DEFINE_WAVELETS(S, T)                                                          \
-/* Tap j reads window sample u = flen - 1 - j: ev[u / 2 + t] for u even, od[u / 2 + t]   \
- * for u odd.  With flen even the taps pair up, v = flen / 2 - 1 .. 0: j = flen - 2 - 2v  \
- * (od[v + t]) then j = flen - 1 - 2v (ev[v + t]), in tap order; c holds per pair the    \
- * coefficients lo[2i], hi[2i], lo[2i + 1], hi[2i + 1] (i = pair index).  LANES sums are  \
- * held side by side in registers. */                                                   \
-FG_CLONES static void dwt_taps_##S(const T *restrict ev, const T *restrict od,          \
-                                   const T *restrict c, size_t pairs, size_t nb,        \
-                                   T *restrict a, T *restrict d)                        \
+#define DEFINE_WAVELETS(S, T)                                                           \
+/* Tap j reads window sample u = flen - 1 - j: ev[u / 2 + t] for u even, od[u / 2 + t]  \
+ * for u odd.  With flen even the taps pair up, v = flen / 2 - 1 .. 0: j = flen - 2 - 2v \
+ * (od[v + t]) then j = flen - 1 - 2v (ev[v + t]), in tap order; c holds per pair the   \
+ * coefficients lo[2i], hi[2i], lo[2i + 1], hi[2i + 1] (i = pair index).  DWT_LANES sums \
+ * are held side by side in registers. */                                               \
+FG_CLONES FG_LANES_ONLY                                                                 \
+static void dwt_taps_##S(const T *restrict ev, const T *restrict od,                    \
+                         const T *restrict c,                                           \
+                         size_t pairs, size_t nb, T *restrict a, T *restrict d)         \
 {                                                                                       \
     size_t t0 = 0;                                                                      \
-    for (; t0 + LANES <= nb; t0 += LANES) {                                             \
-        T sa[LANES] = {0}, sd[LANES] = {0};                                             \
+    for (; t0 + DWT_LANES <= nb; t0 += DWT_LANES) {                                     \
+        T sa[DWT_LANES] = {0}, sd[DWT_LANES] = {0};                                     \
         for (size_t i = 0; i < pairs; i++) {                                            \
             const T *po = od + (pairs - 1 - i) + t0, *pe = ev + (pairs - 1 - i) + t0;   \
             const T *ci = c + 4 * i;                                                    \
-            for (size_t l = 0; l < LANES; l++) {                                        \
+            for (size_t l = 0; l < DWT_LANES; l++) {                                    \
                 sa[l] += ci[0] * po[l];                                                 \
                 sd[l] += ci[1] * po[l];                                                 \
                 sa[l] += ci[2] * pe[l];                                                 \
                 sd[l] += ci[3] * pe[l];                                                 \
             }                                                                           \
         }                                                                               \
-        for (size_t l = 0; l < LANES; l++) {                                            \
+        for (size_t l = 0; l < DWT_LANES; l++) {                                        \
             a[t0 + l] = sa[l];                                                          \
             d[t0 + l] = sd[l];                                                          \
         }                                                                               \
@@ -83,13 +96,13 @@ static T ext_at_##S(const T *left, size_t n_left, const T *x, size_t n, const T 
     return i < n ? x[i] : right[i - n];                                                 \
 }                                                                                       \
                                                                                         \
-static void dwt_row_##S(const T *x, size_t n, const T *left, size_t n_left,            \
+static void dwt_row_##S(const T *x, size_t n, const T *left, size_t n_left,             \
                         const T *right, const T *c, size_t flen, size_t m, T *a, T *d)  \
 {                                                                                       \
     T ev[BLOCK + HALF_TAPS], od[BLOCK + HALF_TAPS];                                     \
     for (size_t k0 = 0; k0 < m; k0 += BLOCK) {                                          \
         size_t nb = m - k0 < BLOCK ? m - k0 : BLOCK;                                    \
-        size_t start = 2 * k0, len = 2 * nb + flen - 2;   /* e[start .. start+len) */  \
+        size_t start = 2 * k0, len = 2 * nb + flen - 2;   /* e[start .. start+len) */   \
         if (start >= n_left && start + len <= n_left + n) {                             \
             const T *xp = x + (start - n_left);                                         \
             for (size_t q = 0; 2 * q < len; q++)                                        \
@@ -109,7 +122,7 @@ static void dwt_row_##S(const T *x, size_t n, const T *left, size_t n_left,     
     }                                                                                   \
 }                                                                                       \
                                                                                         \
-static int dwt_step_##S(const T *x, size_t n_rows, size_t n, size_t x_stride,          \
+static int dwt_step_##S(const T *x, size_t n_rows, size_t n, size_t x_stride,           \
                         const T *left, size_t n_left, const T *right, size_t n_right,   \
                         const T *lo, const T *hi, size_t flen, size_t m, T *a, T *d,    \
                         size_t out_stride)                                              \
@@ -126,7 +139,7 @@ static int dwt_step_##S(const T *x, size_t n_rows, size_t n, size_t x_stride,   
     if ((n && x == NULL) || (n_left && left == NULL) || (n_right && right == NULL)      \
         || lo == NULL || hi == NULL || a == NULL || d == NULL)                          \
         return FG_EINVAL;                                                               \
-    T c[2 * FG_WAVELET_MAX_TAPS];                 /* per tap pair: lo, hi (od), lo, hi (ev) */ \
+    T c[2 * FG_WAVELET_MAX_TAPS];            /* per tap pair: lo, hi (od), lo, hi (ev) */ \
     for (size_t i = 0; i < flen / 2; i++) {                                             \
         c[4 * i] = lo[2 * i];                                                           \
         c[4 * i + 1] = hi[2 * i];                                                       \
@@ -149,24 +162,24 @@ FG_CLONES static void swt_taps_##S(const T *restrict s, T cl, T ch, size_t nb,  
     }                                                                                   \
 }                                                                                       \
                                                                                         \
-/* A block away from the ends: a[t] = sum_i lo[i] s0[t - i dil] (d: hi), LANES sums side \
- * by side in registers. */                                                             \
-FG_CLONES static void swt_inner_##S(const T *s0, size_t dil, const T *lo, const T *hi,  \
-                                    size_t flen, size_t nb, T *restrict a,              \
-                                    T *restrict d)                                      \
+/* A block away from the ends: a[t] = sum_i lo[i] s0[t - i dil] (d: hi), SWT_LANES sums \
+ * side by side in registers. */                                                        \
+FG_CLONES FG_LANES_ONLY                                                                 \
+static void swt_inner_##S(const T *s0, size_t dil, const T *lo, const T *hi,            \
+                          size_t flen, size_t nb, T *restrict a, T *restrict d)         \
 {                                                                                       \
     size_t t0 = 0;                                                                      \
-    for (; t0 + LANES <= nb; t0 += LANES) {                                             \
-        T sa[LANES] = {0}, sd[LANES] = {0};                                             \
+    for (; t0 + SWT_LANES <= nb; t0 += SWT_LANES) {                                     \
+        T sa[SWT_LANES] = {0}, sd[SWT_LANES] = {0};                                     \
         for (size_t i = 0; i < flen; i++) {                                             \
             const T *p = s0 - i * dil + t0;           /* never before the signal */     \
             T cl = lo[i], ch = hi[i];                                                   \
-            for (size_t l = 0; l < LANES; l++) {                                        \
+            for (size_t l = 0; l < SWT_LANES; l++) {                                    \
                 sa[l] += cl * p[l];                                                     \
                 sd[l] += ch * p[l];                                                     \
             }                                                                           \
         }                                                                               \
-        for (size_t l = 0; l < LANES; l++) {                                            \
+        for (size_t l = 0; l < SWT_LANES; l++) {                                        \
             a[t0 + l] = sa[l];                                                          \
             d[t0 + l] = sd[l];                                                          \
         }                                                                               \
@@ -191,7 +204,7 @@ static void swt_level_##S(const T *s, size_t n, const T *lo, const T *hi, size_t
     size_t step = dil % n, centre = step * (flen / 2) % n;                              \
     for (size_t i = 0; i < flen; i++)                                                   \
         off[i] = (centre + n - step * i % n) % n;                                       \
-    /* unwrapped, tap i reads k + ahead - i dil: from k - behind to k + ahead */         \
+    /* unwrapped, tap i reads k + ahead - i dil: from k - behind to k + ahead */        \
     size_t ahead = n, behind = n;                                                       \
     if (dil <= n / flen) {                                                              \
         ahead = dil * (flen / 2);                                                       \
@@ -199,7 +212,7 @@ static void swt_level_##S(const T *s, size_t n, const T *lo, const T *hi, size_t
     }                                                                                   \
     for (size_t k0 = 0; k0 < n; k0 += BLOCK) {                                          \
         size_t nb = n - k0 < BLOCK ? n - k0 : BLOCK;                                    \
-        if (behind <= k0 && ahead < n && k0 + nb <= n - ahead) {   /* no tap wraps */  \
+        if (behind <= k0 && ahead < n && k0 + nb <= n - ahead) {   /* no tap wraps */   \
             swt_inner_##S(s + k0 + ahead, dil, lo, hi, flen, nb, a + k0, d + k0);       \
             continue;                                                                   \
         }                                                                               \
@@ -217,10 +230,10 @@ static void swt_level_##S(const T *s, size_t n, const T *lo, const T *hi, size_t
     }                                                                                   \
 }                                                                                       \
                                                                                         \
-static int swt_##S(const T *x, size_t n_rows, size_t n, const T *lo, const T *hi,      \
+static int swt_##S(const T *x, size_t n_rows, size_t n, const T *lo, const T *hi,       \
                    size_t flen, size_t level, T *out, T *work)                          \
 {                                                                                       \
-    if (flen < 2 || flen > FG_WAVELET_MAX_TAPS || level == 0 || level > MAX_LEVEL)     \
+    if (flen < 2 || flen > FG_WAVELET_MAX_TAPS || level == 0 || level > MAX_LEVEL)      \
         return FG_EINVAL;                                                               \
     if (n_rows == 0)                                                                    \
         return FG_OK;                                                                   \
@@ -233,8 +246,8 @@ static int swt_##S(const T *x, size_t n_rows, size_t n, const T *lo, const T *hi
         T *rows = out + r * (level + 1) * n;                                            \
         const T *src = x + r * n;                                                       \
         for (size_t j = 1; j <= level; j++) {                                           \
-            /* a_L in row 0, a_(L-1) in work, earlier ones alternating in rows 0 and 1 \
-             * (rows not yet holding a detail; never the level's own source) */        \
+            /* a_L in row 0, a_(L-1) in work, earlier ones alternating in rows 0 and 1  \
+             * (rows not yet holding a detail; never the level's own source) */         \
             T *dst = j == level ? rows : j + 1 == level ? work                          \
                      : rows + ((level - 2 - j) % 2) * n;                                \
             swt_level_##S(src, n, lo, hi, flen, (size_t)1 << (j - 1), dst,              \
