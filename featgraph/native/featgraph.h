@@ -809,7 +809,7 @@ int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
 
 /*
  * Discrete wavelet transforms (wavelets.c).  Filters lo, hi of flen taps (2 <= flen <=
- * FG_WAVELET_MAX_TAPS), in the type of the signal; products summed over the taps in order.
+ * 256), in the type of the signal; products summed over the taps in order.
  *
  * fg_dwt_step: one analysis step of n_rows rows.  Row r reads the extended signal
  *   e = [left[r], x[r], right[r]] (left: n_left samples at left + r n_left, x: n at
@@ -827,7 +827,6 @@ int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
  *   samples of scratch (NULL allowed for L == 1).  FG_EINVAL for level 0, n == 0 with
  *   n_rows > 0, or a NULL buffer; out and work must not overlap x.
  */
-#define FG_WAVELET_MAX_TAPS 256
 int fg_dwt_step_f64(const double *x, size_t n_rows, size_t n, size_t x_stride,
                     const double *left, size_t n_left, const double *right, size_t n_right,
                     const double *lo, const double *hi, size_t flen, size_t m, double *a,

@@ -35,7 +35,8 @@
 #endif
 
 #define BLOCK 256
-#define HALF_TAPS (FG_WAVELET_MAX_TAPS / 2 + 1)
+#define MAX_TAPS 256       /* longest filter (PyWavelets' longest: coif17, 102) */
+#define HALF_TAPS (MAX_TAPS / 2 + 1)
 #define MAX_LEVEL 48
 /* outputs summed side by side in registers: 16 ymm registers hold the DWT's 8 x 2
  * sums (it needs more for its even / odd loads) and the SWT's 16 x 2 (double) */
@@ -127,7 +128,7 @@ static int dwt_step_##S(const T *x, size_t n_rows, size_t n, size_t x_stride,   
                         const T *lo, const T *hi, size_t flen, size_t m, T *a, T *d,    \
                         size_t out_stride)                                              \
 {                                                                                       \
-    if (flen < 2 || flen > FG_WAVELET_MAX_TAPS || flen % 2)                             \
+    if (flen < 2 || flen > MAX_TAPS || flen % 2)                             \
         return FG_EINVAL;                                                               \
     if (n_rows == 0 || m == 0)                                                          \
         return FG_OK;                                                                   \
@@ -139,7 +140,7 @@ static int dwt_step_##S(const T *x, size_t n_rows, size_t n, size_t x_stride,   
     if ((n && x == NULL) || (n_left && left == NULL) || (n_right && right == NULL)      \
         || lo == NULL || hi == NULL || a == NULL || d == NULL)                          \
         return FG_EINVAL;                                                               \
-    T c[2 * FG_WAVELET_MAX_TAPS];            /* per tap pair: lo, hi (od), lo, hi (ev) */ \
+    T c[2 * MAX_TAPS];            /* per tap pair: lo, hi (od), lo, hi (ev) */ \
     for (size_t i = 0; i < flen / 2; i++) {                                             \
         c[4 * i] = lo[2 * i];                                                           \
         c[4 * i + 1] = hi[2 * i];                                                       \
@@ -200,7 +201,7 @@ static void swt_inner_##S(const T *s0, size_t dil, const T *lo, const T *hi,    
 static void swt_level_##S(const T *s, size_t n, const T *lo, const T *hi, size_t flen,  \
                           size_t dil, T *a, T *d)                                       \
 {                                                                                       \
-    size_t off[FG_WAVELET_MAX_TAPS];                                                    \
+    size_t off[MAX_TAPS];                                                    \
     size_t step = dil % n, centre = step * (flen / 2) % n;                              \
     for (size_t i = 0; i < flen; i++)                                                   \
         off[i] = (centre + n - step * i % n) % n;                                       \
@@ -233,7 +234,7 @@ static void swt_level_##S(const T *s, size_t n, const T *lo, const T *hi, size_t
 static int swt_##S(const T *x, size_t n_rows, size_t n, const T *lo, const T *hi,       \
                    size_t flen, size_t level, T *out, T *work)                          \
 {                                                                                       \
-    if (flen < 2 || flen > FG_WAVELET_MAX_TAPS || level == 0 || level > MAX_LEVEL)      \
+    if (flen < 2 || flen > MAX_TAPS || level == 0 || level > MAX_LEVEL)      \
         return FG_EINVAL;                                                               \
     if (n_rows == 0)                                                                    \
         return FG_OK;                                                                   \

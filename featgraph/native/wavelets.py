@@ -22,7 +22,7 @@ from . import reference_wavelets as reference
 
 __all__ = ["dwt_max_level", "dwt_step", "swt", "wavedec", "wpt"]
 
-MAX_TAPS = 256          # FG_WAVELET_MAX_TAPS
+MAX_TAPS = 256          # MAX_TAPS in wavelets.c
 
 
 def _prepare(x, lo, hi):
