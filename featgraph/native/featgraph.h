@@ -842,4 +842,37 @@ int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
  */
 int fg_log_f64(const double *x, size_t n, double scale, double *out);
 
+/*
+ * Discrete wavelet transforms (wavelets.c).  Filters lo, hi of flen taps (2 <= flen <=
+ * 256), in the type of the signal; products summed over the taps in order.
+ *
+ * fg_dwt_step: one analysis step of n_rows rows.  Row r reads the extended signal
+ *   e = [left[r], x[r], right[r]] (left: n_left samples at left + r n_left, x: n at
+ *   x + r x_stride, right: n_right at right + r n_right; the boundary mode's samples,
+ *   made by the caller) and writes, for k = 0 .. m - 1,
+ *     a[r out_stride + k] = sum_{j=0}^{flen-1} lo[j] e[2k + flen - 1 - j]   (d: hi)
+ *   FG_EINVAL unless flen is even, 2 (m - 1) + flen <= n_left + n + n_right, x_stride
+ *   >= n and out_stride >= m (for n_rows > 1), and no NULL buffer is used; a, d must not
+ *   overlap each other or the inputs.  NaN and infinity propagate.
+ *
+ * fg_swt: the stationary (a trous) transform to level L of n_rows periodic rows of n
+ *   samples: level j = 1 .. L, dil = 2^(j-1), s_0 = x,
+ *     s_j[k] = sum_i lo[i] s_{j-1}[(k + dil (flen / 2) - i dil) mod n]   (d_j: hi)
+ *   written to out (n_rows, L + 1, n): row 0 = s_L, row L + 1 - j = d_j.  work: n
+ *   samples of scratch (NULL allowed for L == 1).  FG_EINVAL for level 0, n == 0 with
+ *   n_rows > 0, or a NULL buffer; out and work must not overlap x.
+ */
+int fg_dwt_step_f64(const double *x, size_t n_rows, size_t n, size_t x_stride,
+                    const double *left, size_t n_left, const double *right, size_t n_right,
+                    const double *lo, const double *hi, size_t flen, size_t m, double *a,
+                    double *d, size_t out_stride);
+int fg_dwt_step_f32(const float *x, size_t n_rows, size_t n, size_t x_stride,
+                    const float *left, size_t n_left, const float *right, size_t n_right,
+                    const float *lo, const float *hi, size_t flen, size_t m, float *a,
+                    float *d, size_t out_stride);
+int fg_swt_f64(const double *x, size_t n_rows, size_t n, const double *lo, const double *hi,
+               size_t flen, size_t level, double *out, double *work);
+int fg_swt_f32(const float *x, size_t n_rows, size_t n, const float *lo, const float *hi,
+               size_t flen, size_t level, float *out, float *work);
+
 #endif /* FEATGRAPH_H */

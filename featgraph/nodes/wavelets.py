@@ -1,11 +1,19 @@
 """Discrete wavelet transforms (DWT, SWT, wavelet packets), their inverses, and sub-band features.
 
-The transforms themselves are PyWavelets' (``pywt.wavedec``, ``pywt.swt``,
-``pywt.WaveletPacket`` and their inverses: every wavelet family and boundary mode it
-has); featgraph adds the graph around them: one output port per level, the wavelet
-packet's level in frequency order as one ``(2^L, n)`` array, and energy / entropy per
-level or node.  PyWavelets is the ``wavelets`` extra (``pip install featgraph[wavelets]``),
-imported only when one of these ops runs.
+The forward transforms run on featgraph's C kernels (``featgraph/native/wavelets.c``;
+numpy with ``FEATGRAPH_NATIVE=0``) and reproduce PyWavelets' ``pywt.wavedec``,
+``pywt.swt(trim_approx=True)`` and ``pywt.WaveletPacket`` to rounding: the same filters
+(PyWavelets supplies ``Wavelet(name).dec_lo / dec_hi``: every discrete family), the same
+nine boundary modes and output lengths.  One analysis step (Mallat 2009, 7.3.1)::
+
+    a[k] = sum_j h[j] e[2k + F - 1 - j],   d[k] = sum_j g[j] e[2k + F - 1 - j]
+
+over the signal ``e`` extended by the mode (``F - 2`` samples on the left, ``m =
+floor((n + F - 1) / 2)`` coefficients; ``periodization``: ``m = ceil(n / 2)``).  The
+inverses stay PyWavelets' calls.  featgraph adds the graph: one output port per level,
+the wavelet packet's level in frequency order as one ``(2^L, n)`` array, and energy /
+entropy per level or node.  PyWavelets is the ``wavelets`` extra (``pip install
+featgraph[wavelets]``), imported only when one of these ops runs.
 
 References
 ----------
@@ -21,6 +29,7 @@ node's normalised energies).
 """
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -29,6 +38,7 @@ from pydantic import Field, field_validator
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native import wavelets as kernels
 
 MODES = ("symmetric", "zero", "constant", "periodic", "smooth", "periodization", "reflect",
          "antisymmetric", "antireflect")
@@ -92,13 +102,25 @@ def _as_float(x: np.ndarray) -> np.ndarray:
 class DWT(_Discrete):
     """Discrete wavelet transform to level L, as ``pywt.wavedec``: ports ``a<L>``, ``d<L>`` ... ``d1``.
 
-    Port ``a<L>``: the approximation after L levels; ``d<j>``: the details of level
-    ``j`` (``j = L`` coarsest ... ``1`` finest), each a signal ``(..., n_j)`` at the rate
-    ``sr / 2^j`` (``n_j = floor((n_{j-1} + filter_length - 1) / 2)``, or ``ceil(n / 2)``
-    per level in ``periodization`` mode).  The ports follow the level: ``level: 3`` gives
-    ``a3, d3, d2, d1``.  Coefficients equal PyWavelets' to rounding (the call is its own).
+    Level ``j`` splits the approximation ``a_{j-1}`` (``a_0`` the signal) into ``a_j`` and
+    ``d_j`` by one analysis step (module docstring; Mallat 2009, 7.3.1).  Port ``a<L>``:
+    the approximation after L levels; ``d<j>``: the details of level ``j`` (``j = L``
+    coarsest ... ``1`` finest), each a signal ``(..., n_j)`` in the input's units at the
+    rate ``sr / 2^j`` (``n_j = floor((n_{j-1} + F - 1) / 2)``, ``F`` the filter length,
+    or ``ceil(n_{j-1} / 2)`` in ``periodization`` mode).  The ports follow the level:
+    ``level: 3`` gives ``a3, d3, d2, d1``.  A level above ``pywt.dwt_max_level`` warns as
+    PyWavelets does (every coefficient is then a boundary effect).  Coefficients equal
+    PyWavelets' to rounding (1e-12 of the largest; tests/test_native_wavelets.py).
 
     Streaming: whole-signal (runs once on the whole input).
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> out = featgraph.load("dwt").run(y, sr=8000.0, level=3)
+    >>> [out[k].shape for k in ("a3", "d3", "d2", "d1")]
+    [(131,), (131,), (255,), (503,)]
     """
 
     op: Literal["dwt"] = "dwt"
@@ -108,26 +130,23 @@ class DWT(_Discrete):
         return level_ports(self.level, Kind.SIGNAL)
 
 
-def _channels(fn, data: np.ndarray) -> list[np.ndarray]:
-    """``fn`` (returning a list of arrays) on each 1-D channel (PyWavelets' fastest path),
-    the results stacked back to the leading axes."""
-    if data.ndim == 1:
-        return list(fn(data))
-    flat = data.reshape(-1, data.shape[-1])
-    per = [fn(channel) for channel in flat]
-    if len(per) == 1:                                      # one channel: no copy
-        return [c.reshape(data.shape[:-1] + c.shape) for c in per[0]]
-    return [np.stack([c[i] for c in per]).reshape(data.shape[:-1] + per[0][i].shape)
-            for i in range(len(per[0]))]
+def _filters(wavelet: str) -> tuple[np.ndarray, np.ndarray]:
+    """The decomposition filters ``(dec_lo, dec_hi)`` of a PyWavelets wavelet."""
+    w = pywt().Wavelet(wavelet)
+    return np.asarray(w.dec_lo), np.asarray(w.dec_hi)
 
 
 @DWT.compute
 def dwt(x: Feature, p: DWT) -> dict[str, Feature]:
-    coeffs = _channels(lambda c: pywt().wavedec(c, p.wavelet, mode=p.mode, level=p.level),
-                       _as_float(x.data))
+    lo, hi = _filters(p.wavelet)
+    data = _as_float(x.data)
+    if p.level > kernels.dwt_max_level(data.shape[-1], lo.size):
+        warnings.warn(f"Level value of {p.level} is too high: all coefficients will "
+                      "experience boundary effects.", UserWarning, stacklevel=2)
+    coeffs = kernels.wavedec(data, lo, hi, p.mode, p.level)
     names = list(level_ports(p.level, Kind.SIGNAL))
     rates = [p.level] + list(range(p.level, 0, -1))
-    return {name: x.derive(np.ascontiguousarray(c), Kind.SIGNAL, sr=x.sr / 2 ** j)
+    return {name: x.derive(c, Kind.SIGNAL, sr=x.sr / 2 ** j)
             for name, c, j in zip(names, coeffs, rates)}
 
 
@@ -163,15 +182,27 @@ def idwt(a: Feature, d: Feature, p: IDWT) -> Feature:
 class SWT(_Discrete):
     """Stationary (undecimated) wavelet transform, as ``pywt.swt(trim_approx=True)``: ports ``a<L>``, ``d<L>`` ... ``d1``, and ``stack``.
 
-    Each level port is a signal ``(..., n)`` at the input rate.  Port ``stack``: the same
-    ``L + 1`` rows in that order as one ``(..., L + 1, n)`` feature (hop 1, axis the
-    nominal centre of each row's band in Hz: ``sr / 2^(L+2)`` for ``a<L>``,
-    ``3 sr / 2^(j+2)`` for ``d<j>``), the input of :class:`ISWT`.  PyWavelets needs
+    The "algorithme a trous" (Nason & Silverman 1995): level ``j`` filters the previous
+    approximation with the filters dilated by ``D = 2^(j-1)``, periodically, keeping every
+    output: ``a_j[k] = sum_i h[i] a_{j-1}[(k + D F / 2 - i D) mod n]`` (``d_j``: ``g``).
+    Each level port is a signal ``(..., n)`` at the input rate, in the input's units.  Port
+    ``stack``: the same ``L + 1`` rows in that order as one ``(..., L + 1, n)`` feature
+    (hop 1, axis the nominal centre of each row's band in Hz: ``sr / 2^(L+2)`` for
+    ``a<L>``, ``3 sr / 2^(j+2)`` for ``d<j>``), the input of :class:`ISWT`; the kernel
+    writes its rows directly and the level ports are views of them.  PyWavelets needs
     ``n`` to be a multiple of ``2^L``: a signal that is not is padded with zeros at its
     end to the next multiple (the output is that long).  ``mode`` is not used (the SWT
     is periodic).
 
     Streaming: whole-signal.
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> out = featgraph.load("swt").run(y, sr=8000.0)
+    >>> out["stack"].shape, out["d1"].shape
+    ((5, 1008), (1008,))
     """
 
     op: Literal["swt"] = "swt"
@@ -195,13 +226,7 @@ def swt(x: Feature, p: SWT) -> dict[str, Feature]:
     if n == 0 or n % block:
         data = np.concatenate([data, np.zeros(data.shape[:-1] + (block - n % block,),
                                               data.dtype)], axis=-1)
-    coeffs = _channels(lambda c: pywt().swt(c, p.wavelet, level=p.level, trim_approx=True),
-                       data)
-    stack = np.empty(coeffs[0].shape[:-1] + (len(coeffs), coeffs[0].shape[-1]),
-                     coeffs[0].dtype)                       # (..., L + 1, n), rows contiguous
-    for i, c in enumerate(coeffs):
-        stack[..., i, :] = c
-    del coeffs
+    stack = kernels.swt(data, *_filters(p.wavelet), p.level)   # (..., L + 1, n), rows contiguous
     out = {name: x.derive(stack[..., i, :], Kind.SIGNAL)     # the level ports: its rows
            for i, name in enumerate(level_ports(p.level, Kind.SIGNAL))}
     out["stack"] = x.derive(stack, Kind.FEATURE, hop=1, win_length=1,
@@ -247,12 +272,22 @@ def freq_order_paths(level: int) -> list[str]:
 class WPT(_Discrete):
     """Wavelet packet transform, level L in frequency order, as ``pywt.WaveletPacket(...).get_level(L, "freq")``.
 
-    Output ``(..., 2^L, n)`` (stored feature-major: each node's row contiguous, as
-    PyWavelets gives it): row ``k`` holds the coefficients of the node covering
-    ``[k, k + 1] sr / 2^(L+1)`` (axis: the band centres ``(k + 1/2) sr / 2^(L+1)``),
-    one value every ``2^L`` input samples (``hop = 2^L``).
+    Every node, not only the approximation, is split by one DWT analysis step (Mallat
+    2009, 8.1); the last level's nodes are written straight into their rows.  Output
+    ``(..., 2^L, n)`` in the input's units (stored feature-major: each node's row
+    contiguous, as PyWavelets gives it): row ``k`` holds the coefficients of the node
+    covering ``[k, k + 1] sr / 2^(L+1)`` Hz (axis: the band centres ``(k + 1/2) sr /
+    2^(L+1)``), one value every ``2^L`` input samples (``hop = 2^L``; ``n`` follows the
+    DWT's length rule per level).
 
     Streaming: whole-signal.
+
+    Examples
+    --------
+    >>> import numpy as np, featgraph
+    >>> y = np.random.default_rng(0).standard_normal(1000)
+    >>> featgraph.load("wpt").run(y, sr=8000.0)["wpt"].shape
+    (8, 131)
     """
 
     op: Literal["wpt"] = "wpt"
@@ -262,18 +297,8 @@ class WPT(_Discrete):
 
 @WPT.compute
 def wpt(x: Feature, p: WPT) -> Feature:
-    data = _as_float(x.data)
-    flat = data.reshape(-1, data.shape[-1])
-    paths = freq_order_paths(p.level)
-    out = None
-    for c, channel in enumerate(flat):
-        packet = pywt().WaveletPacket(channel, p.wavelet, mode=p.mode, maxlevel=p.level)
-        for i, path in enumerate(paths):
-            node = packet[path].data
-            if out is None:              # feature-major: each node's row contiguous
-                out = np.empty((len(flat), len(paths), len(node)), node.dtype)
-            out[c, i] = node
-    stack = out.reshape(data.shape[:-1] + out.shape[1:])
+    stack = kernels.wpt(_as_float(x.data), *_filters(p.wavelet), p.mode, p.level,
+                        freq_order_paths(p.level))
     centres = (np.arange(2 ** p.level) + 0.5) * x.sr / 2 ** (p.level + 1)
     return x.derive(stack, Kind.FEATURE, hop=2 ** p.level,
                     win_length=2 ** p.level, axis=centres)
