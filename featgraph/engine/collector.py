@@ -3,7 +3,9 @@ inputs (:mod:`featgraph.engine.scheduler`).
 
 A :class:`Collector` takes an output's chunks in order; with the input's length known
 ahead it writes them into one array sized from it, else it keeps them in slabs and joins
-them at the end (:func:`join_releasing`).  A :class:`Sink` lets a block op write its
+them at the end (:func:`join_releasing`).  A whole-signal op's input collector also
+recognises consecutive views of one array (the caller's samples, passed on by ``load``)
+and hands the op one read-only view of them: no copy.  A :class:`Sink` lets a block op write its
 frames straight into those arrays.
 """
 from __future__ import annotations
@@ -37,7 +39,10 @@ class Collector:
 
     SLAB_BYTES = 8 << 20
 
-    def __init__(self, n_samples: int | None = None, sr: float | None = None):
+    def __init__(self, n_samples: int | None = None, sr: float | None = None,
+                 views: bool = False):
+        self.views = views                     # keep consecutive views of one array
+        self.run: list[Feature] = []           # such views, nothing copied yet
         self.slabs: list[Feature] = []
         self.small: list[Feature] = []
         self.small_bytes = 0
@@ -49,9 +54,34 @@ class Collector:
 
     def add(self, chunk: Feature) -> None:
         if not chunk.n_frames:             # a join drops it, unless no chunk has frames
-            if self.buf is None and not self.slabs and not self.small:
+            if self.buf is None and not self.slabs and not self.small and not self.run:
                 self.small.append(chunk)
             return
+        if self.views and self._continues(chunk):
+            self.run.append(chunk)
+            return
+        if self.run:                       # not one array after all: collect them as usual
+            run, self.run, self.views = self.run, [], False
+            for c in run:
+                self._add(c)
+        self._add(chunk)
+
+    def _continues(self, chunk: Feature) -> bool:
+        """Whether ``chunk`` is a signal that starts where the held run of views ends, in
+        the same array (or starts a run, when nothing else was collected)."""
+        data = chunk.data
+        if chunk.is_events or data.base is None or not (chunk.kind == Kind.SIGNAL
+                                                         or data.ndim < 2):
+            return False
+        if not self.run:
+            return self.buf is None and not self.slabs and not any(
+                c.n_frames for c in self.small)
+        last = self.run[-1].data
+        return (data.base is last.base and data.dtype == last.dtype
+                and data.shape[:-1] == last.shape[:-1] and data.strides == last.strides
+                and address(data) == address(last) + last.shape[-1] * last.strides[-1])
+
+    def _add(self, chunk: Feature) -> None:
         if self.expect is not None:
             self._reserve(chunk)
         if self.buf is not None:
@@ -68,7 +98,7 @@ class Collector:
 
     def chunks(self) -> bool:
         """Whether any chunk was added."""
-        return self.buf is not None or bool(self.slabs or self.small)
+        return self.buf is not None or bool(self.slabs or self.small or self.run)
 
     def _reserve(self, chunk: Feature) -> None:
         """On the first chunk with frames: the output's array, if it is worth one."""
@@ -118,6 +148,13 @@ class Collector:
         return first.derive(buf[..., :at]) if at else None
 
     def join(self) -> Feature:
+        if self.run:                       # one array's consecutive views: one view of it
+            first, n = self.run[0], sum(c.n_frames for c in self.run)
+            self.run = []
+            data = first.data
+            view = np.lib.stride_tricks.as_strided(data, data.shape[:-1] + (n,), data.strides,
+                                                   writeable=False)
+            return first.derive(view)
         if self.buf is not None and not self.slabs and not self.small:
             capacity, used = self._frames(self.buf).shape[-1], self.at
             out = self._filled()

@@ -235,8 +235,8 @@ class Stream:
                 if args:
                     held = self.held.get(key)
                     if held is None:
-                        held = self.held[key] = [Collector(self.n_samples, self.sr)
-                                                 for _ in args]
+                        held = self.held[key] = [Collector(self.n_samples, self.sr,
+                                                           views=True) for _ in args]
                     for slot, chunk in zip(held, args):
                         if chunk is not None:
                             slot.add(chunk)

@@ -853,7 +853,9 @@ int fg_log_f64(const double *x, size_t n, double scale, double *out);
  *     a[r out_stride + k] = sum_{j=0}^{flen-1} lo[j] e[2k + flen - 1 - j]   (d: hi)
  *   FG_EINVAL unless flen is even, 2 (m - 1) + flen <= n_left + n + n_right, x_stride
  *   >= n and out_stride >= m (for n_rows > 1), and no NULL buffer is used; a, d must not
- *   overlap each other or the inputs.  NaN and infinity propagate.
+ *   overlap each other or the inputs, except that a may be x itself (same start and
+ *   row stride: a block's samples are read before its outputs are written, and later
+ *   blocks read past them).  NaN and infinity propagate.
  *
  * fg_swt: the stationary (a trous) transform to level L of n_rows periodic rows of n
  *   samples: level j = 1 .. L, dil = 2^(j-1), s_0 = x,

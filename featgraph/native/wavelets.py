@@ -54,7 +54,8 @@ def _step_into(x2, lo, hi, mode, a2, d2):
     with unit sample stride (rows may be strided), the dtype of ``x2``."""
     left, right, m = reference.extension(x2, lo.size, mode)
     rows, n = x2.shape
-    if a2.shape != (rows, m) or d2.shape != (rows, m) or a2.strides != d2.strides:
+    if a2.shape != (rows, m) or d2.shape != (rows, m) or (rows > 1
+                                                          and a2.strides != d2.strides):
         raise ValueError(f"dwt step: outputs {a2.shape} / {d2.shape} for ({rows}, {m})")
     if _pkg.BACKEND == "numpy":
         a2[...], d2[...] = reference.dwt_step(x2, lo, hi, mode)
@@ -133,10 +134,24 @@ def wavedec(x, lo, hi, mode, level):
     if not 1 <= int(level) <= 64:
         raise ValueError(f"wavedec: level must be 1 .. 64; got {level}")
     approx, details = x.reshape(-1, n), []
+    lengths = [n]
     for _ in range(int(level)):
-        a, d = dwt_step(approx, lo, hi, mode)
-        details.append(d.reshape(lead + d.shape[-1:]))
+        lengths.append(reference.coeff_len(lengths[-1], lo.size, mode))
+    # the approximations are temporaries: each level writes its own at the front of one
+    # work array, over the previous one it reads (each block of outputs is written after
+    # its samples are read, and later blocks read past it), so that a 600 s signal's
+    # intermediate levels do not ask for (and fault in) another ~n samples of fresh memory
+    # (one row: the kernel gives a and d one row stride; several rows take fresh arrays)
+    rows = approx.shape[0]
+    work = np.empty((rows, max(lengths[1:])), x.dtype) if rows == 1 else None
+    for m in lengths[1:]:
+        a = work[:, :m] if rows == 1 else np.empty((rows, m), x.dtype)
+        d = np.empty((rows, m), x.dtype)
+        _step_into(approx, lo, hi, mode, a, d)
+        details.append(d.reshape(lead + (m,)))
         approx = a
+    if work is not None and approx.shape[-1] != work.shape[-1]:
+        approx = approx.copy()                      # not the whole work array: its own
     return [approx.reshape(lead + approx.shape[-1:])] + details[::-1]
 
 
