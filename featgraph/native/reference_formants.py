@@ -86,9 +86,9 @@ def poly_roots(c, max_iter=100):
             ee = er * er + ei * ei
             use = ee != 0.0
             use[:, j] = False
-            ees = np.where(use, ee, 1.0)
-            sr = np.where(use, sr + er / ees, sr)
-            si = np.where(use, si - ei / ees, si)
+            inv = 1.0 / np.where(use, ee, 1.0)          # conj(e) / |e|^2, one reciprocal
+            sr = np.where(use, sr + er * inv, sr)
+            si = np.where(use, si - ei * inv, si)
         qr = 1.0 - (rr * sr - ri * si)
         qi = -(rr * si + ri * sr)
         qq = qr * qr + qi * qi
