@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "featgraph.h"
@@ -238,4 +239,65 @@ int fg_poly_roots_f64(const double *c, size_t n_frames, size_t degree, size_t ma
     for (size_t f = 0; f < n_frames; f++)
         roots_one(c + f * degree, degree, max_iter, cs, sn, roots + f * 2 * degree);
     return FG_OK;
+}
+
+/* Lags 0 .. n_lags - 1 of each frame's autocorrelation, r[k] = sum_i x[i] x[i + k], in
+ * doubles: eight partial sums (i mod 8, lane by lane, so that the result does not depend
+ * on the vector width) added pairwise, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)),
+ * then the last (n - k) mod 8 products in order.  T is the input type; X the frame's values as doubles. */
+#define FRAME_LAGS_BODY(T)                                                          \
+    do {                                                                            \
+        if (n == 0 || n_lags == 0 || n_lags > n)                                    \
+            return FG_EINVAL;                                                       \
+        if (n_frames == 0)                                                          \
+            return FG_OK;                                                           \
+        if (x == NULL || r == NULL)                                                 \
+            return FG_EINVAL;                                                       \
+        if (n_frames > SIZE_MAX / n)                                                \
+            return FG_EINVAL;                                                       \
+        double *buf = malloc(n * sizeof(double));                                   \
+        if (buf == NULL)                                                            \
+            return FG_ENOMEM;                                                       \
+        int status_ = FG_OK;                                                        \
+        for (size_t f = 0; f < n_frames && status_ == FG_OK; f++) {                 \
+            const T *xf = x + f * n;                                                \
+            for (size_t i = 0; i < n; i++)                                          \
+                buf[i] = (double)xf[i];                                             \
+            status_ = lags_one(buf, n, n_lags, r + f * n_lags);                     \
+        }                                                                           \
+        free(buf);                                                                  \
+        return status_;                                                             \
+    } while (0)
+
+FG_CLONES
+static int lags_one(const double *x, size_t n, size_t n_lags, double *r)
+{
+    int finite = 1;
+    for (size_t i = 0; i < n; i++)
+        finite &= isfinite(x[i]) != 0;
+    if (!finite)
+        return FG_ENONFINITE;
+    for (size_t k = 0; k < n_lags; k++) {
+        size_t m = n - k, m8 = m / 8 * 8;
+        const double *y = x + k;
+        double s[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        for (size_t i = 0; i < m8; i += 8)
+            for (size_t l = 0; l < 8; l++)
+                s[l] += x[i + l] * y[i + l];
+        double acc = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (size_t i = m8; i < m; i++)
+            acc += x[i] * y[i];
+        r[k] = acc;
+    }
+    return FG_OK;
+}
+
+int fg_frame_lags_f64(const double *x, size_t n_frames, size_t n, size_t n_lags, double *r)
+{
+    FRAME_LAGS_BODY(double);
+}
+
+int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, double *r)
+{
+    FRAME_LAGS_BODY(float);
 }
