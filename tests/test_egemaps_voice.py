@@ -268,3 +268,75 @@ def test_jitter_streamed_equals_whole(seed, refs):
     assert np.any(whole["jitter"].data[0] > 0)
     assert_same_features(run_op_chunked(op, two, pitch, rng=rng,
                                         largest=int(rng.integers(1, 40))), whole)
+
+
+# ---- the window fused into the FFT; the gate's energy from the bare frames ------------------
+
+def _frames(dtype, seconds=2, seed=5):
+    y = (np.random.default_rng(seed).standard_normal(16000 * seconds) * 0.1).astype(dtype)
+    fr = np.lib.stride_tricks.sliding_window_view(y, 960)[::160]
+    return fr, Feature(fr.T, Kind.FRAMES, 16000, hop=160, win_length=960)
+
+
+def _gauss_by_formula(n, sigma=0.4):
+    """openSMILE's Gaussian window (cWindower winFunc = gauss), written out again."""
+    half = (n - 1) / 2
+    return np.exp(-0.5 * ((np.arange(n) - half) / (sigma * half)) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_voicing_gate_windows_bare_frames_as_smile_window(dtype):
+    """``window_sigma`` on the bare frames gives the gate of the windowed frames bit for bit,
+    and the RMS energy of the definition (frames times the Gaussian) to rounding."""
+    fr, x = _frames(dtype)
+    n = len(fr)
+    rng = np.random.default_rng(2)
+    f0 = Feature(rng.uniform(80, 300, (1, n)) * (rng.random((1, n)) > 0.3), Kind.FEATURE,
+                 16000, hop=160)
+    rms = np.sqrt(np.mean((fr.astype(np.float64) * _gauss_by_formula(960)) ** 2, axis=1))
+    threshold = float(np.median(rms))                  # half the frames fall below it
+    want = VoicingGate(threshold=threshold)(f0, SmileWindow(sigma=0.4)(x))
+    got = VoicingGate(threshold=threshold, window_sigma=0.4)(f0, x)
+    for port in ("f0", "semitone"):
+        np.testing.assert_array_equal(got[port].data, want[port].data)
+    keep = np.abs(rms / threshold - 1) > 1e-6           # not at the threshold to rounding
+    np.testing.assert_array_equal((got["f0"].data[0] > 0)[keep],
+                                  ((rms >= threshold) & (f0.data[0] > 0))[keep])
+    assert 0.3 < np.mean(got["f0"].data > 0) < 0.45
+    chunked = run_op_chunked(VoicingGate(threshold=threshold, window_sigma=0.4), f0, x,
+                             rng=np.random.default_rng(3), largest=9)
+    assert_same_features(chunked["f0"], got["f0"], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("exponent, dtype", [(1.0, np.float64), (2.0, np.float64),
+                                             (1.0, np.float32)])
+def test_window_fft_fusion_equals_the_three_ops(exponent, dtype):
+    """The plan fuses ``smile_window -> rfft -> power`` when the gate reads the bare frames;
+    the fused step equals the three ops bit for bit and the DFT of the windowed frames."""
+    from featgraph.engine.fuse import fuse
+    from featgraph.engine.graph import build
+    from featgraph.engine.ops import registry
+
+    recipe = featgraph.Recipe("wf")
+    recipe.add("audio", "load")
+    recipe.add("frames", "frame", "audio", length="60ms", hop="10ms")
+    recipe.add("win", "smile_window", "frames", sigma=0.4)
+    recipe.add("spec", "rfft", "win", n_fft="pow2")
+    recipe.add("mag", "power", "spec", exponent=exponent)
+    recipe.output("mag")
+    step = next(s for s in fuse(build([recipe])).steps.values()
+                if s.model.op == "fused:smile_window+rfft+power")
+    fr, x = _frames(dtype)
+    got = step.model(x)
+    ops = registry()
+    want = ops["power"](exponent=exponent)(ops["rfft"](n_fft="pow2")(SmileWindow(sigma=0.4)(x)))
+    assert got.data.dtype == want.data.dtype == dtype and got.n_fft == want.n_fft == 1024
+    np.testing.assert_array_equal(got.data, want.data)
+    np.testing.assert_array_equal(got.axis, want.axis)
+    windowed = fr.astype(np.float64) * _gauss_by_formula(960)
+    ref = np.abs(np.fft.rfft(windowed, 1024, axis=-1)) ** exponent
+    tol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(got.data.T, ref, rtol=tol, atol=tol * ref.max())
+    if dtype == np.float64:
+        assert_same_features(run_op_chunked(step.model, x, rng=np.random.default_rng(4),
+                                            largest=7), got)
