@@ -210,8 +210,9 @@ def _resample_spectrum(x: Feature, p: SmileSpecResample) -> Feature:
     z = np.zeros(spec.shape[:-1] + (n_p // 2 + 1,), dtype=np.complex128)
     np.multiply(spec[..., :k_bins], _shift(big_n, k_bins, offset), out=z[..., :k_bins])
     z[..., 0] *= 2.0
-    y = _irfft(z, n_p)[..., :m_out]
-    y *= n_p / big_n
+    full = _irfft(z, n_p)                              # scaled straight into a contiguous
+    y = np.multiply(full[..., :m_out], n_p / big_n,     # output (no second copy)
+                    out=np.empty(full.shape[:-1] + (m_out,)))
     return _resampled(x, y, x.data.real.dtype)
 
 
