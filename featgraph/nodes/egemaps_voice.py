@@ -43,7 +43,7 @@ from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
 from ._common import fft_length, frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
-from .spectral import bin_frequencies, power_of, rfft_frames, spectrum_dtype
+from .spectral import rfft_frames, spectrum_dtype, spectrum_power
 
 
 class SmileWindow(Node):
@@ -117,14 +117,7 @@ def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     buf = buf.reshape(lead + (n_fft,))
     gauss_windowed(frames, win.sigma, win.gain, out=buf[..., :length])
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
-    spec = rfft_frames(buf, n_fft, out=spec)
-    floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
-    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
-                   overwrite=True)
-    if pw.normalize == "n_fft":
-        out *= out.dtype.type(1.0 / n_fft)
-    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
-                    axis=bin_frequencies(n_fft, x.sr))
+    return spectrum_power(x, pw, rfft_frames(buf, n_fft, out=spec), n_fft)
 
 
 class SmileSpecScale(Node):
