@@ -32,7 +32,6 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
-from .egemaps_voice import gauss_windowed
 from .pitch import out_dtype
 from .spectral import power_to_autocorrelation
 
@@ -188,10 +187,7 @@ class VoicingGate(Node):
     """openSMILE's energy gate and semitone scale of eGeMAPSv02 (``gemapsv01b_logPitch``).
 
     Inputs: the smoothed F0 ``(..., 1, frames)`` in Hz (:class:`PitchViterbi`) and the
-    windowed frames it was measured on (``smile_window``), or the bare frames with
-    ``window_sigma`` (the same products, formed here a block at a time, so that the
-    windowed frames need no array of their own: eGeMAPS' spectrum fuses the window into its
-    FFT).  A frame whose RMS energy
+    windowed frames it was measured on (``smile_window``).  A frame whose RMS energy
     ``sqrt(mean(x**2))`` (``cEnergy``, ``rms = 1``, on ``gemapsv01b_winG60``) is below
     ``threshold`` is unvoiced (``cValbasedSelector``: ``threshold = 0.001``, ``zeroVec =
     1``).  Ports ``(..., 1, frames)``, dtype of the F0: ``f0`` (Hz, 0 when unvoiced;
@@ -209,45 +205,23 @@ class VoicingGate(Node):
     threshold: float = Field(0.001, ge=0, le=1e6, description="lowest RMS energy of a voiced "
                                                               "frame (0.001)")
     reference: float = Field(27.5, ge=1.0, le=1e5, description="0 semitones, Hz (27.5: A0)")
-    window_sigma: float | None = Field(
-        None, gt=0.01, le=100.0, description="the frames come bare: weigh them by "
-        "smile_window's Gaussian of this sigma first (0.4); null: they come windowed")
 
 
 @VoicingGate.compute
 def voicing_gate(f0: Feature, frames: Feature, p: VoicingGate) -> dict[str, Feature]:
     f = f0.data
-    x = frame_major(frames.data)
+    x = frame_major(frames.data).astype(np.float64, copy=False)
     if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2]:
         raise ValueError(f"voicing_gate: expected an F0 of shape (1, frames) and frames on the "
                          f"same grid, got {f.shape} and {frames.data.shape}")
     n = x.shape[-1]
-    rms = np.sqrt(_energy(x, p.window_sigma) / n) if n else np.zeros(x.shape[:-1])
+    rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
     hz = np.where((rms[..., None, :] >= p.threshold) & (f > 0), f, 0.0)
     with np.errstate(divide="ignore"):
         st = np.where(hz > 0, 12.0 * np.log2(np.where(hz > 0, hz, 1.0) / p.reference), 0.0)
     dt = f.dtype if np.issubdtype(f.dtype, np.floating) else np.float64
     return {"f0": f0.derive(hz.astype(dt), Kind.FEATURE, axis=None),
             "semitone": f0.derive(st.astype(dt), Kind.FEATURE, axis=None)}
-
-
-ENERGY_BLOCK = 256
-"""Frames windowed at a time by :func:`_energy` (a few hundred KiB, in cache)."""
-
-
-def _energy(x: np.ndarray, sigma: float | None) -> np.ndarray:
-    """``sum_i y[i]**2`` per frame in float64, ``y`` the frames ``x`` ``(..., frames, n)``, or
-    ``smile_window``'s product ``x * w`` (in ``x``'s dtype) when ``sigma`` is given."""
-    if sigma is None:
-        y = x.astype(np.float64, copy=False)
-        return np.einsum("...i,...i->...", y, y)
-    n = x.shape[-1]
-    rows = x.reshape(-1, n) if x.ndim != 2 else x
-    e = np.empty(rows.shape[0])
-    for i in range(0, rows.shape[0], ENERGY_BLOCK):
-        y = gauss_windowed(rows[i:i + ENERGY_BLOCK], sigma).astype(np.float64, copy=False)
-        np.einsum("...i,...i->...", y, y, out=e[i:i + ENERGY_BLOCK])
-    return e.reshape(x.shape[:-1])
 
 
 class AcfHnr(Node):

@@ -36,14 +36,12 @@ import numpy as np
 from pydantic import Field
 
 from ..engine.feature import Feature
-from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
-from ._common import fft_length, frame_major
+from ._common import frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
-from .spectral import rfft_frames, spectrum_dtype, spectrum_power
 
 
 class SmileWindow(Node):
@@ -75,49 +73,11 @@ def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
     return gain * np.exp(-0.5 * ((np.arange(n) - half) / (sigma * half)) ** 2)
 
 
-@functools.lru_cache(maxsize=16)
-def _gauss(n: int, sigma: float, gain: float, dtype: np.dtype) -> np.ndarray:
-    """:func:`gauss_window` in ``dtype`` (cached, read-only)."""
-    w = gauss_window(n, sigma, gain).astype(dtype, copy=False)
-    w.setflags(write=False)
-    return w
-
-
-def gauss_windowed(frames: np.ndarray, sigma: float, gain: float = 1.0,
-                   out: np.ndarray | None = None) -> np.ndarray:
-    """``frames * w`` (:class:`SmileWindow`'s product, in the frames' dtype), into ``out``."""
-    return np.multiply(frames, _gauss(frames.shape[-1], sigma, gain, frames.dtype), out=out)
-
-
 @SmileWindow.compute
 def smile_window(x: Feature, p: SmileWindow) -> Feature:
     frames = frame_major(x.data)
-    return x.derive(frame_major(gauss_windowed(frames, p.sigma, p.gain)))
-
-
-@rule("smile_window+rfft+power", ("smile_window", "rfft", "power"))
-def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
-    """``smile_window -> rfft -> power`` on one chunk of float frames (eGeMAPS' Gaussian 60 ms
-    frames, whose energy ``voicing_gate`` takes from the bare frames): the windowed frames are
-    written straight into a reused zero-padded work buffer, transformed into a reused complex
-    buffer and squared (or their magnitude taken) into the output: no windowed array per
-    chunk and no padded copy.  The same products and transforms as the three ops (bit-equal
-    to them); other dtypes run the three ops."""
-    win, fft, pw = f.parts
-    frames = frame_major(x.data)
-    if frames.dtype not in (np.float32, np.float64):
-        return pw(fft(win(x)))
-    length, dtype = frames.shape[-1], frames.dtype
-    n_fft = fft_length(fft.n_fft, length)
-    bins = n_fft // 2 + 1
-    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
-    buf = f.scratch("frames", rows, (n_fft,), dtype)
-    if f.relayout("frames", (n_fft,), dtype, length):
-        buf[:, length:] = 0
-    buf = buf.reshape(lead + (n_fft,))
-    gauss_windowed(frames, win.sigma, win.gain, out=buf[..., :length])
-    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
-    return spectrum_power(x, pw, rfft_frames(buf, n_fft, out=spec), n_fft)
+    w = gauss_window(frames.shape[-1], p.sigma, p.gain).astype(frames.dtype, copy=False)
+    return x.derive(frame_major(frames * w))
 
 
 class SmileSpecScale(Node):

@@ -285,22 +285,15 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
         buf[..., :length] = frames
         buf[..., length:] = 0
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
-    return spectrum_power(x, pw, rfft_frames(buf, n_fft, out=spec), n_fft)
-
-
-def spectrum_power(x: Feature, pw: Power, spec: np.ndarray, n_fft: int) -> Feature:
-    """The ``power`` op's output for ``spec`` ``(..., frames, bins)``, the spectrum of the
-    frames ``x`` in a work buffer (squared in place): ``|spec| ** exponent`` (plus the dither
-    floor, over ``n_fft`` when normalised) in a fresh array of the real dtype, with the
-    power spectrum's metadata."""
-    lead, bins = spec.shape[:-1], spec.shape[-1]
+    spec = rfft_frames(buf, n_fft, out=spec)
     floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
-    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), spec.real.dtype),
+    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
                    overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
-    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
+    meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr))
+    return meta
 
 
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
