@@ -94,3 +94,93 @@ def test_c_interface_rejects_bad_arguments():
     bad = np.array([[1.0, np.inf, 0.0]])
     assert lib.fg_poly_roots_f64(native._ptr(bad), 1, 3, 10, native._ptr(out)) == \
         lib.FG_ENONFINITE
+
+
+# ---- frame_lags: autocorrelation lags of frames (smile_lpc) --------------------------------
+
+def lags_by_definition(x, n_lags):
+    """``sum_i x[i] x[i + k]`` by Python's exactly rounded ``math.fsum``, frame by frame."""
+    import math
+
+    return np.array([[math.fsum(float(a) * float(b) for a, b in zip(row[k:], row))
+                      for k in range(n_lags)] for row in np.asarray(x, np.float64)])
+
+
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 220, 333])
+def test_frame_lags_match_the_definition(backend, n):
+    x = np.random.default_rng(n).standard_normal((6, n))
+    n_lags = min(n, 12)
+    got = formants.frame_lags(x, n_lags)
+    assert got.shape == (6, n_lags) and got.dtype == np.float64
+    np.testing.assert_allclose(got, lags_by_definition(x, n_lags), rtol=1e-13,
+                               atol=1e-13 * n)
+
+
+def test_frame_lags_closed_forms(backend):
+    # a constant frame: r[k] = (n - k) c^2; a unit impulse: r = [1, 0, ...]
+    np.testing.assert_array_equal(formants.frame_lags(np.full((2, 20), 0.5), 5),
+                                  np.tile(0.25 * (20 - np.arange(5)), (2, 1)))
+    imp = np.zeros((1, 9))
+    imp[0, 4] = 1.0
+    np.testing.assert_array_equal(formants.frame_lags(imp, 9), [[1.0] + [0.0] * 8])
+    # a sinusoid over whole periods: r[k] ~ (n - k) / 2 cos(w k) + small end terms
+    n, w = 4000, 2 * np.pi / 40
+    x = np.cos(w * np.arange(n))[None, :]
+    r = formants.frame_lags(x, 11)[0]
+    k = np.arange(11)
+    assert np.all(np.abs(r - (n - k) / 2 * np.cos(w * k)) < 11)
+
+
+def test_frame_lags_float32_is_widened(backend):
+    x = np.random.default_rng(1).standard_normal((5, 101)).astype(np.float32)
+    got = formants.frame_lags(x, 12)
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, lags_by_definition(x, 12), rtol=1e-13, atol=1e-11)
+    np.testing.assert_array_equal(got, formants.frame_lags(x.astype(np.float64), 12))
+    np.testing.assert_array_equal(formants.frame_lags(np.arange(12).reshape(1, 12), 2),
+                                  [[506.0, 440.0]])                    # integers: converted
+
+
+@needs_c
+def test_frame_lags_c_equals_the_reference():
+    x = np.random.default_rng(7).standard_normal((200, 220))
+    np.testing.assert_allclose(formants.frame_lags(x, 12),
+                               reference_formants.frame_lags(x, 12), rtol=1e-12, atol=1e-12)
+
+
+def test_frame_lags_edge_cases(backend):
+    assert formants.frame_lags(np.zeros((0, 5)), 3).shape == (0, 3)
+    np.testing.assert_array_equal(formants.frame_lags(np.zeros((3, 5)), 5), 0)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        formants.frame_lags(np.array([[1.0, np.inf, 0.0]]), 2)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        formants.frame_lags(np.array([[1.0, 2.0], [np.nan, 0.0]], np.float32), 1)
+    with pytest.raises(ValueError, match="frames"):
+        formants.frame_lags(np.ones(4), 2)
+    for bad in (0, 6, 2.0, True):
+        with pytest.raises(ValueError, match="n_lags"):
+            formants.frame_lags(np.ones((2, 5)), bad)
+
+
+@needs_c
+def test_frame_lags_c_interface_rejects_bad_arguments():
+    lib, ffi = native._lib, native._ffi
+    x, x32 = np.ones((2, 4)), np.ones((2, 4), np.float32)
+    r = np.empty((2, 4))
+    px, p32, pr = ffi.from_buffer("double[]", x), ffi.from_buffer("float[]", x32), \
+        ffi.from_buffer("double[]", r)
+    for fn, p in ((lib.fg_frame_lags_f64, px), (lib.fg_frame_lags_f32, p32)):
+        assert fn(p, 2, 4, 0, pr) == lib.FG_EINVAL                     # no lags
+        assert fn(p, 2, 4, 5, pr) == lib.FG_EINVAL                     # more lags than values
+        assert fn(p, 2, 0, 1, pr) == lib.FG_EINVAL                     # empty frames
+        assert fn(ffi.NULL, 2, 4, 2, pr) == lib.FG_EINVAL
+        assert fn(p, 2, 4, 2, ffi.NULL) == lib.FG_EINVAL
+        assert fn(ffi.NULL, 0, 4, 2, ffi.NULL) == lib.FG_OK            # no frames: nothing read
+        assert fn(p, 2, 4, 4, pr) == lib.FG_OK
+        np.testing.assert_array_equal(r, [[4, 3, 2, 1]] * 2)
+    bad = np.array([[1.0, np.nan, 0.0, 0.0]])
+    assert lib.fg_frame_lags_f64(ffi.from_buffer("double[]", bad), 1, 4, 2, pr) == \
+        lib.FG_ENONFINITE
+    bad32 = bad.astype(np.float32)
+    assert lib.fg_frame_lags_f32(ffi.from_buffer("float[]", bad32), 1, 4, 2, pr) == \
+        lib.FG_ENONFINITE

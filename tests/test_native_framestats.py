@@ -144,3 +144,26 @@ def test_contrast_extremes_nan_and_bands():
     for bad in (([0], [13], [1]), ([0], [4], [5]), ([0], [0], [1]), ([3], [4], [0])):
         with pytest.raises(ValueError, match="bands"):
             framestats.contrast_extremes(s, *bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_spectral_change_reads_strided_rows_in_place(dtype):
+    """A band of bins of lagged frames (views with a row stride: eGeMAPS' flux below 5 kHz)
+    gives what their contiguous copies give, bit for bit, and the definition; rows without
+    a uniform stride (a reversed view) are copied."""
+    s = spectra(dtype, shape=(2, 40, 257))[1]
+    a, b = s[3:, :160], s[:-3, :160]                   # row stride 257, 160 bins
+    assert not a.flags.c_contiguous
+    for mode in ("abs", "rectify", "mkl"):
+        got = framestats.spectral_change(a, b, mode, p=2.0)
+        np.testing.assert_array_equal(got, framestats.spectral_change(a.copy(), b.copy(), mode,
+                                                                      p=2.0))
+        np.testing.assert_allclose(got, reference_framestats.spectral_change(a, b, mode, p=2.0),
+                                   rtol=1e-13, atol=0)
+    d = a.astype(np.float64) - b
+    np.testing.assert_allclose(framestats.spectral_change(a, b, "abs", p=2.0),
+                               np.sum(d * d, axis=1), rtol=1e-12)
+    rev = s[::-1, 5:170]                               # negative row stride: a copy
+    np.testing.assert_array_equal(framestats.spectral_change(rev[1:], rev[:-1], "abs", p=1.0),
+                                  framestats.spectral_change(rev[1:].copy(), rev[:-1].copy(),
+                                                             "abs", p=1.0))

@@ -679,6 +679,16 @@ int fg_poly_roots_f64(const double *c, size_t n_frames, size_t degree, size_t ma
                       double *roots);
 
 /*
+ * Autocorrelation lags of frames (formants.c): for each of n_frames rows x (n values, the
+ * rows contiguous), r[k] = sum_{i < n - k} x[i] x[i + k] for k = 0 .. n_lags - 1, summed
+ * in doubles (eight partial sums over i mod 8, then the remainder; any float input is
+ * widened first).  r (n_frames, n_lags) out.  1 <= n_lags <= n, else FG_EINVAL;
+ * FG_ENONFINITE for NaN or infinity in x (the rows before it are written).
+ */
+int fg_frame_lags_f64(const double *x, size_t n_frames, size_t n, size_t n_lags, double *r);
+int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, double *r);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE

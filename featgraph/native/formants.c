@@ -17,6 +17,8 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "featgraph.h"
 #include "simd.h"
@@ -43,50 +45,112 @@ static double start_radius(const double *c, size_t p)
     return rho > 0.0 ? rho : 1.0;
 }
 
-/* The roots of a frame are updated RL at a time, side by side (lane l holds root i0 + l):
- * each root's arithmetic is the scalar iteration's, operation for operation and in the
- * same order (the sum over the other roots j ascending), so the result does not depend on
- * the lane width.  Skipped terms (j = i, coincident roots) and zero denominators are
- * selects instead of branches, so that the compiler can keep the lanes in vector
- * registers (FG_CLONES builds an AVX2 copy: four doubles, one per lane). */
-#define RL 4
+/* The roots of a frame are updated RB at a time, side by side (lane l holds root i0 + l;
+ * RB = 12 covers eGeMAPS' order 11 in one block, three vectors of four doubles whose
+ * recursions are independent, so that their latencies overlap): each root's arithmetic is
+ * the scalar iteration's, operation for operation and in the same order (the sum over the
+ * other roots j ascending, 1 / (z_i - z_j) formed through one reciprocal of |z_i - z_j|^2),
+ * so the result does not depend on the lane width.  Skipped terms (j = i, coincident roots)
+ * and zero denominators are selects instead of branches, so that the compiler can keep the
+ * lanes in vector registers (FG_CLONES builds an AVX2 copy). */
+#define RB 12
+#define NG (RB / 4)
+
+#if defined(__GNUC__) || defined(__clang__)
+/* GCC / clang vector extensions: four doubles side by side (an AVX2 register in the
+ * FG_CLONES copy, two SSE2 registers in the baseline one); IEEE operations per lane. */
+typedef double fg_v4d __attribute__((vector_size(32)));
+typedef long long fg_v4i __attribute__((vector_size(32)));
+#define V4(s) ((fg_v4d){(s), (s), (s), (s)})
+/* m ? a : b per lane, m a comparison's mask (all bits set or clear) */
+#define SEL(m, a, b) ((fg_v4d)(((m) & (fg_v4i)(a)) | (~(m) & (fg_v4i)(b))))
 
 FG_CLONES FG_NO_TRAPS
-static int lanes_step(const double *c, size_t p, size_t i0, const double *zr, const double *zi,
-                      double *wr, double *wi)
+static void block_sums(const double *c, size_t p, size_t i0, const double *zr, const double *zi,
+                       double *br, double *bi, double *dr, double *di, double *sr, double *si)
 {
-    double xr[RL], xi[RL], br[RL], bi[RL], dr[RL], di[RL], sr[RL], si[RL];
-    int moving = 0;
-    for (size_t l = 0; l < RL; l++) {
-        xr[l] = zr[i0 + l];
-        xi[l] = zi[i0 + l];
-        br[l] = 1.0; bi[l] = 0.0; dr[l] = 0.0; di[l] = 0.0;
-        sr[l] = 0.0; si[l] = 0.0;
+    fg_v4d xr[NG], xi[NG], vbr[NG], vbi[NG], vdr[NG], vdi[NG], vsr[NG], vsi[NG];
+    fg_v4i lane[NG];
+    for (size_t g = 0; g < NG; g++) {
+        memcpy(&xr[g], zr + i0 + 4 * g, sizeof(fg_v4d));
+        memcpy(&xi[g], zi + i0 + 4 * g, sizeof(fg_v4d));
+        vbr[g] = V4(1.0); vbi[g] = V4(0.0); vdr[g] = V4(0.0); vdi[g] = V4(0.0);
+        vsr[g] = V4(0.0); vsi[g] = V4(0.0);
+        long long l0 = (long long)(i0 + 4 * g);
+        lane[g] = (fg_v4i){l0, l0 + 1, l0 + 2, l0 + 3};
     }
     /* Horner: b = P(z), d = P'(z) */
     for (size_t k = 0; k < p; k++) {
-        double ck = c[k];
-        for (size_t l = 0; l < RL; l++) {
-            double ndr = (dr[l] * xr[l] - di[l] * xi[l]) + br[l];
-            double ndi = (dr[l] * xi[l] + di[l] * xr[l]) + bi[l];
-            double nbr = (br[l] * xr[l] - bi[l] * xi[l]) + ck;
-            double nbi = (br[l] * xi[l] + bi[l] * xr[l]);
-            dr[l] = ndr; di[l] = ndi; br[l] = nbr; bi[l] = nbi;
+        fg_v4d ck = V4(c[k]);
+        for (size_t g = 0; g < NG; g++) {
+            fg_v4d ndr = (vdr[g] * xr[g] - vdi[g] * xi[g]) + vbr[g];
+            fg_v4d ndi = (vdr[g] * xi[g] + vdi[g] * xr[g]) + vbi[g];
+            fg_v4d nbr = (vbr[g] * xr[g] - vbi[g] * xi[g]) + ck;
+            fg_v4d nbi = (vbr[g] * xi[g] + vbi[g] * xr[g]);
+            vdr[g] = ndr; vdi[g] = ndi; vbr[g] = nbr; vbi[g] = nbi;
         }
     }
-    /* s = sum over j != i of 1 / (z_i - z_j), coincident roots skipped */
+    /* s = sum over j != i of 1 / (z_i - z_j) = sum conj(e) / |e|^2, coincident roots skipped */
     for (size_t j = 0; j < p; j++) {
-        double yr = zr[j], yi = zi[j];
-        for (size_t l = 0; l < RL; l++) {
-            double er = xr[l] - yr, ei = xi[l] - yi;
-            double ee = er * er + ei * ei;
-            double nsr = sr[l] + er / ee, nsi = si[l] - ei / ee;
-            int skip = (i0 + l == j) | (ee == 0.0);
-            sr[l] = skip ? sr[l] : nsr;
-            si[l] = skip ? si[l] : nsi;
+        fg_v4d yr = V4(zr[j]), yi = V4(zi[j]);
+        fg_v4i jj = {(long long)j, (long long)j, (long long)j, (long long)j};
+        for (size_t g = 0; g < NG; g++) {
+            fg_v4d er = xr[g] - yr, ei = xi[g] - yi;
+            fg_v4d ee = er * er + ei * ei;
+            fg_v4d inv = V4(1.0) / ee;
+            fg_v4d nsr = vsr[g] + er * inv, nsi = vsi[g] - ei * inv;
+            fg_v4i skip = (lane[g] == jj) | (fg_v4i)(ee == V4(0.0));
+            vsr[g] = SEL(skip, vsr[g], nsr);
+            vsi[g] = SEL(skip, vsi[g], nsi);
         }
     }
-    for (size_t l = 0; l < RL; l++) {
+    for (size_t g = 0; g < NG; g++) {
+        memcpy(br + 4 * g, &vbr[g], sizeof(fg_v4d));
+        memcpy(bi + 4 * g, &vbi[g], sizeof(fg_v4d));
+        memcpy(dr + 4 * g, &vdr[g], sizeof(fg_v4d));
+        memcpy(di + 4 * g, &vdi[g], sizeof(fg_v4d));
+        memcpy(sr + 4 * g, &vsr[g], sizeof(fg_v4d));
+        memcpy(si + 4 * g, &vsi[g], sizeof(fg_v4d));
+    }
+}
+#else
+/* the same sums lane by lane */
+static void block_sums(const double *c, size_t p, size_t i0, const double *zr, const double *zi,
+                       double *br, double *bi, double *dr, double *di, double *sr, double *si)
+{
+    for (size_t l = 0; l < RB; l++) {
+        double xr = zr[i0 + l], xi = zi[i0 + l];
+        double vbr = 1.0, vbi = 0.0, vdr = 0.0, vdi = 0.0, vsr = 0.0, vsi = 0.0;
+        for (size_t k = 0; k < p; k++) {
+            double ndr = (vdr * xr - vdi * xi) + vbr;
+            double ndi = (vdr * xi + vdi * xr) + vbi;
+            double nbr = (vbr * xr - vbi * xi) + c[k];
+            double nbi = (vbr * xi + vbi * xr);
+            vdr = ndr; vdi = ndi; vbr = nbr; vbi = nbi;
+        }
+        for (size_t j = 0; j < p; j++) {
+            double er = xr - zr[j], ei = xi - zi[j];
+            double ee = er * er + ei * ei;
+            if (i0 + l == j || ee == 0.0)
+                continue;
+            double inv = 1.0 / ee;
+            vsr = vsr + er * inv;
+            vsi = vsi - ei * inv;
+        }
+        br[l] = vbr; bi[l] = vbi; dr[l] = vdr; di[l] = vdi; sr[l] = vsr; si[l] = vsi;
+    }
+}
+#endif
+
+FG_CLONES FG_NO_TRAPS
+static int block_step(const double *c, size_t p, size_t i0, const double *zr, const double *zi,
+                      double *wr, double *wi)
+{
+    double br[RB], bi[RB], dr[RB], di[RB], sr[RB], si[RB], ww[RB], xx[RB];
+    int moving = 0;
+    block_sums(c, p, i0, zr, zi, br, bi, dr, di, sr, si);
+    for (size_t l = 0; l < RB; l++) {
+        double xr = zr[i0 + l], xi = zi[i0 + l];
         double dd = dr[l] * dr[l] + di[l] * di[l];
         double rr = (br[l] * dr[l] + bi[l] * di[l]) / dd;       /* r = b / d */
         double ri = (bi[l] * dr[l] - br[l] * di[l]) / dd;
@@ -100,17 +164,30 @@ static int lanes_step(const double *c, size_t p, size_t i0, const double *zr, co
         vi = zero ? 0.0 : vi;
         wr[i0 + l] = vr;
         wi[i0 + l] = vi;
-        double step = sqrt(vr * vr + vi * vi);
-        double size = sqrt(xr[l] * xr[l] + xi[l] * xi[l]);
-        moving |= !zero & !(step <= FG_ROOTS_TOL * (size + 1e-300)) & (i0 + l < p);
+        ww[l] = sqrt(vr * vr + vi * vi);
+        xx[l] = zero ? 1e300 : FG_ROOTS_TOL * (sqrt(xr * xr + xi * xi) + 1e-300);
     }
+    for (size_t l = 0; l < RB; l++)
+        moving |= !(ww[l] <= xx[l]) & (i0 + l < p);
     return moving;
 }
 
-static void roots_one(const double *c, size_t p, size_t max_iter, double *out)
+/* The start points' directions cos / sin(2 pi i / p + 0.4), i < p: the same for every frame. */
+static void start_directions(size_t p, double *cs, double *sn)
 {
-    double zr[FG_ROOTS_MAX_DEGREE + RL], zi[FG_ROOTS_MAX_DEGREE + RL];
-    double wr[FG_ROOTS_MAX_DEGREE + RL], wi[FG_ROOTS_MAX_DEGREE + RL];
+    const double two_pi = 6.283185307179586;
+    for (size_t i = 0; i < p; i++) {
+        double ang = two_pi * (double)i / (double)p + 0.4;
+        cs[i] = cos(ang);
+        sn[i] = sin(ang);
+    }
+}
+
+static void roots_one(const double *c, size_t p, size_t max_iter, const double *cs,
+                      const double *sn, double *out)
+{
+    double zr[FG_ROOTS_MAX_DEGREE + RB], zi[FG_ROOTS_MAX_DEGREE + RB];
+    double wr[FG_ROOTS_MAX_DEGREE + RB], wi[FG_ROOTS_MAX_DEGREE + RB];
     int zero = 1;
     for (size_t k = 0; k < p; k++)
         if (c[k] != 0.0)
@@ -121,17 +198,15 @@ static void roots_one(const double *c, size_t p, size_t max_iter, double *out)
         return;
     }
     double rho = start_radius(c, p);
-    const double two_pi = 6.283185307179586;
-    size_t padded = (p + RL - 1) / RL * RL;
+    size_t padded = (p + RB - 1) / RB * RB;
     for (size_t i = 0; i < padded; i++) {
-        double ang = two_pi * (double)i / (double)p + 0.4;
-        zr[i] = i < p ? rho * cos(ang) : 0.0;          /* padding lanes: never read */
-        zi[i] = i < p ? rho * sin(ang) : 0.0;
+        zr[i] = i < p ? rho * cs[i] : 0.0;             /* padding lanes: never read */
+        zi[i] = i < p ? rho * sn[i] : 0.0;
     }
     for (size_t it = 0; it < max_iter; it++) {
         int moving = 0;
-        for (size_t i0 = 0; i0 < p; i0 += RL)
-            moving |= lanes_step(c, p, i0, zr, zi, wr, wi);
+        for (size_t i0 = 0; i0 < p; i0 += RB)
+            moving |= block_step(c, p, i0, zr, zi, wr, wi);
         for (size_t i = 0; i < p; i++) {
             zr[i] = zr[i] - wr[i];
             zi[i] = zi[i] - wi[i];
@@ -159,7 +234,70 @@ int fg_poly_roots_f64(const double *c, size_t n_frames, size_t degree, size_t ma
     for (size_t i = 0; i < n_frames * degree; i++)
         if (!isfinite(c[i]))
             return FG_ENONFINITE;
+    double cs[FG_ROOTS_MAX_DEGREE], sn[FG_ROOTS_MAX_DEGREE];
+    start_directions(degree, cs, sn);
     for (size_t f = 0; f < n_frames; f++)
-        roots_one(c + f * degree, degree, max_iter, roots + f * 2 * degree);
+        roots_one(c + f * degree, degree, max_iter, cs, sn, roots + f * 2 * degree);
     return FG_OK;
+}
+
+/* Lags 0 .. n_lags - 1 of each frame's autocorrelation, r[k] = sum_i x[i] x[i + k], in
+ * doubles: eight partial sums (i mod 8, lane by lane, so that the result does not depend
+ * on the vector width) added pairwise, ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)),
+ * then the last (n - k) mod 8 products in order.  T is the input type; X the frame's values as doubles. */
+#define FRAME_LAGS_BODY(T)                                                          \
+    do {                                                                            \
+        if (n == 0 || n_lags == 0 || n_lags > n)                                    \
+            return FG_EINVAL;                                                       \
+        if (n_frames == 0)                                                          \
+            return FG_OK;                                                           \
+        if (x == NULL || r == NULL)                                                 \
+            return FG_EINVAL;                                                       \
+        if (n_frames > SIZE_MAX / n)                                                \
+            return FG_EINVAL;                                                       \
+        double *buf = malloc(n * sizeof(double));                                   \
+        if (buf == NULL)                                                            \
+            return FG_ENOMEM;                                                       \
+        int status_ = FG_OK;                                                        \
+        for (size_t f = 0; f < n_frames && status_ == FG_OK; f++) {                 \
+            const T *xf = x + f * n;                                                \
+            for (size_t i = 0; i < n; i++)                                          \
+                buf[i] = (double)xf[i];                                             \
+            status_ = lags_one(buf, n, n_lags, r + f * n_lags);                     \
+        }                                                                           \
+        free(buf);                                                                  \
+        return status_;                                                             \
+    } while (0)
+
+FG_CLONES
+static int lags_one(const double *x, size_t n, size_t n_lags, double *r)
+{
+    int finite = 1;
+    for (size_t i = 0; i < n; i++)
+        finite &= isfinite(x[i]) != 0;
+    if (!finite)
+        return FG_ENONFINITE;
+    for (size_t k = 0; k < n_lags; k++) {
+        size_t m = n - k, m8 = m / 8 * 8;
+        const double *y = x + k;
+        double s[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        for (size_t i = 0; i < m8; i += 8)
+            for (size_t l = 0; l < 8; l++)
+                s[l] += x[i + l] * y[i + l];
+        double acc = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (size_t i = m8; i < m; i++)
+            acc += x[i] * y[i];
+        r[k] = acc;
+    }
+    return FG_OK;
+}
+
+int fg_frame_lags_f64(const double *x, size_t n_frames, size_t n, size_t n_lags, double *r)
+{
+    FRAME_LAGS_BODY(double);
+}
+
+int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, double *r)
+{
+    FRAME_LAGS_BODY(float);
 }

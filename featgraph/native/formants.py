@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_formants as reference
 
-__all__ = ["poly_roots"]
+__all__ = ["poly_roots", "frame_lags"]
 
 
 def poly_roots(c, max_iter=100):
@@ -45,3 +45,41 @@ def poly_roots(c, max_iter=100):
     status = _pkg._lib.fg_poly_roots_f64(_pkg._ptr(c), n, p, max_iter, _pkg._ptr(out))
     _pkg._raise_for_status(status, "polynomial coefficients", None, None)
     return out[..., 0] + 1j * out[..., 1]
+
+
+def frame_lags(x, n_lags):
+    """Autocorrelation lags ``r[:, k] = sum_i x[:, i] x[:, i + k]``, ``k < n_lags`` (C kernel).
+
+    Summed in float64 whatever the input precision (eight partial sums, then the rest: equal
+    to :func:`featgraph.native.reference_formants.frame_lags` to rounding).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(frames, n)], float32 or float64 (others are converted), finite
+    n_lags : int, 1 <= n_lags <= n
+
+    Returns
+    -------
+    r : np.ndarray [shape=(frames, n_lags)], float64
+
+    Raises
+    ------
+    ValueError
+        For a shape other than ``(frames, n >= 1)``, ``n_lags`` outside ``[1, n]``, or NaN /
+        infinity.
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.frame_lags(x, n_lags)
+    x, n_lags = reference.check_frame_lags_args(x, n_lags, finite=False)
+    from . import _ffi, _lib
+
+    n_frames, n = x.shape
+    r = np.empty((n_frames, n_lags))
+    if x.dtype == np.float32:
+        status = _lib.fg_frame_lags_f32(_ffi.from_buffer("float[]", x), n_frames, n, n_lags,
+                                        _ffi.from_buffer("double[]", r))
+    else:
+        status = _lib.fg_frame_lags_f64(_ffi.from_buffer("double[]", x), n_frames, n, n_lags,
+                                        _ffi.from_buffer("double[]", r))
+    _pkg._raise_for_status(status, "frames", None, None)
+    return r

@@ -15,14 +15,15 @@ from . import reference_framestats as reference
 __all__ = ["contrast_extremes", "frame_dots", "spectral_change"]
 
 
-def _frames(s, what):
-    """``s`` as a C-contiguous float32/float64 array with at least one bin."""
+def _frames(s, what, contiguous=True):
+    """``s`` as a float32/float64 array with at least one bin (C-contiguous unless not
+    ``contiguous``)."""
     s = np.asarray(s)
     if s.dtype not in (np.float32, np.float64):
         s = s.astype(np.float64)
     if s.ndim < 1 or s.shape[-1] == 0:
         raise ValueError(f"{what}: the frames need at least one bin, got shape {s.shape}")
-    return np.ascontiguousarray(s)
+    return np.ascontiguousarray(s) if contiguous else s
 
 
 def _suffix(s):
@@ -99,7 +100,7 @@ def spectral_change(a, b, mode, p=2.0, amin=1e-10, what="spectral change"):
     >>> spectral_change(np.array([[3.0, 1.0]]), np.array([[1.0, 2.0]]), "rectify")
     array([4.])
     """
-    a, b = _frames(a, what), _frames(b, what)
+    a, b = _frames(a, what, contiguous=False), _frames(b, what, contiguous=False)
     if a.shape != b.shape or a.dtype != b.dtype:
         raise ValueError(f"{what}: the two stacks of frames differ: {a.shape} {a.dtype} and "
                          f"{b.shape} {b.dtype}")
@@ -114,8 +115,11 @@ def spectral_change(a, b, mode, p=2.0, amin=1e-10, what="spectral change"):
     ra, rb = a.reshape(-1, n), b.reshape(-1, n)
     out = np.empty(ra.shape[0])
     if ra.shape[0]:
+        # rows read where they lie (a band of bins of a spectrum, lagged frames: views with
+        # a row stride), copied only when they have no uniform row stride
+        (sa, stride_a), (sb, stride_b) = _pkg._signal_span(ra), _pkg._signal_span(rb)
         kernel = getattr(_pkg._lib, "fg_spectral_change_" + _suffix(a))
-        _check(kernel(_pkg._ptr(ra), _pkg._ptr(rb), ra.shape[0], n, n, n,
+        _check(kernel(_pkg._ptr(sa), _pkg._ptr(sb), ra.shape[0], n, stride_a, stride_b,
                       reference.CHANGE_MODES.index(mode), p, amin, _pkg._ptr(out)), what)
     return out.reshape(a.shape[:-1])
 

@@ -86,9 +86,9 @@ def poly_roots(c, max_iter=100):
             ee = er * er + ei * ei
             use = ee != 0.0
             use[:, j] = False
-            ees = np.where(use, ee, 1.0)
-            sr = np.where(use, sr + er / ees, sr)
-            si = np.where(use, si - ei / ees, si)
+            inv = 1.0 / np.where(use, ee, 1.0)          # conj(e) / |e|^2, one reciprocal
+            sr = np.where(use, sr + er * inv, sr)
+            si = np.where(use, si - ei * inv, si)
         qr = 1.0 - (rr * sr - ri * si)
         qi = -(rr * si + ri * sr)
         qq = qr * qr + qi * qi
@@ -103,3 +103,33 @@ def poly_roots(c, max_iter=100):
         zi[rows] = xi - wi
         active[rows[small.all(axis=1)]] = False
     return zr + 1j * zi
+
+
+def check_frame_lags_args(x, n_lags, finite=True):
+    """``x`` as C-contiguous float32/float64 ``(frames, n)``; validated ``n_lags``; values
+    checked when ``finite`` (the C kernel checks them itself)."""
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float64)
+    x = np.ascontiguousarray(x)
+    if x.ndim != 2 or x.shape[1] < 1:
+        raise ValueError(f"frame_lags takes frames (frames, n >= 1), got shape {x.shape}")
+    if not isinstance(n_lags, (int, np.integer)) or isinstance(n_lags, bool) or \
+            not 1 <= n_lags <= x.shape[1]:
+        raise ValueError(f"n_lags must be an integer in [1, {x.shape[1]}] (the frame "
+                         f"length), got {n_lags!r}")
+    if finite and not np.isfinite(x).all():
+        raise ValueError("frames contain NaN or infinity")
+    return x, int(n_lags)
+
+
+def frame_lags(x, n_lags):
+    """``r[:, k] = sum_i x[:, i] x[:, i + k]``, ``k < n_lags``, float64 ``(frames, n_lags)``
+    (the definition; formants.c sums the products in another order: equal to rounding)."""
+    x, n_lags = check_frame_lags_args(x, n_lags)
+    x = x.astype(np.float64, copy=False)
+    n = x.shape[1]
+    r = np.empty((x.shape[0], n_lags))
+    for k in range(n_lags):
+        np.einsum("fn,fn->f", x[:, k:], x[:, :n - k], out=r[:, k])
+    return r

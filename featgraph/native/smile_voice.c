@@ -5,6 +5,7 @@
  * cPitchJitter.  The numpy definitions (reference_voice.py) perform the same
  * operations in the same order.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,12 +17,14 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* 1 when every x[i] is finite: a branch-free sweep (vectorised; the AVX2 copy by FG_CLONES). */
+FG_CLONES
 static int finite_all(const double *x, size_t n)
 {
+    int ok = 1;
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return 0;
-    return 1;
+        ok &= fabs(x[i]) <= DBL_MAX;
+    return ok;
 }
 
 int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames,

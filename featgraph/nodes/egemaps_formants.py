@@ -57,7 +57,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.formants import poly_roots
+from ..native.formants import frame_lags, poly_roots
 from ._common import frame_major
 from .framing import window_function
 from .pitch import _irfft, _rfft
@@ -210,8 +210,9 @@ def _resample_spectrum(x: Feature, p: SmileSpecResample) -> Feature:
     z = np.zeros(spec.shape[:-1] + (n_p // 2 + 1,), dtype=np.complex128)
     np.multiply(spec[..., :k_bins], _shift(big_n, k_bins, offset), out=z[..., :k_bins])
     z[..., 0] *= 2.0
-    y = _irfft(z, n_p)[..., :m_out]
-    y *= n_p / big_n
+    full = _irfft(z, n_p)                              # scaled straight into a contiguous
+    y = np.multiply(full[..., :m_out], n_p / big_n,     # output (no second copy)
+                    out=np.empty(full.shape[:-1] + (m_out,)))
     return _resampled(x, y, x.data.real.dtype)
 
 
@@ -253,8 +254,9 @@ class SmileLpc(Node):
     """Autocorrelation LPC of each frame, as openSMILE 2.6's ``cLpc`` with ``method = acf``.
 
     ``r[k] = sum_n x[n] x[n + k]`` for ``k = 0 .. order`` (no window: the frames
-    come windowed), then the Levinson-Durbin recursion (Makhoul 1975; C kernel
-    :func:`featgraph.native.levinson`), both in float64 whatever the input dtype.
+    come windowed; C kernel :func:`featgraph.native.formants.frame_lags`), then the
+    Levinson-Durbin recursion (Makhoul 1975; C kernel :func:`featgraph.native.levinson`),
+    both in float64 whatever the input dtype.
     Output ``[1, a1, ... a_order]`` of ``A(z) = 1 + sum a_k z^-k``,
     ``(..., order + 1, frames)``, in the input's dtype; zero frames give
     ``[1, 0, ...]``.  openSMILE's ``lpcCoeff[0..p-1]`` (``gemapsv01b_lpc``,
@@ -277,14 +279,15 @@ class SmileLpc(Node):
 
 @SmileLpc.compute
 def smile_lpc(x: Feature, p: SmileLpc) -> Feature:
-    frames = frame_major(x.data).astype(np.float64, copy=False)
+    frames = frame_major(x.data)
     n = frames.shape[-1]
     if n <= p.order:
         raise ValueError(f"smile_lpc: order {p.order} needs frames longer than {p.order} "
                          f"samples, got {n}")
-    r = np.empty(frames.shape[:-1] + (p.order + 1,))
-    for k in range(p.order + 1):
-        np.einsum("...n,...n->...", frames[..., k:], frames[..., :n - k], out=r[..., k])
+    if frames.dtype not in (np.float32, np.float64):
+        frames = frames.astype(np.float64)
+    r = frame_lags(frames.reshape(-1, n), p.order + 1).reshape(frames.shape[:-1] +
+                                                                (p.order + 1,))
     a, _ = native.levinson(r, p.order)
     dt = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
     return x.derive(frame_major(np.ascontiguousarray(a.astype(dt, copy=False))), Kind.LPC,
