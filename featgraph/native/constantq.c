@@ -9,12 +9,13 @@
  * dropped) is non-zero on a dozen bins or two around its centre frequency, so the rows
  * are summed over their support [first, stop) only.
  *
- * Frames go LANES (16) at a time through a work buffer, bin-major and split into real
- * and imaginary parts (bin k of these frames side by side), so that each basis value
- * multiplies a contiguous vector of frames.  Products and sums are in the type of spec
- * (the basis values rounded to it), and every frame keeps its own sums, in the order of
- * k: the result of a frame does not depend on the others, on the lane count or on the
- * vector width (FG_CLONES; no contraction into fused multiply-adds).  The numpy
+ * Frames go LANES at a time (32 float32 or 16 double: the sums fill eight AVX
+ * registers) through a work buffer, bin-major and split into real and imaginary parts
+ * (bin k of these frames side by side), so that each basis value multiplies a contiguous
+ * vector of frames.  Products and sums are in the type of spec (the basis values rounded
+ * to it), and every frame keeps its own sums, in the order of k: the result of a frame
+ * does not depend on the others, on the lane count or on the vector width (FG_CLONES; no
+ * contraction into fused multiply-adds).  The numpy
  * definition (in complex128) is featgraph.native.reference_transforms.cq_product.
  */
 #include <math.h>
@@ -29,12 +30,14 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#define LANES 16
+/* frames per group (16 float32 frames took 1.8x the time: too few sums in flight) */
+#define LANES_F32 32
+#define LANES_F64 16
 
 /* The rows for one group of LANES frames held in work, bin-major: re of bin k at
  * work[(2 k) LANES ..], im at work[(2 k + 1) LANES ..]; sums in A (the type of work),
  * the basis values rounded to A. */
-#define DEFINE_CQ_LANES(NAME, A)                                                     \
+#define DEFINE_CQ_LANES(NAME, A, LANES)                                               \
 FG_CLONES static void NAME(const A *work, const double *w, size_t n_rows,             \
                            size_t n_cols, const size_t *first, const size_t *stop,    \
                            A *acc)                                                    \
@@ -58,13 +61,13 @@ FG_CLONES static void NAME(const A *work, const double *w, size_t n_rows,       
     }                                                                                 \
 }
 
-DEFINE_CQ_LANES(cq_lanes_f64, double)
-DEFINE_CQ_LANES(cq_lanes_f32, float)
+DEFINE_CQ_LANES(cq_lanes_f64, double, LANES_F64)
+DEFINE_CQ_LANES(cq_lanes_f32, float, LANES_F32)
 
-#define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN)                                                 \
-static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,             \
+#define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN, LANES)                                   \
+static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,      \
          const double *w, size_t n_rows, size_t n_cols, const size_t *first,          \
-         const size_t *stop, T *out, size_t out_stride, size_t out_col0)               \
+         const size_t *stop, T *out, size_t out_stride, size_t out_col0)              \
 {                                                                                     \
     if (n_frames == 0 || n_rows == 0)                                                 \
         return FG_OK;                                                                 \
@@ -107,8 +110,8 @@ static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,
     return FG_OK;                                                                     \
 }
 
-DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64)
-DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32)
+DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64, LANES_F64)
+DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32, LANES_F32)
 
 int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
                       const double *w, size_t n_rows, size_t n_cols, const size_t *first,
@@ -168,7 +171,7 @@ FG_CLONES FG_NO_TRAPS static T NAME(const T *z, size_t n)                       
 DEFINE_MAX_POWER(max_power_f64, double)
 DEFINE_MAX_POWER(max_power_f32, float)
 
-#define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP)                                     \
+#define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP)                                \
 static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,      \
          size_t k1, double threshold, double bin_hz, double *freq, T *peak,           \
          size_t *n_peaks)                                                             \
@@ -178,13 +181,13 @@ static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, siz
     *n_peaks = 0;                                                                     \
     if (n_frames == 0)                                                                \
         return FG_OK;                                                                 \
-    if (!spec || !mag || !freq || !peak || k0 < 1 || k1 < k0 || k1 + 2 > n_bins)             \
+    if (!spec || !mag || !freq || !peak || k0 < 1 || k1 < k0 || k1 + 2 > n_bins)      \
         return FG_EINVAL;                                                             \
     const T thr_scale = (T)threshold;                                                 \
     size_t n = 0;                                                                     \
     for (size_t t = 0; t < n_frames; t++) {                                           \
         const T *z = spec + 2 * t * n_bins;                                           \
-        const T thr = thr_scale * SQRT(MAXP(z, n_bins));                                         \
+        const T thr = thr_scale * SQRT(MAXP(z, n_bins));                              \
         const T *m = mag + t * (k1 - k0 + 3) - (k0 - 1);   /* m[k]: bin k */          \
         T l = m[k0 - 1], c = m[k0];                                                   \
         for (size_t k = k0; k <= k1; k++) {                                           \
