@@ -710,7 +710,8 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
  * sum per frame and row.
  * Returns FG_EINVAL for a NULL buffer (when there is data), col0 + n_cols > spec_stride,
  * out_col0 + n_rows > out_stride or a support with first > stop or stop > n_cols;
- * FG_ENOMEM when its work buffer (2 x 16 x (n_cols + n_rows) values) cannot be had.
+ * FG_ENOMEM when its work buffer (2 x L x (n_cols + n_rows) values, L = 32 frames in f32,
+ * 16 in f64) cannot be had.
  * Values are not checked (NaN propagates).  Only the out values named are written.
  */
 int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
@@ -733,7 +734,8 @@ int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, si
  * a = (r + l) - 2 c, b = (r - l) / 2, shift = -b / a, 0 when |b| >= |a|) go to freq and
  * peak in frame-then-bin order, *n_peaks of them; capacity needed: n_frames ((k1 - k0) /
  * 2 + 1).  In the type of spec, bit-equal to the numpy definition.  Returns FG_EINVAL
- * for a NULL buffer, k0 < 1, k1 < k0 or k1 + 2 > n_bins.
+ * for a NULL buffer, k0 < 1, k1 < k0 or k1 + 2 > n_bins; FG_ENOMEM when its flag buffer
+ * (k1 - k0 + 8 bytes) cannot be had.
  */
 int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
                            const double *mag, size_t k0, size_t k1, double threshold,
