@@ -9,13 +9,12 @@
  * dropped) is non-zero on a dozen bins or two around its centre frequency, so the rows
  * are summed over their support [first, stop) only.
  *
- * Frames go LANES at a time (32 float32 or 16 double: the sums fill eight AVX
- * registers) through a work buffer, bin-major and split into real and imaginary parts
- * (bin k of these frames side by side), so that each basis value multiplies a contiguous
- * vector of frames.  Products and sums are in the type of spec (the basis values rounded
- * to it), and every frame keeps its own sums, in the order of k: the result of a frame
- * does not depend on the others, on the lane count or on the vector width (FG_CLONES; no
- * contraction into fused multiply-adds).  The numpy
+ * Frames go LANES (16) at a time through a work buffer, bin-major and split into real
+ * and imaginary parts (bin k of these frames side by side), so that each basis value
+ * multiplies a contiguous vector of frames.  Products and sums are in the type of spec
+ * (the basis values rounded to it), and every frame keeps its own sums, in the order of
+ * k: the result of a frame does not depend on the others, on the lane count or on the
+ * vector width (FG_CLONES; no contraction into fused multiply-adds).  The numpy
  * definition (in complex128) is featgraph.native.reference_transforms.cq_product.
  */
 #include <math.h>
@@ -31,7 +30,6 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-/* frames per group (16 float32 frames took 1.8x the time: too few sums in flight) */
 /* index of the lowest set bit of x != 0 */
 static inline unsigned fg_ctz64(uint64_t x)
 {
@@ -62,13 +60,12 @@ static inline uint64_t fg_flag_word(const unsigned char *f)
 #endif
 }
 
-#define LANES_F32 32
-#define LANES_F64 16
+#define LANES 16
 
 /* The rows for one group of LANES frames held in work, bin-major: re of bin k at
  * work[(2 k) LANES ..], im at work[(2 k + 1) LANES ..]; sums in A (the type of work),
  * the basis values rounded to A. */
-#define DEFINE_CQ_LANES(NAME, A, LANES)                                               \
+#define DEFINE_CQ_LANES(NAME, A)                                                     \
 FG_CLONES static void NAME(const A *work, const double *w, size_t n_rows,             \
                            size_t n_cols, const size_t *first, const size_t *stop,    \
                            A *acc)                                                    \
@@ -92,13 +89,13 @@ FG_CLONES static void NAME(const A *work, const double *w, size_t n_rows,       
     }                                                                                 \
 }
 
-DEFINE_CQ_LANES(cq_lanes_f64, double, LANES_F64)
-DEFINE_CQ_LANES(cq_lanes_f32, float, LANES_F32)
+DEFINE_CQ_LANES(cq_lanes_f64, double)
+DEFINE_CQ_LANES(cq_lanes_f32, float)
 
-#define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN, LANES)                                   \
-static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,      \
+#define DEFINE_CQ_PRODUCT(NAME, T, LANES_FN)                                                 \
+static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,             \
          const double *w, size_t n_rows, size_t n_cols, const size_t *first,          \
-         const size_t *stop, T *out, size_t out_stride, size_t out_col0)              \
+         const size_t *stop, T *out, size_t out_stride, size_t out_col0)               \
 {                                                                                     \
     if (n_frames == 0 || n_rows == 0)                                                 \
         return FG_OK;                                                                 \
@@ -141,8 +138,8 @@ static int NAME(const T *spec, size_t n_frames, size_t spec_stride, size_t col0,
     return FG_OK;                                                                     \
 }
 
-DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64, LANES_F64)
-DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32, LANES_F32)
+DEFINE_CQ_PRODUCT(cq_product_f64, double, cq_lanes_f64)
+DEFINE_CQ_PRODUCT(cq_product_f32, float, cq_lanes_f32)
 
 int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
                       const double *w, size_t n_rows, size_t n_cols, const size_t *first,

@@ -710,8 +710,7 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
  * sum per frame and row.
  * Returns FG_EINVAL for a NULL buffer (when there is data), col0 + n_cols > spec_stride,
  * out_col0 + n_rows > out_stride or a support with first > stop or stop > n_cols;
- * FG_ENOMEM when its work buffer (2 x L x (n_cols + n_rows) values, L = 32 frames in f32,
- * 16 in f64) cannot be had.
+ * FG_ENOMEM when its work buffer (2 x 16 x (n_cols + n_rows) values) cannot be had.
  * Values are not checked (NaN propagates).  Only the out values named are written.
  */
 int fg_cq_product_f64(const double *spec, size_t n_frames, size_t spec_stride, size_t col0,
