@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "featgraph.h"
 #include "simd.h"
@@ -28,6 +29,36 @@
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
+
+/* index of the lowest set bit of x != 0 */
+static inline unsigned fg_ctz64(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctzll(x);
+#else
+    unsigned i = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
+
+/* the eight flags (0 or 1) at f as a word whose byte i (bits 8 i ..) is flag i */
+static inline uint64_t fg_flag_word(const unsigned char *f)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, f, 8);
+    return w;
+#else
+    uint64_t w = 0;
+    for (unsigned i = 0; i < 8; i++)
+        w |= (uint64_t)f[i] << (8 * i);
+    return w;
+#endif
+}
 
 #define LANES 16
 
@@ -168,7 +199,27 @@ FG_CLONES FG_NO_TRAPS static T NAME(const T *z, size_t n)                       
 DEFINE_MAX_POWER(max_power_f64, double)
 DEFINE_MAX_POWER(max_power_f32, float)
 
-#define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP)                                     \
+/* flag[j] = 1 where bin k0 + j of m (m[k]: bin k) is a peak of the magnitudes masked at
+ * thr (above the left neighbour, at least the right one), else 0: comparisons and selects
+ * only, so the loop vectorises (one pass over the bins, no branch per bin). */
+#define DEFINE_PEAK_FLAGS(NAME, T)                                                    \
+FG_CLONES FG_NO_TRAPS static void NAME(const T *m, size_t k0, size_t nk, T thr,       \
+                                       unsigned char *flag)                           \
+{                                                                                     \
+    const T *c = m + k0;                                                              \
+    for (size_t j = 0; j < nk; j++) {                                                 \
+        T l = c[j - 1], v = c[j], r = c[j + 1];                                       \
+        T ml = l > thr ? l : (T)0, mc = v > thr ? v : (T)0, mr = r > thr ? r : (T)0;  \
+        flag[j] = (unsigned char)((mc > ml) & (mc >= mr));                            \
+    }                                                                                 \
+}
+
+DEFINE_PEAK_FLAGS(peak_flags_f64, double)
+DEFINE_PEAK_FLAGS(peak_flags_f32, float)
+
+/* The peaks flagged, in increasing k, eight flags at a time (a zero word skips eight
+ * bins; within a word the lowest set byte first). */
+#define DEFINE_TUNING_PEAKS(NAME, T, SQRT, FABS, MAXP, FLAGS)                         \
 static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, size_t k0,      \
          size_t k1, double threshold, double bin_hz, double *freq, T *peak,           \
          size_t *n_peaks)                                                             \
@@ -180,17 +231,23 @@ static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, siz
         return FG_OK;                                                                 \
     if (!spec || !mag || !freq || !peak || k0 < 1 || k1 < k0 || k1 + 2 > n_bins)             \
         return FG_EINVAL;                                                             \
+    const size_t nk = k1 - k0 + 1, nw = (nk + 7) / 8;                                 \
+    unsigned char *flag = calloc(8 * nw, 1);            /* the tail stays zero */     \
+    if (!flag)                                                                        \
+        return FG_ENOMEM;                                                             \
     const T thr_scale = (T)threshold;                                                 \
     size_t n = 0;                                                                     \
     for (size_t t = 0; t < n_frames; t++) {                                           \
         const T *z = spec + 2 * t * n_bins;                                           \
         const T thr = thr_scale * SQRT(MAXP(z, n_bins));                                         \
         const T *m = mag + t * (k1 - k0 + 3) - (k0 - 1);   /* m[k]: bin k */          \
-        T l = m[k0 - 1], c = m[k0];                                                   \
-        for (size_t k = k0; k <= k1; k++) {                                           \
-            T r = m[k + 1];                                                           \
-            T ml = l > thr ? l : (T)0, mc = c > thr ? c : (T)0, mr = r > thr ? r : (T)0; \
-            if (mc > ml && mc >= mr) {                                                \
+        FLAGS(m, k0, nk, thr, flag);                                                  \
+        for (size_t w = 0; w < nw; w++) {                                             \
+            uint64_t bits = fg_flag_word(flag + 8 * w);                               \
+            while (bits) {                                                            \
+                size_t k = k0 + 8 * w + (size_t)(fg_ctz64(bits) / 8);                \
+                bits &= bits - 1;                                                     \
+                T l = m[k - 1], c = m[k], r = m[k + 1];                               \
                 T a = (r + l) - (T)2 * c;                                             \
                 T b = (r - l) / (T)2;                                                 \
                 T shift = FABS(b) >= FABS(a) ? (T)0 : -b / a;                         \
@@ -198,16 +255,15 @@ static int NAME(const T *spec, size_t n_frames, size_t n_bins, const T *mag, siz
                 peak[n] = c + (T)0.5 * b * shift;                                     \
                 n++;                                                                  \
             }                                                                         \
-            l = c;                                                                    \
-            c = r;                                                                    \
         }                                                                             \
     }                                                                                 \
+    free(flag);                                                                       \
     *n_peaks = n;                                                                     \
     return FG_OK;                                                                     \
 }
 
-DEFINE_TUNING_PEAKS(tuning_peaks_f64, double, sqrt, fabs, max_power_f64)
-DEFINE_TUNING_PEAKS(tuning_peaks_f32, float, sqrtf, fabsf, max_power_f32)
+DEFINE_TUNING_PEAKS(tuning_peaks_f64, double, sqrt, fabs, max_power_f64, peak_flags_f64)
+DEFINE_TUNING_PEAKS(tuning_peaks_f32, float, sqrtf, fabsf, max_power_f32, peak_flags_f32)
 
 int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
                            const double *mag, size_t k0, size_t k1, double threshold,

