@@ -97,6 +97,15 @@ def _ptr(arr):
     return _ffi.from_buffer(_C_TYPES[arr.dtype] + "[]", arr)
 
 
+def _check_out(out, shape, dtype, what):
+    """ValueError unless ``out`` is None or a writeable C-contiguous ``dtype`` array of
+    ``shape`` (an output buffer a kernel writes as one block)."""
+    if out is not None and (out.shape != shape or out.dtype != dtype
+                            or not out.flags.c_contiguous or not out.flags.writeable):
+        raise ValueError(f"{what}: out must be a writeable C-contiguous {np.dtype(dtype)} "
+                         f"array of shape {shape}, got {out.dtype} {out.shape}")
+
+
 def _signal_span(rows):
     """``(span, stride)``: a C-contiguous 1-D array whose sample ``t * stride + n`` is
     ``rows[t, n]`` -- the memory a framed view already covers (no copy), or a copy."""

@@ -50,10 +50,7 @@ def log(x, scale=1.0, out=None):
     scale = float(scale)
     if not np.isfinite(scale):
         raise ValueError(f"log: scale must be finite, got {scale}")
-    if out is not None and (out.shape != x.shape or out.dtype != np.float64
-                            or not out.flags.c_contiguous or not out.flags.writeable):
-        raise ValueError(f"log: out must be a writeable C-contiguous float64 array of shape "
-                         f"{x.shape}, got {out.dtype} {out.shape}")
+    _pkg._check_out(out, x.shape, np.float64, "log")
     if _pkg.BACKEND == "numpy":
         return reference.log(x, scale, out)
     x = np.ascontiguousarray(x)

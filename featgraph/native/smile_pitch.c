@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "finite.h"
 #include "simd.h"
 
 #if defined(__clang__)
@@ -18,16 +19,6 @@
 #endif
 
 #define LANES 4
-
-/* 1 when every x[i] is finite: a branch-free sweep (vectorised; the AVX2 copy by FG_CLONES). */
-FG_CLONES
-static int row_finite(const double *x, size_t n)
-{
-    int ok = 1;
-    for (size_t i = 0; i < n; i++)
-        ok &= fabs(x[i]) <= DBL_MAX;
-    return ok;
-}
 
 /* The local maxima of m[0 .. b) (b >= 2) in increasing order into pks: k with m[k] above
  * both neighbours, the first and last bin above their one neighbour.  Written without
@@ -162,7 +153,7 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
         size_t nl = n_frames - t0 < LANES ? n_frames - t0 : LANES;
         for (size_t l = 0; l < LANES; l++) {
             const double *m = in + (t0 + (l < nl ? l : 0)) * b;
-            if (!row_finite(m, b)) {
+            if (!fg_row_finite(m, b)) {
                 status = FG_ENONFINITE;
                 goto done;
             }
@@ -245,7 +236,7 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
     double hn = (double)n_harmonics;
     for (size_t t = 0; t < n_frames; t++) {
         const double *xt = x + t * b;
-        if (!row_finite(xt, b)) {
+        if (!fg_row_finite(xt, b)) {
             free(s);
             return FG_ENONFINITE;
         }
@@ -312,7 +303,7 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
     long nb = (long)n_bins;
     for (size_t t = 0; t < n_frames; t++) {
         const double *x = mag + t * n_bins;
-        if (!row_finite(x, n_bins))
+        if (!fg_row_finite(x, n_bins))
             return FG_ENONFINITE;
         if (!isfinite(f0_bins[t]))
             return FG_ENONFINITE;

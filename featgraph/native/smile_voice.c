@@ -11,21 +11,12 @@
 #include <stdlib.h>
 
 #include "featgraph.h"
+#include "finite.h"
 #include "simd.h"
 
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
 #endif
-
-/* 1 when every x[i] is finite: a branch-free sweep (vectorised; the AVX2 copy by FG_CLONES). */
-FG_CLONES
-static int finite_all(const double *x, size_t n)
-{
-    int ok = 1;
-    for (size_t i = 0; i < n; i++)
-        ok &= fabs(x[i]) <= DBL_MAX;
-    return ok;
-}
 
 int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames,
                              size_t n_states, double w_vv, double w_vvd, double w_switch,
@@ -38,8 +29,8 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
         return FG_OK;
     if (!f0 || !lc || !f_prev || !cost || !slope || !ptr || !best)
         return FG_EINVAL;
-    if (!finite_all(f0, n_frames * n_states) || !finite_all(lc, n_frames * n_states) ||
-        !finite_all(f_prev, n_states) || !finite_all(slope, n_states))
+    if (!fg_row_finite(f0, n_frames * n_states) || !fg_row_finite(lc, n_frames * n_states) ||
+        !fg_row_finite(f_prev, n_states) || !fg_row_finite(slope, n_states))
         return FG_ENONFINITE;
     double nc[64], ns[64];
     size_t uv = n_states - 1;
@@ -164,13 +155,13 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
     if (!state || hop < 1 || !(sr > 0.0) || !(search_rel >= 0.0 && search_rel < 1.0) ||
         !isfinite(min_cc) || n_sig < hop * n_frames)
         return FG_EINVAL;
-    if (!finite_all(state, 4))
+    if (!fg_row_finite(state, 4))
         return FG_ENONFINITE;
     if (n_frames == 0)
         return FG_OK;
     if (!sig || !f0 || !jitter || !shimmer)
         return FG_EINVAL;
-    if (!finite_all(sig, n_sig) || !finite_all(f0, n_frames))
+    if (!fg_row_finite(sig, n_sig) || !fg_row_finite(f0, n_frames))
         return FG_ENONFINITE;
     double cs[4096];
     long long p = (long long)state[0];

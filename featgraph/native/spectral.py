@@ -84,10 +84,7 @@ def power_spectrum(z, floor=0.0, out=None):
     if not (np.isfinite(floor) and floor >= 0):
         raise ValueError(f"power spectrum: floor must be finite and >= 0, got {floor}")
     real = z.real.dtype
-    if out is not None and (out.shape != z.shape or out.dtype != real
-                            or not out.flags.c_contiguous or not out.flags.writeable):
-        raise ValueError(f"power spectrum: out must be a writeable C-contiguous {real} array "
-                         f"of shape {z.shape}, got {out.dtype} {out.shape}")
+    _pkg._check_out(out, z.shape, real, "power spectrum")
     if _pkg.BACKEND == "numpy":
         return reference.power_spectrum(z, floor, out)
     z = np.ascontiguousarray(z)
