@@ -153,8 +153,8 @@ def contrast_extremes(s, first, count, q):
             or np.any(q > count)):
         raise ValueError(f"spectral contrast: bands must lie within the {n_bins} bins with "
                          f"1 <= q <= count; got first {first}, count {count}, q {q}")
-    if _pkg.BACKEND == "numpy":
-        return reference.contrast_extremes(s, first, count, q)
+    if _pkg.BACKEND == "numpy":                          # Python ints: -q of a uintp wraps
+        return reference.contrast_extremes(s, first.tolist(), count.tolist(), q.tolist())
     rows = s.reshape(-1, n_bins)
     out = np.empty((rows.shape[0], first.size, 2))
     if rows.shape[0]:

@@ -45,7 +45,7 @@ def spectral_change(a, b, mode, p=2.0, amin=1e-10, what="spectral change"):
 def contrast_extremes(s, first, count, q):
     """``(..., n_bands, 2)`` float64: for band ``b``, the values ``s[..., first[b]:first[b] +
     count[b]]``, the mean of their ``q[b]`` largest (``[..., b, 0]``) and of their ``q[b]``
-    smallest (``[..., b, 1]``)."""
+    smallest (``[..., b, 1]``); NaN in a band gives NaN in both."""
     s = np.asarray(s).astype(np.float64, copy=False)
     out = np.empty(s.shape[:-1] + (len(first), 2))
     for b, (lo, n, m) in enumerate(zip(first, count, q)):
@@ -56,4 +56,5 @@ def contrast_extremes(s, first, count, q):
             ordered = np.sort(sub, axis=-1)
             out[..., b, 0] = ordered[..., -m:].mean(axis=-1)
             out[..., b, 1] = ordered[..., :m].mean(axis=-1)
+        out[np.isnan(sub).any(axis=-1), b, :] = np.nan     # NaN in a band: NaN (sort hides it)
     return out
