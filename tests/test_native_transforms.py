@@ -138,6 +138,13 @@ def test_cq_frames_do_not_depend_on_their_neighbours():
         np.testing.assert_array_equal(part, whole[a:b])
 
 
+@needs_c
+def test_cq_frame_columns_are_the_headers():
+    from featgraph.native import _lib
+
+    assert _lib.FG_CQ_FRAME_COLS == reference.CQ_FRAME_COLS
+
+
 def test_cq_frames_reject_bad_arguments(backend):
     y, h = np.ones(50), np.ones((10, 24))
     out = np.zeros((5, 24))
