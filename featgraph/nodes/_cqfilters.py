@@ -21,6 +21,9 @@ Definitions follow librosa 0.11's documentation of ``librosa.vqt``,
 * the response is the product of that basis with the rectangular-window STFT of the
   (early-)downsampled signal, one octave at a time: after each octave the signal is
   halved with soxr (``resample(..., scale=True)``: times sqrt(2)) and the hop halved;
+  for short FFTs the same product is formed in the time domain, each basis row turned
+  into the filter ``h_r[j] = sum_k B[r, k] exp(-2 pi i k j / n_fft)`` applied to the
+  frames (:func:`time_filters`, :data:`TIME_DOMAIN_MAX`), which equals it up to rounding;
 * ``scale``: divided by ``sqrt(L_k)``.
 
 References: J. C. Brown, "Calculation of a constant Q spectral transform", JASA 89(1),
