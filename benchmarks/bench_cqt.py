@@ -15,7 +15,10 @@ other processes on a loaded machine).
 
 Usage::
 
-    python benchmarks/bench_cqt.py [--seconds 600] [--repeat 5] [--write]
+    python benchmarks/bench_cqt.py [--seconds 600] [--repeat 5] [--only vqt_librosa] [--write]
+
+``--only`` (repeatable) measures the named works alone (for a quick check; ``--write``
+refuses it, so that RESULTS.md always holds the whole table).
 """
 from __future__ import annotations
 
@@ -100,9 +103,16 @@ def main():
         print(json.dumps(child(lib, work, float(opts["--seconds"]), int(opts["--repeats"]),
                                opts["--dtype"])))
         return
-    args = harness.parser(__doc__, repeats=5, seconds=600.0).parse_args()
+    ap = harness.parser(__doc__, repeats=5, seconds=600.0)
+    ap.add_argument("--only", action="append", choices=list(WORKS), help="measure this work "
+                    "alone (repeatable; not with --write)")
+    args = ap.parse_args()
+    if args.only and args.write:
+        ap.error("--only measures part of the table: run without it to --write")
     rows = []
     for work, (_, peer, target) in WORKS.items():
+        if args.only and work not in args.only:
+            continue
         fg64 = spawn("featgraph", work, args, "float64")
         fg32 = spawn("featgraph", work, args, "float32")
         ref = spawn("librosa", work, args, "float32")

@@ -454,7 +454,7 @@ def test_header_is_the_cdef_source():
     assert directives == [
         "#define FG_OK 0", "#define FG_EINVAL 1", "#define FG_ENONFINITE 2",
         "#define FG_EDOMAIN 3", "#define FG_ENOMEM 4", "#define FG_AMDF_LAGS 6",
-        "#define FG_BANDED_LANES 32",
+        "#define FG_BANDED_LANES 32", "#define FG_CQ_FRAME_COLS 24",
     ]
     assert "#include" in header and "#ifndef FEATGRAPH_H" in header
     for name in ("fg_levinson_f64", "fg_levinson_f32", "fg_lpc_to_cepstrum_f64",

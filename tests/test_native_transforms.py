@@ -1,5 +1,7 @@
 """The constant-Q kernels (constantq.c): the sparse basis product against the dense complex
-product of the whole basis (zeros included) and its numpy definition, and the tuning-peak
+product of the whole basis (zeros included) and its numpy definition, its time-domain form
+(fg_cq_frames) against the real DFT of the frames times the basis and bit for bit against
+its numpy definition, and the tuning-peak
 picker bit for bit against its numpy definition (the end-to-end tuning estimate is checked
 against librosa in tests/test_constantq.py); edges and argument checks."""
 import numpy as np
@@ -76,6 +78,91 @@ def test_cq_product_rejects_bad_arguments(backend):
                 dict(spec=spec, out=np.zeros((3, 4), np.complex64)[:, :2])]:
         with pytest.raises(ValueError, match="cq product"):
             basis.product(**bad)
+
+
+RTYPES = [np.float32, np.float64]
+
+
+@pytest.mark.parametrize("rtype", RTYPES)
+@pytest.mark.parametrize("n_frames", [0, 1, 3, 4, 5, 13])
+@pytest.mark.parametrize("m_out", [1, 24, 31])
+def test_cq_frames_equal_their_numpy_definition_bit_for_bit(backend, rtype, n_frames, m_out):
+    rng = np.random.default_rng(n_frames * 100 + m_out)
+    n_fft, hop, m = 40, 7, 48
+    y = rng.standard_normal(max(n_frames - 1, 0) * hop + n_fft + 3).astype(rtype)
+    h = rng.standard_normal((n_fft, m)).astype(rtype)
+    out = np.full((n_frames, 40), 7.0, rtype)
+    got = kernels.cq_frames(y, hop, n_fft, n_frames, h, out, 5, m_out)
+    assert got is out
+    want = reference.cq_frames(y, hop, n_fft, n_frames, h, np.full((n_frames, 40), 7.0, rtype),
+                               5, m_out)
+    np.testing.assert_array_equal(out, want)                  # other columns untouched too
+    frames = np.lib.stride_tricks.sliding_window_view(y.astype(float), n_fft)[::hop][:n_frames]
+    dense = frames @ h[:, :m_out].astype(float)               # independent: float64 matmul
+    tol = (1e-5 if rtype == np.float32 else 1e-12) * max(np.abs(dense).max(initial=0), 1)
+    np.testing.assert_allclose(out[:, 5:5 + m_out], dense, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("rtype", RTYPES)
+def test_cq_frames_are_the_basis_times_the_real_dft(backend, rtype):
+    """The time-domain filters of a constant-Q octave give the sparse FFT basis times the
+    real DFT of each frame, scaled by the gains (numpy's FFT in complex128)."""
+    from featgraph.nodes import _cqfilters as cq
+
+    freqs = cq.frequencies(110.0, 12, 12, 0.0)
+    alpha = cq.relative_bandwidth(freqs, 12)
+    args = (8000.0, tuple(freqs), tuple(alpha), 1.0, None, "l1", 0.01, "hann")
+    basis, n_fft, _ = cq.fft_basis(*args)
+    gain = tuple(np.linspace(0.5, 2.0, 12))
+    h, rows = cq.time_filters(args, gain, np.dtype(rtype).name)
+    assert rows == 12 and h.shape == (n_fft, 24)
+    rng = np.random.default_rng(5)
+    hop, n_frames = 100, 9
+    y = rng.standard_normal((n_frames - 1) * hop + n_fft).astype(rtype)
+    out = np.zeros((n_frames, 12), np.complex64 if rtype == np.float32 else np.complex128)
+    kernels.cq_frames(y, hop, n_fft, n_frames, h, out.view(rtype), 0, 24)
+    frames = np.lib.stride_tricks.sliding_window_view(y.astype(float), n_fft)[::hop]
+    want = np.fft.rfft(frames, axis=1) @ (basis * np.array(gain)[:, None]).T
+    tol = (1e-5 if rtype == np.float32 else 1e-12) * np.abs(want).max()
+    np.testing.assert_allclose(out, want, rtol=0, atol=tol)
+
+
+@needs_c
+def test_cq_frames_do_not_depend_on_their_neighbours():
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal(600).astype(np.float32)
+    h = rng.standard_normal((32, 24)).astype(np.float32)
+    whole = kernels.cq_frames(y, 9, 32, 60, h, np.zeros((60, 24), np.float32))
+    for a, b in [(0, 1), (1, 6), (6, 60)]:
+        part = kernels.cq_frames(y[9 * a:], 9, 32, b - a, h, np.zeros((b - a, 24), np.float32))
+        np.testing.assert_array_equal(part, whole[a:b])
+
+
+@needs_c
+def test_cq_frame_columns_are_the_headers():
+    from featgraph.native import _lib
+
+    assert _lib.FG_CQ_FRAME_COLS == reference.CQ_FRAME_COLS
+
+
+def test_cq_frames_reject_bad_arguments(backend):
+    y, h = np.ones(50), np.ones((10, 24))
+    out = np.zeros((5, 24))
+    for bad in [dict(h=np.ones((10, 20))),                              # m not a multiple
+                dict(h=np.ones((9, 24))),                               # n_fft rows
+                dict(n_frames=6, out=np.zeros((6, 24))),                # past the end
+                dict(hop=0),
+                dict(y=np.ones(50, np.float32)),                        # other type
+                dict(out=np.zeros((5, 24), np.float32)),
+                dict(out=np.zeros((4, 24))),                            # frame count
+                dict(out=np.zeros((5, 30)), out_col0=7),                # columns
+                dict(m_out=25),
+                dict(y=np.ones(100)[::2]),                              # not contiguous
+                dict(out=np.zeros((5, 48))[:, :24])]:
+        args = dict(y=y, hop=10, n_fft=10, n_frames=5, h=h, out=out, out_col0=0, m_out=None)
+        args.update(bad)
+        with pytest.raises(ValueError, match="cq frames"):
+            kernels.cq_frames(**args)
 
 
 def music_like_spectra(rng, ctype, n_frames=60, n_bins=257):

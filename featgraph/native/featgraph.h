@@ -761,6 +761,30 @@ int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, si
                       size_t out_col0);
 
 /*
+ * Constant-Q filters applied in the time domain (constantq.c): the basis product of
+ * fg_cq_product with its rows turned into time-domain filters, for short FFTs, where it
+ * costs less than the FFT and the product:
+ *
+ *   out[t, out_col0 + c] = sum_{j = 0}^{n_fft - 1} y[t hop + j] h[j, c],  c < m_out
+ *
+ * y (n,) real, frame t the samples t hop .. t hop + n_fft - 1; h (n_fft, m) real,
+ * row-major, m a multiple of FG_CQ_FRAME_COLS (zero columns pad it); out (n_frames,
+ * out_stride) real, row-major.  Products and sums in the type of y, each output summed
+ * in the order of j from 0 (no fused multiply-adds): a frame's result does not depend
+ * on the others or on the vector width.  Returns FG_EINVAL for a NULL buffer (when there
+ * is data), hop < 1, m not a multiple of FG_CQ_FRAME_COLS, m_out > m, out_col0 + m_out >
+ * out_stride or (n_frames - 1) hop + n_fft > n.  Values are not checked (NaN propagates).
+ * Only the out values named are written.
+ */
+#define FG_CQ_FRAME_COLS 24
+int fg_cq_frames_f64(const double *y, size_t n, size_t hop, size_t n_fft, size_t n_frames,
+                     const double *h, size_t m, size_t m_out, double *out,
+                     size_t out_stride, size_t out_col0);
+int fg_cq_frames_f32(const float *y, size_t n, size_t hop, size_t n_fft, size_t n_frames,
+                     const float *h, size_t m, size_t m_out, float *out,
+                     size_t out_stride, size_t out_col0);
+
+/*
  * Spectral peaks for the tuning estimate (constantq.c; librosa's piptrack definition, see
  * featgraph.nodes._tuning): per frame of spec (n_frames, n_bins) complex, interleaved,
  * the maximum magnitude sqrt(max (re^2 + im^2)) over all bins; with mag (n_frames, k1 -

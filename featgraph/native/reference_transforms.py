@@ -1,8 +1,8 @@
 """numpy definitions of the time-frequency transform kernels (``constantq.c``)."""
 import numpy as np
 
-__all__ = ["check_cq_basis", "check_cq_spectra", "check_reassign", "check_tuning_peaks",
-           "cq_product", "reassign", "tuning_peaks", "window_spectra"]
+__all__ = ["check_cq_basis", "check_cq_frames", "check_cq_spectra", "check_reassign",
+           "check_tuning_peaks", "cq_frames", "cq_product", "reassign", "tuning_peaks", "window_spectra"]
 
 
 def check_cq_basis(w, first, stop):
@@ -48,6 +48,51 @@ def cq_product(spec, w, first, stop, out, col0=0, out_col0=0):
     for r in range(w.shape[0]):
         a, b = int(first[r]), int(stop[r])
         out[:, out_col0 + r] = s[:, col0 + a:col0 + b] @ w[r, a:b]
+    return out
+
+
+CQ_FRAME_COLS = 24
+"""Columns of ``h`` per pass of ``fg_cq_frames`` (``FG_CQ_FRAME_COLS``): ``h`` has a
+multiple of this many columns."""
+
+
+def check_cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out):
+    """ValueError unless ``y (n,)``, ``h (n_fft, m)`` and ``out (n_frames, columns)`` are
+    C-contiguous arrays of one real type (``out`` writeable), ``m`` a multiple of
+    :data:`CQ_FRAME_COLS`, ``hop >= 1``, the frames inside ``y`` (``(n_frames - 1) hop +
+    n_fft <= n``) and the columns written (``out_col0 .. out_col0 + m_out - 1``, ``m_out
+    <= m``) inside ``out``."""
+    arrays = (y, h, out)
+    ok = (all(isinstance(a, np.ndarray) and a.flags.c_contiguous for a in arrays)
+          and y.dtype in (np.float32, np.float64) and h.dtype == y.dtype
+          and out.dtype == y.dtype and y.ndim == 1 and h.ndim == 2 and out.ndim == 2
+          and out.flags.writeable and hop >= 1 and n_frames >= 0
+          and h.shape[0] == n_fft and h.shape[1] % CQ_FRAME_COLS == 0
+          and out.shape[0] == n_frames and 0 <= m_out <= h.shape[1] and 0 <= out_col0
+          and out_col0 + m_out <= out.shape[1]
+          and (n_frames == 0 or (n_frames - 1) * hop + n_fft <= y.shape[0]))
+    if not ok:
+        raise ValueError(
+            "cq frames: needs C-contiguous y (n,), h (n_fft, m) with m a multiple of "
+            f"{CQ_FRAME_COLS} and a writeable out (n_frames, columns), one real type, hop >= "
+            "1, (n_frames - 1) hop + n_fft <= n, m_out <= m and out_col0 + m_out <= columns; "
+            f"got y {getattr(y, 'dtype', None)} {getattr(y, 'shape', None)}, h "
+            f"{getattr(h, 'shape', None)}, out {getattr(out, 'dtype', None)} "
+            f"{getattr(out, 'shape', None)}, hop {hop}, n_fft {n_fft}, n_frames {n_frames}, "
+            f"out_col0 {out_col0}, m_out {m_out}")
+
+
+def cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out):
+    """``out[t, out_col0 + c] = sum_{j < n_fft} y[t hop + j] h[j, c]`` for ``c < m_out``,
+    products and sums in the type of ``y`` in the order of ``j`` (bit-equal to
+    ``fg_cq_frames``); returns ``out``."""
+    check_cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out)
+    frames = np.lib.stride_tricks.as_strided(y, (n_frames, n_fft), (y.strides[0] * hop,
+                                                                     y.strides[0]))
+    acc = np.zeros((n_frames, m_out), y.dtype)
+    for j in range(n_fft):
+        acc += frames[:, j:j + 1] * h[j, :m_out]
+    out[:, out_col0:out_col0 + m_out] = acc
     return out
 
 

@@ -1,4 +1,5 @@
-"""Bridges to the time-frequency transform kernels: the constant-Q basis product and the
+"""Bridges to the time-frequency transform kernels: the constant-Q basis product, its
+time-domain form and the
 spectral peaks of the tuning estimate (``constantq.c``), the reassigned spectrogram
 (``reassign.c``).
 
@@ -11,7 +12,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_transforms as reference
 
-__all__ = ["CqBasis", "reassign", "tuning_peaks"]
+__all__ = ["CqBasis", "cq_frames", "reassign", "tuning_peaks"]
 
 
 class CqBasis:
@@ -82,6 +83,54 @@ class CqBasis:
                             int(out_col0))
             _pkg._raise_for_status(status, "cq product", None, None)
         return out
+
+
+def cq_frames(y, hop, n_fft, n_frames, h, out, out_col0=0, m_out=None):
+    """Real frames of a signal times real filters: ``out[t, out_col0 + c] = sum_{j <
+    n_fft} y[t hop + j] h[j, c]``, ``c < m_out`` (``fg_cq_frames`` in ``featgraph.h``;
+    bit-equal to :func:`featgraph.native.reference_transforms.cq_frames`).  The constant-Q
+    basis rows as time-domain filters (real and imaginary parts as columns), applied to
+    the rectangular-window frames without an FFT.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)], float32 or float64, C-contiguous
+        Frame ``t`` is ``y[t hop : t hop + n_fft]``; ``(n_frames - 1) hop + n_fft <= n``.
+    hop, n_fft, n_frames : int, ``hop >= 1``
+    h : np.ndarray [shape=(n_fft, m)], the type of ``y``, C-contiguous, ``m`` a multiple
+        of ``reference_transforms.CQ_FRAME_COLS`` (24; pad with zero columns)
+    out : np.ndarray [shape=(n_frames, columns)], the type of ``y``, C-contiguous,
+        writeable; columns ``out_col0 .. out_col0 + m_out - 1`` are written
+    out_col0, m_out : int, ``m_out <= m`` (default ``m``)
+
+    Returns
+    -------
+    np.ndarray, ``out``
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, types or layouts, or frames past the end of ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = np.zeros((2, 24)); h[:, 0] = [1, -1]
+    >>> cq_frames(np.array([1.0, 3.0, 7.0]), 1, 2, 2, h, np.zeros((2, 1)), 0, 1)
+    array([[-2.],
+           [-4.]])
+    """
+    m_out = h.shape[1] if m_out is None else int(m_out)
+    hop, n_fft, n_frames, out_col0 = int(hop), int(n_fft), int(n_frames), int(out_col0)
+    if _pkg.BACKEND == "numpy":
+        return reference.cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out)
+    reference.check_cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out)
+    lib = _pkg._lib
+    kernel = lib.fg_cq_frames_f32 if y.dtype == np.float32 else lib.fg_cq_frames_f64
+    status = kernel(_pkg._ptr(y), y.shape[0], hop, n_fft, n_frames, _pkg._ptr(h), h.shape[1],
+                    m_out, _pkg._ptr(out), out.shape[1], out_col0)
+    _pkg._raise_for_status(status, "cq frames", None, None)
+    return out
 
 
 def tuning_peaks(spec, k0, k1, threshold, bin_hz):
