@@ -243,6 +243,29 @@ def test_samples_rejects_non_finite_anywhere(backend, bad, src):
             kernels.samples(x, np.float32)
 
 
+@pytest.mark.parametrize("src", [np.float32, np.float64])
+def test_all_finite_agrees_with_numpy_at_every_position(backend, src):
+    """NaN, +inf or -inf at each position of lengths around the vector widths (the
+    scalar tail included), the largest finite values and subnormals (finite), channels,
+    a strided view and no samples: what ``np.isfinite(x).all()`` says."""
+    info = np.finfo(src)
+    for n in (1, 7, 8, 9, 31, 33, 257):
+        x = np.linspace(-1.0, 1.0, n).astype(src)
+        x[::3] = info.max
+        x[1::5] = -info.tiny / 4
+        assert kernels.all_finite(x) and np.isfinite(x).all()
+        for bad in (np.nan, np.inf, -np.inf):
+            for at in range(n):
+                y = x.copy()
+                y[at] = bad
+                assert not kernels.all_finite(y)
+    two = np.zeros((2, 40), src)
+    two[1, 39] = np.nan
+    assert not kernels.all_finite(two) and kernels.all_finite(two[:1])
+    assert kernels.all_finite(two[:, ::2][:, :-1]) and not kernels.all_finite(two[:, 1::2])
+    assert kernels.all_finite(np.zeros((2, 0), src))
+
+
 def test_samples_shapes_and_empty(backend):
     """Channels keep their shape; a strided view is read as it is; no samples: an empty
     array; a non-finite scale is refused."""

@@ -860,6 +860,13 @@ int fg_samples_f32_f32(const float *x, size_t n, double scale, float *out);
 int fg_samples_f32_f64(const float *x, size_t n, double scale, double *out);
 
 /*
+ * fg_finite_*: FG_OK when every x[i] of n values is finite, FG_ENONFINITE when one is NaN
+ *   or infinite (samples.c; the test of fg_samples_* without the cast).
+ */
+int fg_finite_f64(const double *x, size_t n);
+int fg_finite_f32(const float *x, size_t n);
+
+/*
  * Pre-emphasis of n_rows rows (channels) of n samples each (samples.c):
  *   out[r, i] = x[r, i] - coef * x[r, i - 1], in the type of x (product, then difference),
  *   x[r, -1] = prev[r] (the last sample of the previous block), or out[r, 0] = x[r, 0]

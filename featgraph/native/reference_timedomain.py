@@ -187,6 +187,20 @@ def zero_crossings(frames, threshold=1e-10, lecture=False):
     return np.count_nonzero(neg[..., 1:] != neg[..., :-1], axis=-1).astype(np.float64)
 
 
+def all_finite(x):
+    """True when ``x`` has no NaN or infinity.  NaN propagates through ``min`` and
+    ``max`` and an infinity is the extreme on its side, so finite extremes prove it
+    (two vectorised passes, no temporary array).
+
+    >>> all_finite(np.array([1.0, np.inf]))
+    False
+    """
+    x = np.asarray(x)
+    if not x.size:
+        return True
+    return bool(np.isfinite(x.min()) and np.isfinite(x.max()))
+
+
 def samples(x, dtype, scale=1.0):
     """``x`` cast to ``dtype`` (float32 or float64), times ``scale`` unless it is 1 (the
     product in ``dtype``), as a fresh C-contiguous array; ValueError when ``x`` holds NaN

@@ -9,6 +9,9 @@
  * exponent field is all ones; the flags of a whole block are OR-ed (an integer
  * reduction, which the compiler vectorises), so the loop has no branch.
  *
+ * fg_finite_*: the same test alone, for samples passed on unchanged (numpy: a minimum
+ * and a maximum, two passes).
+ *
  * fg_samples_* write out while they read (one pass): on FG_ENONFINITE out may be partly
  * written, unlike the other kernels' outputs; the caller hands in a fresh buffer and
  * drops it on an error.
@@ -122,4 +125,38 @@ int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
                        const float *prev, float *out)
 {
     return preemphasis_f32(x, n_rows, n, coef, prev, out);
+}
+
+/* Non-finite flags of n values (the test of DEFINE_SAMPLES without the cast), OR-ed. */
+#define DEFINE_FINITE(NAME, FROM, UINT, EXP)                                  \
+FG_CLONES static UINT NAME##_pass(const FROM *x, size_t n)                    \
+{                                                                             \
+    UINT bad = 0;                                                             \
+    for (size_t i = 0; i < n; i++) {                                          \
+        UINT bits;                                                            \
+        memcpy(&bits, &x[i], sizeof bits);                                    \
+        bad |= (UINT)((bits & EXP) == EXP);                                   \
+    }                                                                         \
+    return bad;                                                               \
+}
+
+DEFINE_FINITE(finite_f64, double, uint64_t, EXP64)
+DEFINE_FINITE(finite_f32, float, uint32_t, EXP32)
+
+int fg_finite_f64(const double *x, size_t n)
+{
+    if (n == 0)
+        return FG_OK;
+    if (x == NULL)
+        return FG_EINVAL;
+    return finite_f64_pass(x, n) ? FG_ENONFINITE : FG_OK;
+}
+
+int fg_finite_f32(const float *x, size_t n)
+{
+    if (n == 0)
+        return FG_OK;
+    if (x == NULL)
+        return FG_EINVAL;
+    return finite_f32_pass(x, n) ? FG_ENONFINITE : FG_OK;
 }

@@ -208,6 +208,38 @@ def samples(x, dtype, scale=1.0):
     return y
 
 
+def all_finite(x):
+    """True when ``x`` holds no NaN and no infinity: one C pass over its bits.
+
+    For samples passed on unchanged (numpy needs a minimum and a maximum, two passes).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(...)], any dtype
+        A C-contiguous float32 or float64 ``x`` is read in place by ``fg_finite_*``;
+        other arrays go to :func:`featgraph.native.reference_timedomain.all_finite`.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> all_finite(np.array([0.5, -1.0])), all_finite(np.array([0.5, np.nan]))
+    (True, False)
+    """
+    x = np.asarray(x)
+    if (_pkg.BACKEND == "numpy" or x.dtype not in _TYPES
+            or not x.flags.c_contiguous):
+        return reference.all_finite(x)
+    from . import _lib, _ptr
+    status = getattr(_lib, f"fg_finite_{_TYPES[x.dtype]}")(_ptr(x), x.size)
+    if status == _lib.FG_ENONFINITE:
+        return False
+    _pkg._raise_for_status(status, "finite", None, None)
+    return True
+
+
 def preemphasis(x, coef, prev=None):
     """Pre-emphasis ``y[n] = x[n] - coef x[n - 1]`` of each row, in one C pass.
 
