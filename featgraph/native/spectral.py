@@ -176,8 +176,8 @@ class FrameWindows:
         if frames.ndim != 2:
             raise ValueError(f"frame windows: frames must be (n_frames, N), got {frames.shape}")
         self.n_out, self._kernel = int(n_out), None
-        self.frames, self.w, self.start, self.preemph = _window_args(frames, w, self.n_out,
-                                                                     start, preemph)
+        self.frames, self.w, self.start, self.preemph = _window_args(frames, w, n_out, start,
+                                                                     preemph)
 
     def __call__(self, at, out, pad=True):
         frames, n = self.frames, self.frames.shape[-1]
@@ -195,20 +195,19 @@ class FrameWindows:
 
 
 def _windows_kernel(frames, w) -> tuple:
-    """``(kernel, span, its pointer, stride, frame length, window pointer)`` of checked
-    ``(n_frames, N)`` frames (the span keeps the memory the pointer points to alive)."""
+    """``(kernel, span, its pointer, stride, N, window pointer)`` of checked ``(n_frames,
+    N)`` frames, for :func:`_run_windows` (the span keeps the memory pointed to alive)."""
     span, stride = _pkg._signal_span(frames)
-    kernel = (_pkg._lib.fg_window_frames_f32 if frames.dtype == np.float32
-              else _pkg._lib.fg_window_frames_f64)
+    kernel = _pkg._lib.fg_window_frames_f32 if w.dtype == np.float32 else \
+        _pkg._lib.fg_window_frames_f64
     return kernel, span, _pkg._ptr(span), stride, frames.shape[1], _pkg._ptr(w)
 
 
 def _run_windows(prepared, at, m, preemph, start, pad, out):
-    """The window kernel on the frames ``at .. at + m - 1`` into ``out (m, M)`` (checked)."""
-    kernel, _, x, stride, n, w = prepared
+    kernel, _, x, stride, n, w = prepared       # frames at .. at + m - 1 into out (checked)
     _pkg._raise_for_status(kernel(x + at * stride, m, n, stride, w, preemph, out.shape[-1],
-                                  start, int(bool(pad)), _pkg._ptr(out)),
-                           "window frames", None, None)
+                                  start, int(bool(pad)), _pkg._ptr(out)), "window frames",
+                           None, None)
     return out
 
 
@@ -383,10 +382,7 @@ class BandedPowerFilterbank:
         if _pkg.BACKEND == "numpy":
             y = reference.banded_power_filterbank(z, self.w, self.first, self.stop,
                                                   self.magnitude, self.window)
-            if out is None:
-                return y
-            out[...] = y
-            return out
+            return y if out is None else np.copyto(out, y) or out
         if self._kernel is None:
             ffi, lib = _pkg._ffi, _pkg._lib
             name = ("fg_banded_magnitude_filterbank" if self.magnitude
