@@ -58,6 +58,17 @@ FG_CLONES FG_NO_TRAPS static int ln_block(const double *x, size_t n, double *out
     return !bad;
 }
 
+/* The inputs of the block at .. at + m - 1 (m <= LOG_BLOCK): x's own, or a copy in keep
+ * when x is out (a kernel in place overwrites them). */
+static const double *block_inputs(const double *x, const double *out, size_t at, size_t m,
+                                  double *keep)
+{
+    if (x + at != out + at)
+        return x + at;
+    memcpy(keep, x + at, m * sizeof *keep);
+    return keep;
+}
+
 int fg_log_f64(const double *x, size_t n, double scale, double *out)
 {
     if (n == 0)
@@ -68,12 +79,8 @@ int fg_log_f64(const double *x, size_t n, double scale, double *out)
         return FG_EDOMAIN;
     for (size_t at = 0; at < n; at += LOG_BLOCK) {
         size_t m = n - at < LOG_BLOCK ? n - at : LOG_BLOCK;
-        double keep[LOG_BLOCK];              /* x may be out: the block's inputs */
-        const double *in = x + at;
-        if (in == out + at) {
-            memcpy(keep, in, m * sizeof *keep);
-            in = keep;
-        }
+        double keep[LOG_BLOCK];
+        const double *in = block_inputs(x, out, at, m, keep);
         if (!ln_block(in, m, out + at))
             for (size_t k = 0; k < m; k++)
                 if (!(in[k] > 0 && in[k] <= DBL_MAX))
@@ -86,11 +93,10 @@ int fg_log_f64(const double *x, size_t n, double scale, double *out)
 }
 
 
-#define POW_BLOCK 256
 #define POW_LN2 0x1.62e42fefa39efp-1
 #define POW_MARK (-1.0)             /* a value for libm: no power is negative */
 
-/* x^e for n <= POW_BLOCK values into out (e_hi + e_lo = e, e_hi of 26 bits); a value
+/* x^e for n <= LOG_BLOCK values into out (e_hi + e_lo = e, e_hi of 26 bits); a value
  * that needs libm is marked POW_MARK. */
 FG_CLONES FG_NO_TRAPS static void pow_block(const double *x, size_t n, double e, double e_hi,
                                             double e_lo, double *out)
@@ -153,14 +159,10 @@ int fg_pow_f64(const double *x, size_t n, double e, double *out)
         e_hi = c - (c - e);
     }
     double e_lo = e - e_hi;
-    for (size_t at = 0; at < n; at += POW_BLOCK) {
-        size_t m = n - at < POW_BLOCK ? n - at : POW_BLOCK;
-        double keep[POW_BLOCK];             /* x may be out: the block's inputs */
-        const double *in = x + at;
-        if (in == out + at) {
-            memcpy(keep, in, m * sizeof *keep);
-            in = keep;
-        }
+    for (size_t at = 0; at < n; at += LOG_BLOCK) {
+        size_t m = n - at < LOG_BLOCK ? n - at : LOG_BLOCK;
+        double keep[LOG_BLOCK];
+        const double *in = block_inputs(x, out, at, m, keep);
         pow_block(in, m, e, e_hi, e_lo, out + at);
         if (pow_marked(out + at, m))
             for (size_t k = 0; k < m; k++) {
