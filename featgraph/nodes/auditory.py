@@ -166,10 +166,7 @@ def power_law(x: Feature, p: PowerLaw) -> Feature:
     data = frame_major(x.data)
     if data.size and data.dtype != np.float64 and data.min() < 0:
         raise _negative()                   # (float64: the kernel checks, in its pass)
-    try:
-        return x.derive(frame_major(_power_values(data, p.exponent, strict=True)))
-    except NegativeInput:
-        raise _negative() from None
+    return x.derive(frame_major(_power_values(data, p.exponent)))
 
 
 def _negative() -> ValueError:
@@ -178,16 +175,16 @@ def _negative() -> ValueError:
                       "log_domain: false")
 
 
-def _power_values(y: np.ndarray, exponent: float, out=None, strict=False) -> np.ndarray:
-    """``y ** exponent``: float64 through :func:`featgraph.native.logs.power` (NegativeInput
-    for a negative value when ``strict``, else numpy's NaN), other dtypes through numpy."""
-    if y.dtype == np.float64:
-        try:
-            return power(y, exponent, out=out if out is None or out.flags.c_contiguous else None)
-        except NegativeInput:
-            if strict:
-                raise
-    return np.power(y, exponent, out=out)
+def _power_values(y: np.ndarray, exponent: float, out=None) -> np.ndarray:
+    """``y ** exponent``: float64 through :func:`featgraph.native.logs.power`, other dtypes
+    through numpy; the power law's ValueError for a negative float64 value (the op checks
+    other dtypes first; the fused bands' values, sums of powers, are never negative)."""
+    if y.dtype != np.float64:
+        return np.power(y, exponent, out=out)
+    try:
+        return power(y, exponent, out=out if out is None or out.flags.c_contiguous else None)
+    except NegativeInput:
+        raise _negative() from None
 
 
 class ReplicateEdges(Node):
