@@ -28,26 +28,38 @@
 #define FG_LN2_HI 0x1.62e4200000000p-1
 #define FG_LN2_LO 0x1.fdf473de6af28p-22
 
-/* OUT = ln V (a macro, not a function: an inline function would not be inlined into the
- * FG_CLONES / FG_NO_TRAPS loops, whose target and options differ). */
-#define FG_LN_VEC(OUT, V)                                                     \
+/* The parts of ln V (V > 0 normal and finite): V = 2^KD z, F = z - 1, HF = f^2 / 2 and
+ * SR = s (f^2/2 + R), so that ln z = F - (HF - SR) (macros, not functions: an inline
+ * function would not be inlined into the FG_CLONES / FG_NO_TRAPS loops, whose target and
+ * options differ). */
+#define FG_LN_PARTS(KD, F, HF, SR, V)                                         \
     do {                                                                      \
-        double v_ = (V), z_, kd_;                                             \
+        double v_ = (V), z_;                                                  \
         uint64_t ix_, iz_, kb_;                                               \
         memcpy(&ix_, &v_, sizeof ix_);                                        \
         uint64_t tmp_ = ix_ - 0x3fe6a09e667f3bcdull + 0x4000000000000000ull;  \
         iz_ = ix_ - (tmp_ & 0xfff0000000000000ull) + 0x4000000000000000ull;   \
         kb_ = 0x4330000000000000ull | (tmp_ >> 52);       /* 2^52 + k + 1024 */ \
         memcpy(&z_, &iz_, sizeof z_);                                         \
-        memcpy(&kd_, &kb_, sizeof kd_);                                       \
-        kd_ -= 0x1p52 + 1024.0;                                               \
+        memcpy(&(KD), &kb_, sizeof(KD));                                      \
+        (KD) -= 0x1p52 + 1024.0;                                              \
         double f_ = z_ - 1.0, s_ = f_ / (2.0 + f_), w_ = s_ * s_;             \
         double w2_ = w_ * w_, w4_ = w2_ * w2_, h_ = 0.5 * f_ * f_;            \
         double r_ = w_ * (((2.0 / 3 + w_ * (2.0 / 5)) + w2_ * (2.0 / 7 + w_ * (2.0 / 9))) \
                           + w4_ * (((2.0 / 11 + w_ * (2.0 / 13))              \
                                     + w2_ * (2.0 / 15 + w_ * (2.0 / 17)))     \
                                    + w4_ * (2.0 / 19 + w_ * (2.0 / 21))));    \
-        (OUT) = kd_ * FG_LN2_HI - ((h_ - (s_ * (h_ + r_) + kd_ * FG_LN2_LO)) - f_); \
+        (F) = f_;                                                             \
+        (HF) = h_;                                                            \
+        (SR) = s_ * (h_ + r_);                                                \
+    } while (0)
+
+/* OUT = ln V. */
+#define FG_LN_VEC(OUT, V)                                                     \
+    do {                                                                      \
+        double kd2_, f2_, h2_, sr2_;                                          \
+        FG_LN_PARTS(kd2_, f2_, h2_, sr2_, V);                                 \
+        (OUT) = kd2_ * FG_LN2_HI - ((h2_ - (sr2_ + kd2_ * FG_LN2_LO)) - f2_); \
     } while (0)
 
 /* out[k] = x[k] ln x[k] for x[k] > 0 (subnormals scaled by 2^54 first), 0 for x[k] = 0. */

@@ -885,6 +885,15 @@ int fg_preemphasis_f32(const float *x, size_t n_rows, size_t n, double coef,
 int fg_log_f64(const double *x, size_t n, double scale, double *out);
 
 /*
+ * Powers (logs.c): out[k] = x[k]^e for x[k] >= 0 and 0 < e <= 4, within a few ulp of
+ * libm's pow (2^m exp(phi ln 2 + e ln z) for x = 2^k z, e k = m + phi); zero, subnormal,
+ * infinite and NaN inputs and results outside the normal range are libm's pow.  out is
+ * x itself (in place) or does not overlap it.  FG_EDOMAIN for e outside (0, 4] or a
+ * negative x (out is then partly written).
+ */
+int fg_pow_f64(const double *x, size_t n, double e, double *out);
+
+/*
  * Discrete wavelet transforms (wavelets.c).  Filters lo, hi of flen taps (2 <= flen <=
  * 256), in the type of the signal; products summed over the taps in order.
  *

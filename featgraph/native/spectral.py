@@ -12,8 +12,8 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_spectral as reference
 
-__all__ = ["BandedPowerFilterbank", "banded_filterbank", "banded_power_filterbank",
-           "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
+__all__ = ["BandedPowerFilterbank", "FrameWindows", "banded_filterbank",
+           "banded_power_filterbank", "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
 
 
 def spectral_moments(s, freq):
@@ -137,6 +137,83 @@ def window_frames(frames, w, out, start=0, preemph=0.0, pad=True):
     >>> window_frames(x, np.ones(3), np.empty((1, 5)), start=1, preemph=0.5)
     array([[0. , 0.5, 1.5, 3. , 0. ]])
     """
+    frames, w, start, preemph = _window_args(frames, w, np.shape(out)[-1], start, preemph)
+    if (out.dtype != frames.dtype or out.shape[:-1] != frames.shape[:-1]
+            or not out.flags.c_contiguous or not out.flags.writeable):
+        raise ValueError(f"window frames: out must be a writeable C-contiguous {frames.dtype} "
+                         f"array of shape {frames.shape[:-1]} + (M,), got {out.dtype} "
+                         f"{out.shape}")
+    if _pkg.BACKEND == "numpy":
+        n = frames.shape[-1]
+        done = reference.window_frames(frames, w, out.shape[-1], start, preemph)
+        if pad:
+            out[...] = done
+        else:
+            out[..., start:start + n] = done[..., start:start + n]
+        return out
+    for idx in np.ndindex(*frames.shape[:-2]):
+        if frames.shape[-2]:
+            _run_windows(_windows_kernel(frames[idx], w), 0, frames.shape[-2], preemph, start,
+                         pad, out[idx])
+    return out
+
+
+class FrameWindows:
+    """:func:`window_frames` of consecutive tiles of the same frames ``(n_frames, N)``,
+    checked and laid out once: ``windows(at, out, pad)`` writes frames ``at ..
+    at + len(out) - 1`` into ``out (m, M)`` (a fused step's work buffer, tile after tile).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> windows = FrameWindows(np.array([[1.0, 2.0], [3.0, 4.0]]), np.ones(2), 3, start=1)
+    >>> windows(1, np.empty((1, 3)))
+    array([[0., 3., 4.]])
+    """
+
+    def __init__(self, frames, w, n_out, start=0, preemph=0.0):
+        frames = np.asarray(frames)
+        if frames.ndim != 2:
+            raise ValueError(f"frame windows: frames must be (n_frames, N), got {frames.shape}")
+        self.n_out, self._kernel = int(n_out), None
+        self.frames, self.w, self.start, self.preemph = _window_args(frames, w, n_out, start,
+                                                                     preemph)
+
+    def __call__(self, at, out, pad=True):
+        frames, n = self.frames, self.frames.shape[-1]
+        m = out.shape[0] if out.ndim == 2 else -1
+        if (out.shape != (m, self.n_out) or out.dtype != frames.dtype or not out.flags.c_contiguous
+                or not out.flags.writeable or not 0 <= at <= at + m <= frames.shape[0]):
+            raise ValueError(f"frame windows: out must be a writeable C-contiguous "
+                             f"{frames.dtype} (m, {self.n_out}) array for frames at .. at + m - "
+                             f"1 of {frames.shape[0]}, got {out.dtype} {out.shape} at {at}")
+        if _pkg.BACKEND == "numpy" or not m:
+            return window_frames(frames[at:at + m], self.w, out, self.start, self.preemph, pad)
+        if self._kernel is None:
+            self._kernel = _windows_kernel(frames, self.w)
+        return _run_windows(self._kernel, at, m, self.preemph, self.start, pad, out)
+
+
+def _windows_kernel(frames, w) -> tuple:
+    """``(kernel, span, its pointer, stride, N, window pointer)`` of checked ``(n_frames,
+    N)`` frames, for :func:`_run_windows` (the span keeps the memory pointed to alive)."""
+    span, stride = _pkg._signal_span(frames)
+    kernel = _pkg._lib.fg_window_frames_f32 if w.dtype == np.float32 else \
+        _pkg._lib.fg_window_frames_f64
+    return kernel, span, _pkg._ptr(span), stride, frames.shape[1], _pkg._ptr(w)
+
+
+def _run_windows(prepared, at, m, preemph, start, pad, out):
+    kernel, _, x, stride, n, w = prepared       # frames at .. at + m - 1 into out (checked)
+    _pkg._raise_for_status(kernel(x + at * stride, m, n, stride, w, preemph, out.shape[-1],
+                                  start, int(bool(pad)), _pkg._ptr(out)), "window frames",
+                           None, None)
+    return out
+
+
+def _window_args(frames, w, n_out, start, preemph):
+    """``(frames, w, start, preemph)`` checked for :func:`window_frames` into rows of
+    ``n_out`` values."""
     frames, w = np.asarray(frames), np.asarray(w)
     dtype = frames.dtype
     if dtype not in (np.float32, np.float64) or frames.ndim < 2 or frames.shape[-1] < 1:
@@ -147,34 +224,12 @@ def window_frames(frames, w, out, start=0, preemph=0.0, pad=True):
         raise ValueError(f"window frames: the window must be {dtype} ({n},), got {w.dtype} "
                          f"{w.shape}")
     start, preemph = int(start), float(preemph)
-    if (out.dtype != dtype or out.shape[:-1] != frames.shape[:-1] or start < 0
-            or start + n > out.shape[-1] or not out.flags.c_contiguous
-            or not out.flags.writeable):
-        raise ValueError(f"window frames: out must be a writeable C-contiguous {dtype} array "
-                         f"of shape {frames.shape[:-1]} + (M,) with M >= start + {n} = "
-                         f"{start + n}, got {out.dtype} {out.shape}")
+    if start < 0 or start + n > n_out:
+        raise ValueError(f"window frames: out must be rows of M >= start + {n} values with "
+                         f"start >= 0, got M = {n_out} and start = {start}")
     if not 0.0 <= preemph <= 1.0:
         raise ValueError(f"window frames: preemph must be in [0, 1], got {preemph}")
-    if _pkg.BACKEND == "numpy":
-        done = reference.window_frames(frames, w, out.shape[-1], start, preemph)
-        if pad:
-            out[...] = done
-        else:
-            out[..., start:start + n] = done[..., start:start + n]
-        return out
-    w = np.ascontiguousarray(w)
-    kernel = (_pkg._lib.fg_window_frames_f32 if dtype == np.float32
-              else _pkg._lib.fg_window_frames_f64)
-    n_frames = frames.shape[-2]
-    for idx in np.ndindex(*frames.shape[:-2]):
-        if not n_frames:
-            break
-        span, stride = _pkg._signal_span(frames[idx])
-        _pkg._raise_for_status(
-            kernel(_pkg._ptr(span), n_frames, n, stride, _pkg._ptr(w), preemph,
-                   out.shape[-1], start, int(bool(pad)), _pkg._ptr(out[idx])),
-            "window frames", None, None)
-    return out
+    return frames, np.ascontiguousarray(w), start, preemph
 
 
 def banded_filterbank(spec, w, first, stop):
@@ -309,7 +364,9 @@ class BandedPowerFilterbank:
         self.complex = np.dtype(np.complex64 if w.dtype == np.float32 else np.complex128)
         self._kernel = None
 
-    def __call__(self, z):
+    def __call__(self, z, out=None):
+        """The band sums of ``z (..., n_bins)``: a new array, or written into ``out``
+        (a writeable C-contiguous ``(..., n_bands)`` array of ``w``'s dtype)."""
         z = np.asarray(z)
         if z.dtype != self.complex:
             raise ValueError(f"banded power filterbank: z must be {self.complex} for a "
@@ -320,9 +377,12 @@ class BandedPowerFilterbank:
             raise ValueError(f"banded power filterbank: needs spec (..., n_bins), w (n_bands, "
                              f"n_bins) and supports 0 <= first <= stop <= n_bins; got spec "
                              f"{z.shape}, w {self.w.shape}")
+        n_bands = self.w.shape[0]
+        _pkg._check_out(out, z.shape[:-1] + (n_bands,), self.w.dtype, "banded power filterbank")
         if _pkg.BACKEND == "numpy":
-            return reference.banded_power_filterbank(z, self.w, self.first, self.stop,
-                                                     self.magnitude, self.window)
+            y = reference.banded_power_filterbank(z, self.w, self.first, self.stop,
+                                                  self.magnitude, self.window)
+            return y if out is None else np.copyto(out, y) or out
         if self._kernel is None:
             ffi, lib = _pkg._ffi, _pkg._lib
             name = ("fg_banded_magnitude_filterbank" if self.magnitude
@@ -335,8 +395,8 @@ class BandedPowerFilterbank:
         kernel, what, w_ptr, first_ptr, stop_ptr, taps = self._kernel
         z = np.ascontiguousarray(z)
         rows = z.reshape(-1, n_bins)
-        n_bands = self.w.shape[0]
-        out = np.empty((rows.shape[0], n_bands), dtype=self.w.dtype)
+        out = np.empty((rows.shape[0], n_bands), dtype=self.w.dtype) if out is None else \
+            out.reshape(rows.shape[0], n_bands)
         if rows.shape[0] and n_bands:
             work = np.empty(_pkg._lib.FG_BANDED_LANES * max(n_bins, 1))   # double, either type
             _pkg._raise_for_status(

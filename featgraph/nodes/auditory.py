@@ -25,6 +25,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import SPECTRAL, Kind
 from ..engine.ops import Node
+from ..native.logs import NegativeInput, power
 from ._common import frame_major, matmul
 from .spectral import fused_power
 
@@ -160,10 +161,30 @@ class PowerLaw(Node):
 
 @PowerLaw.compute
 def power_law(x: Feature, p: PowerLaw) -> Feature:
-    if x.data.size and x.data.min() < 0:   # a fractional power of a negative number is NaN
-        raise ValueError("power_law needs non-negative input (energies); negative values come "
-                         "e.g. from rasta with log_domain: false")
-    return x.derive(np.power(x.data, p.exponent))
+    """float64 through the vectorised power (:func:`featgraph.native.logs.power`, within a
+    few ulp of numpy's, a third of its time), frame by frame in memory order."""
+    data = frame_major(x.data)
+    if data.size and data.dtype != np.float64 and data.min() < 0:
+        raise _negative()                   # (float64: the kernel checks, in its pass)
+    return x.derive(frame_major(_power_values(data, p.exponent)))
+
+
+def _negative() -> ValueError:
+    return ValueError("power_law needs non-negative input (energies); a fractional power of "
+                      "a negative number is NaN; negative values come e.g. from rasta with "
+                      "log_domain: false")
+
+
+def _power_values(y: np.ndarray, exponent: float, out=None) -> np.ndarray:
+    """``y ** exponent``: float64 through :func:`featgraph.native.logs.power`, other dtypes
+    through numpy; the power law's ValueError for a negative float64 value (the op checks
+    other dtypes first; the fused bands' values, sums of powers, are never negative)."""
+    if y.dtype != np.float64:
+        return np.power(y, exponent, out=out)
+    try:
+        return power(y, exponent, out=out if out is None or out.flags.c_contiguous else None)
+    except NegativeInput:
+        raise _negative() from None
 
 
 class ReplicateEdges(Node):
@@ -305,7 +326,7 @@ def apply_bands(f: FusedOp, parts: tuple, x: Feature, data: np.ndarray, owned: b
     before, meta = _folded(f, "before", parts[:law], x, data.shape[-1], data.dtype)
     y = data if before is None else matmul(data, before)
     if law < len(parts):
-        y = np.power(y, parts[law].exponent, out=y if (before is not None or owned) else None)
+        y = _power_values(y, parts[law].exponent, out=y if (before is not None or owned) else None)
     after, meta = _folded(f, "after", parts[law + 1:], meta, y.shape[-1], data.dtype)
     z = y if after is None else matmul(y, after)
     return meta.derive(frame_major(z))

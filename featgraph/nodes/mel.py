@@ -28,7 +28,8 @@ from ..native.spectral import BandedPowerFilterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
 from .shaping import affine_values
-from .spectral import fused_power, fused_spectrum, power_of, raw_spectrum, spectrum_taps
+from .spectral import (bin_frequencies, fused_power, fused_spectrum, power_of, raw_spectrum,
+                       spectrum_taps, spectrum_tiles)
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -354,10 +355,16 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
             taps = None                         # a dense filterbank: window in time
         f.cache[layout] = taps
     taps = f.cache[layout]
-    if taps is not None:
-        spec, meta = raw_spectrum(f, x)
-    elif len(parts) >= 4:                       # [htk_preemphasis ->] window -> rfft
-        spec, meta = fused_spectrum(f, parts[:-2], x)
+    tiles = None
+    if len(parts) >= 4:                         # the first tile: the layout, the kernel
+        n_fft, tiles = spectrum_tiles(f, None if taps is not None else parts[:-2], x,
+                                      TILE_FRAMES)
+        spec = next(tiles, (0, 0, None))[2]
+        if spec is None:                        # no frames: the layout of one
+            spec = (raw_spectrum(f, x) if taps is not None else
+                    fused_spectrum(f, parts[:-2], x))[0]
+        meta = x.derive(np.empty((0, 0), spec.real.dtype), Kind.POWER, n_fft=n_fft,
+                        axis=bin_frequencies(n_fft, x.sr))
     else:
         spec = frame_major(x.data)                               # (..., frames, bins)
         meta = x.derive(np.empty((0, 0), spec.real.dtype), Kind.POWER)
@@ -376,7 +383,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     w, axis, kernel = f.cache[key]
     normalize = parts[-2].normalize == "n_fft"
     if kernel is not None:
-        y = kernel(spec)
+        y = kernel(spec) if tiles is None else _tiled(x, kernel, spec, tiles)
         if normalize:                           # W (P / n) as (W P) / n: exact for n = 2^k
             y *= y.dtype.type(1.0 / n_fft)
     else:
@@ -385,8 +392,37 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
             if normalize:
                 power *= power.dtype.type(1.0 / n_fft)
         else:                                   # normalises as the power op does
-            power = fused_power(f, parts[:-1], x, scratch=True)[0]
+            power = fused_power(f, parts[:-1], x, scratch=True)[0]      # (the whole chunk)
         y = apply_filterbank(power, w)
     for tail in tails:                          # y is this step's own array: in place
         y = _TAIL_VALUES[tail.op](y, tail, out=y)
     return meta.derive(frame_major(y), Kind.BANDS, axis=axis)
+
+
+
+TILE_FRAMES = 128
+"""Frames per pass of a fused filterbank step through window, FFT and filter sums: a
+tile's work buffers (its windowed frames and spectra: 2 MiB for 1024-point float64 FFTs)
+stay in the core's L2 cache from one to the next, where a whole 16 s chunk's (30 MB)
+went through memory each time: the three take some 12 % less time (PNCC in float64).
+A multiple of 16: ducc0 transforms rows in SIMD batches (up to 16 float32 rows) and
+rounds the rows left over by a batch differently, so with tiles made of whole batches
+every frame's numbers are those of the whole chunk at once."""
+
+
+def _tiled(x: Feature, kernel, spec: np.ndarray, tiles) -> np.ndarray:
+    """The band sums of a chunk's frames, tile by tile: ``spec`` is the first tile's
+    spectrum, ``tiles`` (:func:`featgraph.nodes.spectral.spectrum_tiles`) gives the others."""
+    lead = x.data.shape[:-2]
+    y = np.empty(lead + (x.data.shape[-1], kernel.w.shape[0]), kernel.w.dtype)
+    single = math.prod(lead) == 1
+    stop = spec.shape[-2]
+    while True:
+        part = y[..., stop - spec.shape[-2]:stop, :]
+        if single:
+            kernel(spec, out=part)
+        else:                                   # channels: a tile of each, not contiguous
+            part[...] = kernel(spec)
+        _, stop, spec = next(tiles, (0, 0, None))
+        if spec is None:
+            return y

@@ -368,11 +368,7 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     n_fft = fft_length(fft.n_fft, padded)
     bins = n_fft // 2 + 1
     start = 0 if win.pad_at == "end" else (padded - length) // 2
-    key = ("window", length, dtype)
-    w = f.cache.get(key)
-    if w is None:
-        w = f.cache[key] = (window_function(win.window, length, win.periodic, win.param)
-                            .astype(dtype) * dtype.type(f.scale))
+    w = _scaled_window(f, win, length, dtype)
     lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
     if dtype in (np.float32, np.float64):
@@ -390,3 +386,69 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     meta = x.derive(np.empty((0, 0), dtype), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr))
     return spec, meta
+
+
+def _scaled_window(f: FusedOp, win, length: int, dtype) -> np.ndarray:
+    """The window of ``length`` points in ``dtype`` times the folded scale (kept per
+    layout in the step's cache)."""
+    key = ("window", length, dtype)
+    w = f.cache.get(key)
+    if w is None:
+        w = f.cache[key] = (window_function(win.window, length, win.periodic, win.param)
+                            .astype(dtype) * dtype.type(f.scale))
+    return w
+
+
+def spectrum_tiles(f: FusedOp, parts: tuple | None, x: Feature, tile: int):
+    """``(n_fft, tiles)``: ``tiles`` yields ``(start, stop, spectrum (..., stop - start,
+    bins))`` for the frames ``start:stop`` of a chunk, ``tile`` frames at a time:
+    :func:`fused_spectrum` of each tile (:func:`raw_spectrum`'s when ``parts`` is None),
+    the layout prepared once.  Each spectrum is a work buffer that the next tile
+    overwrites; the numbers are those of the whole chunk at once."""
+    frames = frame_major(x.data)                              # (..., frames, length)
+    if frames.dtype not in _COMPLEX:
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft, window, start, coef = length, None, 0, 0.0
+    if parts is not None:
+        *pre, win, fft = parts
+        padded = fft_length(win.pad_to, length)
+        n_fft = fft_length(fft.n_fft, padded)
+        start = 0 if win.pad_at == "end" else (padded - length) // 2
+        coef = pre[0].coef if pre else 0.0                    # htk_preemphasis
+        window = _scaled_window(f, win, length, dtype)
+    return n_fft, _tiles(f, frames, window, n_fft, (start, coef) if window is not None
+                         else None, tile)
+
+
+def _tiles(f: FusedOp, frames, window, n_fft: int, pre, tile: int):
+    """:func:`spectrum_tiles`' tiles."""
+    length, dtype, n = frames.shape[-1], frames.dtype, frames.shape[-2]
+    channels, cdtype, bins = math.prod(frames.shape[:-2]), spectrum_dtype(dtype), n_fft // 2 + 1
+    real = dtype in (np.float32, np.float64)
+    if real:
+        from ..native.spectral import FrameWindows, window_frames
+    else:                                       # complex frames: the numpy definition
+        from ..native.reference_spectral import window_frames
+    start, coef = pre or (0, 0.0)
+    mono = None                                 # one channel: its frames laid out once
+    if window is not None and real and channels == 1 and n:
+        mono = FrameWindows(frames.reshape(n, length), window, n_fft, start, coef)
+    for at in range(0, n, tile):
+        m = min(tile, n - at)
+        rows = frames[..., at:at + m, :]
+        spec = f.scratch("spectrum", channels * m, (bins,), cdtype).reshape(
+            rows.shape[:-1] + (bins,))
+        if window is not None:
+            buf = f.scratch("frames", channels * m, (n_fft,), dtype)
+            if real:                            # padding as in fused_spectrum
+                pad = f.relayout("frames", (n_fft,), dtype, (length, start))
+                if mono is not None:
+                    mono(at, buf, pad)
+                else:
+                    window_frames(rows, window, buf.reshape(rows.shape[:-1] + (n_fft,)),
+                                  start, coef, pad=pad)
+            else:
+                buf[...] = window_frames(rows, window, n_fft, start, coef).reshape(buf.shape)
+            rows = buf.reshape(rows.shape[:-1] + (n_fft,))
+        yield at, at + m, rfft_frames(rows, n_fft, out=spec)
