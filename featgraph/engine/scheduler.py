@@ -61,7 +61,7 @@ from .feature import Feature
 from .plan import Plan, Step
 from .kinds import Kind
 from .collector import Collector, Sink
-from .ops import join_chunks
+from .ops import finish, join_chunks
 from .report import Report, rows_from, step_layout
 from .result import Result
 from .source import Source
@@ -236,9 +236,10 @@ class Stream:
                     state = self.states[key] = model.start()
                     if key in self.sinks and hasattr(state, "sink"):
                         state.sink = Sink(self.sinks[key], list(model.out_ports()))
-                out = state.step(*args) if args else None
-                if final:
-                    out = join_chunks([out, state.flush()])
+                if final:                  # the last chunks and the flush, joined
+                    out = finish(state, *(args or ()))
+                else:
+                    out = state.step(*args) if args else None
             else:
                 if args:
                     held = self.held.get(key)
