@@ -71,3 +71,58 @@ def test_the_plan_only_setup_is_shared_by_streams_of_one_plan_and_follows_a_new_
     rows = [(r.node, r.op, r.status) for r in featgraph.load("plp").run(y, sr=16000).report]
     assert [r[0] for r in rows] and {s for _, _, s in rows} <= {"executed", "shared", "fused"}
     assert sorted(r[0] for r in rows) == sorted(plan.names)
+
+
+def test_a_file_of_known_length_takes_one_pass_and_no_empty_read(monkeypatch):
+    # a file read in one block: each step called once (its last block and the end of input
+    # in one pass), libsndfile asked for samples once (no read of nothing at the end)
+    from featgraph.engine.scheduler import execute
+    from featgraph.engine.source import Source
+
+    path = str(SPEECH["speech_en_16k"])
+    frames = soundfile.info(path).frames
+    reads, passes = [], []
+    real_read, real_pass = soundfile.SoundFile.read, Stream._pass
+
+    def read(self, n=-1, *args, **kwargs):
+        out = real_read(self, n, *args, **kwargs)
+        reads.append(len(out))
+        return out
+
+    def one_pass(self, raw, final):
+        passes.append(final)
+        return real_pass(self, raw, final)
+
+    monkeypatch.setattr(soundfile.SoundFile, "read", read)
+    monkeypatch.setattr(Stream, "_pass", one_pass)
+    plan = featgraph.load("mfcc_librosa").compile()
+    whole = execute(plan, Source.of(path), frames + 1)
+    assert reads == [frames] and passes == [True]
+    reads.clear(), passes.clear()
+    blocks = execute(plan, Source.of(path), 4096)            # several blocks: the same
+    assert reads == [4096] * (frames // 4096) + [frames % 4096]
+    assert passes == [False] * (frames // 4096) + [True]
+    np.testing.assert_allclose(blocks["mfcc_librosa"], whole["mfcc_librosa"], rtol=1e-9,
+                               atol=1e-9)
+
+
+def test_a_length_estimate_changes_nothing_read_or_computed():
+    # too low: the next block is asked for at the estimated end, and the run goes on; too
+    # high: the end of input comes in its own pass; no more blocks read than without one
+    from featgraph.engine.scheduler import collect
+
+    plan = featgraph.load("mfcc39").compile()
+    y = np.random.default_rng(5).standard_normal(20 * 1000) * 0.1
+    for n_samples in (None, 5000, 20000, 90000):
+        read = []
+
+        def blocks():
+            for i in range(20):
+                read.append(i)
+                yield y[i * 1000:(i + 1) * 1000]
+
+        got = collect(Stream(plan, 16000.0), blocks(), n_samples)["mfcc39"].data
+        if n_samples is None:
+            want = got
+        assert len(read) == 20 and got.shape == want.shape == (39, 123)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)

@@ -7,6 +7,7 @@ import scipy.signal
 
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
+from featgraph.engine.ops import join_chunks
 from featgraph.nodes import auditory, framing, lpc, spectral
 from featgraph.nodes._common import to_samples
 
@@ -90,6 +91,27 @@ def test_frame_counts_follow_each_peer_convention(stem):
     assert count() == rastamat_frames
     assert count(center=True) == librosa_frames
     assert count(pad_end=True) == psf_frames
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge"])
+@pytest.mark.parametrize("n", [100, 700, 3000])     # shorter than the pad, than a frame, longer
+def test_centred_frames_are_numpys_padded_windows(mode, n):
+    # librosa's centring: np.pad(y, length // 2, mode) cut into windows every hop; the same
+    # whole (one step and flush: one view of the frames) and fed in chunks of 1 to 700
+    y = np.random.default_rng(n).standard_normal((2, n))
+    p = framing.Frame(length=512, hop=128, center=True, pad_mode=mode)
+    padded = np.pad(y, [(0, 0), (256, 256)], mode=mode)
+    want = np.lib.stride_tricks.sliding_window_view(padded, 512, axis=-1)[:, ::128]
+    whole = p(Feature(y, Kind.SIGNAL, 16000.0))
+    np.testing.assert_array_equal(np.swapaxes(whole.data, -1, -2), want)
+    state, chunks, at = p.start(), [], 0
+    rng = np.random.default_rng(0)
+    while at < n:
+        size = int(rng.choice([1, 7, 300, 700]))
+        chunks.append(state.step(Feature(y[:, at:at + size], Kind.SIGNAL, 16000.0)))
+        at += size
+    got = join_chunks(chunks + [state.flush()])
+    np.testing.assert_array_equal(np.swapaxes(got.data, -1, -2), want)
 
 
 def test_pad_end_pads_with_zeros():

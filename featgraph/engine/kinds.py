@@ -7,6 +7,7 @@ Kinds are flags: an input slot may accept several (``Kind.POWER | Kind.BANDS``).
 from __future__ import annotations
 
 import enum
+import functools
 
 
 class Kind(enum.Flag):
@@ -30,7 +31,13 @@ class Kind(enum.Flag):
     @property
     def label(self) -> str:
         """``'power|bands'`` — lower-case names joined by ``|``."""
-        return "|".join(k.name.lower() for k in Kind if k in self)
+        return _label(self)
+
+
+@functools.lru_cache(maxsize=None)
+def _label(kind: Kind) -> str:
+    """:attr:`Kind.label`, made once per kind (every output's metadata asks for it)."""
+    return "|".join(k.name.lower() for k in Kind if k in kind)
 
 
 ANY = Kind.SIGNAL | Kind.FRAMES | Kind.SPECTRUM | Kind.POWER | Kind.BANDS | \

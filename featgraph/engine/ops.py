@@ -55,7 +55,10 @@ class Node(BaseModel):
             ``S(params)``, ``S.step(*chunks) -> Feature | dict | None`` for each
             chunk (any number of frames, zero included; several inputs arrive
             aligned to equal frame counts) and ``S.flush() -> Feature | dict |
-            None`` at the end of the input.
+            None`` at the end of the input.  Optionally ``S.finish(*chunks)``:
+            ``step`` on the last chunks and ``flush``, joined, when the state can
+            give that without the join's copy (framing: one view of the frames;
+            see :func:`finish`).
         ``"signal"``
             The op needs its whole input (utterance normalisation, top-dB
             relative to the file maximum, padding to a fixed length); the
@@ -99,8 +102,7 @@ class Node(BaseModel):
     def __call__(self, *inputs):
         """Run the op on whole inputs (a block op: one step, then flush)."""
         if type(self).streaming == "block":
-            state = self.start()
-            return join_chunks([state.step(*inputs), state.flush()])
+            return finish(self.start(), *inputs)
         return type(self)._fn(*inputs, self)
 
     @classmethod
@@ -126,6 +128,17 @@ class Node(BaseModel):
     def summary(cls) -> str:
         """First line of the docstring."""
         return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def finish(state, *chunks) -> Any:
+    """The end of a block op's input: ``state.step(*chunks)`` then ``state.flush()``,
+    joined (just the flush without chunks); through ``state.finish(*chunks)`` when its
+    class defines it."""
+    if not chunks:
+        return state.flush()
+    if hasattr(state, "finish"):
+        return state.finish(*chunks)
+    return join_chunks([state.step(*chunks), state.flush()])
 
 
 def join_chunks(chunks: list) -> Any:

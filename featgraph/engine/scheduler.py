@@ -21,7 +21,9 @@ of its step (it is consumed whole when it arrives).
 
 When the input ends (:meth:`Stream.close`), a last pass flushes every block op
 and runs every signal op, again in topological order, so that what a flush
-emits reaches the steps below it.  Once no step needs more samples (every path
+emits reaches the steps below it (a last block pushed with ``last`` takes that pass
+itself: its chunks go through each step and then the flush, in one call of each step,
+as :func:`collect` does for an input of known length).  Once no step needs more samples (every path
 from the source ends at a block op that is ``done``, such as ``fit_length``
 after cutting its target duration), the rest of the input is not read.  A whole-file run and a run on any split of
 the same samples into blocks therefore compute the same numbers (the tests
@@ -59,7 +61,7 @@ from .feature import Feature
 from .plan import Plan, Step
 from .kinds import Kind
 from .collector import Collector, Sink
-from .ops import join_chunks
+from .ops import finish, join_chunks
 from .report import Report, rows_from, step_layout
 from .result import Result
 from .source import Source
@@ -114,20 +116,26 @@ class Stream:
         self._step_readers = layout.step_readers
 
     # ---------------------------------------------------------------- driving
-    def push(self, block: np.ndarray) -> dict[str, Feature]:
+    def push(self, block: np.ndarray, last: bool = False) -> dict[str, Feature]:
         """Feed ``block`` (``(samples,)`` or ``(channels, samples)``); return the output
-        chunks it completed, by output name (outputs with nothing new are absent)."""
+        chunks it completed, by output name (outputs with nothing new are absent).
+
+        ``last``: no block follows; the stream is closed in the same pass (one call of
+        each step instead of two: ``push(b, last=True)`` gives the chunks of ``push(b)``
+        and :meth:`close` joined)."""
         if self.closed:
             raise RuntimeError("push after close")
         if self.saturated:                          # the rest changes no output
-            return {}
+            return self.close() if last else {}
         raw = np.asarray(block)
         raw = raw[None, :] if raw.ndim == 1 else raw
         if raw.ndim != 2:
             raise AudioError(f"{self.label}: a block must be (samples,) or (channels, samples), "
                              f"got shape {np.shape(block)}")
-        out = self._pass(Feature(raw, Kind.SIGNAL, self.sr), final=False)
-        self._check_saturated()
+        self.closed = last
+        out = self._pass(Feature(raw, Kind.SIGNAL, self.sr), final=last)
+        if not last:
+            self._check_saturated()
         return out
 
     def close(self) -> dict[str, Feature]:
@@ -228,9 +236,10 @@ class Stream:
                     state = self.states[key] = model.start()
                     if key in self.sinks and hasattr(state, "sink"):
                         state.sink = Sink(self.sinks[key], list(model.out_ports()))
-                out = state.step(*args) if args else None
-                if final:
-                    out = join_chunks([out, state.flush()])
+                if final:                  # the last chunks and the flush, joined
+                    out = finish(state, *(args or ()))
+                else:
+                    out = state.step(*args) if args else None
             else:
                 if args:
                     held = self.held.get(key)
@@ -446,20 +455,29 @@ def collect(s: Stream, blocks: Iterable[np.ndarray],
     """Push ``blocks`` through ``s``, close it, and return each output's chunks joined.
 
     ``n_samples``: the input's length in samples at ``s.sr``, when known ahead (an
-    estimate is fine: it only sizes the outputs' arrays, see :class:`Collector`)."""
+    estimate is fine: it sizes the outputs' arrays, see :class:`Collector`).  Once that
+    many samples have come, the next block is asked for before the last one is pushed:
+    when there is none, the last block and the end of input go through the plan in one
+    pass (:meth:`Stream.push` with ``last``), so a file read in one block calls each step
+    once, not twice.  Nothing is read that a run without ``n_samples`` would not read."""
     s.n_samples = n_samples
     outputs = {name: Collector(None if _whole(s.plan, key) else n_samples, s.sr)
                for name, (key, _) in s.plan.outputs.items()}
     for name, (key, port) in s.plan.outputs.items():
         s.sinks.setdefault(key, {}).setdefault(port, outputs[name])
-    blocks = iter(blocks)
+    blocks, seen, ahead = iter(blocks), 0, None
     while not s.saturated:               # the rest of the input would change no output
-        block = next(blocks, None)
+        block = next(blocks, None) if ahead is None else ahead
         if block is None:
             break
-        for name, chunk in s.push(block).items():
+        seen, ahead, last = seen + np.shape(block)[-1], None, False
+        if n_samples is not None and seen >= n_samples:   # the expected end: is it?
+            ahead = next(blocks, None)
+            last = ahead is None
+        for name, chunk in s.push(block, last=last).items():
             outputs[name].add(chunk)
-    for name, chunk in s.close().items():
-        outputs[name].add(chunk)
+    if not s.closed:
+        for name, chunk in s.close().items():
+            outputs[name].add(chunk)
     s.check_aligned()
     return {name: outputs.pop(name).join() for name in list(outputs)}

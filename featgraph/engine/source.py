@@ -85,8 +85,9 @@ class Source:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 
         A file is read with libsndfile, ``size`` frames at a time, as ``dtype``
-        (float64 or float32) in [-1, 1) for integer PCM.  An array is cut into views
-        (no copy, its own dtype).
+        (float64 or float32) in [-1, 1) for integer PCM; a seekable file ends once its
+        frame count is read (soundfile reads no further: the empty read is skipped).  An
+        array is cut into views (no copy, its own dtype).
         """
         if self.path is None:
             data = self.samples if self.samples.ndim == 2 else self.samples[None, :]
@@ -95,13 +96,15 @@ class Source:
             return
         f = self.__dict__.pop("_opened", None)
         with f if f is not None and not f.closed else self._open() as f:
-            while True:
+            left = f.frames if f.seekable() else -1      # soundfile's own limit, if any
+            while left:
                 try:
                     block = f.read(size, dtype=dtype, always_2d=True)
                 except (RuntimeError, OSError) as exc:
                     raise AudioError(f"cannot read audio file: {exc}") from None
                 if not len(block):
                     return
+                left = max(0, left - len(block)) if left > 0 else left
                 yield block.T
 
     def __getstate__(self) -> dict:

@@ -103,6 +103,19 @@ class FrameStream:
         self.meta: Feature | None = None
 
     def step(self, x: Feature) -> Feature | None:
+        if not self._add(x):
+            return None
+        return self._emit(self._complete(self.origin + self.buf.shape[-1]))
+
+    def finish(self, x: Feature) -> Feature | None:
+        """:meth:`step` on the last chunk, then :meth:`flush`, as one view of every frame
+        left (joining the two would copy the frames: ``length / hop`` times the samples)."""
+        self._add(x, place=False)              # (flush pads both ends in one copy)
+        return self.flush()
+
+    def _add(self, x: Feature, place: bool = True) -> bool:
+        """Buffer ``x``; place the left pad once there are enough samples for it (with
+        ``place``); whether framing has started."""
         if self.meta is None:
             self.meta = x
             self.length, self.hop = to_samples(self.p.length, x.sr), to_samples(self.p.hop, x.sr)
@@ -111,19 +124,21 @@ class FrameStream:
         self.buf = x.data if self.buf is None else np.concatenate([self.buf, x.data], axis=-1)
         if not self.started:
             need = self.pad + 1 if self.p.center and self.p.pad_mode != "constant" else 0
-            if self.buf.shape[-1] < max(need, 1):
-                return None
+            if self.buf.shape[-1] < max(need, 1) or not place:
+                return False
             self.buf = self._pad(self.buf, (self.pad, 0))
             self.started = True
-        return self._emit(self._complete(self.origin + self.buf.shape[-1]))
+        return True
 
     def flush(self) -> Feature | None:
         if self.meta is None:
             return None
-        if not self.started:                           # shorter than the left pad needs
-            self.buf = self._pad(self.buf, (self.pad, 0))
-            self.started = True
-        self.buf = self._pad(self.buf, (0, self.pad))
+        right = self.pad
+        if not self.started:                # shorter than the left pad needs, or finish
+            both = self.p.pad_mode == "constant"       # zeros: both ends in one copy
+            self.buf = self._pad(self.buf, (self.pad, right if both else 0))
+            self.started, right = True, 0 if both else right
+        self.buf = self._pad(self.buf, (0, right))
         n = self.n_in + 2 * self.pad                   # the whole padded signal's length
         if n < self.length and not self.p.pad_end:
             raise AudioError(f"the signal has {self.n_in} samples ({self.n_in / self.meta.sr:.4g}"
@@ -140,6 +155,13 @@ class FrameStream:
     def _pad(self, y: np.ndarray, widths: tuple[int, int]) -> np.ndarray:
         if not any(widths):
             return y
+        if self.p.pad_mode == "constant":        # zeros: np.pad's result, without its setup
+            left, n = widths[0], y.shape[-1]
+            out = np.empty(y.shape[:-1] + (left + n + widths[1],), y.dtype)
+            out[..., :left] = 0
+            out[..., left:left + n] = y
+            out[..., left + n:] = 0
+            return out
         return np.pad(y, [(0, 0)] * (y.ndim - 1) + [widths], mode=self.p.pad_mode)
 
     def _complete(self, end: int) -> int:
