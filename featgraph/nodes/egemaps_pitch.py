@@ -72,7 +72,7 @@ class PitchViterbi(Node):
     ``F0final``) and ``voicing`` (the chosen candidate's voicing, ``v0`` when unvoiced:
     ``voicingFinalUnclipped``).  Measured agreement with ``gemapsv01b_logPitchRaw`` given
     openSMILE's own candidates: same voicing on 100 % (speech_en_16k, english_8k) and
-    99.4 % (speech_en_gb_16k) of frames, F0 equal on >= 99.7 % of the frames voiced in both.
+    99.5 % (speech_en_gb_16k) of frames, F0 equal on >= 99.7 % of the frames voiced in both.
 
     Streaming: block op, latency ``buffer_length`` frames; streamed output equals the
     whole-array output.  The forward recursion is a C kernel
