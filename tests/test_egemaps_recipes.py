@@ -32,9 +32,11 @@ FLOORS = {
     "speech_en_gb_16k": [.52, .76, .96, .96, .89, .95, .93, .97, .95, .95, .95, .95, .94, .96],
     "english_8k":       [.60, .45, .98, .98, .89, .98, .98, .98, .98, .98, .94, .98, .98, .96],
 }
-# functionals within 1e-3 relative of openSMILE's (of 88 and of 62)
+# functionals within 1e-3 relative of openSMILE's (of 88 and of 62).  speech_en_gb_16k:
+# measured 30 and 17 since the smoother's range cost (docs/paralinguistic.md: two voicing
+# errors fixed, one that had compensated another in the F0 mean removed)
 EXACT = {"speech_en_16k": 68, "speech_en_gb_16k": 29, "english_8k": 78}
-GEXACT = {"speech_en_16k": 46, "speech_en_gb_16k": 18, "english_8k": 53}
+GEXACT = {"speech_en_16k": 46, "speech_en_gb_16k": 17, "english_8k": 53}
 
 
 def _wav(stem):

@@ -49,17 +49,30 @@ class PitchViterbi(Node):
     - unvoiced: ``w_local v0 + w_thr [v0 >= theta]``;
     - voiced to voiced: ``w_tvv |d| + w_tvvd |d - d_prev|``, ``d = log2(f_t / f_{t-1})``,
       ``d_prev`` the step into the previous state on its best path (0 after unvoiced);
-    - voiced to unvoiced or back: ``w_tvuv / 2``; unvoiced to unvoiced: ``w_tuu``.
+    - voiced to unvoiced or back: ``w_tvuv / 2``; unvoiced to unvoiced: ``w_tuu``;
+    - pitch range (``wRange``, documented as favouring 100-300 Hz): the unvoiced state of a
+      frame whose first candidate is at ``f0`` Hz costs ``w_range R(f0)`` less, ``R(f) =
+      0.0068 max(0, 100 - f) + min(0.8, 0.0027 max(0, f - 350))`` (:func:`range_cost`).
 
     The decision for frame ``t`` is the state of the best path ending at frame ``t +
     buffer_length`` (fixed-lag smoothing); the last ``buffer_length`` frames come from the
-    best path at the end.  ``wRange`` (a pitch-range cost) is not reproduced.
+    best path at the end.
+
+    ``R(f)`` was measured with a single SHS candidate per frame (``nCandidates = 1``) on
+    harmonic tones of 55-950 Hz: the ``wRange`` at which a tone's frames turn unvoiced
+    gives the cost per frame (tests/data/make_egemaps_viterbi_refs.py).  With all six
+    candidates a tone out of range stays on its pitch rather than moving to an in-range
+    subharmonic up to ``wRange`` 2.5, so the cost favours the unvoiced state rather than
+    penalising the voiced candidates (a cost on the candidates would move 600-950 Hz tones
+    to a subharmonic at ``wRange`` 1, which openSMILE does not).  Above ``wRange`` 2.5 openSMILE
+    also moves such tones to a subharmonic: a smaller cost on the candidates themselves,
+    not reproduced.
 
     Ports ``(..., 1, frames)``, the input's float dtype: ``f0`` (Hz, 0 when unvoiced; openSMILE's
     ``F0final``) and ``voicing`` (the chosen candidate's voicing, ``v0`` when unvoiced:
     ``voicingFinalUnclipped``).  Measured agreement with ``gemapsv01b_logPitchRaw`` given
     openSMILE's own candidates: same voicing on 100 % (speech_en_16k, english_8k) and
-    99.2 % (speech_en_gb_16k) of frames, F0 equal on >= 99.7 % of the frames voiced in both.
+    99.5 % (speech_en_gb_16k) of frames, F0 equal on >= 99.7 % of the frames voiced in both.
 
     Streaming: block op, latency ``buffer_length`` frames; streamed output equals the
     whole-array output.  The forward recursion is a C kernel
@@ -85,9 +98,20 @@ class PitchViterbi(Node):
     w_tvuv: float = Field(10.0, ge=0, le=1e3, description="voiced/unvoiced switch, charged "
                                                           "as w_tvuv / 2 (wTvuv)")
     w_tuu: float = Field(0.0, ge=0, le=1e3, description="unvoiced to unvoiced (wTuu)")
+    w_range: float = Field(1.0, ge=0, le=1e3, description="weight of the pitch-range cost "
+                                                          "R(f) (wRange)")
 
     def latency(self) -> int:
         return self.buffer_length
+
+
+def range_cost(f: np.ndarray) -> np.ndarray:
+    """openSMILE's pitch-range cost at ``f`` Hz (before the ``wRange`` weight; what the
+    unvoiced state of a frame whose first candidate is at ``f`` gains), measured: 0 from
+    100 to 350 Hz, rising by 0.0068 per Hz below 100 Hz and by
+    0.0027 per Hz above 350 Hz up to 0.8 (reached near 646 Hz).  ``f``: any shape, Hz."""
+    low = 0.0068 * np.maximum(0.0, 100.0 - f)
+    return low + np.minimum(0.8, 0.0027 * np.maximum(0.0, f - 350.0))
 
 
 def local_costs(f0: np.ndarray, voicing: np.ndarray, p: PitchViterbi) -> tuple:
@@ -96,6 +120,9 @@ def local_costs(f0: np.ndarray, voicing: np.ndarray, p: PitchViterbi) -> tuple:
     v0 = voicing[..., :1]
     lc_v = p.w_local * (1.0 - voicing) + p.w_thr * (voicing < p.voicing_threshold)
     lc_u = p.w_local * v0 + p.w_thr * (v0 >= p.voicing_threshold)
+    if p.w_range:
+        f_first = f0[..., :1]
+        lc_u = lc_u - p.w_range * np.where(f_first > 0, range_cost(f_first), 0.0)
     f = np.concatenate([np.where(f0 > 0, f0, 0.0), np.zeros_like(v0)], axis=-1)
     lc = np.concatenate([np.where(f0 > 0, lc_v, 0.0), lc_u], axis=-1)
     return f, lc
