@@ -187,7 +187,8 @@ class VoicingGate(Node):
     """openSMILE's energy gate and semitone scale of eGeMAPSv02 (``gemapsv01b_logPitch``).
 
     Inputs: the smoothed F0 ``(..., 1, frames)`` in Hz (:class:`PitchViterbi`) and the
-    windowed frames it was measured on (``smile_window``).  A frame whose RMS energy
+    windowed frames it was measured on (``smile_window``; zero-padded ones too: the mean is
+    over the frame length ``win_length``).  A frame whose RMS energy
     ``sqrt(mean(x**2))`` (``cEnergy``, ``rms = 1``, on ``gemapsv01b_winG60``) is below
     ``threshold`` is unvoiced (``cValbasedSelector``: ``threshold = 0.001``, ``zeroVec =
     1``).  Ports ``(..., 1, frames)``, dtype of the F0: ``f0`` (Hz, 0 when unvoiced;
@@ -214,7 +215,7 @@ def voicing_gate(f0: Feature, frames: Feature, p: VoicingGate) -> dict[str, Feat
     if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2]:
         raise ValueError(f"voicing_gate: expected an F0 of shape (1, frames) and frames on the "
                          f"same grid, got {f.shape} and {frames.data.shape}")
-    n = x.shape[-1]
+    n = min(frames.win_length or x.shape[-1], x.shape[-1])       # padding adds zeros
     rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
     hz = np.where((rms[..., None, :] >= p.threshold) & (f > 0), f, 0.0)
     with np.errstate(divide="ignore"):
