@@ -266,7 +266,7 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
         k = np.clip(np.floor(mag.sr / fv), 1, half - 1).astype(np.int64)
         k = _climb(r, k, half)
         r0 = r[..., 0]
-        rt = np.take_along_axis(r, k[..., None], -1)[..., 0]
+        rt = r[np.arange(len(k)), k]
         ok = (rt > 0) & (rt < r0)
         with np.errstate(divide="ignore", invalid="ignore"):
             h[voiced] = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
@@ -275,16 +275,20 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
 
 
 def _climb(r: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:
-    """From lag ``k`` to the nearest local maximum of ``r``: left when ``r[k-1] > r[k]``,
-    else right (lags 1 .. half - 1), vectorised over frames."""
-    at = lambda j: np.take_along_axis(r, j[..., None], -1)[..., 0]   # noqa: E731
-    left = (k > 1) & (at(np.maximum(k - 1, 1)) > at(k))
+    """From lag ``k`` to the nearest local maximum of ``r`` ``(frames, lags)``: left when
+    ``r[k-1] > r[k]``, else right (lags 1 .. half - 1), vectorised over the frames still
+    climbing (a frame that stops never moves again)."""
+    k = k.copy()
+    rows = np.arange(len(k))
+    cur = r[rows, k]
+    step = np.where((k > 1) & (r[rows, np.maximum(k - 1, 1)] > cur), -1, 1)
     for _ in range(half):
-        step = np.where(left, -1, 1)
-        j = k + step
+        j = k[rows] + step[rows]
         inside = (j >= 1) & (j <= half - 1)
-        move = inside & (at(np.clip(j, 1, half - 1)) > at(k))
-        if not move.any():
+        rj = r[rows, np.clip(j, 1, half - 1)]
+        move = inside & (rj > cur[rows])
+        rows = rows[move]
+        if not rows.size:
             break
-        k = np.where(move, j, k)
+        k[rows], cur[rows] = j[move], rj[move]
     return k
