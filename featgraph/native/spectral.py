@@ -13,7 +13,7 @@ from .. import native as _pkg
 from . import reference_spectral as reference
 
 __all__ = ["BandedPowerFilterbank", "banded_filterbank", "banded_power_filterbank",
-           "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
+           "magnitude_spectrum", "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
 
 
 def spectral_moments(s, freq):
@@ -95,6 +95,49 @@ def power_spectrum(z, floor=0.0, out=None):
                   else _pkg._lib.fg_power_spectrum_f64)
         _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, floor, _pkg._ptr(out)),
                                "power spectrum z", None, None)
+    return out
+
+
+def magnitude_spectrum(z, out=None):
+    """``sqrt(re * re + im * im)`` in one pass, bit-equal to :func:`power_spectrum` then
+    ``np.sqrt``.
+
+    Parameters
+    ----------
+    z : np.ndarray [shape=(...)], complex64 or complex128
+        Read without a copy when C-contiguous (copied otherwise).
+    out : np.ndarray [shape=z.shape], float32/float64 matching ``z``, C-contiguous, optional
+
+    Returns
+    -------
+    np.ndarray [shape=z.shape], the real type of ``z``
+
+    Raises
+    ------
+    ValueError
+        For a non-complex ``z`` or an ``out`` of another shape, type or layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> magnitude_spectrum(np.array([3 + 4j, 1j]))
+    array([5., 1.])
+    """
+    z = np.asarray(z)
+    if z.dtype not in (np.complex64, np.complex128):
+        raise ValueError(f"magnitude spectrum: z must be complex64 or complex128, got {z.dtype}")
+    real = z.real.dtype
+    _pkg._check_out(out, z.shape, real, "magnitude spectrum")
+    if _pkg.BACKEND == "numpy":
+        return reference.magnitude_spectrum(z, out)
+    z = np.ascontiguousarray(z)
+    if out is None:
+        out = np.empty(z.shape, dtype=real)
+    if z.size:
+        kernel = (_pkg._lib.fg_magnitude_spectrum_f32 if real == np.float32
+                  else _pkg._lib.fg_magnitude_spectrum_f64)
+        _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, _pkg._ptr(out)),
+                               "magnitude spectrum z", None, None)
     return out
 
 
