@@ -58,6 +58,7 @@ def seeds(stem):
     """openSMILE's levels in place of egemaps_lld's nodes, under their names in egemaps_lld
     and as egemaps / gemaps read them (included as ``lld``)."""
     s = {"spectral": level(stem, "E"), "voice": level(stem, "F"), "frames20": _frames(stem)}
+    s["spectral_g"] = s["spectral"].derive(s["spectral"].data[:5])     # GeMAPS' 5 rows
     return {**s, **{f"lld/{k}": v for k, v in s.items()}}
 
 

@@ -70,9 +70,15 @@ def test_shipped_recipes_contain_the_tested_assembly(name):
     # the LLD levels the assembly reads are egemaps_lld's seeds of the assembly test
     lld_nodes = featgraph.load("egemaps_lld").nodes
     seeds = {i for d in nodes.values() for i in d.inputs if i.startswith("lld/")}
-    assert seeds == {"lld/spectral", "lld/voice"} | ({"lld/frames20"} if name == "egemaps" else set())
+    want = {"lld/spectral", "lld/voice", "lld/frames20"} if name == "egemaps" else \
+        {"lld/spectral_g", "lld/voice"}
+    assert seeds == want
     assert {s[4:] for s in seeds} <= set(lld_nodes)
     assert lld_nodes["spectral"].op == "stack" and lld_nodes["voice"].op == "pick_rows"
+    # gemaps' seed: the first 5 rows of `spectral` (the test seeds it so from openSMILE's level)
+    assert lld_nodes["spectral"].inputs[0] == "spectral_g"
+    assert lld_nodes["spectral_g"].op == "stack" and list(lld_nodes["spectral_g"].inputs) == [
+        "loudness", "alpha", "hammarberg", "slope_lo", "slope_hi"]
 
 
 @pytest.mark.parametrize("stem", STEMS)

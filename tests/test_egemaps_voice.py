@@ -248,6 +248,28 @@ def test_ops_finite_on_hard_inputs(case):
         assert np.isfinite(f.data).all()
 
 
+def test_padded_window_and_the_gate_over_the_frame_length():
+    """``pad_to`` (egemaps_lld's, so that rfft reads the rows in place): the window followed by
+    zeros, ``win_length`` kept; voicing_gate's RMS stays the mean over the 960 samples of the
+    frame, not the 1024 of the row.  A constant c gives the RMS ``c sqrt(mean(w**2))`` of the
+    closed-form Gaussian; c is set so that it is 1 % above the 0.001 threshold, where a mean
+    over 1024 values would fall 2 % below it."""
+    fr = frames_of(np.ones(16000), 16000)
+    plain, padded = SmileWindow()(fr), SmileWindow(pad_to="pow2")(fr)
+    assert padded.data.shape[-2] == 1024 and padded.win_length == 960
+    np.testing.assert_array_equal(padded.data[:960], plain.data)
+    assert not padded.data[960:].any()
+    half = 959 / 2
+    w = np.exp(-0.5 * ((np.arange(960) - half) / (0.4 * half)) ** 2)
+    c = 0.00101 / np.sqrt(np.mean(w ** 2))
+    fr = frames_of(np.full(16000, c), 16000)
+    f0 = Feature(np.full((1, fr.data.shape[-1]), 200.0), Kind.FEATURE, 16000.0, hop=160)
+    for win in (SmileWindow()(fr), SmileWindow(pad_to="pow2")(fr)):
+        assert np.all(VoicingGate()(f0, win)["f0"].data == 200.0)
+    assert np.all(VoicingGate()(f0, SmileWindow(pad_to="pow2")(fr).derive(
+        SmileWindow(pad_to="pow2")(fr).data, win_length=None))["f0"].data == 0.0)
+
+
 def test_shs_validates_its_range():
     with pytest.raises(ValueError, match="fmin"):
         SmilePitchShs(fmin=500.0, fmax=400.0)

@@ -106,6 +106,29 @@ def test_power_spectrum_kernel_equals_numpy_bit_for_bit(dtype):
     np.testing.assert_array_equal(out, reference_spectral.power_spectrum(z[:, ::-1]))
 
 
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_magnitude_spectrum_kernel_equals_numpy_bit_for_bit(dtype):
+    rng = np.random.default_rng(4)
+    z = (rng.standard_normal((3, 50, 257)) + 1j * rng.standard_normal((3, 50, 257))).astype(dtype)
+    z[0, 0, :4] = [0, 1e-30, 1e30, -3 + 4j]             # zero, tiny, huge, |z| = 5
+    got = spectral.magnitude_spectrum(z)
+    want = np.sqrt(reference_spectral.power_spectrum(z))
+    assert got.dtype == z.real.dtype and got.shape == z.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, reference_spectral.magnitude_spectrum(z))
+    assert got[0, 0, 3] == 5 and got[0, 0, 0] == 0               # closed form
+    # |z| to rounding where the squares neither underflow nor overflow (not the tiny, huge)
+    np.testing.assert_allclose(got[1:], np.abs(z[1:]), rtol=4 * np.finfo(z.real.dtype).eps)
+    out = np.empty(z.shape, z.real.dtype)
+    assert spectral.magnitude_spectrum(z[:, ::-1], out) is out   # a strided z is copied
+    np.testing.assert_array_equal(out, want[:, ::-1])
+    with pytest.raises(ValueError, match="complex64 or complex128"):
+        spectral.magnitude_spectrum(np.ones(5))
+    with pytest.raises(ValueError, match="out must be"):
+        spectral.magnitude_spectrum(z, np.empty(3, z.real.dtype))
+    assert spectral.magnitude_spectrum(np.ones(0, dtype)).shape == (0,)
+
+
 def test_power_spectrum_rejects_bad_arguments_before_c():
     z = np.ones((2, 5), np.complex64)
     with pytest.raises(ValueError, match="complex64 or complex128"):

@@ -245,9 +245,10 @@ def turning_points(x: np.ndarray, rel_thresh: float = 0.1,
     sign = np.where((left < mid) & (mid > right), 1, np.where((left > mid) & (mid < right), -1, 0))
     out: list[tuple[int, int]] = []
     pi, ps, smaller = 0, 0, False
-    for k in np.flatnonzero(sign):
-        i, s = int(k) + 2, int(sign[k])
-        d = (x[i] - x[pi]) * s
+    idx = np.flatnonzero(sign)
+    xs = x.tolist()                 # Python floats: the same double arithmetic, no numpy scalars
+    for i, s in zip((idx + 2).tolist(), sign[idx].tolist()):
+        d = (xs[i] - xs[pi]) * s
         if s == ps:
             if d > 0 and not (s > 0 and smaller and d <= replace_frac * th):
                 pi, smaller = i, False

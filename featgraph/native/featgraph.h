@@ -362,6 +362,15 @@ int fg_power_spectrum_f64(const double *z, size_t n, double floor_, double *out)
 int fg_power_spectrum_f32(const float *z, size_t n, double floor_, float *out);
 
 /*
+ * Magnitude spectrum (spectrum.c): out[i] = sqrt(re_i^2 + im_i^2) for n complex values
+ * stored interleaved in z, in the real type of z: fg_power_spectrum (floor 0) and the
+ * square root in one pass, bit-equal to numpy's power then np.sqrt.  NaN and infinity
+ * propagate.  Returns FG_EINVAL for a NULL buffer (when n > 0).
+ */
+int fg_magnitude_spectrum_f64(const double *z, size_t n, double *out);
+int fg_magnitude_spectrum_f32(const float *z, size_t n, float *out);
+
+/*
  * Frames pre-emphasised, windowed and zero-padded for an FFT (window.c):
  *
  *   e[n] = x[t, n] - k x[t, n - 1] (n >= 1),  e[0] = (1 - k) x[t, 0]    (HTK, per frame)

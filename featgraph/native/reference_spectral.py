@@ -61,6 +61,13 @@ def power_spectrum(z, floor=0.0, out=None):
     return out
 
 
+
+def magnitude_spectrum(z, out=None):
+    """``sqrt(re * re + im * im)`` of complex ``z`` in its real precision, into ``out`` if
+    given (``fg_magnitude_spectrum`` in ``featgraph.h``; the kernel equals this bit for bit)."""
+    out = power_spectrum(z, 0.0, out)
+    return np.sqrt(out, out=out)
+
 def window_frames(frames, w, out_len, start=0, preemph=0.0):
     """Frames pre-emphasised per frame (HTK), windowed and zero-padded: ``(..., n_frames,
     out_len)`` with ``w * e`` at ``[start, start + N)`` and zeros around, where ``e[n] =

@@ -18,7 +18,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
-#define LANES 4
+#define LANES 8
 
 /* The local maxima of m[0 .. b) (b >= 2) in increasing order into pks: k with m[k] above
  * both neighbours, the first and last bin above their one neighbour.  Written without
@@ -49,25 +49,31 @@ static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
                          const double *weights, size_t nl, double *out)
 {
     size_t last = b - 1;
-    /* second derivatives: h[k-1] M[k-1] + 2 (h[k-1] + h[k]) M[k] + h[k] M[k+1] = rhs */
+    /* second derivatives: h[k-1] M[k-1] + 2 (h[k-1] + h[k]) M[k] + h[k] M[k+1] = rhs; the
+     * previous row is carried in a local array so that the lane loops vectorise */
+    double prev[LANES], cur[LANES];
     for (size_t l = 0; l < LANES; l++) {
+        prev[l] = 0.0;
         mm[l] = 0.0;
         mm[last * LANES + l] = 0.0;
     }
     for (size_t k = 1; k < last; k++) {
         const double *zp = z + (k - 1) * LANES, *zk = z + k * LANES, *zn = z + (k + 1) * LANES;
-        double *mk = mm + k * LANES;
-        const double *mp = mm + (k - 1) * LANES;
+        double hp = h[k - 1], ik = ih[k], ip = ih[k - 1], iv = inv[k];
         for (size_t l = 0; l < LANES; l++) {
-            double rhs = 6.0 * ((zn[l] - zk[l]) * ih[k] - (zk[l] - zp[l]) * ih[k - 1]);
-            mk[l] = (rhs - h[k - 1] * mp[l]) * inv[k];
+            double rhs = 6.0 * ((zn[l] - zk[l]) * ik - (zk[l] - zp[l]) * ip);
+            cur[l] = (rhs - hp * prev[l]) * iv;
         }
-    }
-    for (size_t k = last - 1; k >= 1; k--) {
         double *mk = mm + k * LANES;
-        const double *mn = mm + (k + 1) * LANES;
         for (size_t l = 0; l < LANES; l++)
-            mk[l] -= cp[k] * mn[l];
+            mk[l] = prev[l] = cur[l];
+    }
+    for (size_t l = 0; l < LANES; l++)
+        prev[l] = 0.0;                                  /* M[last] */
+    for (size_t k = last - 1; k >= 1; k--) {
+        double *mk = mm + k * LANES, c = cp[k];
+        for (size_t l = 0; l < LANES; l++)
+            mk[l] = prev[l] = mk[l] - c * prev[l];
     }
     for (size_t j = 0; j < n_out; j++) {
         size_t i = seg[j];

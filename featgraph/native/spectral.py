@@ -13,7 +13,8 @@ from .. import native as _pkg
 from . import reference_spectral as reference
 
 __all__ = ["BandedPowerFilterbank", "FrameWindows", "banded_filterbank",
-           "banded_power_filterbank", "power_spectrum", "spectral_moments", "spectral_shape", "window_frames"]
+           "banded_power_filterbank", "magnitude_spectrum", "power_spectrum",
+           "spectral_moments", "spectral_shape", "window_frames"]
 
 
 def spectral_moments(s, freq):
@@ -77,25 +78,70 @@ def power_spectrum(z, floor=0.0, out=None):
     >>> power_spectrum(np.array([3 + 4j, 1j], dtype=np.complex64), floor=1.0)
     array([26.,  2.], dtype=float32)
     """
-    z = np.asarray(z)
-    if z.dtype not in (np.complex64, np.complex128):
-        raise ValueError(f"power spectrum: z must be complex64 or complex128, got {z.dtype}")
+    z = _complex(z, "power spectrum")
     floor = float(floor)
     if not (np.isfinite(floor) and floor >= 0):
         raise ValueError(f"power spectrum: floor must be finite and >= 0, got {floor}")
-    real = z.real.dtype
-    _pkg._check_out(out, z.shape, real, "power spectrum")
+    _pkg._check_out(out, z.shape, z.real.dtype, "power spectrum")
     if _pkg.BACKEND == "numpy":
         return reference.power_spectrum(z, floor, out)
+    return _per_value(z, out, "power spectrum z", _pkg._lib.fg_power_spectrum_f32,
+                      _pkg._lib.fg_power_spectrum_f64, floor)
+
+
+def _complex(z, what):
+    z = np.asarray(z)
+    if z.dtype not in (np.complex64, np.complex128):
+        raise ValueError(f"{what}: z must be complex64 or complex128, got {z.dtype}")
+    return z
+
+
+def _per_value(z, out, what, f32, f64, *args):
+    """Run the value-by-value kernel ``f32`` or ``f64`` (by the precision of ``z``) on
+    ``z`` (copied when not C-contiguous) into ``out`` (or a new array): ``kernel(z, n,
+    *args, out)``."""
+    real = z.real.dtype
     z = np.ascontiguousarray(z)
     if out is None:
         out = np.empty(z.shape, dtype=real)
     if z.size:
-        kernel = (_pkg._lib.fg_power_spectrum_f32 if real == np.float32
-                  else _pkg._lib.fg_power_spectrum_f64)
-        _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, floor, _pkg._ptr(out)),
-                               "power spectrum z", None, None)
+        kernel = f32 if real == np.float32 else f64
+        _pkg._raise_for_status(kernel(_pkg._ptr(z.view(real)), z.size, *args, _pkg._ptr(out)),
+                               what, None, None)
     return out
+
+
+def magnitude_spectrum(z, out=None):
+    """``sqrt(re * re + im * im)`` in one pass, bit-equal to :func:`power_spectrum` then
+    ``np.sqrt``.
+
+    Parameters
+    ----------
+    z : np.ndarray [shape=(...)], complex64 or complex128
+        Read without a copy when C-contiguous (copied otherwise).
+    out : np.ndarray [shape=z.shape], float32/float64 matching ``z``, C-contiguous, optional
+
+    Returns
+    -------
+    np.ndarray [shape=z.shape], the real type of ``z``
+
+    Raises
+    ------
+    ValueError
+        For a non-complex ``z`` or an ``out`` of another shape, type or layout.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> magnitude_spectrum(np.array([3 + 4j, 1j]))
+    array([5., 1.])
+    """
+    z = _complex(z, "magnitude spectrum")
+    _pkg._check_out(out, z.shape, z.real.dtype, "magnitude spectrum")
+    if _pkg.BACKEND == "numpy":
+        return reference.magnitude_spectrum(z, out)
+    return _per_value(z, out, "magnitude spectrum z", _pkg._lib.fg_magnitude_spectrum_f32,
+                      _pkg._lib.fg_magnitude_spectrum_f64)
 
 
 def window_frames(frames, w, out, start=0, preemph=0.0, pad=True):

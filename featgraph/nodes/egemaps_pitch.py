@@ -214,7 +214,8 @@ class VoicingGate(Node):
     """openSMILE's energy gate and semitone scale of eGeMAPSv02 (``gemapsv01b_logPitch``).
 
     Inputs: the smoothed F0 ``(..., 1, frames)`` in Hz (:class:`PitchViterbi`) and the
-    windowed frames it was measured on (``smile_window``).  A frame whose RMS energy
+    windowed frames it was measured on (``smile_window``; zero-padded ones too: the mean is
+    over the frame length ``win_length``).  A frame whose RMS energy
     ``sqrt(mean(x**2))`` (``cEnergy``, ``rms = 1``, on ``gemapsv01b_winG60``) is below
     ``threshold`` is unvoiced (``cValbasedSelector``: ``threshold = 0.001``, ``zeroVec =
     1``).  Ports ``(..., 1, frames)``, dtype of the F0: ``f0`` (Hz, 0 when unvoiced;
@@ -241,7 +242,7 @@ def voicing_gate(f0: Feature, frames: Feature, p: VoicingGate) -> dict[str, Feat
     if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2]:
         raise ValueError(f"voicing_gate: expected an F0 of shape (1, frames) and frames on the "
                          f"same grid, got {f.shape} and {frames.data.shape}")
-    n = x.shape[-1]
+    n = min(frames.win_length or x.shape[-1], x.shape[-1])       # padding adds zeros
     rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
     hz = np.where((rms[..., None, :] >= p.threshold) & (f > 0), f, 0.0)
     with np.errstate(divide="ignore"):
@@ -292,7 +293,7 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
         k = np.clip(np.floor(mag.sr / fv), 1, half - 1).astype(np.int64)
         k = _climb(r, k, half)
         r0 = r[..., 0]
-        rt = np.take_along_axis(r, k[..., None], -1)[..., 0]
+        rt = r[np.arange(len(k)), k]
         ok = (rt > 0) & (rt < r0)
         with np.errstate(divide="ignore", invalid="ignore"):
             h[voiced] = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
@@ -301,16 +302,20 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
 
 
 def _climb(r: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:
-    """From lag ``k`` to the nearest local maximum of ``r``: left when ``r[k-1] > r[k]``,
-    else right (lags 1 .. half - 1), vectorised over frames."""
-    at = lambda j: np.take_along_axis(r, j[..., None], -1)[..., 0]   # noqa: E731
-    left = (k > 1) & (at(np.maximum(k - 1, 1)) > at(k))
+    """From lag ``k`` to the nearest local maximum of ``r`` ``(frames, lags)``: left when
+    ``r[k-1] > r[k]``, else right (lags 1 .. half - 1), vectorised over the frames still
+    climbing (a frame that stops never moves again)."""
+    k = k.copy()
+    rows = np.arange(len(k))
+    cur = r[rows, k]
+    step = np.where((k > 1) & (r[rows, np.maximum(k - 1, 1)] > cur), -1, 1)
     for _ in range(half):
-        step = np.where(left, -1, 1)
-        j = k + step
+        j = k[rows] + step[rows]
         inside = (j >= 1) & (j <= half - 1)
-        move = inside & (at(np.clip(j, 1, half - 1)) > at(k))
-        if not move.any():
+        rj = r[rows, np.clip(j, 1, half - 1)]
+        move = inside & (rj > cur[rows])
+        rows = rows[move]
+        if not rows.size:
             break
-        k = np.where(move, j, k)
+        k[rows], cur[rows] = j[move], rj[move]
     return k

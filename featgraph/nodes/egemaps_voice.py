@@ -39,7 +39,7 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
-from ._common import frame_major
+from ._common import FFTLength, fft_length, frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
 
@@ -50,7 +50,10 @@ class SmileWindow(Node):
     ``N`` is the frame length; ``sigma`` is relative to the half length (eGeMAPSv02's
     ``gemapsv01b_win60``: ``sigma = 0.4``, ``gain = 1``), so the window is the same shape at
     every sample rate.  Measured equal to openSMILE's ``gemapsv01b_winG60`` level to float32
-    rounding.  Input and output ``(..., length, frames)``, dtype kept.
+    rounding.  Input ``(..., length, frames)``, output ``(..., length, frames)`` or, with
+    ``pad_to``, ``(..., n, frames)``: the windowed frame followed by zeros (openSMILE's FFT
+    input, so that ``rfft`` transforms the rows in place; ``win_length`` stays ``length``),
+    dtype kept.
 
     Streaming: framewise.
     """
@@ -63,6 +66,10 @@ class SmileWindow(Node):
     sigma: float = Field(0.4, gt=0.01, le=100.0, description="standard deviation relative to "
                                                              "half the frame length (0.4)")
     gain: float = Field(1.0, gt=0, le=1e6, description="scale of the window (1)")
+    pad_to: FFTLength | Literal["pow2"] | None = Field(
+        None, description="zero-pad each windowed frame at its end to this length, the FFT "
+                          "size: an integer >= the frame length, 'pow2' for the next power "
+                          "of two, or null for no padding")
 
 
 def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
@@ -76,8 +83,18 @@ def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
 @SmileWindow.compute
 def smile_window(x: Feature, p: SmileWindow) -> Feature:
     frames = frame_major(x.data)
-    w = gauss_window(frames.shape[-1], p.sigma, p.gain).astype(frames.dtype, copy=False)
-    return x.derive(frame_major(frames * w))
+    length = frames.shape[-1]
+    w = gauss_window(length, p.sigma, p.gain).astype(frames.dtype, copy=False)
+    n = fft_length(p.pad_to, length)
+    if n == length:
+        return x.derive(frame_major(frames * w))
+    if frames.dtype in (np.float32, np.float64):      # w x[n] into zero-padded rows, one pass
+        from ..native.spectral import window_frames
+        out = window_frames(frames, w, np.empty(frames.shape[:-1] + (n,), frames.dtype))
+    else:
+        out = np.zeros(frames.shape[:-1] + (n,), np.result_type(frames, w))
+        np.multiply(frames, w, out=out[..., :length])
+    return x.derive(frame_major(out), win_length=x.win_length or length)
 
 
 class SmileSpecScale(Node):

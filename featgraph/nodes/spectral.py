@@ -201,6 +201,13 @@ def power_of(z: np.ndarray, exponent: float, dither_floor: float,
     """
     from .. import native
 
+    if exponent == 1.0 and native.BACKEND == "c" and (out is None or out.flags.c_contiguous):
+        from ..native.spectral import magnitude_spectrum     # the same, in one pass
+
+        out = magnitude_spectrum(z, out)
+        if dither_floor:
+            out += out.dtype.type(dither_floor)
+        return out
     if exponent == 1.0:                             # sqrt(re * re + im * im), in place
         out = power_of(z, 2.0, 0.0, out, overwrite)
         out = np.sqrt(out, out=out)
