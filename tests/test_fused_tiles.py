@@ -11,7 +11,7 @@ from featgraph.engine.fuse import fuse
 from featgraph.engine.graph import build
 from featgraph.engine.scheduler import execute
 from featgraph.engine.source import Source
-from featgraph.native.spectral import FrameWindows, window_frames
+from featgraph.native.windows import FrameWindows, window_frames
 from featgraph.nodes import mel
 
 RNG = np.random.default_rng(23)

@@ -10,7 +10,7 @@ from featgraph import native
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.engine.ops import registry
-from featgraph.native import reference_spectral, spectral
+from featgraph.native import reference_spectral, spectral, windows
 from featgraph.nodes.framing import window_function
 
 REFS = np.load(DATA / "spectral_features_refs.npz")
@@ -158,7 +158,7 @@ def test_window_frames_kernel_equals_the_ops_bit_for_bit(dtype, coef):
     x = Feature(np.swapaxes(fr, -1, -2), Kind.FRAMES, 16000.0, hop=160, win_length=400)
     emph = op("htk_preemphasis", coef=coef)(x).data
     for start, pad_at in ((0, "end"), (56, "center")):
-        got = spectral.window_frames(fr, w, np.full(fr.shape[:-1] + (512,), np.nan, dtype),
+        got = windows.window_frames(fr, w, np.full(fr.shape[:-1] + (512,), np.nan, dtype),
                                      start, coef)
         np.testing.assert_array_equal(got, reference_spectral.window_frames(fr, w, 512, start,
                                                                             coef))
@@ -166,7 +166,7 @@ def test_window_frames_kernel_equals_the_ops_bit_for_bit(dtype, coef):
                       pad_at=pad_at)(x.derive(emph)).data
         np.testing.assert_array_equal(got, np.swapaxes(windowed, -1, -2))
         assert not got[..., :start].any() and not got[..., start + 400:].any()
-    tiny = spectral.window_frames(np.array([[1.0, 2.0, 4.0]], dtype), np.ones(3, dtype),
+    tiny = windows.window_frames(np.array([[1.0, 2.0, 4.0]], dtype), np.ones(3, dtype),
                                   np.empty((1, 5), dtype), 1, 0.5)
     np.testing.assert_array_equal(tiny, [[0.0, 0.5, 1.5, 3.0, 0.0]])   # by hand: HTK Book 5.2
 
@@ -174,19 +174,19 @@ def test_window_frames_kernel_equals_the_ops_bit_for_bit(dtype, coef):
 def test_window_frames_rejects_bad_arguments_before_c():
     fr, w = np.ones((3, 8)), np.ones(8)
     with pytest.raises(ValueError, match="float32/float64"):
-        spectral.window_frames(np.ones((3, 8), np.int16), w, np.empty((3, 8)))
+        windows.window_frames(np.ones((3, 8), np.int16), w, np.empty((3, 8)))
     with pytest.raises(ValueError, match="window must be"):
-        spectral.window_frames(fr, np.ones(7), np.empty((3, 8)))
+        windows.window_frames(fr, np.ones(7), np.empty((3, 8)))
     with pytest.raises(ValueError, match="window must be"):
-        spectral.window_frames(fr, np.ones(8, np.float32), np.empty((3, 8)))
+        windows.window_frames(fr, np.ones(8, np.float32), np.empty((3, 8)))
     for bad, start in ((np.empty((3, 7)), 0), (np.empty((3, 10)), 3), (np.empty((2, 8)), 0),
                        (np.empty((3, 8), np.float32), 0), (np.empty((8, 3)).T, 0)):
         with pytest.raises(ValueError, match="out must be"):
-            spectral.window_frames(fr, w, bad, start)
+            windows.window_frames(fr, w, bad, start)
     for coef in (-0.1, 1.5, np.nan):
         with pytest.raises(ValueError, match="preemph must be in"):
-            spectral.window_frames(fr, w, np.empty((3, 8)), 0, coef)
-    assert spectral.window_frames(np.ones((0, 8)), w, np.empty((0, 8))).shape == (0, 8)
+            windows.window_frames(fr, w, np.empty((3, 8)), 0, coef)
+    assert windows.window_frames(np.ones((0, 8)), w, np.empty((0, 8))).shape == (0, 8)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -89,7 +89,7 @@ def smile_window(x: Feature, p: SmileWindow) -> Feature:
     if n == length:
         return x.derive(frame_major(frames * w))
     if frames.dtype in (np.float32, np.float64):      # w x[n] into zero-padded rows, one pass
-        from ..native.spectral import window_frames
+        from ..native.windows import window_frames
         out = window_frames(frames, w, np.empty(frames.shape[:-1] + (n,), frames.dtype))
     else:
         out = np.zeros(frames.shape[:-1] + (n,), np.result_type(frames, w))

@@ -364,7 +364,7 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     ->] window -> rfft`` on a chunk (see :func:`fused_power`); the buffer is reused by the next
     chunk (or the spectrum goes to ``out``).  Real frames are pre-emphasised, windowed and
     zero-padded into the FFT's work buffer in one pass
-    (:func:`featgraph.native.spectral.window_frames`, bit-equal to the ops)."""
+    (:func:`featgraph.native.windows.window_frames`, bit-equal to the ops)."""
     *pre, win, fft = parts
     coef = pre[0].coef if pre else 0.0                        # htk_preemphasis
     frames = frame_major(x.data)                              # (..., frames, length)
@@ -379,7 +379,7 @@ def fused_spectrum(f: FusedOp, parts: tuple, x: Feature, out: np.ndarray | None 
     lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
     buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
     if dtype in (np.float32, np.float64):
-        from ..native.spectral import window_frames
+        from ..native.windows import window_frames
         # the zero padding is written when this buffer last held another layout (a run at
         # another rate: longer frames, same n_fft) and is left as it is otherwise
         pad = f.relayout("frames", (n_fft,), dtype, (length, start))
@@ -434,7 +434,7 @@ def _tiles(f: FusedOp, frames, window, n_fft: int, pre, tile: int):
     channels, cdtype, bins = math.prod(frames.shape[:-2]), spectrum_dtype(dtype), n_fft // 2 + 1
     real = dtype in (np.float32, np.float64)
     if real:
-        from ..native.spectral import FrameWindows, window_frames
+        from ..native.windows import FrameWindows, window_frames
     else:                                       # complex frames: the numpy definition
         from ..native.reference_spectral import window_frames
     start, coef = pre or (0, 0.0)
