@@ -1,5 +1,4 @@
 """Single ops against independent references: scipy, closed forms, peer conventions."""
-import json
 
 import numpy as np
 import pytest
@@ -250,3 +249,36 @@ def test_rasta_rejects_zero_energy_in_the_log_domain():
     x = Feature(np.zeros((3, 10)), Kind.BANDS, 16000.0, hop=160)
     with pytest.raises(ValueError, match="positive band energies"):
         auditory.Rasta()(x)
+
+
+def test_load_checks_the_samples_unless_a_file_holds_integer_pcm(tmp_path, monkeypatch):
+    """An integer PCM file cannot hold NaN, so the check is skipped (libsndfile decodes
+    it to [-1, 1)); a float file and an array are checked, and NaN in them is refused."""
+    import soundfile as sf
+
+    import featgraph
+    from featgraph.engine.source import Source
+    from featgraph.nodes import io
+
+    checked = []
+    real = io.all_finite
+    monkeypatch.setattr(io, "all_finite", lambda x: checked.append(x.size) or real(x))
+    y = 0.5 * np.sin(np.arange(8000) / 7.0)
+    sf.write(tmp_path / "int.wav", y, 16000, subtype="PCM_16")
+    sf.write(tmp_path / "int.flac", y, 16000, subtype="PCM_24")
+    sf.write(tmp_path / "float.wav", y, 16000, subtype="FLOAT")
+    recipe = featgraph.load("plp")
+    for name, finite in (("int.wav", True), ("int.flac", True), ("float.wav", False)):
+        assert Source.of(tmp_path / name).finite_samples() is finite
+        checked.clear()
+        plp = recipe.run(tmp_path / name)["plp"]
+        assert np.isfinite(plp).all() and plp.shape[-1] == 1 + (8000 - 400) // 160
+        assert (sum(checked) == 0) is finite and (finite or sum(checked) == 8000)
+    checked.clear()
+    recipe.run(y, sr=16000)
+    assert sum(checked) == 8000 and not Source.of(y, 16000).finite_samples()
+    bad = y.copy()
+    bad[4321] = np.nan
+    sf.write(tmp_path / "nan.wav", bad, 16000, subtype="FLOAT")
+    with pytest.raises(featgraph.NodeError, match="NaN or infinite"):
+        recipe.run(tmp_path / "nan.wav")

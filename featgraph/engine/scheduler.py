@@ -107,6 +107,7 @@ class Stream:
         self.held: dict[str, list[Collector]] = {}
         self.n_samples: int | None = None    # the input's length, when known (collect)
         self.sinks: dict[str, dict[str, Collector]] = {}   # step: {port: its collector}
+        self.finite_input = False            # the samples cannot hold NaN (integer PCM)
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -236,6 +237,8 @@ class Stream:
                     state = self.states[key] = model.start()
                     if key in self.sinks and hasattr(state, "sink"):
                         state.sink = Sink(self.sinks[key], list(model.out_ports()))
+                    if self.finite_input and hasattr(state, "finite_input"):
+                        state.finite_input = True    # (load: no finiteness check needed)
                 if final:                  # the last chunks and the flush, joined
                     out = finish(state, *(args or ()))
                 else:
@@ -373,6 +376,7 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     """
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
+    s.finite_input = source.finite_samples()
     features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
                        source.n_samples())
     return Result(features, s.report(), source.label)

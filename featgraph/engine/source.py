@@ -81,6 +81,17 @@ class Source:
         frames = getattr(f, "frames", None) if f is not None and not f.closed else None
         return int(frames) if isinstance(frames, int) and 0 < frames < 1 << 62 else None
 
+    def finite_samples(self) -> bool:
+        """True when the samples cannot be NaN or infinite: a file of integer samples
+        (``PCM_*``, ``ULAW``, ``ALAW``, ``ALAC_*`` subtypes, FLAC's included), which
+        libsndfile decodes to values in [-1, 1).  An array, or a file of floating-point or
+        lossy-coded samples: False (they are checked)."""
+        if self.path is None:
+            return False
+        self.samplerate()                              # opens the file, kept open
+        subtype = str(getattr(self.__dict__.get("_opened"), "subtype", ""))
+        return subtype.startswith(("PCM_", "ALAC_")) or subtype in ("ULAW", "ALAW")
+
     def blocks(self, size: int, dtype: str = "float64") -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 

@@ -60,6 +60,7 @@ class LoadStream:
         self.sr: float | None = None
         self.n_channels = 1
         self.n_in = 0
+        self.finite_input = False       # set by the scheduler for integer PCM files
 
     def step(self, raw: Feature) -> Feature:
         p, x = self.p, raw.data                       # (channels, n)
@@ -75,11 +76,12 @@ class LoadStream:
                                                      quality=SOXR_QUALITY[p.resampler])
         if (self.resampler is None and x.dtype == np.dtype(p.dtype) and p.scale == 1.0
                 and (p.channels == "all" or x.shape[0] == 1)):
-            # nothing to compute: the samples are checked (one pass, no copy) and passed
+            # nothing to compute: the samples are checked (one pass, no copy; not at all
+            # when they are integer PCM from a file, which cannot be NaN) and passed
             # on as a read-only view (an op writing into its input would fail loudly, not
             # change the caller's array); a whole-signal op reading them gets the caller's
             # array itself (engine.collector: consecutive views are joined without a copy)
-            if not all_finite(x):
+            if not self.finite_input and not all_finite(x):
                 raise AudioError("the audio contains NaN or infinite samples")
             y = (x if p.channels == "all" else x[0]).view()
             y.flags.writeable = False
@@ -97,11 +99,11 @@ class LoadStream:
                 and p.channels == "first"):
             # no arithmetic before the cast: check the samples as given and copy the
             # first channel once into the output type
-            if not all_finite(x):
+            if not self.finite_input and not all_finite(x):
                 raise AudioError("the audio contains NaN or infinite samples")
             return self._finish(raw, self._mix(x), last=False)
         x = np.asarray(x, dtype=np.float64)
-        if not all_finite(x):
+        if not self.finite_input and not all_finite(x):
             raise AudioError("the audio contains NaN or infinite samples")
         return self._finish(raw, self._mix(x), last=False)
 
