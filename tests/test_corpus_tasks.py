@@ -126,3 +126,26 @@ def test_a_length_estimate_changes_nothing_read_or_computed():
             want = got
         assert len(read) == 20 and got.shape == want.shape == (39, 123)
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_16_bit_files_are_read_as_stored_and_scaled_to_libsndfiles_own_values(tmp_path):
+    """PCM_16 (WAV, FLAC) is read as int16 and scaled by 2^-15 in the source: the blocks
+    equal soundfile's float32 / float64 reads bit for bit (extremes -32768 and 32767,
+    mono and stereo, any block size), as (channels, n) arrays."""
+    from featgraph.engine.source import Source
+
+    rng = np.random.default_rng(7)
+    for ch in (1, 2):
+        pcm = rng.integers(-32768, 32768, (5003, ch)).astype(np.int16)
+        pcm[0], pcm[1] = -32768, 32767
+        for ext in ("wav", "flac"):
+            path = tmp_path / f"x{ch}.{ext}"
+            soundfile.write(path, pcm, 16000, subtype="PCM_16")
+            for dtype in ("float32", "float64"):
+                want = soundfile.read(path, dtype=dtype, always_2d=True)[0].T
+                blocks = list(Source.of(path).blocks(1000, dtype))
+                assert [b.shape for b in blocks] == [(ch, 1000)] * 5 + [(ch, 3)]
+                got = np.concatenate(blocks, axis=-1)
+                assert got.dtype == dtype
+                np.testing.assert_array_equal(got, want)
+                assert got[0, 0] == -1.0 and got[0, 1] == 32767 / 32768

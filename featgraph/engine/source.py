@@ -96,7 +96,8 @@ class Source:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 
         A file is read with libsndfile, ``size`` frames at a time, as ``dtype``
-        (float64 or float32) in [-1, 1) for integer PCM; a seekable file ends once its
+        (float64 or float32) in [-1, 1) for integer PCM (16-bit samples read as stored and
+        scaled by 2^-15 here: libsndfile's own values, in a third of the time); a seekable file ends once its
         frame count is read (soundfile reads no further: the empty read is skipped).  An
         array is cut into views (no copy, its own dtype).
         """
@@ -108,15 +109,24 @@ class Source:
         f = self.__dict__.pop("_opened", None)
         with f if f is not None and not f.closed else self._open() as f:
             left = f.frames if f.seekable() else -1      # soundfile's own limit, if any
+            # 16-bit samples: read as they are stored and scaled here (libsndfile's float
+            # conversion took 3x as long as the read; the values are the same: i / 32768,
+            # a power of two, exact in either type)
+            pcm16 = f.subtype == "PCM_16"
             while left:
                 try:
-                    block = f.read(size, dtype=dtype, always_2d=True)
+                    block = f.read(size, dtype="int16" if pcm16 else dtype, always_2d=True)
                 except (RuntimeError, OSError) as exc:
                     raise AudioError(f"cannot read audio file: {exc}") from None
                 if not len(block):
                     return
                 left = max(0, left - len(block)) if left > 0 else left
-                yield block.T
+                if pcm16:
+                    out = np.empty(block.shape[::-1], dtype)
+                    np.multiply(block.T, out.dtype.type(2.0 ** -15), out=out)
+                    yield out
+                else:
+                    yield block.T
 
     def __getstate__(self) -> dict:
         """Pickled without an open file handle."""
