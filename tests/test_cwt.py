@@ -55,6 +55,41 @@ def test_blocks_equal_one_full_length_fft(wavelet):
     assert np.max(np.abs(got - want)) <= 1e-6 * np.max(np.abs(want))
 
 
+@pytest.mark.parametrize("wavelet", ["morlet", "morse", "paul", "meyer"])
+def test_full_rate_equals_one_full_length_fft(wavelet):
+    """At hop 1 (the phase-interleaved inverse FFTs of featgraph.nodes._tf._full_rate) the
+    transform is the linear convolution computed with one zero-padded FFT of the whole
+    signal, every sample, within 1e-8 of the peak (the block is twice the filters' half
+    support longer than the signal); on two channels, each its own."""
+    y = np.random.default_rng(2).standard_normal((2, 60000))
+    y[1] = np.cos(2 * np.pi * 500.0 * np.arange(60000) / SR)
+    op = CWT(wavelet=wavelet, hop=1, n_bins=20, fmin=60.0, bins_per_octave=4)
+    got = op(signal(y, SR)).data
+    assert got.shape == (2, 20, 60001)
+    fc = centre_frequencies("log", 20, 60.0, None, SR, 4)
+    n = 1 << 17                                          # > len(y) + both supports
+    f = np.arange(n // 2 + 1) * SR / n
+    g = wavelet_shape(wavelet)
+    for ch in range(2):
+        spec = np.fft.rfft(y[ch], n)
+        want = np.stack([np.fft.ifft(np.concatenate([spec * 2 * g(f / c),
+                                                     np.zeros(n - len(f))]))[:60001]
+                         for c in fc])
+        assert np.max(np.abs(got[ch] - want)) <= 1e-8 * np.max(np.abs(want))
+
+
+def test_wsst_full_rate_sampled_equals_decimated():
+    """The WSST at hop 1 (derivative responses through the full-rate path) sampled every
+    128 samples equals the WSST computed at hop 128 (the blockwise, folded path): both are
+    the squeezed definition at those samples."""
+    y = np.cos(2 * np.pi * (200.0 + 300.0 * np.arange(44100) / SR) * np.arange(44100) / SR)
+    op = dict(bins_per_octave=24, n_bins=120, fmin=60.0)
+    full = WSST(hop=1, **op)(signal(y, SR)).data[:, ::128]
+    dec = WSST(hop=128, **op)(signal(y, SR)).data
+    assert full.shape == dec.shape
+    assert np.max(np.abs(full - dec)) <= 1e-5 * np.max(np.abs(dec))
+
+
 def test_axis_layouts_and_complex_output():
     w = CWT(hop=256, n_bins=24, bins_per_octave=6)(signal(tone(440.0), SR))
     np.testing.assert_allclose(w.axis, FMIN * 2 ** (np.arange(24) / 6))

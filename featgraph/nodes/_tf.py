@@ -9,7 +9,9 @@ frames is read with ``margin`` samples on either side (the longest filter's half
 support) and transformed with one FFT; decimating by ``hop`` is done in the frequency
 domain by folding the spectrum (``y[j hop] = IFFT_{L/hop}(sum_r Y[m + r L / hop]) / hop``),
 so the inverse FFTs are ``hop`` times shorter and nothing is kept at full rate.  Memory:
-the output, one block's spectrum and one group of bands' products.
+the output, one block's spectrum and one group of bands' products.  At ``hop = 1`` (the
+full rate) one block holds the whole signal and each band's inverse FFT is cut into
+interleaved phases as short as its support allows (:func:`_full_rate`).
 """
 from __future__ import annotations
 
@@ -78,6 +80,10 @@ def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
     lead, n = x.shape[:-1], x.shape[-1]
     flat = x.reshape(-1, n)
     channels, n_frames = flat.shape[0], 1 + n // hop
+    if hop == 1 and not whole and margin <= n and _ducc_fft is not None:
+        outs = _full_rate(flat, response, extra, n_bands, margin, key)
+        shaped = [o.reshape(lead + o.shape[1:]) for o in outs]
+        return tuple(shaped) if extra is not None else shaped[0]
     if whole:
         from scipy.fft import next_fast_len
         n_sub = next_fast_len(2 + n // hop)
@@ -110,6 +116,126 @@ def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
 
 
 _PLANS: dict = {}
+
+try:
+    import ducc0.fft as _ducc_fft
+except ImportError:  # pragma: no cover - ducc0 is a dependency; the blocks are the fallback
+    _ducc_fft = None
+
+MAX_SUB = 512
+"""Largest sub-decimation of the full-rate path (:func:`_full_rate`)."""
+
+FULL_BYTES = 32 << 20
+"""Bytes of one group of bands' sub-decimated spectra at full rate."""
+
+
+def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key) -> list:
+    """``bandpass`` at ``hop = 1``: one block holding the whole signal, each band computed
+    as ``D`` interleaved phases of ``Q = L / D`` samples (an input-pruned inverse FFT).
+
+    The block is ``L >= n + 1 + 2 margin`` samples, a multiple of :data:`MAX_SUB`: the
+    signal first, then zeros, so that the circular filtering wraps onto zeros only (twice
+    the margin: the filters' tails past one margin, 1e-12 of their energy, left 2e-8 of
+    the peak against the definition, a linear convolution; past two, 1e-10 to 3e-9).  A
+    band whose response spans ``w <= Q`` bins from bin ``lo`` gives, at samples
+    ``n = i D + r``, ``y[i D + r] = sum_p Z_r[p] exp(2 pi i p i / Q)`` with
+    ``Z_r[m mod Q] = X[m] R[m] exp(2 pi i m r / L) / L`` (no aliasing since ``w <= Q``):
+    ``D`` inverse FFTs of length ``Q`` instead of one of length ``L`` (``D`` the largest
+    power of two up to :data:`MAX_SUB` leaving ``Q >= w``), written by ducc0 straight
+    into the frame-major output (frame ``i D + r`` is row ``i`` of phase ``r``), the
+    ``1 / L`` folded into the responses.  Bands are grouped (consecutive, joint support
+    at most 4 times the narrowest, :data:`FULL_BYTES`): a group writes ``g`` adjacent
+    columns of each output row at once.
+    The phases are made by doubling (``Z_{r + s} = Z_r exp(2 pi i m s / L)``, ``s`` a power
+    of two), ``log2 D`` products deep.  Memory: the output (``L`` frames; the first
+    ``n + 1`` are returned) plus one group's ``D x Q`` spectra per band.
+    """
+    channels, n = flat.shape
+    size = n + 1 + 2 * max(margin, 1)
+    length = MAX_SUB * _ducc_fft.good_size(-(-size // MAX_SUB))
+    block = np.zeros((channels, length), np.float64)
+    block[:, :n] = flat
+    spec = _ducc_fft.r2c(block, axes=(1,), forward=True, nthreads=1)
+    del block
+    plans = _full_plans(response, extra, n_bands, length, channels, key)
+    widest = max((g1 - g0 for groups in plans for g0, g1, *_ in groups), default=1)
+    work = np.empty(channels * widest * length, np.complex128)
+    outs = []
+    for groups in plans:
+        out = np.zeros((channels, length, n_bands), np.complex128)
+        for g0, g1, lo, hi, sub, rows, twiddles in groups:
+            q, g = length // sub, g1 - g0
+            z = work[:channels * g * length].reshape(channels, sub, g, q)
+            first = z[:, 0]
+            first[...] = 0.0
+            base = spec[:, None, lo:hi] * rows[None]
+            at = lo % q
+            cut = min(hi - lo, q - at)
+            first[..., at:at + cut] = base[..., :cut]
+            first[..., :hi - lo - cut] = base[..., cut:]
+            step = 1
+            for tw in twiddles:
+                np.multiply(z[:, :step], tw, out=z[:, step:2 * step])
+                step *= 2
+            target = out.reshape(channels, q, sub, n_bands)[..., g0:g1].transpose(0, 2, 3, 1)
+            _ducc_fft.c2c(z, axes=(3,), forward=False, inorm=0, out=target, nthreads=1)
+        outs.append(out[:, :n + 1])
+    return outs
+
+
+def _full_plans(response, extra, n_bands, length, channels, key) -> list:
+    """Per response set, the groups ``(g0, g1, lo, hi, D, rows / L, twiddles)`` of
+    :func:`_full_rate`; cached by ``key`` as :func:`_plans`."""
+    full = None if key is None else ("full", key, length, channels)
+    if full in _PLANS:
+        return _PLANS[full]
+    freqs = np.arange(length // 2 + 1) / length
+    plans = []
+    for make in (response, extra):
+        if make is None:
+            continue
+        bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
+        groups, g0 = [], 0
+        while g0 < len(bands):
+            a, v = bands[g0]
+            if not len(v):
+                g0 += 1
+                continue
+            lo, hi, narrow, g1 = a, a + len(v), len(v), g0 + 1
+            while g1 < len(bands) and len(bands[g1][1]):
+                nlo = min(lo, bands[g1][0])
+                nhi = max(hi, bands[g1][0] + len(bands[g1][1]))
+                nnarrow = min(narrow, len(bands[g1][1]))
+                if nhi - nlo > 4 * nnarrow or \
+                        16 * channels * (g1 + 1 - g0) * length > FULL_BYTES:
+                    break
+                lo, hi, narrow, g1 = nlo, nhi, nnarrow, g1 + 1
+            sub = _sub(hi - lo, length)
+            rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands[g0:g1]],
+                                                                np.complex128))
+            for i, (b, v) in enumerate(bands[g0:g1]):
+                rows[i, b - lo:b - lo + len(v)] = v
+            rows /= length
+            q = length // sub
+            m = lo + (np.arange(q) - lo) % q                # the bin at each position
+            twiddles = [np.exp(2j * np.pi * ((m * s) % length) / length).reshape(1, 1, 1, q)
+                        for s in 2 ** np.arange(int(math.log2(sub)))]
+            groups.append((g0, g1, lo, hi, sub, rows, twiddles))
+            g0 = g1
+        plans.append(groups)
+    if full is not None:
+        if len(_PLANS) >= 4:
+            _PLANS.pop(next(iter(_PLANS)))
+        _PLANS[full] = plans
+    return plans
+
+
+def _sub(width: int, length: int) -> int:
+    """The largest power of two ``D <= MAX_SUB`` with ``width <= length / D``."""
+    sub = 1
+    while 2 * sub <= MAX_SUB and width <= length // (2 * sub):
+        sub *= 2
+    return sub
 
 
 def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
