@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ._scales import band_points
+from .spectral import _ducc_fft     # (the full-rate path needs ducc0's strided out=)
 
 BLOCK_BYTES = 8 << 20
 """Bytes of one group of bands' complex products (a block's working set)."""
@@ -116,11 +117,6 @@ def bandpass(x: np.ndarray, response, n_bands: int, hop: int, margin: int,
 
 
 _PLANS: dict = {}
-
-try:
-    import ducc0.fft as _ducc_fft
-except ImportError:  # pragma: no cover - ducc0 is a dependency; the blocks are the fallback
-    _ducc_fft = None
 
 MAX_SUB = 512
 """Largest sub-decimation of the full-rate path (:func:`_full_rate`)."""
@@ -245,7 +241,6 @@ def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
     if full in _PLANS:
         return _PLANS[full]
     freqs = np.arange(length // 2 + 1) / length
-    width = -(-len(freqs) // n_sub) * n_sub
     plans = []
     for make in (response, extra):
         if make is None:
