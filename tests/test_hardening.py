@@ -35,15 +35,24 @@ class Hang(BaseException):
 
 @contextlib.contextmanager
 def deadline(seconds: float):
+    """Raise :class:`Hang` once this process has used ``seconds`` on each of two cores (its
+    threads' CPU time, BLAS included), or after six times ``seconds`` of wall time (a blocked
+    call uses no CPU).  CPU time, because a loaded machine (CI's two cores, other jobs)
+    stretches the wall time of a case that does finish."""
     def expire(signum, frame):
-        raise Hang(f"still running after {seconds} s")
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+        spent = f"2 x {seconds:g} s of CPU" if signum == signal.SIGPROF else f"{6 * seconds:g} s"
+        raise Hang(f"still running after {spent} time")
+    timers = ((signal.ITIMER_PROF, signal.SIGPROF, 2 * seconds),
+              (signal.ITIMER_REAL, signal.SIGALRM, 6 * seconds))
+    previous = [signal.signal(signum, expire) for _, signum, _ in timers]
+    for timer, _, limit in timers:
+        signal.setitimer(timer, limit)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        for (timer, signum, _), handler in zip(timers, previous):
+            signal.setitimer(timer, 0)
+            signal.signal(signum, handler)
 
 
 def load_problems(text, file="fuzz.yaml", seconds=2.0):
