@@ -410,3 +410,60 @@ def test_spectral_shape_closed_forms_and_bad_arguments():
             with pytest.raises(ValueError, match="parameters in range"):
                 spectral.spectral_shape(what, s, *(() if what == "flatness" else (freq,)),
                                         **params)
+
+
+@pytest.mark.parametrize("backend", ["native", "numpy"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tiled_power_filterbank_equals_window_fft_bank_and_the_dense_definition(
+        monkeypatch, dtype, backend):
+    """tiled_power_filterbank (one loop over tiles, pointers taken once) against the
+    three calls on the whole run of frames (bit for bit, the same FFT: tiles of whole
+    SIMD batches) and against numpy's window, rfft and dense product of |X|^2 (to
+    rounding); 75 frames in tiles of 16 leave a tile of 11; padding written by the first
+    tile over a dirty buffer, or left alone; bad buffers are errors before C."""
+    if backend == "numpy":
+        monkeypatch.setattr(native, "BACKEND", "numpy")
+    rng = np.random.default_rng(8)
+    ctype = np.complex64 if dtype == np.float32 else np.complex128
+    sig = rng.standard_normal(75 * 40 + 60).astype(dtype)
+    fr = np.lib.stride_tricks.sliding_window_view(sig, 100)[::40][:75]
+    w_win = np.hamming(100).astype(dtype)
+    bank = np.zeros((5, 65))
+    bank[0, 1:9], bank[1, 6:30], bank[2, 20:64], bank[3, 64], bank[4, :] = 1.0, 0.5, 0.25, 2.0, 0.1
+    bank = (bank * rng.random(bank.shape)).astype(dtype)
+    first, stop = reference_spectral.filter_supports(bank)
+    kernel = spectral.BandedPowerFilterbank(bank, first, stop)
+
+    def fft(rows, out):
+        out[...] = np.fft.rfft(rows.astype(np.float64), axis=-1)
+        return out
+
+    whole = windows.window_frames(fr, w_win, np.empty((75, 128), dtype), 10, 0.5)
+    want = kernel(fft(whole, np.empty((75, 65), ctype)))
+    buf, spec = np.full((16, 128), np.nan, dtype), np.empty((16, 65), ctype)
+    got = spectral.tiled_power_filterbank(kernel, windows.FrameWindows(fr, w_win, 128, 10, 0.5),
+                                          fft, 75, buf, spec, np.empty((75, 5), dtype))
+    np.testing.assert_array_equal(got, want)
+    assert np.all(buf[:, :10] == 0) and np.all(buf[:, 110:] == 0)
+    part = spectral.tiled_power_filterbank(kernel, windows.FrameWindows(fr, w_win, 128, 10, 0.5),
+                                           fft, 20, buf, spec, np.empty((20, 5), dtype), pad=False)
+    np.testing.assert_array_equal(part, want[:20])
+    dense = np.abs(np.fft.rfft(reference_spectral.window_frames(
+        fr.astype(np.float64), w_win.astype(np.float64), 128, 10, 0.5), axis=-1)) ** 2
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, dense @ bank.T.astype(np.float64), rtol=tol,
+                               atol=tol * np.abs(want).max())
+    fw = windows.FrameWindows(fr, w_win, 128, 10, 0.5)
+    assert spectral.tiled_power_filterbank(kernel, fw, fft, 0, buf, spec,
+                                           np.empty((0, 5), dtype)).shape == (0, 5)
+    with pytest.raises(ValueError, match="work buffers"):
+        spectral.tiled_power_filterbank(kernel, fw, fft, 75, buf[:, :100], spec,
+                                        np.empty((75, 5), dtype))
+    with pytest.raises(ValueError, match="work buffers"):
+        spectral.tiled_power_filterbank(kernel, fw, fft, 76, buf, spec, np.empty((76, 5), dtype))
+    with pytest.raises(ValueError, match="work buffers"):
+        spectral.tiled_power_filterbank(kernel, fw, fft, 75, buf, spec.astype(np.complex64
+                                        if dtype == np.float64 else np.complex128),
+                                        np.empty((75, 5), dtype))
+    with pytest.raises(ValueError, match="out must be"):
+        spectral.tiled_power_filterbank(kernel, fw, fft, 75, buf, spec, np.empty((74, 5), dtype))

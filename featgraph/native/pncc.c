@@ -8,6 +8,7 @@
  * for the layout and status codes, and reference_pncc.py for the numpy
  * definition the kernels must agree with (same operations, same order).
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -18,9 +19,25 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+/* Whether any of x[0 .. n) is negative, NaN or infinite: one vectorised pass over the
+ * (valid) powers; the loops after it find which, in order, only when one is. */
+#define DEFINE_ANY_INVALID(NAME, T, MAX)                                      \
+FG_CLONES FG_NO_TRAPS static int NAME(const T *x, size_t n)                   \
+{                                                                             \
+    int bad = 0;                                                              \
+    for (size_t i = 0; i < n; i++)                                            \
+        bad |= !((x[i] >= 0) & (x[i] <= MAX));                                \
+    return bad;                                                               \
+}
+
+DEFINE_ANY_INVALID(any_invalid_f64, double, DBL_MAX)
+DEFINE_ANY_INVALID(any_invalid_f32, float, FLT_MAX)
+
 static int all_finite_nonneg(const double *x, size_t n)
 {
     int status = FG_OK;
+    if (!any_invalid_f64(x, n))
+        return FG_OK;
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]))
             return FG_ENONFINITE;
@@ -109,6 +126,14 @@ int fg_pncc_suppress_f64(const double *p, const double *q, size_t n_batch, size_
     return FG_OK;
 }
 
+/* u[l] = mu > 0 ? k t[l] / mu : 0 over a frame's bands (mu a local: vectorised). */
+FG_CLONES FG_NO_TRAPS static void norm_row(const double *restrict t, size_t n, double k,
+                                           double mu, double *restrict u)
+{
+    for (size_t l = 0; l < n; l++)
+        u[l] = mu > 0.0 ? k * t[l] / mu : 0.0;
+}
+
 int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, size_t n_bands,
                            double lambda_mu, double k, double *state, double *u)
 {
@@ -134,8 +159,7 @@ int fg_mean_power_norm_f64(const double *t, size_t n_batch, size_t n_frames, siz
                 lam = lambda_mu;
             *mu = lam * *mu + (1.0 - lam) * s;
             *count += 1.0;
-            for (size_t l = 0; l < n_bands; l++)
-                u[row + l] = *mu > 0.0 ? k * t[row + l] / *mu : 0.0;
+            norm_row(t + row, n_bands, k, *mu, u + row);
         }
     }
     return FG_OK;
@@ -230,7 +254,18 @@ static void add_zero(double *q, size_t n, int first)
         q[l] = first ? 0.0 : q[l] + 0.0;
 }
 
-#define DEFINE_SUPPRESSION(NAME, T, ADD_ROW)                                             \
+/* q[l] = q[l] / count over a frame's bands; whether any is infinite (q >= 0). */
+FG_CLONES FG_NO_TRAPS static int mean_row(double *q, size_t n, double count)
+{
+    int inf = 0;
+    for (size_t l = 0; l < n; l++) {
+        q[l] = q[l] / count;
+        inf |= !(q[l] <= DBL_MAX);
+    }
+    return inf;
+}
+
+#define DEFINE_SUPPRESSION(NAME, T, ADD_ROW, ANY_INVALID)                                             \
 static int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const double *hist,     \
          size_t n_hist, size_t out_start, size_t n_out, size_t M, double lambda_a,        \
          double lambda_b, double c, double lambda_t, double mu_t, int temporal_masking,   \
@@ -247,7 +282,8 @@ static int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const do
         || (n_hist > 0 && hist == NULL))                                                  \
         return FG_EINVAL;                                                                 \
     int status = all_finite_nonneg(hist, n_batch * n_hist * n_bands);                     \
-    for (size_t i = 0; status == FG_OK && i < n_batch * n_x * n_bands; i++) {             \
+    size_t n_check = ANY_INVALID(x, n_batch * n_x * n_bands) ? n_batch * n_x * n_bands : 0;\
+    for (size_t i = 0; status == FG_OK && i < n_check; i++) {                             \
         if (!isfinite(x[i]))                                                              \
             return FG_ENONFINITE;                                                         \
         if (x[i] < 0)                                                                     \
@@ -275,12 +311,7 @@ static int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const do
                 else                                                                      \
                     ADD_ROW(qo, xb + (f - n_hist) * n_bands, n_bands, j == 0);            \
             }                                                                             \
-            double top = 0.0;                                                             \
-            for (size_t l = 0; l < n_bands; l++) {                                        \
-                qo[l] = qo[l] / (double)count;                                            \
-                top = qo[l] > top ? qo[l] : top;   /* q >= 0: infinite iff top is */      \
-            }                                                                             \
-            if (!isfinite(top))                                                           \
+            if (mean_row(qo, n_bands, (double)count))   /* q >= 0: an overflow */         \
                 return FG_ENONFINITE;                                                     \
         }                                                                                 \
     }                                                                                     \
@@ -324,8 +355,8 @@ static int NAME(const T *x, size_t n_batch, size_t n_x, size_t n_bands, const do
     return FG_OK;                                                                         \
 }
 
-DEFINE_SUPPRESSION(suppression_f64, double, add_row_f64)
-DEFINE_SUPPRESSION(suppression_f32, float, add_row_f32)
+DEFINE_SUPPRESSION(suppression_f64, double, add_row_f64, any_invalid_f64)
+DEFINE_SUPPRESSION(suppression_f32, float, add_row_f32, any_invalid_f32)
 
 int fg_pncc_suppression_f64(const double *x, size_t n_batch, size_t n_x, size_t n_bands,
                             const double *hist, size_t n_hist, size_t out_start,
@@ -360,7 +391,8 @@ int fg_mean_power_norm_f32(const float *t, size_t n_batch, size_t n_frames, size
         return FG_OK;
     if (t == NULL || state == NULL || u == NULL)
         return FG_EINVAL;
-    for (size_t i = 0; i < n; i++) {
+    size_t n_check = any_invalid_f32(t, n) ? n : 0;
+    for (size_t i = 0; i < n_check; i++) {
         if (!isfinite(t[i]))
             return FG_ENONFINITE;
         if (t[i] < 0.0f)

@@ -24,12 +24,12 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.spectral import BandedPowerFilterbank
+from ..native.spectral import BandedPowerFilterbank, tiled_power_filterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
 from .shaping import affine_values
-from .spectral import (bin_frequencies, fused_power, fused_spectrum, power_of, raw_spectrum,
-                       spectrum_taps, spectrum_tiles)
+from .spectral import (bin_frequencies, frame_windows, fused_power, fused_spectrum, power_of,
+                       raw_spectrum, spectrum_dtype, spectrum_taps, spectrum_tiles)
 
 # Slaney's scale: 3 mels per 200 Hz up to 1 kHz (15 mels), then 27 mels per factor 6.4.
 SLANEY_F_SP = 200.0 / 3
@@ -346,7 +346,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     division by ``2^k`` commutes with every rounding), to rounding otherwise."""
     parts = tuple(p for p in f.parts if p.op not in TAILS)
     tails = f.parts[len(parts):]
-    bank, exponent = parts[-1], parts[-2].exponent
+    bank = parts[-1]
     layout = ("taps", x.sr, x.data.shape[-2], x.data.dtype)
     if layout not in f.cache:                   # per layout: decided on the first chunk
         taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
@@ -355,6 +355,30 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
             taps = None                         # a dense filterbank: window in time
         f.cache[layout] = taps
     taps = f.cache[layout]
+    y = None
+    lean = frame_windows(f, parts[:-2], x) if len(parts) >= 4 and taps is None else None
+    if lean is not None:                        # one channel windowed in time: one C loop
+        n_fft = lean[0]
+        w, axis, kernel = _bank(f, x, n_fft, spectrum_dtype(lean[1].frames.dtype), None,
+                                parts, weights_of)
+        y = _lean_tiles(f, lean, kernel)
+    if y is not None:
+        meta = x.derive(np.empty((0, 0), y.dtype), Kind.POWER, n_fft=n_fft,
+                        axis=bin_frequencies(n_fft, x.sr))
+        if parts[-2].normalize == "n_fft":      # as below
+            y *= y.dtype.type(1.0 / n_fft)
+    else:
+        y, meta, axis = _general(f, x, parts, taps, weights_of)
+    for tail in tails:                          # y is this step's own array: in place
+        y = _TAIL_VALUES[tail.op](y, tail, out=y)
+    return meta.derive(frame_major(y), Kind.BANDS, axis=axis)
+
+
+def _general(f: FusedOp, x: Feature, parts: tuple, taps, weights_of) -> tuple:
+    """``(band sums (..., frames, n_bands), power metadata, axis)`` of
+    :func:`fused_filterbank` on a chunk in the general case: several channels, a
+    spectrum as input, a window applied to the spectrum, or a dense filterbank."""
+    bank, exponent = parts[-1], parts[-2].exponent
     tiles = None
     if len(parts) >= 4:                         # the first tile: the layout, the kernel
         n_fft, tiles = spectrum_tiles(f, None if taps is not None else parts[:-2], x,
@@ -374,13 +398,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
                          f"not n_fft // 2 + 1 = {n_fft // 2 + 1}")
     if spec.dtype not in (np.complex64, np.complex128):
         spec = spec.astype(np.complex128)
-    key = ("bank", x.sr, n_fft, spec.dtype, taps)
-    if key not in f.cache:                      # the weights and the prepared kernel
-        w, axis = weights_of(bank, x.sr, n_fft)
-        w_cast, first, stop, banded = _prepared(w, spec.real.dtype)
-        f.cache[key] = (w, axis, BandedPowerFilterbank(
-            w_cast, first, stop, magnitude=exponent == 1.0, window=taps) if banded else None)
-    w, axis, kernel = f.cache[key]
+    w, axis, kernel = _bank(f, x, n_fft, spec.dtype, taps, parts, weights_of)
     normalize = parts[-2].normalize == "n_fft"
     if kernel is not None:
         y = kernel(spec) if tiles is None else _tiled(x, kernel, spec, tiles)
@@ -394,10 +412,7 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
         else:                                   # normalises as the power op does
             power = fused_power(f, parts[:-1], x, scratch=True)[0]      # (the whole chunk)
         y = apply_filterbank(power, w)
-    for tail in tails:                          # y is this step's own array: in place
-        y = _TAIL_VALUES[tail.op](y, tail, out=y)
-    return meta.derive(frame_major(y), Kind.BANDS, axis=axis)
-
+    return y, meta, axis
 
 
 TILE_FRAMES = 128
@@ -408,6 +423,36 @@ went through memory each time: the three take some 12 % less time (PNCC in float
 A multiple of 16: ducc0 transforms rows in SIMD batches (up to 16 float32 rows) and
 rounds the rows left over by a batch differently, so with tiles made of whole batches
 every frame's numbers are those of the whole chunk at once."""
+
+
+def _bank(f: FusedOp, x: Feature, n_fft: int, cdtype, taps, parts: tuple, weights_of) -> tuple:
+    """``(weights, axis, BandedPowerFilterbank or None for a dense filterbank)`` of the
+    filterbank ``parts[-1]`` on spectra of ``cdtype`` (kept in the step's cache)."""
+    key = ("bank", x.sr, n_fft, np.dtype(cdtype), taps)
+    if key not in f.cache:                      # the weights and the prepared kernel
+        w, axis = weights_of(parts[-1], x.sr, n_fft)
+        w_cast, first, stop, banded = _prepared(w, np.finfo(cdtype).dtype)
+        f.cache[key] = (w, axis, BandedPowerFilterbank(
+            w_cast, first, stop, magnitude=parts[-2].exponent == 1.0, window=taps)
+            if banded else None)
+    return f.cache[key]
+
+
+def _lean_tiles(f: FusedOp, lean: tuple, kernel) -> np.ndarray | None:
+    """The band sums ``(frames, n_bands)`` of one channel's frames through
+    :func:`featgraph.native.spectral.tiled_power_filterbank`, :data:`TILE_FRAMES` at a
+    time in the step's work buffers (the numbers of :func:`_tiled`); None for a dense
+    filterbank (``kernel`` None)."""
+    n_fft, windows, fft = lean
+    if kernel is None:
+        return None
+    dtype, n = windows.frames.dtype, windows.frames.shape[0]
+    tile = min(TILE_FRAMES, n)
+    frames = f.scratch("frames", tile, (n_fft,), dtype)
+    pad = f.relayout("frames", (n_fft,), dtype, (windows.frames.shape[1], windows.start))
+    spec = f.scratch("spectrum", tile, (n_fft // 2 + 1,), spectrum_dtype(dtype))
+    y = np.empty((n, kernel.w.shape[0]), kernel.w.dtype)
+    return tiled_power_filterbank(kernel, windows, fft, n, frames, spec, y, pad)
 
 
 def _tiled(x: Feature, kernel, spec: np.ndarray, tiles) -> np.ndarray:

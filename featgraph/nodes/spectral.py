@@ -406,6 +406,32 @@ def _scaled_window(f: FusedOp, win, length: int, dtype) -> np.ndarray:
     return w
 
 
+def frame_windows(f: FusedOp, parts: tuple, x: Feature):
+    """``(n_fft, windows, fft)`` of ``[htk_preemphasis ->] window -> rfft`` on a chunk of
+    one channel's real frames (at least one): the chunk's
+    :class:`featgraph.native.windows.FrameWindows` (the window times the folded scale) and
+    ``fft(rows, out=)``, the real DFT of rows of ``n_fft`` values (:func:`rfft_frames`, the
+    backend chosen once); None for several channels or complex frames, the general case of
+    :func:`spectrum_tiles`."""
+    frames = frame_major(x.data)
+    if (frames.dtype not in (np.float32, np.float64) or frames.ndim != 2
+            or not frames.shape[0]):
+        return None
+    from ..native.windows import FrameWindows
+
+    *pre, win, fft = parts
+    length = frames.shape[-1]
+    padded = fft_length(win.pad_to, length)
+    n_fft = fft_length(fft.n_fft, padded)
+    start = 0 if win.pad_at == "end" else (padded - length) // 2
+    windows = FrameWindows(frames, _scaled_window(f, win, length, frames.dtype), n_fft, start,
+                           pre[0].coef if pre else 0.0)                 # htk_preemphasis
+    if fft_backend() == "ducc0":
+        return n_fft, windows, functools.partial(_ducc_fft.r2c, axes=(-1,), forward=True,
+                                                 nthreads=1)
+    return n_fft, windows, lambda rows, out: rfft_frames(rows, n_fft, out=out)
+
+
 def spectrum_tiles(f: FusedOp, parts: tuple | None, x: Feature, tile: int):
     """``(n_fft, tiles)``: ``tiles`` yields ``(start, stop, spectrum (..., stop - start,
     bins))`` for the frames ``start:stop`` of a chunk, ``tile`` frames at a time:
