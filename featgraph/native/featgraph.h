@@ -698,6 +698,20 @@ int fg_frame_lags_f64(const double *x, size_t n_frames, size_t n, size_t n_lags,
 int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, double *r);
 
 /*
+ * openSMILE 2.6's cLpc (method = acf) in single precision (formants.c; reference
+ * reference_formants.smile_lpc_f32): for each of n_frames rows x (n float values), the
+ * lags r[k] = sum_{i < n - k} x[i] x[i + k] (k = 0 .. order) summed in float from i = 0
+ * up, then the Levinson-Durbin recursion in float: e = r[0]; for i = 1 .. order:
+ * acc = r[i] + sum_{j=1}^{i-1} a[j] r[i-j] (j ascending), k = -(acc * (1 / e)),
+ * a[j] += k a[i-j] (j < i, from the previous a), a[i] = k, e *= 1 - k k.  A frame with
+ * r[0] <= 0 gives a = [1, 0, ...]; a non-finite k (e 0 or denormal) or coefficient
+ * (overflow) ends the recursion at the order reached, so a is finite.
+ * a (n_frames, order + 1) out, a[0] = 1.  1 <= order <= 256, n > order, else FG_EINVAL;
+ * FG_ENONFINITE for NaN or infinity in x (the rows before are written).
+ */
+int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE
