@@ -746,10 +746,11 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
 /*
  * fg_smile_harmonic_peaks: per frame of mag (n_frames, n_bins) (magnitude spectrum) and
  *   its F0 in bins f0_bins[t] (> 0), the peaks near the harmonics q = 1 .. n_harmonics
- *   (openSMILE's cHarmonics as measured): from bin round(q f0) (when q f0 < n_bins - 1)
- *   climb right while the next bin is higher, then left while the previous one is; the
- *   harmonic exists when that bin is inside (0 < j < n_bins - 1) and every lower one
- *   exists (ok = 1).  With jc = j clipped to [1, n_bins - 2] and the parabola through
+ *   (openSMILE's cHarmonics as measured): from bin j0 = round(q f0) (when q f0 <
+ *   n_bins - 1) the nearest strict local maximum (mag[j] above both neighbours, 0 < j <
+ *   n_bins - 1), searching j0, j0 + 1, j0 - 1, j0 + 2, j0 - 2, ... (the right one first on
+ *   a tie; j0 itself when there is none); the harmonic exists when that bin is inside
+ *   (0 < j < n_bins - 1) and every lower one exists (ok = 1).  With jc = j clipped to [1, n_bins - 2] and the parabola through
  *   mag[jc-1 .. jc+1] (offset p = (a - c) / (2 (a - 2b + c)), 0 when flat): m = b - (a -
  *   c) p / 4, f = jc + p (bins), r = b.  m, f, r (n_frames, n_harmonics) double, ok
  *   uint8.  Returns FG_EINVAL (n_bins < 3, n_harmonics 0, NULL), FG_ENONFINITE.
