@@ -35,18 +35,6 @@ LEVELS = {"outpR": "gemapsv01b_outpR", "lpc": "gemapsv01b_lpc",
           "formants": "gemapsv01b_formants"}
 
 
-def level(y, sr, name):
-    """One eGeMAPSv02 level as a float32 array (opensmile imported here: the suite collects
-    this file with --doctest-modules, without openSMILE installed)."""
-    import opensmile
-    import pandas as pd
-
-    config = Path(opensmile.__file__).parent / "core/config/egemaps/v02/eGeMAPSv02.conf"
-    smile = opensmile.Smile(feature_set=str(config), feature_level=name)
-    smile._series_to_frame = lambda series: pd.DataFrame(list(series.items())[0][1][2])
-    return smile.process_signal(y, sr).to_numpy().astype(np.float32)
-
-
 def synthetic(sr=16000):
     t = np.arange(sr // 2) / sr
     square = np.clip(3 * np.sign(np.sin(2 * np.pi * 200 * t)), -1, 1) * 0.9
@@ -55,6 +43,8 @@ def synthetic(sr=16000):
 
 
 def main():
+    from make_egemaps_formant_refs import level        # its sibling: the same level dump
+
     out = {}
     sources = {stem: sf.read(path, dtype="float32") for stem, path in AUDIO.items()}
     sources["synthetic_16k"] = synthetic()
