@@ -136,10 +136,11 @@ def test_gauss60_magnitude_is_opensmiles(stem):
     np.testing.assert_allclose(got, want, atol=1e-5 * want.max())
 
 
-# measured share of voiced frames within 1e-2 of the range: H1-H2, H1-A3, A1, A2, A3
-HARMONIC_FLOORS = {"speech_en_16k": (1.0, 0.97, 0.99, 0.985, 0.97),
-                   "speech_en_gb_16k": (0.99, 0.97, 0.99, 0.96, 0.97),
-                   "english_8k": (0.99, 0.95, 0.99, 0.98, 0.95)}
+# measured share of voiced frames within 1e-2 of the range: H1-H2, H1-A3, A1, A2, A3 (all
+# 100 % but one frame of speech_en_16k (H1-A3, A3) and one of speech_en_gb_16k (A2))
+HARMONIC_FLOORS = {"speech_en_16k": (1.0, 0.995, 1.0, 1.0, 0.995),
+                   "speech_en_gb_16k": (1.0, 1.0, 1.0, 0.995, 1.0),
+                   "english_8k": (1.0, 1.0, 1.0, 1.0, 1.0)}
 
 
 def harmonics_on_opensmile_inputs(stem):
@@ -161,8 +162,8 @@ def test_harmonics_agree_with_opensmile(stem):
     voiced = f0 > 0
     shares = [share_close(got[:, c], want[:, c], voiced) for c in range(5)]
     assert all(s >= floor for s, floor in zip(shares, HARMONIC_FLOORS[stem])), shares
-    exact = np.abs(got[voiced, 0] - want[voiced, 0]) < 1e-3          # H1-H2: exact
-    assert exact.mean() >= 0.99
+    exact = np.abs(got[voiced] - want[voiced]) < 1e-3       # to 1e-3 dB, every column
+    assert exact[:, 0].all() and exact.mean(axis=0).min() >= 0.995, exact.mean(axis=0)
     # unvoiced frames: H1-H2 = H1-A3 = 0, amplitudes -201 dB, as openSMILE
     np.testing.assert_array_equal(got[~voiced], want[~voiced])
     np.testing.assert_array_equal(got[~voiced, 2:], -201.0)

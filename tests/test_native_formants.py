@@ -184,3 +184,96 @@ def test_frame_lags_c_interface_rejects_bad_arguments():
     bad32 = bad.astype(np.float32)
     assert lib.fg_frame_lags_f32(ffi.from_buffer("float[]", bad32), 1, 4, 2, pr) == \
         lib.FG_ENONFINITE
+
+
+# ---- smile_lpc_f32: openSMILE's cLpc in single precision (smile_lpc, precision single) ----
+
+def smile_lpc_by_definition(x, order):
+    """The documented float32 arithmetic one frame and one operation at a time, in plain
+    Python loops over numpy float32 scalars (independent of the vectorised reference)."""
+    f32 = np.float32
+    out = []
+    for row in np.asarray(x, np.float32):
+        n = len(row)
+        r = []
+        for k in range(order + 1):
+            s = f32(0)
+            for i in range(n - k):
+                s = f32(s + f32(row[i] * row[i + k]))
+            r.append(s)
+        a = [f32(1)] + [f32(0)] * order
+        if r[0] > 0:
+            e = r[0]
+            for i in range(1, order + 1):
+                acc = r[i]
+                for j in range(1, i):
+                    acc = f32(acc + f32(a[j] * r[i - j]))
+                k = f32(-f32(acc * f32(f32(1) / e)))
+                prev = list(a)
+                for j in range(1, i):
+                    a[j] = f32(prev[j] + f32(k * prev[i - j]))
+                a[i] = k
+                e = f32(e * f32(f32(1) - f32(k * k)))
+        out.append(a)
+    return np.array(out, np.float32)
+
+
+@pytest.mark.parametrize("order", [1, 2, 11])
+def test_smile_lpc_matches_the_definition_bit_for_bit(backend, order):
+    x = np.random.default_rng(order).standard_normal((6, 40)).astype(np.float32)
+    x[1] *= 1e-3                                                 # other scales round alike
+    np.testing.assert_array_equal(formants.smile_lpc_f32(x, order),
+                                  smile_lpc_by_definition(x, order))
+
+
+@needs_c
+def test_smile_lpc_c_equals_the_reference():
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((300, 220)) * rng.uniform(1e-4, 1.0, (300, 1))).astype(np.float32)
+    x[5] = np.sin(0.3 * np.arange(220))                         # ill-conditioned: a sine
+    np.testing.assert_array_equal(formants.smile_lpc_f32(x, 11),
+                                  reference_formants.smile_lpc_f32(x, 11))
+
+
+def test_smile_lpc_closed_form(backend):
+    """x = [1, c]: r = [1 + c^2, c], so a1 = -c / (1 + c^2) (order 1, exact in float32 for
+    c = 0.5: r = [1.25, 0.5], 1 / 1.25 = 0.8, a1 = -0.4 rounded once)."""
+    got = formants.smile_lpc_f32(np.array([[1.0, 0.5]]), 1)
+    np.testing.assert_array_equal(got, [[1.0, np.float32(-(np.float32(0.5) * np.float32(0.8)))]])
+    np.testing.assert_allclose(got[0, 1], -0.4, rtol=1e-7)
+
+
+def test_smile_lpc_edge_cases(backend):
+    assert formants.smile_lpc_f32(np.zeros((0, 5)), 2).shape == (0, 3)
+    x = np.zeros((3, 20), np.float32)
+    x[1, :2] = 3e-23               # denormal energy: 1 / r[0] overflows, k is not finite
+    x[2] = np.float32(1e30)        # the lags overflow: r[0] infinite, 1 / e = 0
+    got = formants.smile_lpc_f32(x, 5)
+    assert np.isfinite(got).all()
+    np.testing.assert_array_equal(got[:2], [[1, 0, 0, 0, 0, 0]] * 2)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        formants.smile_lpc_f32(np.array([[1.0, np.inf, 0.0]]), 1)
+    with pytest.raises(ValueError, match="frames"):
+        formants.smile_lpc_f32(np.ones(4), 2)
+    for bad in (0, 5, 2.0, True, 257):
+        with pytest.raises(ValueError, match="order"):
+            formants.smile_lpc_f32(np.ones((2, 5)), bad)
+
+
+@needs_c
+def test_smile_lpc_c_interface_rejects_bad_arguments():
+    lib, ffi = native._lib, native._ffi
+    x = np.ones((2, 4), np.float32)
+    a = np.empty((2, 3), np.float32)
+    px, pa = ffi.from_buffer("float[]", x), ffi.from_buffer("float[]", a)
+    assert lib.fg_smile_lpc_f32(px, 2, 4, 0, pa) == lib.FG_EINVAL       # order 0
+    assert lib.fg_smile_lpc_f32(px, 2, 4, 4, pa) == lib.FG_EINVAL       # order >= n
+    assert lib.fg_smile_lpc_f32(px, 2, 300, 257, pa) == lib.FG_EINVAL   # order > 256
+    assert lib.fg_smile_lpc_f32(ffi.NULL, 2, 4, 2, pa) == lib.FG_EINVAL
+    assert lib.fg_smile_lpc_f32(px, 2, 4, 2, ffi.NULL) == lib.FG_EINVAL
+    assert lib.fg_smile_lpc_f32(ffi.NULL, 0, 4, 2, ffi.NULL) == lib.FG_OK
+    assert lib.fg_smile_lpc_f32(px, 2, 4, 2, pa) == lib.FG_OK
+    np.testing.assert_array_equal(a, formants.smile_lpc_f32(x, 2))
+    bad = np.array([[1.0, np.nan, 0.0, 0.0]], np.float32)
+    assert lib.fg_smile_lpc_f32(ffi.from_buffer("float[]", bad), 1, 4, 2, pa) == \
+        lib.FG_ENONFINITE

@@ -137,6 +137,25 @@ def test_harmonic_peaks_closed_form(backend):
     np.testing.assert_allclose(r[0, :12], 1.0 + np.arange(1, 13))
 
 
+def test_harmonic_peaks_take_the_nearest_peak(backend):
+    """The nearest strict local maximum to round(q f0), the right one on a tie, even across
+    a dip and when a higher peak is as near on the left (openSMILE 2.6, measured): start
+    20 between peaks at 18 (higher, uphill) and 22 (across a dip) -> 22; start 40 one bin
+    right of a peak at 39 and two left of one at 42 -> 39; start 60 on a plateau (no
+    strict maximum near) with a peak at 57 -> 57; start 80 on a rise to the last bin (no
+    inner peak beyond) -> the nearest inner one, 77.  Climbing uphill would give 18, 39,
+    60 and no fourth harmonic."""
+    mag = np.full((1, 84), 0.1)
+    mag[0, [18, 22, 39, 42, 57, 77]] = [5.0, 1.0, 1.0, 2.0, 1.0, 1.0]
+    mag[0, 19:22] = [0.6, 0.4, 0.3]    # 20 on a slope up to 18, a dip, then 22 (a climb: 18)
+    mag[0, 59:62] = 0.3                               # flat top: no strict maximum
+    mag[0, 80:] = [0.2, 0.3, 0.4, 0.5]
+    _, f, r, ok = kernels.harmonic_peaks(mag, np.array([20.0]), 4)
+    assert ok[0].all()
+    np.testing.assert_array_equal(r[0], [1.0, 1.0, 1.0, 1.0])
+    np.testing.assert_allclose(np.round(f[0]), [22, 39, 57, 77])
+
+
 @pytest.mark.parametrize("which", ["scale", "shs", "peaks"])
 def test_nonfinite_and_bad_arguments_raise(which, backend):
     m, knots, targets, _ = octave_problem(4, frames=3)

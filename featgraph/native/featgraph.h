@@ -698,6 +698,20 @@ int fg_frame_lags_f64(const double *x, size_t n_frames, size_t n, size_t n_lags,
 int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, double *r);
 
 /*
+ * openSMILE 2.6's cLpc (method = acf) in single precision (formants.c; reference
+ * reference_formants.smile_lpc_f32): for each of n_frames rows x (n float values), the
+ * lags r[k] = sum_{i < n - k} x[i] x[i + k] (k = 0 .. order) summed in float from i = 0
+ * up, then the Levinson-Durbin recursion in float: e = r[0]; for i = 1 .. order:
+ * acc = r[i] + sum_{j=1}^{i-1} a[j] r[i-j] (j ascending), k = -(acc * (1 / e)),
+ * a[j] += k a[i-j] (j < i, from the previous a), a[i] = k, e *= 1 - k k.  A frame with
+ * r[0] <= 0 gives a = [1, 0, ...]; a non-finite k (e 0 or denormal) or coefficient
+ * (overflow) ends the recursion at the order reached, so a is finite.
+ * a (n_frames, order + 1) out, a[0] = 1.  1 <= order <= 256, n > order, else FG_EINVAL;
+ * FG_ENONFINITE for NaN or infinity in x (the rows before are written).
+ */
+int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE
@@ -732,10 +746,11 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
 /*
  * fg_smile_harmonic_peaks: per frame of mag (n_frames, n_bins) (magnitude spectrum) and
  *   its F0 in bins f0_bins[t] (> 0), the peaks near the harmonics q = 1 .. n_harmonics
- *   (openSMILE's cHarmonics as measured): from bin round(q f0) (when q f0 < n_bins - 1)
- *   climb right while the next bin is higher, then left while the previous one is; the
- *   harmonic exists when that bin is inside (0 < j < n_bins - 1) and every lower one
- *   exists (ok = 1).  With jc = j clipped to [1, n_bins - 2] and the parabola through
+ *   (openSMILE's cHarmonics as measured): from bin j0 = round(q f0) (when q f0 <
+ *   n_bins - 1) the nearest strict local maximum (mag[j] above both neighbours, 0 < j <
+ *   n_bins - 1), searching j0, j0 + 1, j0 - 1, j0 + 2, j0 - 2, ... (the right one first on
+ *   a tie; j0 itself when there is none); the harmonic exists when that bin is inside
+ *   (0 < j < n_bins - 1) and every lower one exists (ok = 1).  With jc = j clipped to [1, n_bins - 2] and the parabola through
  *   mag[jc-1 .. jc+1] (offset p = (a - c) / (2 (a - 2b + c)), 0 when flat): m = b - (a -
  *   c) p / 4, f = jc + p (bins), r = b.  m, f, r (n_frames, n_harmonics) double, ok
  *   uint8.  Returns FG_EINVAL (n_bins < 3, n_harmonics 0, NULL), FG_ENONFINITE.

@@ -301,3 +301,75 @@ int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, 
 {
     FRAME_LAGS_BODY(float);
 }
+
+/* ---- openSMILE 2.6 cLpc (method = acf) in single precision ------------------------
+ * Every operation in float, in the order of reference_formants.smile_lpc_f32 (measured
+ * bit-exact against openSMILE's gemapsv01b_lpc level; see that function).  No FG_CLONES:
+ * the sums are sequential on purpose. */
+#define FG_SMILE_LPC_MAX_ORDER 256
+
+static int smile_lpc_one(const float *x, size_t n, size_t order, float *a)
+{
+    float r[FG_SMILE_LPC_MAX_ORDER + 1], prev[FG_SMILE_LPC_MAX_ORDER + 1];
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return FG_ENONFINITE;
+    /* each lag summed from i = 0 up, the lags side by side (independent chains: the
+     * same sums, bit for bit, without waiting on one addition at a time) */
+    for (size_t k = 0; k <= order; k++)
+        r[k] = 0.0f;
+    size_t body = n - order;
+    for (size_t i = 0; i < body; i++) {
+        float xi = x[i];
+        for (size_t k = 0; k <= order; k++)
+            r[k] = r[k] + xi * x[i + k];
+    }
+    for (size_t i = body; i < n; i++)
+        for (size_t k = 0; i + k < n; k++)
+            r[k] = r[k] + x[i] * x[i + k];
+    a[0] = 1.0f;
+    for (size_t k = 1; k <= order; k++)
+        a[k] = 0.0f;
+    if (!(r[0] > 0.0f))
+        return FG_OK;
+    float e = r[0];
+    for (size_t i = 1; i <= order; i++) {
+        float acc = r[i];
+        for (size_t j = 1; j < i; j++)
+            acc = acc + a[j] * r[i - j];
+        float k = -(acc * (1.0f / e));
+        if (!isfinite(k))
+            break;                       /* e == 0: keep the model of order i - 1 */
+        for (size_t j = 1; j < i; j++)
+            prev[j] = a[j];
+        int finite = 1;
+        for (size_t j = 1; j < i; j++) {
+            a[j] = prev[j] + k * prev[i - j];
+            finite &= isfinite(a[j]) != 0;
+        }
+        if (!finite) {                   /* overflow: keep the model of order i - 1 */
+            for (size_t j = 1; j < i; j++)
+                a[j] = prev[j];
+            break;
+        }
+        a[i] = k;
+        e = e * (1.0f - k * k);
+    }
+    return FG_OK;
+}
+
+int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a)
+{
+    if (order < 1 || order > FG_SMILE_LPC_MAX_ORDER || n <= order)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (x == NULL || a == NULL || n_frames > SIZE_MAX / n || n_frames > SIZE_MAX / (order + 1))
+        return FG_EINVAL;
+    for (size_t f = 0; f < n_frames; f++) {
+        int status = smile_lpc_one(x + f * n, n, order, a + f * (order + 1));
+        if (status != FG_OK)
+            return status;
+    }
+    return FG_OK;
+}

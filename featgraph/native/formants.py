@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_formants as reference
 
-__all__ = ["poly_roots", "frame_lags"]
+__all__ = ["poly_roots", "frame_lags", "smile_lpc_f32"]
 
 
 def poly_roots(c, max_iter=100):
@@ -83,3 +83,39 @@ def frame_lags(x, n_lags):
                                         _ffi.from_buffer("double[]", r))
     _pkg._raise_for_status(status, "frames", None, None)
     return r
+
+
+def smile_lpc_f32(x, order):
+    """openSMILE 2.6's ``cLpc`` (``method = acf``) in single precision (C kernel).
+
+    Float32 lags summed from the first sample up and a float32 Levinson-Durbin recursion
+    with ``k = -(acc * (1 / e))``: the exact arithmetic is that of
+    :func:`featgraph.native.reference_formants.smile_lpc_f32` (measured bit-exact against
+    openSMILE's ``gemapsv01b_lpc`` level); the kernel gives the same bits.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(frames, n)], rounded to float32, finite
+    order : int, 1 <= order <= 256, order < n
+
+    Returns
+    -------
+    a : np.ndarray [shape=(frames, order + 1)], float32, ``a[:, 0] == 1``; ``[1, 0, ...]``
+        for frames with zero energy
+
+    Raises
+    ------
+    ValueError
+        For a shape other than ``(frames, n)``, a bad ``order``, or NaN / infinity.
+    """
+    x, order = reference.check_smile_lpc_args(x, order)
+    if _pkg.BACKEND == "numpy":
+        return reference.smile_lpc_f32(x, order)
+    from . import _ffi, _lib
+
+    n_frames, n = x.shape
+    a = np.empty((n_frames, order + 1), dtype=np.float32)
+    status = _lib.fg_smile_lpc_f32(_ffi.from_buffer("float[]", x), n_frames, n, order,
+                                   _ffi.from_buffer("float[]", a))
+    _pkg._raise_for_status(status, "frames", None, None)
+    return a

@@ -133,3 +133,78 @@ def frame_lags(x, n_lags):
     for k in range(n_lags):
         np.einsum("fn,fn->f", x[:, k:], x[:, :n - k], out=r[:, k])
     return r
+
+
+SMILE_LPC_MAX_ORDER = 256
+
+
+def check_smile_lpc_args(x, order):
+    """``x`` as C-contiguous float32 ``(frames, n)`` (rounded from other dtypes) and the
+    validated ``order``."""
+    x = np.asarray(x)
+    if x.ndim != 2:
+        raise ValueError(f"smile_lpc_f32 takes frames (frames, n), got shape {x.shape}")
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or \
+            not 1 <= order <= SMILE_LPC_MAX_ORDER or x.shape[1] <= order:
+        raise ValueError(f"order must be an integer in [1, {SMILE_LPC_MAX_ORDER}] below the "
+                         f"frame length ({x.shape[1]}), got {order!r}")
+    return np.ascontiguousarray(x, dtype=np.float32), int(order)
+
+
+def smile_lpc_f32(x, order):
+    """openSMILE 2.6's ``cLpc`` (``method = acf``) in single precision, ``(frames, order + 1)``
+    float32 ``[1, a1, ... a_order]`` of ``A(z) = 1 + sum a_k z^-k``.
+
+    Every operation rounds to float32, in this order (numpy float32 arithmetic rounds each
+    operation as C ``float`` does without contraction):
+
+    - lags ``r[k] = (((x[0] x[k]) + x[1] x[1 + k]) + ...)``, summed from ``i = 0`` up;
+    - ``e = r[0]``; for ``i = 1 .. order``: ``acc = r[i] + a[1] r[i-1] + ... + a[i-1] r[1]``
+      (left to right), ``k = -(acc * (1 / e))`` (a reciprocal, then a product: not a
+      division), ``a[j] = a[j] + k a[i - j]`` for ``j < i`` (previous ``a``), ``a[i] = k``,
+      ``e = e (1 - k k)``.
+
+    Frames with ``r[0] <= 0`` give ``[1, 0, ...]`` (openSMILE writes zeros); a non-finite
+    ``k`` (``e`` 0 or denormal) or coefficient (overflow) ends the recursion at the order
+    reached, so the output is always finite (guards of featgraph's: no frame of the
+    measurements reached them).  Measured black-box: with
+    ``saveRefCoeff = 1``, ``lpGain = 1`` and ``p = 1, 2, 11`` on eGeMAPS' resampled frames
+    (``gemapsv01b_outpR``) of three speech files, a sine and a clipped square, this gives
+    openSMILE's coefficients, reflection coefficients and gain bit for bit on every frame;
+    float64 lags or recursion, a division for ``k``, the lags summed backwards or in
+    partial sums, or ``e - k k e`` each break it on most frames.
+    """
+    x, order = check_smile_lpc_args(x, order)
+    if not np.isfinite(x).all():
+        raise ValueError("frames contain NaN or infinity")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _smile_lpc_f32(x, order)
+
+
+def _smile_lpc_f32(x, order):
+    f32 = np.float32
+    m, n = x.shape
+    r = np.zeros((m, order + 1), f32)
+    for k in range(order + 1):
+        s = np.zeros(m, f32)
+        for i in range(n - k):
+            s = s + x[:, i] * x[:, i + k]
+        r[:, k] = s
+    a = np.zeros((m, order + 1), f32)
+    a[:, 0] = 1
+    live = r[:, 0] > 0
+    e = np.where(live, r[:, 0], f32(1))
+    for i in range(1, order + 1):
+        acc = r[:, i].copy()
+        for j in range(1, i):
+            acc = acc + a[:, j] * r[:, i - j]
+        k = -(acc * (f32(1) / e))
+        live &= np.isfinite(k)
+        k = np.where(live, k, f32(0))
+        prev = a.copy()
+        new = prev[:, 1:i] + k[:, None] * prev[:, i - 1:0:-1]
+        live &= np.isfinite(new).all(axis=1)
+        a[:, 1:i] = np.where(live[:, None], new, prev[:, 1:i])
+        a[:, i] = np.where(live, k, f32(0))
+        e = np.where(live, e * (f32(1) - k * k), e)
+    return a

@@ -164,7 +164,12 @@ def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
     ``mag`` ``(frames, bins)`` float64, ``f0_bins`` ``(frames,)`` F0 in bins (> 0).
     ``m`` parabolic vertex magnitude, ``f`` its position in bins, ``r`` the peak bin's
     value, ``ok`` whether the harmonic exists (start bin below the last bin, peak not
-    at an edge bin, and every lower harmonic exists).
+    at an edge bin, and every lower harmonic exists).  Harmonic ``q``'s peak is the
+    strict local maximum nearest its start bin ``j0 = round(q f0)``, the right one first on
+    a tie (``j0``, ``j0 + 1``, ``j0 - 1``, ``j0 + 2``, ...; ``j0`` when there is none):
+    measured against openSMILE 2.6's gemapsv01b_harmonics on its own F0, formants and
+    spectrum, where climbing uphill from ``j0`` instead misses A3 on 2-6 % of the voiced
+    frames (a climb can only go up; openSMILE takes a nearer peak across a dip).
     """
     mag, f0_bins = _check_peaks(mag, f0_bins, n_harmonics)
     if not (np.isfinite(mag).all() and np.isfinite(f0_bins).all()):
@@ -175,18 +180,23 @@ def harmonic_peaks(mag: np.ndarray, f0_bins: np.ndarray, n_harmonics: int):
     ok = start < n_bins - 1
     j = np.floor(np.where(ok, start, 0.0) + 0.5).astype(np.int64)
     rows = np.arange(n_frames)[:, None]
+    peak = np.zeros((n_frames, n_bins), bool)     # strict local maxima, inner bins
+    peak[:, 1:-1] = (mag[:, 1:-1] > mag[:, :-2]) & (mag[:, 1:-1] > mag[:, 2:])
     flat_rows = np.broadcast_to(rows, j.shape).ravel()
     jf = j.ravel()                                # a view: updates land in j
-    for step in (1, -1):                          # climb right, then left
-        live = np.flatnonzero(ok.ravel())
-        while live.size:
-            cur = jf[live]
-            nxt = cur + step
-            inside = (nxt >= 0) & (nxt < n_bins)
-            r_live = flat_rows[live]
-            move = inside & (mag[r_live, np.clip(nxt, 0, n_bins - 1)] > mag[r_live, cur])
-            live = live[move]
-            jf[live] = nxt[move]
+    start_bin = jf.copy()
+    live = np.flatnonzero(ok.ravel())             # the nearest peak: j0, j0 + 1, j0 - 1, ...
+    for d in range(n_bins):
+        if not live.size:
+            break
+        hit = np.zeros(live.size, bool)
+        for k in ((start_bin[live] + d,) if d == 0 else
+                  (start_bin[live] + d, start_bin[live] - d)):
+            inside = (k >= 1) & (k <= n_bins - 2)
+            new = ~hit & inside & peak[flat_rows[live], np.clip(k, 0, n_bins - 1)]
+            jf[live[new]] = k[new]
+            hit |= new
+        live = live[~hit]
     ok &= (j > 0) & (j < n_bins - 1)
     ok = np.cumprod(ok, axis=1).astype(bool)       # stop at the first missing harmonic
     jc = np.clip(j, 1, n_bins - 2)

@@ -320,10 +320,20 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
             int here = start < (double)(n_bins - 1);
             long j = here ? (long)floor(start + 0.5) : 0;
             if (here) {
-                while (j + 1 < nb && x[j + 1] > x[j])
-                    j++;
-                while (j - 1 >= 0 && x[j - 1] > x[j])
-                    j--;
+                /* the nearest strict local maximum, the right one first on a tie */
+                long j0 = j;
+                for (long d = 0; j0 + d <= nb - 2 || j0 - d >= 1; d++) {
+                    long k = j0 + d;
+                    if (k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
+                        j = k;
+                        break;
+                    }
+                    k = j0 - d;
+                    if (d > 0 && k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
+                        j = k;
+                        break;
+                    }
+                }
             }
             here = here && j > 0 && j < nb - 1;
             all = all && here;

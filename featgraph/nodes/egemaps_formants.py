@@ -9,22 +9,30 @@ openSMILE's chain (``GeMAPSv01b_core.lld.conf.inc``, formants section)::
                                                     (gemapsv01b_formants)
 
 here: ``window`` (hamming, symmetric, no padding) -> :class:`SmileSpecResample`
--> :class:`SmileLpc` (order 11) -> :class:`LpcFormants` (``polynomial: negated``).  The harmonic levels (cHarmonics) are in
+-> :class:`SmileLpc` (order 11, ``precision: single``) -> :class:`LpcFormants`
+(``polynomial: negated``).  The harmonic levels (cHarmonics) are in
 :mod:`featgraph.nodes.egemaps_harmonics`.
 
 Measured agreement (share of the frames voiced in openSMILE's F0 where the value is within
-1e-2 of the column's range, openSMILE 2.6 as the reference; tests/test_egemaps_formants.py)::
+1e-2 of the column's range, openSMILE 2.6 as the reference; tests/test_egemaps_formants.py
+for ``precision: double``)::
 
-    file               F1      F2      F3      F1 bandwidth
-    speech_en_16k      98.0 %  99.1 %  98.7 %  96.7 %
-    speech_en_gb_16k   98.9 %  98.6 %  98.1 %  98.4 %
-    english_8k (8 kHz) 100 %   100 %   100 %   100 %
-    speech_en_48k      97.8 %  99.4 %  99.5 %  99.0 %
+    LPC precision      double                         single (the recipes)
+    file               F1      F2      F3      B1     F1      F2      F3      B1
+    speech_en_16k      98.0 %  99.1 %  98.7 %  96.7 % 97.6 %  98.9 %  98.9 %  96.5 %
+    speech_en_gb_16k   98.9 %  98.6 %  98.1 %  98.4 % 99.2 %  98.9 %  99.2 %  99.5 %
+    english_8k (8 kHz) 100 %   100 %   100 %   100 %  100 %   99.4 %  99.4 %  100 %
 
-The resampled frames equal openSMILE's to 1e-6 of their range; the rest of the difference
-is cLpc's single-precision arithmetic: the resampled spectrum is empty above 3437.5 Hz, so
-the order-11 normal equations are ill-conditioned and float rounding moves the roots of
-some frames (openSMILE's own LPC coefficients give its formants exactly).  eGeMAPS sets
+The resampled frames equal openSMILE's to 1e-6 of their range (a median 3 float32 ulps:
+openSMILE's own ``gemapsv01b_outpR`` is that far from the exact resampling of its own
+``gemapsv01b_fftcH25`` spectrum, so its FFT and inverse DFT round in single precision in
+an order not reconstructed).  cLpc's arithmetic itself is reproduced bit for bit
+(:class:`SmileLpc` ``precision: single``; tests/test_egemaps_lpc.py), and openSMILE's
+formants are the roots of its coefficients, so the remaining difference is those few ulps
+of input: the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations
+are ill-conditioned, and the input rounding moves the roots of some frames (over all
+frames of the three files, 91 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2
+of the range with ``single``, 128 with ``double``).  eGeMAPS sets
 the formants to 0 where F0 is 0 (``gemapsv01b_formantsNz`` = ``gemapsv01b_formants`` times
 ``F0 > 0``, frame for frame, measured); that gate belongs to the recipe.
 
@@ -57,7 +65,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.formants import frame_lags, poly_roots
+from ..native.formants import frame_lags, poly_roots, smile_lpc_f32
 from ._common import frame_major
 from .framing import window_function
 from .pitch import _irfft, _rfft
@@ -256,12 +264,22 @@ class SmileLpc(Node):
     ``r[k] = sum_n x[n] x[n + k]`` for ``k = 0 .. order`` (no window: the frames
     come windowed; C kernel :func:`featgraph.native.formants.frame_lags`), then the
     Levinson-Durbin recursion (Makhoul 1975; C kernel :func:`featgraph.native.levinson`),
-    both in float64 whatever the input dtype.
+    both in float64 whatever the input dtype (``precision: double``, the default).
     Output ``[1, a1, ... a_order]`` of ``A(z) = 1 + sum a_k z^-k``,
     ``(..., order + 1, frames)``, in the input's dtype; zero frames give
     ``[1, 0, ...]``.  openSMILE's ``lpcCoeff[0..p-1]`` (``gemapsv01b_lpc``,
-    ``p = 11``) are ``a1 .. ap``: equal to these to ~1e-4 on most frames, its
-    single-precision arithmetic aside.  One op rather than
+    ``p = 11``) are ``a1 .. ap``.
+
+    ``precision: single`` reproduces openSMILE 2.6's own arithmetic: the frames rounded
+    to float32, the lags summed in float32 from the first sample up, the recursion in
+    float32 with ``k = -(acc * (1 / e))`` (C kernel
+    :func:`featgraph.native.formants.smile_lpc_f32`, whose reference docstring gives
+    every operation).  Measured black-box (openSMILE's own ``gemapsv01b_outpR`` frames
+    fed through this, against its ``gemapsv01b_lpc`` level and probe configurations with
+    ``p = 1, 2`` and ``saveRefCoeff``): equal bit for bit on every frame of the three
+    reference speech files (2050 frames), a sine and a clipped square; the float64 path
+    differs by a median 2e-4 of the largest coefficient and up to 130 % on
+    ill-conditioned frames.  The eGeMAPS recipes use it.  One op rather than
     ``time_autocorrelation -> lpc`` so that the result does not depend on how the
     lags are summed: the formants of eGeMAPS' band-limited frames are sensitive to
     rounding in the lags (see :class:`LpcFormants`).
@@ -275,6 +293,9 @@ class SmileLpc(Node):
     produces: ClassVar = Kind.LPC
 
     order: int = Field(11, ge=1, le=256, description="model order p (eGeMAPS: 11)")
+    precision: Literal["double", "single"] = Field(
+        "double", description="double: lags and recursion in float64; single: openSMILE "
+                              "2.6's float32 arithmetic, bit for bit (eGeMAPS recipes)")
 
 
 @SmileLpc.compute
@@ -284,12 +305,17 @@ def smile_lpc(x: Feature, p: SmileLpc) -> Feature:
     if n <= p.order:
         raise ValueError(f"smile_lpc: order {p.order} needs frames longer than {p.order} "
                          f"samples, got {n}")
+    dt = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
+    if p.precision == "single":
+        a = smile_lpc_f32(frames.reshape(-1, n).astype(np.float32), p.order)
+        a = a.reshape(frames.shape[:-1] + (p.order + 1,))
+        return x.derive(frame_major(np.ascontiguousarray(a.astype(dt, copy=False))),
+                        Kind.LPC, axis=None, win_length=None)
     if frames.dtype not in (np.float32, np.float64):
         frames = frames.astype(np.float64)
     r = frame_lags(frames.reshape(-1, n), p.order + 1).reshape(frames.shape[:-1] +
                                                                 (p.order + 1,))
     a, _ = native.levinson(r, p.order)
-    dt = x.data.dtype if x.data.dtype in (np.float32, np.float64) else np.float64
     return x.derive(frame_major(np.ascontiguousarray(a.astype(dt, copy=False))), Kind.LPC,
                     axis=None, win_length=None)
 
