@@ -51,6 +51,7 @@ chunk by :meth:`Stream.push` for a live stream).
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Iterator
 
@@ -170,8 +171,7 @@ class Stream:
 
     def _pass(self, raw: Feature | None, final: bool) -> dict[str, Feature]:
         emitted: dict[tuple[str, str], Feature] = {}
-        for key in self.plan.order:
-            step = self.plan.step(key)
+        for key, step in self._layout.steps:
             if not step.inputs:                        # a source op reads the raw block
                 args = [raw] if raw is not None else None
             else:
@@ -285,10 +285,16 @@ class Stream:
 
     def report(self) -> Report:
         """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
-        rows = []
-        for key, layout in self._layout.rows(self.plan):
-            rows.extend(rows_from(layout, *self.stats[key]))
-        return Report(rows)
+        return _report(self._layout, self.plan, self.stats)
+
+
+def _report(layout: "_Layout", plan: Plan, stats: dict) -> Report:
+    """The :class:`Report` of a run of ``plan`` with the step ``stats`` (:meth:`Stream.report`;
+    :func:`execute` hands this to the :class:`Result` unmade, built when read)."""
+    rows = []
+    for key, rows_layout in layout.rows(plan):
+        rows.extend(rows_from(rows_layout, *stats[key]))
+    return Report(rows)
 
 
 class _Layout:
@@ -302,6 +308,7 @@ class _Layout:
 
     def __init__(self, plan: Plan):
         self.order = plan.order
+        self.steps = [(key, plan.step(key)) for key in self.order]   # the steps, in order
         self.arity = [(key, len(plan.step(key).inputs)) for key in self.order]
         self.readers: dict[tuple[str, str], list[tuple[str, int]]] = {}
         for key in self.order:
@@ -379,7 +386,7 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     s.finite_input = source.finite_samples()
     features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
                        source.n_samples())
-    return Result(features, s.report(), source.label)
+    return Result(features, functools.partial(_report, s._layout, plan, s.stats), source.label)
 
 
 def read_dtype(plan: Plan, source: Source) -> str:
