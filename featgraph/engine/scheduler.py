@@ -245,8 +245,7 @@ class Stream:
                     out = state.step(*args) if args else None
             elif final and args and key not in self.held and sum(
                     a.nbytes for a in args if a is not None) < Collector.SLAB_BYTES // 4:
-                out = self._run_signal(step, args)    # all of its input at once, small: as
-                                                      # gathering would give it (no copy)
+                out = self._run_signal(step, args)    # all of it at once: nothing to gather
             else:
                 if args:
                     held = self.held.get(key)
@@ -267,16 +266,12 @@ class Stream:
         return out
 
     def _run_signal(self, step: Step, whole: list | None = None):
-        """A signal op on its gathered input, or on ``whole``: its inputs when they came
-        in one pass, with nothing gathered before (the chunks as they are, none joined)."""
-        if whole is not None:
-            inputs = list(whole)
-        else:
-            held = self.held.pop(step.key, None)
-            if not held:
-                raise ValueError("its input is empty")
-            inputs = [slot.join() if slot.chunks() else None for slot in held]
-            del held
+        """A signal op on its gathered input, or on ``whole``: all of it, come in one pass."""
+        held = None if whole is not None else self.held.pop(step.key, None)
+        if whole is None and not held:
+            raise ValueError("its input is empty")
+        inputs = list(whole) if held is None else [s.join() if s.chunks() else None for s in held]
+        del held
         if len({f.n_frames for f in inputs if f is not None and not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
                              + ", ".join(str(f.n_frames) for f in inputs if f is not None))
