@@ -75,6 +75,30 @@ def test_regression_delta_edges_repeat_frames():
     np.testing.assert_allclose(d[9], d[0])
 
 
+def _htk_regression_loop(x, n):
+    """HTK Book 5.9 as a plain loop: d_t = sum_i i (c_{t+i} - c_{t-i}) / (2 sum_i i^2), the
+    first and last frames repeated beyond the edges."""
+    t_max = x.shape[-1]
+    d = np.zeros_like(x)
+    for t in range(t_max):
+        for i in range(1, n + 1):
+            d[..., t] += i * (x[..., min(t + i, t_max - 1)] - x[..., max(t - i, 0)])
+    return d / (2 * sum(i * i for i in range(1, n + 1)))
+
+
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 4, 5, 9])
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_regression_delta_whole_and_short_inputs(n_frames, n):
+    # a whole input (one chunk, then the end) takes a single padded pass: fewer frames
+    # than the window included, it gives HTK's loop and, bit for bit, the streamed passes
+    x = RNG.standard_normal((2, 4, n_frames))
+    whole = RegressionDelta(n=n, order=2)(ceps(x)).data
+    np.testing.assert_allclose(whole, _htk_regression_loop(_htk_regression_loop(x, n), n),
+                               rtol=1e-12, atol=1e-12)
+    ones = chunked(RegressionDelta(n=n, order=2), ceps(x), np.random.default_rng(n), 2)
+    np.testing.assert_array_equal(ones, whole)
+
+
 def test_delta_needs_width_frames():
     with pytest.raises(ValueError, match="width = 9 exceeds the 5 frames .* width <= 5"):
         Delta()(ceps(np.zeros((13, 5))))

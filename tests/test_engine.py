@@ -39,6 +39,18 @@ def test_two_branches_share_the_front_end_within_one_recipe(write_recipe):
     assert_close_per_coefficient(result["b_plp"], ref["plp13"] * lifter[:, None], 1e-4)
 
 
+def test_report_made_when_read_and_pickled_made():
+    # a run's report is built at its first access; a pickled result (a worker's, sent to
+    # the client) carries it made, with the same rows
+    import pickle
+
+    result = featgraph.run(["plp", "rasta_plp"], SPEECH["english_8k"])
+    back = pickle.loads(pickle.dumps(result))
+    assert back.report.rows == result.report.rows
+    assert {r.node for r in back.report.shared} == {f"rasta_plp/{n}" for n in FRONT_END}
+    np.testing.assert_array_equal(back["plp/plp"], result["plp/plp"])
+
+
 def test_recipes_run_together_share_nodes():
     result = featgraph.run(["plp", "rasta_plp"], SPEECH["english_8k"])
     assert sorted(result) == ["plp/plp", "rasta_plp/rasta_plp"]

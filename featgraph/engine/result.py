@@ -22,10 +22,26 @@ class Result(Mapping):
     feature axis; ``result.report`` the per-node :class:`Report`.
     """
 
-    def __init__(self, features: dict[str, Feature], report: Report, source: str = ""):
+    def __init__(self, features: dict[str, Feature], report, source: str = ""):
         self.features = features
-        self.report = report
+        self._report = report               # a Report, or a callable making it when asked
         self.source = source
+
+    @property
+    def report(self) -> Report:
+        """The per-node :class:`Report` (made at the first access: a corpus run that
+        never reads it does not build its rows)."""
+        if callable(self._report):
+            self._report = self._report()
+        return self._report
+
+    @report.setter
+    def report(self, value) -> None:
+        self._report = value
+
+    def __getstate__(self) -> dict:
+        """Pickled with its report made (a worker sends results to the client)."""
+        return {**self.__dict__, "_report": self.report}
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.features[name].data

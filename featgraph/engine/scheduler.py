@@ -51,6 +51,7 @@ chunk by :meth:`Stream.push` for a live stream).
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Iterator
 
@@ -170,8 +171,7 @@ class Stream:
 
     def _pass(self, raw: Feature | None, final: bool) -> dict[str, Feature]:
         emitted: dict[tuple[str, str], Feature] = {}
-        for key in self.plan.order:
-            step = self.plan.step(key)
+        for key, step in self._layout.steps:
             if not step.inputs:                        # a source op reads the raw block
                 args = [raw] if raw is not None else None
             else:
@@ -243,6 +243,9 @@ class Stream:
                     out = finish(state, *(args or ()))
                 else:
                     out = state.step(*args) if args else None
+            elif final and args and key not in self.held and sum(
+                    a.nbytes for a in args if a is not None) < Collector.SLAB_BYTES // 4:
+                out = self._run_signal(step, args)    # all of it at once: nothing to gather
             else:
                 if args:
                     held = self.held.get(key)
@@ -262,11 +265,12 @@ class Stream:
         self.stats[key][0] += time.perf_counter() - start
         return out
 
-    def _run_signal(self, step: Step):
-        held = self.held.pop(step.key, None)
-        if not held:
+    def _run_signal(self, step: Step, whole: list | None = None):
+        """A signal op on its gathered input, or on ``whole``: all of it, come in one pass."""
+        held = None if whole is not None else self.held.pop(step.key, None)
+        if whole is None and not held:
             raise ValueError("its input is empty")
-        inputs = [slot.join() if slot.chunks() else None for slot in held]
+        inputs = list(whole) if held is None else [s.join() if s.chunks() else None for s in held]
         del held
         if len({f.n_frames for f in inputs if f is not None and not f.is_events}) > 1:
             raise ValueError("its inputs have different frame counts: "
@@ -285,10 +289,16 @@ class Stream:
 
     def report(self) -> Report:
         """Per recipe node: executed or shared, seconds and bytes summed over chunks."""
-        rows = []
-        for key, layout in self._layout.rows(self.plan):
-            rows.extend(rows_from(layout, *self.stats[key]))
-        return Report(rows)
+        return _report(self._layout, self.plan, self.stats)
+
+
+def _report(layout: "_Layout", plan: Plan, stats: dict) -> Report:
+    """The :class:`Report` of a run of ``plan`` with the step ``stats`` (:meth:`Stream.report`;
+    :func:`execute` hands this to the :class:`Result` unmade, built when read)."""
+    rows = []
+    for key, rows_layout in layout.rows(plan):
+        rows.extend(rows_from(rows_layout, *stats[key]))
+    return Report(rows)
 
 
 class _Layout:
@@ -302,6 +312,7 @@ class _Layout:
 
     def __init__(self, plan: Plan):
         self.order = plan.order
+        self.steps = [(key, plan.step(key)) for key in self.order]   # the steps, in order
         self.arity = [(key, len(plan.step(key).inputs)) for key in self.order]
         self.readers: dict[tuple[str, str], list[tuple[str, int]]] = {}
         for key in self.order:
@@ -379,7 +390,7 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     s.finite_input = source.finite_samples()
     features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
                        source.n_samples())
-    return Result(features, s.report(), source.label)
+    return Result(features, functools.partial(_report, s._layout, plan, s.stats), source.label)
 
 
 def read_dtype(plan: Plan, source: Source) -> str:

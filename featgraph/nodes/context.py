@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 
 from ..engine.feature import Feature
 from ..engine.kinds import ANY, Kind
-from ..engine.ops import Node
+from ..engine.ops import Node, join_chunks
 from ._common import frame_major
 
 PER_FRAME = ANY & ~(Kind.SIGNAL | Kind.FRAMES | Kind.SPECTRUM)
@@ -248,6 +248,22 @@ class RegressionDeltaState:
         fm = frame_major(x.data)
         for ps in self.passes:
             fm = ps.step(fm)
+        return _out(x, fm)
+
+    def finish(self, x: Feature):
+        """``step(x)`` then ``flush()``, joined.  On a fresh state (the whole input as one
+        chunk: a corpus file read in one block) each pass pads the frames with ``n``
+        copies of the first and of the last frame and filters them once, through the same
+        :func:`_fir`: the numbers of the streamed passes, without their buffer's copies."""
+        if self.template is not None or x.n_frames == 0:
+            return join_chunks([self.step(x), self.flush()])
+        fm = frame_major(x.data)
+        for ps in self.passes:
+            h, n = ps.h, fm.shape[-2]
+            whole = _Buffer()
+            whole.buf = np.concatenate([np.repeat(fm[..., :1, :], h, axis=-2), fm,
+                                        np.repeat(fm[..., -1:, :], h, axis=-2)], axis=-2)
+            fm = _fir(whole, ps.coef, h, h, n + h)
         return _out(x, fm)
 
     def flush(self):
