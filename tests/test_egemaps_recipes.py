@@ -55,30 +55,72 @@ def runs():
     return {s: featgraph.run(["egemaps_lld", "egemaps", "gemaps"], str(_wav(s))) for s in STEMS}
 
 
+# The nodes of egemaps and gemaps before the assembly: egemaps_lld's `voice` rows with the
+# formants computed on voiced frames only (`voiced_formants`, 0 elsewhere: the assembly zeroes
+# them there anyway), so the assembly's `lld/voice` is the recipe's own `voice`.
+VOICED = {"spectrum60", "formants_vf", "harmonics_v", "voice_rows", "voice"}
+
+
+def _as_shipped(name):
+    """The assembly of egemaps_assembly.yaml as the shipped recipe wires it."""
+    out = {}
+    for node, spec in ASSEMBLY[name].items():
+        spec = dict(spec)
+        for key in ("input", "inputs"):
+            if key in spec:
+                v = spec[key]
+                spec[key] = [("voice" if i == "lld/voice" else i) for i in v] \
+                    if isinstance(v, list) else ("voice" if v == "lld/voice" else v)
+        out[node] = spec
+    return out
+
+
 @pytest.mark.parametrize("name", ["egemaps_lld", "egemaps", "gemaps"])
 def test_shipped_recipes_contain_the_tested_assembly(name):
     """test_egemaps_functionals.py checks these nodes on openSMILE's own levels; egemaps and
-    gemaps are exactly those nodes on top of egemaps_lld, included as ``lld``."""
+    gemaps are exactly those nodes on top of egemaps_lld, included as ``lld``, reading its
+    voice rows with the formants of voiced frames only."""
     recipe = featgraph.load(name)
     nodes = recipe.nodes
-    for node, spec in ASSEMBLY[name].items():
+    assembly = ASSEMBLY[name] if name == "egemaps_lld" else _as_shipped(name)
+    for node, spec in assembly.items():
         spec = dict(spec)
         op, inputs = spec.pop("op"), spec.pop("inputs", None) or [spec.pop("input")]
         d = nodes[node]
         assert (d.op, list(d.inputs), d.params) == (op, inputs, spec), node
     if name == "egemaps_lld":
         return
-    assert set(nodes) == set(ASSEMBLY[name])
+    assert set(nodes) == set(ASSEMBLY[name]) | VOICED
     assert [(i.recipe, i.prefix, i.params) for i in recipe.includes] == [
         ("egemaps_lld", "lld", {"sr": "${sr}"})]
     # the LLD levels the assembly reads are egemaps_lld's seeds of the assembly test
     lld_nodes = featgraph.load("egemaps_lld").nodes
-    seeds = {i for d in nodes.values() for i in d.inputs if i.startswith("lld/")}
-    want = {"lld/spectral", "lld/voice", "lld/frames20"} if name == "egemaps" else \
-        {"lld/spectral_g", "lld/voice"}
+    seeds = {i for n, d in nodes.items() if n not in VOICED for i in d.inputs
+             if i.startswith("lld/")}
+    want = {"lld/spectral", "lld/frames20"} if name == "egemaps" else {"lld/spectral_g"}
     assert seeds == want
     assert {s[4:] for s in seeds} <= set(lld_nodes)
     assert lld_nodes["spectral"].op == "stack" and lld_nodes["voice"].op == "pick_rows"
+    # `voice` is egemaps_lld's `voice` with the voiced formants: the same rows, the same
+    # inputs but the formants and the harmonics that read them, with the same parameters
+    lld = lambda ref: "lld/" + ref                                       # noqa: E731
+    assert (nodes["voice"].op, nodes["voice"].params) == (lld_nodes["voice"].op,
+                                                          lld_nodes["voice"].params)
+    swap = {"harmonics": "harmonics_v", "ffreq": "formants_vf:frequency",
+            "fbw": "formants_vf:bandwidth"}
+    assert list(nodes["voice_rows"].inputs) == [
+        swap.get(i, "harmonics_v:" + i.split(":")[1] if i.startswith("harmonics:") else lld(i))
+        for i in lld_nodes["voice_rows"].inputs]
+    assert nodes["harmonics_v"].params == lld_nodes["harmonics"].params
+    assert list(nodes["harmonics_v"].inputs) == [
+        {"ffreq": "formants_vf:frequency"}.get(i, lld(i)) for i in lld_nodes["harmonics"].inputs]
+    assert list(nodes["spectrum60"].inputs) == ["lld/" + lld_nodes["resampled"].inputs[0]]
+    assert nodes["spectrum60"].params == lld_nodes["ffreq"].params          # end: 4
+    f, fm = nodes["formants_vf"], lld_nodes["formants20"].params
+    assert list(f.inputs) == ["spectrum60", "lld/" + lld_nodes["harmonics"].inputs[0]]
+    assert fm["sample_rate"] == lld_nodes["resampled"].params["target_rate"]
+    assert f.params == {**lld_nodes["resampled"].params, **lld_nodes["lpc"].params,
+                        **{k: v for k, v in fm.items() if k != "sample_rate"}}
     # gemaps' seed: the first 5 rows of `spectral` (the test seeds it so from openSMILE's level)
     assert lld_nodes["spectral"].inputs[0] == "spectral_g"
     assert lld_nodes["spectral_g"].op == "stack" and list(lld_nodes["spectral_g"].inputs) == [

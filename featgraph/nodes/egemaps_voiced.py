@@ -1,0 +1,81 @@
+"""eGeMAPS' formants on the voiced frames only, for the functionals recipes.
+
+eGeMAPSv02's functionals read the formant frequencies and bandwidths through
+``gemapsv01b_formantsNz``: the formants times ``F0 > 0``, frame for frame (see
+:mod:`featgraph.nodes.egemaps_formants`), and the harmonic levels (cHarmonics,
+:mod:`featgraph.nodes.egemaps_harmonics`) read the formants of voiced frames only.
+So ``egemaps`` and ``gemaps`` never look at the formants of an unvoiced frame (about
+half of the frames of speech), and :class:`VoicedFormants` does not compute them: the
+chain ``smile_spec_resample -> smile_lpc -> lpc_formants`` of ``egemaps_lld`` runs on
+the voiced frames' spectra, gathered; every step is frame by frame, so a voiced frame's
+formants are those of the three ops (tests/test_egemaps_voiced.py compares them).
+``egemaps_lld`` keeps the three ops: its LLDs list the formants of every frame.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from ..engine.feature import Feature
+from ..engine.kinds import Kind
+from ._common import frame_major
+from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, SmileSpecResample,
+                               formants_from_lpc)
+
+
+class VoicedFormants(LpcFormants):
+    """Formants of the voiced frames: :class:`~featgraph.nodes.egemaps_formants.SmileSpecResample`
+    (``target_rate``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc` (``order``) and
+    :class:`~featgraph.nodes.egemaps_formants.LpcFormants` (the other parameters; its
+    ``sample_rate`` null means ``target_rate``) where ``f0 > 0``; 0 where it is not.
+
+    Inputs: the rfft of eGeMAPS' 20 ms Hamming frames (end-padded to the next power of
+    two, as ``smile_spec_resample`` takes it), ``(..., bins, frames)`` complex, and F0 in
+    Hz ``(..., 1, frames)`` on the same frames (``voicing_gate``'s ``f0``; unvoiced = 0).
+    Ports ``frequency`` and ``bandwidth``, ``(..., n_formants, frames)``, Hz, in the dtype
+    of the spectrum's real part: on a voiced frame equal to the three ops' (the same
+    per-frame arithmetic on the gathered frames), 0 on an unvoiced one, which is
+    ``gemapsv01b_formantsNz`` (eGeMAPS' ``voiced_select`` of the formants).  Used by the
+    ``egemaps`` and ``gemaps`` recipes, which read no unvoiced formant: half the LPC work
+    of speech.
+
+    Streaming: frame by frame.
+    """
+
+    op: Literal["voiced_formants"] = "voiced_formants"
+    consumes: ClassVar = (Kind.SPECTRUM, Kind.FEATURE)
+    streaming: ClassVar = "frame"
+    produces: ClassVar = {"frequency": Kind.FEATURE, "bandwidth": Kind.FEATURE}
+
+    target_rate: float = Field(11000.0, ge=1000.0, le=MAX_RATE, description="rate of the "
+                               "resampled frames, Hz (eGeMAPS: 11000)")
+    order: int = Field(11, ge=1, le=256, description="LPC order p (eGeMAPS: 11)")
+
+
+@VoicedFormants.compute
+def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[str, Feature]:
+    spec = frame_major(spectrum.data)
+    f = frame_major(f0.data)
+    if f.shape[-1] != 1 or f.shape[:-1] != spec.shape[:-1]:
+        raise ValueError(f"voiced_formants: expected an F0 of shape (1, frames) on the "
+                         f"spectrum's frames, got {f0.data.shape} and {spectrum.data.shape}")
+    bins = spec.shape[-1]
+    voiced = np.flatnonzero(f.reshape(-1) > 0)
+    freq = np.zeros((f.reshape(-1).shape[0], p.n_formants))
+    bw = np.zeros_like(freq)
+    if voiced.size:
+        sub = spectrum.derive(frame_major(spec.reshape(-1, bins)[voiced]))
+        resampled = SmileSpecResample(target_rate=p.target_rate)(sub)
+        a = frame_major(SmileLpc(order=p.order)(resampled).data)
+        fs = p.target_rate if p.sample_rate is None else p.sample_rate
+        freq[voiced], bw[voiced] = formants_from_lpc(a, fs, p.n_formants, p.min_freq,
+                                                     p.max_freq, p.polynomial == "negated")
+    dt = spectrum.data.real.dtype if spectrum.data.real.dtype in (np.float32, np.float64) \
+        else np.float64
+    shape = spec.shape[:-1] + (p.n_formants,)
+    axis = np.arange(1, p.n_formants + 1, dtype=float)
+    return {name: f0.derive(frame_major(np.ascontiguousarray(v.reshape(shape).astype(dt))),
+                            Kind.FEATURE, axis=axis)
+            for name, v in (("frequency", freq), ("bandwidth", bw))}
