@@ -27,7 +27,8 @@ from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, SmileSpecResampl
 
 class VoicedFormants(LpcFormants):
     """Formants of the voiced frames: :class:`~featgraph.nodes.egemaps_formants.SmileSpecResample`
-    (``target_rate``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc` (``order``) and
+    (``target_rate``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc` (``order``,
+    ``precision``) and
     :class:`~featgraph.nodes.egemaps_formants.LpcFormants` (the other parameters; its
     ``sample_rate`` null means ``target_rate``) where ``f0 > 0``; 0 where it is not.
 
@@ -52,6 +53,9 @@ class VoicedFormants(LpcFormants):
     target_rate: float = Field(11000.0, ge=1000.0, le=MAX_RATE, description="rate of the "
                                "resampled frames, Hz (eGeMAPS: 11000)")
     order: int = Field(11, ge=1, le=256, description="LPC order p (eGeMAPS: 11)")
+    precision: Literal["double", "single"] = Field(
+        "double", description="the LPC's arithmetic, as SmileLpc's (eGeMAPS recipes: single, "
+                              "openSMILE 2.6's float32 arithmetic)")
 
 
 @VoicedFormants.compute
@@ -68,7 +72,7 @@ def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[s
     if voiced.size:
         sub = spectrum.derive(frame_major(spec.reshape(-1, bins)[voiced]))
         resampled = SmileSpecResample(target_rate=p.target_rate)(sub)
-        a = frame_major(SmileLpc(order=p.order)(resampled).data)
+        a = frame_major(SmileLpc(order=p.order, precision=p.precision)(resampled).data)
         fs = p.target_rate if p.sample_rate is None else p.sample_rate
         freq[voiced], bw[voiced] = formants_from_lpc(a, fs, p.n_formants, p.min_freq,
                                                      p.max_freq, p.polynomial == "negated")
