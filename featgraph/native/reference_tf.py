@@ -1,0 +1,22 @@
+"""numpy definition of the full-rate band-pass kernel (``tf.c``).
+
+The full-rate band-pass analysis (:func:`featgraph.nodes._tf._full_rate`) computes each
+band at samples ``t = i D + r`` as ``D`` phases (``r``) of ``Q`` samples (``i``); the
+kernel copies a chunk of phases, ``src[p, b, i]`` for phase ``first_phase + p`` and band
+``col0 + b``, into the frame-major output, row ``t``, column ``col0 + b``.  A copy:
+both backends give the same bits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def interleave(src: np.ndarray, first_phase: int, sub: int, out: np.ndarray,
+               col0: int) -> None:
+    """``out[i sub + first_phase + p, col0 + b] = src[p, b, i]`` for rows below
+    ``len(out)`` (shapes validated by :func:`featgraph.native.tf.interleave`)."""
+    k, g, q = src.shape
+    n_rows = out.shape[0]
+    for p in range(k):
+        rows = np.arange(first_phase + p, min(q * sub, n_rows), sub)
+        out[rows, col0:col0 + g] = src[p, :, :len(rows)].T

@@ -1,0 +1,58 @@
+/*
+ * The full-rate band-pass analysis of featgraph.nodes._tf (the CWT at hop 1): each band's
+ * output is computed as interleaved phases, phase r holding samples i * sub + r.  This
+ * writes a few phases' inverse FFTs, computed contiguously in a buffer that stays in
+ * cache, into the rows of the frame-major output (row t, one complex value per band), in
+ * increasing row order: for each i the chunk's phases are consecutive rows, each row's
+ * bands written at once, and the buffer is read a few cache lines at a time.
+ *
+ * The output (hundreds of MB at full rate) is written once and not read again here, so
+ * the stores bypass the cache where SSE2 is available (non-temporal stores, 16 bytes,
+ * when the row is 16-byte aligned, which complex128 arrays are): a cache line the call
+ * fills whole is then not read from memory first.  A pure copy either way: the two
+ * backends give the same bits.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "featgraph.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_t q,
+                       size_t sub, size_t first_phase, double *out, size_t n_rows,
+                       size_t row_stride)
+{
+    if (sub == 0 || first_phase + n_phases > sub || n_bands > row_stride)
+        return FG_EINVAL;
+    if (n_phases == 0 || n_bands == 0 || q == 0 || n_rows == 0)
+        return FG_OK;
+    if (src == NULL || out == NULL)
+        return FG_EINVAL;
+    for (size_t i = 0; i < q; i++) {
+        size_t row = i * sub + first_phase;
+        if (row >= n_rows)
+            break;
+        for (size_t p = 0; p < n_phases && row + p < n_rows; p++) {
+            double *o = out + 2 * (row + p) * row_stride;
+            const double *s = src + 2 * (p * n_bands * q + i);
+#if defined(__SSE2__)
+            if (((uintptr_t)o & 15) == 0) {
+                for (size_t b = 0; b < n_bands; b++)
+                    _mm_stream_pd(o + 2 * b, _mm_loadu_pd(s + 2 * b * q));
+                continue;
+            }
+#endif
+            for (size_t b = 0; b < n_bands; b++) {
+                o[2 * b] = s[2 * b * q];
+                o[2 * b + 1] = s[2 * b * q + 1];
+            }
+        }
+    }
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+    return FG_OK;
+}
