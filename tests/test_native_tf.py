@@ -139,3 +139,97 @@ def test_full_rate_equals_blockwise(backend):
     # Both trim each response where it falls below 1e-13 of its peak (_tf._trim), whose
     # tails the two paths wrap differently: 1e-11 of the largest value.
     np.testing.assert_allclose(full, blocks, rtol=0, atol=1e-11 * np.abs(blocks).max())
+
+
+def twiddle_rows(q, length, n, lo=3):
+    """``exp(2 pi i m 2^j / L)`` for ``j < n`` at the bins ``m`` of the positions, as
+    :func:`featgraph.nodes._tf._full_plans` makes them."""
+    m = lo + (np.arange(q) - lo) % q
+    return m, np.exp(2j * np.pi * ((m * 2 ** np.arange(n)[:, None]) % length) / length)
+
+
+@pytest.mark.parametrize("k,r0", [(1, 0), (1, 5), (4, 0), (4, 4), (8, 8)])
+def test_phase_chunk_is_the_shifted_spectrum(backend, k, r0):
+    """Phase ``r0 + r``'s spectrum is ``z0 exp(2 pi i m (r0 + r) / L)`` (the shift
+    theorem), whatever the doubling order."""
+    q, g, length = 12, 3, 12 * 16
+    m, tw = twiddle_rows(q, length, 4)
+    low = k.bit_length() - 1
+    z0 = chunk(1, g, q, seed=k + r0)[0]
+    first = np.exp(2j * np.pi * (m * r0 % length) / length) if r0 else None
+    got = np.full((k, g, q), np.nan + 0j)
+    kernels.phase_chunk(z0, first, np.ascontiguousarray(tw[:low]), got)
+    want = z0[None] * np.exp(2j * np.pi * (m * (r0 + np.arange(k))[:, None] % length)
+                             / length)[:, None, :]
+    np.testing.assert_allclose(got, want, rtol=1e-14, atol=1e-14)
+
+
+@needs_c
+def test_phase_chunk_c_equals_reference():
+    q, g = 37, 5
+    _, tw = twiddle_rows(q, q * 8, 3)
+    z0 = chunk(1, g, q, seed=9)[0]
+    first = np.exp(1j * np.linspace(0, 3, q))
+    want = np.empty((8, g, q), complex)
+    reference.phase_chunk(z0, first, tw, want)
+    got = np.empty((8, g, q), complex)
+    kernels.phase_chunk(z0, first, tw, got)
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=1e-15)
+
+
+def test_phases_is_the_interleaved_inverse_dft(backend):
+    """:func:`phases` with a plain inverse DFT: ``out[i D + r, b] = sum_p Z_0[b, p]
+    exp(2 pi i m_p r / L) exp(2 pi i p i / Q)``, a length-L inverse DFT of a spectrum held
+    in ``Q`` positions (computed directly here), for every chunk size."""
+    q, g, sub = 8, 4, 8
+    length = q * sub
+    m, tw = twiddle_rows(q, length, 3, lo=5)
+    z0 = chunk(1, g, q, seed=2)[0]
+    spec = np.zeros((g, length), complex)
+    spec[:, m] = z0
+    want = np.fft.ifft(spec, axis=-1).T * length                   # (L, g)
+
+    def fft(c):
+        c[...] = np.fft.ifft(c, axis=-1) * c.shape[-1]
+    for k in (1, 2, 8):
+        out = np.zeros((length - 3, g + 2), complex)
+        kernels.phases(z0, np.ascontiguousarray(tw), sub, np.empty((k, g, q), complex), out,
+                       1, fft)
+        np.testing.assert_allclose(out[:, 1:1 + g], want[:length - 3], rtol=1e-13, atol=1e-13)
+        assert not out[:, 0].any() and not out[:, -1].any()
+
+
+def test_phases_and_phase_chunk_reject_bad_arguments(backend):
+    q, g = 6, 2
+    _, tw = twiddle_rows(q, q * 4, 2)
+    tw = np.ascontiguousarray(tw)
+    z0, out = chunk(1, g, q)[0], np.zeros((24, 4), complex)
+    for sub, k in ((4, 3), (6, 2), (4, 8)):                 # k not a power of two / sub
+        with pytest.raises(ValueError, match="phases"):
+            kernels.phases(z0, tw, sub, np.empty((k, g, q), complex), out, 0, lambda c: None)
+    with pytest.raises(ValueError, match="phases"):
+        kernels.phases(z0, tw[:1], 4, np.empty((2, g, q), complex), out, 0, lambda c: None)
+    with pytest.raises(ValueError, match="interleave"):
+        kernels.phases(z0, tw, 4, np.empty((2, g, q), complex), out, 3, lambda c: None)
+    with pytest.raises(ValueError, match="phase_chunk"):
+        kernels.phase_chunk(z0, None, tw, np.empty((2, g, q), complex))     # 4 phases
+    with pytest.raises(ValueError, match="phase_chunk"):
+        kernels.phase_chunk(z0, np.ones(q + 1, complex), tw[:1], np.empty((2, g, q), complex))
+    with pytest.raises(ValueError, match="phase_chunk"):
+        kernels.phase_chunk(z0.astype(np.complex64), None, tw[:1], np.empty((2, g, q), complex))
+    buf = np.empty((2, g, q), complex)
+    with pytest.raises(ValueError, match="overlaps"):
+        kernels.phase_chunk(buf[0], None, tw[:1], buf)
+
+
+@needs_c
+def test_phase_chunk_status_codes():
+    from featgraph.native import _ffi, _lib
+    buf = np.zeros(64)
+    p = _ffi.cast("double *", _ffi.from_buffer(buf))
+    assert _lib.fg_phase_chunk_c128(_ffi.NULL, 1, 2, _ffi.NULL, _ffi.NULL, 0, p) == \
+        _lib.FG_EINVAL
+    assert _lib.fg_phase_chunk_c128(p, 1, 2, _ffi.NULL, _ffi.NULL, 1, p + 8) == _lib.FG_EINVAL
+    assert _lib.fg_phase_chunk_c128(p, 1, 2, _ffi.NULL, p, 64, p + 8) == _lib.FG_EINVAL
+    assert _lib.fg_phase_chunk_c128(_ffi.NULL, 0, 2, _ffi.NULL, _ffi.NULL, 3, _ffi.NULL) == \
+        _lib.FG_OK

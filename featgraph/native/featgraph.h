@@ -947,9 +947,18 @@ int fg_swt_f32(const float *x, size_t n_rows, size_t n, const float *lo, const f
  *   rows of row_stride complex values, the first n_bands of a row written).  FG_EINVAL
  *   for sub == 0, first_phase + n_phases > sub, n_bands > row_stride, or a NULL buffer
  *   with something to copy.  src and out must not overlap.
+ *
+ * fg_phase_chunk_c128: the spectra of 2^n_low consecutive phases, chunk (2^n_low,
+ *   n_bands, q), from z0 (n_bands, q): chunk[0] = z0 * first (elementwise along q, each
+ *   band; a copy of z0 when first is NULL), then for j = 0 .. n_low - 1, s = 2^j,
+ *   chunk[s + r] = chunk[r] * twiddles[j] (r < s; twiddles: n_low rows of q).  Complex
+ *   products as (ar br - ai bi, ar bi + ai br).  FG_EINVAL for a NULL buffer with work
+ *   to do or n_low too large; chunk must not overlap the inputs.
  */
 int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_t q,
                        size_t sub, size_t first_phase, double *out, size_t n_rows,
                        size_t row_stride);
+int fg_phase_chunk_c128(const double *z0, size_t n_bands, size_t q, const double *first,
+                        const double *twiddles, size_t n_low, double *chunk);
 
 #endif /* FEATGRAPH_H */

@@ -56,3 +56,39 @@ int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_
 #endif
     return FG_OK;
 }
+
+/* a * b, complex (re, im pairs), as numpy: (ar br - ai bi, ar bi + ai br). */
+static void cmul_rows(const double *a, const double *b, double *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double ar = a[2 * i], ai = a[2 * i + 1], br = b[2 * i], bi = b[2 * i + 1];
+        out[2 * i] = ar * br - ai * bi;
+        out[2 * i + 1] = ar * bi + ai * br;
+    }
+}
+
+int fg_phase_chunk_c128(const double *z0, size_t n_bands, size_t q, const double *first,
+                        const double *twiddles, size_t n_low, double *chunk)
+{
+    if (n_low >= 8 * sizeof(size_t) - 1)
+        return FG_EINVAL;
+    if (n_bands == 0 || q == 0)
+        return FG_OK;
+    if (z0 == NULL || chunk == NULL || (n_low > 0 && twiddles == NULL))
+        return FG_EINVAL;
+    size_t row = 2 * q, phase = n_bands * row;
+    for (size_t b = 0; b < n_bands; b++) {
+        if (first != NULL) {
+            cmul_rows(z0 + b * row, first, chunk + b * row, q);
+        } else {
+            for (size_t i = 0; i < row; i++)
+                chunk[b * row + i] = z0[b * row + i];
+        }
+    }
+    for (size_t j = 0, step = 1; j < n_low; j++, step *= 2)
+        for (size_t s = 0; s < step; s++)
+            for (size_t b = 0; b < n_bands; b++)
+                cmul_rows(chunk + s * phase + b * row, twiddles + j * row,
+                          chunk + (s + step) * phase + b * row, q);
+    return FG_OK;
+}

@@ -121,10 +121,10 @@ _PLANS: dict = {}
 MAX_SUB = 512
 """Largest sub-decimation of the full-rate path (:func:`_full_rate`)."""
 
-CHUNK = 1 << 18
-"""Complex values of one chunk of phases at full rate (4 MiB: it stays in cache)."""
+CHUNK = 1 << 17
+"""Complex values of one chunk of phases at full rate (2 MiB: it stays in cache)."""
 
-MAX_GROUP = 16
+MAX_GROUP = 8
 """Most bands of one group at full rate (the output rows' pieces written per call)."""
 
 
@@ -173,13 +173,10 @@ def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key
 def _full_group(spec: np.ndarray, group: tuple, length: int, out: np.ndarray) -> None:
     """One group of :func:`_full_rate` on one channel's spectrum, into ``out (n + 1,
     bands)``."""
-    from ..native.tf import interleave
+    from ..native.tf import phases
 
     g0, g1, lo, hi, sub, rows, twiddles = group
     q, g = length // sub, g1 - g0
-    k = 1
-    while 2 * k <= sub and 2 * k * g * q <= CHUNK and 2 * k * g <= 512:
-        k *= 2
     z0 = np.zeros((g, q), np.complex128)
     base = spec[None, lo:hi] * rows
     at = lo % q
@@ -187,20 +184,21 @@ def _full_group(spec: np.ndarray, group: tuple, length: int, out: np.ndarray) ->
     z0[:, at:at + cut] = base[:, :cut]
     z0[:, :hi - lo - cut] = base[:, cut:]
     del base
-    low = k.bit_length() - 1                     # the chunk's phases: r0 + (low bits)
-    chunk = np.empty((k, g, q), np.complex128)
-    for r0 in range(0, sub, k):
-        high = [twiddles[j] for j in range(low, len(twiddles)) if r0 >> j & 1]
-        if high:
-            np.multiply(z0, functools.reduce(np.multiply, high), out=chunk[0])
-        else:
-            chunk[0] = z0
-        step = 1
-        for tw in twiddles[:low]:
-            np.multiply(chunk[:step], tw, out=chunk[step:2 * step])
-            step *= 2
-        _ducc_fft.c2c(chunk, axes=(2,), forward=False, inorm=0, out=chunk, nthreads=1)
-        interleave(chunk, r0, sub, out, g0)
+    width = g if g * q <= CHUNK else min(g, max(4, CHUNK // q // 4 * 4))   # bands a chunk
+    k = 1
+    while 2 * k <= sub and 2 * k * width * q <= CHUNK and 2 * k * width <= 512:
+        k *= 2
+    chunk = np.empty(k * width * q, np.complex128)
+    for b0 in range(0, g, width):
+        zb = z0[b0:b0 + width]
+        phases(zb, twiddles, sub, chunk[:k * len(zb) * q].reshape(k, len(zb), q), out,
+               g0 + b0, _inverse_fft)
+
+
+def _inverse_fft(chunk: np.ndarray) -> None:
+    """Unnormalised inverse FFTs along the last axis, in place, on one thread."""
+    _ducc_fft.c2c(chunk, axes=(chunk.ndim - 1,), forward=False, inorm=0, out=chunk,
+                  nthreads=1)
 
 
 def _full_plans(response, extra, n_bands, length, key) -> list:
@@ -232,8 +230,8 @@ def _full_plans(response, extra, n_bands, length, key) -> list:
             rows /= length
             q = length // sub
             m = lo + (np.arange(q) - lo) % q                # the bin at each position
-            twiddles = [np.exp(2j * np.pi * ((m * s) % length) / length)
-                        for s in 2 ** np.arange(int(math.log2(sub)))]
+            twiddles = np.exp(2j * np.pi * ((m * 2 ** np.arange(int(math.log2(sub)))[:, None])
+                                            % length) / length).reshape(-1, q)
             groups.append((g0, g1, lo, hi, sub, rows, twiddles))
             g0 = g1
         plans.append(groups)
