@@ -2,9 +2,10 @@
  * The full-rate band-pass analysis of featgraph.nodes._tf (the CWT at hop 1): each band's
  * output is computed as interleaved phases, phase r holding samples i * sub + r.  This
  * writes a few phases' inverse FFTs, computed contiguously in a buffer that stays in
- * cache, into the rows of the frame-major output (row t, one complex value per band), in
- * increasing row order: for each i the chunk's phases are consecutive rows, each row's
- * bands written at once, and the buffer is read a few cache lines at a time.
+ * cache, into the rows of the frame-major output (row t, one complex value per band):
+ * phase by phase, each row's bands at once, the buffer read as n_bands sequential
+ * streams (a loop over rows inside each phase measured 1.6x faster than one over phases
+ * inside each row, which reads n_phases x n_bands streams).
  *
  * The output (hundreds of MB at full rate) is written once and not read again here, so
  * the stores bypass the cache where SSE2 is available (non-temporal stores, 16 bytes,
@@ -31,12 +32,12 @@ int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_
         return FG_OK;
     if (src == NULL || out == NULL)
         return FG_EINVAL;
-    for (size_t i = 0; i < q; i++) {
-        size_t row = i * sub + first_phase;
-        if (row >= n_rows)
-            break;
-        for (size_t p = 0; p < n_phases && row + p < n_rows; p++) {
-            double *o = out + 2 * (row + p) * row_stride;
+    for (size_t p = 0; p < n_phases; p++) {
+        for (size_t i = 0; i < q; i++) {
+            size_t row = i * sub + first_phase + p;
+            if (row >= n_rows)
+                break;
+            double *o = out + 2 * row * row_stride;
             const double *s = src + 2 * (p * n_bands * q + i);
 #if defined(__SSE2__)
             if (((uintptr_t)o & 15) == 0) {
