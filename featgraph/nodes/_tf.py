@@ -160,38 +160,52 @@ def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key
     block[:, :n] = flat
     spec = _ducc_fft.r2c(block, axes=(1,), forward=True, nthreads=1)
     del block
+    plans = _full_plans(response, extra, n_bands, length, key)
+    sizes = [_chunking(g1 - g0, length // sub, sub) for groups in plans
+             for g0, g1, _, _, sub, _, _ in groups]
+    z0 = np.empty(max((s[0] for s in sizes), default=0), np.complex128)  # reused: fresh
+    chunk = np.empty(max((s[1] for s in sizes), default=0), np.complex128)  # pages cost
     outs = []
-    for groups in _full_plans(response, extra, n_bands, length, key):
+    for groups in plans:
         out = aligned_zeros((channels, n + 1, n_bands))
         for c in range(channels):
             for group in groups:
-                _full_group(spec[c], group, length, out[c])
+                _full_group(spec[c], group, length, out[c], z0, chunk)
         outs.append(out)
     return outs
 
 
-def _full_group(spec: np.ndarray, group: tuple, length: int, out: np.ndarray) -> None:
+def _chunking(g: int, q: int, sub: int) -> tuple[int, int, int, int]:
+    """``(g Q, k width Q, width, k)`` of a group of ``g`` bands, ``sub`` phases of ``Q``:
+    the bands and the phases of a chunk (:data:`CHUNK`; by bands of 4 when one phase of
+    the group is larger)."""
+    width = g if g * q <= CHUNK else min(g, max(4, CHUNK // q // 4 * 4))
+    k = 1
+    while 2 * k <= sub and 2 * k * width * q <= CHUNK and 2 * k * width <= 512:
+        k *= 2
+    return g * q, k * width * q, width, k
+
+
+def _full_group(spec: np.ndarray, group: tuple, length: int, out: np.ndarray,
+                z_buf: np.ndarray, chunk_buf: np.ndarray) -> None:
     """One group of :func:`_full_rate` on one channel's spectrum, into ``out (n + 1,
-    bands)``."""
+    bands)``; ``z_buf``, ``chunk_buf``: working memory (:func:`_chunking`'s sizes)."""
     from ..native.tf import phases
 
     g0, g1, lo, hi, sub, rows, twiddles = group
     q, g = length // sub, g1 - g0
-    z0 = np.zeros((g, q), np.complex128)
+    _, _, width, k = _chunking(g, q, sub)
+    z0 = z_buf[:g * q].reshape(g, q)
+    z0[...] = 0.0
     base = spec[None, lo:hi] * rows
     at = lo % q
     cut = min(hi - lo, q - at)
     z0[:, at:at + cut] = base[:, :cut]
     z0[:, :hi - lo - cut] = base[:, cut:]
     del base
-    width = g if g * q <= CHUNK else min(g, max(4, CHUNK // q // 4 * 4))   # bands a chunk
-    k = 1
-    while 2 * k <= sub and 2 * k * width * q <= CHUNK and 2 * k * width <= 512:
-        k *= 2
-    chunk = np.empty(k * width * q, np.complex128)
     for b0 in range(0, g, width):
         zb = z0[b0:b0 + width]
-        phases(zb, twiddles, sub, chunk[:k * len(zb) * q].reshape(k, len(zb), q), out,
+        phases(zb, twiddles, sub, chunk_buf[:k * len(zb) * q].reshape(k, len(zb), q), out,
                g0 + b0, _inverse_fft)
 
 
