@@ -952,4 +952,28 @@ int fg_swt_f64(const double *x, size_t n_rows, size_t n, const double *lo, const
 int fg_swt_f32(const float *x, size_t n_rows, size_t n, const float *lo, const float *hi,
                size_t flen, size_t level, float *out, float *work);
 
+/*
+ * Full-rate band-pass analysis (tf.c; featgraph.nodes._tf, the CWT at hop 1).  Complex
+ * values are pairs of doubles (re, im).
+ *
+ * fg_interleave_c128: src holds n_phases x n_bands x q complex values (phase p, band b,
+ *   index i at (p n_bands + b) q + i); for each with row t = i sub + first_phase + p
+ *   < n_rows it sets out[t row_stride + b] = src[(p n_bands + b) q + i] (out: n_rows
+ *   rows of row_stride complex values, the first n_bands of a row written).  FG_EINVAL
+ *   for sub == 0, first_phase + n_phases > sub, n_bands > row_stride, or a NULL buffer
+ *   with something to copy.  src and out must not overlap.
+ *
+ * fg_phase_chunk_c128: the spectra of 2^n_low consecutive phases, chunk (2^n_low,
+ *   n_bands, q), from z0 (n_bands, q): chunk[0] = z0 * first (elementwise along q, each
+ *   band; a copy of z0 when first is NULL), then for j = 0 .. n_low - 1, s = 2^j,
+ *   chunk[s + r] = chunk[r] * twiddles[j] (r < s; twiddles: n_low rows of q).  Complex
+ *   products as (ar br - ai bi, ar bi + ai br).  FG_EINVAL for a NULL buffer with work
+ *   to do or n_low too large; chunk must not overlap the inputs.
+ */
+int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_t q,
+                       size_t sub, size_t first_phase, double *out, size_t n_rows,
+                       size_t row_stride);
+int fg_phase_chunk_c128(const double *z0, size_t n_bands, size_t q, const double *first,
+                        const double *twiddles, size_t n_low, double *chunk);
+
 #endif /* FEATGRAPH_H */

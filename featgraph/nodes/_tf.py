@@ -121,8 +121,11 @@ _PLANS: dict = {}
 MAX_SUB = 512
 """Largest sub-decimation of the full-rate path (:func:`_full_rate`)."""
 
-FULL_BYTES = 32 << 20
-"""Bytes of one group of bands' sub-decimated spectra at full rate."""
+CHUNK = 1 << 17
+"""Complex values of one chunk of phases at full rate (2 MiB: it stays in cache)."""
+
+MAX_GROUP = 8
+"""Most bands of one group at full rate (the output rows' pieces written per call)."""
 
 
 def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key) -> list:
@@ -137,15 +140,19 @@ def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key
     ``n = i D + r``, ``y[i D + r] = sum_p Z_r[p] exp(2 pi i p i / Q)`` with
     ``Z_r[m mod Q] = X[m] R[m] exp(2 pi i m r / L) / L`` (no aliasing since ``w <= Q``):
     ``D`` inverse FFTs of length ``Q`` instead of one of length ``L`` (``D`` the largest
-    power of two up to :data:`MAX_SUB` leaving ``Q >= w``), written by ducc0 straight
-    into the frame-major output (frame ``i D + r`` is row ``i`` of phase ``r``), the
-    ``1 / L`` folded into the responses.  Bands are grouped (consecutive, joint support
-    at most 4 times the narrowest, :data:`FULL_BYTES`): a group writes ``g`` adjacent
-    columns of each output row at once.
-    The phases are made by doubling (``Z_{r + s} = Z_r exp(2 pi i m s / L)``, ``s`` a power
-    of two), ``log2 D`` products deep.  Memory: the output (``L`` frames; the first
-    ``n + 1`` are returned) plus one group's ``D x Q`` spectra per band.
+    power of two up to :data:`MAX_SUB` leaving ``Q >= w``), the ``1 / L`` folded into the
+    responses.  Bands are grouped (consecutive, joint support at most 4 times the
+    narrowest, at most :data:`MAX_GROUP`, cut at multiples of 4 bands so that a group
+    owns whole 64-byte pieces of each output row).  A group's phases go by chunks of
+    ``k`` (a power of two, ``k g Q <=`` :data:`CHUNK`, in cache): ``Z_r0`` from ``Z_0``
+    times the twiddles of ``r0``'s bits, the chunk's other phases by doubling
+    (``Z_{r + s} = Z_r exp(2 pi i m s / L)``), ducc0's inverse FFTs in place, then the
+    C kernel ``fg_interleave_c128`` writes the chunk into the output rows ``i D + r``
+    (:func:`featgraph.native.tf.interleave`).  Memory: the output (``n + 1`` frames,
+    written once) plus one group's ``Z_0`` and one chunk.
     """
+    from ..native.tf import aligned_zeros
+
     channels, n = flat.shape
     size = n + 1 + 2 * max(margin, 1)
     length = MAX_SUB * _ducc_fft.good_size(-(-size // MAX_SUB))
@@ -153,36 +160,66 @@ def _full_rate(flat: np.ndarray, response, extra, n_bands: int, margin: int, key
     block[:, :n] = flat
     spec = _ducc_fft.r2c(block, axes=(1,), forward=True, nthreads=1)
     del block
-    plans = _full_plans(response, extra, n_bands, length, channels, key)
-    widest = max((g1 - g0 for groups in plans for g0, g1, *_ in groups), default=1)
-    work = np.empty(channels * widest * length, np.complex128)
+    plans = _full_plans(response, extra, n_bands, length, key)
+    sizes = [_chunking(g1 - g0, length // sub, sub) for groups in plans
+             for g0, g1, _, _, sub, _, _ in groups]
+    z0 = np.empty(max((s[0] for s in sizes), default=0), np.complex128)  # reused: fresh
+    chunk = np.empty(max((s[1] for s in sizes), default=0), np.complex128)  # pages cost
     outs = []
     for groups in plans:
-        out = np.zeros((channels, length, n_bands), np.complex128)
-        for g0, g1, lo, hi, sub, rows, twiddles in groups:
-            q, g = length // sub, g1 - g0
-            z = work[:channels * g * length].reshape(channels, sub, g, q)
-            first = z[:, 0]
-            first[...] = 0.0
-            base = spec[:, None, lo:hi] * rows[None]
-            at = lo % q
-            cut = min(hi - lo, q - at)
-            first[..., at:at + cut] = base[..., :cut]
-            first[..., :hi - lo - cut] = base[..., cut:]
-            step = 1
-            for tw in twiddles:
-                np.multiply(z[:, :step], tw, out=z[:, step:2 * step])
-                step *= 2
-            target = out.reshape(channels, q, sub, n_bands)[..., g0:g1].transpose(0, 2, 3, 1)
-            _ducc_fft.c2c(z, axes=(3,), forward=False, inorm=0, out=target, nthreads=1)
-        outs.append(out[:, :n + 1])
+        out = aligned_zeros((channels, n + 1, n_bands))
+        for c in range(channels):
+            for group in groups:
+                _full_group(spec[c], group, length, out[c], z0, chunk)
+        outs.append(out)
     return outs
 
 
-def _full_plans(response, extra, n_bands, length, channels, key) -> list:
+def _chunking(g: int, q: int, sub: int) -> tuple[int, int, int, int]:
+    """``(g Q, k width Q, width, k)`` of a group of ``g`` bands, ``sub`` phases of ``Q``:
+    the bands and the phases of a chunk (:data:`CHUNK`; by bands of 4 when one phase of
+    the group is larger)."""
+    width = g if g * q <= CHUNK else min(g, max(4, CHUNK // q // 4 * 4))
+    k = 1
+    while 2 * k <= sub and 2 * k * width * q <= CHUNK and 2 * k * width <= 512:
+        k *= 2
+    return g * q, k * width * q, width, k
+
+
+def _full_group(spec: np.ndarray, group: tuple, length: int, out: np.ndarray,
+                z_buf: np.ndarray, chunk_buf: np.ndarray) -> None:
+    """One group of :func:`_full_rate` on one channel's spectrum, into ``out (n + 1,
+    bands)``; ``z_buf``, ``chunk_buf``: working memory (:func:`_chunking`'s sizes)."""
+    from ..native.tf import phases
+
+    g0, g1, lo, hi, sub, rows, twiddles = group
+    q, g = length // sub, g1 - g0
+    _, _, width, k = _chunking(g, q, sub)
+    z0 = z_buf[:g * q].reshape(g, q)
+    z0[...] = 0.0
+    base = spec[None, lo:hi] * rows
+    at = lo % q
+    cut = min(hi - lo, q - at)
+    z0[:, at:at + cut] = base[:, :cut]
+    z0[:, :hi - lo - cut] = base[:, cut:]
+    del base
+    for b0 in range(0, g, width):
+        zb = z0[b0:b0 + width]
+        phases(zb, twiddles, sub, chunk_buf[:k * len(zb) * q].reshape(k, len(zb), q), out,
+               g0 + b0, _inverse_fft)
+
+
+def _inverse_fft(chunk: np.ndarray) -> None:
+    """Unnormalised inverse FFTs along the last axis, in place, on one thread."""
+    _ducc_fft.c2c(chunk, axes=(chunk.ndim - 1,), forward=False, inorm=0, out=chunk,
+                  nthreads=1)
+
+
+def _full_plans(response, extra, n_bands, length, key) -> list:
     """Per response set, the groups ``(g0, g1, lo, hi, D, rows / L, twiddles)`` of
-    :func:`_full_rate`; cached by ``key`` as :func:`_plans`."""
-    full = None if key is None else ("full", key, length, channels)
+    :func:`_full_rate` (``twiddles[j]``: ``exp(2 pi i m 2^j / L)`` at each of the ``Q``
+    positions); cached by ``key`` as :func:`_plans`."""
+    full = None if key is None else ("full", key, length)
     if full in _PLANS:
         return _PLANS[full]
     freqs = np.arange(length // 2 + 1) / length
@@ -193,19 +230,12 @@ def _full_plans(response, extra, n_bands, length, channels, key) -> list:
         bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
         groups, g0 = [], 0
         while g0 < len(bands):
-            a, v = bands[g0]
-            if not len(v):
+            if not len(bands[g0][1]):
                 g0 += 1
                 continue
-            lo, hi, narrow, g1 = a, a + len(v), len(v), g0 + 1
-            while g1 < len(bands) and len(bands[g1][1]):
-                nlo = min(lo, bands[g1][0])
-                nhi = max(hi, bands[g1][0] + len(bands[g1][1]))
-                nnarrow = min(narrow, len(bands[g1][1]))
-                if nhi - nlo > 4 * nnarrow or \
-                        16 * channels * (g1 + 1 - g0) * length > FULL_BYTES:
-                    break
-                lo, hi, narrow, g1 = nlo, nhi, nnarrow, g1 + 1
+            g1 = _full_group_end(bands, g0)
+            lo = min(a for a, _ in bands[g0:g1])
+            hi = max(a + len(v) for a, v in bands[g0:g1])
             sub = _sub(hi - lo, length)
             rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands[g0:g1]],
                                                                 np.complex128))
@@ -214,8 +244,8 @@ def _full_plans(response, extra, n_bands, length, channels, key) -> list:
             rows /= length
             q = length // sub
             m = lo + (np.arange(q) - lo) % q                # the bin at each position
-            twiddles = [np.exp(2j * np.pi * ((m * s) % length) / length).reshape(1, 1, 1, q)
-                        for s in 2 ** np.arange(int(math.log2(sub)))]
+            twiddles = np.exp(2j * np.pi * ((m * 2 ** np.arange(int(math.log2(sub)))[:, None])
+                                            % length) / length).reshape(-1, q)
             groups.append((g0, g1, lo, hi, sub, rows, twiddles))
             g0 = g1
         plans.append(groups)
@@ -224,6 +254,23 @@ def _full_plans(response, extra, n_bands, length, channels, key) -> list:
             _PLANS.pop(next(iter(_PLANS)))
         _PLANS[full] = plans
     return plans
+
+
+def _full_group_end(bands: list, g0: int) -> int:
+    """The end of the group from band ``g0`` (not silent): consecutive non-silent bands,
+    joint support at most 4 times the narrowest, at most :data:`MAX_GROUP`, ended at a
+    multiple of 4 when that leaves a band in it."""
+    a, v = bands[g0]
+    lo, hi, narrow, g1 = a, a + len(v), len(v), g0 + 1
+    while g1 < len(bands) and len(bands[g1][1]) and g1 - g0 < MAX_GROUP:
+        b, w = bands[g1]
+        nlo, nhi, nnarrow = min(lo, b), max(hi, b + len(w)), min(narrow, len(w))
+        if nhi - nlo > 4 * nnarrow:
+            break
+        lo, hi, narrow, g1 = nlo, nhi, nnarrow, g1 + 1
+    if g1 < len(bands) and g1 % 4 and g1 // 4 * 4 > g0:
+        g1 = g1 // 4 * 4
+    return g1
 
 
 def _sub(width: int, length: int) -> int:
