@@ -219,15 +219,7 @@ def _full_plans(response, extra, n_bands, length, key) -> list:
     """Per response set, the groups ``(g0, g1, lo, hi, D, rows / L, twiddles)`` of
     :func:`_full_rate` (``twiddles[j]``: ``exp(2 pi i m 2^j / L)`` at each of the ``Q``
     positions); cached by ``key`` as :func:`_plans`."""
-    full = None if key is None else ("full", key, length)
-    if full in _PLANS:
-        return _PLANS[full]
-    freqs = np.arange(length // 2 + 1) / length
-    plans = []
-    for make in (response, extra):
-        if make is None:
-            continue
-        bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
+    def build(bands: list) -> list:
         groups, g0 = [], 0
         while g0 < len(bands):
             if not len(bands[g0][1]):
@@ -237,23 +229,17 @@ def _full_plans(response, extra, n_bands, length, key) -> list:
             lo = min(a for a, _ in bands[g0:g1])
             hi = max(a + len(v) for a, v in bands[g0:g1])
             sub = _sub(hi - lo, length)
-            rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands[g0:g1]],
-                                                                np.complex128))
-            for i, (b, v) in enumerate(bands[g0:g1]):
-                rows[i, b - lo:b - lo + len(v)] = v
-            rows /= length
+            rows = _rows(bands[g0:g1], lo, hi, np.result_type(
+                *[v for _, v in bands[g0:g1]], np.complex128)) / length
             q = length // sub
             m = lo + (np.arange(q) - lo) % q                # the bin at each position
             twiddles = np.exp(2j * np.pi * ((m * 2 ** np.arange(int(math.log2(sub)))[:, None])
                                             % length) / length).reshape(-1, q)
             groups.append((g0, g1, lo, hi, sub, rows, twiddles))
             g0 = g1
-        plans.append(groups)
-    if full is not None:
-        if len(_PLANS) >= 4:
-            _PLANS.pop(next(iter(_PLANS)))
-        _PLANS[full] = plans
-    return plans
+        return groups
+    return _cached(None if key is None else ("full", key, length), response, extra, length,
+                   build)
 
 
 def _full_group_end(bands: list, g0: int) -> int:
@@ -284,29 +270,38 @@ def _sub(width: int, length: int) -> int:
 def _plans(response, extra, n_bands, length, n_sub, channels, key) -> list:
     """Per response set: the responses on the block's bins (zero-padded to whole
     ``n_sub``) and the band groups; cached by ``key``."""
-    full = None if key is None else (key, length, n_sub, channels)
+    def build(bands: list) -> list:
+        first = np.array([a for a, _ in bands])
+        stop = np.array([a + len(v) for a, v in bands])
+        dtype = np.result_type(*[v for _, v in bands])
+        return [(g0, g1, lo, hi, _rows(bands[g0:g1], lo, hi, dtype))   # only each group's
+                for g0, g1, lo, hi in _groups(first, stop, n_sub, channels)]  # support kept
+    return _cached(None if key is None else (key, length, n_sub, channels), response, extra,
+                   length, build)
+
+
+def _cached(full, response, extra, length: int, build) -> list:
+    """``build(bands)`` for each response set (``response``, then ``extra`` unless None) on
+    the ``length``-point bins, each band trimmed to its support; the last four cached by
+    ``full`` (None: not cached)."""
     if full in _PLANS:
         return _PLANS[full]
     freqs = np.arange(length // 2 + 1) / length
-    plans = []
-    for make in (response, extra):
-        if make is None:
-            continue
-        bands = [_trim(a, np.asarray(v)) for a, v in make(freqs)]
-        first = np.array([a for a, _ in bands])
-        stop = np.array([a + len(v) for a, v in bands])
-        groups = []
-        for g0, g1, lo, hi in _groups(first, stop, n_sub, channels):
-            rows = np.zeros((g1 - g0, hi - lo), np.result_type(*[v for _, v in bands]))
-            for i, (a, v) in enumerate(bands[g0:g1]):
-                rows[i, a - lo:a - lo + len(v)] = v
-            groups.append((g0, g1, lo, hi, rows))
-        plans.append(groups)                   # only each group's support is kept
+    plans = [build([_trim(a, np.asarray(v)) for a, v in make(freqs)])
+             for make in (response, extra) if make is not None]
     if full is not None:
         if len(_PLANS) >= 4:
             _PLANS.pop(next(iter(_PLANS)))
         _PLANS[full] = plans
     return plans
+
+
+def _rows(bands: list, lo: int, hi: int, dtype) -> np.ndarray:
+    """The bands ``(start, values)`` as rows on the bins ``lo .. hi - 1``, zero elsewhere."""
+    rows = np.zeros((len(bands), hi - lo), dtype)
+    for i, (a, v) in enumerate(bands):
+        rows[i, a - lo:a - lo + len(v)] = v
+    return rows
 
 
 def _groups(first: np.ndarray, stop: np.ndarray, n_sub: int, channels: int) -> list:
