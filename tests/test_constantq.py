@@ -94,6 +94,15 @@ def test_pure_tone_peaks_at_its_bin(midi):
     assert mid.argmax() == k
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_one_bin_per_octave_matches_librosa():
+    """One bin per octave: the filters of the two lowest octaves are one sample long, a
+    window of one point is [1] as in scipy (it was 0, and those bins with it)."""
+    got = np.abs(VQT(bins_per_octave=1, n_bins=8)(signal(chord(), SR)).data)
+    assert_rel(got.reshape(REFS["chord.vqt_bpo1"].shape), REFS["chord.vqt_bpo1"], 1e-5)
+    assert np.abs(got[:2]).min() > 0
+
+
 def test_vqt_with_gamma_zero_is_the_cqt():
     y = chord()[:20000]
     assert_same_features(VQT(gamma=0.0)(signal(y, SR)), CQT()(signal(y, SR)), rtol=0, atol=0)

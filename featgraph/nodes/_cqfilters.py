@@ -88,7 +88,10 @@ def lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma, per_bin=Fa
 
 
 def _window(name: str, n: int) -> np.ndarray:
-    """Periodic (DFT-even) window of ``n`` points."""
+    """Periodic (DFT-even) window of ``n`` points; one point is ``[1.0]``, as
+    ``scipy.signal.get_window`` gives it (librosa's filters of one sample are not zero)."""
+    if n == 1:
+        return np.ones(1)
     k = np.arange(n) * (2 * np.pi / max(n, 1))
     if name == "hann":
         return 0.5 - 0.5 * np.cos(k)
@@ -108,12 +111,13 @@ def _normalize(v: np.ndarray, norm: str) -> np.ndarray:
 def sparsify(rows: np.ndarray, quantile: float) -> np.ndarray:
     """Zero, in each row, the smallest magnitudes that together hold less than ``quantile``
     of the row's L1 mass (the first sorted magnitude whose cumulative share reaches the
-    quantile is kept, with everything at or above it)."""
+    quantile is kept, with everything at or above it); an all-zero row stays zero."""
     if quantile <= 0:
         return rows
     mags = np.abs(rows)
     srt = np.sort(mags, axis=1)
-    share = np.cumsum(srt / mags.sum(axis=1, keepdims=True), axis=1)
+    total = mags.sum(axis=1, keepdims=True)
+    share = np.cumsum(srt / np.where(total > 0, total, 1.0), axis=1)   # an all-zero row: 0
     idx = np.argmin(share < quantile, axis=1)
     keep = mags >= srt[np.arange(len(rows)), idx][:, None]
     return np.where(keep, rows, 0)

@@ -13,6 +13,8 @@ tuning estimates and the cell indices (int16):
   512, tuning 0) of the mono mix (channel mean, float64) of chord_pluck_22k_stereo.wav;
 - ``chord.cqt_c2_bpo24``: ``np.abs(librosa.cqt(y, sr, fmin=C2, n_bins=96,
   bins_per_octave=24, hop_length=256, filter_scale=0.8))`` (another octave layout);
+- ``chord.vqt_bpo1``: ``np.abs(librosa.vqt(y, sr=22050, bins_per_octave=1, n_bins=8))``
+  (the two lowest octaves' filters are one sample long);
 - ``chord.pseudo_cqt``: ``librosa.pseudo_cqt(y, sr=22050)`` at its defaults;
 - ``chord.chroma_cqt``, ``chord.chroma_cens``: ``librosa.feature.chroma_cqt(y=y, sr=sr)`` and
   ``chroma_cens`` at their defaults (tuning estimated), ``chord.tuning36``:
@@ -58,6 +60,7 @@ def main() -> None:
                                                                    bins_per_octave=36))
     out["chord.cqt"] = np.abs(librosa.cqt(y, sr=sr))
     out["chord.vqt"] = np.abs(librosa.vqt(y, sr=sr))
+    out["chord.vqt_bpo1"] = np.abs(librosa.vqt(y, sr=sr, bins_per_octave=1, n_bins=8))
     out["chord.cqt_c2_bpo24"] = np.abs(librosa.cqt(
         y, sr=sr, fmin=librosa.note_to_hz("C2"), n_bins=96, bins_per_octave=24,
         hop_length=256, filter_scale=0.8))
