@@ -108,6 +108,17 @@ def test_psf_presets(stem, setting):
     assert rel_err_rows(out["delta_psf"], ref[pre + "mfcc_delta"]) <= 1e-4
 
 
+def test_psf_mfcc_without_lifter():
+    """``ceplifter=0`` (python_speech_features: no liftering): the reference cepstra with
+    the lifter weights ``1 + 11 sin(pi n / 22)`` divided out (row 0 is the log energy)."""
+    stem = next(iter(SPEECH))
+    ref = refs(stem)
+    out = featgraph.load("mfcc_psf").run(SPEECH[stem], ceplifter=0)
+    n = np.arange(ref["ref.psf.mfcc"].shape[0])[:, None]
+    want = ref["ref.psf.mfcc"] / np.where(n == 0, 1.0, 1 + 11 * np.sin(np.pi * n / 22))
+    assert rel_err_rows(out["mfcc_psf"], want) <= 1e-4
+
+
 def test_psf_frame_longer_than_nfft_is_an_error():
     with pytest.raises(featgraph.NodeError, match="n_fft = 512 is shorter than the frame "
                                                   "length 1024"):

@@ -214,6 +214,8 @@ def test_lpc_error_port_is_the_yule_walker_residual():
 @pytest.mark.parametrize("mode, value, weights", [
     ("exponent", 0.6, [1.0, 1.0, 2 ** 0.6, 3 ** 0.6]),
     ("sinusoidal", 22, [1.0] + [1 + 11 * np.sin(np.pi * n / 22) for n in (1, 2, 3)]),
+    ("sinusoidal", 0, [1.0, 1.0, 1.0, 1.0]),          # HTK, Kaldi, psf: 0 is no liftering
+    ("exponent", 0, [1.0, 1.0, 1.0, 1.0]),            # rastamat: lift = 0, n ** 0
 ])
 def test_lifter(mode, value, weights):
     c = Feature(np.ones((4, 2)), Kind.CEPSTRA, 1.0)

@@ -136,6 +136,9 @@ class Lifter(Node):
 
     ``mode: exponent`` (rastamat): ``w[n] = n ** value``; ``mode: sinusoidal``
     (HTK, python_speech_features): ``w[n] = 1 + value / 2 * sin(pi n / value)``.
+    ``value: 0`` leaves the coefficients as they are in both modes, as rastamat's
+    ``lift = 0``, HTK's ``CEPLIFTER = 0``, Kaldi's ``--cepstral-lifter=0`` and
+    python_speech_features' ``ceplifter=0`` define it.
     """
 
     op: Literal["lifter"] = "lifter"
@@ -144,8 +147,8 @@ class Lifter(Node):
     produces: ClassVar = Kind.CEPSTRA
 
     mode: Literal["exponent", "sinusoidal"] = "exponent"
-    value: float = Field(0.6, gt=0, le=1000, description="exponent (at most 4), or the HTK "
-                                                         "lifter length L")
+    value: float = Field(0.6, ge=0, le=1000, description="exponent (at most 4), or the HTK "
+                                                         "lifter length L; 0: no liftering")
 
     @field_validator("value")
     @classmethod
@@ -153,14 +156,17 @@ class Lifter(Node):
         if info.data.get("mode") == "exponent" and value > MAX_LIFTER_EXPONENT:
             raise ValueError(f"a lifter exponent above {MAX_LIFTER_EXPONENT} overflows n ** value "
                              "(mode: sinusoidal takes a lifter length up to 1000)")
-        if info.data.get("mode") == "sinusoidal" and value < 1:
+        if info.data.get("mode") == "sinusoidal" and 0 < value < 1:
             raise ValueError("an HTK lifter length below 1 is not a lifter (sin(pi n / L) "
-                             "oscillates faster than the coefficients); use L >= 1, e.g. 22")
+                             "oscillates faster than the coefficients); use L >= 1, e.g. 22, "
+                             "or 0 for none")
         return value
 
 
 @Lifter.compute
 def lifter(x: Feature, p: Lifter) -> Feature:
+    if p.value == 0:
+        return x.derive(x.data.copy())
     n = np.arange(x.data.shape[-2], dtype=np.float64)
     w = n ** p.value if p.mode == "exponent" else 1.0 + p.value / 2 * np.sin(np.pi * n / p.value)
     w[0] = 1.0
