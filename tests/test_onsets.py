@@ -48,6 +48,16 @@ def test_onset_strength_matches_librosa(name, aggregate):
     assert np.abs(got[0] - want).max() <= 1e-4 * want.max()
 
 
+def test_empty_mel_filters_are_an_error_unless_allowed_as_librosa_keeps_them():
+    y, sr = load_signal("chord")
+    with pytest.raises(featgraph.NodeError, match="9 of the 128 filters .* are empty"):
+        featgraph.load("onset_strength").run(y, sr=sr, n_fft=512)
+    with pytest.warns(UserWarning, match="are empty"):
+        got = featgraph.load("onset_strength").run(y, sr=sr, n_fft=512, allow_empty=True)
+    want = REFS["chord/onset_strength_nfft512"]
+    assert np.abs(got["onset_strength"][0] - want).max() <= 1e-4 * want.max()
+
+
 @pytest.mark.parametrize("name", ["chord", "speech", "loop"])
 @pytest.mark.parametrize("back", [False, True])
 def test_onset_times_match_librosa(name, back):

@@ -21,7 +21,9 @@ envelope) and ``tempo_local`` (``aggregate=None``), all on the mean envelope.  F
 ``chord``: ``hpss_harmonic`` / ``hpss_percussive`` = ``decompose.hpss(|stft(y)|)``,
 float32; ``bundle_chroma_harmonic`` = ``chroma_stft(S=harmonic**2, tuning=0)`` and
 ``bundle_onset_percussive`` = ``onset_strength(S=power_to_db(melspectrogram(
-S=percussive**2)))``, the expert way of computing mir_bundle's parts.
+S=percussive**2)))``, the expert way of computing mir_bundle's parts;
+``onset_strength_nfft512`` = ``onset_strength(y=y, sr=sr, n_fft=512)`` (9 of its 128 mel
+filters are empty at that resolution: librosa warns and keeps them).
 """
 from __future__ import annotations
 
@@ -78,6 +80,8 @@ def main():
             arrays["chord/hpss_percussive"] = perc.astype(np.float32)
             arrays["chord/bundle_chroma_harmonic"] = librosa.feature.chroma_stft(
                 S=harm ** 2, sr=sr, tuning=0.0)
+            arrays["chord/onset_strength_nfft512"] = librosa.onset.onset_strength(
+                y=y, sr=sr, n_fft=512)
             arrays["chord/bundle_onset_percussive"] = librosa.onset.onset_strength(
                 S=librosa.power_to_db(librosa.feature.melspectrogram(S=perc ** 2, sr=sr)),
                 sr=sr)
