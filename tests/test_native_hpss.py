@@ -25,6 +25,10 @@ def medians(dtype, shape=(37, 50), seed=0):
 @pytest.mark.parametrize("power", [2.0, 1.0, 0.5, 1.5, 3.0])
 @pytest.mark.parametrize("margins", [(1.0, 1.0), (2.0, 1.0), (1.0, 3.5)])
 def test_c_matches_reference_bit_for_bit(dtype, power, margins):
+    """Bit for bit, but for powers that need ``pow``: the kernel calls libm's, numpy's
+    ``**`` is its own SIMD power on AVX-512 machines (1 ulp from libm on about 5 % of
+    values, measured on a Xeon with AVX512_SPR; equal to libm's on AVX2 machines), so there
+    the masks agree within 4 ulp (3 seen in float32, 2 in float64)."""
     s, h, p = medians(dtype)
     for spec in (s, None):
         for hard in (False, True):
@@ -32,7 +36,10 @@ def test_c_matches_reference_bit_for_bit(dtype, power, margins):
             want = reference.hpss_masks(spec, h, p, power, *margins, hard)
             for g, w in zip(got, want):
                 assert g.dtype == w.dtype == dtype
-                np.testing.assert_array_equal(g, w, err_msg=f"{spec is None} {hard}")
+                if hard or power in (2.0, 1.0, 0.5):
+                    np.testing.assert_array_equal(g, w, err_msg=f"{spec is None} {hard}")
+                else:
+                    np.testing.assert_array_max_ulp(g, w, maxulp=4)
 
 
 @needs_c

@@ -1,6 +1,8 @@
-"""The vectorised float64 logarithm and power (logs.c) against numpy's (libm's) log and
+"""The vectorised float64 logarithm and power (logs.c) against numpy's log and libm's
 pow: within 1 ulp of ln and 4 ulp of pow over the whole range, libm's special values, in
 place, any length."""
+import math
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,17 @@ pytestmark = pytest.mark.skipif(native.BACKEND != "c", reason="the C kernel")
 
 def ulps(got, want):
     return np.abs(got - want) / np.spacing(np.abs(want))
+
+
+def libm_pow(x, e):
+    """libm's ``pow`` element by element (``math.pow`` calls it; numpy's ``np.power`` is
+    its own SIMD code on AVX-512 machines, 1 ulp from libm on about 5 % of values)."""
+    def one(v):
+        try:
+            return math.pow(v, e)
+        except OverflowError:
+            return math.inf
+    return np.frompyfunc(one, 1, 1)(x).astype(np.float64)
 
 
 def values(n=200_000):
@@ -90,7 +103,7 @@ def test_power_within_four_ulp_of_libm(e):
     value (0, subnormal results, inf)."""
     x = values()
     with np.errstate(over="ignore", under="ignore"):
-        want = np.power(x, e)
+        want = libm_pow(x, e)
     got = power(x, e)
     normal = (want >= np.finfo(float).tiny) & np.isfinite(want)
     assert ulps(got[normal], want[normal]).max() <= 4.0
