@@ -88,14 +88,18 @@ def test_octave_spectrum_equals_opensmile(stem, refs, runs):
 
 
 @pytest.mark.parametrize("stem", list(WAVS))
-def test_shs_first_candidate_equals_opensmile(stem, refs, runs):
+def test_shs_candidates_equal_opensmile(stem, refs, runs):
+    """Every candidate openSMILE lists, in its order, and no other (measured: all frames of
+    the three files).  Its list is shorter than six on 60 % of them: the six highest peaks of
+    the whole sum compete before those outside 55-1000 Hz are dropped."""
     shs = refs[f"{stem}/shs"]
-    has = shs[:, 0] > 0
-    f0 = runs[stem]["cand_f0"][0]
-    v = runs[stem]["cand_voicing"][0]
-    same_f = np.isclose(f0[has], shs[has, 1], rtol=1e-4)
-    same_v = np.isclose(v[has], shs[has, 7], atol=1e-4)
-    assert np.mean(same_f & same_v) >= 0.99
+    f0, v = runs[stem]["cand_f0"].T, runs[stem]["cand_voicing"].T
+    n = shs[:, 0].astype(int)
+    assert np.array_equal((f0 > 0).sum(axis=1), n)
+    assert np.mean(n < 6) > 0.3                     # the rule is exercised
+    listed = np.arange(6)[None, :] < n[:, None]
+    assert np.allclose(f0[listed], shs[:, 1:7][listed], rtol=1e-4)
+    assert np.allclose(v[listed], shs[:, 7:13][listed], atol=1e-4)
 
 
 # measured: (voicing agreement, value agreement) of F0 semitones and HNR per file
