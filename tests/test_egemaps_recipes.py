@@ -29,18 +29,20 @@ SPECTRAL = 10
 # amplitude of F1, F2, F3), the share of frames voiced in both within 1e-2 of the column's range.
 FLOORS = {
     "speech_en_16k":    [.50, .55, .98, .98, .98, .96, .97, .99, .98, .97, .99, .98, .97, .99],
-    "speech_en_gb_16k": [.52, .76, .96, .96, .97, .97, .97, .99, .98, .98, .97, .97, .97, .98],
+    "speech_en_gb_16k": [.53, .78, .98, .99, .98, .98, .98, .99, .98, .98, .98, .98, .97, .99],
     "english_8k":       [.60, .45, .98, .98, .97, .98, .98, .98, .97, .97, .97, .97, .98, .98],
 }
 # functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 75 / 51,
-# 31 / 19 and 76 / 53.  speech_en_gb_16k: its voicing (docs/paralinguistic.md).  With
+# 75 / 53 and 76 / 53 (speech_en_gb_16k: 31 / 19 before pitch_viterbi's costs and
+# smile_pitch_shs's candidate list were re-measured, which gave it openSMILE's voicing on
+# every frame and its F0 on every voiced one; docs/paralinguistic.md).  With
 # openSMILE's single-precision LPC (smile_lpc precision: single) and the nearest-peak
 # harmonic rule; float64 LPC arithmetic gives 72, 30 and 83 instead: on english_8k one
 # frame (237) of our float32 fit - from resampled frames a few float32 ulps from
 # openSMILE's - has a root near the origin that openSMILE's fit does not have, which moves
 # its 6 F2/F3 functionals; the frame-level formants agree better in single precision.
-EXACT = {"speech_en_16k": 73, "speech_en_gb_16k": 29, "english_8k": 74}
-GEXACT = {"speech_en_16k": 49, "speech_en_gb_16k": 17, "english_8k": 51}
+EXACT = {"speech_en_16k": 73, "speech_en_gb_16k": 73, "english_8k": 74}
+GEXACT = {"speech_en_16k": 49, "speech_en_gb_16k": 51, "english_8k": 51}
 
 
 def _wav(stem):
@@ -136,12 +138,13 @@ def test_lld_against_opensmile(runs, stem):
     err = np.abs(lld - want) / (np.ptp(want, axis=0) + 1e-12)
     # the 10 spectral descriptors: within 1e-3 of each column's range on every frame
     assert err[:, :SPECTRAL].max() < 1e-3
-    # voicing: the same decision on >= 99 % of frames; F0 within 1e-2 of its range on >= 99 %
+    # voicing: the same decision on every frame (measured; the issue asks >= 99 %); F0 within
+    # 1e-2 of its range on every frame voiced in both (the issue: >= 99 %)
     v, w = lld[:, SPECTRAL] > 0, want[:, SPECTRAL] > 0
-    assert np.mean(v == w) >= 0.99
+    assert np.all(v == w)
     both = v & w
     share = np.mean(err[both] <= 1e-2, axis=0)
-    assert share[SPECTRAL] >= 0.99
+    assert share[SPECTRAL] == 1.0
     # the other voice descriptors: the measured floors (docs/paralinguistic.md)
     assert np.all(share[SPECTRAL + 1:] >= np.array(FLOORS[stem])), dict(
         zip(META["lld_columns"][SPECTRAL + 1:], np.round(share[SPECTRAL + 1:], 3)))

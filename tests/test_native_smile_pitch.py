@@ -85,14 +85,16 @@ def shs_problem(seed, frames=50):
 
 
 @needs_c
-@pytest.mark.parametrize("lo,hi,n_cand", [(1, B - 2, 6), (20, 90, 3), (50, 52, 5),
-                                          (1, B - 2, 64)])
-def test_shs_c_equals_numpy(lo, hi, n_cand, monkeypatch):
+@pytest.mark.parametrize("lo,hi,n_cand,f_lo,f_hi", [
+    (1, B - 2, 6, 0.0, np.inf), (20, 90, 3, 0.0, np.inf), (50, 52, 5, 0.0, np.inf),
+    (1, B - 2, 64, 0.0, np.inf), (1, B - 2, 6, 55.0, 1000.0), (1, B - 2, 6, 200.0, 210.0),
+    (1, B - 2, 6, 1e9, -1.0)])
+def test_shs_c_equals_numpy(lo, hi, n_cand, f_lo, f_hi, monkeypatch):
     x, shifts, gains = shs_problem(lo)
     x[5, 20:24] = [0.0, 3.0, 3.0, 0.0]           # equal heights: the lower index first
     monkeypatch.setattr(native, "BACKEND", "c")
-    got = kernels.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05)
-    want = reference.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05)
+    got = kernels.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05, f_lo, f_hi)
+    want = reference.shs(x, shifts, gains, lo, hi, n_cand, 25.0, 0.05, f_lo, f_hi)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
 
@@ -108,6 +110,29 @@ def test_shs_closed_form(backend):
     np.testing.assert_allclose(f0[0], [25.0 * 2 ** 6.0, 25.0 * 2 ** 5.0, 0.0])
     mean = (0.5 + 0.25) / B                       # S summed over all bins, over B
     np.testing.assert_allclose(v[0], [1 - mean / 0.5, 1 - mean / 0.25, 0.0])
+
+
+def test_shs_ranks_by_peak_value_then_drops_out_of_range(backend):
+    """openSMILE's candidate list: the highest peaks by S[i] compete over the whole sum, those
+    outside [f_lo, f_hi] are dropped after, and the highest refined height is swapped into
+    the first place.  S = x here (one harmonic, gain 1): peaks A (bin 20, 1.0, symmetric: no
+    parabola gain), C (bin 60, 0.95, symmetric) and B (bin 40, 0.9 with 0.899 on its left:
+    the parabola puts its top at 40 + d, d = -0.899 / (2 (0.899 - 1.8)), above 1.0)."""
+    x = np.zeros((1, B))
+    x[0, 20], x[0, 60], x[0, 39], x[0, 40] = 1.0, 0.95, 0.899, 0.9
+    one = (np.array([0], np.int32), np.array([1.0]))
+    d = 0.5 * 0.899 / (0.899 - 1.8)
+    hb = 0.9 - 0.25 * 0.899 * d
+    fa, fb, fc = 25.0 * 2 ** 1.0, 25.0 * 2 ** ((40 + d) * 0.05), 25.0 * 2 ** 3.0
+    f0, _, s = kernels.shs(x, *one, 1, B - 2, 3, 25.0, 0.05)
+    np.testing.assert_allclose(s[0], [hb, 0.95, 1.0])            # B swapped with A: B, C, A
+    np.testing.assert_allclose(f0[0], [fb, fc, fa])
+    f0, _, s = kernels.shs(x, *one, 1, B - 2, 3, 25.0, 0.05, 60.0, 1000.0)
+    np.testing.assert_allclose(f0[0], [fb, fc, 0.0])             # A (50 Hz) dropped
+    f0, _, _ = kernels.shs(x, *one, 1, B - 2, 1, 25.0, 0.05, 60.0, 1000.0)
+    np.testing.assert_allclose(f0[0], [0.0])                     # A took the only place
+    f0, _, _ = kernels.shs(x, *one, 1, B - 2, 2, 25.0, 0.05, 60.0, 1000.0)
+    np.testing.assert_allclose(f0[0], [fc, 0.0])                 # A, C: C kept
 
 
 @needs_c
@@ -179,6 +204,8 @@ def test_nonfinite_and_bad_arguments_raise(which, backend):
             kernels.shs(x, shifts, gains, 1, B - 1, 6, 25.0, 0.05)
         with pytest.raises(ValueError):
             kernels.shs(x, -shifts - 1, gains, 1, B - 2, 6, 25.0, 0.05)
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.shs(x, shifts, gains, 1, B - 2, 6, 25.0, 0.05, np.nan, 1000.0)
         f0, _, _ = kernels.shs(x[:0], shifts, gains, 1, B - 2, 6, 25.0, 0.05)
         assert f0.shape == (0, 6)
     else:

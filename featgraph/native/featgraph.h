@@ -726,22 +726,23 @@ int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, fl
  *
  * fg_smile_shs: per frame of x (n_frames, n_bins) (the octave spectrum), openSMILE's
  *   cPitchShs: S[i] = (sum_n gains[n] x[i + shifts[n]]) / n_harmonics (terms beyond the
- *   last bin dropped); candidates are the i in [lo, hi] with S[i-1] < S[i] >= S[i+1],
- *   refined by the parabola through the three points (d = (S[i-1] - S[i+1]) / (2 (S[i-1]
- *   - 2 S[i] + S[i+1])), 0 on a flat top; height S[i] - (S[i-1] - S[i+1]) d / 4); the
- *   n_cand highest in decreasing height (lower i first on ties): f0 = fmin 2^((i + d)
- *   step), score = height, voicing = max(0, 1 - mean(S) / height) (0 when height <= 0);
- *   missing candidates 0.  f0, voicing, score (n_frames, n_cand).  1 <= lo, hi + 2 <=
- *   n_bins, 1 <= n_cand <= 64, shifts >= 0.  Returns FG_EINVAL, FG_ENONFINITE (x),
- *   FG_ENOMEM.
+ *   last bin dropped); its local maxima S[i-1] < S[i] >= S[i+1] for i in [lo, hi], the
+ *   n_cand highest by S[i] (lower i first on ties), each refined by the parabola through
+ *   the three points (d = (S[i-1] - S[i+1]) / (2 (S[i-1] - 2 S[i] + S[i+1])), 0 on a flat
+ *   top; height S[i] - (S[i-1] - S[i+1]) d / 4) to f0 = fmin 2^((i + d) step); those with
+ *   f0 outside [f_lo, f_hi] dropped (the others keep their order), then the highest
+ *   refined height swapped into the first place; score = height, voicing = max(0, 1 -
+ *   mean(S) / height) (0 when height <= 0); missing candidates 0.  f0, voicing, score
+ *   (n_frames, n_cand).  1 <= lo, hi + 2 <= n_bins, 1 <= n_cand <= 64, shifts >= 0,
+ *   f_lo and f_hi not NaN.  Returns FG_EINVAL, FG_ENONFINITE (x), FG_ENOMEM.
  */
 int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
                         const double *targets, size_t n_out, const double *weights,
                         int enhance, int smooth, double *out);
 int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
                  const double *gains, size_t n_harmonics, size_t lo, size_t hi,
-                 size_t n_cand, double fmin, double step, double *f0, double *voicing,
-                 double *score);
+                 size_t n_cand, double fmin, double step, double f_lo, double f_hi,
+                 double *f0, double *voicing, double *score);
 
 /*
  * fg_smile_harmonic_peaks: per frame of mag (n_frames, n_bins) (magnitude spectrum) and

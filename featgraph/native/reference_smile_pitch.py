@@ -112,15 +112,19 @@ def _check_shs(x, shifts, gains, lo, hi, n_cand):
     return x, shifts, gains
 
 
-def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
+def shs(x, shifts, gains, lo, hi, n_cand, fmin, step, f_lo=0.0, f_hi=np.inf):
     """openSMILE's ``cPitchShs`` candidates per row of ``x`` ``(frames, bins)`` (the octave
-    spectrum): the subharmonic sum ``S`` (:func:`subharmonic_sum`), its local maxima
-    ``S[i-1] < S[i] >= S[i+1]`` for ``lo <= i <= hi`` refined by the parabola through the
-    three points, the ``n_cand`` highest in decreasing height (lower ``i`` first on ties):
-    ``f0 = fmin 2**((i + d) step)``, ``score`` the height, ``voicing = max(0, 1 -
-    mean(S) / score)``; missing candidates 0.  Returns ``f0, voicing, score``, each
-    ``(frames, n_cand)`` float64."""
+    spectrum): the subharmonic sum ``S`` (:func:`subharmonic_sum`); its local maxima
+    ``S[i-1] < S[i] >= S[i+1]`` for ``lo <= i <= hi``, the ``n_cand`` highest by ``S[i]``
+    (lower ``i`` first on ties), each refined by the parabola through the three points
+    (offset ``d``, height ``S[i] - (S[i-1] - S[i+1]) d / 4``) to ``f0 = fmin 2**((i + d)
+    step)``; those with ``f0`` outside ``[f_lo, f_hi]`` dropped (the others keep their
+    order), then the highest refined height swapped into the first place (the first
+    highest).  ``score`` the height, ``voicing = max(0, 1 - mean(S) / score)``; missing
+    candidates 0.  Returns ``f0, voicing, score``, each ``(frames, n_cand)`` float64."""
     x, shifts, gains = _check_shs(x, shifts, gains, lo, hi, n_cand)
+    if np.isnan(f_lo) or np.isnan(f_hi):
+        raise ValueError("shs: f_lo and f_hi must not be NaN")
     if not np.isfinite(x).all():
         raise _nonfinite_error("octave spectrum")
     s = subharmonic_sum(x, shifts, gains)
@@ -133,16 +137,23 @@ def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where(den != 0, 0.5 * (left - right) / np.where(den != 0, den, 1.0), 0.0)
         height = mid - 0.25 * (left - right) * d
-        ranked = np.where(peak, height, -np.inf)
-        k = min(n_cand, ranked.shape[-1])
-        order = np.argsort(-ranked, axis=-1, kind="stable")[..., :k]
-        top = np.take_along_axis(ranked, order, -1)
-        ok = np.isfinite(top)
+        k = min(n_cand, mid.shape[-1])
+        order = np.argsort(-np.where(peak, mid, -np.inf), axis=-1, kind="stable")[..., :k]
+        top = np.take_along_axis(height, order, -1)
         pos = lo + order + np.take_along_axis(d, order, -1)
+        freq = fmin * 2.0 ** (pos * step)
+        ok = np.take_along_axis(peak, order, -1) & (freq >= f_lo) & (freq <= f_hi)
+        keep = np.argsort(~ok, axis=-1, kind="stable")          # kept first, in order
+        ok, top, freq = (np.take_along_axis(a, keep, -1) for a in (ok, top, freq))
+        best = np.argmax(np.where(ok, top, -np.inf), axis=-1)[..., None]
+        for a in (top, freq):                                   # swap the best into place 0
+            first, at_best = a[..., :1].copy(), np.take_along_axis(a, best, -1)
+            np.put_along_axis(a, best, first, -1)
+            a[..., :1] = at_best
         mean = s.mean(axis=-1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             v = np.where(ok & (top > 0), 1.0 - mean / np.where(top > 0, top, 1.0), 0.0)
-        f0[..., :k] = np.where(ok, fmin * 2.0 ** (pos * step), 0.0)
+        f0[..., :k] = np.where(ok, freq, 0.0)
         voicing[..., :k] = np.maximum(v, 0.0)
         score[..., :k] = np.where(ok, top, 0.0)
     return f0, voicing, score

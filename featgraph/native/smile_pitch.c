@@ -220,8 +220,8 @@ static void shs_sum(const double *x, size_t b, const int32_t *shifts, const doub
 
 int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
                  const double *gains, size_t n_harmonics, size_t lo, size_t hi,
-                 size_t n_cand, double fmin, double step, double *f0, double *voicing,
-                 double *score)
+                 size_t n_cand, double fmin, double step, double f_lo, double f_hi,
+                 double *f0, double *voicing, double *score)
 {
     if (n_bins < 4 || n_harmonics == 0 || n_cand == 0 || n_cand > 64 || lo < 1 ||
         hi + 2 > n_bins)
@@ -233,7 +233,7 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
     for (size_t n = 0; n < n_harmonics; n++)
         if (shifts[n] < 0 || !isfinite(gains[n]))
             return FG_EINVAL;
-    if (!isfinite(fmin) || !isfinite(step))
+    if (!isfinite(fmin) || !isfinite(step) || isnan(f_lo) || isnan(f_hi))
         return FG_EINVAL;
     size_t b = n_bins;
     double *s = malloc(b * sizeof(double));
@@ -253,32 +253,55 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
             sum += s[i];
         }
         double mean = sum / (double)b;
-        double top[64], pos[64];
-        size_t nk = 0;
+        double raw[64], top[64], pos[64];
+        size_t at_i[64], nk = 0, nr = 0;
         if (hi >= lo) {
+            /* the n_cand highest peaks by S[i], decreasing; ties keep the lower index first */
             for (size_t i = lo; i <= hi; i++) {
-                double l = s[i - 1], m = s[i], r = s[i + 1];
-                if (!(m > l && m >= r))
+                double m = s[i];
+                if (!(m > s[i - 1] && m >= s[i + 1]))
                     continue;
-                double den = l - 2.0 * m + r;
-                double d = den != 0.0 ? 0.5 * (l - r) / den : 0.0;
-                double hgt = m - 0.25 * (l - r) * d;
-                /* keep the n_cand highest, decreasing; ties keep the lower index first */
-                size_t at = nk;
-                while (at > 0 && top[at - 1] < hgt)
+                size_t at = nr;
+                while (at > 0 && raw[at - 1] < m)
                     at--;
                 if (at >= n_cand)
                     continue;
-                size_t end = nk < n_cand ? nk : n_cand - 1;
+                size_t end = nr < n_cand ? nr : n_cand - 1;
                 for (size_t q = end; q > at; q--) {
-                    top[q] = top[q - 1];
-                    pos[q] = pos[q - 1];
+                    raw[q] = raw[q - 1];
+                    at_i[q] = at_i[q - 1];
                 }
-                top[at] = hgt;
-                pos[at] = (double)i + d;
-                if (nk < n_cand)
-                    nk++;
+                raw[at] = m;
+                at_i[at] = i;
+                if (nr < n_cand)
+                    nr++;
             }
+        }
+        /* refined by the parabola; those outside [f_lo, f_hi] dropped, order kept */
+        for (size_t q = 0; q < nr; q++) {
+            size_t i = at_i[q];
+            double l = s[i - 1], m = s[i], r = s[i + 1];
+            double den = l - 2.0 * m + r;
+            double d = den != 0.0 ? 0.5 * (l - r) / den : 0.0;
+            double p = (double)i + d;
+            double f = fmin * pow(2.0, p * step);
+            if (!(f >= f_lo && f <= f_hi))
+                continue;
+            top[nk] = m - 0.25 * (l - r) * d;
+            pos[nk] = p;
+            nk++;
+        }
+        /* the highest refined height swapped into the first place */
+        size_t best = 0;
+        for (size_t q = 1; q < nk; q++)
+            if (top[q] > top[best])
+                best = q;
+        if (best > 0) {
+            double th = top[0], tp = pos[0];
+            top[0] = top[best];
+            pos[0] = pos[best];
+            top[best] = th;
+            pos[best] = tp;
         }
         double *ft = f0 + t * n_cand, *vt = voicing + t * n_cand, *st = score + t * n_cand;
         for (size_t q = 0; q < n_cand; q++) {

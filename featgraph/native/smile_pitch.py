@@ -43,7 +43,7 @@ def spec_scale(m, knots, targets, weights=None, enhance=True, smooth=True):
     return out
 
 
-def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
+def shs(x, shifts, gains, lo, hi, n_cand, fmin, step, f_lo=0.0, f_hi=np.inf):
     """openSMILE's ``cPitchShs`` candidates per frame (C kernel); see
     :func:`featgraph.native.reference_smile_pitch.shs`.
 
@@ -54,22 +54,25 @@ def shs(x, shifts, gains, lo, hi, n_cand, fmin, step):
     lo, hi : int, 1 <= lo, hi <= bins - 2 (no candidates when hi < lo)
     n_cand : int in [1, 64]
     fmin, step : float, the axis' first frequency (Hz) and octaves per bin
+    f_lo, f_hi : float, not NaN: the candidates kept, Hz (after the n_cand highest peaks)
 
     Returns
     -------
     f0, voicing, score : np.ndarray [shape=(frames, n_cand)], float64
     """
     if _pkg.BACKEND == "numpy":
-        return reference.shs(x, shifts, gains, lo, hi, n_cand, fmin, step)
+        return reference.shs(x, shifts, gains, lo, hi, n_cand, fmin, step, f_lo, f_hi)
     from . import _ffi, _lib
 
     x, shifts, gains = reference._check_shs(x, shifts, gains, lo, hi, n_cand)
+    if np.isnan(f_lo) or np.isnan(f_hi):
+        raise ValueError("shs: f_lo and f_hi must not be NaN")
     n = x.shape[0]
     f0, voicing, score = np.empty((n, n_cand)), np.empty((n, n_cand)), np.empty((n, n_cand))
     status = _lib.fg_smile_shs(
         _ffi.from_buffer("double[]", x), n, x.shape[1], _ffi.from_buffer("int32_t[]", shifts),
         _ffi.from_buffer("double[]", gains), shifts.size, int(lo), int(hi), int(n_cand),
-        float(fmin), float(step), _ffi.from_buffer("double[]", f0),
+        float(fmin), float(step), float(f_lo), float(f_hi), _ffi.from_buffer("double[]", f0),
         _ffi.from_buffer("double[]", voicing), _ffi.from_buffer("double[]", score))
     _pkg._raise_for_status(status, "octave spectrum", None, None)
     return f0, voicing, score

@@ -42,37 +42,48 @@ class PitchViterbi(Node):
     Inputs: the ``f0`` and ``voicing`` ports of :class:`~featgraph.nodes.egemaps_voice.
     SmilePitchShs`, ``(..., K, frames)`` each (0 = no candidate).  States: the ``K``
     candidates and "unvoiced".  Costs (measured against openSMILE 2.6 with eGeMAPSv02's
-    ``wLocal 2, wThr 4, wTvv 10, wTvvd 5, wTvuv 10, wTuu 0``; ``v0`` the first
+    ``wLocal 2, wThr 4, wTvv 10, wTvuv 10, wTuu 0, wRange 1``; ``v0`` the first
     candidate's voicing, ``theta = voicing_threshold`` 0.7, SHS's ``voicingCutoff``):
 
-    - voiced candidate: ``w_local (1 - v) + w_thr [v < theta]``;
-    - unvoiced: ``w_local v0 + w_thr [v0 >= theta]``;
-    - voiced to voiced: ``w_tvv |d| + w_tvvd |d - d_prev|``, ``d = log2(f_t / f_{t-1})``,
-      ``d_prev`` the step into the previous state on its best path (0 after unvoiced);
+    - voiced candidate at ``f`` Hz: ``w_local (1 - v) + w_thr [v < theta] + w_range
+      R_low(f)``;
+    - unvoiced: ``w_local (1 - v0) + unvoiced_offset + w_thr [v0 >= theta] - w_range
+      R_high(f0)``, ``f0`` the first candidate: the same voicing term as the first
+      candidate, the threshold term the other way round, a constant 0.2 more;
+    - voiced to voiced: ``w_tvv |d|``, ``d = log2(f_t / f_{t-1})``;
     - voiced to unvoiced or back: ``w_tvuv / 2``; unvoiced to unvoiced: ``w_tuu``;
-    - pitch range (``wRange``, documented as favouring 100-300 Hz): the unvoiced state of a
-      frame whose first candidate is at ``f0`` Hz costs ``w_range R(f0)`` less, ``R(f) =
-      0.0068 max(0, 100 - f) + min(0.8, 0.0027 max(0, f - 350))`` (:func:`range_cost`).
+    - pitch range (``wRange``, documented as favouring 100-300 Hz, :func:`range_cost`):
+      ``R_low(f) = 0.0058 max(0, 100 - f)`` on the voiced candidates below 100 Hz,
+      ``R_high(f) = min(0.6, 0.0022 max(0, f - 350))`` off the unvoiced state of a frame
+      whose first candidate is above 350 Hz.
+
+    openSMILE ignores its ``wTvvd`` (a cost on the change of the pitch step): its output is
+    bit-equal for ``wTvvd`` 0, 5 (eGeMAPS), 50 and 500, so ``w_tvvd`` defaults to 0; a
+    value > 0 adds ``w_tvvd |d - d_prev|``, ``d_prev`` the step into the previous state on
+    its best path (0 after unvoiced).
 
     The decision for frame ``t`` is the state of the best path ending at frame ``t +
     buffer_length`` (fixed-lag smoothing); the last ``buffer_length`` frames come from the
     best path at the end.
 
-    ``R(f)`` was measured with a single SHS candidate per frame (``nCandidates = 1``) on
-    harmonic tones of 55-950 Hz: the ``wRange`` at which a tone's frames turn unvoiced
-    gives the cost per frame (tests/data/make_egemaps_viterbi_refs.py).  With all six
-    candidates a tone out of range stays on its pitch rather than moving to an in-range
-    subharmonic up to ``wRange`` 2.5, so the cost favours the unvoiced state rather than
-    penalising the voiced candidates (a cost on the candidates would move 600-950 Hz tones
-    to a subharmonic at ``wRange`` 1, which openSMILE does not).  Above ``wRange`` 2.5 openSMILE
-    also moves such tones to a subharmonic: a smaller cost on the candidates themselves,
-    not reproduced.
+    The constants are a reconstruction, fitted to black-box runs
+    (tests/data/make_egemaps_viterbi_refs.py, make_egemaps_viterbi_weights_refs.py):
+    harmonic tones of 55-950 Hz with a single SHS candidate per frame at ``wRange`` 0-300
+    (the weight at which a tone turns unvoiced gives the range cost at its pitch: every
+    frame at every weight but one tone at ``wRange`` 8), the same tones with six candidates
+    (they keep their pitch: the high range favours the unvoiced state rather than
+    penalising the candidates), and the three reference speech files with openSMILE's own
+    candidates and its weights varied one at a time: the same decisions on every frame
+    with eGeMAPS's weights and with every ``wRange`` (0-4) and ``wTvvd`` tried, 97-99.9 %
+    with other weights (``wThr`` 0: 85 %; the form of the unvoiced cost is not pinned
+    down beyond these).  The unvoiced cost with ``w_local v0`` (the previous
+    reconstruction) and the range cost entirely on the unvoiced state kept speech_en_gb_16k
+    frames 727-730 voiced (openSMILE drops them from ``wRange`` 0.2 on).
 
     Ports ``(..., 1, frames)``, the input's float dtype: ``f0`` (Hz, 0 when unvoiced; openSMILE's
     ``F0final``) and ``voicing`` (the chosen candidate's voicing, ``v0`` when unvoiced:
     ``voicingFinalUnclipped``).  Measured agreement with ``gemapsv01b_logPitchRaw`` given
-    openSMILE's own candidates: same voicing on 100 % (speech_en_16k, english_8k) and
-    99.5 % (speech_en_gb_16k) of frames, F0 equal on >= 99.7 % of the frames voiced in both.
+    openSMILE's own candidates: the same voicing and F0 on every frame of the three files.
 
     Streaming: block op, latency ``buffer_length`` frames; streamed output equals the
     whole-array output.  The forward recursion is a C kernel
@@ -93,25 +104,28 @@ class PitchViterbi(Node):
                                                                   "(SHS voicingCutoff: 0.7)")
     w_tvv: float = Field(10.0, ge=0, le=1e3, description="cost per octave of pitch change "
                                                          "(wTvv)")
-    w_tvvd: float = Field(5.0, ge=0, le=1e3, description="cost per octave of change of the "
-                                                         "pitch step (wTvvd)")
+    w_tvvd: float = Field(0.0, ge=0, le=1e3, description="cost per octave of change of the "
+                                                         "pitch step (wTvvd; openSMILE "
+                                                         "ignores it: 0)")
     w_tvuv: float = Field(10.0, ge=0, le=1e3, description="voiced/unvoiced switch, charged "
                                                           "as w_tvuv / 2 (wTvuv)")
     w_tuu: float = Field(0.0, ge=0, le=1e3, description="unvoiced to unvoiced (wTuu)")
-    w_range: float = Field(1.0, ge=0, le=1e3, description="weight of the pitch-range cost "
-                                                          "R(f) (wRange)")
+    w_range: float = Field(1.0, ge=0, le=1e3, description="weight of the pitch-range costs "
+                                                          "R_low, R_high (wRange)")
+    unvoiced_offset: float = Field(0.2, ge=0, le=1e3, description="constant cost of the "
+                                                                  "unvoiced state (measured)")
 
     def latency(self) -> int:
         return self.buffer_length
 
 
-def range_cost(f: np.ndarray) -> np.ndarray:
-    """openSMILE's pitch-range cost at ``f`` Hz (before the ``wRange`` weight; what the
-    unvoiced state of a frame whose first candidate is at ``f`` gains), measured: 0 from
-    100 to 350 Hz, rising by 0.0068 per Hz below 100 Hz and by
-    0.0027 per Hz above 350 Hz up to 0.8 (reached near 646 Hz).  ``f``: any shape, Hz."""
-    low = 0.0068 * np.maximum(0.0, 100.0 - f)
-    return low + np.minimum(0.8, 0.0027 * np.maximum(0.0, f - 350.0))
+def range_cost(f: np.ndarray) -> tuple:
+    """openSMILE's pitch-range costs at ``f`` Hz (before the ``wRange`` weight), measured:
+    ``(low, high)``, ``low = 0.0058 max(0, 100 - f)`` (what a voiced candidate at ``f``
+    pays) and ``high = min(0.6, 0.0022 max(0, f - 350))`` (what the unvoiced state of a
+    frame whose first candidate is at ``f`` gains).  ``f``: any shape, Hz."""
+    low = 0.0058 * np.maximum(0.0, 100.0 - f)
+    return low, np.minimum(0.6, 0.0022 * np.maximum(0.0, f - 350.0))
 
 
 def local_costs(f0: np.ndarray, voicing: np.ndarray, p: PitchViterbi) -> tuple:
@@ -119,10 +133,12 @@ def local_costs(f0: np.ndarray, voicing: np.ndarray, p: PitchViterbi) -> tuple:
     state and absent candidates) and local costs of :class:`PitchViterbi`."""
     v0 = voicing[..., :1]
     lc_v = p.w_local * (1.0 - voicing) + p.w_thr * (voicing < p.voicing_threshold)
-    lc_u = p.w_local * v0 + p.w_thr * (v0 >= p.voicing_threshold)
+    lc_u = p.w_local * (1.0 - v0) + p.unvoiced_offset + p.w_thr * (v0 >= p.voicing_threshold)
     if p.w_range:
-        f_first = f0[..., :1]
-        lc_u = lc_u - p.w_range * np.where(f_first > 0, range_cost(f_first), 0.0)
+        low, _ = range_cost(f0)
+        _, high = range_cost(f0[..., :1])
+        lc_v = lc_v + p.w_range * low
+        lc_u = lc_u - p.w_range * np.where(f0[..., :1] > 0, high, 0.0)
     f = np.concatenate([np.where(f0 > 0, f0, 0.0), np.zeros_like(v0)], axis=-1)
     lc = np.concatenate([np.where(f0 > 0, lc_v, 0.0), lc_u], axis=-1)
     return f, lc
