@@ -405,3 +405,30 @@ def test_amdf_first_lag_is_part_of_the_full_call(backend, dtype):
     if backend == "c":
         with pytest.raises(ValueError, match="out must be"):
             kernels.amdf(x, 270, True, 39, out=np.empty((7, 230), dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_preemphasis_into_out(backend, dtype):
+    """``out=``: written in place (a contiguous tail of a larger buffer, by the kernel),
+    through a copy (a strided view, or ``out`` overlapping ``x``); the same numbers as a
+    new array; a wrong shape or dtype is a ValueError."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 300)).astype(dtype)
+    prev = rng.standard_normal(2).astype(dtype)
+    want = reference.preemphasis(x, 0.97, prev)
+    buf = np.full(5 + x[0].size, 7.0, dtype)
+    got = kernels.preemphasis(x[0], 0.97, prev[:1], out=buf[5:])
+    assert np.shares_memory(got, buf)
+    np.testing.assert_array_equal(buf[5:], want[0])
+    np.testing.assert_array_equal(buf[:5], 7.0)                 # the head left alone
+    wide = np.zeros((2, 310), dtype)
+    kernels.preemphasis(x, 0.97, prev, out=wide[:, 10:])        # not C-contiguous
+    np.testing.assert_array_equal(wide[:, 10:], want)
+    np.testing.assert_array_equal(wide[:, :10], 0.0)
+    same = x.copy()
+    kernels.preemphasis(same, 0.97, prev, out=same)             # in place: via a copy
+    np.testing.assert_array_equal(same, want)
+    with pytest.raises(ValueError, match="out"):
+        kernels.preemphasis(x, 0.97, prev, out=np.empty((2, 299), dtype))
+    with pytest.raises(ValueError, match="out"):
+        kernels.preemphasis(x, 0.97, prev, out=np.empty((2, 300), np.complex128))

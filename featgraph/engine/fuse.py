@@ -15,6 +15,10 @@ step whose model is a hidden :class:`FusedOp`:
   executed, the first node of each later one as fused, and names that
   shared a computation as shared), and gets a content key hashed from the
   original keys;
+- a rule of ``block`` ops fuses a chain of single-reader ``"block"`` steps the
+  same way, into one block step (:class:`FusedBlockOp`) whose state the rule
+  makes (e.g. ``preemphasis -> frame``: the pre-emphasis written straight into
+  the framing buffer);
 - a rule that ``absorbs_scale`` also takes over the constant gain of the
   source: when ``load -> frame -> <the run>`` is a chain of single readers and
   ``load`` has ``scale != 1``, the load runs with ``scale = 1`` and the fused
@@ -53,7 +57,9 @@ class Rule:
     ``pattern`` lists op names in order; those in ``optional`` may be missing
     from a run (at least two ops must match).  ``accepts(models)`` may refuse
     a run (e.g. a parameter value the fused kernel does not cover).
-    ``fn(fused_op, x) -> Feature`` computes the run on one chunk.
+    ``fn(fused_op, x) -> Feature`` computes the run on one chunk; for a rule of
+    ``block`` ops (``block``), ``fn(fused_op)`` makes the fused step's state object
+    (whose ``step``, ``flush`` and ``finish`` are those of a block op).
     """
 
     name: str
@@ -62,6 +68,7 @@ class Rule:
     optional: frozenset = frozenset()
     accepts: Callable | None = None
     absorbs_scale: bool = False
+    block: bool = False
 
     def match(self, models: list) -> int:
         """How many leading ``models`` this rule fuses (0: none)."""
@@ -80,10 +87,12 @@ RULES: list[Rule] = []
 
 
 def rule(name: str, pattern: tuple[str, ...], optional=(), accepts=None,
-         absorbs_scale: bool = False) -> Callable:
-    """Decorator registering ``fn(fused_op, x) -> Feature`` as the fused form of ``pattern``."""
+         absorbs_scale: bool = False, block: bool = False) -> Callable:
+    """Decorator registering ``fn(fused_op, x) -> Feature`` as the fused form of ``pattern``
+    (with ``block``: ``fn(fused_op) -> state``, the fused form of a run of block ops)."""
     def register(fn):
-        RULES.append(Rule(name, tuple(pattern), fn, frozenset(optional), accepts, absorbs_scale))
+        RULES.append(Rule(name, tuple(pattern), fn, frozenset(optional), accepts, absorbs_scale,
+                          block))
         return fn
     return register
 
@@ -155,6 +164,24 @@ class FusedOp:
         return True
 
 
+class FusedBlockOp(FusedOp):
+    """The hidden op model of a fused run of ``"block"`` ops: ``start()`` gives the
+    rule's state object, which the scheduler steps and flushes as any block op's."""
+
+    streaming = "block"
+
+    def __call__(self, *inputs):
+        from .ops import finish
+
+        return finish(self.start(), *inputs)
+
+    def start(self):
+        return self.rule.fn(self)
+
+    def latency(self) -> int:
+        return sum(p.latency() for p in self.parts)
+
+
 def fuse(plan):
     """``plan`` with every matching run of frame steps replaced by one fused step.
 
@@ -180,8 +207,9 @@ def fuse(plan):
                     keymap[step.key] = _derived_key("unscaled", [step.key])
         key = _derived_key("fused", keys)
         keymap[keys[-1]] = key
-        model = FusedOp(fused_rule, tuple(s.model for s in steps),
-                        [(s.model.op, list(s.names)) for s in steps], scale)
+        model = (FusedBlockOp if fused_rule.block else FusedOp)(
+            fused_rule, tuple(s.model for s in steps),
+            [(s.model.op, list(s.names)) for s in steps], scale)
         replaced[keys[0]] = dataclasses.replace(
             steps[-1], key=key, model=model, inputs=list(steps[0].inputs),
             names=[n for s in steps for n in s.names])
@@ -222,8 +250,8 @@ def _readers(plan) -> dict[str, list]:
     return readers
 
 
-def _is_frame(step) -> bool:
-    return getattr(type(step.model), "streaming", None) == "frame" and len(step.inputs) == 1
+def _is_frame(step, mode: str = "frame") -> bool:
+    return getattr(type(step.model), "streaming", None) == mode and len(step.inputs) == 1
 
 
 def _sole_reader(readers, key) -> str | None:
@@ -232,23 +260,30 @@ def _sole_reader(readers, key) -> str | None:
 
 
 def _groups(plan, readers) -> list[tuple[list[str], Rule]]:
-    """Maximal chains of single-reader frame steps, cut into rule matches (longest first)."""
+    """Maximal chains of single-reader frame steps (and of block steps), cut into rule
+    matches (longest first)."""
+    return _chains(plan, readers, "frame") + _chains(plan, readers, "block")
+
+
+def _chains(plan, readers, mode: str) -> list[tuple[list[str], Rule]]:
+    """:func:`_groups` of the steps of one streaming class ``mode``."""
+    rules = [r for r in RULES if r.block == (mode == "block")]
     inside: set[str] = set()
     groups = []
     for key in plan.order:
-        if key in inside or not _is_frame(plan.step(key)):
+        if not rules or key in inside or not _is_frame(plan.step(key), mode):
             continue
         chain = [key]
         while True:
             nxt = _sole_reader(readers, chain[-1])
-            if nxt is None or not _is_frame(plan.step(nxt)):
+            if nxt is None or not _is_frame(plan.step(nxt), mode):
                 break
             chain.append(nxt)
         inside.update(chain)
         i = 0
         while i < len(chain) - 1:
             models = [plan.step(k).model for k in chain[i:]]
-            best = max(((r.match(models), r) for r in RULES), key=lambda m: m[0])
+            best = max(((r.match(models), r) for r in rules), key=lambda m: m[0])
             if best[0]:
                 groups.append((chain[i:i + best[0]], best[1]))
                 i += best[0]

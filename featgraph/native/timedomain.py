@@ -240,7 +240,7 @@ def all_finite(x):
     return True
 
 
-def preemphasis(x, coef, prev=None):
+def preemphasis(x, coef, prev=None, out=None):
     """Pre-emphasis ``y[n] = x[n] - coef x[n - 1]`` of each row, in one C pass.
 
     Parameters
@@ -251,10 +251,14 @@ def preemphasis(x, coef, prev=None):
     prev : np.ndarray [shape=(...,) or (..., 1)] or None
         The sample before each row (the last one of the previous block); None: the
         rows start a stream, ``y[0] = x[0]``.
+    out : np.ndarray [shape=x.shape], the dtype of ``x``, or None
+        Where to write ``y`` (e.g. the tail of a larger buffer): by the kernel when
+        C-contiguous and apart from ``x``, else ``y`` is computed and copied in.  None: a
+        new array.
 
     Returns
     -------
-    y : np.ndarray [shape=x.shape], the dtype of ``x``
+    y : np.ndarray [shape=x.shape], the dtype of ``x`` (``out`` when given)
         Equal bit for bit to :func:`featgraph.native.reference_timedomain.preemphasis`
         (the product rounded to the type, then the difference).
 
@@ -265,6 +269,14 @@ def preemphasis(x, coef, prev=None):
     """
     x = np.asarray(x)
     coef = float(coef)
+    if out is not None:
+        if out.shape != x.shape or out.dtype != x.dtype or not out.flags.writeable:
+            raise ValueError(f"preemphasis: out must be a writeable {x.dtype} array of shape "
+                             f"{x.shape}, got {out.dtype} {out.shape}")
+        if (not out.flags.c_contiguous or _pkg.BACKEND == "numpy" or x.dtype not in _TYPES
+                or x.ndim == 0 or np.may_share_memory(out, x)):
+            out[...] = preemphasis(x, coef, prev)
+            return out
     if _pkg.BACKEND == "numpy" or x.dtype not in _TYPES or x.ndim == 0:
         return reference.preemphasis(x, coef, prev)
     if not 0.0 <= coef <= 1.0:
@@ -278,7 +290,7 @@ def preemphasis(x, coef, prev=None):
         if prev.size != rows:
             raise ValueError(f"preemphasis: prev needs one sample per row ({rows}), got "
                              f"{prev.size}")
-    y = np.empty_like(x)
+    y = np.empty_like(x) if out is None else out
     kernel = getattr(_lib, f"fg_preemphasis_{_TYPES[x.dtype]}")
     _pkg._raise_for_status(
         kernel(_ptr(x), rows, n, coef, _ffi.NULL if prev is None else _ptr(prev), _ptr(y)),

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..engine.errors import AudioError
 from ..engine.feature import Feature
+from ..engine.fuse import rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.timedomain import preemphasis
@@ -121,7 +122,7 @@ class FrameStream:
             self.length, self.hop = to_samples(self.p.length, x.sr), to_samples(self.p.hop, x.sr)
             self.pad = self.length // 2 if self.p.center else 0
         self.n_in += x.data.shape[-1]
-        self.buf = x.data if self.buf is None else np.concatenate([self.buf, x.data], axis=-1)
+        self.buf = self._join(x.data)
         if not self.started:
             need = self.pad + 1 if self.p.center and self.p.pad_mode != "constant" else 0
             if self.buf.shape[-1] < max(need, 1) or not place:
@@ -129,6 +130,10 @@ class FrameStream:
             self.buf = self._pad(self.buf, (self.pad, 0))
             self.started = True
         return True
+
+    def _join(self, data: np.ndarray) -> np.ndarray:
+        """The samples kept (``buf``) followed by the new ones."""
+        return data if self.buf is None else np.concatenate([self.buf, data], axis=-1)
 
     def flush(self) -> Feature | None:
         if self.meta is None:
@@ -187,6 +192,42 @@ class FrameStream:
         self.buf, self.origin = self.buf[..., keep:], self.origin + keep
         return self.meta.derive(frame_major(windows), Kind.FRAMES, hop=self.hop,
                                 win_length=self.length)
+
+
+class PreEmphasisFrameStream(FrameStream):
+    """``preemphasis -> frame`` as one block step (:func:`fused_preemphasis_frame`): each
+    block is pre-emphasised straight into the framing buffer, after the samples
+    it keeps, instead of into an array of its own that the framing then copies behind
+    them.  The same numbers as the two ops (the same kernel, the same state: the last
+    raw sample carried across blocks, 0 before the first)."""
+
+    def __init__(self, pre: PreEmphasis, p: Frame):
+        super().__init__(p)
+        self.coef = pre.coef
+        self.last: np.ndarray | None = None          # x[n-1] per channel
+
+    def _join(self, data: np.ndarray) -> np.ndarray:
+        if not data.shape[-1]:
+            return super()._join(np.empty_like(data))
+        if data.dtype not in (np.float32, np.float64) or (
+                self.buf is not None and self.buf.dtype != data.dtype):
+            y = super()._join(preemphasis(data, self.coef, self.last))
+        else:
+            kept = 0 if self.buf is None else self.buf.shape[-1]
+            y = np.empty(data.shape[:-1] + (kept + data.shape[-1],), data.dtype)
+            if kept:
+                y[..., :kept] = self.buf
+            preemphasis(data, self.coef, self.last, out=y[..., kept:])
+        self.last = data[..., -1:].copy()
+        return y
+
+
+@rule("preemphasis+frame", ("preemphasis", "frame"), block=True)
+def fused_preemphasis_frame(f) -> PreEmphasisFrameStream:
+    """The state of a fused ``preemphasis -> frame`` step: a signal-sized array and a copy
+    less per block (PNCC on 600 s: 57 -> 38 ms in a cold run, 16.6 -> 11.8 ms warm;
+    docs/numeric.md)."""
+    return PreEmphasisFrameStream(*f.parts)
 
 
 WINDOWS_NUMPY = ("hann", "hamming", "blackman", "bartlett", "boxcar", "povey", "hanning")
