@@ -28,7 +28,9 @@ a frame's shimmer names the periods it covered; harmonic tones; the speech files
   period is kept (openSMILE's next jitter is taken across the gap); a period whose
   correlation with the means removed is below ``minCC`` is skipped: ``p += T``, not
   counted (at the voicing onsets of the speech files the first periods openSMILE does not
-  report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12 of 13, and one 0.48);
+  report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12 of 13, and one 0.48; the
+  skip shares minCC: at minCC 0.2 in a copy of the configuration, skipping below 0.2
+  agrees better than below 0.5);
 - jitterLocal ``= mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods, ``T_(i-1)``
   possibly the previous frame's; shimmerLocalDB ``= 20 log10(1 + min(1, sum |A_(i+1) -
   A_i| / sum (A_i + A_(i+1)) / 2))`` (an alternating 1 dB amplitude gives 0.9453 dB; the
