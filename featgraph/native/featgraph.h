@@ -641,25 +641,28 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
 
 /*
  * fg_smile_jitter: local jitter and shimmer (dB) per frame from pitch periods marked across
- *   frames (openSMILE 2.6 cPitchJitter, measured).  sig (n_sig >= hop n_frames samples)
- *   starts at frame 0's block; frame t owns [t hop, (t+1) hop).  state = [p, prev_period,
- *   last_jitter, last_shimmer] (p relative to sig, -1 for none) in/out.  A voiced frame
- *   without a mark in its block starts one at the block's last sample; while p is in the
- *   block: T0 = sr / f0, L = round(T0), lags lo = max(1, floor(T0 (1 - search_rel))) ..
- *   hi = max(lo, ceil(T0 (1 + search_rel))); the mark is dropped when p + 2 hi > min(n_sig,
- *   (t+1) hop + span) (frame t's data, independent of the chunking); when the largest
- *   normalised cross-correlation c(T) of x[p, p+L) and x[p+T, p+T+L) (first on ties) is
- *   below min_cc or at an end of the lag range (of >= 3 lags) no period is taken, prev_period is reset and p += L; else the period is T
- *   refined by the parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T
- *   < hi), the amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P -
- *   prev_period| once a previous period exists; p += T.  jitter = mean |dP| / mean P,
- *   shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2) over the block; a voiced
- *   frame without periods repeats the last values; f0 <= 0 writes 0 and drops the mark.
- *   At the end p -= hop n_frames.  hop >= 1, sr > 0, 0 <= search_rel < 1.
+ *   frames (openSMILE 2.6 cPitchJitter, measured).  Frame t's block is sig[b1 - hop, b1),
+ *   b1 = base + t hop (base >= hop samples of history before frame 0's start; n_sig >= base +
+ *   hop (n_frames - 1)).  state = [p, prev_period, last_jitter, last_shimmer] (p relative to
+ *   sig, -1 for none) in/out.  A voiced frame without a mark, or whose mark lies more than
+ *   span before its block, starts one (fresh) at b1 - 1.  The frame's first period is taken
+ *   when the mark is fresh or p < b1 - 2, further ones while p + 2 hi <= b1 + hop - 3
+ *   (marks may lag behind the block).  Per period: T0 = sr / f0, L = round(T0), lags lo =
+ *   max(1, floor(T0 (1 - search_rel))) .. hi = max(lo, ceil(T0 (1 + search_rel))); the mark
+ *   is dropped when p + 2 hi > min(n_sig, b1 + span) (frame t's data, independent of the
+ *   chunking); when the largest normalised cross-correlation c(T) of x[p, p+L) and x[p+T,
+ *   p+T+L) (first on ties) is below min_cc or at an end of the lag range (of >= 3 lags) no
+ *   period is taken, prev_period is reset and p += L; else the period is T refined by the
+ *   parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T < hi), the
+ *   amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P - prev_period|
+ *   once a previous period exists; p += T.  jitter = mean |dP| / mean P, shimmer = 20
+ *   log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2) over the frame's periods; a voiced frame
+ *   without periods repeats the last values; f0 <= 0 writes 0 and drops the mark.  At the
+ *   end p -= hop n_frames (-1 when negative).  hop >= 1, sr > 0, 0 <= search_rel < 1.
  */
 int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
-                    size_t hop, size_t span, double sr, double search_rel, double min_cc,
-                    double *state, double *jitter, double *shimmer);
+                    size_t hop, size_t span, size_t base, double sr, double search_rel,
+                    double min_cc, double *state, double *jitter, double *shimmer);
 
 /*
  * Roots of monic real polynomials by the Aberth-Ehrlich iteration (formants.c):

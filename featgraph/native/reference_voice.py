@@ -92,6 +92,23 @@ def _ncc(x, p, T, L):
     return ab / den if den > 0.0 else 0.0
 
 
+def _pearson(x, p, T, L):
+    """Correlation coefficient (means removed) of ``x[p, p+L)`` and ``x[p+T, p+T+L)``."""
+    ma = mb = 0.0
+    for i in range(L):
+        ma += x[p + i]
+        mb += x[p + T + i]
+    ma, mb = ma / L, mb / L
+    ab = aa = bb = 0.0
+    for i in range(L):
+        a, b = x[p + i] - ma, x[p + T + i] - mb
+        ab += a * b
+        aa += a * a
+        bb += b * b
+    den = np.sqrt(aa * bb)
+    return ab / den if den > 0.0 else 0.0
+
+
 def _p2p(x, a, e):
     """Peak-to-peak amplitude ``max - min`` of ``x[a, e)``."""
     hi = lo = x[a]
@@ -100,12 +117,15 @@ def _p2p(x, a, e):
     return hi - lo
 
 
-def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     sig = np.ascontiguousarray(sig, dtype=np.float64)
     f0 = np.ascontiguousarray(f0, dtype=np.float64)
-    if sig.ndim != 1 or f0.ndim != 1 or hop < 1 or span < 0 or len(sig) < hop * len(f0):
-        raise ValueError(f"jitter: need a signal of >= hop * frames samples, got {sig.shape}, "
-                         f"hop {hop} and f0 {f0.shape}")
+    base = hop if base is None else base
+    if (sig.ndim != 1 or f0.ndim != 1 or hop < 1 or span < 0 or base < hop or
+            (len(f0) and len(sig) < base + hop * (len(f0) - 1))):
+        raise ValueError(f"jitter: need a signal of >= base + hop * (frames - 1) samples, "
+                         f"base >= hop, got {sig.shape}, hop {hop}, base {base} and f0 "
+                         f"{f0.shape}")
     if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
         raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
     if not (isinstance(state, np.ndarray) and state.dtype == np.float64 and
@@ -118,40 +138,44 @@ def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
                          np.floor(sr / v * (1 - search_rel))) >= 4096:
         raise ValueError("jitter: sr / f0 * 2 search_rel spans >= 4096 lags; raise the F0 floor "
                          "or lower search_rel")
-    return sig, f0
+    return sig, f0, int(base)
 
 
-def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     """Local jitter and shimmer (dB) per frame from pitch periods marked across frames.
 
-    ``sig`` is the waveform from the start of frame 0's block; frame ``t`` owns the block
-    ``[t hop, (t+1) hop)``.  A mark ``p`` (carried across frames and chunks in ``state =
-    [p, prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
-    none) starts at the block's last sample of a voiced frame without one.  While ``p`` is
-    inside the frame's block: with ``T0 = sr / f0``, ``L = round(T0)``, lags ``lo = max(1,
-    floor(T0 (1 - search_rel)))`` .. ``hi = ceil(T0 (1 + search_rel))``, the normalised
-    cross-correlation ``c(T)`` of ``x[p, p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on
-    ties); when ``p + 2 hi`` passes ``len(sig)`` or ``(t+1) hop + span`` (the data of
-    frame ``t``, whatever the chunking) the mark is dropped; when the maximum is below
-    ``min_cc`` or at an end of the lag range (of >= 3 lags) no period is taken, the
-    previous period is forgotten and ``p += L``.  Else
-    the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
-    vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak
-    ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a
-    previous period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i``
-    and ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the block's
-    periods; a voiced frame without a period repeats the last values; an unvoiced frame
-    (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the
-    next chunk (``p - hop * len(f0)``).
+    Frame ``t`` owns the block ``sig[b1 - hop, b1)``, ``b1 = base + t hop`` (``base >=
+    hop`` samples of history before frame 0's start, ``hop`` when None: ``sig`` then starts
+    at frame 0's block).  A mark ``p`` (carried across frames and chunks in ``state = [p,
+    prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
+    none) starts *fresh* at ``b1 - 1`` in a voiced frame without one (or whose mark lies
+    more than ``span`` before its block).  The frame's first period is taken when the mark
+    is fresh or ``p < b1 - 2``, further ones while ``p + 2 hi <= b1 + hop - 3``: marks may
+    lag behind the block (openSMILE 2.6, measured on pulse trains).  Per period: with ``T0
+    = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
+    ``hi = ceil(T0 (1 + search_rel))``, the normalised cross-correlation ``c(T)`` of ``x[p,
+    p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on ties); when ``p + 2 hi`` passes
+    ``len(sig)`` or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark
+    is dropped; when the maximum is below ``min_cc`` or at an end of the lag range (of >= 3
+    lags) no period is taken, the previous period is forgotten and ``p += L``.  Else the
+    period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
+    vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak ``A1
+    = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a previous
+    period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
+    ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
+    a voiced frame without a period repeats the last values; an unvoiced frame (``f0 <=
+    0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the next chunk
+    (``p - hop * len(f0)``, -1 when negative).
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each; ``state`` is updated in place.
     """
-    sig, f0 = _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
+    sig, f0, base = _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base)
     n, m = len(f0), len(sig)
     jit, shim = np.zeros(n), np.zeros(n)
     p, prev_t, last_j, last_s = int(state[0]), state[1], state[2], state[3]
     for t in range(n):
-        b0, b1 = t * hop, (t + 1) * hop
+        b1 = base + t * hop
+        b0 = b1 - hop
         if not f0[t] > 0:
             p, prev_t, last_j, last_s = -1, 0.0, 0.0, 0.0
             continue
@@ -159,11 +183,15 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
         lo = max(1, int(np.floor(t0 * (1 - search_rel))))
         hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))
         L = max(1, int(np.floor(t0 + 0.5)))
-        if p < b0:
+        fresh = p < 0 or p < b0 - span
+        if fresh:
             p, prev_t = b1 - 1, 0.0
         sum_t = sum_dt = sum_da = sum_a = 0.0
-        n_t = n_dt = 0
-        while p < b1:
+        n_t = n_dt = n_try = 0
+        first = True
+        while (fresh or p < b1 - 2) if first else (p + 2 * hi + 3 <= b1 + hop):
+            first = False
+            n_try += 1
             if p + 2 * hi > min(m, b1 + span):
                 p, prev_t = -1, 0.0
                 break
@@ -173,9 +201,12 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
                 if cs[i] > cs[k]:
                     k = i
             if cs[k] < min_cc or (len(cs) > 2 and (k == 0 or k == len(cs) - 1)):
-                p, prev_t = p + L, 0.0
+                p += L                          # rejected; the last period is kept
                 continue
             T = lo + k
+            if _pearson(sig, p, T, L) < min_cc:
+                p += T                          # skipped: one lag on, not counted
+                continue
             per = float(T)
             if 0 < k < len(cs) - 1:
                 den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
@@ -191,11 +222,12 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
             n_t += 1
             prev_t = per
             p += T
-        if n_t == 0:
-            jit[t], shim[t] = last_j, last_s
+        if n_t == 0:                    # no period: repeat (jitter 0 when none was tried)
+            jit[t], shim[t] = (last_j if n_try else 0.0), last_s
             continue
         jit[t] = (sum_dt / n_dt) / (sum_t / n_t) if n_dt else 0.0
-        shim[t] = 20.0 * np.log10(1.0 + sum_da / sum_a) if sum_a > 0.0 else 0.0
+        shim[t] = 20.0 * np.log10(1.0 + min(sum_da / sum_a, 1.0)) if sum_a > 0.0 else 0.0
         last_j, last_s = jit[t], shim[t]
-    state[:] = (p - hop * n if p >= 0 else -1.0, prev_t, last_j, last_s)
+    p_next = p - hop * n
+    state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s)
     return jit, shim

@@ -135,6 +135,28 @@ static void ncc_lags(const double *x, size_t p, size_t lo, size_t nc, size_t L, 
     }
 }
 
+/* Correlation coefficient (means removed) of x[p, p + L) and x[p + T, p + T + L): two passes,
+ * sums over i ascending; 0 when either stretch is constant. */
+static double pearson(const double *x, size_t p, size_t T, size_t L)
+{
+    double ma = 0.0, mb = 0.0;
+    for (size_t i = 0; i < L; i++) {
+        ma += x[p + i];
+        mb += x[p + T + i];
+    }
+    ma /= (double)L;
+    mb /= (double)L;
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < L; i++) {
+        double a = x[p + i] - ma, b = x[p + T + i] - mb;
+        ab += a * b;
+        aa += a * a;
+        bb += b * b;
+    }
+    double den = sqrt(aa * bb);
+    return den > 0.0 ? ab / den : 0.0;
+}
+
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
 static double p2p(const double *x, size_t a, size_t e)
 {
@@ -149,11 +171,12 @@ static double p2p(const double *x, size_t a, size_t e)
 }
 
 int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
-                    size_t hop, size_t span, double sr, double search_rel, double min_cc,
-                    double *state, double *jitter, double *shimmer)
+                    size_t hop, size_t span, size_t base, double sr, double search_rel,
+                    double min_cc, double *state, double *jitter, double *shimmer)
 {
-    if (!state || hop < 1 || !(sr > 0.0) || !(search_rel >= 0.0 && search_rel < 1.0) ||
-        !isfinite(min_cc) || n_sig < hop * n_frames)
+    if (!state || hop < 1 || base < hop || !(sr > 0.0) ||
+        !(search_rel >= 0.0 && search_rel < 1.0) || !isfinite(min_cc) ||
+        (n_frames > 0 && n_sig < base + hop * (n_frames - 1)))
         return FG_EINVAL;
     if (!fg_row_finite(state, 4))
         return FG_ENONFINITE;
@@ -167,7 +190,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
     long long p = (long long)state[0];
     double prev_t = state[1], last_j = state[2], last_s = state[3];
     for (size_t t = 0; t < n_frames; t++) {
-        long long b0 = (long long)(t * hop), b1 = (long long)((t + 1) * hop);
+        long long b1 = (long long)(base + t * hop), b0 = b1 - (long long)hop;
         jitter[t] = shimmer[t] = 0.0;
         if (!(f0[t] > 0.0)) {
             p = -1;
@@ -186,13 +209,22 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
         if (hi_d - lo_d >= 4096.0)
             return FG_EINVAL;
         size_t lo = (size_t)lo_d, hi = (size_t)hi_d, L = (size_t)l_d;
-        if (p < b0) {
+        int fresh = 0;
+        if (p < 0 || p < b0 - (long long)span) {
             p = b1 - 1;
             prev_t = 0.0;
+            fresh = 1;
         }
         double sum_t = 0.0, sum_dt = 0.0, sum_da = 0.0, sum_a = 0.0;
-        size_t n_t = 0, n_dt = 0;
-        while (p < b1) {
+        size_t n_t = 0, n_dt = 0, n_try = 0;
+        for (int first = 1;; first = 0) {
+            /* a frame's first period: a fresh mark or one before b1 - 2; further ones
+             * while p + 2 hi <= b1 + hop - 3 (measured) */
+            int go = first ? (fresh || p < b1 - 2)
+                           : (p + 2 * (long long)hi + 3 <= b1 + (long long)hop);
+            if (!go)
+                break;
+            n_try++;
             double lim = (double)b1 + (double)span;
             if (lim > (double)n_sig)
                 lim = (double)n_sig;
@@ -207,11 +239,14 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                 if (cs[i] > cs[k])
                     k = i;
             if (cs[k] < min_cc || (nc > 2 && (k == 0 || k + 1 == nc))) {
-                p += (long long)L;
-                prev_t = 0.0;
+                p += (long long)L;               /* rejected; the last period is kept */
                 continue;
             }
             size_t T = lo + k;
+            if (pearson(sig, pu, T, L) < min_cc) {
+                p += (long long)T;               /* skipped: one lag on, not counted */
+                continue;
+            }
             double per = (double)T;
             if (k > 0 && k + 1 < nc) {
                 double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
@@ -230,17 +265,19 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             prev_t = per;
             p += (long long)T;
         }
-        if (n_t == 0) {
-            jitter[t] = last_j;
+        if (n_t == 0) {                 /* no period: repeat (jitter 0 when none was tried) */
+            jitter[t] = n_try > 0 ? last_j : 0.0;
             shimmer[t] = last_s;
             continue;
         }
         jitter[t] = n_dt > 0 ? (sum_dt / (double)n_dt) / (sum_t / (double)n_t) : 0.0;
-        shimmer[t] = sum_a > 0.0 ? 20.0 * log10(1.0 + sum_da / sum_a) : 0.0;
+        double rel = sum_a > 0.0 ? sum_da / sum_a : 0.0;
+        shimmer[t] = 20.0 * log10(1.0 + (rel < 1.0 ? rel : 1.0));
         last_j = jitter[t];
         last_s = shimmer[t];
     }
-    state[0] = p >= 0 ? (double)(p - (long long)(hop * n_frames)) : -1.0;
+    long long p_next = p - (long long)(hop * n_frames);
+    state[0] = p >= 0 && p_next >= 0 ? (double)p_next : -1.0;
     state[1] = prev_t;
     state[2] = last_j;
     state[3] = last_s;

@@ -47,13 +47,13 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
     return ptr, best
 
 
-def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
+def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     """Local jitter and shimmer (dB) per frame, periods marked across frames (C kernel); see
     :func:`featgraph.native.reference_voice.smile_jitter`.
 
     Parameters
     ----------
-    sig : np.ndarray [shape=(>= hop * n,)], finite; frame t owns sig[t hop, (t+1) hop)
+    sig : np.ndarray [shape=(>= base + hop * (n - 1),)], finite
     f0 : np.ndarray [shape=(n,)], Hz, 0 when unvoiced
     hop : int >= 1
     span : int >= 0, samples past a frame's block end that its periods may read
@@ -61,21 +61,24 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state):
     search_rel : float in [0, 1)
     min_cc : float
     state : np.ndarray [shape=(4,)], float64, updated in place (start: ``[-1, 0, 0, 0]``)
+    base : int >= hop or None, samples of history before frame 0's start (frame t owns
+        sig[base + (t-1) hop, base + t hop)); None: hop
 
     Returns
     -------
     jitter, shimmer : np.ndarray [shape=(n,)], float64
     """
     if _pkg.BACKEND == "numpy":
-        return reference.smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
+        return reference.smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base)
     from . import _ffi, _lib
 
-    sig, f0 = reference._check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state)
+    sig, f0, base = reference._check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state,
+                                            base)
     n = len(f0)
     jit, shim = np.zeros(n), np.zeros(n)
     status = _lib.fg_smile_jitter(
         _ffi.from_buffer("double[]", sig), len(sig), _ffi.from_buffer("double[]", f0), n,
-        int(hop), int(span), float(sr), float(search_rel), float(min_cc),
+        int(hop), int(span), int(base), float(sr), float(search_rel), float(min_cc),
         _ffi.from_buffer("double[]", state),
         _ffi.from_buffer("double[]", jit), _ffi.from_buffer("double[]", shim))
     _pkg._raise_for_status(status, "jitter input", None, None)

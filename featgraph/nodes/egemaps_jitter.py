@@ -8,36 +8,47 @@ documentation of cPitchJitter defines ``searchRangeRel`` as the period search ra
 periods are rejected, and jitterLocal as "the average absolute difference between
 consecutive periods, divided by the average period length of all periods in the frame".
 
-Measured with openSMILE 2.6 as a black box (pulse trains with a single longer period, a
-period step, an amplitude step, alternating periods and amplitudes; the speech files):
+Measured with openSMILE 2.6 as a black box (coded pulse trains, tests/data/
+make_egemaps_jitter_refs.py: every pair of consecutive pulses has its own amplitude ratio, so
+a frame's shimmer names the periods it covered; harmonic tones; the speech files):
 
-- periods are marked through the signal across frames (a period step shows up in one
-  frame only); frame ``t`` owns the periods whose mark lies in ``[(t-1) hop, t hop)``;
-- a period is the lag of largest normalised cross-correlation between consecutive
-  one-period stretches, refined below a sample (jitter values are not multiples of
-  1 / period); the next mark is one (whole-sample) lag later;
+- periods are marked through the signal across frames, ``p`` the mark, ``b1 = t hop`` the
+  start of frame ``t`` (its block is the hop before): a voiced frame takes its first period
+  when the mark is *fresh* (a voicing onset: placed at ``b1 - 1``) or ``p < b1 - 2``, and
+  further ones only while ``p + 2 hi <= b1 + hop - 3`` (``hi`` the longest lag searched).
+  So openSMILE takes one period per frame and lets the marks fall behind the frame grid
+  (up to ~2 hops) until a second one fits: at ``T = 150`` samples and a 160-sample hop, two
+  periods every 15th frame (the rule "marks in the hop before the frame", used before,
+  matched 10 % of those frames, this one all; the same at ``T`` = 120-170 at 16 kHz and
+  60-75 at 8 kHz);
+- a period is the lag ``T`` of largest normalised cross-correlation of ``x[p, p+L)`` and
+  ``x[p+T, p+T+L)``, ``L = round(T0)``, within ``[floor(0.9 T0), ceil(1.1 T0)]``, refined
+  by the parabola through the correlations at ``T-1, T, T+1``; the next mark is ``p + T``;
+- below ``minCC`` (or at an end of the range) the period is rejected: ``p += L``, the last
+  period is kept (openSMILE's next jitter is taken across the gap); a period whose
+  correlation with the means removed is below ``minCC`` is skipped: ``p += T``, not
+  counted (at the voicing onsets of the speech files the first periods openSMILE does not
+  report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12 of 13, and one 0.48; the
+  skip shares minCC: at minCC 0.2 in a copy of the configuration, skipping below 0.2
+  agrees better than below 0.5);
 - jitterLocal ``= mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods, ``T_(i-1)``
-  possibly the previous frame's; 0 at a voicing onset until two periods exist;
-- shimmerLocalDB ``= 20 log10(1 + mean |A_(i+1) - A_i| / mean (A_i + A_(i+1)) / 2)`` (an
-  alternating 1 dB amplitude gives 0.9453 dB, as this formula; ``mean |20 log10(A_(i+1) /
-  A_i)|`` would give 1.000); the amplitude pair is the period at the mark and the next one,
-  so shimmer starts one period before jitter at an onset;
-- a voiced frame whose block holds no period repeats the previous frame's values;
-- at a voicing onset the first mark is the last sample of the frame's block (a pulse train
-  after a noise burst: shimmer in the onset frame, jitter one frame later, as openSMILE);
-  a period rejected by ``minCC`` moves the mark on by one expected period ``round(T0)``
-  (of the tried variants - drop, ``+T``, ``+lo``, ``+hi``, next block - the closest);
-  so does a best lag at an end of the search range (no correlation peak inside it: this
-  brings english_8k from 0.56 / 0.46 to 0.64 / 0.54 and leaves the 16 kHz files as they are).
+  possibly the previous frame's; shimmerLocalDB ``= 20 log10(1 + min(1, sum |A_(i+1) -
+  A_i| / sum (A_i + A_(i+1)) / 2))`` (an alternating 1 dB amplitude gives 0.9453 dB; the
+  relative shimmer is capped at 1: a step from ~0 gives 6.0206 dB, openSMILE's largest
+  value on the speech files too), ``A`` the peak-to-peak amplitude of a period;
+- a voiced frame without a period repeats the previous frame's shimmer and jitter, or
+  writes jitter 0 when it tried no mark at all (gb speech: 41 of 59 repeats).
 
-Not pinned down: the exact sub-sample period (jitter differs by a few 1e-4 on frames whose
-periods and shimmer agree), the mark after a rejected period, and the amplitude measure
-(here: peak-to-peak; only ratios matter on whole pulses).  Measured frame-by-frame
-agreement (within 1e-2 of the range, frames voiced in both, featgraph's own F0): jitter
-0.60 / 0.75 / 0.64 and shimmer 0.62 / 0.83 / 0.54 on speech_en_16k / speech_en_gb_16k /
-english_8k (before: 0.14 / 0.16 / 0.11 and 0.11 / 0.07 / 0.08); means within 3-7 % on
-16 kHz, 10 % (jitter) and 15 % (shimmer) high at 8 kHz.  On pulse trains with
-whole-sample periods and whole pulses jitter equals openSMILE's and the truth; shimmer equals openSMILE's.
+Not pinned down: the exact sub-sample period on speech (the same marks and shimmer, jitter
+off by ~1 % on half of those frames; correlation windows as long as each lag from the sample
+after the mark reproduce a 163-sample pulse train's zero jitter and put 2-3 times as many
+speech frames within 1e-4, but lower english_8k's agreement: not adopted), the amplitude
+window (probed: the ``T - 2`` samples ``[p + 2, p + T)``; no better on speech: not adopted),
+and some voicing onsets (gb: a segment whose periods openSMILE reports one frame late).
+Frame-by-frame agreement with openSMILE's F0 (within 1e-2 of the range): jitter 0.71 / 0.85
+/ 0.79 and shimmer 0.77 / 0.82 / 0.70 on speech_en_16k / speech_en_gb_16k / english_8k
+(before: 0.60 / 0.75 / 0.64 and 0.62 / 0.83 / 0.54).  On pulse trains with whole-sample
+periods jitter and shimmer equal openSMILE's on every voiced frame.
 
 References
 ----------
@@ -66,25 +77,29 @@ class PitchJitter(Node):
     Inputs: the raw (unwindowed) frames ``(..., length, frames)`` (the 60 ms frames of the
     F0; the waveform is read back from them) and the F0 ``(..., 1, frames)`` in Hz, 0 when
     unvoiced (``voicing_gate`` port ``f0``).  Pitch periods are marked through the signal
-    across frames; frame ``t`` owns the periods whose mark lies in the hop *before* its
-    start, ``[(t-1) hop, t hop)`` (measured).  From a mark ``p`` the lag ``T`` within
-    ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0 = sr / F0``, of largest
-    normalised cross-correlation of ``x[p, p+L)`` and ``x[p+T, p+T+L)``, ``L = round(T0)``,
-    is the period, refined by the parabola through the correlations at ``T-1, T, T+1``; the
-    next mark is ``p + T``.  A correlation below ``min_cc`` or a best lag at an end of the
-    range rejects the period (no period, the previous one forgotten) and moves the mark by
-    ``L``; a voiced frame after unvoiced ones starts its first mark at the last sample of
-    its hop.  ``jitter = mean |T_i -
-    T_(i-1)| / mean T_i`` over the frame's periods (``T_(i-1)`` may be the previous frame's);
-    ``shimmer = mean |20 log10(A(p+T, p+2T) / A(p, p+T))|`` with ``A`` the peak-to-peak
-    amplitude of a period.  A voiced frame without a period repeats the last values;
-    unvoiced frames write 0.  Kernel: :func:`featgraph.native.smile_voice.smile_jitter`.
+    across frames; a frame takes its first period when its mark lies 3 or more samples
+    before the frame's start (or starts fresh at a voicing onset, one sample before it),
+    further ones while ``mark + 2 hi`` stays 3 samples before the next frame's start
+    (measured), so marks may lag behind the frame grid.  From a mark ``p`` the lag ``T``
+    within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0 = sr / F0``,
+    of largest normalised cross-correlation of ``x[p, p+L)`` and ``x[p+T, p+T+L)``, ``L =
+    round(T0)``, is the period, refined by the parabola through the correlations at ``T-1,
+    T, T+1``; the next mark is ``p + T``.  A correlation below ``min_cc`` or a best lag at
+    an end of the range rejects the period and moves the mark by ``L``; a correlation with
+    the means removed below ``min_cc`` skips it (mark moved by ``T``, not counted).
+    ``jitter = mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods (``T_(i-1)`` may
+    be the previous frame's or the last before a rejection); ``shimmer = 20 log10(1 +
+    min(1, sum |A2 - A1| / sum (A1 + A2) / 2))`` with ``A`` the peak-to-peak amplitude of a
+    period and of the next one.  A voiced frame without a period repeats the last values
+    (jitter 0 when it tried no mark); unvoiced frames write 0.  Kernel:
+    :func:`featgraph.native.smile_voice.smile_jitter`.
 
     Ports ``(..., 1, frames)`` in the F0's float dtype: ``jitter`` (``jitterLocal``) and
     ``shimmer`` (``shimmerLocalDB``).
 
-    Streaming: block op, latency 0: the marks, the last period and the previous frame's
-    first hop are carried across chunks; streamed output equals the whole-array result.
+    Streaming: block op, latency 0: the mark, the last period and the ``hop + length``
+    samples before the chunk are carried across chunks; streamed output equals the
+    whole-array result.
     """
 
     op: Literal["pitch_jitter"] = "pitch_jitter"
@@ -104,7 +119,8 @@ class PitchJitter(Node):
 @PitchJitter.stream
 class PitchJitterState:
     """Per channel: the kernel state ``[mark, last period, last jitter, last shimmer]`` and
-    the previous frame's first hop of samples (zeros before the first frame)."""
+    the ``hop + length`` samples before the chunk's first frame (zeros before the first
+    frame): marks may lag behind their frame's block (up to ``length`` samples)."""
 
     def __init__(self, p: PitchJitter):
         self.p = p
@@ -127,9 +143,10 @@ class PitchJitterState:
         nch = int(np.prod(lead)) if lead else 1
         xs = x.reshape((nch, m, length))
         fs = f.reshape((nch, m))
+        base = hop + length
         if self.state is None:
             self.state = np.tile([-1.0, 0.0, 0.0, 0.0], (len(xs), 1))
-            self.head = np.zeros((len(xs), hop))
+            self.head = np.zeros((len(xs), base))
         jit, shim = np.zeros(fs.shape), np.zeros(fs.shape)
         for c in range(len(xs)):
             if m == 0:
@@ -137,9 +154,9 @@ class PitchJitterState:
             sig = np.concatenate([self.head[c], xs[c, :-1, :hop].reshape(-1), xs[c, -1]])
             st = self.state[c].copy()
             jit[c], shim[c] = smile_jitter(sig, fs[c], hop, length, frames.sr,
-                                           self.p.search_rel, self.p.min_cc, st)
+                                           self.p.search_rel, self.p.min_cc, st, base)
             self.state[c] = st
-            self.head[c] = xs[c, -1, :hop]
+            self.head[c] = sig[m * hop:m * hop + base]
         shape, dt = lead + (1, m), out_dtype(f0)
         return {"jitter": f0.derive(jit.reshape(shape).astype(dt), Kind.FEATURE, axis=None),
                 "shimmer": f0.derive(shim.reshape(shape).astype(dt), Kind.FEATURE, axis=None)}
