@@ -15,7 +15,8 @@ here: ``window`` (hamming, symmetric, no padding) -> :class:`SmileSpecResample`
 
 Measured agreement (share of the frames voiced in openSMILE's F0 where the value is within
 1e-2 of the column's range, openSMILE 2.6 as the reference; tests/test_egemaps_formants.py
-for ``precision: double``)::
+for ``precision: double``), with the float64 resampling synthesis (the recipes' figures
+since its float32 synthesis are in docs/paralinguistic.md)::
 
     LPC precision      double                         single (the recipes)
     file               F1      F2      F3      B1     F1      F2      F3      B1
@@ -23,16 +24,18 @@ for ``precision: double``)::
     speech_en_gb_16k   98.9 %  98.6 %  98.1 %  98.4 % 99.2 %  98.9 %  99.2 %  99.5 %
     english_8k (8 kHz) 100 %   100 %   100 %   100 %  100 %   99.4 %  99.4 %  100 %
 
-The resampled frames equal openSMILE's to 1e-6 of their range (a median 3 float32 ulps:
-openSMILE's own ``gemapsv01b_outpR`` is that far from the exact resampling of its own
-``gemapsv01b_fftcH25`` spectrum, so its FFT and inverse DFT round in single precision in
-an order not reconstructed).  cLpc's arithmetic itself is reproduced bit for bit
+openSMILE's cSpecResample synthesis is reproduced bit for bit given its spectrum
+(:class:`SmileSpecResample` ``precision: single``: a float32 sum over the bins,
+:func:`smile_synthesis`; tests/test_egemaps_resample.py), and cLpc's arithmetic too
 (:class:`SmileLpc` ``precision: single``; tests/test_egemaps_lpc.py), and openSMILE's
-formants are the roots of its coefficients, so the remaining difference is those few ulps
-of input: the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations
-are ill-conditioned, and the input rounding moves the roots of some frames (over all
-frames of the three files, 91 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2
-of the range with ``single``, 128 with ``double``).  eGeMAPS sets
+formants are the roots of its coefficients.  What is left is openSMILE's float32 FFT of
+the frames (``gemapsv01b_fftcH25`` is a median 4-6 float32 ulps from the exact DFT;
+featgraph's FFT is float64): the resampled frames are a median 2-5 ulps from openSMILE's,
+the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations are
+ill-conditioned, and those ulps move the roots of some frames (over all frames of the
+three files, 67 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2 of the range
+with ``single`` resampling and LPC, 91 with a float64 synthesis, 128 with both in
+float64).  eGeMAPS sets
 the formants to 0 where F0 is 0 (``gemapsv01b_formantsNz`` = ``gemapsv01b_formants`` times
 ``F0 > 0``, frame for frame, measured); that gate belongs to the recipe.
 
@@ -215,7 +218,7 @@ def smile_synthesis(centred: np.ndarray, big_n: int, n_prime: float, m_out: int)
     ``gemapsv01b_fftcH25`` this is its ``gemapsv01b_outpR`` bit for bit on every frame of the
     three reference speech files (16 and 8 kHz); a float64 accumulator, the bins descending,
     the two terms of a bin summed first or the two parts in separate accumulators miss on
-    more than 90 % of the samples (tests/test_egemaps_resample.py).
+    88 % of the samples or more (tests/test_egemaps_resample.py).
     """
     k_bins = centred.shape[-1]
     cos_tab, sin_tab = _synthesis_tables(k_bins, m_out, float(n_prime))
