@@ -715,6 +715,20 @@ int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, 
 int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a);
 
 /*
+ * openSMILE 2.6's cSpecResample synthesis in single precision (formants.c; reference
+ * reference_formants.smile_idft_f32): for each of n_frames rows, re and im (k_bins floats
+ * each: the real part and the + sine part of a centred frame's DFT),
+ * acc[m] = 0; for k = 0 .. k_bins - 1 (ascending): acc[m] = acc[m] + re[k] cos_tab[k][m];
+ * acc[m] = acc[m] + im[k] sin_tab[k][m]; then y[m] = acc[m] * scale, every operation a
+ * float rounding (no contraction).  cos_tab and sin_tab (k_bins, m_out) in; y
+ * (n_frames, m_out) out.  k_bins, m_out >= 1, else FG_EINVAL; FG_ENONFINITE for NaN or
+ * infinity in re or im (the rows before are written).
+ */
+int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t k_bins,
+                      const float *cos_tab, const float *sin_tab, size_t m_out, float scale,
+                      float *y);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE

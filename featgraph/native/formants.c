@@ -373,3 +373,36 @@ int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, fl
     }
     return FG_OK;
 }
+
+int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t k_bins,
+                      const float *cos_tab, const float *sin_tab, size_t m_out, float scale,
+                      float *y)
+{
+    if (k_bins < 1 || m_out < 1)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (re == NULL || im == NULL || cos_tab == NULL || sin_tab == NULL || y == NULL ||
+        n_frames > SIZE_MAX / k_bins || n_frames > SIZE_MAX / m_out || k_bins > SIZE_MAX / m_out)
+        return FG_EINVAL;
+    for (size_t f = 0; f < n_frames; f++) {
+        const float *r = re + f * k_bins, *s = im + f * k_bins;
+        float *acc = y + f * m_out;
+        for (size_t k = 0; k < k_bins; k++)
+            if (!isfinite(r[k]) || !isfinite(s[k]))
+                return FG_ENONFINITE;
+        for (size_t m = 0; m < m_out; m++)
+            acc[m] = 0.0f;
+        for (size_t k = 0; k < k_bins; k++) {        /* bins ascending, two roundings each */
+            const float rk = r[k], sk = s[k];
+            const float *c = cos_tab + k * m_out, *t = sin_tab + k * m_out;
+            for (size_t m = 0; m < m_out; m++) {
+                acc[m] = acc[m] + rk * c[m];
+                acc[m] = acc[m] + sk * t[m];
+            }
+        }
+        for (size_t m = 0; m < m_out; m++)
+            acc[m] = acc[m] * scale;
+    }
+    return FG_OK;
+}

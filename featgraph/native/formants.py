@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_formants as reference
 
-__all__ = ["poly_roots", "frame_lags", "smile_lpc_f32"]
+__all__ = ["poly_roots", "frame_lags", "smile_lpc_f32", "smile_idft_f32"]
 
 
 def poly_roots(c, max_iter=100):
@@ -119,3 +119,42 @@ def smile_lpc_f32(x, order):
                                    _ffi.from_buffer("float[]", a))
     _pkg._raise_for_status(status, "frames", None, None)
     return a
+
+
+def smile_idft_f32(re, im, cos_tab, sin_tab, scale):
+    """openSMILE 2.6's ``cSpecResample`` synthesis in single precision (C kernel).
+
+    ``y[m] = scale * sum_k (re[k] cos_tab[k, m] + im[k] sin_tab[k, m])`` with one float32
+    accumulator per sample, bins ascending, the cosine term then the sine term: the exact
+    arithmetic of :func:`featgraph.native.reference_formants.smile_idft_f32`; the kernel
+    gives the same bits.
+
+    Parameters
+    ----------
+    re, im : np.ndarray [shape=(frames, K)], rounded to float32, finite
+    cos_tab, sin_tab : np.ndarray [shape=(K, M)], rounded to float32
+    scale : float, rounded to float32
+
+    Returns
+    -------
+    y : np.ndarray [shape=(frames, M)], float32
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, or NaN / infinity in ``re`` or ``im``.
+    """
+    re, im, cos_tab, sin_tab = reference.check_smile_idft_args(re, im, cos_tab, sin_tab)
+    if _pkg.BACKEND == "numpy":
+        return reference.smile_idft_f32(re, im, cos_tab, sin_tab, scale)
+    from . import _ffi, _lib
+
+    n_frames, k_bins = re.shape
+    m_out = cos_tab.shape[1]
+    y = np.empty((n_frames, m_out), dtype=np.float32)
+    status = _lib.fg_smile_idft_f32(
+        _ffi.from_buffer("float[]", re), _ffi.from_buffer("float[]", im), n_frames, k_bins,
+        _ffi.from_buffer("float[]", cos_tab), _ffi.from_buffer("float[]", sin_tab), m_out,
+        float(np.float32(scale)), _ffi.from_buffer("float[]", y))
+    _pkg._raise_for_status(status, "spectrum", None, None)
+    return y

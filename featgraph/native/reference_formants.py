@@ -208,3 +208,42 @@ def _smile_lpc_f32(x, order):
         a[:, i] = np.where(live, k, f32(0))
         e = np.where(live, e * (f32(1) - k * k), e)
     return a
+
+
+def check_smile_idft_args(re, im, cos_tab, sin_tab):
+    """``re``, ``im`` ``(frames, K)`` and the tables ``(K, M)``, C-contiguous float32
+    (rounded from other dtypes), shapes checked."""
+    re, im = (np.ascontiguousarray(v, dtype=np.float32) for v in (re, im))
+    cos_tab, sin_tab = (np.ascontiguousarray(v, dtype=np.float32) for v in (cos_tab, sin_tab))
+    if re.ndim != 2 or re.shape != im.shape or re.shape[1] < 1:
+        raise ValueError(f"smile_idft_f32 takes re and im of one shape (frames, bins >= 1), "
+                         f"got {re.shape} and {im.shape}")
+    if cos_tab.ndim != 2 or cos_tab.shape != sin_tab.shape or \
+            cos_tab.shape[0] != re.shape[1] or cos_tab.shape[1] < 1:
+        raise ValueError(f"smile_idft_f32 takes tables of shape (bins, samples) with "
+                         f"{re.shape[1]} bins, got {cos_tab.shape} and {sin_tab.shape}")
+    return re, im, cos_tab, sin_tab
+
+
+def smile_idft_f32(re, im, cos_tab, sin_tab, scale):
+    """openSMILE 2.6's ``cSpecResample`` synthesis in single precision, ``(frames, M)``
+    float32.
+
+    ``y[m] = scale * (((re[0] c[0, m]) + im[0] s[0, m]) + re[1] c[1, m] + ...)``: one float32
+    accumulator per sample, the bins in ascending order, each bin adding its cosine term
+    and then its sine term (two roundings), the scale applied last (numpy float32
+    arithmetic rounds each operation as C ``float`` does without contraction).  With the
+    tables ``float32(cos(2 pi k m / N'))`` and ``float32(sin(...))``, ``re`` and ``im`` the
+    real part and the + sine part of openSMILE's ``gemapsv01b_fftcH25`` spectrum and
+    ``scale = 2 / N``, this is its ``gemapsv01b_outpR`` bit for bit (measured on every
+    frame of three speech files; a float64 accumulator, the bins descending, or the two
+    terms added together first each miss on most samples).
+    """
+    re, im, cos_tab, sin_tab = check_smile_idft_args(re, im, cos_tab, sin_tab)
+    if not (np.isfinite(re).all() and np.isfinite(im).all()):
+        raise ValueError("spectrum contains NaN or infinity")
+    acc = np.zeros((re.shape[0], cos_tab.shape[1]), np.float32)
+    for k in range(re.shape[1]):
+        acc = acc + re[:, k:k + 1] * cos_tab[k]
+        acc = acc + im[:, k:k + 1] * sin_tab[k]
+    return acc * np.float32(scale)

@@ -15,7 +15,8 @@ here: ``window`` (hamming, symmetric, no padding) -> :class:`SmileSpecResample`
 
 Measured agreement (share of the frames voiced in openSMILE's F0 where the value is within
 1e-2 of the column's range, openSMILE 2.6 as the reference; tests/test_egemaps_formants.py
-for ``precision: double``)::
+for ``precision: double``), with the float64 resampling synthesis (the recipes' figures
+since its float32 synthesis are in docs/paralinguistic.md)::
 
     LPC precision      double                         single (the recipes)
     file               F1      F2      F3      B1     F1      F2      F3      B1
@@ -23,16 +24,18 @@ for ``precision: double``)::
     speech_en_gb_16k   98.9 %  98.6 %  98.1 %  98.4 % 99.2 %  98.9 %  99.2 %  99.5 %
     english_8k (8 kHz) 100 %   100 %   100 %   100 %  100 %   99.4 %  99.4 %  100 %
 
-The resampled frames equal openSMILE's to 1e-6 of their range (a median 3 float32 ulps:
-openSMILE's own ``gemapsv01b_outpR`` is that far from the exact resampling of its own
-``gemapsv01b_fftcH25`` spectrum, so its FFT and inverse DFT round in single precision in
-an order not reconstructed).  cLpc's arithmetic itself is reproduced bit for bit
+openSMILE's cSpecResample synthesis is reproduced bit for bit given its spectrum
+(:class:`SmileSpecResample` ``precision: single``: a float32 sum over the bins,
+:func:`smile_synthesis`; tests/test_egemaps_resample.py), and cLpc's arithmetic too
 (:class:`SmileLpc` ``precision: single``; tests/test_egemaps_lpc.py), and openSMILE's
-formants are the roots of its coefficients, so the remaining difference is those few ulps
-of input: the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations
-are ill-conditioned, and the input rounding moves the roots of some frames (over all
-frames of the three files, 91 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2
-of the range with ``single``, 128 with ``double``).  eGeMAPS sets
+formants are the roots of its coefficients.  What is left is openSMILE's float32 FFT of
+the frames (``gemapsv01b_fftcH25`` is a median 4-6 float32 ulps from the exact DFT;
+featgraph's FFT is float64): the resampled frames are a median 2-5 ulps from openSMILE's,
+the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations are
+ill-conditioned, and those ulps move the roots of some frames (over all frames of the
+three files, 67 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2 of the range
+with ``single`` resampling and LPC, 91 with a float64 synthesis, 128 with both in
+float64).  eGeMAPS sets
 the formants to 0 where F0 is 0 (``gemapsv01b_formantsNz`` = ``gemapsv01b_formants`` times
 ``F0 > 0``, frame for frame, measured); that gate belongs to the recipe.
 
@@ -65,7 +68,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.formants import frame_lags, poly_roots, smile_lpc_f32
+from ..native.formants import frame_lags, poly_roots, smile_idft_f32, smile_lpc_f32
 from ._common import frame_major
 from .framing import window_function
 from .pitch import _irfft, _rfft
@@ -99,6 +102,13 @@ class SmileSpecResample(Node):
 
     Output ``(..., M, frames)``, kind frames, dtype kept (computed in float64).
 
+    ``precision: single`` is openSMILE's own arithmetic (measured bit for bit, see
+    :func:`smile_synthesis`): the centred frame's spectrum (a float64 FFT) rounded to
+    float32, then the sum above evaluated directly in float32, bins ascending; float32
+    out.  Given openSMILE's spectrum (``gemapsv01b_fftcH25``) it gives its
+    ``gemapsv01b_outpR`` bit for bit; from the frames, the difference left is openSMILE's
+    float32 FFT (not reproduced).
+
     The input may also be the spectrum of the windowed frames zero-padded at their end
     to ``N`` (``window`` with ``pad_to: pow2``, then ``rfft``; the spectrum eGeMAPS' 20 ms
     descriptors read): the centred frame's ``X[k]`` is then that spectrum times ``exp(-2
@@ -115,6 +125,10 @@ class SmileSpecResample(Node):
 
     target_rate: float = Field(11000.0, ge=1000.0, le=MAX_RATE, description="rate of the "
                                "output samples, Hz (eGeMAPS: 11000)")
+    precision: Literal["double", "single"] = Field(
+        "double", description="the synthesis arithmetic: double (float64 FFTs, dtype kept) "
+                              "or single (openSMILE 2.6's float32 sum over the bins, float32 "
+                              "out; the eGeMAPS recipes)")
 
 
 MAX_MATRIX = 1 << 24
@@ -181,6 +195,47 @@ def _resample_padded(buf: np.ndarray, sr: float, target: float, n: int) -> np.nd
     return _irfft(z, n_p)[..., :m_out] * (n_p / big_n)
 
 
+@functools.lru_cache(maxsize=16)
+def _synthesis_tables(k_bins: int, m_out: int, n_prime: float) -> tuple[np.ndarray, np.ndarray]:
+    """``float32(cos(2 pi k m / N'))`` and ``float32(sin(...))``, ``(K, M)`` (read-only): the
+    angle and its cosine in float64, rounded once."""
+    th = 2.0 * np.pi * np.outer(np.arange(k_bins), np.arange(m_out)) / n_prime
+    tabs = (np.cos(th).astype(np.float32), np.sin(th).astype(np.float32))
+    for t in tabs:
+        t.setflags(write=False)
+    return tabs
+
+
+def smile_synthesis(centred: np.ndarray, big_n: int, n_prime: float, m_out: int) -> np.ndarray:
+    """openSMILE 2.6's cSpecResample synthesis in float32, ``(frames, M)`` float32, from the
+    first ``K`` bins ``(frames, K)`` (complex) of the DFT of frames centred in ``N`` samples.
+
+    The real part and the negated imaginary part (openSMILE's spectra hold ``sum x sin``) are
+    rounded to float32, and ``y[m] = (2 / N) sum_k (Re X[k] c[k, m] - Im X[k] s[k, m])`` is
+    summed by :func:`featgraph.native.formants.smile_idft_f32` (one float32 accumulator per
+    sample, bins ascending, the cosine term then the sine term, ``2 / N`` last) with the
+    tables of :func:`_synthesis_tables`.  Measured black-box: fed openSMILE's own
+    ``gemapsv01b_fftcH25`` this is its ``gemapsv01b_outpR`` bit for bit on every frame of the
+    three reference speech files (16 and 8 kHz); a float64 accumulator, the bins descending,
+    the two terms of a bin summed first or the two parts in separate accumulators miss on
+    88 % of the samples or more (tests/test_egemaps_resample.py).
+    """
+    k_bins = centred.shape[-1]
+    cos_tab, sin_tab = _synthesis_tables(k_bins, m_out, float(n_prime))
+    flat = centred.reshape(-1, k_bins)
+    return smile_idft_f32(flat.real, -flat.imag, cos_tab, sin_tab,
+                          2.0 / big_n).reshape(centred.shape[:-1] + (m_out,))
+
+
+def _single_from_frames(frames: np.ndarray, sr: float, target: float) -> np.ndarray:
+    """``precision: single`` from frames ``(..., n)``: centred in ``N`` zeros, a float64 FFT."""
+    n = frames.shape[-1]
+    big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target)
+    buf = np.zeros(frames.shape[:-1] + (big_n,))
+    buf[..., offset:offset + n] = frames
+    return smile_synthesis(_rfft(buf, big_n)[..., :k_bins], big_n, n_prime, m_out)
+
+
 def _check_unpadded(x: Feature, n: int) -> None:
     if x.win_length is not None and x.win_length != n:
         raise ValueError(f"smile_spec_resample needs unpadded frames (frame length "
@@ -211,6 +266,10 @@ def _resample_spectrum(x: Feature, p: SmileSpecResample) -> Feature:
                          "windowed with pad_to: pow2 (a spectrum of n_fft = the next power of "
                          f"two of the frame length; got n_fft {big_n}, frame length {n})")
     _, n_prime, m_out, k_bins, offset = resample_plan(n, sr, p.target_rate)
+    if p.precision == "single":
+        centred = spec[..., :k_bins].astype(np.complex128, copy=False) * \
+            _shift(big_n, k_bins, offset)
+        return _resampled(x, smile_synthesis(centred, big_n, n_prime, m_out), np.float32)
     if abs(n_prime - round(n_prime)) >= 1e-9 or k_bins > int(round(n_prime)) // 2:
         frames = _irfft(spec.astype(np.complex128, copy=False), big_n)[..., :n]
         return _resampled(x, frames @ resample_matrix(n, sr, p.target_rate), x.data.real.dtype)
@@ -230,6 +289,9 @@ def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
         return _resample_spectrum(x, p)
     frames = frame_major(x.data)
     _check_unpadded(x, frames.shape[-1])
+    if p.precision == "single":
+        return _resampled(x, _single_from_frames(frames, float(x.sr), p.target_rate),
+                          np.float32)
     return _resampled(x, spec_resample(frames, float(x.sr), p.target_rate), x.data.dtype)
 
 
@@ -246,7 +308,7 @@ def window_spec_resample(f: FusedOp, x: Feature) -> Feature:
     n, sr = frames.shape[-1], float(x.sr)
     big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, rs.target_rate)
     whole = abs(n_prime - round(n_prime)) < 1e-9 and k_bins <= int(round(n_prime)) // 2
-    if frames.dtype != np.float64 or not whole:
+    if frames.dtype != np.float64 or not whole or rs.precision == "single":
         return rs(win(x))
     _check_unpadded(x, n)
     w = window_function(win.window, n, win.periodic, win.param)

@@ -27,8 +27,8 @@ from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, SmileSpecResampl
 
 class VoicedFormants(LpcFormants):
     """Formants of the voiced frames: :class:`~featgraph.nodes.egemaps_formants.SmileSpecResample`
-    (``target_rate``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc` (``order``,
-    ``precision``) and
+    (``target_rate``, ``precision``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc`
+    (``order``, ``precision``) and
     :class:`~featgraph.nodes.egemaps_formants.LpcFormants` (the other parameters; its
     ``sample_rate`` null means ``target_rate``) where ``f0 > 0``; 0 where it is not.
 
@@ -54,7 +54,8 @@ class VoicedFormants(LpcFormants):
                                "resampled frames, Hz (eGeMAPS: 11000)")
     order: int = Field(11, ge=1, le=256, description="LPC order p (eGeMAPS: 11)")
     precision: Literal["double", "single"] = Field(
-        "double", description="the LPC's arithmetic, as SmileLpc's (eGeMAPS recipes: single, "
+        "double", description="the resampling's and the LPC's arithmetic, as "
+                              "SmileSpecResample's and SmileLpc's (eGeMAPS recipes: single, "
                               "openSMILE 2.6's float32 arithmetic)")
 
 
@@ -71,7 +72,7 @@ def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[s
     bw = np.zeros_like(freq)
     if voiced.size:
         sub = spectrum.derive(frame_major(spec.reshape(-1, bins)[voiced]))
-        resampled = SmileSpecResample(target_rate=p.target_rate)(sub)
+        resampled = SmileSpecResample(target_rate=p.target_rate, precision=p.precision)(sub)
         a = frame_major(SmileLpc(order=p.order, precision=p.precision)(resampled).data)
         fs = p.target_rate if p.sample_rate is None else p.sample_rate
         freq[voiced], bw[voiced] = formants_from_lpc(a, fs, p.n_formants, p.min_freq,
