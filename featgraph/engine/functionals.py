@@ -28,6 +28,8 @@ import re
 
 import numpy as np
 
+from ..native.contour import turning_points as _turning_points
+
 STATS = ("mean", "std", "min", "max", "slope")
 EVENT_STATS = ("count", "rate", "mean_interval")
 _PERCENTILE = re.compile(r"p(\d{1,3}(?:\.\d+)?)$")
@@ -233,34 +235,16 @@ def turning_points(x: np.ndarray, rel_thresh: float = 0.1,
 
     This reproduces openSMILE's turning points exactly on 151 of 160 random
     series (tests/data/egemaps_peaks_refs.json) and on the F0 and loudness
-    contours of the three reference speech files.
+    contours of the three reference speech files.  The loop runs in C
+    (:func:`featgraph.native.contour.turning_points`; its plain-Python definition,
+    :mod:`featgraph.native.reference_contour`, gives the same points).
     """
     x = np.asarray(x, np.float64)
-    n = x.size
-    if n < 5:
+    if x.size < 5:
         return []
     th = rel_thresh * float(x.max() - x.min())
-    mid = x[2:n - 2]
-    left, right = x[1:n - 3], x[3:n - 1]
-    sign = np.where((left < mid) & (mid > right), 1, np.where((left > mid) & (mid < right), -1, 0))
-    out: list[tuple[int, int]] = []
-    pi, ps, smaller = 0, 0, False
-    idx = np.flatnonzero(sign)
-    xs = x.tolist()                 # Python floats: the same double arithmetic, no numpy scalars
-    for i, s in zip((idx + 2).tolist(), sign[idx].tolist()):
-        d = (xs[i] - xs[pi]) * s
-        if s == ps:
-            if d > 0 and not (s > 0 and smaller and d <= replace_frac * th):
-                pi, smaller = i, False
-        elif d > th:
-            if ps:
-                out.append((pi, ps))
-            pi, ps, smaller = i, s, False
-        elif ps:
-            smaller = True
-    if ps:
-        out.append((pi, ps))
-    return out
+    frames, signs = _turning_points(x, th, replace_frac * th)      # the loop, in C
+    return list(zip(frames.tolist(), signs.tolist()))
 
 
 def peaks_per_second(x: np.ndarray, step: float, rel_thresh: float = 0.1) -> float:

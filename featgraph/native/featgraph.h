@@ -994,4 +994,18 @@ int fg_interleave_c128(const double *src, size_t n_phases, size_t n_bands, size_
 int fg_phase_chunk_c128(const double *z0, size_t n_bands, size_t q, const double *first,
                         const double *twiddles, size_t n_low, double *chunk);
 
+/*
+ * fg_turning_points_f64 (contour.c; reference reference_contour.turning_points): the
+ * alternating peaks (+1) and valleys (-1) of the contour x (n doubles) with hysteresis th
+ * and replacement bound replace_th (openSMILE 2.6's cFunctionalPeaks2 as measured): the
+ * strict local extrema at 2 <= i <= n - 3 are the candidates; a pending point starts at
+ * frame 0 with no type; a candidate of the other type more than th beyond it confirms it
+ * (written, except frame 0) and becomes pending; one of the same type replaces it when
+ * more extreme (a peak after a smaller opposite excursion only when d > replace_th); the
+ * last pending point is written.  frames and signs out, room for n each (at most n - 4
+ * points); *n_points out, 0 for n < 5.  NaN compares false, as in the reference.
+ */
+int fg_turning_points_f64(const double *x, size_t n, double th, double replace_th,
+                          int64_t *frames, int32_t *signs, size_t *n_points);
+
 #endif /* FEATGRAPH_H */

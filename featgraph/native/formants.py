@@ -41,10 +41,11 @@ def poly_roots(c, max_iter=100):
     n, p = c.shape
     if _pkg.BACKEND == "numpy" or p > reference.MAX_DEGREE:
         return reference.poly_roots(c, max_iter)
-    out = np.empty((n, p, 2))
-    status = _pkg._lib.fg_poly_roots_f64(_pkg._ptr(c), n, p, max_iter, _pkg._ptr(out))
+    out = np.empty((n, p), np.complex128)                # (re, im) pairs, as C writes them
+    status = _pkg._lib.fg_poly_roots_f64(_pkg._ptr(c), n, p, max_iter,
+                                         _pkg._ptr(out.view(np.float64)))
     _pkg._raise_for_status(status, "polynomial coefficients", None, None)
-    return out[..., 0] + 1j * out[..., 1]
+    return out
 
 
 def frame_lags(x, n_lags):

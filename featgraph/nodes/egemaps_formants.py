@@ -258,6 +258,18 @@ def _shift(big_n: int, k_bins: int, offset: int) -> np.ndarray:
 
 def _resample_spectrum(x: Feature, p: SmileSpecResample) -> Feature:
     """:class:`SmileSpecResample` from the spectrum of end-padded frames."""
+    dtype = np.float32 if p.precision == "single" else x.data.real.dtype
+    return _resampled(x, resample_spectrum_rows(x, p.target_rate, precision=p.precision), dtype)
+
+
+def resample_spectrum_rows(x: Feature, target_rate: float, rows: np.ndarray | None = None,
+                           dtype=np.float64, precision: str = "double") -> np.ndarray:
+    """The resampled frames ``(..., M)`` (``dtype``) of :class:`SmileSpecResample` from the
+    spectrum ``x`` of end-padded frames; with ``rows`` (indices into the frames, one
+    channel), those frames only, ``(len(rows), M)``: only the bins the inverse reads are
+    gathered.  The same operations on each frame as the whole spectrum's, rounded once to
+    ``dtype`` (float32 for the single-precision LPC that reads them); ``precision:
+    single`` sums openSMILE's float32 synthesis (:func:`smile_synthesis`)."""
     spec = frame_major(x.data)
     n, big_n, sr = x.win_length, x.n_fft, float(x.sr)
     if not n or not big_n or spec.shape[-1] != big_n // 2 + 1 or \
@@ -265,22 +277,26 @@ def _resample_spectrum(x: Feature, p: SmileSpecResample) -> Feature:
         raise ValueError("smile_spec_resample: feed it the frames, or the rfft of the frames "
                          "windowed with pad_to: pow2 (a spectrum of n_fft = the next power of "
                          f"two of the frame length; got n_fft {big_n}, frame length {n})")
-    _, n_prime, m_out, k_bins, offset = resample_plan(n, sr, p.target_rate)
-    if p.precision == "single":
-        centred = spec[..., :k_bins].astype(np.complex128, copy=False) * \
-            _shift(big_n, k_bins, offset)
-        return _resampled(x, smile_synthesis(centred, big_n, n_prime, m_out), np.float32)
+    if rows is not None:
+        spec = spec.reshape(-1, spec.shape[-1])
+    _, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target_rate)
+    if precision == "single":
+        sel = spec[..., :k_bins] if rows is None else spec[rows, :k_bins]
+        centred = sel.astype(np.complex128, copy=False) * _shift(big_n, k_bins, offset)
+        return smile_synthesis(centred, big_n, n_prime, m_out).astype(dtype, copy=False)
     if abs(n_prime - round(n_prime)) >= 1e-9 or k_bins > int(round(n_prime)) // 2:
-        frames = _irfft(spec.astype(np.complex128, copy=False), big_n)[..., :n]
-        return _resampled(x, frames @ resample_matrix(n, sr, p.target_rate), x.data.real.dtype)
+        sel = spec if rows is None else spec[rows]
+        frames = _irfft(sel.astype(np.complex128, copy=False), big_n)[..., :n]
+        return (frames @ resample_matrix(n, sr, target_rate)).astype(dtype, copy=False)
     n_p = int(round(n_prime))
-    z = np.zeros(spec.shape[:-1] + (n_p // 2 + 1,), dtype=np.complex128)
-    np.multiply(spec[..., :k_bins], _shift(big_n, k_bins, offset), out=z[..., :k_bins])
+    sel = spec[..., :k_bins] if rows is None else spec[rows, :k_bins]
+    z = np.empty(sel.shape[:-1] + (n_p // 2 + 1,), dtype=np.complex128)
+    z[..., k_bins:] = 0
+    np.multiply(sel, _shift(big_n, k_bins, offset), out=z[..., :k_bins])
     z[..., 0] *= 2.0
     full = _irfft(z, n_p)                              # scaled straight into a contiguous
-    y = np.multiply(full[..., :m_out], n_p / big_n,     # output (no second copy)
-                    out=np.empty(full.shape[:-1] + (m_out,)))
-    return _resampled(x, y, x.data.real.dtype)
+    return np.multiply(full[..., :m_out], n_p / big_n,  # output (no second copy)
+                       out=np.empty(full.shape[:-1] + (m_out,), dtype))
 
 
 @SmileSpecResample.compute
@@ -453,11 +469,12 @@ def formants_from_lpc(a: np.ndarray, fs: float, n_formants: int, fmin: float, fm
     active = np.any(c != 0, axis=1)               # silent frames: no root but 0
     if not active.any():
         return freq, bw
-    z = poly_roots(c[active])
+    z = poly_roots(c if active.all() else c[active])
+    mod = np.abs(z)
     with np.errstate(divide="ignore", invalid="ignore"):
         f = np.angle(z) * fs / (2.0 * np.pi)
-        b = np.abs(np.log(np.abs(z))) * fs / np.pi
-    keep = (z.imag > REAL_ROOT_TOL * np.abs(z)) & (f > fmin) & (f < fmax) & np.isfinite(b)
+        b = np.abs(np.log(mod)) * fs / np.pi
+    keep = (z.imag > REAL_ROOT_TOL * mod) & (f > fmin) & (f < fmax) & np.isfinite(b)
     f = np.where(keep, f, np.inf)
     order = np.argsort(f, axis=1, kind="stable")[:, :n_formants]
     fs_sorted = np.take_along_axis(f, order, axis=1)

@@ -146,8 +146,8 @@ def harmonics_levels(f0: np.ndarray, formants: np.ndarray, mag: np.ndarray, df: 
     amp = np.full((n_frames, n_amp), UNVOICED_AMPLITUDE)
     idx = np.flatnonzero(np.isfinite(f0) & (f0 > 0))
     mv = mag[idx]                                       # only voiced frames are read
-    keep = np.isfinite(mv).all(axis=1)
-    if not keep.all():                                  # (no second copy when all are)
+    if not np.isfinite(mv.sum()):        # a finite sum has finite terms: checked row by
+        keep = np.isfinite(mv).all(axis=1)              # row only when it is not
         idx, mv = idx[keep], mv[keep]
     if not idx.size:
         return h1_h2, h1_a3, amp

@@ -116,7 +116,8 @@ class SmilePcmState:
         self.p = p
 
     def step(self, x: Feature) -> Feature:
-        return x.derive(smile_pcm_values(x.data, self.p.overflow).astype(x.data.dtype))
+        return x.derive(smile_pcm_values(x.data, self.p.overflow).astype(x.data.dtype,
+                                                                          copy=False))
 
     def flush(self) -> None:
         return None

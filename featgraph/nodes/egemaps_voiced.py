@@ -21,8 +21,9 @@ from pydantic import Field
 from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ._common import frame_major
-from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, SmileSpecResample,
-                               formants_from_lpc)
+from ..native.formants import smile_lpc_f32
+from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, _resampled,
+                               formants_from_lpc, resample_spectrum_rows)
 
 
 class VoicedFormants(LpcFormants):
@@ -66,14 +67,23 @@ def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[s
     if f.shape[-1] != 1 or f.shape[:-1] != spec.shape[:-1]:
         raise ValueError(f"voiced_formants: expected an F0 of shape (1, frames) on the "
                          f"spectrum's frames, got {f0.data.shape} and {spectrum.data.shape}")
-    bins = spec.shape[-1]
     voiced = np.flatnonzero(f.reshape(-1) > 0)
     freq = np.zeros((f.reshape(-1).shape[0], p.n_formants))
     bw = np.zeros_like(freq)
     if voiced.size:
-        sub = spectrum.derive(frame_major(spec.reshape(-1, bins)[voiced]))
-        resampled = SmileSpecResample(target_rate=p.target_rate, precision=p.precision)(sub)
-        a = frame_major(SmileLpc(order=p.order, precision=p.precision)(resampled).data)
+        # SmileSpecResample -> SmileLpc on the voiced frames, called as their functions do
+        # (`single`: openSMILE's float32 synthesis, then its float32 LPC)
+        single = p.precision == "single"
+        resampled = resample_spectrum_rows(spectrum, p.target_rate, voiced,
+                                           np.float32 if single else np.float64, p.precision)
+        if resampled.shape[-1] <= p.order:
+            raise ValueError(f"smile_lpc: order {p.order} needs frames longer than {p.order} "
+                             f"samples, got {resampled.shape[-1]}")
+        if single:
+            a = smile_lpc_f32(resampled, p.order)
+        else:
+            a = frame_major(SmileLpc(order=p.order, precision=p.precision)(
+                _resampled(spectrum, resampled, np.float64)).data)
         fs = p.target_rate if p.sample_rate is None else p.sample_rate
         freq[voiced], bw[voiced] = formants_from_lpc(a, fs, p.n_formants, p.min_freq,
                                                      p.max_freq, p.polynomial == "negated")

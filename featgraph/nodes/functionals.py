@@ -87,9 +87,36 @@ def _one(x: np.ndarray, stat: str, step: float, rel_thresh: float,
         return float(fn.stddev_norm(row)[0])
     m = _STAT.fullmatch(stat)
     if stat.startswith("percentile"):
-        return float(fn.percentile(row, float(m.group(1)))[0])
+        return _percentile(x, float(m.group(1)), memo)
     lo, hi = float(m.group(2)), float(m.group(3))
-    return float(fn.percentile(row, hi)[0] - fn.percentile(row, lo)[0])
+    return _percentile(x, hi, memo) - _percentile(x, lo, memo)
+
+
+def _percentile(x: np.ndarray, q: float, memo: dict | None) -> float:
+    """``fn.percentile`` of the 1-D ``x`` at ``q``; with a ``memo`` (one per ``x``) every
+    percentile its statistics name is taken in one call (``memo["percentiles"]``, the
+    ``q``s): numpy partitions once for all of them, each value the same as alone."""
+    qs = memo.get("percentiles") if memo is not None else None
+    if not qs or q not in qs:
+        return float(fn.percentile(x[None], q)[0])
+    if "pctl" not in memo:
+        memo["pctl"] = dict(zip(qs, fn.percentile(x[None], np.array(qs))[:, 0].tolist()))
+    return memo["pctl"][q]
+
+
+def _percentiles_of(stats: tuple[str, ...]) -> list[float]:
+    """The percentiles (``q`` in 0..100) that ``stats`` read, each once, in order."""
+    qs: list[float] = []
+    for s in stats:
+        m = _STAT.fullmatch(s)
+        if s.startswith("percentile"):
+            found = [float(m.group(1))]
+        elif s.startswith("pctlrange"):
+            found = [float(m.group(3)), float(m.group(2))]
+        else:
+            found = []
+        qs.extend(q for q in found if q not in qs)
+    return qs
 
 
 def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunctionals"
@@ -100,13 +127,14 @@ def _summarise(x: Feature, keep: np.ndarray | None, p: "Functionals | MaskedFunc
     rows = data.reshape(int(np.prod(lead, dtype=int)) * n_feat, n)
     keep_rows = None if keep is None else np.broadcast_to(keep, data.shape).reshape(rows.shape)
     out = np.zeros((rows.shape[0], len(stats)))
+    qs = _percentiles_of(stats)
     for r, row in enumerate(rows):
         sel = np.ones(n, bool) if keep_rows is None else keep_rows[r].copy()
         if nonzero:
             sel &= row != 0
         vals = row[sel]
         vals = vals[np.isfinite(vals)]
-        memo: dict = {}
+        memo: dict = {"percentiles": qs}
         out[r] = [_one(vals, s, step, p.rel_thresh, memo) for s in stats]
     y = out.reshape(lead + (n_feat * len(stats), 1)).astype(x.data.dtype)
     rows = x.names if x.names and len(x.names) == n_feat else [str(i) for i in range(n_feat)]
