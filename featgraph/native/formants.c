@@ -393,7 +393,7 @@ static void smile_idft_tail(const float *r, const float *s, size_t k_bins,
  * accumulators stay in vector registers while the bins are summed in ascending order (per
  * sample the same two roundings per bin, in the same order, as the plain loop). */
 #define FG_IDFT_TILE 32
-FG_CLONES
+FG_CLONES_512
 static void smile_idft_frame(const float *r, const float *s, size_t k_bins,
                              const float *cos_tab, const float *sin_tab, size_t m_out,
                              float scale, float *y)
@@ -416,7 +416,7 @@ static void smile_idft_frame(const float *r, const float *s, size_t k_bins,
 }
 
 /* Two frames at once (the tables read once for both): per frame the same sums. */
-FG_CLONES
+FG_CLONES_512
 static void smile_idft_frames2(const float *r0, const float *s0, const float *r1,
                                const float *s1, size_t k_bins, const float *cos_tab,
                                const float *sin_tab, size_t m_out, float scale, float *y0,

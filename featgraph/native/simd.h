@@ -7,7 +7,9 @@
  * plain function elsewhere, or with -DFG_NO_CLONES).  Only for loops whose results do not
  * depend on the vector width: comparisons, copies, and IEEE operations that round each
  * value alike (no reductions, no contraction into fused multiply-adds: -std=c99 keeps
- * -ffp-contract=off, and the clones get no FMA target).
+ * -ffp-contract=off, and the clones get no FMA target).  FG_CLONES_512 adds an AVX-512F
+ * clone, for loops that keep many accumulators in registers (AVX-512F brings FMA
+ * instructions, but -ffp-contract=off still keeps every product and sum rounded apart).
  *
  * FG_PREFETCH / FG_PREFETCH_W: a hint to fetch the cache line of p for reading / writing.
  */
@@ -17,8 +19,10 @@
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) \
     && !defined(FG_NO_CLONES)
 #define FG_CLONES __attribute__((target_clones("avx2", "default")))
+#define FG_CLONES_512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FG_CLONES
+#define FG_CLONES_512
 #endif
 
 /* FG_NO_TRAPS: compile the function as if floating-point exceptions were never inspected
