@@ -147,7 +147,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
     ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
     of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
-    harmonic glides) is maximised (first on ties); when ``p + 2 hi + 1`` passes ``len(sig)``
+    harmonic glides; 0 when a stretch is constant) is maximised (first on ties); when ``p + 2 hi + 1`` passes ``len(sig)``
     or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark is dropped;
     when the maximum lies at an end of the lag range (of >= 3 lags) no period is taken and
     ``p += L``, when it is below ``min_cc`` no period is taken and ``p += T`` (the last
