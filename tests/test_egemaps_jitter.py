@@ -60,7 +60,8 @@ def test_harmonic_glides_equal_opensmile_frame_by_frame(name):
     coefficient over windows as long as each lag one sample after the mark, gives openSMILE's
     jitter on every voiced frame to openSMILE's float32 output (1e-4 relative: jitter ~1e-3;
     the normalised cross-correlation over round(T0) samples from the mark, the rule before,
-    matched a few % of such frames, and over these windows fails on the modulated ones).
+    matched 1-5 % of these frames, over these windows 95 % of glide's and 3-57 % of the
+    others').
     Shimmer: every frame but 4 of glide_8k's 135 (not pinned down)."""
     jit, shim, f0 = run(name, GLIDES)
     want_j, want_s = GLIDES[f"{name}/jitter"], GLIDES[f"{name}/shimmer"]
