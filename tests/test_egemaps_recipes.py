@@ -24,17 +24,20 @@ ASSEMBLY = yaml.safe_load((DATA / "egemaps_assembly.yaml").read_text())
 STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k"]
 SPECTRAL = 10
 # Measured agreement (docs/paralinguistic.md, tests/data/measure_egemaps_recipes.py), a little
-# below the figures of 2026-11-28 (evening; jitter and shimmer of 2026-11-29, after the period
-# ownership of tests/test_egemaps_jitter.py) so that rounding cannot flip them: for the 14 voice
+# below the figures of 2026-11-28 (evening; jitter and shimmer of 2026-11-29, after the
+# correlation of tests/test_egemaps_jitter.py's glides: english_8k's jitter 0.746 -> 0.716 with
+# our F0, 0.787 both with openSMILE's) so that rounding cannot flip them: for the 14 voice
 # descriptors after F0 (jitter, shimmer, HNR, H1-H2, H1-A3, then frequency, bandwidth and
 # amplitude of F1, F2, F3), the share of frames voiced in both within 1e-2 of the column's range.
 FLOORS = {
-    "speech_en_16k":    [.67, .73, .99, .99, .98, .98, .97, .98, .98, .98, .98, .97, .98, .99],
-    "speech_en_gb_16k": [.79, .79, .97, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
-    "english_8k":       [.74, .64, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
+    "speech_en_16k":    [.87, .86, .99, .99, .98, .98, .97, .98, .98, .98, .98, .97, .98, .99],
+    "speech_en_gb_16k": [.87, .88, .97, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
+    "english_8k":       [.71, .73, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
 }
-# functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 78 / 54,
-# 79 / 55 and 83 / 58 (speech_en_gb_16k: 31 / 19 before pitch_viterbi's costs and
+# functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 77 / 53,
+# 78 / 54 and 83 / 58 (78 / 54 and 79 / 55 on the first two before the glides' jitter
+# correlation, whose shimmer mean on speech_en_gb_16k and shimmer stddevNorm on
+# speech_en_16k were within 1e-3 by compensating errors; speech_en_gb_16k: 31 / 19 before pitch_viterbi's costs and
 # smile_pitch_shs's candidate list were re-measured, which gave it openSMILE's voicing on
 # every frame and its F0 on every voiced one; docs/paralinguistic.md).  With
 # openSMILE's single-precision resampling synthesis and LPC (smile_spec_resample and
@@ -43,8 +46,8 @@ FLOORS = {
 # 76 / 53: the order-11 fits are ill-conditioned, and the few float32 ulps of input our
 # float64 FFT of the frames still leaves (openSMILE's FFT is float32) move the roots of
 # a few frames.
-EXACT = {"speech_en_16k": 76, "speech_en_gb_16k": 77, "english_8k": 81}
-GEXACT = {"speech_en_16k": 52, "speech_en_gb_16k": 53, "english_8k": 56}
+EXACT = {"speech_en_16k": 75, "speech_en_gb_16k": 76, "english_8k": 81}
+GEXACT = {"speech_en_16k": 51, "speech_en_gb_16k": 52, "english_8k": 56}
 
 
 def _wav(stem):

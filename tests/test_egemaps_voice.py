@@ -121,16 +121,17 @@ def test_hnr_agrees_with_opensmile(stem, refs, runs):
 
 
 # measured share of the frames voiced in both within 1e-2 of the range (jitter, shimmer)
-JITTER_AGREEMENT = {"speech_en_16k": (0.71, 0.76), "speech_en_gb_16k": (0.84, 0.82),
-                    "english_8k": (0.78, 0.69)}
+JITTER_AGREEMENT = {"speech_en_16k": (0.91, 0.90), "speech_en_gb_16k": (0.93, 0.91),
+                    "english_8k": (0.78, 0.77)}
 
 
 @pytest.mark.parametrize("stem", list(WAVS))
 def test_jitter_shimmer_agree_with_opensmile(stem, refs, runs):
-    """Frame by frame: the measured agreement (0.713/0.770, 0.850/0.825, 0.787/0.698; before
-    the period ownership of tests/test_egemaps_jitter.py 0.597/0.622, 0.746/0.833,
-    0.639/0.538; the issue's 99 % is not reached: openSMILE's sub-sample period on speech and
-    its marks after some onsets are not pinned down, see egemaps_jitter)."""
+    """Frame by frame: the measured agreement (0.917/0.908, 0.932/0.918, 0.787/0.775; before
+    the glides' correlation of tests/test_egemaps_jitter.py 0.713/0.770, 0.855/0.825,
+    0.787/0.698, before the period ownership 0.597/0.622, 0.746/0.833, 0.639/0.538; the
+    issue's 99 % is not reached: some marks after rejections and onsets, and english_8k's
+    short periods, are not pinned down, see docs/paralinguistic.md)."""
     both = (runs[stem]["f0"][0] > 0) & (refs[f"{stem}/f0"] > 0)
     for name, floor in zip(("jitter", "shimmer"), JITTER_AGREEMENT[stem]):
         got, want = runs[stem][name][0][both], refs[f"{stem}/{name}"][both]

@@ -649,10 +649,12 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
  *   when the mark is fresh or p < b1 - 2, further ones while p + 2 hi <= b1 + hop - 3
  *   (marks may lag behind the block).  Per period: T0 = sr / f0, L = round(T0), lags lo =
  *   max(1, floor(T0 (1 - search_rel))) .. hi = max(lo, ceil(T0 (1 + search_rel))); the mark
- *   is dropped when p + 2 hi > min(n_sig, b1 + span) (frame t's data, independent of the
- *   chunking); when the largest normalised cross-correlation c(T) of x[p, p+L) and x[p+T,
- *   p+T+L) (first on ties) is below min_cc or at an end of the lag range (of >= 3 lags) no
- *   period is taken, prev_period is reset and p += L; else the period is T refined by the
+ *   is dropped when p + 2 hi + 1 > min(n_sig, b1 + span) (frame t's data, independent of
+ *   the chunking); c(T) is the correlation coefficient (means removed, 0 when a window is
+ *   constant) of x[p+1, p+1+T) and x[p+1+T, p+1+2T); when its largest value (first on
+ *   ties) lies at an end of the lag range (of >= 3 lags) no period is taken and p += L,
+ *   when it is below min_cc no period is taken and p += T (prev_period kept either way);
+ *   else the period is T refined by the
  *   parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T < hi), the
  *   amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P - prev_period|
  *   once a previous period exists; p += T.  jitter = mean |dP| / mean P, shimmer = 20

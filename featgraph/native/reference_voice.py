@@ -80,28 +80,20 @@ def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, 
     return ptr, best
 
 
-def _ncc(x, p, T, L):
-    """Normalised cross-correlation of ``x[p, p+L)`` and ``x[p+T, p+T+L)``."""
-    ab = aa = bb = 0.0
-    for i in range(L):
-        a, b = x[p + i], x[p + T + i]
-        ab += a * b
-        aa += a * a
-        bb += b * b
-    den = np.sqrt(aa * bb)
-    return ab / den if den > 0.0 else 0.0
+def _pearson(x, p, T):
+    """Correlation coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)``.
 
-
-def _pearson(x, p, T, L):
-    """Correlation coefficient (means removed) of ``x[p, p+L)`` and ``x[p+T, p+T+L)``."""
+    Two passes, sums over ``i`` ascending; 0 when either stretch is constant.
+    """
+    a0, b0 = p + 1, p + 1 + T
     ma = mb = 0.0
-    for i in range(L):
-        ma += x[p + i]
-        mb += x[p + T + i]
-    ma, mb = ma / L, mb / L
+    for i in range(T):
+        ma += x[a0 + i]
+        mb += x[b0 + i]
+    ma, mb = ma / T, mb / T
     ab = aa = bb = 0.0
-    for i in range(L):
-        a, b = x[p + i] - ma, x[p + T + i] - mb
+    for i in range(T):
+        a, b = x[a0 + i] - ma, x[b0 + i] - mb
         ab += a * b
         aa += a * a
         bb += b * b
@@ -153,14 +145,16 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     is fresh or ``p < b1 - 2``, further ones while ``p + 2 hi <= b1 + hop - 3``: marks may
     lag behind the block (openSMILE 2.6, measured on pulse trains).  Per period: with ``T0
     = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
-    ``hi = ceil(T0 (1 + search_rel))``, the normalised cross-correlation ``c(T)`` of ``x[p,
-    p+L)`` and ``x[p+T, p+T+L)`` is maximised (first on ties); when ``p + 2 hi`` passes
-    ``len(sig)`` or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark
-    is dropped; when the maximum is below ``min_cc`` or at an end of the lag range (of >= 3
-    lags) no period is taken, the previous period is forgotten and ``p += L``.  Else the
-    period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` (parabola
-    vertex, when curved down and ``lo < T < hi``), the amplitudes are the peak-to-peak ``A1
-    = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P - prev_period|`` is taken once a previous
+    ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
+    of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
+    harmonic glides; 0 when a stretch is constant) is maximised (first on ties); when ``p + 2 hi + 1`` passes ``len(sig)``
+    or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark is dropped;
+    when the maximum lies at an end of the lag range (of >= 3 lags) no period is taken and
+    ``p += L``, when it is below ``min_cc`` no period is taken and ``p += T`` (the last
+    period is kept either way).  Else the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1)
+    - 2 c(T) + c(T+1)))`` (parabola vertex, when curved down and ``lo < T < hi``), the
+    amplitudes are the peak-to-peak ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P -
+    prev_period|`` is taken once a previous
     period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
     ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
     a voiced frame without a period repeats the last values; an unvoiced frame (``f0 <=
@@ -192,20 +186,18 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
         while (fresh or p < b1 - 2) if first else (p + 2 * hi + 3 <= b1 + hop):
             first = False
             n_try += 1
-            if p + 2 * hi > min(m, b1 + span):
+            if p + 2 * hi + 1 > min(m, b1 + span):
                 p, prev_t = -1, 0.0
                 break
-            cs = [_ncc(sig, p, T, L) for T in range(lo, hi + 1)]
+            cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
             k = 0
             for i in range(1, len(cs)):
                 if cs[i] > cs[k]:
                     k = i
-            if cs[k] < min_cc or (len(cs) > 2 and (k == 0 or k == len(cs) - 1)):
-                p += L                          # rejected; the last period is kept
-                continue
             T = lo + k
-            if _pearson(sig, p, T, L) < min_cc:
-                p += T                          # skipped: one lag on, not counted
+            edge = len(cs) > 2 and (k == 0 or k == len(cs) - 1)
+            if edge or cs[k] < min_cc:          # rejected; the last period is kept
+                p += L if edge else T
                 continue
             per = float(T)
             if 0 < k < len(cs) - 1:

@@ -92,69 +92,32 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
     return FG_OK;
 }
 
-/* Normalised cross-correlations cs[i] of x[p, p + L) with x[p + lo + i, p + lo + i + L),
- * i < nc.  Each lag's sums are those of the one-lag loop (ab += a b, bb += b b over i
- * ascending; aa, the same for every lag, once), four lags side by side so that the
- * compiler can keep them in one vector (FG_CLONES: an AVX2 copy); values do not depend
- * on the lane width. */
-#define NCC_LANES 4
-
+/* Correlation coefficients (means removed) cs[i] of x[p + 1, p + 1 + T) and
+ * x[p + 1 + T, p + 1 + 2 T), T = lo + i, i < nc: windows as long as the lag.  Two passes
+ * per lag, sums over the window ascending; 0 when either stretch is constant. */
 FG_CLONES
-static void ncc_lags(const double *x, size_t p, size_t lo, size_t nc, size_t L, double *cs)
+static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double *cs)
 {
-    double aa = 0.0;
-    for (size_t i = 0; i < L; i++)
-        aa += x[p + i] * x[p + i];
-    size_t i0 = 0;
-    for (; i0 + NCC_LANES <= nc; i0 += NCC_LANES) {
-        double ab[NCC_LANES] = {0.0}, bb[NCC_LANES] = {0.0};
-        const double *y = x + p + lo + i0;
-        for (size_t i = 0; i < L; i++) {
-            double a = x[p + i];
-            for (size_t l = 0; l < NCC_LANES; l++) {
-                double b = y[i + l];
-                ab[l] += a * b;
-                bb[l] += b * b;
-            }
+    for (size_t i0 = 0; i0 < nc; i0++) {
+        size_t T = lo + i0;
+        const double *u = x + p + 1, *w = x + p + 1 + T;
+        double ma = 0.0, mb = 0.0;
+        for (size_t i = 0; i < T; i++) {
+            ma += u[i];
+            mb += w[i];
         }
-        for (size_t l = 0; l < NCC_LANES; l++) {
-            double den = sqrt(aa * bb[l]);
-            cs[i0 + l] = den > 0.0 ? ab[l] / den : 0.0;
-        }
-    }
-    for (; i0 < nc; i0++) {
-        double ab = 0.0, bb = 0.0;
-        const double *y = x + p + lo + i0;
-        for (size_t i = 0; i < L; i++) {
-            double a = x[p + i], b = y[i];
+        ma /= (double)T;
+        mb /= (double)T;
+        double ab = 0.0, aa = 0.0, bb = 0.0;
+        for (size_t i = 0; i < T; i++) {
+            double a = u[i] - ma, b = w[i] - mb;
             ab += a * b;
+            aa += a * a;
             bb += b * b;
         }
         double den = sqrt(aa * bb);
         cs[i0] = den > 0.0 ? ab / den : 0.0;
     }
-}
-
-/* Correlation coefficient (means removed) of x[p, p + L) and x[p + T, p + T + L): two passes,
- * sums over i ascending; 0 when either stretch is constant. */
-static double pearson(const double *x, size_t p, size_t T, size_t L)
-{
-    double ma = 0.0, mb = 0.0;
-    for (size_t i = 0; i < L; i++) {
-        ma += x[p + i];
-        mb += x[p + T + i];
-    }
-    ma /= (double)L;
-    mb /= (double)L;
-    double ab = 0.0, aa = 0.0, bb = 0.0;
-    for (size_t i = 0; i < L; i++) {
-        double a = x[p + i] - ma, b = x[p + T + i] - mb;
-        ab += a * b;
-        aa += a * a;
-        bb += b * b;
-    }
-    double den = sqrt(aa * bb);
-    return den > 0.0 ? ab / den : 0.0;
 }
 
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
@@ -228,23 +191,20 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             double lim = (double)b1 + (double)span;
             if (lim > (double)n_sig)
                 lim = (double)n_sig;
-            if ((double)p + 2.0 * hi_d > lim) {
+            if ((double)p + 2.0 * hi_d + 1.0 > lim) {
                 p = -1;
                 prev_t = 0.0;
                 break;
             }
             size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
-            ncc_lags(sig, pu, lo, nc, L, cs);
+            pearson_lags(sig, pu, lo, nc, cs);
             for (size_t i = 1; i < nc; i++)
                 if (cs[i] > cs[k])
                     k = i;
-            if (cs[k] < min_cc || (nc > 2 && (k == 0 || k + 1 == nc))) {
-                p += (long long)L;               /* rejected; the last period is kept */
-                continue;
-            }
             size_t T = lo + k;
-            if (pearson(sig, pu, T, L) < min_cc) {
-                p += (long long)T;               /* skipped: one lag on, not counted */
+            int edge = nc > 2 && (k == 0 || k + 1 == nc);
+            if (edge || cs[k] < min_cc) {   /* rejected; the last period is kept */
+                p += edge ? (long long)L : (long long)T;
                 continue;
             }
             double per = (double)T;

@@ -21,16 +21,17 @@ a frame's shimmer names the periods it covered; harmonic tones; the speech files
   periods every 15th frame (the rule "marks in the hop before the frame", used before,
   matched 10 % of those frames, this one all; the same at ``T`` = 120-170 at 16 kHz and
   60-75 at 8 kHz);
-- a period is the lag ``T`` of largest normalised cross-correlation of ``x[p, p+L)`` and
-  ``x[p+T, p+T+L)``, ``L = round(T0)``, within ``[floor(0.9 T0), ceil(1.1 T0)]``, refined
-  by the parabola through the correlations at ``T-1, T, T+1``; the next mark is ``p + T``;
-- below ``minCC`` (or at an end of the range) the period is rejected: ``p += L``, the last
-  period is kept (openSMILE's next jitter is taken across the gap); a period whose
-  correlation with the means removed is below ``minCC`` is skipped: ``p += T``, not
-  counted (at the voicing onsets of the speech files the first periods openSMILE does not
-  report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12 of 13, and one 0.48; the
-  skip shares minCC: at minCC 0.2 in a copy of the configuration, skipping below 0.2
-  agrees better than below 0.5);
+- a period is the lag ``T`` within ``[floor(0.9 T0), ceil(1.1 T0)]`` of largest correlation
+  coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long
+  as the lag, one sample after the mark), refined by the parabola through the correlations
+  at ``T-1, T, T+1``; the next mark is ``p + T`` (harmonic glides, steady and
+  amplitude-modulated: openSMILE's jitter on every frame; the normalised cross-correlation
+  of ``round(T0)`` samples from the mark, used before, on 1-5 % of them);
+- a maximum below ``minCC`` rejects the period and moves the mark by ``T``, one at an end of
+  the range by ``L = round(T0)``; the last period is kept (openSMILE's next jitter is taken
+  across the gap; at the voicing onsets of the speech files the first periods openSMILE
+  does not report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12 of 13, and one
+  0.48);
 - jitterLocal ``= mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods, ``T_(i-1)``
   possibly the previous frame's; shimmerLocalDB ``= 20 log10(1 + min(1, sum |A_(i+1) -
   A_i| / sum (A_i + A_(i+1)) / 2))`` (an alternating 1 dB amplitude gives 0.9453 dB; the
@@ -39,15 +40,15 @@ a frame's shimmer names the periods it covered; harmonic tones; the speech files
 - a voiced frame without a period repeats the previous frame's shimmer and jitter, or
   writes jitter 0 when it tried no mark at all (gb speech: 41 of 59 repeats).
 
-Not pinned down: the exact sub-sample period on speech (the same marks and shimmer, jitter
-off by ~1 % on half of those frames; correlation windows as long as each lag from the sample
-after the mark reproduce a 163-sample pulse train's zero jitter and put 2-3 times as many
-speech frames within 1e-4, but lower english_8k's agreement: not adopted), the amplitude
-window (probed: the ``T - 2`` samples ``[p + 2, p + T)``; no better on speech: not adopted),
-and some voicing onsets (gb: a segment whose periods openSMILE reports one frame late).
-Frame-by-frame agreement with openSMILE's F0 (within 1e-2 of the range): jitter 0.71 / 0.85
-/ 0.79 and shimmer 0.77 / 0.82 / 0.70 on speech_en_16k / speech_en_gb_16k / english_8k
-(before: 0.60 / 0.75 / 0.64 and 0.62 / 0.83 / 0.54).  On pulse trains with whole-sample
+Not pinned down: some marks after rejections at an end of the range (english_8k's 30-sample
+periods: 1-2 samples off openSMILE's for the rest of the segment), a voicing onset whose
+first window is all zeros but its last samples (openSMILE moves the mark by less than the
+best lag there), and the amplitude window (probed: the ``T - 2`` samples ``[p + 2, p + T)``;
+no better on speech: not adopted).  Frame-by-frame agreement with openSMILE's F0 (within
+1e-2 of the range): jitter 0.92 / 0.93 / 0.79 and shimmer 0.91 / 0.92 / 0.78 on
+speech_en_16k / speech_en_gb_16k / english_8k (0.71 / 0.86 / 0.79 and 0.77 / 0.83 / 0.70
+before the correlation above, 0.60 / 0.75 / 0.64 and 0.62 / 0.83 / 0.54 before the period
+ownership).  On pulse trains with whole-sample
 periods jitter and shimmer equal openSMILE's on every voiced frame.
 
 References
@@ -82,11 +83,10 @@ class PitchJitter(Node):
     further ones while ``mark + 2 hi`` stays 3 samples before the next frame's start
     (measured), so marks may lag behind the frame grid.  From a mark ``p`` the lag ``T``
     within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0 = sr / F0``,
-    of largest normalised cross-correlation of ``x[p, p+L)`` and ``x[p+T, p+T+L)``, ``L =
-    round(T0)``, is the period, refined by the parabola through the correlations at ``T-1,
-    T, T+1``; the next mark is ``p + T``.  A correlation below ``min_cc`` or a best lag at
-    an end of the range rejects the period and moves the mark by ``L``; a correlation with
-    the means removed below ``min_cc`` skips it (mark moved by ``T``, not counted).
+    of largest correlation coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T,
+    p+1+2T)`` is the period, refined by the parabola through the correlations at ``T-1, T,
+    T+1``; the next mark is ``p + T``.  A maximum below ``min_cc`` rejects the period and
+    moves the mark by ``T``, a best lag at an end of the range by ``L = round(T0)``.
     ``jitter = mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods (``T_(i-1)`` may
     be the previous frame's or the last before a rejection); ``shimmer = 20 log10(1 +
     min(1, sum |A2 - A1| / sum (A1 + A2) / 2))`` with ``A`` the peak-to-peak amplitude of a
