@@ -164,3 +164,37 @@ def test_transformers_recipes_resample_to_16k():
     got = featgraph.load("fbank_speech2text").run(y, sr=sr).features["fbank_speech2text"]
     assert got.sr == 16000 and got.hop == 160
     assert got.n_frames == 1 + (2 * len(y) - 400) // 160
+
+
+# ---- Kaldi's options through the recipes' parameters (kaldi_option_refs.npz) ----
+OPTION_PARAMS = {   # the recipes' names for make_kaldi_option_refs.py's options
+    "fbank40_hf-400": ("fbank_kaldi", dict(n_mels=40, low_freq=64.0, high_freq=-400.0,
+                                           window="hamming")),
+    "mfcc20_32ms": ("mfcc_kaldi", dict(frame_length="32ms", frame_shift="12.5ms", preemph=0.0,
+                                       window="hann", n_mels=40, n_ceps=20, lifter=0.0,
+                                       high_freq=7000.0)),
+}
+
+
+@pytest.mark.parametrize("key", list(OPTION_PARAMS))
+def test_kaldi_options_through_the_recipe_parameters(key):
+    """--high-freq <= 0 (an offset from the Nyquist frequency), the frame options of
+    mfcc_kaldi, --cepstral-lifter=0, against kaldi-native-fbank at those options."""
+    with np.load(DATA / "kaldi_option_refs.npz") as z:
+        want = z[key]
+    name, params = OPTION_PARAMS[key]
+    y, sr = _speech("speech_en_16k")
+    got = featgraph.load(name).run(y[:3 * sr], sr=sr, **params)[name]
+    assert got.shape == want.shape
+    if name == "fbank_kaldi":
+        assert_log_close(got, want)
+    else:                                  # cepstra: float32 rounding of the log bands
+        assert np.abs(got - want).max() <= 1e-3
+
+
+def test_an_offset_from_nyquist_is_kaldi_s_convention_only():
+    from featgraph.nodes.mel import MelFilterbank
+
+    assert MelFilterbank(layout="kaldi", fmax=-400.0).fmax == -400.0
+    with pytest.raises(ValueError, match="Kaldi's convention"):
+        MelFilterbank(layout="htk", fmax=-400.0)

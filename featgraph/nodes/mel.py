@@ -83,7 +83,9 @@ class MelFilterbank(Node):
       mel (``1127 ln(1 + f/700)``) between the points ``mel(fmin) + i * delta``,
       ``delta = (mel(fmax) - mel(fmin)) / (n_mels + 1)``, evaluated at the bins
       ``k = 0 .. n_fft/2 - 1`` strictly inside each triangle (the Nyquist bin gets
-      no weight); Kaldi's default ``fmin`` is 20 Hz.  With ``allow_empty`` its
+      no weight); Kaldi's default ``fmin`` is 20 Hz, and an ``fmax`` of 0 or below is
+      an offset from the Nyquist frequency (``--high-freq=-400``: ``sr / 2 - 400``), as
+      Kaldi's MelBanksOptions define it (this layout only).  With ``allow_empty`` its
       empty filters are kept without a warning, as kaldi-native-fbank and
       torchaudio keep them (128 bins at 16 kHz leave six empty).
 
@@ -110,7 +112,8 @@ class MelFilterbank(Node):
 
     n_mels: int = Field(128, ge=1, le=2048, description="number of filters")
     fmin: float = Field(0.0, ge=0, le=1e6, description="lowest edge, Hz")
-    fmax: float | None = Field(None, gt=0, le=1e6, description="highest edge, Hz; null: sr / 2")
+    fmax: float | None = Field(None, ge=-1e6, le=1e6, description="highest edge, Hz; null: "
+                               "sr / 2; layout kaldi: 0 or below is an offset from sr / 2")
     layout: Literal["librosa", "psf", "htk", "kaldi"] = Field(
         "librosa", description="how triangles meet FFT bins (see the op)")
     mel_scale: Literal["slaney", "htk"] | None = Field(
@@ -125,7 +128,10 @@ class MelFilterbank(Node):
 
     @model_validator(mode="after")
     def _check(self):
-        if self.fmax is not None and self.fmax <= self.fmin:
+        if self.fmax is not None and self.fmax <= 0 and self.layout != "kaldi":
+            raise ValueError(f"fmax = {self.fmax:g} must be > 0 (an offset from the Nyquist "
+                             "frequency, 0 or below, is Kaldi's convention: layout: kaldi)")
+        if self.fmax is not None and 0 < self.fmax <= self.fmin:
             raise ValueError(f"fmax = {self.fmax:g} must exceed fmin = {self.fmin:g}")
         if self.layout != "librosa" and self.mel_scale == "slaney":
             raise ValueError(f"layout {self.layout} uses the htk mel scale; drop mel_scale or "
@@ -249,6 +255,8 @@ def mel_filterbank(x: Feature, p: MelFilterbank) -> Feature:
 
 def _key(p: MelFilterbank, sr: float, n_fft: int) -> tuple:
     fmax = sr / 2 if p.fmax is None else p.fmax
+    if fmax <= 0:                                     # layout kaldi: offset from Nyquist
+        fmax = sr / 2 + fmax
     if p.fmax_clip:
         fmax = min(fmax, sr / 2)
     scale, norm = p.resolved()
