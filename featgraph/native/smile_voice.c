@@ -125,7 +125,7 @@ typedef double fg_v8d __attribute__((vector_size(8 * sizeof(double))));
  * the same order as pearson_lag1 (the stretch [0, T0) shared by all lanes in vectors,
  * then lane j's last j terms one by one), so each coefficient is the scalar one bit for
  * bit (no contraction into fused multiply-adds: -ffp-contract=off). */
-static inline void pearson_lag8(const double *x, size_t p, size_t T0, double *cs)
+static inline __attribute__((always_inline)) void pearson_lag8(const double *x, size_t p, size_t T0, double *cs)
 {
     const double *u = x + p + 1, *w = x + p + 1 + T0;
     double su = 0.0, ma[FG_LAGS], mb[FG_LAGS];
