@@ -88,7 +88,7 @@ def shs_problem(seed, frames=50):
 @pytest.mark.parametrize("lo,hi,n_cand,f_lo,f_hi", [
     (1, B - 2, 6, 0.0, np.inf), (20, 90, 3, 0.0, np.inf), (50, 52, 5, 0.0, np.inf),
     (1, B - 2, 64, 0.0, np.inf), (1, B - 2, 6, 55.0, 1000.0), (1, B - 2, 6, 200.0, 210.0),
-    (1, B - 2, 6, 1e9, -1.0)])
+    (1, B - 2, 6, 1e9, -1.0), (40, 30, 6, 0.0, np.inf), (B + 100, 30, 6, 0.0, np.inf)])
 def test_shs_c_equals_numpy(lo, hi, n_cand, f_lo, f_hi, monkeypatch):
     x, shifts, gains = shs_problem(lo)
     x[5, 20:24] = [0.0, 3.0, 3.0, 0.0]           # equal heights: the lower index first
