@@ -201,23 +201,36 @@ done:
 }
 
 /* s[i] = (sum over n of gains[n] x[i + shifts[n]]) / hn (terms past the last bin left
- * out), n ascending: elementwise, so the AVX2 copy (FG_CLONES) gives the same values. */
-FG_CLONES
+ * out), n ascending, from 0.0: elementwise, so the vector copies (FG_CLONES_512) give the
+ * same values.  Tiles of SHS_TILE bins are summed over all harmonics in registers. */
+#define SHS_TILE 32
+FG_CLONES_512
 static void shs_sum(const double *x, size_t b, const int32_t *shifts, const double *gains,
                     size_t n_harmonics, double hn, double *s)
 {
-    for (size_t i = 0; i < b; i++)
-        s[i] = 0.0;
-    for (size_t n = 0; n < n_harmonics; n++) {
-        size_t k = (size_t)shifts[n];
-        if (k >= b)
-            continue;
-        double g = gains[n];
-        for (size_t i = 0; i + k < b; i++)
-            s[i] += g * x[i + k];
+    for (size_t i0 = 0; i0 < b; i0 += SHS_TILE) {
+        size_t m = b - i0 < SHS_TILE ? b - i0 : SHS_TILE;
+        double acc[SHS_TILE];
+        for (size_t j = 0; j < SHS_TILE; j++)
+            acc[j] = 0.0;
+        for (size_t n = 0; n < n_harmonics; n++) {
+            size_t k = (size_t)shifts[n];
+            if (k >= b - i0)
+                continue;
+            size_t e = b - i0 - k;                      /* bins i0 + j with i0 + j + k < b */
+            const double *xk = x + i0 + k;
+            double g = gains[n];
+            if (e >= SHS_TILE) {
+                for (size_t j = 0; j < SHS_TILE; j++)
+                    acc[j] += g * xk[j];
+            } else {
+                for (size_t j = 0; j < e; j++)
+                    acc[j] += g * xk[j];
+            }
+        }
+        for (size_t j = 0; j < m; j++)
+            s[i0 + j] = acc[j] / hn;
     }
-    for (size_t i = 0; i < b; i++)
-        s[i] /= hn;
 }
 
 int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t *shifts,
