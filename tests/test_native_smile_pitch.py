@@ -88,7 +88,7 @@ def shs_problem(seed, frames=50):
 @pytest.mark.parametrize("lo,hi,n_cand,f_lo,f_hi", [
     (1, B - 2, 6, 0.0, np.inf), (20, 90, 3, 0.0, np.inf), (50, 52, 5, 0.0, np.inf),
     (1, B - 2, 64, 0.0, np.inf), (1, B - 2, 6, 55.0, 1000.0), (1, B - 2, 6, 200.0, 210.0),
-    (1, B - 2, 6, 1e9, -1.0)])
+    (1, B - 2, 6, 1e9, -1.0), (40, 30, 6, 0.0, np.inf), (B + 100, 30, 6, 0.0, np.inf)])
 def test_shs_c_equals_numpy(lo, hi, n_cand, f_lo, f_hi, monkeypatch):
     x, shifts, gains = shs_problem(lo)
     x[5, 20:24] = [0.0, 3.0, 3.0, 0.0]           # equal heights: the lower index first
@@ -265,3 +265,19 @@ def test_formant_peaks_bad_arguments(backend):
         kernels.formant_peaks(m, f, r, ok, df, fc[:2], 0.8, 1.2)
     amp, found = kernels.formant_peaks(m[:0], f[:0], r[:0], ok[:0], df, fc[:0], 0.8, 1.2)
     assert amp.shape == found.shape == (0, 3)
+
+
+@needs_c
+@pytest.mark.parametrize("bins", [4, 31, 32, 33, 64, 97])
+def test_shs_c_tiles_and_far_shifts(bins, monkeypatch):
+    """The C sum runs in tiles of 32 bins: partial tiles, shifts past a tile, past the last
+    bin and out of order give the numpy reference's numbers."""
+    rng = np.random.default_rng(bins)
+    x = rng.random((7, bins)) ** 3
+    shifts = np.array([0, 40, 7, bins - 1, bins, bins + 40, 33, 1], dtype=np.int32)
+    gains = np.array([1.0, 0.3, -0.5, 0.9, 2.0, 1.5, 0.25, 0.7])
+    monkeypatch.setattr(native, "BACKEND", "c")
+    got = kernels.shs(x, shifts, gains, 1, bins - 2, 6, 25.0, 0.05)
+    want = reference.shs(x, shifts, gains, 1, bins - 2, 6, 25.0, 0.05)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)

@@ -120,6 +120,23 @@ def test_jitter_c_equals_numpy(seed, monkeypatch):
     assert np.all(got[0][f0 == 0] == 0) and np.any(got[0] > 0)
 
 
+@pytest.mark.parametrize("search_rel", [0.01, 0.03, 0.04, 0.07, 0.3])
+def test_jitter_c_equals_numpy_across_lag_counts(search_rel, monkeypatch):
+    """The C correlations run eight lags at a time: search ranges of fewer than eight lags,
+    of a few more (the last group overlaps the one before) and of many give numpy's."""
+    if native.BACKEND != "c":
+        pytest.skip("C kernels not loaded")
+    sig, f0 = voiced_signal(11, n=48)
+    st_c, st_n = START.copy(), START.copy()
+    got = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, search_rel, 0.3, st_c)
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    want = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, search_rel, 0.3, st_n)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    assert np.any(got[0] > 0)
+
+
 @pytest.mark.parametrize("seed", range(2))
 @pytest.mark.parametrize("base", [160, 160 + 960])
 def test_jitter_state_carries_across_chunks(seed, base, backend):

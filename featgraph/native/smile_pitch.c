@@ -200,21 +200,36 @@ done:
     return status;
 }
 
-/* s[i] = sum over n of gains[n] x[i + shifts[n]] (terms past the last bin left out), n
- * ascending: elementwise, so the AVX2 copy (FG_CLONES) gives the same values. */
-FG_CLONES
+/* s[i] = (sum over n of gains[n] x[i + shifts[n]]) / hn (terms past the last bin left
+ * out), n ascending, from 0.0: elementwise, so the vector copies (FG_CLONES_512) give the
+ * same values.  Tiles of SHS_TILE bins are summed over all harmonics in registers. */
+#define SHS_TILE 32
+FG_CLONES_512
 static void shs_sum(const double *x, size_t b, const int32_t *shifts, const double *gains,
-                    size_t n_harmonics, double *s)
+                    size_t n_harmonics, double hn, double *s)
 {
-    for (size_t i = 0; i < b; i++)
-        s[i] = 0.0;
-    for (size_t n = 0; n < n_harmonics; n++) {
-        size_t k = (size_t)shifts[n];
-        if (k >= b)
-            continue;
-        double g = gains[n];
-        for (size_t i = 0; i + k < b; i++)
-            s[i] += g * x[i + k];
+    for (size_t i0 = 0; i0 < b; i0 += SHS_TILE) {
+        size_t m = b - i0 < SHS_TILE ? b - i0 : SHS_TILE;
+        double acc[SHS_TILE];
+        for (size_t j = 0; j < SHS_TILE; j++)
+            acc[j] = 0.0;
+        for (size_t n = 0; n < n_harmonics; n++) {
+            size_t k = (size_t)shifts[n];
+            if (k >= b - i0)
+                continue;
+            size_t e = b - i0 - k;                      /* bins i0 + j with i0 + j + k < b */
+            const double *xk = x + i0 + k;
+            double g = gains[n];
+            if (e >= SHS_TILE) {
+                for (size_t j = 0; j < SHS_TILE; j++)
+                    acc[j] += g * xk[j];
+            } else {
+                for (size_t j = 0; j < e; j++)
+                    acc[j] += g * xk[j];
+            }
+        }
+        for (size_t j = 0; j < m; j++)
+            s[i0 + j] = acc[j] / hn;
     }
 }
 
@@ -237,30 +252,42 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
         return FG_EINVAL;
     size_t b = n_bins;
     double *s = malloc(b * sizeof(double));
-    if (!s)
+    size_t *pk = malloc((b + 1) * sizeof(size_t));
+    if (!s || !pk) {
+        free(s);
+        free(pk);
         return FG_ENOMEM;
+    }
     double hn = (double)n_harmonics;
     for (size_t t = 0; t < n_frames; t++) {
         const double *xt = x + t * b;
         if (!fg_row_finite(xt, b)) {
             free(s);
+            free(pk);
             return FG_ENONFINITE;
         }
-        shs_sum(xt, b, shifts, gains, n_harmonics, s);
+        shs_sum(xt, b, shifts, gains, n_harmonics, hn, s);
+        /* the sum of S ascending; alongside, the peaks (S[i] > S[i - 1], S[i] >= S[i + 1],
+         * lo <= i <= hi) listed in increasing order without branches on the data */
         double sum = 0.0;
-        for (size_t i = 0; i < b; i++) {
-            s[i] /= hn;
+        size_t np = 0, i = 0, a = hi >= lo ? lo : b;
+        for (; i < a; i++)
             sum += s[i];
+        for (; i <= hi; i++) {
+            sum += s[i];
+            pk[np] = i;
+            np += (s[i] > s[i - 1]) & (s[i] >= s[i + 1]);
         }
+        for (; i < b; i++)
+            sum += s[i];
         double mean = sum / (double)b;
         double raw[64], top[64], pos[64];
         size_t at_i[64], nk = 0, nr = 0;
         if (hi >= lo) {
             /* the n_cand highest peaks by S[i], decreasing; ties keep the lower index first */
-            for (size_t i = lo; i <= hi; i++) {
+            for (size_t e = 0; e < np; e++) {
+                size_t i = pk[e];
                 double m = s[i];
-                if (!(m > s[i - 1] && m >= s[i + 1]))
-                    continue;
                 size_t at = nr;
                 while (at > 0 && raw[at - 1] < m)
                     at--;
@@ -316,6 +343,7 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
         }
     }
     free(s);
+    free(pk);
     return FG_OK;
 }
 

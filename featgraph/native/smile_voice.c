@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "featgraph.h"
 #include "finite.h"
@@ -95,29 +96,102 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
 /* Correlation coefficients (means removed) cs[i] of x[p + 1, p + 1 + T) and
  * x[p + 1 + T, p + 1 + 2 T), T = lo + i, i < nc: windows as long as the lag.  Two passes
  * per lag, sums over the window ascending; 0 when either stretch is constant. */
-FG_CLONES
-static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double *cs)
+static void pearson_lag1(const double *x, size_t p, size_t T, double *c)
 {
-    for (size_t i0 = 0; i0 < nc; i0++) {
-        size_t T = lo + i0;
-        const double *u = x + p + 1, *w = x + p + 1 + T;
-        double ma = 0.0, mb = 0.0;
-        for (size_t i = 0; i < T; i++) {
-            ma += u[i];
-            mb += w[i];
-        }
-        ma /= (double)T;
-        mb /= (double)T;
-        double ab = 0.0, aa = 0.0, bb = 0.0;
-        for (size_t i = 0; i < T; i++) {
-            double a = u[i] - ma, b = w[i] - mb;
+    const double *u = x + p + 1, *w = x + p + 1 + T;
+    double ma = 0.0, mb = 0.0;
+    for (size_t i = 0; i < T; i++) {
+        ma += u[i];
+        mb += w[i];
+    }
+    ma /= (double)T;
+    mb /= (double)T;
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    for (size_t i = 0; i < T; i++) {
+        double a = u[i] - ma, b = w[i] - mb;
+        ab += a * b;
+        aa += a * a;
+        bb += b * b;
+    }
+    double den = sqrt(aa * bb);
+    *c = den > 0.0 ? ab / den : 0.0;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define FG_LAGS 8
+typedef double fg_v8d __attribute__((vector_size(8 * sizeof(double))));
+
+/* Lags T0 .. T0 + 7 at once, one lag per vector lane: every lane adds the same terms in
+ * the same order as pearson_lag1 (the stretch [0, T0) shared by all lanes in vectors,
+ * then lane j's last j terms one by one), so each coefficient is the scalar one bit for
+ * bit (no contraction into fused multiply-adds: -ffp-contract=off). */
+static inline __attribute__((always_inline)) void pearson_lag8(const double *x, size_t p, size_t T0, double *cs)
+{
+    const double *u = x + p + 1, *w = x + p + 1 + T0;
+    double su = 0.0, ma[FG_LAGS], mb[FG_LAGS];
+    const fg_v8d zero = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    fg_v8d vb = zero, wi;
+    for (size_t i = 0; i < T0; i++) {
+        su += u[i];
+        memcpy(&wi, w + i, sizeof wi);
+        vb += wi;
+    }
+    for (size_t j = 0; j < FG_LAGS; j++) {
+        size_t T = T0 + j;
+        double sb = vb[j];
+        const double *wj = w + j;
+        for (size_t i = T0; i < T; i++)
+            sb += wj[i];
+        if (j > 0)
+            su += u[T - 1];
+        ma[j] = su / (double)T;
+        mb[j] = sb / (double)T;
+    }
+    fg_v8d vma, vmb, vab = zero, vaa = zero, vbb = zero;
+    memcpy(&vma, ma, sizeof vma);
+    memcpy(&vmb, mb, sizeof vmb);
+    for (size_t i = 0; i < T0; i++) {
+        memcpy(&wi, w + i, sizeof wi);
+        fg_v8d a = u[i] - vma, b = wi - vmb;
+        vab += a * b;
+        vaa += a * a;
+        vbb += b * b;
+    }
+    for (size_t j = 0; j < FG_LAGS; j++) {
+        size_t T = T0 + j;
+        double ab = vab[j], aa = vaa[j], bb = vbb[j];
+        const double *wj = w + j;
+        for (size_t i = T0; i < T; i++) {
+            double a = u[i] - ma[j], b = wj[i] - mb[j];
             ab += a * b;
             aa += a * a;
             bb += b * b;
         }
         double den = sqrt(aa * bb);
-        cs[i0] = den > 0.0 ? ab / den : 0.0;
+        cs[j] = den > 0.0 ? ab / den : 0.0;
     }
+}
+#endif
+
+FG_CLONES_512
+static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double *cs)
+{
+    size_t i0 = 0;
+#ifdef FG_LAGS
+    /* groups of 8 lags; the last group ends at the last lag (it may redo a few lags of
+     * the group before, with the same result) so that no lane reads past lo + nc - 1 */
+    if (nc >= FG_LAGS) {
+        for (;; i0 += FG_LAGS) {
+            size_t g = i0 + FG_LAGS <= nc ? i0 : nc - FG_LAGS;
+            pearson_lag8(x, p, lo + g, cs + g);
+            if (g + FG_LAGS >= nc)
+                break;
+        }
+        return;
+    }
+#endif
+    for (; i0 < nc; i0++)
+        pearson_lag1(x, p, lo + i0, cs + i0);
 }
 
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
