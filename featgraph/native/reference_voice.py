@@ -101,6 +101,26 @@ def _pearson(x, p, T):
     return ab / den if den > 0.0 else 0.0
 
 
+def _pick_lag(cs):
+    """The lag index ``k`` of the period and whether the search failed at an end of the range.
+
+    Two or fewer lags: the largest (first on ties), never an end.  Else the largest interior
+    local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties), which is
+    the largest value whenever that lies inside; none (the values rise or fall across the
+    range) is a failure at an end.
+    """
+    k = 0
+    if len(cs) <= 2:
+        for i in range(1, len(cs)):
+            if cs[i] > cs[k]:
+                k = i
+        return k, False
+    for i in range(1, len(cs) - 1):
+        if cs[i] > cs[i - 1] and cs[i] >= cs[i + 1] and (k == 0 or cs[i] > cs[k]):
+            k = i
+    return k, k == 0
+
+
 def _p2p(x, a, e):
     """Peak-to-peak amplitude ``max - min`` of ``x[a, e)``."""
     hi = lo = x[a]
@@ -190,12 +210,8 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
                 p, prev_t = -1, 0.0
                 break
             cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
-            k = 0
-            for i in range(1, len(cs)):
-                if cs[i] > cs[k]:
-                    k = i
+            k, edge = _pick_lag(cs)
             T = lo + k
-            edge = len(cs) > 2 and (k == 0 or k == len(cs) - 1)
             if edge or cs[k] < min_cc:          # rejected; the last period is kept
                 p += L if edge else T
                 continue

@@ -120,6 +120,27 @@ static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double
     }
 }
 
+/* The lag index *k of the period; 1 when the search fails at an end of the range.  Two or
+ * fewer lags: the largest (first on ties), never an end.  Else the largest interior local
+ * maximum (cs[k] > cs[k - 1], cs[k] >= cs[k + 1], first on ties), which is the largest value
+ * whenever that lies inside; none (values rising or falling across the range) fails. */
+static int pick_lag(const double *cs, size_t nc, size_t *k)
+{
+    size_t b = 0;
+    if (nc <= 2) {
+        for (size_t i = 1; i < nc; i++)
+            if (cs[i] > cs[b])
+                b = i;
+        *k = b;
+        return 0;
+    }
+    for (size_t i = 1; i + 1 < nc; i++)
+        if (cs[i] > cs[i - 1] && cs[i] >= cs[i + 1] && (b == 0 || cs[i] > cs[b]))
+            b = i;
+    *k = b;
+    return b == 0;
+}
+
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
 static double p2p(const double *x, size_t a, size_t e)
 {
@@ -198,11 +219,8 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             }
             size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
             pearson_lags(sig, pu, lo, nc, cs);
-            for (size_t i = 1; i < nc; i++)
-                if (cs[i] > cs[k])
-                    k = i;
+            int edge = pick_lag(cs, nc, &k);
             size_t T = lo + k;
-            int edge = nc > 2 && (k == 0 || k + 1 == nc);
             if (edge || cs[k] < min_cc) {   /* rejected; the last period is kept */
                 p += edge ? (long long)L : (long long)T;
                 continue;
