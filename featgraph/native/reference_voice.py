@@ -129,6 +129,14 @@ def _p2p(x, a, e):
     return hi - lo
 
 
+def _amplitudes(x, p, T):
+    """The two periods' peak-to-peak amplitudes from the mark ``p``: over ``x[p + o, p + T)``
+    and ``x[p + T + o, p + 2 T)``, ``o = min(2, T - 1)`` (openSMILE's windows skip the first
+    two samples of each period, measured with blips and on speech)."""
+    o = min(2, T - 1)
+    return _p2p(x, p + o, p + T), _p2p(x, p + T + o, p + 2 * T)
+
+
 def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     sig = np.ascontiguousarray(sig, dtype=np.float64)
     f0 = np.ascontiguousarray(f0, dtype=np.float64)
@@ -173,7 +181,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     ``p += L``, when it is below ``min_cc`` no period is taken and ``p += T`` (the last
     period is kept either way).  Else the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1)
     - 2 c(T) + c(T+1)))`` (parabola vertex, when curved down and ``lo < T < hi``), the
-    amplitudes are the peak-to-peak ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P -
+    amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2, p+2T)``, ``|P -
     prev_period|`` is taken once a previous
     period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
     ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
@@ -220,7 +228,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
                 den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
                 if den < 0.0:
                     per = T + 0.5 * (cs[k - 1] - cs[k + 1]) / den
-            a1, a2 = _p2p(sig, p, p + T), _p2p(sig, p + T, p + 2 * T)
+            a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)
             sum_a += 0.5 * (a1 + a2)
             if prev_t > 0.0:

@@ -231,7 +231,8 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                 if (den < 0.0)
                     per = (double)T + 0.5 * (cs[k - 1] - cs[k + 1]) / den;
             }
-            double a1 = p2p(sig, pu, pu + T), a2 = p2p(sig, pu + T, pu + 2 * T);
+            size_t o = T > 2 ? 2 : T - 1;   /* the amplitudes skip two samples */
+            double a1 = p2p(sig, pu + o, pu + T), a2 = p2p(sig, pu + T + o, pu + 2 * T);
             sum_da += fabs(a2 - a1);
             sum_a += 0.5 * (a1 + a2);
             if (prev_t > 0.0) {
