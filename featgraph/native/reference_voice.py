@@ -129,6 +129,19 @@ def _p2p(x, a, e):
     return hi - lo
 
 
+def _vertex(cs, k, T):
+    """The fractional period and the correlation at it: the vertex of the parabola through
+    ``cs[k-1], cs[k], cs[k+1]`` when ``k`` is inside and the parabola curves down, else
+    ``T`` and ``cs[k]``.  The vertex's value decides against ``min_cc`` (measured: peaks of
+    0.498 whose vertex passes 0.5 give openSMILE periods on speech)."""
+    if 0 < k < len(cs) - 1:
+        den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
+        if den < 0.0:
+            d = cs[k - 1] - cs[k + 1]
+            return T + 0.5 * d / den, cs[k] - d * d / (8.0 * den)
+    return float(T), cs[k]
+
+
 def _amplitudes(x, p, T):
     """The two periods' peak-to-peak amplitudes from the mark ``p``: over ``x[p + o, p + T)``
     and ``x[p + T + o, p + 2 T)``, ``o = min(2, T - 1)`` (openSMILE's windows skip the first
@@ -220,14 +233,10 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
             k, edge = _pick_lag(cs)
             T = lo + k
-            if edge or cs[k] < min_cc:          # rejected; the last period is kept
+            per, peak = _vertex(cs, k, T)
+            if edge or peak < min_cc:           # rejected; the last period is kept
                 p += L if edge else T
                 continue
-            per = float(T)
-            if 0 < k < len(cs) - 1:
-                den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
-                if den < 0.0:
-                    per = T + 0.5 * (cs[k - 1] - cs[k + 1]) / den
             a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)
             sum_a += 0.5 * (a1 + a2)

@@ -141,6 +141,23 @@ static int pick_lag(const double *cs, size_t nc, size_t *k)
     return b == 0;
 }
 
+/* The fractional period and (in *peak) the correlation at it: the vertex of the parabola
+ * through cs[k - 1], cs[k], cs[k + 1] when k is inside and it curves down, else T, cs[k].
+ * The vertex's value decides against min_cc (measured on speech). */
+static double vertex(const double *cs, size_t nc, size_t k, size_t T, double *peak)
+{
+    if (k > 0 && k + 1 < nc) {
+        double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
+        if (den < 0.0) {
+            double d = cs[k - 1] - cs[k + 1];
+            *peak = cs[k] - d * d / (8.0 * den);
+            return (double)T + 0.5 * d / den;
+        }
+    }
+    *peak = cs[k];
+    return (double)T;
+}
+
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
 static double p2p(const double *x, size_t a, size_t e)
 {
@@ -221,15 +238,10 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             pearson_lags(sig, pu, lo, nc, cs);
             int edge = pick_lag(cs, nc, &k);
             size_t T = lo + k;
-            if (edge || cs[k] < min_cc) {   /* rejected; the last period is kept */
+            double peak, per = vertex(cs, nc, k, T, &peak);
+            if (edge || peak < min_cc) {    /* rejected; the last period is kept */
                 p += edge ? (long long)L : (long long)T;
                 continue;
-            }
-            double per = (double)T;
-            if (k > 0 && k + 1 < nc) {
-                double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
-                if (den < 0.0)
-                    per = (double)T + 0.5 * (cs[k - 1] - cs[k + 1]) / den;
             }
             size_t o = T > 2 ? 2 : T - 1;   /* the amplitudes skip two samples */
             double a1 = p2p(sig, pu + o, pu + T), a2 = p2p(sig, pu + T + o, pu + 2 * T);
