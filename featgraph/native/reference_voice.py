@@ -104,21 +104,21 @@ def _pearson(x, p, T):
 def _pick_lag(cs):
     """The lag index ``k`` of the period and whether the search failed at an end of the range.
 
-    Two or fewer lags: the largest (first on ties), never an end.  Else the largest interior
-    local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties), which is
-    the largest value whenever that lies inside; none (the values rise or fall across the
-    range) is a failure at an end.
+    Two or fewer lags: the largest (first on ties), never an end.  Else ``k`` is the largest
+    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties; 0
+    when the values rise or fall across the range), and the search fails at an end when the
+    largest value lies at an end (the mark then moves by the lag ``k`` when there is one).
     """
-    k = 0
+    k = g = 0
+    for i in range(1, len(cs)):
+        if cs[i] > cs[g]:
+            g = i
     if len(cs) <= 2:
-        for i in range(1, len(cs)):
-            if cs[i] > cs[k]:
-                k = i
-        return k, False
+        return g, False
     for i in range(1, len(cs) - 1):
         if cs[i] > cs[i - 1] and cs[i] >= cs[i + 1] and (k == 0 or cs[i] > cs[k]):
             k = i
-    return k, k == 0
+    return k, g == 0 or g == len(cs) - 1
 
 
 def _p2p(x, a, e):
@@ -235,7 +235,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             T = lo + k
             per, peak = _vertex(cs, k, T)
             if edge or peak < min_cc:           # rejected; the last period is kept
-                p += L if edge else T
+                p += L if edge and k == 0 else T
                 continue
             a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)

@@ -121,24 +121,25 @@ static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double
 }
 
 /* The lag index *k of the period; 1 when the search fails at an end of the range.  Two or
- * fewer lags: the largest (first on ties), never an end.  Else the largest interior local
- * maximum (cs[k] > cs[k - 1], cs[k] >= cs[k + 1], first on ties), which is the largest value
- * whenever that lies inside; none (values rising or falling across the range) fails. */
+ * fewer lags: the largest (first on ties), never an end.  Else *k is the largest interior
+ * local maximum (cs[k] > cs[k - 1], cs[k] >= cs[k + 1], first on ties; 0 when the values rise
+ * or fall across the range), and the search fails when the largest value lies at an end
+ * (the mark then moves by the lag *k when there is one). */
 static int pick_lag(const double *cs, size_t nc, size_t *k)
 {
-    size_t b = 0;
+    size_t g = 0, b = 0;
+    for (size_t i = 1; i < nc; i++)
+        if (cs[i] > cs[g])
+            g = i;
     if (nc <= 2) {
-        for (size_t i = 1; i < nc; i++)
-            if (cs[i] > cs[b])
-                b = i;
-        *k = b;
+        *k = g;
         return 0;
     }
     for (size_t i = 1; i + 1 < nc; i++)
         if (cs[i] > cs[i - 1] && cs[i] >= cs[i + 1] && (b == 0 || cs[i] > cs[b]))
             b = i;
     *k = b;
-    return b == 0;
+    return g == 0 || g + 1 == nc;
 }
 
 /* The fractional period and (in *peak) the correlation at it: the vertex of the parabola
@@ -240,7 +241,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             size_t T = lo + k;
             double peak, per = vertex(cs, nc, k, T, &peak);
             if (edge || peak < min_cc) {    /* rejected; the last period is kept */
-                p += edge ? (long long)L : (long long)T;
+                p += edge && k == 0 ? (long long)L : (long long)T;
                 continue;
             }
             size_t o = T > 2 ? 2 : T - 1;   /* the amplitudes skip two samples */
