@@ -188,13 +188,16 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
     ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
     of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
-    harmonic glides; 0 when a stretch is constant) is maximised (first on ties); when ``p + 2 hi + 1`` passes ``len(sig)``
-    or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark is dropped;
-    when the maximum lies at an end of the lag range (of >= 3 lags) no period is taken and
-    ``p += L``, when it is below ``min_cc`` no period is taken and ``p += T`` (the last
-    period is kept either way).  Else the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1)
-    - 2 c(T) + c(T+1)))`` (parabola vertex, when curved down and ``lo < T < hi``), the
-    amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2, p+2T)``, ``|P -
+    harmonic glides; 0 when a stretch is constant) gives ``T`` at its largest interior local
+    maximum (:func:`_pick_lag`); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span``
+    (the data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T +
+    (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)``
+    (parabola vertex, when curved down and ``lo < T < hi``; else ``T`` and ``c(T)``): when
+    the largest value lies at an end of the lag range (of >= 3 lags) no period is taken and
+    ``p += T`` (``p += L`` when there is no interior maximum), when ``c(P) < min_cc`` no
+    period is taken and ``p += T`` (the last period is kept either way).  Else ``P`` is the
+    period, the amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2,
+    p+2T)`` (:func:`_amplitudes`), ``|P -
     prev_period|`` is taken once a previous
     period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
     ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
