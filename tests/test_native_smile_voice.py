@@ -1,6 +1,7 @@
 """The openSMILE-compatible voice kernels (smile_voice.c): C against the numpy reference,
 the Viterbi forward pass against a brute-force path search, and edge cases."""
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,6 +104,26 @@ def voiced_signal(seed, n=40, hop=160, span=960):
 
 
 START = np.array([-1.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ["vib14", "steps"])
+def test_jitter_c_equals_numpy_across_range_ends(name, monkeypatch):
+    """openSMILE's F0 on 8 kHz probes whose period leaves the lag range (maxima at its ends,
+    interior local maxima, vertex values near min_cc; tests/data/egemaps_edge_refs.npz)."""
+    if native.BACKEND != "c":
+        pytest.skip("C kernels not loaded")
+    refs = np.load(Path(__file__).parent / "data" / "egemaps_edge_refs.npz")
+    x = refs[f"{name}/x"].astype(np.float64) / 32767
+    f0 = refs[f"{name}/f0"].astype(np.float64)
+    sig = np.concatenate([np.zeros(80), x, np.zeros(960)])
+    st_c, st_n = START.copy(), START.copy()
+    got = kernels.smile_jitter(sig, f0, 80, 480, 8000.0, 0.1, 0.5, st_c)
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    want = kernels.smile_jitter(sig, f0, 80, 480, 8000.0, 0.1, 0.5, st_n)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    assert (f0 > 0).sum() > 100 and np.any(got[0] > 0) and np.any(got[1] > 0)
 
 
 @pytest.mark.parametrize("seed", range(3))

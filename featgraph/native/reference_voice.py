@@ -101,12 +101,53 @@ def _pearson(x, p, T):
     return ab / den if den > 0.0 else 0.0
 
 
+def _pick_lag(cs):
+    """The lag index ``k`` of the period and whether the search failed at an end of the range.
+
+    Two or fewer lags: the largest (first on ties), never an end.  Else ``k`` is the largest
+    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties; 0
+    when the values rise or fall across the range), and the search fails at an end when the
+    largest value lies at an end (the mark then moves by the lag ``k`` when there is one).
+    """
+    k = g = 0
+    for i in range(1, len(cs)):
+        if cs[i] > cs[g]:
+            g = i
+    if len(cs) <= 2:
+        return g, False
+    for i in range(1, len(cs) - 1):
+        if cs[i] > cs[i - 1] and cs[i] >= cs[i + 1] and (k == 0 or cs[i] > cs[k]):
+            k = i
+    return k, g == 0 or g == len(cs) - 1
+
+
 def _p2p(x, a, e):
     """Peak-to-peak amplitude ``max - min`` of ``x[a, e)``."""
     hi = lo = x[a]
     for i in range(a + 1, e):
         hi, lo = max(hi, x[i]), min(lo, x[i])
     return hi - lo
+
+
+def _vertex(cs, k, T):
+    """The fractional period and the correlation at it: the vertex of the parabola through
+    ``cs[k-1], cs[k], cs[k+1]`` when ``k`` is inside and the parabola curves down, else
+    ``T`` and ``cs[k]``.  The vertex's value decides against ``min_cc`` (measured: peaks of
+    0.498 whose vertex passes 0.5 give openSMILE periods on speech)."""
+    if 0 < k < len(cs) - 1:
+        den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
+        if den < 0.0:
+            d = cs[k - 1] - cs[k + 1]
+            return T + 0.5 * d / den, cs[k] - d * d / (8.0 * den)
+    return float(T), cs[k]
+
+
+def _amplitudes(x, p, T):
+    """The two periods' peak-to-peak amplitudes from the mark ``p``: over ``x[p + o, p + T)``
+    and ``x[p + T + o, p + 2 T)``, ``o = min(2, T - 1)`` (openSMILE's windows skip the first
+    two samples of each period, measured with blips and on speech)."""
+    o = min(2, T - 1)
+    return _p2p(x, p + o, p + T), _p2p(x, p + T + o, p + 2 * T)
 
 
 def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
@@ -147,13 +188,16 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
     ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
     of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
-    harmonic glides; 0 when a stretch is constant) is maximised (first on ties); when ``p + 2 hi + 1`` passes ``len(sig)``
-    or ``b1 + span`` (the data of frame ``t``, whatever the chunking) the mark is dropped;
-    when the maximum lies at an end of the lag range (of >= 3 lags) no period is taken and
-    ``p += L``, when it is below ``min_cc`` no period is taken and ``p += T`` (the last
-    period is kept either way).  Else the period is ``P = T + (c(T-1) - c(T+1)) / (2 (c(T-1)
-    - 2 c(T) + c(T+1)))`` (parabola vertex, when curved down and ``lo < T < hi``), the
-    amplitudes are the peak-to-peak ``A1 = A(p, p+T)`` and ``A2 = A(p+T, p+2T)``, ``|P -
+    harmonic glides; 0 when a stretch is constant) gives ``T`` at its largest interior local
+    maximum (:func:`_pick_lag`); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span``
+    (the data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T +
+    (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)``
+    (parabola vertex, when curved down and ``lo < T < hi``; else ``T`` and ``c(T)``): when
+    the largest value lies at an end of the lag range (of >= 3 lags) no period is taken and
+    ``p += T`` (``p += L`` when there is no interior maximum), when ``c(P) < min_cc`` no
+    period is taken and ``p += T`` (the last period is kept either way).  Else ``P`` is the
+    period, the amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2,
+    p+2T)`` (:func:`_amplitudes`), ``|P -
     prev_period|`` is taken once a previous
     period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
     ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
@@ -190,21 +234,13 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
                 p, prev_t = -1, 0.0
                 break
             cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
-            k = 0
-            for i in range(1, len(cs)):
-                if cs[i] > cs[k]:
-                    k = i
+            k, edge = _pick_lag(cs)
             T = lo + k
-            edge = len(cs) > 2 and (k == 0 or k == len(cs) - 1)
-            if edge or cs[k] < min_cc:          # rejected; the last period is kept
-                p += L if edge else T
+            per, peak = _vertex(cs, k, T)
+            if edge or peak < min_cc:           # rejected; the last period is kept
+                p += L if edge and k == 0 else T
                 continue
-            per = float(T)
-            if 0 < k < len(cs) - 1:
-                den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1]
-                if den < 0.0:
-                    per = T + 0.5 * (cs[k - 1] - cs[k + 1]) / den
-            a1, a2 = _p2p(sig, p, p + T), _p2p(sig, p + T, p + 2 * T)
+            a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)
             sum_a += 0.5 * (a1 + a2)
             if prev_t > 0.0:

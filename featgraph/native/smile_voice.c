@@ -194,6 +194,45 @@ static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double
         pearson_lag1(x, p, lo + i0, cs + i0);
 }
 
+/* The lag index *k of the period; 1 when the search fails at an end of the range.  Two or
+ * fewer lags: the largest (first on ties), never an end.  Else *k is the largest interior
+ * local maximum (cs[k] > cs[k - 1], cs[k] >= cs[k + 1], first on ties; 0 when the values rise
+ * or fall across the range), and the search fails when the largest value lies at an end
+ * (the mark then moves by the lag *k when there is one). */
+static int pick_lag(const double *cs, size_t nc, size_t *k)
+{
+    size_t g = 0, b = 0;
+    for (size_t i = 1; i < nc; i++)
+        if (cs[i] > cs[g])
+            g = i;
+    if (nc <= 2) {
+        *k = g;
+        return 0;
+    }
+    for (size_t i = 1; i + 1 < nc; i++)
+        if (cs[i] > cs[i - 1] && cs[i] >= cs[i + 1] && (b == 0 || cs[i] > cs[b]))
+            b = i;
+    *k = b;
+    return g == 0 || g + 1 == nc;
+}
+
+/* The fractional period and (in *peak) the correlation at it: the vertex of the parabola
+ * through cs[k - 1], cs[k], cs[k + 1] when k is inside and it curves down, else T, cs[k].
+ * The vertex's value decides against min_cc (measured on speech). */
+static double vertex(const double *cs, size_t nc, size_t k, size_t T, double *peak)
+{
+    if (k > 0 && k + 1 < nc) {
+        double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
+        if (den < 0.0) {
+            double d = cs[k - 1] - cs[k + 1];
+            *peak = cs[k] - d * d / (8.0 * den);
+            return (double)T + 0.5 * d / den;
+        }
+    }
+    *peak = cs[k];
+    return (double)T;
+}
+
 /* Peak-to-peak amplitude max - min of x[a, e), e > a. */
 static double p2p(const double *x, size_t a, size_t e)
 {
@@ -272,22 +311,15 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             }
             size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
             pearson_lags(sig, pu, lo, nc, cs);
-            for (size_t i = 1; i < nc; i++)
-                if (cs[i] > cs[k])
-                    k = i;
+            int edge = pick_lag(cs, nc, &k);
             size_t T = lo + k;
-            int edge = nc > 2 && (k == 0 || k + 1 == nc);
-            if (edge || cs[k] < min_cc) {   /* rejected; the last period is kept */
-                p += edge ? (long long)L : (long long)T;
+            double peak, per = vertex(cs, nc, k, T, &peak);
+            if (edge || peak < min_cc) {    /* rejected; the last period is kept */
+                p += edge && k == 0 ? (long long)L : (long long)T;
                 continue;
             }
-            double per = (double)T;
-            if (k > 0 && k + 1 < nc) {
-                double den = cs[k - 1] - 2.0 * cs[k] + cs[k + 1];
-                if (den < 0.0)
-                    per = (double)T + 0.5 * (cs[k - 1] - cs[k + 1]) / den;
-            }
-            double a1 = p2p(sig, pu, pu + T), a2 = p2p(sig, pu + T, pu + 2 * T);
+            size_t o = T > 2 ? 2 : T - 1;   /* the amplitudes skip two samples */
+            double a1 = p2p(sig, pu + o, pu + T), a2 = p2p(sig, pu + T + o, pu + 2 * T);
             sum_da += fabs(a2 - a1);
             sum_a += 0.5 * (a1 + a2);
             if (prev_t > 0.0) {
