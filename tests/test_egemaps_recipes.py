@@ -31,11 +31,13 @@ SPECTRAL = 10
 # amplitude of F1, F2, F3), the share of frames voiced in both within 1e-2 of the column's range.
 FLOORS = {
     "speech_en_16k":    [.87, .86, .99, .99, .98, .98, .97, .98, .98, .98, .98, .97, .98, .99],
-    "speech_en_gb_16k": [.87, .88, .97, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
+    "speech_en_gb_16k": [.87, .88, .99, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
     "english_8k":       [.71, .73, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
 }
 # functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 77 / 53,
-# 78 / 54 and 83 / 58 (78 / 54 and 79 / 55 on the first two before the glides' jitter
+# 80 / 56 and 83 / 58 (speech_en_gb_16k 78 / 54 before acf_hnr's nearest peak of |r|,
+# tests/test_egemaps_hnr.py, which gave its HNR openSMILE's on every voiced frame; 78 / 54 and
+# 79 / 55 on the first two before the glides' jitter
 # correlation, whose shimmer mean on speech_en_gb_16k and shimmer stddevNorm on
 # speech_en_16k were within 1e-3 by compensating errors; speech_en_gb_16k: 31 / 19 before pitch_viterbi's costs and
 # smile_pitch_shs's candidate list were re-measured, which gave it openSMILE's voicing on
@@ -46,8 +48,8 @@ FLOORS = {
 # 76 / 53: the order-11 fits are ill-conditioned, and the few float32 ulps of input our
 # float64 FFT of the frames still leaves (openSMILE's FFT is float32) move the roots of
 # a few frames.
-EXACT = {"speech_en_16k": 75, "speech_en_gb_16k": 76, "english_8k": 81}
-GEXACT = {"speech_en_16k": 51, "speech_en_gb_16k": 52, "english_8k": 56}
+EXACT = {"speech_en_16k": 75, "speech_en_gb_16k": 78, "english_8k": 81}
+GEXACT = {"speech_en_16k": 51, "speech_en_gb_16k": 54, "english_8k": 56}
 
 
 def _wav(stem):
