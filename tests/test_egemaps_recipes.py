@@ -32,11 +32,12 @@ SPECTRAL = 10
 # amplitude of F1, F2, F3), the share of frames voiced in both within 1e-2 of the column's range.
 FLOORS = {
     "speech_en_16k":    [.99, .99, .99, .99, .98, .98, .97, .98, .98, .98, .98, .97, .98, .99],
-    "speech_en_gb_16k": [.95, .97, .97, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
+    "speech_en_gb_16k": [.95, .97, .99, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
     "english_8k":       [.70, .79, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
 }
 # functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 81 / 57,
-# 79 / 55 and 83 / 58 (77 / 53, 78 / 54 and 83 / 58 before jitter's interior-maximum rule,
+# 81 / 57 and 83 / 58 (speech_en_gb_16k 79 / 55 before acf_hnr's nearest peak of |r|,
+# tests/test_egemaps_hnr.py, which gave its HNR openSMILE's on every voiced frame; 77 / 53, 78 / 54 and 83 / 58 before jitter's interior-maximum rule,
 # amplitude window and vertex test: speech_en_16k's four jitter and shimmer functionals now
 # within 3e-7; 78 / 54 and 79 / 55 on the first two before the glides' jitter
 # correlation, whose shimmer mean on speech_en_gb_16k and shimmer stddevNorm on
@@ -49,8 +50,8 @@ FLOORS = {
 # 76 / 53: the order-11 fits are ill-conditioned, and the few float32 ulps of input our
 # float64 FFT of the frames still leaves (openSMILE's FFT is float32) move the roots of
 # a few frames.
-EXACT = {"speech_en_16k": 79, "speech_en_gb_16k": 77, "english_8k": 81}
-GEXACT = {"speech_en_16k": 55, "speech_en_gb_16k": 53, "english_8k": 56}
+EXACT = {"speech_en_16k": 80, "speech_en_gb_16k": 80, "english_8k": 81}
+GEXACT = {"speech_en_16k": 56, "speech_en_gb_16k": 56, "english_8k": 57}
 
 
 def _wav(stem):

@@ -116,7 +116,8 @@ def test_hnr_agrees_with_opensmile(stem, refs, runs):
     both = (runs[stem]["f0"][0] > 0) & (refs[f"{stem}/f0"] > 0)
     got, want = runs[stem]["hnr"][0], refs[f"{stem}/hnr"]
     close = np.abs(got[both] - want[both]) <= 1e-2 * np.ptp(want[both])
-    assert np.mean(close) >= 0.985          # measured 1.0, 0.992, 1.0 (gb: the lag chosen)
+    assert np.mean(close) >= 0.995          # measured 1.0 on all three (0.992 on gb before
+    #                                         the nearest peak of |r|, tests/test_egemaps_hnr.py)
     assert np.all(got[~(runs[stem]["f0"][0] > 0)] == 0)
 
 
