@@ -19,7 +19,8 @@ from conftest import EDGE_SIGNALS, edge_signal
 import featgraph
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
-from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc, SmileSpecResample
+from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc
+from featgraph.nodes.egemaps_resample import SmileSpecResample
 from featgraph.nodes.egemaps_harmonics import SmileHarmonics
 from featgraph.nodes.framing import Frame, Window
 from featgraph.nodes.lpc import LPC
@@ -96,7 +97,7 @@ def test_resample_from_the_spectrum_equals_opensmile_outpR(stem):
 
 
 def test_resample_fft_path_equals_the_formula():
-    from featgraph.nodes.egemaps_formants import resample_matrix, spec_resample
+    from featgraph.nodes.egemaps_resample import resample_matrix, spec_resample
 
     x = np.random.default_rng(0).standard_normal((20, 320))
     want = x @ resample_matrix(320, 16000.0, 11000.0)          # the DFT sum written out
@@ -276,7 +277,7 @@ def test_window_resample_fusion_equals_the_two_ops(sr, dtype):
     :func:`resample_matrix`) to rounding."""
     from featgraph.engine.fuse import fuse
     from featgraph.engine.graph import build
-    from featgraph.nodes.egemaps_formants import resample_matrix
+    from featgraph.nodes.egemaps_resample import resample_matrix
 
     recipe = featgraph.Recipe("wr")
     recipe.add("audio", "load")

@@ -17,7 +17,8 @@ import pytest
 from conftest import EDGE_SIGNALS, edge_signal
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
-from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc, SmileSpecResample
+from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc
+from featgraph.nodes.egemaps_resample import SmileSpecResample
 from featgraph.nodes.framing import Frame, Window
 from streamcheck import assert_same_features, run_op_chunked, signal
 from test_native import backend  # noqa: F401  (fixture: C kernels, then numpy)

@@ -17,7 +17,7 @@ import pytest
 
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
-from featgraph.nodes.egemaps_formants import SmileSpecResample, smile_synthesis
+from featgraph.nodes.egemaps_resample import SmileSpecResample, smile_synthesis
 from test_native import backend  # noqa: F401  (fixture: C kernels, then numpy)
 
 REFS = np.load(Path(__file__).parent / "data" / "egemaps_resample_refs.npz")

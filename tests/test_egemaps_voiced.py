@@ -13,7 +13,8 @@ import pytest
 import soundfile
 
 from conftest import EDGE_SIGNALS, edge_signal
-from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc, SmileSpecResample
+from featgraph.nodes.egemaps_formants import LpcFormants, SmileLpc
+from featgraph.nodes.egemaps_resample import SmileSpecResample
 from featgraph.nodes.egemaps_voiced import VoicedFormants
 from featgraph.nodes.framing import Frame, Window
 from featgraph.nodes.spectral import RFFT

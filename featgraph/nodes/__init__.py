@@ -14,7 +14,7 @@ FAMILIES = ("io", "framing", "spectral", "auditory", "lpc", "cepstral", "mel", "
             "reassign", "pitch", "pyin", "pitch_spectral", "shs", "wavelets", "cwt",
             "stockwell", "nsgt", "onsets", "decompose", "beats", "functionals",
             "paralinguistic", "egemaps_spectral", "egemaps_voice", "egemaps_pitch",
-            "egemaps_jitter", "egemaps_formants", "egemaps_harmonics",
+            "egemaps_jitter", "egemaps_resample", "egemaps_formants", "egemaps_harmonics",
             "egemaps_voiced")
 """The node modules, one per family.  Importing ``featgraph.nodes`` itself defines no op:
 :func:`featgraph.engine.ops.registry` imports them all (through the source that

@@ -22,12 +22,12 @@ from ..engine.feature import Feature
 from ..engine.kinds import Kind
 from ._common import frame_major
 from ..native.formants import smile_lpc_f32
-from .egemaps_formants import (MAX_RATE, LpcFormants, SmileLpc, _resampled,
-                               formants_from_lpc, resample_spectrum_rows)
+from .egemaps_formants import LpcFormants, SmileLpc, formants_from_lpc
+from .egemaps_resample import MAX_RATE, _resampled, resample_spectrum_rows
 
 
 class VoicedFormants(LpcFormants):
-    """Formants of the voiced frames: :class:`~featgraph.nodes.egemaps_formants.SmileSpecResample`
+    """Formants of the voiced frames: :class:`~featgraph.nodes.egemaps_resample.SmileSpecResample`
     (``target_rate``, ``precision``), :class:`~featgraph.nodes.egemaps_formants.SmileLpc`
     (``order``, ``precision``) and
     :class:`~featgraph.nodes.egemaps_formants.LpcFormants` (the other parameters; its
