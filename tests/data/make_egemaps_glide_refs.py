@@ -19,6 +19,7 @@ tests/data/egemaps_glide_refs.npz: per probe ``<name>/x`` (the 16-bit samples), 
 and from openSMILE's own eGeMAPSv02.conf ``<name>/f0`` (``gemapsv01b_logPitch`` F0final),
 ``<name>/jitter``, ``<name>/shimmer`` (``gemapsv01b_jitterShimmer``), float32.
 """
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -47,25 +48,11 @@ def probes():
     return {name: (sr, glide(sr, fa, depth, fm)) for name, (sr, fa, depth, fm) in PROBES.items()}
 
 
-def level(y, sr, name):
-    import opensmile
-
-    conf = Path(opensmile.__file__).parent / "core" / "config" / "egemaps" / "v02" / \
-        "eGeMAPSv02.conf"
-    smile = opensmile.Smile(feature_set=str(conf), feature_level=name)
-    return np.asarray(smile.process(y, sr)[2], dtype=np.float32)
-
-
 def main():
-    out = {}
-    for name, (sr, x) in probes().items():
-        y = x.astype(np.float32) / 32768
-        f0 = level(y, sr, "gemapsv01b_logPitch")[:, 0]
-        js = level(y, sr, "gemapsv01b_jitterShimmer")
-        out.update({f"{name}/x": x, f"{name}/sr": np.int32(sr), f"{name}/f0": f0,
-                    f"{name}/jitter": js[:, 0], f"{name}/shimmer": js[:, 1]})
-        print(name, sr, len(f0), "frames", int((f0 > 0).sum()), "voiced")
-    np.savez_compressed(HERE / "egemaps_glide_refs.npz", **out)
+    sys.path.insert(0, str(HERE))
+    from make_egemaps_jitter_refs import write_refs      # openSMILE's levels, saved
+
+    write_refs(probes(), "egemaps_glide_refs.npz")
 
 
 if __name__ == "__main__":

@@ -63,16 +63,23 @@ def level(y, sr, name):
     return np.asarray(smile.process(y, sr)[2], dtype=np.float32)
 
 
-def main():
+def write_refs(probes, filename):
+    """openSMILE's F0 and jitter/shimmer levels on each probe ``{name: (sr, int16 samples)}``,
+    saved as tests/data/``filename`` (``<name>/x``, ``sr``, ``f0``, ``jitter``, ``shimmer``);
+    the glide and edge scripts use it too."""
     out = {}
-    for name, (sr, x) in probes().items():
+    for name, (sr, x) in probes.items():
         y = x.astype(np.float32) / 32768
         f0 = level(y, sr, "gemapsv01b_logPitch")[:, 0]
         js = level(y, sr, "gemapsv01b_jitterShimmer")
         out.update({f"{name}/x": x, f"{name}/sr": np.int32(sr), f"{name}/f0": f0,
                     f"{name}/jitter": js[:, 0], f"{name}/shimmer": js[:, 1]})
         print(name, sr, len(f0), "frames", int((f0 > 0).sum()), "voiced")
-    np.savez_compressed(HERE / "egemaps_jitter_refs.npz", **out)
+    np.savez_compressed(HERE / filename, **out)
+
+
+def main():
+    write_refs(probes(), "egemaps_jitter_refs.npz")
 
 
 if __name__ == "__main__":
