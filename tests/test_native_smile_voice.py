@@ -106,38 +106,37 @@ def voiced_signal(seed, n=40, hop=160, span=960):
 START = np.array([-1.0, 0.0, 0.0, 0.0])
 
 
+def jitter_both_backends(monkeypatch, sig, f0, *args):
+    """``smile_jitter(sig, f0, *args, state)`` with the C kernels and then with numpy, from
+    the same starting state; asserts the two agree and returns the C result."""
+    if native.BACKEND != "c":
+        pytest.skip("C kernels not loaded")
+    st_c, st_n = START.copy(), START.copy()
+    got = kernels.smile_jitter(sig, f0, *args, st_c)
+    monkeypatch.setattr(native, "BACKEND", "numpy")
+    want = kernels.smile_jitter(sig, f0, *args, st_n)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    return got
+
+
 @pytest.mark.parametrize("name", ["vib14", "steps"])
 def test_jitter_c_equals_numpy_across_range_ends(name, monkeypatch):
     """openSMILE's F0 on 8 kHz probes whose period leaves the lag range (maxima at its ends,
     interior local maxima, vertex values near min_cc; tests/data/egemaps_edge_refs.npz)."""
-    if native.BACKEND != "c":
-        pytest.skip("C kernels not loaded")
     refs = np.load(Path(__file__).parent / "data" / "egemaps_edge_refs.npz")
     x = refs[f"{name}/x"].astype(np.float64) / 32767
     f0 = refs[f"{name}/f0"].astype(np.float64)
     sig = np.concatenate([np.zeros(80), x, np.zeros(960)])
-    st_c, st_n = START.copy(), START.copy()
-    got = kernels.smile_jitter(sig, f0, 80, 480, 8000.0, 0.1, 0.5, st_c)
-    monkeypatch.setattr(native, "BACKEND", "numpy")
-    want = kernels.smile_jitter(sig, f0, 80, 480, 8000.0, 0.1, 0.5, st_n)
-    for a, b in zip(got, want):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    got = jitter_both_backends(monkeypatch, sig, f0, 80, 480, 8000.0, 0.1, 0.5)
     assert (f0 > 0).sum() > 100 and np.any(got[0] > 0) and np.any(got[1] > 0)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_jitter_c_equals_numpy(seed, monkeypatch):
-    if native.BACKEND != "c":
-        pytest.skip("C kernels not loaded")
     sig, f0 = voiced_signal(seed)
-    st_c, st_n = START.copy(), START.copy()
-    got = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, 0.1, 0.5, st_c)
-    monkeypatch.setattr(native, "BACKEND", "numpy")
-    want = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, 0.1, 0.5, st_n)
-    for a, b in zip(got, want):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    got = jitter_both_backends(monkeypatch, sig, f0, 160, 960, 16000.0, 0.1, 0.5)
     assert np.all(got[0][f0 == 0] == 0) and np.any(got[0] > 0)
 
 
@@ -145,16 +144,8 @@ def test_jitter_c_equals_numpy(seed, monkeypatch):
 def test_jitter_c_equals_numpy_across_lag_counts(search_rel, monkeypatch):
     """The C correlations run eight lags at a time: search ranges of fewer than eight lags,
     of a few more (the last group overlaps the one before) and of many give numpy's."""
-    if native.BACKEND != "c":
-        pytest.skip("C kernels not loaded")
     sig, f0 = voiced_signal(11, n=48)
-    st_c, st_n = START.copy(), START.copy()
-    got = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, search_rel, 0.3, st_c)
-    monkeypatch.setattr(native, "BACKEND", "numpy")
-    want = kernels.smile_jitter(sig, f0, 160, 960, 16000.0, search_rel, 0.3, st_n)
-    for a, b in zip(got, want):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(st_c, st_n, rtol=1e-12)
+    got = jitter_both_backends(monkeypatch, sig, f0, 160, 960, 16000.0, search_rel, 0.3)
     assert np.any(got[0] > 0)
 
 
