@@ -80,7 +80,7 @@ def test_gammatone_tone_peaks_in_its_channel():
 
 
 def test_filterbank_parameter_traps():
-    with pytest.raises(ValueError, match="covers no FFT bin.*larger n_fft or fewer n_bands"):
+    with pytest.raises(ValueError, match="covers no FFT bin.*larger n_fft, fewer n_bands"):
         GammatoneFilterbank()(power_spectrum(np.ones((9, 2)), n_fft=16))
     with pytest.raises(ValueError, match="above the Nyquist"):
         GammatoneFilterbank(fmax=9000)(power_spectrum(np.ones((257, 2))))

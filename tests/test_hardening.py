@@ -10,10 +10,12 @@ import contextlib
 import random
 import signal
 import time
+import warnings
 
 import numpy as np
 import pytest
 import scipy.signal  # noqa: F401  (imported here, not under a deadline)
+
 import yaml
 
 import featgraph
@@ -253,7 +255,17 @@ def shipped_data():
 
 
 def test_shipped_recipes_at_every_parameter_bound():
-    """Each numeric parameter of each shipped node at its lowest and highest admissible value."""
+    """Each numeric parameter of each shipped node at its lowest and highest admissible value:
+    a clear error or a finite result, and no floating-point warning on the way (numpy's
+    RuntimeWarnings become errors here, so an overflow that happens to end in a finite
+    result or a misleading message fails the test)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        outcomes = _every_parameter_bound()
+    assert outcomes.count("ran") > len(outcomes) // 2, "most bounds should validate and run"
+
+
+def _every_parameter_bound():
     ops = registry()
     outcomes, seen = [], set()
     for rname, data in shipped_data().items():
@@ -273,7 +285,7 @@ def test_shipped_recipes_at_every_parameter_bound():
                         mutant = yaml.safe_load(yaml.safe_dump(data))
                         mutant["nodes"][node].update(window=window, param=value)
                         outcomes.append(run_checked(mutant, f"{rname}.{node}={window}({value})"))
-    assert outcomes.count("ran") > len(outcomes) // 2, "most bounds should validate and run"
+    return outcomes
 
 
 @pytest.mark.parametrize("node, param, value, words", [
@@ -304,6 +316,30 @@ def test_sizes_too_large_for_the_signal_rate_fail_clearly(win, words):
     with pytest.raises(NodeError, match=words) as info:
         featgraph.load("plp").run(y, sr=SR, win=win)
     assert isinstance(info.value.cause, ValueError)
+
+
+@pytest.mark.parametrize("rname, node, param, value, words", [
+    ("audioflux_bundle", "chroma", "octwidth", 1e-300, "octave weight of zero"),
+    ("beats", "tracker", "std_bpm", 1e-300, "excludes every tempo"),
+    ("pwt", "pwt", "fmin", 1e-300, "contains a bin"),
+    ("vqt", "vqt", "gamma", 1e4, "under one sample long"),
+    ("vqt", "vqt", "filter_scale", 1e-300, "raise filter_scale"),
+    ("gtcc", "bands", "bandwidth", 1e-300, "a wider bandwidth"),
+    ("lfcc", "bands", "fmax", 1e-300, "widen fmin-fmax"),
+])
+def test_degenerate_parameters_fail_naming_the_fix(rname, node, param, value, words):
+    """Values that validate but leave nothing to compute (every weight zero, a prior that
+    excludes every tempo, filters under a sample) are errors that name the parameter to
+    change, not all-zero outputs or a library's message."""
+    data = shipped_data()[rname]
+    data["nodes"][node][param] = value
+    plan = build([featgraph.Recipe.from_yaml(yaml.safe_dump(data), file="x.yaml")])
+    import soundfile
+
+    y = soundfile.read(str(featgraph.example("speech")), frames=4 * SR)[0]   # 4 s: a tempo
+    with pytest.raises(NodeError) as info:
+        execute(plan, Source.of(y, SR))
+    assert isinstance(info.value.cause, ValueError) and words in str(info.value.cause)
 
 
 # ------------------------------------------------------------------- the fuzzer

@@ -82,7 +82,8 @@ def lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma, per_bin=Fa
     filter's with ``per_bin``)."""
     g = alpha * 24.7 / 0.108 if gamma is None else gamma
     q = float(filter_scale) / alpha
-    reach = freqs * (1 + 0.5 * WINDOW_BANDWIDTH[window] / q) + 0.5 * g
+    with np.errstate(over="ignore"):         # a vanishing filter_scale: an infinite reach
+        reach = freqs * (1 + 0.5 * WINDOW_BANDWIDTH[window] / q) + 0.5 * g
     cutoff = reach if per_bin else float(np.max(reach))
     return q * sr / (freqs + g / alpha), cutoff
 
@@ -134,6 +135,9 @@ def fft_basis(sr: float, freqs: tuple, alpha: tuple, filter_scale: float, gamma,
         raise ValueError(f"constant-Q filters of up to {lengths.max():.3g} samples at "
                          f"{sr:g} Hz are longer than the {MAX_FILTER} allowed: raise fmin or "
                          "lower filter_scale or bins_per_octave")
+    if lengths.max() < 1:
+        raise ValueError(f"constant-Q filters are all under one sample long (the longest "
+                         f"{lengths.max():.3g}) at {sr:g} Hz: lower gamma or raise filter_scale")
     n_fft = max(int(2.0 ** np.ceil(np.log2(lengths.max()))), min_fft)
     basis = np.zeros((len(freqs), n_fft), complex)
     for i, (ln, f) in enumerate(zip(lengths, freqs)):
@@ -372,7 +376,8 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
     _, cutoff = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
     if cutoff > sr / 2:
         raise ValueError(f"the highest filter reaches {cutoff:.1f} Hz, above the Nyquist "
-                         f"frequency {sr / 2:g} Hz: use fewer n_bins or a lower fmin")
+                         f"frequency {sr / 2:g} Hz: use fewer n_bins, a lower fmin or a "
+                         "larger filter_scale")
     count = early_downsample_count(sr / 2, cutoff, hop, n_oct)
     if count:
         factor = 2 ** count

@@ -114,7 +114,8 @@ def _shape(style: str, u: np.ndarray, param: float | None) -> np.ndarray:
     """Window ``style`` at the normalised position ``u`` (0 lower edge, 0.5 centre, 1 upper edge);
     zero outside ``[0, 1]``."""
     inside = (u >= 0.0) & (u <= 1.0)
-    c = np.cos(2.0 * np.pi * u)
+    with np.errstate(invalid="ignore"):          # an infinite u (degenerate band) is outside
+        c = np.cos(2.0 * np.pi * u)
     if style == "triangular":
         w = 1.0 - np.abs(2.0 * u - 1.0)
     elif style == "rect":

@@ -384,7 +384,8 @@ MAX_MARGIN = 1 << 23
 
 def margin_samples(shape, fmin: float, sr: float) -> int:
     """Block margin (samples) for the lowest centre frequency ``fmin``."""
-    margin = support_cycles(shape) * sr / fmin
+    with np.errstate(over="ignore"):                  # a denormal fmin: an infinite margin
+        margin = support_cycles(shape) * sr / fmin
     if not margin <= MAX_MARGIN:
         raise ValueError(f"the lowest band ({fmin:.6g} Hz) needs filters {margin:.3g} samples "
                          f"long, more than {MAX_MARGIN}: raise fmin")

@@ -203,10 +203,15 @@ def estimate_tempo(env: np.ndarray, sr: float, hop: int, p: _TempoParams,
         raise ValueError(f"ac_size = {p.ac_size} s is under two frames at hop {hop}")
     tg = mean_tempogram(env, win_length) if aggregate else autocorr_tempogram(env, win_length)
     bpms = tempo_frequencies(win_length, hop, sr)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         logprior = -0.5 * ((np.log2(bpms) - np.log2(p.start_bpm)) / p.std_bpm) ** 2
     if p.max_tempo is not None:
         logprior[:int(np.argmax(bpms < p.max_tempo))] = -np.inf
+    if not np.isfinite(logprior).any():
+        raise ValueError(f"tempo: the prior (start_bpm = {p.start_bpm:.6g}, std_bpm = "
+                         f"{p.std_bpm:.6g} octaves, max_tempo = {p.max_tempo}) excludes every "
+                         f"tempo the {win_length}-lag tempogram can measure; widen std_bpm "
+                         f"(1 is librosa's default) or raise max_tempo")
     best = np.argmax(np.log1p(1e6 * tg) + logprior[:, None], axis=-2)
     return bpms[best]
 

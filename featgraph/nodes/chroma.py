@@ -90,7 +90,13 @@ def chroma_weights(sr: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.
     w = np.exp(-0.5 * (2.0 * d / width[None, :]) ** 2)
     w /= np.sqrt((w ** 2).sum(axis=0, keepdims=True))
     if octwidth is not None:
-        w *= np.exp(-0.5 * ((o / n_chroma - ctroct) / octwidth) ** 2)[None, :]
+        with np.errstate(over="ignore"):         # a tiny width: the weight's limit, zero
+            octave = np.exp(-0.5 * ((o / n_chroma - ctroct) / octwidth) ** 2)
+        if not octave[:n_fft // 2 + 1].any():
+            raise ValueError(f"chroma: octwidth = {octwidth:.6g} octaves leaves every frequency "
+                             f"bin an octave weight of zero (centre ctroct = {ctroct:.6g}); "
+                             f"widen it (2 is librosa's default) or set it to null (flat)")
+        w *= octave[None, :]
     if base_c:
         w = np.roll(w, -3 * (n_chroma // 12), axis=0)
     w = np.ascontiguousarray(w[:, :n_fft // 2 + 1])

@@ -72,7 +72,8 @@ class _ConstantQ(Node):
             keep = reach <= sr / 2
             if not keep.any():
                 raise ValueError(f"every constant-Q filter reaches above the Nyquist frequency "
-                                 f"{sr / 2:g} Hz: lower fmin")
+                                 f"{sr / 2:g} Hz: lower fmin, raise filter_scale or lower "
+                                 f"gamma")
             freqs, alpha = freqs[keep], alpha[keep]
         return freqs, alpha
 
@@ -160,7 +161,8 @@ def pseudo_cqt(x: Feature, p: PseudoCQT) -> Feature:
     lengths, cutoff = cq.lengths_and_cutoff(freqs, alpha, x.sr, p.window, p.filter_scale, 0.0)
     if cutoff > x.sr / 2:
         raise ValueError(f"the highest filter reaches {cutoff:.1f} Hz, above the Nyquist "
-                         f"frequency {x.sr / 2:g} Hz: use fewer n_bins or a lower fmin")
+                         f"frequency {x.sr / 2:g} Hz: use fewer n_bins, a lower fmin or a "
+                         "larger filter_scale")
     min_fft = int(2.0 ** (1 + math.ceil(math.log2(p.hop))))
     basis, n_fft, _ = cq.fft_basis(float(x.sr), tuple(freqs), tuple(alpha), p.filter_scale,
                                    0.0, p.norm, p.sparsity, p.window, min_fft)

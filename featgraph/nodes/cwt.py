@@ -291,8 +291,12 @@ def pwt(x: Feature, p: PWT) -> Feature:
         lo, hi = pts[:-2], pts[2:]
 
     def response(freqs):
-        out = []
-        for k, (a, b) in enumerate(_tf.band_slices(freqs, lo / x.sr, hi / x.sr)):
+        out, slices = [], _tf.band_slices(freqs, lo / x.sr, hi / x.sr)
+        if all(a == b for a, b in slices):
+            raise ValueError(f"pwt: no band ({fc[0]:.6g}-{fc[-1]:.6g} Hz) contains a bin of "
+                             f"the {2 * (len(freqs) - 1)}-point transform: raise fmin or widen "
+                             f"the bands")
+        for k, (a, b) in enumerate(slices):
             f = freqs[a:b] * x.sr
             out.append((a, 2.0 * band_shape(p.style, _position(f, lo[k], fc[k], hi[k]), None)))
         return out

@@ -138,7 +138,10 @@ def gammatone_response(f, fc, order: int = 4, bandwidth: float = 1.019):
     def g(x):
         return np.abs((1 + 1j * (x - fc) / b) ** -order + (1 + 1j * (x + fc) / b) ** -order)
 
-    return g(f) / g(fc)
+    # a vanishing b (a denormal bandwidth) overflows to NaN off the centre: the limit is 0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        h = g(f) / g(fc)
+    return np.where(np.isnan(h), 0.0, h)
 
 
 @functools.lru_cache(maxsize=32)
@@ -159,7 +162,7 @@ def gammatone_weights(n_fft: int, sr: float, n_bands: int = 40, fmin: float = 20
     if empty.size:
         raise ValueError(f"gammatone_filterbank: filter {int(empty[0])} (centre "
                          f"{centres[empty[0]]:.1f} Hz) covers no FFT bin at n_fft = {n_fft}; "
-                         f"use a larger n_fft or fewer n_bands")
+                         f"use a larger n_fft, fewer n_bands or a wider bandwidth")
     return _freeze(weights, centres)
 
 
@@ -206,15 +209,18 @@ def linear_weights(n_fft: int, sr: float, n_bands: int = 20, fmin: float = 0.0,
     edges = np.linspace(fmin, fmax, n_bands + 2)
     freqs = np.arange(n_fft // 2 + 1) * (sr / n_fft)
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
-    rise = (freqs - lo) / (mid - lo)
-    fall = (hi - freqs) / (hi - mid)
-    weights = np.maximum(0.0, np.minimum(rise, fall))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # edges that coincide
+        rise = (freqs - lo) / (mid - lo)
+        fall = (hi - freqs) / (hi - mid)
+    weights = np.maximum(0.0, np.minimum(rise, fall))       # NaN where edges coincide
     empty = np.flatnonzero(~(weights > 0).any(axis=1))
     if empty.size:
         most = int(np.ceil(2 * (fmax - fmin) / (sr / n_fft))) - 2
+        fix = (f"use n_bands <= {most} or a larger n_fft" if most >= 1 else
+               f"widen fmin-fmax ({fmin:.6g}-{fmax:.6g} Hz) or use a larger n_fft")
         raise ValueError(f"linear_filterbank: filter {int(empty[0])} ({edges[empty[0]]:.1f}-"
                          f"{edges[empty[0] + 2]:.1f} Hz) contains no FFT bin at n_fft = {n_fft}; "
-                         f"use n_bands <= {max(most, 1)} or a larger n_fft")
+                         f"{fix}")
     if norm == "area":
         weights /= (hi - lo) / 2
     return _freeze(weights, edges[1:-1].copy())
