@@ -166,8 +166,8 @@ int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, si
  * AVX-512 path below) per term, whether its frame is in a group of FB or in the
  * remainder.  The numpy definition, featgraph.native.reference_transforms.cq_frames,
  * rounds products and sums apart: the two agree to rounding (tests: within 2 n_fft eps
- * sum |y h|).  Fused, the sums cost half the vector operations (AVX-512: 27 -> 18 ms for
- * the seven octaves of the VQT preset on 600 s in float32).
+ * sum |y h|).  Fused, the sums cost half the vector operations (with the AVX-512 path:
+ * 27 -> 18 ms for the seven octaves of the VQT preset's sizes, 600 s of random float32).
  *
  * While a group is summed, the samples of the next group's frames are prefetched (one
  * cache line every 4 values of j: FB n_fft / 4 lines, which is each of the FB frames'
