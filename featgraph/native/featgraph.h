@@ -813,9 +813,9 @@ int fg_cq_product_f32(const float *spec, size_t n_frames, size_t spec_stride, si
  *
  * y (n,) real, frame t the samples t hop .. t hop + n_fft - 1; h (n_fft, m) real,
  * row-major, m a multiple of FG_CQ_FRAME_COLS (zero columns pad it); out (n_frames,
- * out_stride) real, row-major.  Products and sums in the type of y, each output summed
- * in the order of j from 0 (no fused multiply-adds): a frame's result does not depend
- * on the others or on the vector width.  Returns FG_EINVAL for a NULL buffer (when there
+ * out_stride) real, row-major.  Sums in the type of y, each output summed in the order
+ * of j from 0 with a fused multiply-add per term (one rounding each, fma/fmaf): a
+ * frame's result does not depend on the others, on the vector width or on the CPU.  Returns FG_EINVAL for a NULL buffer (when there
  * is data), hop < 1, m not a multiple of FG_CQ_FRAME_COLS, m_out > m, out_col0 + m_out >
  * out_stride or (n_frames - 1) hop + n_fft > n.  Values are not checked (NaN propagates).
  * Only the out values named are written.

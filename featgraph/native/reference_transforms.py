@@ -84,8 +84,9 @@ def check_cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out):
 
 def cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out):
     """``out[t, out_col0 + c] = sum_{j < n_fft} y[t hop + j] h[j, c]`` for ``c < m_out``,
-    products and sums in the type of ``y`` in the order of ``j`` (bit-equal to
-    ``fg_cq_frames``); returns ``out``."""
+    products and sums in the type of ``y`` in the order of ``j``, each rounded (``fg_cq_frames``
+    fuses each product and sum into one rounding: the two agree to within ``2 n_fft eps
+    sum_j |y[t hop + j] h[j, c]|``); returns ``out``."""
     check_cq_frames(y, hop, n_fft, n_frames, h, out, out_col0, m_out)
     frames = np.lib.stride_tricks.as_strided(y, (n_frames, n_fft), (y.strides[0] * hop,
                                                                      y.strides[0]))

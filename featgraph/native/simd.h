@@ -10,6 +10,9 @@
  * -ffp-contract=off, and the clones get no FMA target).  FG_CLONES_512 adds an AVX-512F
  * clone, for loops that keep many accumulators in registers (AVX-512F brings FMA
  * instructions, but -ffp-contract=off still keeps every product and sum rounded apart).
+ * FG_CLONES_FMA: an x86-64-v3 clone (AVX2 with FMA) and the baseline, for loops written
+ * with fma()/fmaf(): a single rounding is IEEE-defined, so every clone gives the same
+ * values (the v3 clone in one instruction, the baseline through the C library's fma).
  *
  * FG_PREFETCH / FG_PREFETCH_W: a hint to fetch the cache line of p for reading / writing.
  */
@@ -20,9 +23,15 @@
     && !defined(FG_NO_CLONES)
 #define FG_CLONES __attribute__((target_clones("avx2", "default")))
 #define FG_CLONES_512 __attribute__((target_clones("avx512f", "avx2", "default")))
+#if __GNUC__ >= 11
+#define FG_CLONES_FMA __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FG_CLONES_FMA
+#endif
 #else
 #define FG_CLONES
 #define FG_CLONES_512
+#define FG_CLONES_FMA
 #endif
 
 /* FG_NO_TRAPS: compile the function as if floating-point exceptions were never inspected

@@ -87,8 +87,9 @@ class CqBasis:
 
 def cq_frames(y, hop, n_fft, n_frames, h, out, out_col0=0, m_out=None):
     """Real frames of a signal times real filters: ``out[t, out_col0 + c] = sum_{j <
-    n_fft} y[t hop + j] h[j, c]``, ``c < m_out`` (``fg_cq_frames`` in ``featgraph.h``;
-    bit-equal to :func:`featgraph.native.reference_transforms.cq_frames`).  The constant-Q
+    n_fft} y[t hop + j] h[j, c]``, ``c < m_out`` (``fg_cq_frames`` in ``featgraph.h``, with
+    fused multiply-adds; :func:`featgraph.native.reference_transforms.cq_frames`, which
+    rounds products and sums apart, to within ``2 n_fft eps sum_j |y h|``).  The constant-Q
     basis rows as time-domain filters (real and imaginary parts as columns), applied to
     the rectangular-window frames without an FFT.
 
