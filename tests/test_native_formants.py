@@ -305,17 +305,18 @@ def idft_inputs(frames, k_bins, m_out, seed):
     return re, im, np.cos(th).astype(np.float32), np.sin(th).astype(np.float32)
 
 
-@pytest.mark.parametrize("frames, k_bins, m_out", [(4, 9, 13), (3, 7, 40)])
+@pytest.mark.parametrize("frames, k_bins, m_out", [(4, 9, 13), (3, 7, 40), (7, 5, 70)])
 def test_smile_idft_matches_the_definition_bit_for_bit(backend, frames, k_bins, m_out):
-    """Shapes that take the C kernel's paths: tiles of 32 samples and the partial tile,
-    frames in pairs and the odd last frame."""
+    """Shapes that take the C kernel's paths: rows shorter than a tile of 32 samples, the
+    last tile overlapping the one before, frames in groups of four and the ones left."""
     re, im, c, s = idft_inputs(frames, k_bins, m_out, 1)
     np.testing.assert_array_equal(formants.smile_idft_f32(re, im, c, s, 2 / 512),
                                   smile_idft_by_definition(re, im, c, s, 2 / 512))
 
 
 @needs_c
-@pytest.mark.parametrize("frames, m_out", [(200, 220), (1, 352), (3, 64), (5, 33)])
+@pytest.mark.parametrize("frames, m_out", [(200, 220), (1, 352), (3, 64), (5, 33), (131, 31),
+                                           (66, 32)])
 def test_smile_idft_c_equals_the_reference(frames, m_out):
     re, im, c, s = idft_inputs(frames, 110, m_out, 2)
     re[min(3, frames - 1)] = 0

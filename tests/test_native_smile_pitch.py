@@ -53,6 +53,32 @@ def test_spec_scale_natural_spline_closed_forms(backend):
                                rtol=1e-12)
 
 
+@needs_c
+@pytest.mark.parametrize("smooth", [False, True])
+def test_spec_scale_at_the_knots_is_enhance_and_smooth_exactly(smooth, monkeypatch):
+    """Evaluated at its knots the spline returns its data exactly (weights 1 and 0), so the
+    kernel's output is the reference's enhancement (and smoothing) bit for bit: 21 frames
+    (groups of eight frames and a partial one), 131 bins (targets four at a time and three
+    left over), maxima at the edges, none, one, and flat runs."""
+    rng = np.random.default_rng(5)
+    b = 131
+    m = np.abs(rng.standard_normal((21, b))) ** 2
+    m[:, 7::9] += 4.0
+    m[3] = 1.0                                          # no maximum at all
+    m[4] = 1.0
+    m[4, 60] = 2.0                                      # a single maximum
+    m[5, :3] = [9.0, 1.0, 0.5]                          # maxima at both edges
+    m[5, -2:] = [0.1, 7.0]
+    m[6, 20:50] = 0.0
+    knots = np.log2(np.arange(1, b + 1, dtype=float))
+    monkeypatch.setattr(native, "BACKEND", "c")
+    want = reference.enhance_peaks(m)
+    if smooth:
+        want = reference.smooth3(want)
+    got = kernels.spec_scale(m, knots, knots, None, True, smooth)
+    np.testing.assert_array_equal(got, np.maximum(want, 0.0))
+
+
 def test_spec_scale_enhance_and_smooth_closed_form(backend):
     """Peaks at bins 10 and 30 (from a floor of 1): bins 13 .. 27 become 0; the
     smoothing's first and last bins follow their own rules; negatives clip to 0."""

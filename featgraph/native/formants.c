@@ -374,7 +374,7 @@ int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, fl
     return FG_OK;
 }
 
-/* Output samples m0 .. m_out - 1 of one frame, one at a time (the last partial tile). */
+/* Output samples m0 .. m_out - 1 of one frame, one at a time (outputs shorter than a tile). */
 static void smile_idft_tail(const float *r, const float *s, size_t k_bins,
                             const float *cos_tab, const float *sin_tab, size_t m_out,
                             size_t m0, float scale, float *y)
@@ -389,61 +389,67 @@ static void smile_idft_tail(const float *r, const float *s, size_t k_bins,
     }
 }
 
-/* One frame of fg_smile_idft_f32, FG_IDFT_TILE output samples at a time: each tile's
- * accumulators stay in vector registers while the bins are summed in ascending order (per
- * sample the same two roundings per bin, in the same order, as the plain loop). */
+/* fg_smile_idft_f32 computes FG_IDFT_TILE output samples of FG_IDFT_GROUP frames at a time:
+ * the accumulators stay in vector registers while the bins are summed in ascending order
+ * (per sample the same two roundings per bin, in the same order, as the plain loop).  Each
+ * sample's sum depends on nothing else, so the last tile of a row is the one ending at
+ * m_out (it may overlap the one before: the overlapping samples are computed twice, to the
+ * same bits), and the frames are taken in blocks of FG_IDFT_BLOCK, each tile's strip of
+ * the tables (K x 2 x FG_IDFT_TILE floats) read from L1 by all the block's frames. */
 #define FG_IDFT_TILE 32
+#define FG_IDFT_GROUP 4
+#define FG_IDFT_BLOCK 64
+
+/* Samples m0 .. m0 + FG_IDFT_TILE of FG_IDFT_GROUP frames (rows r[g * k_bins ..]). */
 FG_CLONES_512
-static void smile_idft_frame(const float *r, const float *s, size_t k_bins,
+static void smile_idft_group(const float *r, const float *s, size_t k_bins,
                              const float *cos_tab, const float *sin_tab, size_t m_out,
-                             float scale, float *y)
+                             size_t m0, float scale, float *y)
 {
-    size_t m0 = 0;
-    for (; m0 + FG_IDFT_TILE <= m_out; m0 += FG_IDFT_TILE) {
-        float acc[FG_IDFT_TILE] = {0.0f};
-        for (size_t k = 0; k < k_bins; k++) {
-            const float rk = r[k], sk = s[k];
-            const float *c = cos_tab + k * m_out + m0, *t = sin_tab + k * m_out + m0;
-            for (int j = 0; j < FG_IDFT_TILE; j++) {
-                acc[j] = acc[j] + rk * c[j];
-                acc[j] = acc[j] + sk * t[j];
-            }
+    float a0[FG_IDFT_TILE] = {0.0f}, a1[FG_IDFT_TILE] = {0.0f};
+    float a2[FG_IDFT_TILE] = {0.0f}, a3[FG_IDFT_TILE] = {0.0f};
+    const float *r0 = r, *r1 = r + k_bins, *r2 = r + 2 * k_bins, *r3 = r + 3 * k_bins;
+    const float *s0 = s, *s1 = s + k_bins, *s2 = s + 2 * k_bins, *s3 = s + 3 * k_bins;
+    for (size_t k = 0; k < k_bins; k++) {
+        const float rk0 = r0[k], sk0 = s0[k], rk1 = r1[k], sk1 = s1[k];
+        const float rk2 = r2[k], sk2 = s2[k], rk3 = r3[k], sk3 = s3[k];
+        const float *c = cos_tab + k * m_out + m0, *t = sin_tab + k * m_out + m0;
+        for (int j = 0; j < FG_IDFT_TILE; j++) {
+            a0[j] = a0[j] + rk0 * c[j];
+            a1[j] = a1[j] + rk1 * c[j];
+            a2[j] = a2[j] + rk2 * c[j];
+            a3[j] = a3[j] + rk3 * c[j];
+            a0[j] = a0[j] + sk0 * t[j];
+            a1[j] = a1[j] + sk1 * t[j];
+            a2[j] = a2[j] + sk2 * t[j];
+            a3[j] = a3[j] + sk3 * t[j];
         }
-        for (int j = 0; j < FG_IDFT_TILE; j++)
-            y[m0 + j] = acc[j] * scale;
     }
-    smile_idft_tail(r, s, k_bins, cos_tab, sin_tab, m_out, m0, scale, y);
+    for (int j = 0; j < FG_IDFT_TILE; j++) {
+        y[m0 + j] = a0[j] * scale;
+        y[m_out + m0 + j] = a1[j] * scale;
+        y[2 * m_out + m0 + j] = a2[j] * scale;
+        y[3 * m_out + m0 + j] = a3[j] * scale;
+    }
 }
 
-/* Two frames at once (the tables read once for both): per frame the same sums. */
+/* Samples m0 .. m0 + FG_IDFT_TILE of one frame. */
 FG_CLONES_512
-static void smile_idft_frames2(const float *r0, const float *s0, const float *r1,
-                               const float *s1, size_t k_bins, const float *cos_tab,
-                               const float *sin_tab, size_t m_out, float scale, float *y0,
-                               float *y1)
+static void smile_idft_one(const float *r, const float *s, size_t k_bins,
+                           const float *cos_tab, const float *sin_tab, size_t m_out,
+                           size_t m0, float scale, float *y)
 {
-    size_t m0 = 0;
-    for (; m0 + FG_IDFT_TILE <= m_out; m0 += FG_IDFT_TILE) {
-        float a0[FG_IDFT_TILE] = {0.0f}, a1[FG_IDFT_TILE] = {0.0f};
-        for (size_t k = 0; k < k_bins; k++) {
-            const float rk0 = r0[k], sk0 = s0[k], rk1 = r1[k], sk1 = s1[k];
-            const float *c = cos_tab + k * m_out + m0, *t = sin_tab + k * m_out + m0;
-            for (int j = 0; j < FG_IDFT_TILE; j++) {
-                a0[j] = a0[j] + rk0 * c[j];
-                a1[j] = a1[j] + rk1 * c[j];
-                a0[j] = a0[j] + sk0 * t[j];
-                a1[j] = a1[j] + sk1 * t[j];
-            }
-        }
+    float acc[FG_IDFT_TILE] = {0.0f};
+    for (size_t k = 0; k < k_bins; k++) {
+        const float rk = r[k], sk = s[k];
+        const float *c = cos_tab + k * m_out + m0, *t = sin_tab + k * m_out + m0;
         for (int j = 0; j < FG_IDFT_TILE; j++) {
-            y0[m0 + j] = a0[j] * scale;
-            y1[m0 + j] = a1[j] * scale;
+            acc[j] = acc[j] + rk * c[j];
+            acc[j] = acc[j] + sk * t[j];
         }
     }
-    if (m0 < m_out) {                                   /* the last partial tile */
-        smile_idft_tail(r0, s0, k_bins, cos_tab, sin_tab, m_out, m0, scale, y0);
-        smile_idft_tail(r1, s1, k_bins, cos_tab, sin_tab, m_out, m0, scale, y1);
-    }
+    for (int j = 0; j < FG_IDFT_TILE; j++)
+        y[m0 + j] = acc[j] * scale;
 }
 
 int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t k_bins,
@@ -460,13 +466,24 @@ int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t 
     for (size_t i = 0; i < n_frames * k_bins; i++)
         if (!isfinite(re[i]) || !isfinite(im[i]))
             return FG_ENONFINITE;
-    size_t f = 0;
-    for (; f + 2 <= n_frames; f += 2)
-        smile_idft_frames2(re + f * k_bins, im + f * k_bins, re + (f + 1) * k_bins,
-                           im + (f + 1) * k_bins, k_bins, cos_tab, sin_tab, m_out, scale,
-                           y + f * m_out, y + (f + 1) * m_out);
-    if (f < n_frames)
-        smile_idft_frame(re + f * k_bins, im + f * k_bins, k_bins, cos_tab, sin_tab, m_out,
-                         scale, y + f * m_out);
+    if (m_out < FG_IDFT_TILE) {
+        for (size_t f = 0; f < n_frames; f++)
+            smile_idft_tail(re + f * k_bins, im + f * k_bins, k_bins, cos_tab, sin_tab, m_out,
+                            0, scale, y + f * m_out);
+        return FG_OK;
+    }
+    for (size_t f0 = 0; f0 < n_frames; f0 += FG_IDFT_BLOCK) {
+        size_t f1 = n_frames - f0 < FG_IDFT_BLOCK ? n_frames : f0 + FG_IDFT_BLOCK;
+        for (size_t m0 = 0; m0 < m_out; m0 += FG_IDFT_TILE) {
+            size_t mt = m0 + FG_IDFT_TILE <= m_out ? m0 : m_out - FG_IDFT_TILE;
+            size_t f = f0;
+            for (; f + FG_IDFT_GROUP <= f1; f += FG_IDFT_GROUP)
+                smile_idft_group(re + f * k_bins, im + f * k_bins, k_bins, cos_tab, sin_tab,
+                                 m_out, mt, scale, y + f * m_out);
+            for (; f < f1; f++)
+                smile_idft_one(re + f * k_bins, im + f * k_bins, k_bins, cos_tab, sin_tab,
+                               m_out, mt, scale, y + f * m_out);
+        }
+    }
     return FG_OK;
 }

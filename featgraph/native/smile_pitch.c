@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "featgraph.h"
 #include "finite.h"
@@ -20,28 +21,14 @@
 
 #define LANES 8
 
-/* The local maxima of m[0 .. b) (b >= 2) in increasing order into pks: k with m[k] above
- * both neighbours, the first and last bin above their one neighbour.  Written without
- * branches on the data (the indices are stored at once, the count moves on a peak). */
-static size_t local_maxima(const double *m, size_t b, size_t *pks)
-{
-    size_t last = b - 1, n = 0;
-    pks[n] = 0;
-    n += m[0] > m[1];
-    for (size_t k = 1; k < last; k++) {
-        pks[n] = k;
-        n += (m[k] > m[k - 1]) & (m[k] > m[k + 1]);
-    }
-    pks[n] = last;
-    n += m[last] > m[last - 1];
-    return n;
-}
+typedef double sp_v4d __attribute__((vector_size(32)));
+typedef long long sp_v4l __attribute__((vector_size(32)));
 
 /* The natural spline through LANES interleaved frames z[k * LANES + l] (second
  * derivatives mm by the Thomas factors h, ih, cp, inv) evaluated at the targets (interval
  * seg[j], weights ca[4 j ..]), clipped at 0, times weights: the first nl lanes into out
- * (rows of n_out).  The lane loops are elementwise: the AVX2 copy (FG_CLONES) computes the
- * same values. */
+ * (rows of n_out).  The lane loops and vector operations are elementwise: the AVX2 copy
+ * (FG_CLONES) computes the same values. */
 FG_CLONES FG_NO_TRAPS
 static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
                          const double *ih, const double *cp, const double *inv,
@@ -75,19 +62,105 @@ static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
         for (size_t l = 0; l < LANES; l++)
             mk[l] = prev[l] = mk[l] - c * prev[l];
     }
-    for (size_t j = 0; j < n_out; j++) {
+    /* four targets at a time in vectors (lanes 0-3 and 4-7), transposed in registers so
+     * that each frame's four values are stored together; the other targets (and a last
+     * group of fewer than LANES frames) one by one.  No weights multiply by 1.0, which
+     * leaves every value as it is; the clip keeps u where u > 0, else +0.0. */
+    size_t j = 0;
+    if (nl == LANES) {
+        for (; j + 4 <= n_out; j += 4) {
+            sp_v4d lo[4], hi[4];
+            for (int q = 0; q < 4; q++) {
+                size_t i = seg[j + q];
+                const double *c = ca + 4 * (j + q);
+                double w = weights ? weights[j + q] : 1.0;
+                for (int half = 0; half < 2; half++) {
+                    sp_v4d z0, z1, m0, m1;
+                    memcpy(&z0, z + i * LANES + 4 * half, sizeof z0);
+                    memcpy(&z1, z + (i + 1) * LANES + 4 * half, sizeof z1);
+                    memcpy(&m0, mm + i * LANES + 4 * half, sizeof m0);
+                    memcpy(&m1, mm + (i + 1) * LANES + 4 * half, sizeof m1);
+                    sp_v4d u = c[0] * z0 + c[1] * z1 + (c[2] * m0 + c[3] * m1);
+                    u = (sp_v4d)((sp_v4l)u & (u > 0.0));
+                    u = u * w;
+                    if (half)
+                        hi[q] = u;
+                    else
+                        lo[q] = u;
+                }
+            }
+            for (int half = 0; half < 2; half++) {
+                sp_v4d *r = half ? hi : lo;
+                sp_v4d t0 = __builtin_shuffle(r[0], r[1], (sp_v4l){0, 4, 2, 6});
+                sp_v4d t1 = __builtin_shuffle(r[0], r[1], (sp_v4l){1, 5, 3, 7});
+                sp_v4d t2 = __builtin_shuffle(r[2], r[3], (sp_v4l){0, 4, 2, 6});
+                sp_v4d t3 = __builtin_shuffle(r[2], r[3], (sp_v4l){1, 5, 3, 7});
+                sp_v4d col[4] = {__builtin_shuffle(t0, t2, (sp_v4l){0, 1, 4, 5}),
+                                 __builtin_shuffle(t1, t3, (sp_v4l){0, 1, 4, 5}),
+                                 __builtin_shuffle(t0, t2, (sp_v4l){2, 3, 6, 7}),
+                                 __builtin_shuffle(t1, t3, (sp_v4l){2, 3, 6, 7})};
+                for (int l = 0; l < 4; l++)
+                    memcpy(out + (size_t)(4 * half + l) * n_out + j, &col[l], sizeof col[l]);
+            }
+        }
+    }
+    for (; j < n_out; j++) {
         size_t i = seg[j];
         const double *c = ca + 4 * j;
         const double *z0 = z + i * LANES, *z1 = z0 + LANES;
         const double *m0 = mm + i * LANES, *m1 = m0 + LANES;
-        double w = weights ? weights[j] : 1.0, v[LANES];
-        for (size_t l = 0; l < LANES; l++) {
+        double w = weights ? weights[j] : 1.0;
+        for (size_t l = 0; l < nl; l++) {
             double u = c[0] * z0[l] + c[1] * z1[l] + (c[2] * m0[l] + c[3] * m1[l]);
             u = u > 0.0 ? u : 0.0;
-            v[l] = weights ? u * w : u;
+            out[l * n_out + j] = u * w;
         }
-        for (size_t l = 0; l < nl; l++)
-            out[l * n_out + j] = v[l];
+    }
+}
+
+/* One frame's peak enhancement and smoothing (fg_smile_spec_scale's steps 1 and 2) into
+ * zs[0 .. b), in vector loops.  Enhancement keeps bin i unless it lies strictly between the
+ * first and the last local maximum with no maximum within two bins (the bins a+3 .. b-3
+ * between consecutive maxima a < b of the definition); p holds b + 4 flags (the maxima,
+ * two zero flags either side), y the enhanced frame.  Each kept value is m[i], each other
+ * 0.0, and the smoothing sums are the same expressions: the values are those of the plain
+ * loops. */
+FG_CLONES FG_NO_TRAPS
+static void enhance_smooth(const double *m, size_t b, int enhance, int smooth,
+                           unsigned char *p, double *y, double *zs)
+{
+    size_t last = b - 1;
+    const double *v = m;
+    if (enhance) {
+        unsigned char *q = p + 2;
+        q[-2] = q[-1] = q[b] = q[b + 1] = 0;
+        q[0] = m[0] > m[1];
+        for (size_t k = 1; k < last; k++)
+            q[k] = (unsigned char)((m[k] > m[k - 1]) & (m[k] > m[k + 1]));
+        q[last] = m[last] > m[last - 1];
+        size_t first = 0, lastpk = 0;
+        while (first < b && !q[first])
+            first++;
+        if (first < b) {
+            lastpk = last;
+            while (!q[lastpk])
+                lastpk--;
+        }
+        for (size_t i = 0; i < b; i++) {
+            int near = p[i] | p[i + 1] | p[i + 2] | p[i + 3] | p[i + 4];    /* q[i-2 .. i+2] */
+            int zero = (i > first) & (i < lastpk) & !near;
+            y[i] = zero ? 0.0 : m[i];
+        }
+        v = y;
+    }
+    if (smooth) {
+        zs[0] = 0.5 * v[0] + 0.25 * v[1];
+        for (size_t k = 1; k < last; k++)
+            zs[k] = 0.25 * v[k - 1] + 0.5 * v[k] + 0.25 * v[k + 1];
+        zs[last] = v[last];
+    } else {
+        for (size_t k = 0; k < b; k++)
+            zs[k] = v[k];
     }
 }
 
@@ -119,9 +192,10 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
     double *mm = malloc(LANES * b * sizeof(double));
     double *ca = malloc(4 * n_out * sizeof(double));
     size_t *seg = malloc(n_out * sizeof(size_t));
-    size_t *pks = malloc(b * sizeof(size_t));
+    unsigned char *pks = malloc(b + 4);
+    double *zs = malloc(b * sizeof(double));
     int status = FG_OK;
-    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks) {
+    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks || !zs) {
         status = FG_ENOMEM;
         goto done;
     }
@@ -163,25 +237,10 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
                 status = FG_ENONFINITE;
                 goto done;
             }
-            for (size_t k = 0; k < b; k++)
-                y[k] = m[k];
-            if (enhance) {
-                /* between consecutive local maxima a < b: bins a+3 .. b-3 set to 0 */
-                size_t np = local_maxima(m, b, pks);
-                for (size_t q = 1; q < np; q++)
-                    for (size_t i = pks[q - 1] + 3; i + 3 <= pks[q]; i++)
-                        y[i] = 0.0;
-            }
+            enhance_smooth(m, b, enhance, smooth, pks, y, zs);
             double *zl = z + l;
-            if (smooth) {
-                zl[0] = 0.5 * y[0] + 0.25 * y[1];
-                for (size_t k = 1; k < last; k++)
-                    zl[k * LANES] = 0.25 * y[k - 1] + 0.5 * y[k] + 0.25 * y[k + 1];
-                zl[last * LANES] = y[last];
-            } else {
-                for (size_t k = 0; k < b; k++)
-                    zl[k * LANES] = y[k];
-            }
+            for (size_t k = 0; k < b; k++)
+                zl[k * LANES] = zs[k];
         }
         spline_lanes(z, mm, b, h, ih, cp, inv, ca, seg, n_out, weights, nl,
                      out + t0 * n_out);
@@ -197,6 +256,7 @@ done:
     free(ca);
     free(seg);
     free(pks);
+    free(zs);
     return status;
 }
 
