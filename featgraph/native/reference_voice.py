@@ -102,23 +102,22 @@ def _pearson(x, p, T):
 
 
 def _pick_lag(cs):
-    """The lag index ``k`` of the period and whether the search failed at an end of the range.
+    """The lag index ``k`` of the period and whether the search failed.
 
-    Two or fewer lags: the largest (first on ties), never an end.  Else ``k`` is the largest
-    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties; 0
-    when the values rise or fall across the range), and the search fails at an end when the
-    largest value lies at an end (the mark then moves by the lag ``k`` when there is one).
+    Two or fewer lags: the largest (first on ties), never a failure.  Else ``k`` is the largest
+    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties), also
+    when a value at an end of the range is larger (measured: tests/data/
+    make_egemaps_range_refs.py's ``range_tone``, and an 8 kHz vibrato of +-14 %), and the search
+    fails when there is none (the values rise or fall across the range; ``k = 0``, the mark
+    then moves by ``round(T0)``).
     """
-    k = g = 0
-    for i in range(1, len(cs)):
-        if cs[i] > cs[g]:
-            g = i
     if len(cs) <= 2:
-        return g, False
+        return int(len(cs) == 2 and cs[1] > cs[0]), False
+    k = 0
     for i in range(1, len(cs) - 1):
         if cs[i] > cs[i - 1] and cs[i] >= cs[i + 1] and (k == 0 or cs[i] > cs[k]):
             k = i
-    return k, g == 0 or g == len(cs) - 1
+    return k, k == 0
 
 
 def _p2p(x, a, e):
@@ -219,7 +218,8 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             continue
         t0 = sr / f0[t]
         lo = max(1, int(np.floor(t0 * (1 - search_rel))))
-        hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))
+        hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))      # ownership, data limit
+        hs = max(lo, int(np.floor(t0 * (1 + search_rel))))     # the last lag searched
         L = max(1, int(np.floor(t0 + 0.5)))
         fresh = p < 0 or p < b0 - span
         if fresh:
@@ -233,12 +233,12 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             if p + 2 * hi + 1 > min(m, b1 + span):
                 p, prev_t = -1, 0.0
                 break
-            cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
-            k, edge = _pick_lag(cs)
+            cs = [_pearson(sig, p, T) for T in range(lo, hs + 1)]
+            k, fail = _pick_lag(cs)
             T = lo + k
             per, peak = _vertex(cs, k, T)
-            if edge or peak < min_cc:           # rejected; the last period is kept
-                p += L if edge and k == 0 else T
+            if fail or peak < min_cc:           # rejected; the last period is kept
+                p += L if fail else T
                 continue
             a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)

@@ -1,0 +1,87 @@
+"""Reference arrays for tests/test_egemaps_jitter.py: openSMILE 2.6's ``cPitchJitter``
+(eGeMAPSv02) with an F0 chosen at will, to pin the ends of its lag range.
+
+Run in a scratch environment with openSMILE (never a featgraph dependency)::
+
+    python -m venv /tmp/venv-smile && /tmp/venv-smile/bin/pip install opensmile soundfile
+    /tmp/venv-smile/bin/python tests/data/make_egemaps_range_refs.py
+
+cPitchJitter reads the F0 from an HTK file (make_egemaps_jitter_refs.py's ``f0_config``;
+the rest of eGeMAPSv02.conf unchanged), so the lag range ``T0 (1 +- 0.1)`` can be put where
+the signal's true period lies.  The F0 track is 0 but for blocks of 11 frames at a constant
+``T0`` (2 unvoiced frames between blocks, so that each block starts a fresh mark); the
+blocks put ``1.1 T0`` (:data:`TOP`) and then ``0.9 T0`` (:data:`BOTTOM`) at the given
+number of samples (the true period lies inside the range, at its top or bottom lag, or
+just outside it).  The probes (numpy only, :func:`probes`), 2 s each:
+
+- ``range_pulse``, ``range_pulse_16k``: make_egemaps_jitter_refs.py's coded pulse trains
+  (amplitude step ``c = 0.002``) at whole-sample periods of 33 samples (8 kHz) and 150
+  (16 kHz): whether openSMILE takes a period says whether the true period's lag was searched
+  and was not the last one;
+- ``range_tone``: ten harmonics (amplitudes ``0.7^k``, fixed random phases, 30 % amplitude
+  modulation at 3.7 Hz) of a period of 32.6 samples at 8 kHz: ranges whose largest sampled
+  correlation lies at their top lag while a smaller interior maximum exists.
+
+Writes tests/data/egemaps_range_refs.npz: per probe ``<name>/x`` (16-bit samples),
+``<name>/sr``, ``<name>/f0`` (the F0 track given to cPitchJitter, float32), ``<name>/jitter``,
+``<name>/shimmer`` (``gemapsv01b_jitterShimmer``), float32.
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+# per probe: 1.1 T0 of the top blocks and 0.9 T0 of the bottom blocks, in samples
+TOP = {"range_pulse": (33.2, 33.5, 33.8, 34.2, 34.5),
+       "range_pulse_16k": (150.3, 150.7, 151.3, 151.7),
+       "range_tone": (32.8, 33.2, 33.5, 33.8, 34.2, 34.5)}
+BOTTOM = {"range_pulse": (33.8, 33.5, 33.2, 32.8, 32.5),
+          "range_pulse_16k": (150.7, 150.3, 149.7, 149.3),
+          "range_tone": (33.2, 32.8, 32.5, 32.2, 31.8)}
+START, ON, GAP = 12, 11, 2
+
+
+def tone(sr, period, seconds=2.0, harmonics=10, tilt=0.7, am=0.3, seed=0):
+    """16-bit samples (int16, ``trunc(32768 y)``) of the modulated harmonic tone."""
+    t = np.arange(int(seconds * sr)) / sr
+    ph = 2 * np.pi * sr / period * t
+    phs = np.random.default_rng(seed).uniform(0, 2 * np.pi, harmonics)
+    y = sum(tilt ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
+            if (k + 1) * sr / period < sr / 2)
+    y = y * (1 + am * np.sin(2 * np.pi * 3.7 * t))
+    return np.trunc(0.3 * y / np.abs(y).max() * 32768).astype(np.int16)
+
+
+def f0_track(name, sr, n):
+    """The F0 track (Hz, 0 unvoiced, float32) of ``n`` frames for probe ``name``."""
+    t0s = [c / 1.1 for c in TOP[name]] + [c / 0.9 for c in BOTTOM[name]]
+    f0 = np.zeros(n)
+    for i, t0 in enumerate(t0s):
+        a = START + (ON + GAP) * i
+        assert a + ON <= n
+        f0[a:a + ON] = sr / t0
+    return f0.astype(np.float32)
+
+
+def probes():
+    """{name: (sr, int16 samples)}."""
+    sys.path.insert(0, str(HERE))
+    from make_egemaps_jitter_refs import pulse_train
+
+    return {"range_pulse": (8000, pulse_train(8000, 33, seconds=2.0, c=0.002)),
+            "range_pulse_16k": (16000, pulse_train(16000, 150, seconds=2.0, c=0.002)),
+            "range_tone": (8000, tone(8000, 32.6))}
+
+
+def main():
+    sys.path.insert(0, str(HERE))
+    from make_egemaps_jitter_refs import write_refs      # openSMILE's levels, saved
+
+    pr = probes()
+    write_refs(pr, "egemaps_range_refs.npz",
+               f0={name: (lambda n, name=name: f0_track(name, pr[name][0], n)) for name in pr})
+
+
+if __name__ == "__main__":
+    main()
