@@ -103,7 +103,7 @@ def voiced_signal(seed, n=40, hop=160, span=960):
     return sig, f0
 
 
-START = np.array([-1.0, 0.0, 0.0, 0.0])
+START = np.array([-1.0, 0.0, 0.0, 0.0, 0.0])
 
 
 def jitter_both_backends(monkeypatch, sig, f0, *args):
@@ -122,7 +122,8 @@ def jitter_both_backends(monkeypatch, sig, f0, *args):
 
 
 @pytest.mark.parametrize("refs, name", [("edge", "vib14"), ("edge", "steps"),
-                                        ("range", "range_tone"), ("range", "range_pulse_16k")])
+                                        ("range", "range_tone"), ("range", "range_pulse_16k"),
+                                        ("range", "gaps_8k")])
 def test_jitter_c_equals_numpy_across_range_ends(refs, name, monkeypatch):
     """8 and 16 kHz probes whose period leaves the lag range or sits at its ends (maxima at
     its ends, interior local maxima, vertex values near min_cc; tests/data/

@@ -161,8 +161,8 @@ def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
         raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
     if not (isinstance(state, np.ndarray) and state.dtype == np.float64 and
-            state.shape == (4,)):
-        raise ValueError("jitter: state must be a float64 array of shape (4,)")
+            state.shape == (5,)):
+        raise ValueError("jitter: state must be a float64 array of shape (5,)")
     if not (np.isfinite(sig).all() and np.isfinite(f0).all() and np.isfinite(state).all()):
         raise _nonfinite_error("jitter input")
     v = f0[f0 > 0]
@@ -210,11 +210,12 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     n, m = len(f0), len(sig)
     jit, shim = np.zeros(n), np.zeros(n)
     p, prev_t, last_j, last_s = int(state[0]), state[1], state[2], state[3]
+    took = state[4] != 0.0              # the previous frame took a period
     for t in range(n):
         b1 = base + t * hop
         b0 = b1 - hop
         if not f0[t] > 0:
-            p, prev_t, last_j, last_s = -1, 0.0, 0.0, 0.0
+            p, prev_t, last_j, last_s, took = -1, 0.0, 0.0, 0.0, False
             continue
         t0 = sr / f0[t]
         lo = max(1, int(np.floor(t0 * (1 - search_rel))))
@@ -250,12 +251,13 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             n_t += 1
             prev_t = per
             p += T
-        if n_t == 0:                    # no period: repeat (jitter 0 when none was tried)
-            jit[t], shim[t] = (last_j if n_try else 0.0), last_s
+        if n_t == 0:    # no period: repeat; jitter 0 when no mark was tried after a period
+            jit[t], shim[t] = (0.0 if n_try == 0 and took else last_j), last_s
+            last_j, took = jit[t], False
             continue
         jit[t] = (sum_dt / n_dt) / (sum_t / n_t) if n_dt else 0.0
         shim[t] = 20.0 * np.log10(1.0 + min(sum_da / sum_a, 1.0)) if sum_a > 0.0 else 0.0
-        last_j, last_s = jit[t], shim[t]
+        last_j, last_s, took = jit[t], shim[t], True
     p_next = p - hop * n
-    state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s)
+    state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s, float(took))
     return jit, shim

@@ -251,7 +251,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
         !(search_rel >= 0.0 && search_rel < 1.0) || !isfinite(min_cc) ||
         (n_frames > 0 && n_sig < base + hop * (n_frames - 1)))
         return FG_EINVAL;
-    if (!fg_row_finite(state, 4))
+    if (!fg_row_finite(state, 5))
         return FG_ENONFINITE;
     if (n_frames == 0)
         return FG_OK;
@@ -262,12 +262,14 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
     double cs[4096];
     long long p = (long long)state[0];
     double prev_t = state[1], last_j = state[2], last_s = state[3];
+    int took = state[4] != 0.0;         /* the previous frame took a period */
     for (size_t t = 0; t < n_frames; t++) {
         long long b1 = (long long)(base + t * hop), b0 = b1 - (long long)hop;
         jitter[t] = shimmer[t] = 0.0;
         if (!(f0[t] > 0.0)) {
             p = -1;
             prev_t = last_j = last_s = 0.0;
+            took = 0;
             continue;
         }
         double t0 = sr / f0[t];
@@ -332,9 +334,12 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             prev_t = per;
             p += (long long)T;
         }
-        if (n_t == 0) {                 /* no period: repeat (jitter 0 when none was tried) */
-            jitter[t] = n_try > 0 ? last_j : 0.0;
+        if (n_t == 0) {     /* no period: repeat the last frame's values; jitter 0 when no
+                             * mark was tried right after a frame that took a period */
+            jitter[t] = n_try == 0 && took ? 0.0 : last_j;
             shimmer[t] = last_s;
+            last_j = jitter[t];
+            took = 0;
             continue;
         }
         jitter[t] = n_dt > 0 ? (sum_dt / (double)n_dt) / (sum_t / (double)n_t) : 0.0;
@@ -342,11 +347,13 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
         shimmer[t] = 20.0 * log10(1.0 + (rel < 1.0 ? rel : 1.0));
         last_j = jitter[t];
         last_s = shimmer[t];
+        took = 1;
     }
     long long p_next = p - (long long)(hop * n_frames);
     state[0] = p >= 0 && p_next >= 0 ? (double)p_next : -1.0;
     state[1] = prev_t;
     state[2] = last_j;
     state[3] = last_s;
+    state[4] = took;
     return FG_OK;
 }

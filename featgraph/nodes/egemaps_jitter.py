@@ -128,9 +128,10 @@ class PitchJitter(Node):
 
 @PitchJitter.stream
 class PitchJitterState:
-    """Per channel: the kernel state ``[mark, last period, last jitter, last shimmer]`` and
-    the ``hop + length`` samples before the chunk's first frame (zeros before the first
-    frame): marks may lag behind their frame's block (up to ``length`` samples)."""
+    """Per channel: the kernel state ``[mark, last period, last jitter, last shimmer, whether
+    the last frame took a period]`` and the ``hop + length`` samples before the chunk's
+    first frame (zeros before the first frame): marks may lag behind their frame's block (up
+    to ``length`` samples)."""
 
     def __init__(self, p: PitchJitter):
         self.p = p
@@ -155,7 +156,7 @@ class PitchJitterState:
         fs = f.reshape((nch, m))
         base = hop + length
         if self.state is None:
-            self.state = np.tile([-1.0, 0.0, 0.0, 0.0], (len(xs), 1))
+            self.state = np.tile([-1.0, 0.0, 0.0, 0.0, 0.0], (len(xs), 1))
             self.head = np.zeros((len(xs), base))
         jit, shim = np.zeros(fs.shape), np.zeros(fs.shape)
         for c in range(len(xs)):

@@ -1,5 +1,6 @@
 """Reference arrays for tests/test_egemaps_jitter.py: openSMILE 2.6's ``cPitchJitter``
-(eGeMAPSv02) with an F0 chosen at will, to pin the ends of its lag range.
+(eGeMAPSv02) with an F0 chosen at will, to pin the ends of its lag range and the values of
+frames that take no period.
 
 Run in a scratch environment with openSMILE (never a featgraph dependency)::
 
@@ -22,6 +23,13 @@ just outside it).  The probes (numpy only, :func:`probes`), 2 s each:
   modulation at 3.7 Hz) of a period of 32.6 samples at 8 kHz: ranges whose largest sampled
   correlation lies at their top lag while a smaller interior maximum exists.
 
+And, for the frames that take no period, ``gaps``, ``gaps_8k`` (3 s): pulse trains (Hann,
+9 samples) whose periods alternate 176 and 180 samples at 16 kHz (88 and 90 at 8 kHz: local
+jitter ~2 %) and amplitudes 0.4 and 0.34, with every 11th pulse left out (the periods
+around it are rejected), fed a constant F0 of ``sr / 178`` (``sr / 89``) on frames 8 to
+``n - 8``: periods longer than the hop, so that some frames try no mark, right after frames
+that took a period and right after frames that rejected one.
+
 Writes tests/data/egemaps_range_refs.npz: per probe ``<name>/x`` (16-bit samples),
 ``<name>/sr``, ``<name>/f0`` (the F0 track given to cPitchJitter, float32), ``<name>/jitter``,
 ``<name>/shimmer`` (``gemapsv01b_jitterShimmer``), float32.
@@ -40,6 +48,7 @@ BOTTOM = {"range_pulse": (33.8, 33.5, 33.2, 32.8, 32.5),
           "range_pulse_16k": (150.7, 150.3, 149.7, 149.3),
           "range_tone": (33.2, 32.8, 32.5, 32.2, 31.8)}
 START, ON, GAP = 12, 11, 2
+GAPS = {"gaps": (16000, (176, 180)), "gaps_8k": (8000, (88, 90))}
 
 
 def tone(sr, period, seconds=2.0, harmonics=10, tilt=0.7, am=0.3, seed=0):
@@ -53,8 +62,26 @@ def tone(sr, period, seconds=2.0, harmonics=10, tilt=0.7, am=0.3, seed=0):
     return np.trunc(0.3 * y / np.abs(y).max() * 32768).astype(np.int16)
 
 
+def gap_train(sr, periods, seconds=3.0, drop=11, amps=(0.4, 0.34)):
+    """16-bit samples (int16) of the pulse train with every ``drop``-th pulse left out."""
+    n = int(seconds * sr)
+    pos = int(0.1 * sr) + np.concatenate([[0], np.cumsum(np.resize(periods, n // min(periods)))])
+    pos = pos[pos < n - 10]
+    k = np.arange(-4, 5)
+    hann = 0.5 + 0.5 * np.cos(2 * np.pi * k / 9)
+    x = np.zeros(n)
+    for i, p in enumerate(pos):
+        if i % drop != drop - 1:
+            x[p + k] += amps[i % 2] * hann
+    return np.round(x * 32767).astype(np.int16)
+
+
 def f0_track(name, sr, n):
     """The F0 track (Hz, 0 unvoiced, float32) of ``n`` frames for probe ``name``."""
+    if name in GAPS:
+        f0 = np.zeros(n)
+        f0[8:n - 8] = sr / np.mean(GAPS[name][1])
+        return f0.astype(np.float32)
     t0s = [c / 1.1 for c in TOP[name]] + [c / 0.9 for c in BOTTOM[name]]
     f0 = np.zeros(n)
     for i, t0 in enumerate(t0s):
@@ -71,7 +98,8 @@ def probes():
 
     return {"range_pulse": (8000, pulse_train(8000, 33, seconds=2.0, c=0.002)),
             "range_pulse_16k": (16000, pulse_train(16000, 150, seconds=2.0, c=0.002)),
-            "range_tone": (8000, tone(8000, 32.6))}
+            "range_tone": (8000, tone(8000, 32.6)),
+            **{name: (sr, gap_train(sr, per)) for name, (sr, per) in GAPS.items()}}
 
 
 def main():
