@@ -166,7 +166,7 @@ def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     if not (np.isfinite(sig).all() and np.isfinite(f0).all() and np.isfinite(state).all()):
         raise _nonfinite_error("jitter input")
     v = f0[f0 > 0]
-    if len(v) and np.max(np.ceil(sr / v * (1 + search_rel)) -
+    if len(v) and np.max(np.ceil(sr / v + sr / v * search_rel) -
                          np.floor(sr / v * (1 - search_rel))) >= 4096:
         raise ValueError("jitter: sr / f0 * 2 search_rel spans >= 4096 lags; raise the F0 floor "
                          "or lower search_rel")
@@ -219,8 +219,9 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             continue
         t0 = sr / f0[t]
         lo = max(1, int(np.floor(t0 * (1 - search_rel))))
-        hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))      # ownership, data limit
-        hs = max(lo, int(np.floor(t0 * (1 + search_rel))))     # the last lag searched
+        top = t0 + t0 * search_rel      # exactly 160 at 16 kHz and 110 Hz (measured)
+        hi = max(lo, int(np.ceil(top)))         # ownership, data limit
+        hs = max(lo, int(np.floor(top)))        # the last lag searched
         L = max(1, int(np.floor(t0 + 0.5)))
         fresh = p < 0 or p < b0 - span
         if fresh:

@@ -273,10 +273,13 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             continue;
         }
         double t0 = sr / f0[t];
-        /* lags searched lo .. hs = floor(T0 (1 + r)); the period ownership and the data
-         * limit use hi = ceil(T0 (1 + r)) (measured, tests/data/make_egemaps_range_refs.py) */
-        double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
-        double hs_d = floor(t0 * (1.0 + search_rel)), l_d = floor(t0 + 0.5);
+        /* lags searched lo .. hs = floor(T0 + T0 r); the period ownership and the data
+         * limit use hi = ceil(T0 + T0 r) (measured, tests/data/make_egemaps_range_refs.py:
+         * T0 + T0 r is exactly 160 at 16 kHz and 110 Hz, as openSMILE's ownership shows,
+         * where T0 (1 + r) is 160.00000000000003) */
+        double top = t0 + t0 * search_rel;
+        double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(top);
+        double hs_d = floor(top), l_d = floor(t0 + 0.5);
         if (lo_d < 1.0)
             lo_d = 1.0;
         if (hi_d < lo_d)

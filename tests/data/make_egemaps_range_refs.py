@@ -30,6 +30,13 @@ around it are rejected), fed a constant F0 of ``sr / 178`` (``sr / 89``) on fram
 ``n - 8``: periods longer than the hop, so that some frames try no mark, right after frames
 that took a period and right after frames that rejected one.
 
+And ``tone110``, ``tone110_sil`` (16 kHz): seven segments of 40 frames, each with an F0 of
+110 Hz on 32 frames (``1.1 T0`` = 160 lags, an integer) and a tone (ten harmonics,
+amplitudes ``0.7^k``, fixed random phases, F0 110 Hz with a +-2 % vibrato at 3 Hz, peak 0.3)
+starting 4-13 frames into it (at a sample offset ``37 i mod 160``) and ending after frame 30;
+``tone110`` has +-1 LSB of uniform dither everywhere (seeded), ``tone110_sil`` digital silence
+around the tone.
+
 Writes tests/data/egemaps_range_refs.npz: per probe ``<name>/x`` (16-bit samples),
 ``<name>/sr``, ``<name>/f0`` (the F0 track given to cPitchJitter, float32), ``<name>/jitter``,
 ``<name>/shimmer`` (``gemapsv01b_jitterShimmer``), float32.
@@ -49,6 +56,8 @@ BOTTOM = {"range_pulse": (33.8, 33.5, 33.2, 32.8, 32.5),
           "range_tone": (33.2, 32.8, 32.5, 32.2, 31.8)}
 START, ON, GAP = 12, 11, 2
 GAPS = {"gaps": (16000, (176, 180)), "gaps_8k": (8000, (88, 90))}
+TONE110 = {"tone110": True, "tone110_sil": False}
+SEG, NSEG = 40, 7
 
 
 def tone(sr, period, seconds=2.0, harmonics=10, tilt=0.7, am=0.3, seed=0):
@@ -76,8 +85,32 @@ def gap_train(sr, periods, seconds=3.0, drop=11, amps=(0.4, 0.34)):
     return np.round(x * 32767).astype(np.int16)
 
 
+def tone110(dither, sr=16000, f=110.0, harmonics=10):
+    """16-bit samples (int16) of the tone110 probes: ``NSEG`` tone onsets."""
+    hop = sr // 100
+    x = np.zeros((10 + SEG * NSEG + 16) * hop)
+    for i in range(NSEG):
+        a = 10 + SEG * i
+        start, end = (a + 4 + i * 3 // 2) * hop + i * 37 % hop, (a + 30) * hop
+        t = np.arange(end - start) / sr
+        phs = np.random.default_rng(i).uniform(0, 2 * np.pi, harmonics)
+        ph = 2 * np.pi * f * t * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))
+        y = sum(0.7 ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
+                if (k + 1) * f < sr / 2)
+        x[start:end] = 0.3 * y / np.abs(y).max()
+    x = np.trunc(x * 32768)
+    if dither:
+        x += np.random.default_rng(5).integers(-1, 2, len(x))
+    return x.astype(np.int16)
+
+
 def f0_track(name, sr, n):
     """The F0 track (Hz, 0 unvoiced, float32) of ``n`` frames for probe ``name``."""
+    if name in TONE110:
+        f0 = np.zeros(n)
+        for i in range(NSEG):
+            f0[10 + SEG * i:10 + SEG * i + 32] = 110.0
+        return f0.astype(np.float32)
     if name in GAPS:
         f0 = np.zeros(n)
         f0[8:n - 8] = sr / np.mean(GAPS[name][1])
@@ -99,7 +132,8 @@ def probes():
     return {"range_pulse": (8000, pulse_train(8000, 33, seconds=2.0, c=0.002)),
             "range_pulse_16k": (16000, pulse_train(16000, 150, seconds=2.0, c=0.002)),
             "range_tone": (8000, tone(8000, 32.6)),
-            **{name: (sr, gap_train(sr, per)) for name, (sr, per) in GAPS.items()}}
+            **{name: (sr, gap_train(sr, per)) for name, (sr, per) in GAPS.items()},
+            **{name: (16000, tone110(dither)) for name, dither in TONE110.items()}}
 
 
 def main():
