@@ -179,30 +179,31 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     Frame ``t`` owns the block ``sig[b1 - hop, b1)``, ``b1 = base + t hop`` (``base >=
     hop`` samples of history before frame 0's start, ``hop`` when None: ``sig`` then starts
     at frame 0's block).  A mark ``p`` (carried across frames and chunks in ``state = [p,
-    prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
-    none) starts *fresh* at ``b1 - 1`` in a voiced frame without one (or whose mark lies
-    more than ``span`` before its block).  The frame's first period is taken when the mark
-    is fresh or ``p < b1 - 2``, further ones while ``p + 2 hi <= b1 + hop - 3``: marks may
-    lag behind the block (openSMILE 2.6, measured on pulse trains).  Per period: with ``T0
-    = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
-    ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
-    of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
-    harmonic glides; 0 when a stretch is constant) gives ``T`` at its largest interior local
-    maximum (:func:`_pick_lag`); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span``
-    (the data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T +
-    (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)``
-    (parabola vertex, when curved down and ``lo < T < hi``; else ``T`` and ``c(T)``): when
-    the largest value lies at an end of the lag range (of >= 3 lags) no period is taken and
-    ``p += T`` (``p += L`` when there is no interior maximum), when ``c(P) < min_cc`` no
-    period is taken and ``p += T`` (the last period is kept either way).  Else ``P`` is the
-    period, the amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2,
-    p+2T)`` (:func:`_amplitudes`), ``|P -
-    prev_period|`` is taken once a previous
-    period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
-    ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
-    a voiced frame without a period repeats the last values; an unvoiced frame (``f0 <=
-    0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the next chunk
-    (``p - hop * len(f0)``, -1 when negative).
+    prev_period, last_jitter, last_shimmer, took]``, ``p`` relative to ``sig`` and ``-1`` for
+    none, ``took`` 1 when the last frame took a period) starts *fresh* at ``b1 - 1`` in a
+    voiced frame without one (or whose mark lies more than ``span`` before its block).  The
+    frame's first period is taken when the mark is fresh or ``p < b1 - 2``, further ones
+    while ``p + 2 hi <= b1 + hop - 3``: marks may lag behind the block (openSMILE 2.6,
+    measured on pulse trains).  Per period: with ``T0 = sr / f0``, ``L = round(T0)``, ``hi
+    = ceil(T0 + T0 search_rel)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` .. ``hs
+    = floor(T0 + T0 search_rel)`` (measured with an F0 chosen at will), the correlation
+    coefficient (means removed) ``c(T)`` of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)``
+    (windows as long as the lag, measured on harmonic glides; 0 when a stretch is constant)
+    gives ``T`` at its largest interior local maximum (:func:`_pick_lag`, whatever the
+    values at the ends); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span`` (the
+    data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T + (c(T-1)
+    - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)`` (parabola
+    vertex, when curved down and ``lo < T < hs``; else ``T`` and ``c(T)``): with no interior
+    maximum (the values rise or fall across >= 3 lags) no period is taken and ``p += L``,
+    when ``c(P) < min_cc`` no period is taken and ``p += T`` (the last period is kept either
+    way).  Else ``P`` is the period, the amplitudes are the peak-to-peak ``A1 = A(p+2,
+    p+T)`` and ``A2 = A(p+T+2, p+2T)`` (:func:`_amplitudes`), ``|P - prev_period|`` is taken
+    once a previous period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean
+    P_i`` and ``shimmer = 20 log10(1 + min(1, sum |A2 - A1| / sum (A1 + A2) / 2))`` over the
+    frame's periods; a voiced frame without a period repeats the last frame's values, but
+    writes jitter 0 when it tried no mark right after a frame that took a period; an
+    unvoiced frame (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p`` is made
+    relative to the next chunk (``p - hop * len(f0)``, -1 when negative).
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each; ``state`` is updated in place.
     """
