@@ -62,7 +62,8 @@ maximum, the amplitude window and the vertex test, 0.71 / 0.86 / 0.79 and 0.77 /
 0.70 before the correlation above, 0.60 / 0.75 / 0.64 and 0.62 / 0.83 / 0.54 before the
 period ownership).  Not pinned down: a voicing onset after digital silence whose first try
 reaching the signal is rejected (tone110_sil: openSMILE's mark then moves by ``round(T0)``,
-ours by the interior maximum's lag; 205 of its 224 jitter values).
+ours by the interior maximum's lag; 205 of its 224 jitter values; the onsets probes 280 of
+336 and 106 of 144; tests/test_egemaps_jitter.py lists the rules tried).
 
 References
 ----------

@@ -37,6 +37,13 @@ starting 4-13 frames into it (at a sample offset ``37 i mod 160``) and ending af
 ``tone110`` has +-1 LSB of uniform dither everywhere (seeded), ``tone110_sil`` digital silence
 around the tone.
 
+And ``onsets``, ``onsets_8k`` (16 and 8 kHz, F0 110 Hz, not pinned down): segments of 30
+frames with the F0 on 24 of them and digital silence until a tone like tone110's starts
+``d`` samples after the fourth mark of the segment (the fresh mark ``a hop - 1`` plus three
+moves by ``round(T0)`` through the silence), for every ``d`` from ``round(T0) + 2`` to
+``floor(1.1 T0)``: the try whose window at lag ``round(T0)`` is still silent while longer
+lags reach the tone.
+
 Writes tests/data/egemaps_range_refs.npz: per probe ``<name>/x`` (16-bit samples),
 ``<name>/sr``, ``<name>/f0`` (the F0 track given to cPitchJitter, float32), ``<name>/jitter``,
 ``<name>/shimmer`` (``gemapsv01b_jitterShimmer``), float32.
@@ -58,6 +65,7 @@ START, ON, GAP = 12, 11, 2
 GAPS = {"gaps": (16000, (176, 180)), "gaps_8k": (8000, (88, 90))}
 TONE110 = {"tone110": True, "tone110_sil": False}
 SEG, NSEG = 40, 7
+ONSETS = {"onsets": 16000, "onsets_8k": 8000}
 
 
 def tone(sr, period, seconds=2.0, harmonics=10, tilt=0.7, am=0.3, seed=0):
@@ -104,8 +112,36 @@ def tone110(dither, sr=16000, f=110.0, harmonics=10):
     return x.astype(np.int16)
 
 
+def onset_offsets(sr, f=110.0):
+    """The onsets probes' offsets ``d`` (samples after the fourth mark)."""
+    t0 = sr / f
+    return list(range(int(np.floor(t0 + 0.5)) + 2, int(np.floor(t0 + 0.1 * t0)) + 1))
+
+
+def onsets(sr, f=110.0, seg=30, harmonics=10):
+    """16-bit samples (int16) of the onsets probes."""
+    hop, ds = sr // 100, onset_offsets(sr, f)
+    x = np.zeros((10 + seg * len(ds) + 16) * hop)
+    for i, d in enumerate(ds):
+        a = 10 + seg * i
+        start = a * hop - 1 + 3 * int(np.floor(sr / f + 0.5)) + d
+        end = (a + 22) * hop
+        t = np.arange(end - start) / sr
+        phs = np.random.default_rng(i).uniform(0, 2 * np.pi, harmonics)
+        ph = 2 * np.pi * f * t * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))
+        y = sum(0.7 ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
+                if (k + 1) * f < sr / 2)
+        x[start:end] = 0.3 * y / np.abs(y).max()
+    return np.trunc(x * 32768).astype(np.int16)
+
+
 def f0_track(name, sr, n):
     """The F0 track (Hz, 0 unvoiced, float32) of ``n`` frames for probe ``name``."""
+    if name in ONSETS:
+        f0 = np.zeros(n)
+        for i in range(len(onset_offsets(sr))):
+            f0[10 + 30 * i:10 + 30 * i + 24] = 110.0
+        return f0.astype(np.float32)
     if name in TONE110:
         f0 = np.zeros(n)
         for i in range(NSEG):
@@ -133,7 +169,8 @@ def probes():
             "range_pulse_16k": (16000, pulse_train(16000, 150, seconds=2.0, c=0.002)),
             "range_tone": (8000, tone(8000, 32.6)),
             **{name: (sr, gap_train(sr, per)) for name, (sr, per) in GAPS.items()},
-            **{name: (16000, tone110(dither)) for name, dither in TONE110.items()}}
+            **{name: (16000, tone110(dither)) for name, dither in TONE110.items()},
+            **{name: (sr, onsets(sr)) for name, sr in ONSETS.items()}}
 
 
 def main():
