@@ -24,19 +24,25 @@ ASSEMBLY = yaml.safe_load((DATA / "egemaps_assembly.yaml").read_text())
 STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k"]
 SPECTRAL = 10
 # Measured agreement (docs/paralinguistic.md, tests/data/measure_egemaps_recipes.py), a little
-# below the figures of 2026-11-28 (evening; jitter and shimmer of 2026-11-29, after the
-# interior-maximum rule, the amplitude window and the vertex test of tests/test_egemaps_jitter.py:
-# 1.000 / 1.000, 0.962 / 0.978, 0.710 / 0.799, before 0.880 / 0.866, 0.883 / 0.888,
+# below the figures of 2026-11-28 (evening; jitter and shimmer of 2026-11-29, after the lag
+# range floor(0.9 T0) .. floor(1.1 T0) and the repeats of frames without a period of
+# tests/test_egemaps_jitter.py: 1.000 / 1.000 on all three files, floors at the issue's 0.99;
+# before 1.000 / 1.000, 0.962 / 0.978, 0.710 / 0.799, and before the interior-maximum rule,
+# the amplitude window and the vertex test 0.880 / 0.866, 0.883 / 0.888,
 # 0.716 / 0.740) so that rounding cannot flip them: for the 14 voice
 # descriptors after F0 (jitter, shimmer, HNR, H1-H2, H1-A3, then frequency, bandwidth and
 # amplitude of F1, F2, F3), the share of frames voiced in both within 1e-2 of the column's range.
 FLOORS = {
     "speech_en_16k":    [.99, .99, .99, .99, .98, .98, .97, .98, .98, .98, .98, .97, .98, .99],
-    "speech_en_gb_16k": [.95, .97, .99, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
-    "english_8k":       [.70, .79, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
+    "speech_en_gb_16k": [.99, .99, .99, .99, .99, .98, .97, .99, .99, .98, .98, .98, .97, .99],
+    "english_8k":       [.99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99, .99],
 }
 # functionals within 1e-3 relative of openSMILE's (of 88 and of 62), measured 81 / 57,
-# 81 / 57 and 83 / 58 (speech_en_gb_16k 79 / 55 before acf_hnr's nearest peak of |r|,
+# 84 / 60 and 87 / 62, all within 2 % (81 / 57, 81 / 57 and 83 / 58, and 85 / 59 of the worst
+# file within 2 %, before jitter's lag range floor(0.9 T0) .. floor(1.1 T0) and repeats
+# of frames without a period, tests/test_egemaps_jitter.py: the jitter mean and stddevNorm
+# and shimmer mean of speech_en_gb_16k and english_8k, now within 3e-7;
+# speech_en_gb_16k 79 / 55 before acf_hnr's nearest peak of |r|,
 # tests/test_egemaps_hnr.py, which gave its HNR openSMILE's on every voiced frame; 77 / 53, 78 / 54 and 83 / 58 before jitter's interior-maximum rule,
 # amplitude window and vertex test: speech_en_16k's four jitter and shimmer functionals now
 # within 3e-7; 78 / 54 and 79 / 55 on the first two before the glides' jitter
@@ -50,8 +56,8 @@ FLOORS = {
 # 76 / 53: the order-11 fits are ill-conditioned, and the few float32 ulps of input our
 # float64 FFT of the frames still leaves (openSMILE's FFT is float32) move the roots of
 # a few frames.
-EXACT = {"speech_en_16k": 80, "speech_en_gb_16k": 80, "english_8k": 81}
-GEXACT = {"speech_en_16k": 56, "speech_en_gb_16k": 56, "english_8k": 57}
+EXACT = {"speech_en_16k": 80, "speech_en_gb_16k": 83, "english_8k": 86}
+GEXACT = {"speech_en_16k": 56, "speech_en_gb_16k": 59, "english_8k": 61}
 
 
 def _wav(stem):
@@ -167,10 +173,12 @@ def test_functionals_against_opensmile(runs, stem):
     assert res.features["egemaps/egemaps"].names == tuple(META["functional_columns"])
     rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
     assert np.sum(rel <= 1e-3) >= EXACT[stem], np.sum(rel <= 1e-3)
+    assert np.all(rel <= 0.02), rel.max()               # the issue's target (measured 6.1e-3)
     g = res["gemaps/gemaps"].ravel()
     gw = GREFS[f"{stem}.gfunc"][0]
     grel = np.abs(g - gw) / np.maximum(np.abs(gw), 1e-12)
     assert np.sum(grel <= 1e-3) >= GEXACT[stem], np.sum(grel <= 1e-3)
+    assert np.all(grel <= 0.02), grel.max()
 
 
 def test_silence_is_finite_and_unvoiced():

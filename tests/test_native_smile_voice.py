@@ -103,7 +103,7 @@ def voiced_signal(seed, n=40, hop=160, span=960):
     return sig, f0
 
 
-START = np.array([-1.0, 0.0, 0.0, 0.0])
+START = np.array([-1.0, 0.0, 0.0, 0.0, 0.0])
 
 
 def jitter_both_backends(monkeypatch, sig, f0, *args):
@@ -121,16 +121,21 @@ def jitter_both_backends(monkeypatch, sig, f0, *args):
     return got
 
 
-@pytest.mark.parametrize("name", ["vib14", "steps"])
-def test_jitter_c_equals_numpy_across_range_ends(name, monkeypatch):
-    """openSMILE's F0 on 8 kHz probes whose period leaves the lag range (maxima at its ends,
-    interior local maxima, vertex values near min_cc; tests/data/egemaps_edge_refs.npz)."""
-    refs = np.load(Path(__file__).parent / "data" / "egemaps_edge_refs.npz")
+@pytest.mark.parametrize("refs, name", [("edge", "vib14"), ("edge", "steps"),
+                                        ("range", "range_tone"), ("range", "range_pulse_16k"),
+                                        ("range", "gaps_8k")])
+def test_jitter_c_equals_numpy_across_range_ends(refs, name, monkeypatch):
+    """8 and 16 kHz probes whose period leaves the lag range or sits at its ends (maxima at
+    its ends, interior local maxima, vertex values near min_cc; tests/data/
+    egemaps_edge_refs.npz with openSMILE's F0, egemaps_range_refs.npz with F0 blocks)."""
+    refs = np.load(Path(__file__).parent / "data" / f"egemaps_{refs}_refs.npz")
+    sr = int(refs[f"{name}/sr"])
     x = refs[f"{name}/x"].astype(np.float64) / 32767
     f0 = refs[f"{name}/f0"].astype(np.float64)
-    sig = np.concatenate([np.zeros(80), x, np.zeros(960)])
-    got = jitter_both_backends(monkeypatch, sig, f0, 80, 480, 8000.0, 0.1, 0.5)
-    assert (f0 > 0).sum() > 100 and np.any(got[0] > 0) and np.any(got[1] > 0)
+    hop, span = sr // 100, 6 * sr // 100
+    sig = np.concatenate([np.zeros(hop), x, np.zeros(2 * span)])
+    got = jitter_both_backends(monkeypatch, sig, f0, hop, span, float(sr), 0.1, 0.5)
+    assert (f0 > 0).sum() > 80 and np.any(got[0] > 0) and np.any(got[1] > 0)
 
 
 @pytest.mark.parametrize("seed", range(3))

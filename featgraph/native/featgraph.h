@@ -643,24 +643,27 @@ int fg_smile_viterbi_forward(const double *f0, const double *lc, size_t n_frames
  * fg_smile_jitter: local jitter and shimmer (dB) per frame from pitch periods marked across
  *   frames (openSMILE 2.6 cPitchJitter, measured).  Frame t's block is sig[b1 - hop, b1),
  *   b1 = base + t hop (base >= hop samples of history before frame 0's start; n_sig >= base +
- *   hop (n_frames - 1)).  state = [p, prev_period, last_jitter, last_shimmer] (p relative to
- *   sig, -1 for none) in/out.  A voiced frame without a mark, or whose mark lies more than
- *   span before its block, starts one (fresh) at b1 - 1.  The frame's first period is taken
- *   when the mark is fresh or p < b1 - 2, further ones while p + 2 hi <= b1 + hop - 3
- *   (marks may lag behind the block).  Per period: T0 = sr / f0, L = round(T0), lags lo =
- *   max(1, floor(T0 (1 - search_rel))) .. hi = max(lo, ceil(T0 (1 + search_rel))); the mark
- *   is dropped when p + 2 hi + 1 > min(n_sig, b1 + span) (frame t's data, independent of
- *   the chunking); c(T) is the correlation coefficient (means removed, 0 when a window is
- *   constant) of x[p+1, p+1+T) and x[p+1+T, p+1+2T); when its largest value (first on
- *   ties) lies at an end of the lag range (of >= 3 lags) no period is taken and p += L,
- *   when it is below min_cc no period is taken and p += T (prev_period kept either way);
- *   else the period is T refined by the
- *   parabola vertex through c(T-1), c(T), c(T+1) (when curved down, lo < T < hi), the
- *   amplitude pair A(p, p+T), A(p+T, p+2T) (peak-to-peak) is taken, and |P - prev_period|
- *   once a previous period exists; p += T.  jitter = mean |dP| / mean P, shimmer = 20
- *   log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2) over the frame's periods; a voiced frame
- *   without periods repeats the last values; f0 <= 0 writes 0 and drops the mark.  At the
- *   end p -= hop n_frames (-1 when negative).  hop >= 1, sr > 0, 0 <= search_rel < 1.
+ *   hop (n_frames - 1)).  state = [p, prev_period, last_jitter, last_shimmer, took] (p
+ *   relative to sig, -1 for none; took != 0 when the last frame took a period) in/out.  A
+ *   voiced frame without a mark, or whose mark lies more than span before its block, starts
+ *   one (fresh) at b1 - 1.  The frame's first period is taken when the mark is fresh or p <
+ *   b1 - 2, further ones while p + 2 hi <= b1 + hop - 3 (marks may lag behind the block).
+ *   Per period: T0 = sr / f0, L = round(T0), hi = max(lo, ceil(T0 + T0 search_rel)), lags lo
+ *   = max(1, floor(T0 (1 - search_rel))) .. hs = max(lo, floor(T0 + T0 search_rel)); the
+ *   mark is dropped when p + 2 hi + 1 > min(n_sig, b1 + span) (frame t's data, independent
+ *   of the chunking); c(T) is the correlation coefficient (means removed, 0 when a window is
+ *   constant) of x[p+1, p+1+T) and x[p+1+T, p+1+2T); T is its largest interior local
+ *   maximum (c(T) > c(T-1), c(T) >= c(T+1), first on ties; of <= 2 lags the largest value),
+ *   whatever the values at the ends; with none (the values rise or fall across >= 3 lags) no
+ *   period is taken and p += L; when the parabola vertex value through c(T-1), c(T), c(T+1)
+ *   (c(T) when not curved down) is below min_cc no period is taken and p += T (prev_period
+ *   kept either way); else the period P is T refined by that vertex, the amplitude pair
+ *   A(p+2, p+T), A(p+T+2, p+2T) (peak-to-peak) is taken, and |P - prev_period| once a
+ *   previous period exists; p += T.  jitter = mean |dP| / mean P, shimmer = 20 log10(1 +
+ *   min(1, sum |A2 - A1| / sum (A1 + A2) / 2)) over the frame's periods; a voiced frame
+ *   without periods repeats the last frame's values (jitter 0 when it tried no mark and the
+ *   last frame took a period); f0 <= 0 writes 0 and drops the mark.  At the end p -= hop
+ *   n_frames (-1 when negative).  hop >= 1, sr > 0, 0 <= search_rel < 1.
  */
 int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_frames,
                     size_t hop, size_t span, size_t base, double sr, double search_rel,

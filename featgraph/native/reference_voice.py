@@ -102,23 +102,22 @@ def _pearson(x, p, T):
 
 
 def _pick_lag(cs):
-    """The lag index ``k`` of the period and whether the search failed at an end of the range.
+    """The lag index ``k`` of the period and whether the search failed.
 
-    Two or fewer lags: the largest (first on ties), never an end.  Else ``k`` is the largest
-    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties; 0
-    when the values rise or fall across the range), and the search fails at an end when the
-    largest value lies at an end (the mark then moves by the lag ``k`` when there is one).
+    Two or fewer lags: the largest (first on ties), never a failure.  Else ``k`` is the largest
+    interior local maximum (``cs[k] > cs[k-1]`` and ``cs[k] >= cs[k+1]``, first on ties), also
+    when a value at an end of the range is larger (measured: tests/data/
+    make_egemaps_range_refs.py's ``range_tone``, and an 8 kHz vibrato of +-14 %), and the search
+    fails when there is none (the values rise or fall across the range; ``k = 0``, the mark
+    then moves by ``round(T0)``).
     """
-    k = g = 0
-    for i in range(1, len(cs)):
-        if cs[i] > cs[g]:
-            g = i
     if len(cs) <= 2:
-        return g, False
+        return int(len(cs) == 2 and cs[1] > cs[0]), False
+    k = 0
     for i in range(1, len(cs) - 1):
         if cs[i] > cs[i - 1] and cs[i] >= cs[i + 1] and (k == 0 or cs[i] > cs[k]):
             k = i
-    return k, g == 0 or g == len(cs) - 1
+    return k, k == 0
 
 
 def _p2p(x, a, e):
@@ -162,12 +161,12 @@ def _check_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     if not (sr > 0 and 0 <= search_rel < 1 and np.isfinite(min_cc)):
         raise ValueError("jitter: need sr > 0, 0 <= search_rel < 1 and a finite min_cc")
     if not (isinstance(state, np.ndarray) and state.dtype == np.float64 and
-            state.shape == (4,)):
-        raise ValueError("jitter: state must be a float64 array of shape (4,)")
+            state.shape == (5,)):
+        raise ValueError("jitter: state must be a float64 array of shape (5,)")
     if not (np.isfinite(sig).all() and np.isfinite(f0).all() and np.isfinite(state).all()):
         raise _nonfinite_error("jitter input")
     v = f0[f0 > 0]
-    if len(v) and np.max(np.ceil(sr / v * (1 + search_rel)) -
+    if len(v) and np.max(np.ceil(sr / v + sr / v * search_rel) -
                          np.floor(sr / v * (1 - search_rel))) >= 4096:
         raise ValueError("jitter: sr / f0 * 2 search_rel spans >= 4096 lags; raise the F0 floor "
                          "or lower search_rel")
@@ -180,30 +179,31 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     Frame ``t`` owns the block ``sig[b1 - hop, b1)``, ``b1 = base + t hop`` (``base >=
     hop`` samples of history before frame 0's start, ``hop`` when None: ``sig`` then starts
     at frame 0's block).  A mark ``p`` (carried across frames and chunks in ``state = [p,
-    prev_period, last_jitter, last_shimmer]``, ``p`` relative to ``sig`` and ``-1`` for
-    none) starts *fresh* at ``b1 - 1`` in a voiced frame without one (or whose mark lies
-    more than ``span`` before its block).  The frame's first period is taken when the mark
-    is fresh or ``p < b1 - 2``, further ones while ``p + 2 hi <= b1 + hop - 3``: marks may
-    lag behind the block (openSMILE 2.6, measured on pulse trains).  Per period: with ``T0
-    = sr / f0``, ``L = round(T0)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` ..
-    ``hi = ceil(T0 (1 + search_rel))``, the correlation coefficient (means removed) ``c(T)``
-    of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, measured on
-    harmonic glides; 0 when a stretch is constant) gives ``T`` at its largest interior local
-    maximum (:func:`_pick_lag`); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span``
-    (the data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T +
-    (c(T-1) - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)``
-    (parabola vertex, when curved down and ``lo < T < hi``; else ``T`` and ``c(T)``): when
-    the largest value lies at an end of the lag range (of >= 3 lags) no period is taken and
-    ``p += T`` (``p += L`` when there is no interior maximum), when ``c(P) < min_cc`` no
-    period is taken and ``p += T`` (the last period is kept either way).  Else ``P`` is the
-    period, the amplitudes are the peak-to-peak ``A1 = A(p+2, p+T)`` and ``A2 = A(p+T+2,
-    p+2T)`` (:func:`_amplitudes`), ``|P -
-    prev_period|`` is taken once a previous
-    period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean P_i`` and
-    ``shimmer = 20 log10(1 + sum |A2 - A1| / sum (A1 + A2) / 2)`` over the frame's periods;
-    a voiced frame without a period repeats the last values; an unvoiced frame (``f0 <=
-    0``) writes 0 and drops the mark.  At the end ``p`` is made relative to the next chunk
-    (``p - hop * len(f0)``, -1 when negative).
+    prev_period, last_jitter, last_shimmer, took]``, ``p`` relative to ``sig`` and ``-1`` for
+    none, ``took`` 1 when the last frame took a period) starts *fresh* at ``b1 - 1`` in a
+    voiced frame without one (or whose mark lies more than ``span`` before its block).  The
+    frame's first period is taken when the mark is fresh or ``p < b1 - 2``, further ones
+    while ``p + 2 hi <= b1 + hop - 3``: marks may lag behind the block (openSMILE 2.6,
+    measured on pulse trains).  Per period: with ``T0 = sr / f0``, ``L = round(T0)``, ``hi
+    = ceil(T0 + T0 search_rel)``, lags ``lo = max(1, floor(T0 (1 - search_rel)))`` .. ``hs
+    = floor(T0 + T0 search_rel)`` (measured with an F0 chosen at will), the correlation
+    coefficient (means removed) ``c(T)`` of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)``
+    (windows as long as the lag, measured on harmonic glides; 0 when a stretch is constant)
+    gives ``T`` at its largest interior local maximum (:func:`_pick_lag`, whatever the
+    values at the ends); when ``p + 2 hi + 1`` passes ``len(sig)`` or ``b1 + span`` (the
+    data of frame ``t``, whatever the chunking) the mark is dropped.  With ``P = T + (c(T-1)
+    - c(T+1)) / (2 (c(T-1) - 2 c(T) + c(T+1)))`` and the vertex value ``c(P)`` (parabola
+    vertex, when curved down and ``lo < T < hs``; else ``T`` and ``c(T)``): with no interior
+    maximum (the values rise or fall across >= 3 lags) no period is taken and ``p += L``,
+    when ``c(P) < min_cc`` no period is taken and ``p += T`` (the last period is kept either
+    way).  Else ``P`` is the period, the amplitudes are the peak-to-peak ``A1 = A(p+2,
+    p+T)`` and ``A2 = A(p+T+2, p+2T)`` (:func:`_amplitudes`), ``|P - prev_period|`` is taken
+    once a previous period exists, and ``p += T``.  ``jitter = mean |P_i - P_(i-1)| / mean
+    P_i`` and ``shimmer = 20 log10(1 + min(1, sum |A2 - A1| / sum (A1 + A2) / 2))`` over the
+    frame's periods; a voiced frame without a period repeats the last frame's values, but
+    writes jitter 0 when it tried no mark right after a frame that took a period; an
+    unvoiced frame (``f0 <= 0``) writes 0 and drops the mark.  At the end ``p`` is made
+    relative to the next chunk (``p - hop * len(f0)``, -1 when negative).
 
     Returns ``jitter, shimmer``, float64 ``(n,)`` each; ``state`` is updated in place.
     """
@@ -211,15 +211,18 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     n, m = len(f0), len(sig)
     jit, shim = np.zeros(n), np.zeros(n)
     p, prev_t, last_j, last_s = int(state[0]), state[1], state[2], state[3]
+    took = state[4] != 0.0              # the previous frame took a period
     for t in range(n):
         b1 = base + t * hop
         b0 = b1 - hop
         if not f0[t] > 0:
-            p, prev_t, last_j, last_s = -1, 0.0, 0.0, 0.0
+            p, prev_t, last_j, last_s, took = -1, 0.0, 0.0, 0.0, False
             continue
         t0 = sr / f0[t]
         lo = max(1, int(np.floor(t0 * (1 - search_rel))))
-        hi = max(lo, int(np.ceil(t0 * (1 + search_rel))))
+        top = t0 + t0 * search_rel      # exactly 160 at 16 kHz and 110 Hz (measured)
+        hi = max(lo, int(np.ceil(top)))         # ownership, data limit
+        hs = max(lo, int(np.floor(top)))        # the last lag searched
         L = max(1, int(np.floor(t0 + 0.5)))
         fresh = p < 0 or p < b0 - span
         if fresh:
@@ -233,12 +236,12 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             if p + 2 * hi + 1 > min(m, b1 + span):
                 p, prev_t = -1, 0.0
                 break
-            cs = [_pearson(sig, p, T) for T in range(lo, hi + 1)]
-            k, edge = _pick_lag(cs)
+            cs = [_pearson(sig, p, T) for T in range(lo, hs + 1)]
+            k, fail = _pick_lag(cs)
             T = lo + k
             per, peak = _vertex(cs, k, T)
-            if edge or peak < min_cc:           # rejected; the last period is kept
-                p += L if edge and k == 0 else T
+            if fail or peak < min_cc:           # rejected; the last period is kept
+                p += L if fail else T
                 continue
             a1, a2 = _amplitudes(sig, p, T)
             sum_da += abs(a2 - a1)
@@ -250,12 +253,13 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
             n_t += 1
             prev_t = per
             p += T
-        if n_t == 0:                    # no period: repeat (jitter 0 when none was tried)
-            jit[t], shim[t] = (last_j if n_try else 0.0), last_s
+        if n_t == 0:    # no period: repeat; jitter 0 when no mark was tried after a period
+            jit[t], shim[t] = (0.0 if n_try == 0 and took else last_j), last_s
+            last_j, took = jit[t], False
             continue
         jit[t] = (sum_dt / n_dt) / (sum_t / n_t) if n_dt else 0.0
         shim[t] = 20.0 * np.log10(1.0 + min(sum_da / sum_a, 1.0)) if sum_a > 0.0 else 0.0
-        last_j, last_s = jit[t], shim[t]
+        last_j, last_s, took = jit[t], shim[t], True
     p_next = p - hop * n
-    state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s)
+    state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s, float(took))
     return jit, shim

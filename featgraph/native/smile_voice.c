@@ -194,26 +194,23 @@ static void pearson_lags(const double *x, size_t p, size_t lo, size_t nc, double
         pearson_lag1(x, p, lo + i0, cs + i0);
 }
 
-/* The lag index *k of the period; 1 when the search fails at an end of the range.  Two or
- * fewer lags: the largest (first on ties), never an end.  Else *k is the largest interior
- * local maximum (cs[k] > cs[k - 1], cs[k] >= cs[k + 1], first on ties; 0 when the values rise
- * or fall across the range), and the search fails when the largest value lies at an end
- * (the mark then moves by the lag *k when there is one). */
+/* The lag index *k of the period; 1 when the search fails.  Two or fewer lags: the largest
+ * (first on ties), never a failure.  Else *k is the largest interior local maximum (cs[k] >
+ * cs[k - 1], cs[k] >= cs[k + 1], first on ties), also when a value at an end of the range is
+ * larger (measured, tests/data/make_egemaps_range_refs.py), and the search fails when there
+ * is none (the values rise or fall across the range; *k = 0). */
 static int pick_lag(const double *cs, size_t nc, size_t *k)
 {
-    size_t g = 0, b = 0;
-    for (size_t i = 1; i < nc; i++)
-        if (cs[i] > cs[g])
-            g = i;
+    size_t b = 0;
     if (nc <= 2) {
-        *k = g;
+        *k = nc == 2 && cs[1] > cs[0];
         return 0;
     }
     for (size_t i = 1; i + 1 < nc; i++)
         if (cs[i] > cs[i - 1] && cs[i] >= cs[i + 1] && (b == 0 || cs[i] > cs[b]))
             b = i;
     *k = b;
-    return g == 0 || g + 1 == nc;
+    return b == 0;
 }
 
 /* The fractional period and (in *peak) the correlation at it: the vertex of the parabola
@@ -254,7 +251,7 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
         !(search_rel >= 0.0 && search_rel < 1.0) || !isfinite(min_cc) ||
         (n_frames > 0 && n_sig < base + hop * (n_frames - 1)))
         return FG_EINVAL;
-    if (!fg_row_finite(state, 4))
+    if (!fg_row_finite(state, 5))
         return FG_ENONFINITE;
     if (n_frames == 0)
         return FG_OK;
@@ -265,26 +262,35 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
     double cs[4096];
     long long p = (long long)state[0];
     double prev_t = state[1], last_j = state[2], last_s = state[3];
+    int took = state[4] != 0.0;         /* the previous frame took a period */
     for (size_t t = 0; t < n_frames; t++) {
         long long b1 = (long long)(base + t * hop), b0 = b1 - (long long)hop;
         jitter[t] = shimmer[t] = 0.0;
         if (!(f0[t] > 0.0)) {
             p = -1;
             prev_t = last_j = last_s = 0.0;
+            took = 0;
             continue;
         }
         double t0 = sr / f0[t];
-        double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(t0 * (1.0 + search_rel));
-        double l_d = floor(t0 + 0.5);
+        /* lags searched lo .. hs = floor(T0 + T0 r); the period ownership and the data
+         * limit use hi = ceil(T0 + T0 r) (measured, tests/data/make_egemaps_range_refs.py:
+         * T0 + T0 r is exactly 160 at 16 kHz and 110 Hz, as openSMILE's ownership shows,
+         * where T0 (1 + r) is 160.00000000000003) */
+        double top = t0 + t0 * search_rel;
+        double lo_d = floor(t0 * (1.0 - search_rel)), hi_d = ceil(top);
+        double hs_d = floor(top), l_d = floor(t0 + 0.5);
         if (lo_d < 1.0)
             lo_d = 1.0;
         if (hi_d < lo_d)
             hi_d = lo_d;
+        if (hs_d < lo_d)
+            hs_d = lo_d;
         if (l_d < 1.0)
             l_d = 1.0;
         if (hi_d - lo_d >= 4096.0)
             return FG_EINVAL;
-        size_t lo = (size_t)lo_d, hi = (size_t)hi_d, L = (size_t)l_d;
+        size_t lo = (size_t)lo_d, hi = (size_t)hi_d, hs = (size_t)hs_d, L = (size_t)l_d;
         int fresh = 0;
         if (p < 0 || p < b0 - (long long)span) {
             p = b1 - 1;
@@ -309,13 +315,13 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                 prev_t = 0.0;
                 break;
             }
-            size_t pu = (size_t)p, nc = hi - lo + 1, k = 0;
+            size_t pu = (size_t)p, nc = hs - lo + 1, k = 0;
             pearson_lags(sig, pu, lo, nc, cs);
-            int edge = pick_lag(cs, nc, &k);
+            int fail = pick_lag(cs, nc, &k);
             size_t T = lo + k;
             double peak, per = vertex(cs, nc, k, T, &peak);
-            if (edge || peak < min_cc) {    /* rejected; the last period is kept */
-                p += edge && k == 0 ? (long long)L : (long long)T;
+            if (fail || peak < min_cc) {    /* rejected; the last period is kept */
+                p += fail ? (long long)L : (long long)T;
                 continue;
             }
             size_t o = T > 2 ? 2 : T - 1;   /* the amplitudes skip two samples */
@@ -331,9 +337,12 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
             prev_t = per;
             p += (long long)T;
         }
-        if (n_t == 0) {                 /* no period: repeat (jitter 0 when none was tried) */
-            jitter[t] = n_try > 0 ? last_j : 0.0;
+        if (n_t == 0) {     /* no period: repeat the last frame's values; jitter 0 when no
+                             * mark was tried right after a frame that took a period */
+            jitter[t] = n_try == 0 && took ? 0.0 : last_j;
             shimmer[t] = last_s;
+            last_j = jitter[t];
+            took = 0;
             continue;
         }
         jitter[t] = n_dt > 0 ? (sum_dt / (double)n_dt) / (sum_t / (double)n_t) : 0.0;
@@ -341,11 +350,13 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
         shimmer[t] = 20.0 * log10(1.0 + (rel < 1.0 ? rel : 1.0));
         last_j = jitter[t];
         last_s = shimmer[t];
+        took = 1;
     }
     long long p_next = p - (long long)(hop * n_frames);
     state[0] = p >= 0 && p_next >= 0 ? (double)p_next : -1.0;
     state[1] = prev_t;
     state[2] = last_j;
     state[3] = last_s;
+    state[4] = took;
     return FG_OK;
 }

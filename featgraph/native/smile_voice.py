@@ -60,7 +60,7 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     sr : float > 0
     search_rel : float in [0, 1)
     min_cc : float
-    state : np.ndarray [shape=(4,)], float64, updated in place (start: ``[-1, 0, 0, 0]``)
+    state : np.ndarray [shape=(5,)], float64, updated in place (start: ``[-1, 0, 0, 0, 0]``)
     base : int >= hop or None, samples of history before frame 0's start (frame t owns
         sig[base + (t-1) hop, base + t hop)); None: hop
 

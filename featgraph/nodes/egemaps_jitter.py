@@ -10,31 +10,35 @@ consecutive periods, divided by the average period length of all periods in the 
 
 Measured with openSMILE 2.6 as a black box (coded pulse trains, tests/data/
 make_egemaps_jitter_refs.py: every pair of consecutive pulses has its own amplitude ratio, so
-a frame's shimmer names the periods it covered; harmonic tones; the speech files):
+a frame's shimmer names the periods it covered; harmonic tones; the speech files; and
+cPitchJitter fed an F0 chosen at will through an HTK file, make_egemaps_range_refs.py):
 
 - periods are marked through the signal across frames, ``p`` the mark, ``b1 = t hop`` the
   start of frame ``t`` (its block is the hop before): a voiced frame takes its first period
   when the mark is *fresh* (a voicing onset: placed at ``b1 - 1``) or ``p < b1 - 2``, and
-  further ones only while ``p + 2 hi <= b1 + hop - 3`` (``hi`` the longest lag searched).
+  further ones only while ``p + 2 hi <= b1 + hop - 3`` (``hi = ceil(T0 + 0.1 T0)``).
   So openSMILE takes one period per frame and lets the marks fall behind the frame grid
   (up to ~2 hops) until a second one fits: at ``T = 150`` samples and a 160-sample hop, two
   periods every 15th frame (the rule "marks in the hop before the frame", used before,
   matched 10 % of those frames, this one all; the same at ``T`` = 120-170 at 16 kHz and
   60-75 at 8 kHz);
-- a period is the lag ``T`` within ``[floor(0.9 T0), ceil(1.1 T0)]`` at the largest
-  *interior local maximum* of the correlation coefficient (means removed) of ``x[p+1,
-  p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as long as the lag, one sample after the mark),
-  refined by the parabola through the correlations at ``T-1, T, T+1``; the next mark is
-  ``p + T`` (harmonic glides, steady and amplitude-modulated: openSMILE's jitter on every
-  frame; the normalised cross-correlation of ``round(T0)`` samples from the mark, used
-  before, on 1-5 % of them);
+- the lags searched are ``floor(0.9 T0) .. floor(T0 + 0.1 T0)`` (fed an F0 chosen at will,
+  tests/data/make_egemaps_range_refs.py: a pulse train's true period is taken only when it
+  lies strictly inside that range; ``T0 + 0.1 T0`` is exactly 160 at 16 kHz and 110 Hz, and
+  openSMILE's ownership then uses 160, where ``T0 * 1.1`` rounds to 160.00000000000003);
+- a period is the lag ``T`` at the largest *interior local maximum* of the correlation
+  coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)`` (windows as
+  long as the lag, one sample after the mark), also when a value at an end of the range is
+  larger (a tone whose largest correlation lies at the top lag: openSMILE takes the interior
+  maximum below it), refined by the parabola through the correlations at ``T-1, T, T+1``;
+  the next mark is ``p + T`` (harmonic glides, steady and amplitude-modulated: openSMILE's
+  jitter on every frame; the normalised cross-correlation of ``round(T0)`` samples from the
+  mark, used before, on 1-5 % of them);
 - the parabola's vertex value below ``minCC`` rejects the period and moves the mark by
   ``T`` (a 0.498 maximum whose vertex passes 0.5 is a period of openSMILE's on speech);
-  a largest value at an end of the range rejects it too, the mark moving by the interior
-  maximum's ``T``, or by ``L = round(T0)`` when the values rise or fall across the range
-  (moving by ``L`` whenever the largest value was at an end, the rule before, put the marks
-  1-2 samples off openSMILE's for whole segments); the last period is kept (openSMILE's
-  next jitter is taken across the gap; at the voicing onsets of the speech files the first
+  when the values rise or fall across the whole range there is no interior maximum: no
+  period, the mark moves by ``L = round(T0)``; the last period is kept (openSMILE's next
+  jitter is taken across the gap; at the voicing onsets of the speech files the first
   periods openSMILE does not report have 0.14-0.43, 8 of 8, those it reports 0.70-0.98, 12
   of 13, and one 0.48);
 - jitterLocal ``= mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods, ``T_(i-1)``
@@ -44,20 +48,22 @@ a frame's shimmer names the periods it covered; harmonic tones; the speech files
   value on the speech files too), ``A`` the peak-to-peak amplitude of a period over its
   ``T - 2`` samples ``[p + 2, p + T)`` (located with blips; on speech with the marks above
   shimmer 0.94 / 0.95 / 0.77 -> 0.996 / 0.981 / 0.781 against ``[p, p + T)``);
-- a voiced frame without a period repeats the previous frame's shimmer and jitter, or
-  writes jitter 0 when it tried no mark at all (gb speech: 41 of 59 repeats).
+- a voiced frame without a period repeats the previous frame's shimmer and jitter, but
+  writes jitter 0 when it tried no mark right after a frame that took a period (pulse
+  trains with periods longer than the hop and pulses left out; after a frame that rejected
+  its mark openSMILE repeats, speech_en_gb_16k frames 77 and 86).
 
-Not pinned down: the ~900 Hz frames of speech_en_gb_16k (17-20-sample periods, many
-rejections per frame), some english_8k segments (frames 159-194, 219-241), a +-14 % vibrato
-(tests/data/make_egemaps_edge_refs.py's vib14: 58 / 64 % of frames), and a voicing onset whose
-first window is all zeros but its last samples while openSMILE's F0 is already voiced
-(openSMILE moved the mark by less than the best lag there; not re-checked).  Frame-by-frame
-agreement with openSMILE's F0 (within 1e-2 of the range): jitter 1.00 / 0.97 / 0.81 and
-shimmer 1.00 / 0.98 / 0.79 on speech_en_16k / speech_en_gb_16k / english_8k (0.92 / 0.93 /
-0.79 and 0.91 / 0.92 / 0.78 before the interior maximum, the amplitude window and the vertex
-test, 0.71 / 0.86 / 0.79 and 0.77 / 0.83 / 0.70 before the correlation above, 0.60 / 0.75 /
-0.64 and 0.62 / 0.83 / 0.54 before the period ownership).  On pulse trains with whole-sample
-periods jitter and shimmer equal openSMILE's on every voiced frame.
+With openSMILE's F0 these give its jitter and shimmer on every voiced frame of the three
+speech files and of every probe but one (within 1e-2 of the range; to its float32 output on
+the probes): 1.00 / 1.00 / 1.00 (speech_en_16k / speech_en_gb_16k / english_8k; 1.00 /
+0.97 / 0.81 and 1.00 / 0.98 / 0.79 before the lag range, the interior maximum whatever the
+ends hold and the repeats, 0.92 / 0.93 / 0.79 and 0.91 / 0.92 / 0.78 before the interior
+maximum, the amplitude window and the vertex test, 0.71 / 0.86 / 0.79 and 0.77 / 0.83 /
+0.70 before the correlation above, 0.60 / 0.75 / 0.64 and 0.62 / 0.83 / 0.54 before the
+period ownership).  Not pinned down: a voicing onset after digital silence whose first try
+reaching the signal is rejected (tone110_sil: openSMILE's mark then moves by ``round(T0)``,
+ours by the interior maximum's lag; 205 of its 224 jitter values; the onsets probes 280 of
+336 and 106 of 144; tests/test_egemaps_jitter.py lists the rules tried).
 
 References
 ----------
@@ -88,20 +94,22 @@ class PitchJitter(Node):
     unvoiced (``voicing_gate`` port ``f0``).  Pitch periods are marked through the signal
     across frames; a frame takes its first period when its mark lies 3 or more samples
     before the frame's start (or starts fresh at a voicing onset, one sample before it),
-    further ones while ``mark + 2 hi`` stays 3 samples before the next frame's start
-    (measured), so marks may lag behind the frame grid.  From a mark ``p`` the lag ``T``
-    within ``[floor(T0 (1 - search_rel)), ceil(T0 (1 + search_rel))]``, ``T0 = sr / F0``,
-    of largest correlation coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T,
-    p+1+2T)`` is the period, refined by the parabola through the correlations at ``T-1, T,
-    T+1``; the next mark is ``p + T``: ``T`` is the largest interior local maximum.  A
-    parabola vertex value below ``min_cc`` rejects the period and moves the mark by ``T``; a
-    largest value at an end of the range rejects it too, moving the mark by ``T``, or by
-    ``L = round(T0)`` when the values rise or fall across the range.
+    further ones while ``mark + 2 hi`` (``hi = ceil(T0 + T0 search_rel)``) stays 3 samples
+    before the next frame's start (measured), so marks may lag behind the frame grid.  From
+    a mark ``p`` the lag ``T`` within ``[floor(T0 (1 - search_rel)), floor(T0 + T0
+    search_rel)]``, ``T0 = sr / F0``, at the largest interior local maximum of the
+    correlation coefficient (means removed) of ``x[p+1, p+1+T)`` and ``x[p+1+T, p+1+2T)``
+    (whatever the values at the ends of the range) is the period, refined by the parabola
+    through the correlations at ``T-1, T, T+1``; the next mark is ``p + T``.  A parabola
+    vertex value below ``min_cc`` rejects the period and moves the mark by ``T``; with no
+    interior maximum (the values rise or fall across the range) no period is taken and the
+    mark moves by ``L = round(T0)``.
     ``jitter = mean |T_i - T_(i-1)| / mean T_i`` over the frame's periods (``T_(i-1)`` may
     be the previous frame's or the last before a rejection); ``shimmer = 20 log10(1 +
     min(1, sum |A2 - A1| / sum (A1 + A2) / 2))`` with ``A`` the peak-to-peak amplitude of a
-    period and of the next one, each over ``[p + 2, p + T)`` from its start.  A voiced frame without a period repeats the last values
-    (jitter 0 when it tried no mark); unvoiced frames write 0.  Kernel:
+    period and of the next one, each over ``[p + 2, p + T)`` from its start.  A voiced frame
+    without a period repeats the last frame's values (jitter 0 when it tried no mark right
+    after a frame that took a period); unvoiced frames write 0.  Kernel:
     :func:`featgraph.native.smile_voice.smile_jitter`.
 
     Ports ``(..., 1, frames)`` in the F0's float dtype: ``jitter`` (``jitterLocal``) and
@@ -128,9 +136,10 @@ class PitchJitter(Node):
 
 @PitchJitter.stream
 class PitchJitterState:
-    """Per channel: the kernel state ``[mark, last period, last jitter, last shimmer]`` and
-    the ``hop + length`` samples before the chunk's first frame (zeros before the first
-    frame): marks may lag behind their frame's block (up to ``length`` samples)."""
+    """Per channel: the kernel state ``[mark, last period, last jitter, last shimmer, whether
+    the last frame took a period]`` and the ``hop + length`` samples before the chunk's
+    first frame (zeros before the first frame): marks may lag behind their frame's block (up
+    to ``length`` samples)."""
 
     def __init__(self, p: PitchJitter):
         self.p = p
@@ -155,7 +164,7 @@ class PitchJitterState:
         fs = f.reshape((nch, m))
         base = hop + length
         if self.state is None:
-            self.state = np.tile([-1.0, 0.0, 0.0, 0.0], (len(xs), 1))
+            self.state = np.tile([-1.0, 0.0, 0.0, 0.0, 0.0], (len(xs), 1))
             self.head = np.zeros((len(xs), base))
         jit, shim = np.zeros(fs.shape), np.zeros(fs.shape)
         for c in range(len(xs)):

@@ -20,6 +20,9 @@ shimmer at 1).  Writes tests/data/egemaps_jitter_refs.npz: per probe ``<name>/x`
 (``gemapsv01b_logPitch`` F0final), ``<name>/jitter``, ``<name>/shimmer``
 (``gemapsv01b_jitterShimmer`` jitterLocal, shimmerLocalDB), float32.
 """
+import shutil
+import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -54,27 +57,79 @@ def probes():
             for name, (sr, t) in PROBES.items()}
 
 
-def level(y, sr, name):
+def level(y, sr, name, conf=None):
     import opensmile
 
-    conf = Path(opensmile.__file__).parent / "core" / "config" / "egemaps" / "v02" / \
-        "eGeMAPSv02.conf"
+    if conf is None:
+        conf = Path(opensmile.__file__).parent / "core" / "config" / "egemaps" / "v02" / \
+            "eGeMAPSv02.conf"
     smile = opensmile.Smile(feature_set=str(conf), feature_level=name)
     return np.asarray(smile.process(y, sr)[2], dtype=np.float32)
 
 
-def write_refs(probes, filename):
+def write_htk(path, x, period=100000):
+    """An HTK parameter file (big-endian header nSamples, sampPeriod in 100 ns, sampSize,
+    parmKind 9 = USER) of one float32 value per frame."""
+    x = np.asarray(x, dtype=">f4").reshape(len(x), 1)
+    with open(path, "wb") as f:
+        f.write(struct.pack(">iihh", x.shape[0], period, 4, 9))
+        f.write(x.tobytes())
+
+
+def f0_config(root, htk):
+    """openSMILE's config tree copied under ``root``, in which ``gemapsv01b_pitchJitter``
+    reads its F0 from the HTK file ``htk`` (field ``F0ext``, one value per 10 ms frame)
+    instead of ``gemapsv01b_logPitch``; the rest of eGeMAPSv02.conf is unchanged.  The HTK
+    values go through a ``cVectorConcat`` with ``gemapsv01b_logPitch`` and a
+    ``cDataSelector`` (renamed ``F0final``): cPitchJitter reads as many samples per F0 frame
+    as that level's frames span (60 ms), and a ``cHtkSource`` level alone has none (openSMILE
+    then logs "no pcm data read" and stops)."""
+    import opensmile
+
+    src = Path(opensmile.__file__).parent / "core" / "config"
+    dst = root / "config"
+    shutil.copytree(src, dst)
+    inc = dst / "gemaps" / "v01b" / "GeMAPSv01b_core.lld.conf.inc"
+    text = inc.read_text()
+    old = "F0reader.dmLevel = gemapsv01b_logPitch"
+    assert text.count(old) == 1
+    text = text.replace(old, "F0reader.dmLevel = jitterf0")
+    text += ("\n[componentInstances:cComponentManager]\ninstance[jitterf0src].type = cHtkSource\n"
+             "instance[jitterf0cat].type = cVectorConcat\n"
+             "instance[jitterf0sel].type = cDataSelector\n\n"
+             f"[jitterf0src:cHtkSource]\nwriter.dmLevel = jitterf0ext\nfilename = {htk}\n"
+             "featureName = F0ext\n\n"
+             "[jitterf0cat:cVectorConcat]\nreader.dmLevel = gemapsv01b_logPitch;jitterf0ext\n"
+             "writer.dmLevel = jitterf0cat\nincludeSingleElementFields = 1\n\n"
+             "[jitterf0sel:cDataSelector]\nreader.dmLevel = jitterf0cat\n"
+             "writer.dmLevel = jitterf0\nselected = F0ext\nnewNames = F0final\n")
+    inc.write_text(text)
+    return dst / "egemaps" / "v02" / "eGeMAPSv02.conf"
+
+
+def write_refs(probes, filename, f0=None):
     """openSMILE's F0 and jitter/shimmer levels on each probe ``{name: (sr, int16 samples)}``,
     saved as tests/data/``filename`` (``<name>/x``, ``sr``, ``f0``, ``jitter``, ``shimmer``);
-    the glide and edge scripts use it too."""
+    the glide, edge and range scripts use it too.  ``f0``: ``{name: function of the number
+    of frames -> F0 track (Hz, 0 unvoiced)}`` for the probes whose jitter reads that F0
+    (:func:`f0_config`) instead of openSMILE's own; ``<name>/f0`` is then that track."""
     out = {}
-    for name, (sr, x) in probes.items():
-        y = x.astype(np.float32) / 32768
-        f0 = level(y, sr, "gemapsv01b_logPitch")[:, 0]
-        js = level(y, sr, "gemapsv01b_jitterShimmer")
-        out.update({f"{name}/x": x, f"{name}/sr": np.int32(sr), f"{name}/f0": f0,
-                    f"{name}/jitter": js[:, 0], f"{name}/shimmer": js[:, 1]})
-        print(name, sr, len(f0), "frames", int((f0 > 0).sum()), "voiced")
+    with tempfile.TemporaryDirectory() as tmp:
+        htk = Path(tmp) / "f0.htk"
+        conf = f0_config(Path(tmp), htk) if f0 else None
+        for name, (sr, x) in probes.items():
+            y = x.astype(np.float32) / 32768
+            f = level(y, sr, "gemapsv01b_logPitch")[:, 0]
+            if f0 and name in f0:
+                f = np.asarray(f0[name](len(f)), dtype=np.float32)
+                write_htk(htk, f)
+                js = level(y, sr, "gemapsv01b_jitterShimmer", conf)
+            else:
+                js = level(y, sr, "gemapsv01b_jitterShimmer")
+            assert len(js) == len(f)
+            out.update({f"{name}/x": x, f"{name}/sr": np.int32(sr), f"{name}/f0": f,
+                        f"{name}/jitter": js[:, 0], f"{name}/shimmer": js[:, 1]})
+            print(name, sr, len(f), "frames", int((f > 0).sum()), "voiced")
     np.savez_compressed(HERE / filename, **out)
 
 
