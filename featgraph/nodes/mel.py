@@ -24,7 +24,8 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.spectral import BandedPowerFilterbank, tiled_power_filterbank
+from ..native.spectral import (BandedPowerFilterbank, framed_power_filterbank,
+                               framed_supported, tiled_power_filterbank)
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
 from .shaping import affine_values
@@ -455,6 +456,9 @@ def _lean_tiles(f: FusedOp, lean: tuple, kernel) -> np.ndarray | None:
     if kernel is None:
         return None
     dtype, n = windows.frames.dtype, windows.frames.shape[0]
+    if (dtype == np.float64 and not kernel.magnitude and kernel.window is None
+            and framed_supported(n_fft, kernel.w.shape[0])):
+        return framed_power_filterbank(kernel, windows)       # the whole chunk in C
     tile = min(TILE_FRAMES, n)
     frames = f.scratch("frames", tile, (n_fft,), dtype)
     pad = f.relayout("frames", (n_fft,), dtype, (windows.frames.shape[1], windows.start))

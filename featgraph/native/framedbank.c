@@ -1,0 +1,300 @@
+/*
+ * Framed power filterbank: window, real FFT, power and band-limited filter sums of a
+ * framed signal in one pass per group of frames, float64.
+ *
+ *   r[t, start + n] = w[n] e[t, n]   (n < frame_len; zero elsewhere in 0 .. n_fft - 1)
+ *   X[t, k] = sum_j r[t, j] exp(-2 pi i j k / n_fft)               k = 0 .. n_fft / 2
+ *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} |X[t, k]|^2 wb[b, k]
+ *
+ * with e the HTK pre-emphasised frame of window.c (k = 0: the frame itself).  The same
+ * numbers as fg_window_frames, a real FFT, fg_banded_power_filterbank in a row, to
+ * rounding: the FFT is this file's own (ducc0's, which the three calls use, rounds
+ * differently), so the power moves by a few units in the last place of the largest bin.
+ *
+ * Why its own FFT: the frames of a filterbank front end are many (60000 in 10 minutes at
+ * a 10 ms hop) and short, so the FFT runs across frames, LV = 8 frames side by side in
+ * each vector (every operation a lane-wise IEEE operation: each frame's numbers are
+ * those of a scalar FFT, whatever the vector width the CPU gives, and do not depend on
+ * their neighbours).  Its output is already frame-interleaved, as the filter sums want
+ * it (fg_banded_filterbank's bin-major lanes), so neither the windowed frames nor the
+ * spectra are ever transposed or stored row by row.  The real FFT of N = n_fft points
+ * is the complex FFT of M = N / 2 points z[n] = r[2n] + i r[2n + 1], split (Z[k] and
+ * Z[M - k] give X[k] and X[M - k]); its first decimation-in-frequency step is done while
+ * the frames are read, u[n] = z[n] + z[n + M/2], v[n] = (z[n] - z[n + M/2]) W_M^n, so
+ * that the zero padding (a frame of 410 samples in N = 1024) costs nothing; Z[2m] and
+ * Z[2m + 1] are then the M/2-point FFTs of u and v (radix-4 Stockham, autosorting: no
+ * bit reversal; one radix-2 step when log2(M/2) is odd).  No fused multiply-adds
+ * (-std=c99), so every clone (FG_CLONES_512) computes the same bits.
+ *
+ * The numpy definition is featgraph.native.reference_spectral.framed_power_filterbank.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "featgraph.h"
+#include "simd.h"
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+#define LV 8                    /* frames per vector */
+#define GROUP FG_BANDED_LANES   /* frames per filter-sum group: GROUP / LV vectors */
+
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_shufflevector) && __has_builtin(__builtin_convertvector)
+#define FG_FRAMED_VECTORS 1
+#endif
+#endif
+#ifndef FG_FRAMED_VECTORS
+#define FG_FRAMED_VECTORS 0
+#endif
+
+/* Band sums of GROUP frames held bin-major in lanes (filterbank.c). */
+void fg__banded_lanes_f64(const double *lanes, size_t n_bins, const double *w,
+                          size_t n_bands, const size_t *first, const size_t *stop,
+                          double *out);
+
+/* Work layout, in doubles from a 64-byte aligned start (h = n_fft / 4 points per
+ * half-length FFT): lanes (n_bins GROUP), group output (GROUP n_bands), the twiddles
+ * W_h^j (j < h), W_M^n (n < h) and W_N^k (k <= M) as (cos, -sin) pairs, and four FFT
+ * buffers of h complex vectors (re vector, im vector). */
+static size_t work_doubles(size_t n_fft, size_t n_bands)
+{
+    size_t h = n_fft / 4, m = n_fft / 2;
+    return 8 + (m + 1) * GROUP + GROUP * n_bands + 2 * h + 2 * h + 2 * (m + 1)
+        + (h + 1) / 2 + 2 * (2 * LV * h);
+}
+
+size_t fg_framed_power_filterbank_work(size_t n_fft, size_t n_bands)
+{
+    if (n_fft < 16 || n_fft > ((size_t)1 << 24) || (n_fft & (n_fft - 1)) != 0)
+        return 0;
+    if (n_bands > ((size_t)1 << 24))
+        return 0;
+    return work_doubles(n_fft, n_bands);
+}
+
+/* (cos, -sin)(2 pi j / n) for j < count into tw. */
+static void twiddles(double *tw, size_t count, size_t n)
+{
+    for (size_t j = 0; j < count; j++) {
+        double a = 6.283185307179586476925286766559 * (double)j / (double)n;  /* 2 pi */
+        tw[2 * j] = cos(a);
+        tw[2 * j + 1] = -sin(a);
+    }
+}
+
+/* pos[k]: where lane_fft leaves X[k] of an h-point transform; the first step's residue
+ * k mod 4 picks a quarter, the next one's a quarter of that, ... (radix 2 last). */
+static void positions(uint32_t *pos, size_t h)
+{
+    for (size_t k = 0; k < h; k++) {
+        size_t p = 0, n = h, kk = k;
+        while (n >= 4) {
+            n /= 4;
+            p += (kk % 4) * n;
+            kk /= 4;
+        }
+        p += kk;                        /* n == 2: kk is 0 or 1; n == 1: kk is 0 */
+        pos[k] = (uint32_t)p;
+    }
+}
+
+#if FG_FRAMED_VECTORS
+typedef double v8d __attribute__((vector_size(LV * sizeof(double))));
+
+#define LD(p) ({ v8d v_; memcpy(&v_, (p), sizeof v_); v_; })
+#define ST(p, v) do { v8d s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
+#define BC(x) ((v8d){(x), (x), (x), (x), (x), (x), (x), (x)})
+
+/* The h-point complex FFT (forward, in place) of the LV-lane complex vectors at x
+ * (element i: re at x + 2 i LV, im at x + (2 i + 1) LV); tw holds W_h^j, j < h.
+ * Radix-4 decimation in frequency (one radix-2 step last when log2(h) is odd): X[k] ends
+ * at position pos[k] (digit-reversed; see positions).  In place, so that one transform's
+ * data (h = 256: 32 KiB) stays in the L1 cache. */
+FG_CLONES_512 static void lane_fft(double *x, size_t h, const double *tw)
+{
+    size_t n = h;
+    while (n >= 4) {
+        size_t m = n / 4, s = h / n;
+        for (size_t j = 0; j < m; j++) {
+            const double *w1 = tw + 2 * (j * s), *w2 = tw + 2 * (2 * j * s),
+                         *w3 = tw + 2 * (3 * j * s);
+            v8d w1r = BC(w1[0]), w1i = BC(w1[1]), w2r = BC(w2[0]), w2i = BC(w2[1]);
+            v8d w3r = BC(w3[0]), w3i = BC(w3[1]);
+            for (size_t base = 0; base < h; base += n) {
+                double *a = x + 2 * LV * (base + j), *b = a + 2 * LV * m,
+                       *c = b + 2 * LV * m, *d = c + 2 * LV * m;
+                v8d ar = LD(a), ai = LD(a + LV), br = LD(b), bi = LD(b + LV);
+                v8d cr = LD(c), ci = LD(c + LV), dr = LD(d), di = LD(d + LV);
+                v8d pr = ar + cr, pi = ai + ci, mr = ar - cr, mi = ai - ci;
+                v8d qr = br + dr, qi = bi + di, jr = bi - di, ji = dr - br; /* -i (b - d) */
+                ST(a, pr + qr);
+                ST(a + LV, pi + qi);
+                v8d er = mr + jr, ei = mi + ji;
+                ST(b, er * w1r - ei * w1i);
+                ST(b + LV, er * w1i + ei * w1r);
+                er = pr - qr, ei = pi - qi;
+                ST(c, er * w2r - ei * w2i);
+                ST(c + LV, er * w2i + ei * w2r);
+                er = mr - jr, ei = mi - ji;
+                ST(d, er * w3r - ei * w3i);
+                ST(d + LV, er * w3i + ei * w3r);
+            }
+        }
+        n = m;
+    }
+    if (n == 2) {                       /* the last radix-2 step: twiddle 1 */
+        for (size_t base = 0; base < h; base += 2) {
+            double *a = x + 2 * LV * base, *b = a + 2 * LV;
+            v8d ar = LD(a), ai = LD(a + LV), br = LD(b), bi = LD(b + LV);
+            ST(a, ar + br);
+            ST(a + LV, ai + bi);
+            ST(b, ar - br);
+            ST(b + LV, ai - bi);
+        }
+    }
+}
+
+/* Sample j (0 .. n_fft - 1) of the windowed rows of the LV frames at rows[0 .. LV - 1]:
+ * w[j - start] e[j - start] inside the frame, 0 outside. */
+static inline __attribute__((always_inline)) void sample(
+    v8d *o, const double *const *rows, size_t j, size_t start, size_t len, const double *w,
+    double k)
+{
+    if (j < start || j - start >= len) {
+        *o = BC(0.0);
+        return;
+    }
+    size_t n = j - start;
+    v8d x = {rows[0][n], rows[1][n], rows[2][n], rows[3][n],
+             rows[4][n], rows[5][n], rows[6][n], rows[7][n]};
+    if (k != 0) {
+        if (n == 0) {
+            x = x * BC(1.0 - k);
+        } else {
+            v8d p = {rows[0][n - 1], rows[1][n - 1], rows[2][n - 1], rows[3][n - 1],
+                     rows[4][n - 1], rows[5][n - 1], rows[6][n - 1], rows[7][n - 1]};
+            x = x + p * BC(-k);
+        }
+    }
+    *o = x * BC(w[n]);
+}
+
+/* The power |X[k]|^2, k = 0 .. n_fft / 2, of the LV frames at rows, into lanes (bin k of
+ * these frames at lanes + k GROUP). */
+FG_CLONES_512 static void lane_power(const double *const *rows, size_t len, size_t start,
+                                     const double *win, double k, size_t n_fft,
+                                     const double *tw_h, const double *tw_m,
+                                     const double *tw_n, const uint32_t *pos, double *buf,
+                                     double *lanes)
+{
+    size_t h = n_fft / 4, m = n_fft / 2, half = n_fft / 2;
+    double *u0 = buf, *v0 = u0 + 2 * LV * h;
+    /* u[n] = z[n] + z[n + h], v[n] = (z[n] - z[n + h]) W_M^n; z[n + h] holds samples
+     * 2n + half, 2n + half + 1: zero for every n when the frame ends in the first half. */
+    int upper = start + len > half;
+    for (size_t n = 0; n < h; n++) {
+        size_t j = 2 * n;
+        v8d ar, ai, br, bi;
+        if (j + 1 < start || j >= start + len) {
+            ar = ai = BC(0.0);
+        } else {
+            sample(&ar, rows, j, start, len, win, k);
+            sample(&ai, rows, j + 1, start, len, win, k);
+        }
+        if (upper) {
+            sample(&br, rows, j + half, start, len, win, k);
+            sample(&bi, rows, j + half + 1, start, len, win, k);
+        } else {
+            br = bi = BC(0.0);
+        }
+        ST(u0 + 2 * LV * n, ar + br);
+        ST(u0 + 2 * LV * n + LV, ai + bi);
+        v8d dr = ar - br, di = ai - bi, wr = BC(tw_m[2 * n]), wi = BC(tw_m[2 * n + 1]);
+        ST(v0 + 2 * LV * n, dr * wr - di * wi);
+        ST(v0 + 2 * LV * n + LV, dr * wi + di * wr);
+    }
+    lane_fft(u0, h, tw_h);
+    lane_fft(v0, h, tw_h);
+    const double *U = u0, *V = v0;
+    /* X[k] = ((Z[k] + conj Z[M - k]) - i W_N^k (Z[k] - conj Z[M - k])) / 2, Z[M] = Z[0];
+     * Z[2i] = U[i], Z[2i + 1] = V[i]. */
+    for (size_t kk = 0; kk <= m; kk++) {
+        size_t a = kk == m ? 0 : kk, b = kk == 0 ? 0 : m - kk;
+        const double *za = (a & 1 ? V : U) + 2 * LV * pos[a >> 1];
+        const double *zb = (b & 1 ? V : U) + 2 * LV * pos[b >> 1];
+        v8d ar = LD(za), ai = LD(za + LV), br = LD(zb), bi = -LD(zb + LV);
+        v8d sr = ar + br, si = ai + bi, dr = ar - br, di = ai - bi;
+        v8d wr = BC(tw_n[2 * kk]), wi = BC(tw_n[2 * kk + 1]);
+        v8d tr = dr * wr - di * wi, ti = dr * wi + di * wr;
+        v8d xr = sr + ti, xi = si - tr;          /* 2 X[k] = S - i T */
+        ST(lanes + kk * GROUP, (xr * xr + xi * xi) * BC(0.25));
+    }
+}
+#endif
+
+int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t frame_len,
+                                   size_t frame_stride, const double *win, double preemph,
+                                   size_t n_fft, size_t start, const double *w,
+                                   size_t n_bands, const size_t *first, const size_t *stop,
+                                   double *work, size_t work_len, double *out)
+{
+    size_t need = fg_framed_power_filterbank_work(n_fft, n_bands);
+    const size_t stride_or1 = frame_stride ? frame_stride : 1;
+    if (need == 0 || work_len < need || frame_len == 0 || start > n_fft ||
+        frame_len > n_fft - start)
+        return FG_EINVAL;
+    if (n_frames > 1 && (n_frames - 1) > (SIZE_MAX - frame_len) / stride_or1)
+        return FG_EINVAL;
+    if (n_bands != 0 && n_frames > SIZE_MAX / n_bands)
+        return FG_EINVAL;
+    if (n_frames == 0 || n_bands == 0)
+        return FG_OK;
+    if (x == NULL || win == NULL || w == NULL || first == NULL || stop == NULL ||
+        work == NULL || out == NULL)
+        return FG_EINVAL;
+    if (!(preemph >= 0 && preemph <= 1))
+        return FG_EDOMAIN;
+    size_t n_bins = n_fft / 2 + 1;
+    for (size_t b = 0; b < n_bands; b++)
+        if (first[b] > stop[b] || stop[b] > n_bins)
+            return FG_EINVAL;
+#if FG_FRAMED_VECTORS
+    {
+        size_t h = n_fft / 4, m = n_fft / 2;
+        double *base = work + ((64 - ((uintptr_t)work & 63)) & 63) / sizeof(double);
+        if (((uintptr_t)work & 7) != 0)
+            return FG_EINVAL;
+        double *lanes = base, *grp = lanes + (m + 1) * GROUP;
+        double *tw_h = grp + GROUP * n_bands, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
+        uint32_t *pos = (uint32_t *)(void *)(tw_n + 2 * (m + 1));
+        double *buf = tw_n + 2 * (m + 1) + (h + 1) / 2;
+        positions(pos, h);
+        twiddles(tw_h, h, h);
+        twiddles(tw_m, h, m);
+        twiddles(tw_n, m + 1, n_fft);
+        for (size_t t = 0; t < n_frames; t += GROUP) {
+            size_t g = n_frames - t < GROUP ? n_frames - t : GROUP;
+            for (size_t v = 0; v < GROUP; v += LV) {
+                const double *rows[LV];
+                for (size_t l = 0; l < LV; l++) {       /* missing frames: the last again */
+                    size_t f = t + v + l < n_frames ? t + v + l : n_frames - 1;
+                    rows[l] = x + f * frame_stride;
+                }
+                lane_power(rows, frame_len, start, win, preemph, n_fft, tw_h, tw_m, tw_n,
+                           pos, buf, lanes + v);
+            }
+            double *dst = g == GROUP ? out + t * n_bands : grp;
+            fg__banded_lanes_f64(lanes, n_bins, w, n_bands, first, stop, dst);
+            if (g < GROUP)
+                memcpy(out + t * n_bands, grp, g * n_bands * sizeof(double));
+        }
+    }
+    return FG_OK;
+#else
+    return FG_EINVAL;
+#endif
+}
