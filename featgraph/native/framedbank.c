@@ -64,7 +64,7 @@ static size_t work_doubles(size_t n_fft, size_t n_bands)
 {
     size_t h = n_fft / 4, m = n_fft / 2;
     return 8 + (m + 1) * GROUP + GROUP * n_bands + 2 * h + 2 * h + 2 * (m + 1)
-        + (h + 1) / 2 + 2 * (2 * LV * h);
+        + (h + 1) / 2 + 8 + LV * n_fft + 2 * (2 * LV * h);
 }
 
 size_t fg_framed_power_filterbank_work(size_t n_fft, size_t n_bands)
@@ -158,58 +158,81 @@ FG_CLONES_512 static void lane_fft(double *x, size_t h, const double *tw)
     }
 }
 
-/* Sample j (0 .. n_fft - 1) of the windowed rows of the LV frames at rows[0 .. LV - 1]:
- * w[j - start] e[j - start] inside the frame, 0 outside. */
-static inline __attribute__((always_inline)) void sample(
-    v8d *o, const double *const *rows, size_t j, size_t start, size_t len, const double *w,
-    double k)
+/* rb[n] (n < len): sample n of the LV frames at rows, pre-emphasised and windowed (the
+ * operations of window.c, lane by lane).  Whole blocks of LV samples are read as one
+ * vector per frame and transposed (8 x 8), the rest one value at a time. */
+FG_CLONES_512 static void windowed(const double *const *rows, size_t len, const double *win,
+                                   double k, double *rb)
 {
-    if (j < start || j - start >= len) {
-        *o = BC(0.0);
-        return;
-    }
-    size_t n = j - start;
-    v8d x = {rows[0][n], rows[1][n], rows[2][n], rows[3][n],
-             rows[4][n], rows[5][n], rows[6][n], rows[7][n]};
-    if (k != 0) {
-        if (n == 0) {
-            x = x * BC(1.0 - k);
-        } else {
-            v8d p = {rows[0][n - 1], rows[1][n - 1], rows[2][n - 1], rows[3][n - 1],
-                     rows[4][n - 1], rows[5][n - 1], rows[6][n - 1], rows[7][n - 1]};
-            x = x + p * BC(-k);
+    const v8d nk = BC(-k), first = BC(1.0 - k);
+    v8d prev = BC(0.0);
+    size_t n = 0;
+    for (; n + LV <= len; n += LV) {
+        v8d r0 = LD(rows[0] + n), r1 = LD(rows[1] + n), r2 = LD(rows[2] + n);
+        v8d r3 = LD(rows[3] + n), r4 = LD(rows[4] + n), r5 = LD(rows[5] + n);
+        v8d r6 = LD(rows[6] + n), r7 = LD(rows[7] + n);
+        v8d t0 = __builtin_shufflevector(r0, r1, 0, 8, 2, 10, 4, 12, 6, 14);
+        v8d t1 = __builtin_shufflevector(r0, r1, 1, 9, 3, 11, 5, 13, 7, 15);
+        v8d t2 = __builtin_shufflevector(r2, r3, 0, 8, 2, 10, 4, 12, 6, 14);
+        v8d t3 = __builtin_shufflevector(r2, r3, 1, 9, 3, 11, 5, 13, 7, 15);
+        v8d t4 = __builtin_shufflevector(r4, r5, 0, 8, 2, 10, 4, 12, 6, 14);
+        v8d t5 = __builtin_shufflevector(r4, r5, 1, 9, 3, 11, 5, 13, 7, 15);
+        v8d t6 = __builtin_shufflevector(r6, r7, 0, 8, 2, 10, 4, 12, 6, 14);
+        v8d t7 = __builtin_shufflevector(r6, r7, 1, 9, 3, 11, 5, 13, 7, 15);
+        v8d u0 = __builtin_shufflevector(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+        v8d u1 = __builtin_shufflevector(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+        v8d u2 = __builtin_shufflevector(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+        v8d u3 = __builtin_shufflevector(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+        v8d u4 = __builtin_shufflevector(t4, t6, 0, 1, 8, 9, 4, 5, 12, 13);
+        v8d u5 = __builtin_shufflevector(t4, t6, 2, 3, 10, 11, 6, 7, 14, 15);
+        v8d u6 = __builtin_shufflevector(t5, t7, 0, 1, 8, 9, 4, 5, 12, 13);
+        v8d u7 = __builtin_shufflevector(t5, t7, 2, 3, 10, 11, 6, 7, 14, 15);
+        v8d c[LV] = {__builtin_shufflevector(u0, u4, 0, 1, 2, 3, 8, 9, 10, 11),
+                     __builtin_shufflevector(u2, u6, 0, 1, 2, 3, 8, 9, 10, 11),
+                     __builtin_shufflevector(u1, u5, 0, 1, 2, 3, 8, 9, 10, 11),
+                     __builtin_shufflevector(u3, u7, 0, 1, 2, 3, 8, 9, 10, 11),
+                     __builtin_shufflevector(u0, u4, 4, 5, 6, 7, 12, 13, 14, 15),
+                     __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15),
+                     __builtin_shufflevector(u1, u5, 4, 5, 6, 7, 12, 13, 14, 15),
+                     __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15)};
+        for (size_t i = 0; i < LV; i++) {
+            v8d x = c[i], e = k == 0 ? x : n + i == 0 ? x * first : x + prev * nk;
+            prev = x;
+            ST(rb + (n + i) * LV, e * BC(win[n + i]));
         }
     }
-    *o = x * BC(w[n]);
+    for (; n < len; n++) {
+        v8d x = {rows[0][n], rows[1][n], rows[2][n], rows[3][n],
+                 rows[4][n], rows[5][n], rows[6][n], rows[7][n]};
+        v8d e = k == 0 ? x : n == 0 ? x * first : x + prev * nk;
+        prev = x;
+        ST(rb + n * LV, e * BC(win[n]));
+    }
 }
 
 /* The power |X[k]|^2, k = 0 .. n_fft / 2, of the LV frames at rows, into lanes (bin k of
- * these frames at lanes + k GROUP). */
+ * these frames at lanes + k GROUP); rb holds n_fft vectors, buf 4 h. */
 FG_CLONES_512 static void lane_power(const double *const *rows, size_t len, size_t start,
                                      const double *win, double k, size_t n_fft,
                                      const double *tw_h, const double *tw_m,
-                                     const double *tw_n, const uint32_t *pos, double *buf,
-                                     double *lanes)
+                                     const double *tw_n, const uint32_t *pos, double *rb,
+                                     double *buf, double *lanes)
 {
     size_t h = n_fft / 4, m = n_fft / 2, half = n_fft / 2;
     double *u0 = buf, *v0 = u0 + 2 * LV * h;
-    /* u[n] = z[n] + z[n + h], v[n] = (z[n] - z[n + h]) W_M^n; z[n + h] holds samples
-     * 2n + half, 2n + half + 1: zero for every n when the frame ends in the first half. */
+    windowed(rows, len, win, k, rb);
+    /* u[n] = z[n] + z[n + h], v[n] = (z[n] - z[n + h]) W_M^n, z[n] = r[2n] + i r[2n + 1]:
+     * z[n + h] holds samples 2n + half, 2n + half + 1, zero for every n when the frame
+     * ends in the first half. */
+    const v8d zero = BC(0.0);
+#define R(j) ((j) >= start && (j) - start < len ? LD(rb + ((j) - start) * LV) : zero)
     int upper = start + len > half;
     for (size_t n = 0; n < h; n++) {
         size_t j = 2 * n;
-        v8d ar, ai, br, bi;
-        if (j + 1 < start || j >= start + len) {
-            ar = ai = BC(0.0);
-        } else {
-            sample(&ar, rows, j, start, len, win, k);
-            sample(&ai, rows, j + 1, start, len, win, k);
-        }
+        v8d ar = R(j), ai = R(j + 1), br = zero, bi = zero;
         if (upper) {
-            sample(&br, rows, j + half, start, len, win, k);
-            sample(&bi, rows, j + half + 1, start, len, win, k);
-        } else {
-            br = bi = BC(0.0);
+            br = R(j + half);
+            bi = R(j + half + 1);
         }
         ST(u0 + 2 * LV * n, ar + br);
         ST(u0 + 2 * LV * n + LV, ai + bi);
@@ -217,21 +240,27 @@ FG_CLONES_512 static void lane_power(const double *const *rows, size_t len, size
         ST(v0 + 2 * LV * n, dr * wr - di * wi);
         ST(v0 + 2 * LV * n + LV, dr * wi + di * wr);
     }
+#undef R
     lane_fft(u0, h, tw_h);
     lane_fft(v0, h, tw_h);
     const double *U = u0, *V = v0;
-    /* X[k] = ((Z[k] + conj Z[M - k]) - i W_N^k (Z[k] - conj Z[M - k])) / 2, Z[M] = Z[0];
-     * Z[2i] = U[i], Z[2i + 1] = V[i]. */
-    for (size_t kk = 0; kk <= m; kk++) {
-        size_t a = kk == m ? 0 : kk, b = kk == 0 ? 0 : m - kk;
+    /* With A = Z[k], B = conj Z[M - k] (Z[M] = Z[0]; Z[2i] = U[i], Z[2i + 1] = V[i]),
+     * S = A + B and T = W_N^k (A - B): 2 X[k] = S - i T, and, as W_N^(M - k) = -conj W_N^k,
+     * 2 X[M - k] = conj S - i conj T.  k and M - k together, k = 0 .. M / 2. */
+    for (size_t kk = 0; kk <= m / 2; kk++) {
+        size_t a = kk, b = kk == 0 ? 0 : m - kk;
         const double *za = (a & 1 ? V : U) + 2 * LV * pos[a >> 1];
         const double *zb = (b & 1 ? V : U) + 2 * LV * pos[b >> 1];
         v8d ar = LD(za), ai = LD(za + LV), br = LD(zb), bi = -LD(zb + LV);
         v8d sr = ar + br, si = ai + bi, dr = ar - br, di = ai - bi;
         v8d wr = BC(tw_n[2 * kk]), wi = BC(tw_n[2 * kk + 1]);
         v8d tr = dr * wr - di * wi, ti = dr * wi + di * wr;
-        v8d xr = sr + ti, xi = si - tr;          /* 2 X[k] = S - i T */
+        v8d xr = sr + ti, xi = si - tr;          /* 2 X[k] */
         ST(lanes + kk * GROUP, (xr * xr + xi * xi) * BC(0.25));
+        if (kk != m - kk) {
+            v8d yr = sr - ti, yi = si + tr;      /* 2 X[M - k], up to its sign */
+            ST(lanes + (m - kk) * GROUP, (yr * yr + yi * yi) * BC(0.25));
+        }
     }
 }
 #endif
@@ -271,7 +300,9 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
         double *lanes = base, *grp = lanes + (m + 1) * GROUP;
         double *tw_h = grp + GROUP * n_bands, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
         uint32_t *pos = (uint32_t *)(void *)(tw_n + 2 * (m + 1));
-        double *buf = tw_n + 2 * (m + 1) + (h + 1) / 2;
+        double *rb = tw_n + 2 * (m + 1) + (h + 1) / 2 + 7;
+        rb -= ((uintptr_t)rb & 63) / sizeof(double);            /* 64-byte aligned */
+        double *buf = rb + LV * n_fft;
         positions(pos, h);
         twiddles(tw_h, h, h);
         twiddles(tw_m, h, m);
@@ -285,7 +316,7 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
                     rows[l] = x + f * frame_stride;
                 }
                 lane_power(rows, frame_len, start, win, preemph, n_fft, tw_h, tw_m, tw_n,
-                           pos, buf, lanes + v);
+                           pos, rb, buf, lanes + v);
             }
             double *dst = g == GROUP ? out + t * n_bands : grp;
             fg__banded_lanes_f64(lanes, n_bins, w, n_bands, first, stop, dst);
