@@ -559,16 +559,30 @@ def test_framed_power_filterbank_takes_only_what_its_kernel_does():
     assert lib.fg_framed_power_filterbank_work(8, 6) == 0
 
 
+def call_plain(lib, ffi, sig, win, bank, first, work, n_work, out):
+    return lib.fg_framed_power_filterbank_f64(
+        native._ptr(sig), 4, 100, 30, native._ptr(win), 0.0, 128, 0, native._ptr(bank.w), 6,
+        first, ffi.from_buffer("size_t[]", bank.stop), native._ptr(work), n_work,
+        native._ptr(out))
+
+
 def test_framed_power_filterbank_kernel_rejects_bad_arguments():
-    """The C entry point's own checks (the bridge never passes these): a short work
-    buffer, a frame past n_fft, an unsupported n_fft, pre-emphasis outside [0, 1], a
-    support past the bins."""
+    """The C entry points' own checks (the bridge never passes these): a short or
+    unplanned work buffer, a frame past n_fft, an unsupported n_fft, pre-emphasis outside
+    [0, 1], a support past the bins."""
     lib, ffi = native._lib, native._ffi
     fr, win, bank = _framed_case(4, 100, 30, 128)
     sig = np.ascontiguousarray(np.asarray(fr.base.base if fr.base is not None else fr).ravel())
+    first = ffi.from_buffer("size_t[]", bank.first)
     n_work = lib.fg_framed_power_filterbank_work(128, 6)
     work, out = np.empty(n_work), np.empty((4, 6))
-    first = ffi.from_buffer("size_t[]", bank.first)
+    assert lib.fg_framed_power_filterbank_plan(128, 6, native._ptr(work), n_work - 1) \
+        == lib.FG_EINVAL
+    assert lib.fg_framed_power_filterbank_plan(120, 6, native._ptr(work), n_work) \
+        == lib.FG_EINVAL
+    work[:] = 0.0
+    assert call_plain(lib, ffi, sig, win, bank, first, work, n_work, out) == lib.FG_EINVAL
+    assert lib.fg_framed_power_filterbank_plan(128, 6, native._ptr(work), n_work) == lib.FG_OK
     stop = ffi.from_buffer("size_t[]", bank.stop)
     bad_stop = ffi.from_buffer("size_t[]", np.full(6, 66, np.uintp))
 

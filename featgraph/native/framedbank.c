@@ -57,15 +57,20 @@ void fg__banded_lanes_f64(const double *lanes, size_t n_bins, const double *w,
                           double *out);
 
 /* Work layout, in doubles from a 64-byte aligned start (h = n_fft / 4 points per
- * half-length FFT): lanes (n_bins GROUP), group output (GROUP n_bands), the twiddles
- * W_h^j (j < h), W_M^n (n < h) and W_N^k (k <= M) as (cos, -sin) pairs, and four FFT
- * buffers of h complex vectors (re vector, im vector). */
+ * half-length FFT): the plan (fg_framed_power_filterbank_plan: n_fft and a mark, then
+ * the twiddles W_h^j (j < h), W_M^n (n < h), W_N^k (k <= M) as (cos, -sin) pairs and
+ * the FFT's output positions as uint32), then, 64-byte aligned, the lanes (n_bins
+ * GROUP), the windowed samples of LV frames (n_fft LV), two FFT buffers of h complex
+ * vectors (re vector, im vector) and a group's output (GROUP n_bands). */
 static size_t work_doubles(size_t n_fft, size_t n_bands)
 {
     size_t h = n_fft / 4, m = n_fft / 2;
-    return 8 + (m + 1) * GROUP + GROUP * n_bands + 2 * h + 2 * h + 2 * (m + 1)
-        + (h + 1) / 2 + 8 + LV * n_fft + 2 * (2 * LV * h);
+    return 7 + 8 + 2 * h + 2 * h + 2 * (m + 1) + (h + 1) / 2     /* alignment, plan */
+        + 7 + (m + 1) * GROUP + LV * n_fft + 2 * (2 * LV * h) + GROUP * n_bands;
 }
+
+/* The plan's mark in work[1] (work[0]: n_fft): the tables below it are laid out. */
+#define PLANNED 8675309.25
 
 size_t fg_framed_power_filterbank_work(size_t n_fft, size_t n_bands)
 {
@@ -100,6 +105,24 @@ static void positions(uint32_t *pos, size_t h)
         p += kk;                        /* n == 2: kk is 0 or 1; n == 1: kk is 0 */
         pos[k] = (uint32_t)p;
     }
+}
+
+int fg_framed_power_filterbank_plan(size_t n_fft, size_t n_bands, double *work,
+                                    size_t work_len)
+{
+    size_t need = fg_framed_power_filterbank_work(n_fft, n_bands);
+    if (need == 0 || work_len < need || work == NULL || ((uintptr_t)work & 7) != 0)
+        return FG_EINVAL;
+    size_t h = n_fft / 4, m = n_fft / 2;
+    double *base = work + ((64 - ((uintptr_t)work & 63)) & 63) / sizeof(double);
+    double *tw_h = base + 8, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
+    twiddles(tw_h, h, h);
+    twiddles(tw_m, h, m);
+    twiddles(tw_n, m + 1, n_fft);
+    positions((uint32_t *)(void *)(tw_n + 2 * (m + 1)), h);
+    base[0] = (double)n_fft;
+    base[1] = PLANNED;
+    return FG_OK;
 }
 
 #if FG_FRAMED_VECTORS
@@ -295,18 +318,14 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
     {
         size_t h = n_fft / 4, m = n_fft / 2;
         double *base = work + ((64 - ((uintptr_t)work & 63)) & 63) / sizeof(double);
-        if (((uintptr_t)work & 7) != 0)
-            return FG_EINVAL;
-        double *lanes = base, *grp = lanes + (m + 1) * GROUP;
-        double *tw_h = grp + GROUP * n_bands, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
-        uint32_t *pos = (uint32_t *)(void *)(tw_n + 2 * (m + 1));
-        double *rb = tw_n + 2 * (m + 1) + (h + 1) / 2 + 7;
-        rb -= ((uintptr_t)rb & 63) / sizeof(double);            /* 64-byte aligned */
-        double *buf = rb + LV * n_fft;
-        positions(pos, h);
-        twiddles(tw_h, h, h);
-        twiddles(tw_m, h, m);
-        twiddles(tw_n, m + 1, n_fft);
+        if (((uintptr_t)work & 7) != 0 || base[0] != (double)n_fft || base[1] != PLANNED)
+            return FG_EINVAL;                   /* not laid out by ..._plan */
+        double *tw_h = base + 8, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
+        const uint32_t *pos = (const uint32_t *)(const void *)(tw_n + 2 * (m + 1));
+        double *lanes = tw_n + 2 * (m + 1) + (h + 1) / 2 + 7;
+        lanes -= ((uintptr_t)lanes & 63) / sizeof(double);      /* 64-byte aligned */
+        double *rb = lanes + (m + 1) * GROUP, *buf = rb + LV * n_fft;
+        double *grp = buf + 2 * (2 * LV * h);
         for (size_t t = 0; t < n_frames; t += GROUP) {
             size_t g = n_frames - t < GROUP ? n_frames - t : GROUP;
             for (size_t v = 0; v < GROUP; v += LV) {

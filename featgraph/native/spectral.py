@@ -7,6 +7,8 @@ copying, and turns status codes into exceptions.  With ``FEATGRAPH_NATIVE=0``
 (``featgraph.native.BACKEND == "numpy"``) the definition in
 :mod:`featgraph.native.reference_spectral` runs instead.
 """
+import threading
+
 import numpy as np
 
 from .. import native as _pkg
@@ -535,14 +537,32 @@ def framed_power_filterbank(bank, windows, out=None):
         _, _, w_ptr, first_ptr, stop_ptr, _ = bank._kernel
         win = windows._kernel = windows._kernel or _windows_kernel(frames, windows.w)
         _, _, x, stride, length, w = win
-        n_work = _pkg._lib.fg_framed_power_filterbank_work(n_fft, n_bands)
-        work = np.empty(n_work)
+        work = _framed_work(bank, n_fft)
+        n_work = work.shape[0]
         _pkg._raise_for_status(
             _pkg._lib.fg_framed_power_filterbank_f64(
                 x, n_frames, length, stride, w, windows.preemph, n_fft, windows.start, w_ptr,
                 n_bands, first_ptr, stop_ptr, _pkg._ptr(work), n_work, _pkg._ptr(out)),
             "framed power filterbank", None, None)
     return out
+
+
+def _framed_work(bank, n_fft):
+    """This thread's planned work buffer of ``bank`` for ``n_fft``
+    (``fg_framed_power_filterbank_plan``: its twiddle tables computed once, not once per
+    chunk; per thread, since a call writes it)."""
+    local = bank.__dict__.get("_framed")
+    if local is None:
+        local = bank.__dict__.setdefault("_framed", threading.local())
+    work = getattr(local, "work", None)
+    if work is None or getattr(local, "n_fft", None) != n_fft:
+        n_work = _pkg._lib.fg_framed_power_filterbank_work(n_fft, bank.w.shape[0])
+        work = np.empty(n_work)
+        _pkg._raise_for_status(_pkg._lib.fg_framed_power_filterbank_plan(
+            n_fft, bank.w.shape[0], _pkg._ptr(work), n_work), "framed power filterbank",
+            None, None)
+        local.work, local.n_fft = work, n_fft
+    return work
 
 
 def framed_supported(n_fft, n_bands):
