@@ -10,7 +10,7 @@ from featgraph import native
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.engine.ops import registry
-from featgraph.native import reference_spectral, spectral, windows
+from featgraph.native import framed, reference_spectral, spectral, windows
 from featgraph.nodes.framing import window_function
 
 REFS = np.load(DATA / "spectral_features_refs.npz")
@@ -499,8 +499,8 @@ def test_framed_power_filterbank_against_numpy_and_a_long_double_dft(n_fft, leng
     groups of 8 and of 32 frames."""
     fr, win, bank = _framed_case(n_frames, length, max(length // 3, 1), n_fft)
     fw = windows.FrameWindows(fr, win, n_fft, start, preemph)
-    got = spectral.framed_power_filterbank(bank, fw)
-    want = reference_spectral.framed_power_filterbank(fr, win, n_fft, start, preemph,
+    got = framed.framed_power_filterbank(bank, fw)
+    want = reference_framed.framed_power_filterbank(fr, win, n_fft, start, preemph,
                                                       bank.w, bank.first, bank.stop)
     scale = np.abs(want).max(axis=1, keepdims=True)
     assert got.shape == (n_frames, 6) and got.dtype == np.float64
@@ -522,13 +522,13 @@ def test_framed_power_filterbank_frames_are_independent_and_silence_is_zero():
     fr = np.array(fr)
     fr[5] = 0.0
     fr[6] *= 1e6
-    whole = spectral.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256))
+    whole = framed.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256))
     assert np.all(whole[5] == 0.0) and np.all(whole[6] > 0)
     for at in (1, 3, 13, 40, 69):
-        part = spectral.framed_power_filterbank(bank, windows.FrameWindows(fr[at:], win, 256))
+        part = framed.framed_power_filterbank(bank, windows.FrameWindows(fr[at:], win, 256))
         np.testing.assert_array_equal(part, whole[at:])
     out = np.empty((70, 6))
-    assert spectral.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256),
+    assert framed.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256),
                                             out=out) is out
     np.testing.assert_array_equal(out, whole)
 
@@ -537,22 +537,22 @@ def test_framed_power_filterbank_takes_only_what_its_kernel_does():
     """n_fft not a power of two (or < 16), float32, a magnitude or tapped bank, a bad
     out: ValueError before C; the numpy backend keeps its FFT (framed_supported)."""
     fr, win, bank = _framed_case(10, 100, 30, 128)
-    assert spectral.framed_supported(128, 6) and spectral.framed_supported(16, 6)
-    assert not spectral.framed_supported(120, 6) and not spectral.framed_supported(8, 6)
+    assert framed.framed_supported(128, 6) and framed.framed_supported(16, 6)
+    assert not framed.framed_supported(120, 6) and not framed.framed_supported(8, 6)
     fw = windows.FrameWindows(fr, win, 128)
     with pytest.raises(ValueError, match="out must be"):
-        spectral.framed_power_filterbank(bank, fw, out=np.empty((9, 6)))
+        framed.framed_power_filterbank(bank, fw, out=np.empty((9, 6)))
     mag = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, magnitude=True)
     taps = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, window=(0.5, -0.25))
     for b in (mag, taps):
         with pytest.raises(ValueError, match="framed power filterbank"):
-            spectral.framed_power_filterbank(b, fw)
+            framed.framed_power_filterbank(b, fw)
     fr120, win120, bank120 = _framed_case(10, 100, 30, 120)
     with pytest.raises(ValueError, match="framed power filterbank"):
-        spectral.framed_power_filterbank(bank120, windows.FrameWindows(fr120, win120, 120))
+        framed.framed_power_filterbank(bank120, windows.FrameWindows(fr120, win120, 120))
     f32 = spectral.BandedPowerFilterbank(bank.w.astype(np.float32), bank.first, bank.stop)
     with pytest.raises(ValueError, match="framed power filterbank"):
-        spectral.framed_power_filterbank(f32, windows.FrameWindows(
+        framed.framed_power_filterbank(f32, windows.FrameWindows(
             fr.astype(np.float32), win.astype(np.float32), 128))
     lib = native._lib
     assert lib.fg_framed_power_filterbank_work(120, 6) == 0

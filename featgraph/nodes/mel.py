@@ -24,8 +24,8 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.spectral import (BandedPowerFilterbank, framed_power_filterbank,
-                               framed_supported, tiled_power_filterbank)
+from ..native.framed import framed_power_filterbank, framed_supported
+from ..native.spectral import BandedPowerFilterbank, tiled_power_filterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
 from .shaping import affine_values
@@ -451,7 +451,9 @@ def _lean_tiles(f: FusedOp, lean: tuple, kernel) -> np.ndarray | None:
     """The band sums ``(frames, n_bands)`` of one channel's frames through
     :func:`featgraph.native.spectral.tiled_power_filterbank`, :data:`TILE_FRAMES` at a
     time in the step's work buffers (the numbers of :func:`_tiled`); None for a dense
-    filterbank (``kernel`` None)."""
+    filterbank (``kernel`` None).  float64 power sums with a power-of-two FFT go through
+    :func:`featgraph.native.framed.framed_power_filterbank` instead, the whole chunk in
+    one C call with its own FFT (the same numbers to rounding)."""
     n_fft, windows, fft = lean
     if kernel is None:
         return None
