@@ -500,7 +500,7 @@ def test_framed_power_filterbank_against_numpy_and_a_long_double_dft(n_fft, leng
     fr, win, bank = _framed_case(n_frames, length, max(length // 3, 1), n_fft)
     fw = windows.FrameWindows(fr, win, n_fft, start, preemph)
     got = framed.framed_power_filterbank(bank, fw)
-    want = reference_framed.framed_power_filterbank(fr, win, n_fft, start, preemph,
+    want = reference_spectral.framed_power_filterbank(fr, win, n_fft, start, preemph,
                                                       bank.w, bank.first, bank.stop)
     scale = np.abs(want).max(axis=1, keepdims=True)
     assert got.shape == (n_frames, 6) and got.dtype == np.float64
