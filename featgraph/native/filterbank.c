@@ -189,17 +189,6 @@ FG_CLONES_512 static void NAME(const double *lanes, size_t n_bins, const T *w,\
 DEFINE_BANDED_LANES(banded_lanes_f64, double)
 DEFINE_BANDED_LANES(banded_lanes_f32, float)
 
-/* banded_lanes_f64 for framedbank.c (its frames' power is already in lanes). */
-void fg__banded_lanes_f64(const double *lanes, size_t n_bins, const double *w,
-                          size_t n_bands, const size_t *first, const size_t *stop,
-                          double *out);
-void fg__banded_lanes_f64(const double *lanes, size_t n_bins, const double *w,
-                          size_t n_bands, const size_t *first, const size_t *stop,
-                          double *out)
-{
-    banded_lanes_f64(lanes, n_bins, w, n_bands, first, stop, out);
-}
-
 /* The magnitude from the power held in double lanes, in the input's type: sqrt for
  * double, sqrtf of the (exact) float value for float, as the row path takes it. */
 FG_CLONES static void lanes_sqrt_f64(double *v, size_t n)

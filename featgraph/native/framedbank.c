@@ -16,15 +16,17 @@
  * each vector (every operation a lane-wise IEEE operation: each frame's numbers are
  * those of a scalar FFT, whatever the vector width the CPU gives, and do not depend on
  * their neighbours).  Its output is already frame-interleaved, as the filter sums want
- * it (fg_banded_filterbank's bin-major lanes), so neither the windowed frames nor the
- * spectra are ever transposed or stored row by row.  The real FFT of N = n_fft points
- * is the complex FFT of M = N / 2 points z[n] = r[2n] + i r[2n + 1], split (Z[k] and
- * Z[M - k] give X[k] and X[M - k]); its first decimation-in-frequency step is done while
- * the frames are read, u[n] = z[n] + z[n + M/2], v[n] = (z[n] - z[n + M/2]) W_M^n, so
- * that the zero padding (a frame of 410 samples in N = 1024) costs nothing; Z[2m] and
- * Z[2m + 1] are then the M/2-point FFTs of u and v (radix-4 Stockham, autosorting: no
- * bit reversal; one radix-2 step when log2(M/2) is odd).  No fused multiply-adds
- * (-std=c99), so every clone (FG_CLONES_512) computes the same bits.
+ * it (bin k of GROUP = 64 frames side by side), so neither the windowed frames nor the
+ * spectra are ever stored row by row.  The real FFT of N = n_fft points is the complex
+ * FFT of M = N / 2 points z[n] = r[2n] + i r[2n + 1], split (Z[k] and Z[M - k] give
+ * X[k] and X[M - k]); its first decimation-in-frequency step is done while the frames
+ * are read, u[n] = z[n] + z[n + M/2], v[n] = (z[n] - z[n + M/2]) W_M^n, so that the
+ * zero padding (a frame of 410 samples in N = 1024) costs nothing; Z[2m] and Z[2m + 1]
+ * are then the M/2-point FFTs of u and v (radix-4, in place, digit-reversed output read
+ * through a table; one radix-2 step when log2(M/2) is odd), whose own first step is
+ * done in the same pass.  The band sums are those of fg_banded_filterbank (one double
+ * sum per frame, in the order of k), eight 8-wide sums in flight.  No fused
+ * multiply-adds (-std=c99), so every clone (FG_CLONES_512) computes the same bits.
  *
  * The numpy definition is featgraph.native.reference_spectral.framed_power_filterbank.
  */
@@ -40,7 +42,7 @@
 #endif
 
 #define LV 8                    /* frames per vector */
-#define GROUP FG_BANDED_LANES   /* frames per filter-sum group: GROUP / LV vectors */
+#define GROUP 64                /* frames per filter-sum group: GROUP / LV vectors */
 
 #if defined(__has_builtin)
 #if __has_builtin(__builtin_shufflevector) && __has_builtin(__builtin_convertvector)
@@ -51,10 +53,6 @@
 #define FG_FRAMED_VECTORS 0
 #endif
 
-/* Band sums of GROUP frames held bin-major in lanes (filterbank.c). */
-void fg__banded_lanes_f64(const double *lanes, size_t n_bins, const double *w,
-                          size_t n_bands, const size_t *first, const size_t *stop,
-                          double *out);
 
 /* Work layout, in doubles from a 64-byte aligned start (h = n_fft / 4 points per
  * half-length FFT): the plan (fg_framed_power_filterbank_plan: n_fft and a mark, then
@@ -132,39 +130,69 @@ typedef double v8d __attribute__((vector_size(LV * sizeof(double))));
 #define ST(p, v) do { v8d s_ = (v); memcpy((p), &s_, sizeof s_); } while (0)
 #define BC(x) ((v8d){(x), (x), (x), (x), (x), (x), (x), (x)})
 
+/* The radix-4 decimation-in-frequency butterfly on the complex vectors (ar, ai) ..
+ * (dr, di), written to pa .. pd (re vector, then im vector): with p = a + c, q = b + d,
+ * m = a - c, j = -i (b - d): p + q, (m + j) w1, (p - q) w2, (m - j) w3 (PLAIN: every w 1).
+ * Lane-wise IEEE operations, no fused multiply-adds. */
+#define BF4_CORE(ar, ai, br, bi, cr, ci, dr, di)                              \
+    v8d pr_ = (ar) + (cr), pi_ = (ai) + (ci), mr_ = (ar) - (cr), mi_ = (ai) - (ci); \
+    v8d qr_ = (br) + (dr), qi_ = (bi) + (di), jr_ = (bi) - (di), ji_ = (dr) - (br);
+#define BF4_PLAIN(ar, ai, br, bi, cr, ci, dr, di, pa, pb, pc, pd)             \
+    do {                                                                      \
+        BF4_CORE(ar, ai, br, bi, cr, ci, dr, di)                              \
+        ST(pa, pr_ + qr_);                                                    \
+        ST((pa) + LV, pi_ + qi_);                                             \
+        ST(pb, mr_ + jr_);                                                    \
+        ST((pb) + LV, mi_ + ji_);                                             \
+        ST(pc, pr_ - qr_);                                                    \
+        ST((pc) + LV, pi_ - qi_);                                             \
+        ST(pd, mr_ - jr_);                                                    \
+        ST((pd) + LV, mi_ - ji_);                                             \
+    } while (0)
+#define BF4_TW(ar, ai, br, bi, cr, ci, dr, di, pa, pb, pc, pd, w1r, w1i, w2r, w2i, w3r, w3i) \
+    do {                                                                      \
+        BF4_CORE(ar, ai, br, bi, cr, ci, dr, di)                              \
+        ST(pa, pr_ + qr_);                                                    \
+        ST((pa) + LV, pi_ + qi_);                                             \
+        v8d er_ = mr_ + jr_, ei_ = mi_ + ji_;                                 \
+        ST(pb, er_ * (w1r) - ei_ * (w1i));                                    \
+        ST((pb) + LV, er_ * (w1i) + ei_ * (w1r));                             \
+        er_ = pr_ - qr_, ei_ = pi_ - qi_;                                     \
+        ST(pc, er_ * (w2r) - ei_ * (w2i));                                    \
+        ST((pc) + LV, er_ * (w2i) + ei_ * (w2r));                             \
+        er_ = mr_ - jr_, ei_ = mi_ - ji_;                                     \
+        ST(pd, er_ * (w3r) - ei_ * (w3i));                                    \
+        ST((pd) + LV, er_ * (w3i) + ei_ * (w3r));                             \
+    } while (0)
+
 /* The h-point complex FFT (forward, in place) of the LV-lane complex vectors at x
- * (element i: re at x + 2 i LV, im at x + (2 i + 1) LV); tw holds W_h^j, j < h.
- * Radix-4 decimation in frequency (one radix-2 step last when log2(h) is odd): X[k] ends
- * at position pos[k] (digit-reversed; see positions).  In place, so that one transform's
- * data (h = 256: 32 KiB) stays in the L1 cache. */
-FG_CLONES_512 static void lane_fft(double *x, size_t h, const double *tw)
+ * (element i: re at x + 2 i LV, im at x + (2 i + 1) LV), from the step of span n0 on
+ * (n0 = h: all of it; lane_power does the first step itself); tw holds W_h^j, j < h.
+ * Radix-4 decimation in frequency (one radix-2 step last when log2(h) is odd), the
+ * butterflies with j = 0 without their twiddles (1): X[k] ends at position pos[k]
+ * (digit-reversed; see positions).  In place, so that one transform's data (h = 256:
+ * 32 KiB) stays in the L1 cache. */
+FG_CLONES_512 static void lane_fft(double *x, size_t h, size_t n0, const double *tw)
 {
-    size_t n = h;
+    size_t n = n0;
     while (n >= 4) {
-        size_t m = n / 4, s = h / n;
-        for (size_t j = 0; j < m; j++) {
+        size_t m = n / 4, s = h / n, e = 2 * LV * m;
+        for (size_t base = 0; base < h; base += n) {
+            double *a = x + 2 * LV * base;
+            BF4_PLAIN(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
+                      LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
+                      a + 2 * e, a + 3 * e);
+        }
+        for (size_t j = 1; j < m; j++) {
             const double *w1 = tw + 2 * (j * s), *w2 = tw + 2 * (2 * j * s),
                          *w3 = tw + 2 * (3 * j * s);
             v8d w1r = BC(w1[0]), w1i = BC(w1[1]), w2r = BC(w2[0]), w2i = BC(w2[1]);
             v8d w3r = BC(w3[0]), w3i = BC(w3[1]);
             for (size_t base = 0; base < h; base += n) {
-                double *a = x + 2 * LV * (base + j), *b = a + 2 * LV * m,
-                       *c = b + 2 * LV * m, *d = c + 2 * LV * m;
-                v8d ar = LD(a), ai = LD(a + LV), br = LD(b), bi = LD(b + LV);
-                v8d cr = LD(c), ci = LD(c + LV), dr = LD(d), di = LD(d + LV);
-                v8d pr = ar + cr, pi = ai + ci, mr = ar - cr, mi = ai - ci;
-                v8d qr = br + dr, qi = bi + di, jr = bi - di, ji = dr - br; /* -i (b - d) */
-                ST(a, pr + qr);
-                ST(a + LV, pi + qi);
-                v8d er = mr + jr, ei = mi + ji;
-                ST(b, er * w1r - ei * w1i);
-                ST(b + LV, er * w1i + ei * w1r);
-                er = pr - qr, ei = pi - qi;
-                ST(c, er * w2r - ei * w2i);
-                ST(c + LV, er * w2i + ei * w2r);
-                er = mr - jr, ei = mi - ji;
-                ST(d, er * w3r - ei * w3i);
-                ST(d + LV, er * w3i + ei * w3r);
+                double *a = x + 2 * LV * (base + j);
+                BF4_TW(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
+                       LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
+                       a + 2 * e, a + 3 * e, w1r, w1i, w2r, w2i, w3r, w3i);
             }
         }
         n = m;
@@ -250,22 +278,43 @@ FG_CLONES_512 static void lane_power(const double *const *rows, size_t len, size
     const v8d zero = BC(0.0);
 #define R(j) ((j) >= start && (j) - start < len ? LD(rb + ((j) - start) * LV) : zero)
     int upper = start + len > half;
-    for (size_t n = 0; n < h; n++) {
-        size_t j = 2 * n;
-        v8d ar = R(j), ai = R(j + 1), br = zero, bi = zero;
-        if (upper) {
-            br = R(j + half);
-            bi = R(j + half + 1);
+    /* ... and, in the same pass, the first radix-4 step of both h-point FFTs (span h:
+     * elements j, j + h/4, j + h/2, j + 3h/4), as lane_fft would do it. */
+    size_t q = h / 4, e = 2 * LV * q;
+    for (size_t j = 0; j < q; j++) {
+        v8d ur[4], ui[4], vr[4], vi[4];
+        for (size_t t = 0; t < 4; t++) {
+            size_t nn = j + t * q, jj = 2 * nn;
+            v8d ar = R(jj), ai = R(jj + 1), br = zero, bi = zero;
+            if (upper) {
+                br = R(jj + half);
+                bi = R(jj + half + 1);
+            }
+            ur[t] = ar + br;
+            ui[t] = ai + bi;
+            v8d dr = ar - br, di = ai - bi, wr = BC(tw_m[2 * nn]), wi = BC(tw_m[2 * nn + 1]);
+            vr[t] = dr * wr - di * wi;
+            vi[t] = dr * wi + di * wr;
         }
-        ST(u0 + 2 * LV * n, ar + br);
-        ST(u0 + 2 * LV * n + LV, ai + bi);
-        v8d dr = ar - br, di = ai - bi, wr = BC(tw_m[2 * n]), wi = BC(tw_m[2 * n + 1]);
-        ST(v0 + 2 * LV * n, dr * wr - di * wi);
-        ST(v0 + 2 * LV * n + LV, dr * wi + di * wr);
+        double *pu = u0 + 2 * LV * j, *pv = v0 + 2 * LV * j;
+        if (j == 0) {
+            BF4_PLAIN(ur[0], ui[0], ur[1], ui[1], ur[2], ui[2], ur[3], ui[3], pu, pu + e,
+                      pu + 2 * e, pu + 3 * e);
+            BF4_PLAIN(vr[0], vi[0], vr[1], vi[1], vr[2], vi[2], vr[3], vi[3], pv, pv + e,
+                      pv + 2 * e, pv + 3 * e);
+        } else {
+            v8d w1r = BC(tw_h[2 * j]), w1i = BC(tw_h[2 * j + 1]);
+            v8d w2r = BC(tw_h[4 * j]), w2i = BC(tw_h[4 * j + 1]);
+            v8d w3r = BC(tw_h[6 * j]), w3i = BC(tw_h[6 * j + 1]);
+            BF4_TW(ur[0], ui[0], ur[1], ui[1], ur[2], ui[2], ur[3], ui[3], pu, pu + e,
+                   pu + 2 * e, pu + 3 * e, w1r, w1i, w2r, w2i, w3r, w3i);
+            BF4_TW(vr[0], vi[0], vr[1], vi[1], vr[2], vi[2], vr[3], vi[3], pv, pv + e,
+                   pv + 2 * e, pv + 3 * e, w1r, w1i, w2r, w2i, w3r, w3i);
+        }
     }
 #undef R
-    lane_fft(u0, h, tw_h);
-    lane_fft(v0, h, tw_h);
+    lane_fft(u0, h, q, tw_h);
+    lane_fft(v0, h, q, tw_h);
     const double *U = u0, *V = v0;
     /* With A = Z[k], B = conj Z[M - k] (Z[M] = Z[0]; Z[2i] = U[i], Z[2i + 1] = V[i]),
      * S = A + B and T = W_N^k (A - B): 2 X[k] = S - i T, and, as W_N^(M - k) = -conj W_N^k,
@@ -284,6 +333,31 @@ FG_CLONES_512 static void lane_power(const double *const *rows, size_t len, size
             v8d yr = sr - ti, yi = si + tr;      /* 2 X[M - k], up to its sign */
             ST(lanes + (m - kk) * GROUP, (yr * yr + yi * yi) * BC(0.25));
         }
+    }
+}
+
+/* out[f, b] = sum_{k = first[b]}^{stop[b] - 1} lanes[k GROUP + f] w[b, k] for the GROUP
+ * frames held bin-major in lanes: per frame one double sum in the order of k (the sums
+ * of fg_banded_filterbank), eight vectors of LV frames, so that eight independent
+ * additions are in flight. */
+FG_CLONES_512 static void lane_sums(const double *lanes, size_t n_bins, const double *w,
+                                    size_t n_bands, const size_t *first,
+                                    const size_t *stop, double *out)
+{
+    for (size_t b = 0; b < n_bands; b++) {
+        const double *wb = w + b * n_bins;
+        v8d a[GROUP / LV];
+        for (size_t i = 0; i < GROUP / LV; i++)
+            a[i] = BC(0.0);
+        for (size_t k = first[b]; k < stop[b]; k++) {
+            v8d wv = BC(wb[k]);
+            const double *v = lanes + k * GROUP;
+            for (size_t i = 0; i < GROUP / LV; i++)
+                a[i] += LD(v + i * LV) * wv;
+        }
+        for (size_t i = 0; i < GROUP / LV; i++)
+            for (size_t f = 0; f < LV; f++)
+                out[(i * LV + f) * n_bands + b] = a[i][f];
     }
 }
 #endif
@@ -338,7 +412,7 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
                            pos, rb, buf, lanes + v);
             }
             double *dst = g == GROUP ? out + t * n_bands : grp;
-            fg__banded_lanes_f64(lanes, n_bins, w, n_bands, first, stop, dst);
+            lane_sums(lanes, n_bins, w, n_bands, first, stop, dst);
             if (g < GROUP)
                 memcpy(out + t * n_bands, grp, g * n_bands * sizeof(double));
         }
