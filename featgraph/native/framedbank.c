@@ -72,6 +72,8 @@ static size_t work_doubles(size_t n_fft, size_t n_bands)
 
 size_t fg_framed_power_filterbank_work(size_t n_fft, size_t n_bands)
 {
+    if (!FG_FRAMED_VECTORS)             /* built without vector types: not available */
+        return 0;
     if (n_fft < 16 || n_fft > ((size_t)1 << 24) || (n_fft & (n_fft - 1)) != 0)
         return 0;
     if (n_bands > ((size_t)1 << 24))
@@ -391,8 +393,10 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
 #if FG_FRAMED_VECTORS
     {
         size_t h = n_fft / 4, m = n_fft / 2;
+        if (((uintptr_t)work & 7) != 0)
+            return FG_EINVAL;
         double *base = work + ((64 - ((uintptr_t)work & 63)) & 63) / sizeof(double);
-        if (((uintptr_t)work & 7) != 0 || base[0] != (double)n_fft || base[1] != PLANNED)
+        if (base[0] != (double)n_fft || base[1] != PLANNED)
             return FG_EINVAL;                   /* not laid out by ..._plan */
         double *tw_h = base + 8, *tw_m = tw_h + 2 * h, *tw_n = tw_m + 2 * h;
         const uint32_t *pos = (const uint32_t *)(const void *)(tw_n + 2 * (m + 1));
@@ -402,7 +406,7 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
         double *grp = buf + 2 * (2 * LV * h);
         for (size_t t = 0; t < n_frames; t += GROUP) {
             size_t g = n_frames - t < GROUP ? n_frames - t : GROUP;
-            for (size_t v = 0; v < GROUP; v += LV) {
+            for (size_t v = 0; v < g; v += LV) {   /* a partial group: its vectors only */
                 const double *rows[LV];
                 for (size_t l = 0; l < LV; l++) {       /* missing frames: the last again */
                     size_t f = t + v + l < n_frames ? t + v + l : n_frames - 1;
@@ -411,6 +415,10 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
                 lane_power(rows, frame_len, start, win, preemph, n_fft, tw_h, tw_m, tw_n,
                            pos, rb, buf, lanes + v);
             }
+            if (g < GROUP)                  /* lanes past the frames: zeros, not stale */
+                for (size_t k = 0; k < n_bins; k++)
+                    memset(lanes + k * GROUP + (g + LV - 1) / LV * LV, 0,
+                           (GROUP - (g + LV - 1) / LV * LV) * sizeof(double));
             double *dst = g == GROUP ? out + t * n_bands : grp;
             lane_sums(lanes, n_bins, w, n_bands, first, stop, dst);
             if (g < GROUP)
