@@ -10,7 +10,7 @@ from featgraph import native
 from featgraph.engine.feature import Feature
 from featgraph.engine.kinds import Kind
 from featgraph.engine.ops import registry
-from featgraph.native import reference_spectral, spectral, windows
+from featgraph.native import framed, reference_spectral, spectral, windows
 from featgraph.nodes.framing import window_function
 
 REFS = np.load(DATA / "spectral_features_refs.npz")
@@ -467,3 +467,133 @@ def test_tiled_power_filterbank_equals_window_fft_bank_and_the_dense_definition(
                                         np.empty((75, 5), dtype))
     with pytest.raises(ValueError, match="out must be"):
         spectral.tiled_power_filterbank(kernel, fw, fft, 75, buf, spec, np.empty((74, 5), dtype))
+
+
+def _framed_case(n_frames, length, hop, n_fft, seed=9):
+    rng = np.random.default_rng(seed)
+    sig = rng.standard_normal((n_frames - 1) * hop + length)
+    fr = np.lib.stride_tricks.sliding_window_view(sig, length)[::hop][:n_frames]
+    n_bins = n_fft // 2 + 1
+    bank = np.zeros((6, n_bins))
+    edges = np.linspace(0, n_bins, 7).astype(int)
+    for b in range(6):                           # overlapping supports, the top bin too
+        bank[b, max(edges[b] - 2, 0):min(edges[b + 1] + 2, n_bins)] = 1.0
+    bank *= rng.random(bank.shape)
+    first, stop = reference_spectral.filter_supports(bank)
+    return fr, np.hamming(length), spectral.BandedPowerFilterbank(bank, first, stop)
+
+
+@pytest.mark.parametrize("n_fft, length, start, preemph, n_frames", [
+    (1024, 410, 0, 0.0, 75),       # PNCC's frames: the upper half of each row is padding
+    (512, 400, 0, 0.97, 33),       # past the first half: every butterfly input is read
+    (128, 100, 10, 0.5, 32),       # padding before and after, HTK pre-emphasis
+    (16, 16, 0, 0.0, 1),           # the smallest transform, no padding
+    (32, 20, 6, 0.0, 9),           # log2(n_fft / 4) odd: the radix-2 step
+    (2048, 1500, 300, 0.0, 40),
+])
+def test_framed_power_filterbank_against_numpy_and_a_long_double_dft(n_fft, length, start,
+                                                                       preemph, n_frames):
+    """fg_framed_power_filterbank_f64 (its own FFT, eight frames per vector) against its
+    numpy definition (np.fft.rfft) and a long-double DFT of the windowed frames, to
+    rounding (1e-13 of each frame's largest band); frame counts that leave partial
+    groups of 8 and of 32 frames."""
+    fr, win, bank = _framed_case(n_frames, length, max(length // 3, 1), n_fft)
+    fw = windows.FrameWindows(fr, win, n_fft, start, preemph)
+    got = framed.framed_power_filterbank(bank, fw)
+    want = reference_spectral.framed_power_filterbank(fr, win, n_fft, start, preemph,
+                                                      bank.w, bank.first, bank.stop)
+    scale = np.abs(want).max(axis=1, keepdims=True)
+    assert got.shape == (n_frames, 6) and got.dtype == np.float64
+    assert np.max(np.abs(got - want) / scale) < 1e-13
+    rows = reference_spectral.window_frames(fr, win, n_fft, start, preemph).astype(np.longdouble)
+    j = np.arange(n_fft)
+    k = np.arange(n_fft // 2 + 1)
+    ang = 2 * np.longdouble(np.pi) * (np.outer(j, k) % n_fft).astype(np.longdouble) / n_fft
+    re, im = rows @ np.cos(ang), rows @ np.sin(ang)
+    exact = np.asarray((re * re + im * im) @ bank.w.T.astype(np.longdouble), np.float64)
+    assert np.max(np.abs(got - exact) / scale) < 1e-13
+
+
+def test_framed_power_filterbank_frames_are_independent_and_silence_is_zero():
+    """Each frame's bands are the same bits wherever it sits in the eight-frame vectors
+    and the 32-frame groups (and in a partial last group); a silent frame beside loud
+    ones gives exact zeros (no rounding leaks across lanes)."""
+    fr, win, bank = _framed_case(70, 200, 50, 256)
+    fr = np.array(fr)
+    fr[5] = 0.0
+    fr[6] *= 1e6
+    whole = framed.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256))
+    assert np.all(whole[5] == 0.0) and np.all(whole[6] > 0)
+    for at in (1, 3, 13, 40, 69):
+        part = framed.framed_power_filterbank(bank, windows.FrameWindows(fr[at:], win, 256))
+        np.testing.assert_array_equal(part, whole[at:])
+    out = np.empty((70, 6))
+    assert framed.framed_power_filterbank(bank, windows.FrameWindows(fr, win, 256),
+                                            out=out) is out
+    np.testing.assert_array_equal(out, whole)
+
+
+def test_framed_power_filterbank_takes_only_what_its_kernel_does():
+    """n_fft not a power of two (or < 16), float32, a magnitude or tapped bank, a bad
+    out: ValueError before C; the numpy backend keeps its FFT (framed_supported)."""
+    fr, win, bank = _framed_case(10, 100, 30, 128)
+    assert framed.framed_supported(128, 6) and framed.framed_supported(16, 6)
+    assert not framed.framed_supported(120, 6) and not framed.framed_supported(8, 6)
+    fw = windows.FrameWindows(fr, win, 128)
+    with pytest.raises(ValueError, match="out must be"):
+        framed.framed_power_filterbank(bank, fw, out=np.empty((9, 6)))
+    mag = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, magnitude=True)
+    taps = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, window=(0.5, -0.25))
+    for b in (mag, taps):
+        with pytest.raises(ValueError, match="framed power filterbank"):
+            framed.framed_power_filterbank(b, fw)
+    fr120, win120, bank120 = _framed_case(10, 100, 30, 120)
+    with pytest.raises(ValueError, match="framed power filterbank"):
+        framed.framed_power_filterbank(bank120, windows.FrameWindows(fr120, win120, 120))
+    f32 = spectral.BandedPowerFilterbank(bank.w.astype(np.float32), bank.first, bank.stop)
+    with pytest.raises(ValueError, match="framed power filterbank"):
+        framed.framed_power_filterbank(f32, windows.FrameWindows(
+            fr.astype(np.float32), win.astype(np.float32), 128))
+    lib = native._lib
+    assert lib.fg_framed_power_filterbank_work(120, 6) == 0
+    assert lib.fg_framed_power_filterbank_work(8, 6) == 0
+
+
+def call_plain(lib, ffi, sig, win, bank, first, work, n_work, out):
+    return lib.fg_framed_power_filterbank_f64(
+        native._ptr(sig), 4, 100, 30, native._ptr(win), 0.0, 128, 0, native._ptr(bank.w), 6,
+        first, ffi.from_buffer("size_t[]", bank.stop), native._ptr(work), n_work,
+        native._ptr(out))
+
+
+def test_framed_power_filterbank_kernel_rejects_bad_arguments():
+    """The C entry points' own checks (the bridge never passes these): a short or
+    unplanned work buffer, a frame past n_fft, an unsupported n_fft, pre-emphasis outside
+    [0, 1], a support past the bins."""
+    lib, ffi = native._lib, native._ffi
+    fr, win, bank = _framed_case(4, 100, 30, 128)
+    sig = np.ascontiguousarray(np.asarray(fr.base.base if fr.base is not None else fr).ravel())
+    first = ffi.from_buffer("size_t[]", bank.first)
+    n_work = lib.fg_framed_power_filterbank_work(128, 6)
+    work, out = np.empty(n_work), np.empty((4, 6))
+    assert lib.fg_framed_power_filterbank_plan(128, 6, native._ptr(work), n_work - 1) \
+        == lib.FG_EINVAL
+    assert lib.fg_framed_power_filterbank_plan(120, 6, native._ptr(work), n_work) \
+        == lib.FG_EINVAL
+    work[:] = 0.0
+    assert call_plain(lib, ffi, sig, win, bank, first, work, n_work, out) == lib.FG_EINVAL
+    assert lib.fg_framed_power_filterbank_plan(128, 6, native._ptr(work), n_work) == lib.FG_OK
+    stop = ffi.from_buffer("size_t[]", bank.stop)
+    bad_stop = ffi.from_buffer("size_t[]", np.full(6, 66, np.uintp))
+
+    def call(n_fft=128, start=0, preemph=0.0, n_work=n_work, stop=stop, length=100):
+        return lib.fg_framed_power_filterbank_f64(
+            native._ptr(sig), 4, length, 30, native._ptr(win), preemph, n_fft, start,
+            native._ptr(bank.w), 6, first, stop, native._ptr(work), n_work, native._ptr(out))
+
+    assert call() == lib.FG_OK
+    assert call(n_work=n_work - 1) == lib.FG_EINVAL
+    assert call(start=29) == lib.FG_EINVAL
+    assert call(n_fft=120) == lib.FG_EINVAL
+    assert call(preemph=1.5) == lib.FG_EDOMAIN
+    assert call(stop=bad_stop) == lib.FG_EINVAL

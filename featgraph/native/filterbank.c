@@ -152,7 +152,7 @@ typedef float fg_v4f __attribute__((vector_size(16)));
 #define LOAD4(VT, p) ({ VT v_; memcpy(&v_, (p), sizeof v_); v_; })
 
 #define DEFINE_BANDED_LANES(NAME, T)                                          \
-FG_CLONES static void NAME(const double *lanes, size_t n_bins, const T *w,    \
+FG_CLONES_512 static void NAME(const double *lanes, size_t n_bins, const T *w,\
                            size_t n_bands, const size_t *first,               \
                            const size_t *stop, T *out)                        \
 {                                                                             \

@@ -43,7 +43,7 @@
 
 /* ln of n <= LOG_BLOCK values into out; returns whether all were positive and finite
  * (else the values of the others are meaningless). */
-FG_CLONES FG_NO_TRAPS static int ln_block(const double *x, size_t n, double *out)
+FG_CLONES_512 FG_NO_TRAPS static int ln_block(const double *x, size_t n, double *out)
 {
     int bad = 0;
     for (size_t k = 0; k < n; k++) {
@@ -98,7 +98,7 @@ int fg_log_f64(const double *x, size_t n, double scale, double *out)
 
 /* x^e for n <= LOG_BLOCK values into out (e_hi + e_lo = e, e_hi of 26 bits); a value
  * that needs libm is marked POW_MARK. */
-FG_CLONES FG_NO_TRAPS static void pow_block(const double *x, size_t n, double e, double e_hi,
+FG_CLONES_512 FG_NO_TRAPS static void pow_block(const double *x, size_t n, double e, double e_hi,
                                             double e_lo, double *out)
 {
     for (size_t k = 0; k < n; k++) {

@@ -109,6 +109,16 @@ def banded_filterbank(spec, w, first, stop):
     return out
 
 
+def framed_power_filterbank(frames, win, n_fft, start, preemph, w, first, stop):
+    """The definition of ``fg_framed_power_filterbank_f64`` (``framedbank.c``): frames
+    pre-emphasised, windowed and zero-padded to ``n_fft`` (:func:`window_frames`), their
+    real DFT (``np.fft.rfft``), its power ``re * re + im * im`` and the band-limited
+    filter sums (:func:`banded_filterbank`); float64 ``(n_frames, n_bands)``."""
+    rows = window_frames(np.asarray(frames, dtype=np.float64), np.asarray(win, np.float64),
+                         n_fft, start, preemph)
+    return banded_power_filterbank(np.fft.rfft(rows, axis=-1), w, first, stop)
+
+
 def cosine_window_spectrum(z, c0, c1):
     """``c0 z[k] + c1 (z[k - 1] + z[k + 1])`` along the last axis of complex ``z``, with
     ``z[-1] = conj(z[1])`` and ``z[n_bins] = conj(z[n_bins - 2])``, in the precision of

@@ -483,3 +483,4 @@ def tiled_power_filterbank(bank, windows, fft, n_frames, frames_buf, spec_buf, o
         if status != ok:
             _pkg._raise_for_status(status, what, None, None)
     return out
+

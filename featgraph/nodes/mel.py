@@ -24,6 +24,7 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
+from ..native.framed import framed_power_filterbank, framed_supported
 from ..native.spectral import BandedPowerFilterbank, tiled_power_filterbank
 from ._common import _prepared, apply_filterbank, frame_major
 from .cepstral import log_values, power_to_db_values
@@ -450,11 +451,16 @@ def _lean_tiles(f: FusedOp, lean: tuple, kernel) -> np.ndarray | None:
     """The band sums ``(frames, n_bands)`` of one channel's frames through
     :func:`featgraph.native.spectral.tiled_power_filterbank`, :data:`TILE_FRAMES` at a
     time in the step's work buffers (the numbers of :func:`_tiled`); None for a dense
-    filterbank (``kernel`` None)."""
+    filterbank (``kernel`` None).  float64 power sums with a power-of-two FFT go through
+    :func:`featgraph.native.framed.framed_power_filterbank` instead, the whole chunk in
+    one C call with its own FFT (the same numbers to rounding)."""
     n_fft, windows, fft = lean
     if kernel is None:
         return None
     dtype, n = windows.frames.dtype, windows.frames.shape[0]
+    if (dtype == np.float64 and not kernel.magnitude and kernel.window is None
+            and framed_supported(n_fft, kernel.w.shape[0])):
+        return framed_power_filterbank(kernel, windows)       # the whole chunk in C
     tile = min(TILE_FRAMES, n)
     frames = f.scratch("frames", tile, (n_fft,), dtype)
     pad = f.relayout("frames", (n_fft,), dtype, (windows.frames.shape[1], windows.start))
