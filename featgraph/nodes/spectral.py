@@ -252,12 +252,6 @@ def power(x: Feature, p: Power) -> Feature:
 
 
 # ------------------------------------------------------------------ fused form
-RFFT_TILE_BYTES = 1 << 19
-"""Bytes of complex spectrum per tile of :func:`rfft_power` and :func:`window_rfft` (half a
-MiB: a tile's frames and spectrum stay in a 1-4 MiB L2 cache between the window, the FFT
-and the squares, instead of a chunk's 7-13 MB going out to memory and back)."""
-
-
 @rule("window+rfft+power", ("htk_preemphasis", "window", "rfft", "power"),
       optional=("htk_preemphasis",), absorbs_scale=True)
 def window_rfft_power(f: FusedOp, x: Feature) -> Feature:
@@ -278,26 +272,14 @@ def window_rfft(f: FusedOp, x: Feature) -> Feature:
     length, dtype = frames.shape[-1], frames.dtype
     n_fft = fft_length(fft.n_fft, fft_length(win.pad_to, length))
     lead = frames.shape[:-1]
-    bins = n_fft // 2 + 1
-    out = np.empty(lead + (bins,), spectrum_dtype(dtype))
-    tile = max(16, RFFT_TILE_BYTES // (bins * 2 * dtype.itemsize) // 16 * 16)
-    if frames.ndim == 2 and frames.shape[0] > tile and dtype in (np.float32, np.float64):
-        # tile by tile (multiples of 16 rows, bit-equal: see rfft_power): each tile's
-        # windowed frames go through the cache, not through memory, on their way to the FFT
-        from ..native.windows import window_frames
-        length = frames.shape[-1]
-        start = 0 if win.pad_at == "end" else (fft_length(win.pad_to, length) - length) // 2
-        w = _scaled_window(f, win, length, dtype)
-        buf = f.scratch("frames tile", tile, (n_fft,), dtype)
-        pad = f.relayout("frames tile", (n_fft,), dtype, (length, start))
-        for at in range(0, frames.shape[0], tile):
-            m = min(tile, frames.shape[0] - at)
-            window_frames(frames[at:at + m], w, buf[:m], start, 0.0, pad=pad and not at)
-            rfft_frames(buf[:m], n_fft, out=out[at:at + m])
-        return x.derive(frame_major(out), Kind.SPECTRUM, n_fft=n_fft,
-                        axis=bin_frequencies(n_fft, x.sr))
+    out = np.empty(lead + (n_fft // 2 + 1,), spectrum_dtype(dtype))
     spec, meta = fused_spectrum(f, f.parts, x, out=out)
     return x.derive(frame_major(spec), Kind.SPECTRUM, n_fft=n_fft, axis=meta.axis)
+
+
+RFFT_TILE_BYTES = 1 << 19
+"""Bytes of complex spectrum per tile of :func:`rfft_power` (half a MiB: the tile's
+spectrum and frames stay in a 1-4 MiB L2 cache between the FFT and the squares)."""
 
 
 @rule("rfft+power", ("rfft", "power"))
