@@ -277,11 +277,6 @@ def window_rfft(f: FusedOp, x: Feature) -> Feature:
     return x.derive(frame_major(spec), Kind.SPECTRUM, n_fft=n_fft, axis=meta.axis)
 
 
-RFFT_TILE_BYTES = 1 << 19
-"""Bytes of complex spectrum per tile of :func:`rfft_power` (half a MiB: the tile's
-spectrum and frames stay in a 1-4 MiB L2 cache between the FFT and the squares)."""
-
-
 @rule("rfft+power", ("rfft", "power"))
 def rfft_power(f: FusedOp, x: Feature) -> Feature:
     """``rfft -> power`` on one chunk whose frames come from elsewhere (a window with other
@@ -302,23 +297,11 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
         buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
         buf[..., :length] = frames
         buf[..., length:] = 0
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(buf, n_fft, out=spec)
     floor = pw.dither * (x.win_length or bins) if pw.dither else 0.0
-    out = np.empty(lead + (bins,), dtype)
-    tile = max(16, RFFT_TILE_BYTES // (bins * 2 * dtype.itemsize) // 16 * 16)
-    if buf.ndim == 2 and rows > tile:
-        # tile by tile, so that each tile's spectrum is still in cache when it is squared.
-        # Tiles of a multiple of 16 rows: ducc0 transforms rows in SIMD groups (up to 16
-        # lanes) and the rows left over in a scalar path that rounds differently, so the
-        # chunk's last rows only are left over, as in one call: bit-equal to it.
-        spec = f.scratch("spectrum tile", tile, (bins,), spectrum_dtype(dtype))
-        for at in range(0, rows, tile):
-            m = min(tile, rows - at)
-            power_of(rfft_frames(buf[at:at + m], n_fft, out=spec[:m]), pw.exponent, floor,
-                     out=out[at:at + m], overwrite=True)
-    else:
-        spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
-        spec = rfft_frames(buf, n_fft, out=spec)
-        out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
+    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
+                   overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
     meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
