@@ -64,6 +64,24 @@ def test_fft_writes_into_a_preallocated_output(monkeypatch, backend):
     np.testing.assert_allclose(out, direct_dft(x, 16), atol=1e-12)
 
 
+@pytest.mark.parametrize("backend", spectral.FFT_BACKENDS)
+@pytest.mark.parametrize("normalize", [True, False])
+def test_power_to_autocorrelation_against_the_definition(monkeypatch, backend, normalize):
+    """Lags of the inverse DFT of a power spectrum against the direct sum
+    ``r[k] = c sum_n P_full[n] cos(2 pi n k / N)`` over the symmetric spectrum (``c = 1 / N``,
+    or 1 without normalisation: what the HNR uses for power-of-two N)."""
+    monkeypatch.setenv("FEATGRAPH_FFT", backend)
+    n_fft, n_lags = 64, 20
+    power = np.abs(direct_dft(RNG.standard_normal((3, 50)), n_fft)) ** 2
+    full = np.concatenate([power, power[:, -2:0:-1]], axis=1)           # (3, 64)
+    n = np.arange(n_fft)
+    want = full @ np.cos(2 * np.pi * np.outer(n, np.arange(n_lags)) / n_fft)
+    want = want / n_fft if normalize else want
+    got = spectral.power_to_autocorrelation(power, n_fft, n_lags, normalize=normalize)
+    assert got.shape == (3, n_lags)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+
+
 def test_fft_backend_env_is_checked(monkeypatch):
     monkeypatch.setenv("FEATGRAPH_FFT", "fftw")
     with pytest.raises(ValueError, match="FEATGRAPH_FFT='fftw'"):

@@ -95,7 +95,8 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
     return out
 
 
-def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int) -> np.ndarray:
+def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
+                             normalize: bool = True) -> np.ndarray:
     """Lags ``0 .. n_lags-1`` of the inverse DFT of a power spectrum (Wiener-Khinchin).
 
     ``r[k] = (1 / n_fft) sum_j P[j] exp(2 pi i j k / n_fft)`` over the full,
@@ -109,6 +110,9 @@ def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int) -> np.n
     power : np.ndarray [shape=(..., n_fft // 2 + 1)], float32 or float64
     n_fft : int, even
     n_lags : int
+    normalize : bool
+        False: ``n_fft`` times ``r`` (the sums without the ``1 / n_fft``, one pass less; for a
+        caller whose result does not change with the scale, such as a ratio of lags).
 
     Returns
     -------
@@ -116,9 +120,11 @@ def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int) -> np.n
     """
     if fft_backend() == "ducc0":
         r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1)[..., :n_lags]
-        r *= r.dtype.type(1.0 / n_fft)
+        if normalize:
+            r *= r.dtype.type(1.0 / n_fft)
         return r
-    r = np.fft.irfft(power, n_fft, axis=-1)[..., :n_lags]
+    r = np.fft.irfft(power, n_fft, axis=-1, norm="backward" if normalize else "forward")
+    r = r[..., :n_lags]
     return r.astype(power.dtype, copy=False)
 
 
