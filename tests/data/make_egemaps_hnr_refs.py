@@ -22,8 +22,7 @@ Run in a scratch environment with openSMILE (never a featgraph dependency)::
   samples), ``<name>/sr``, and from openSMILE's own eGeMAPSv02.conf ``<name>/f0``
   (``gemapsv01b_logPitch`` F0final) and ``<name>/hnr`` (``gemapsv01b_harmonics``), float32.
 """
-import shutil
-import struct
+import sys
 import tempfile
 from pathlib import Path
 
@@ -54,23 +53,12 @@ def probes():
     return {name: (sr, glide(sr)) for name, sr in PROBES.items()}
 
 
-def write_htk(path, x, period=100000):
-    """An HTK parameter file (big-endian header nSamples, sampPeriod in 100 ns, sampSize,
-    parmKind 9 = USER) of one float32 value per frame."""
-    x = np.asarray(x, dtype=">f4").reshape(len(x), 1)
-    with open(path, "wb") as f:
-        f.write(struct.pack(">iihh", x.shape[0], period, 4, 9))
-        f.write(x.tobytes())
-
-
 def config_copy(root, htk):
     """openSMILE's config tree under ``root``, cHarmonics reading its F0 from ``htk``."""
-    import opensmile
+    sys.path.insert(0, str(HERE))
+    from make_egemaps_jitter_refs import config_tree
 
-    src = Path(opensmile.__file__).parent / "core" / "config"
-    dst = root / "config"
-    shutil.copytree(src, dst)
-    inc = dst / "gemaps" / "v01b" / "GeMAPSv01b_core.lld.conf.inc"
+    dst, inc = config_tree(root)
     text = inc.read_text()
     old = "reader.dmLevel = gemapsv01b_logPitch;gemapsv01b_formants;gemapsv01b_fftmagG60"
     assert old in text
@@ -92,6 +80,9 @@ def level(conf, y, sr, name):
 def main():
     import opensmile
     import soundfile as sf
+
+    sys.path.insert(0, str(HERE))
+    from make_egemaps_jitter_refs import write_htk      # an HTK file of one F0 per frame
 
     own = Path(opensmile.__file__).parent / "core" / "config" / "egemaps" / "v02" / \
         "eGeMAPSv02.conf"

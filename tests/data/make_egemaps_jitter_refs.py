@@ -76,6 +76,16 @@ def write_htk(path, x, period=100000):
         f.write(x.tobytes())
 
 
+def config_tree(root):
+    """``(config folder, GeMAPSv01b core LLD include)``: openSMILE's config tree copied
+    under ``root``, for a probe to patch the include."""
+    import opensmile
+
+    dst = root / "config"
+    shutil.copytree(Path(opensmile.__file__).parent / "core" / "config", dst)
+    return dst, dst / "gemaps" / "v01b" / "GeMAPSv01b_core.lld.conf.inc"
+
+
 def f0_config(root, htk):
     """openSMILE's config tree copied under ``root``, in which ``gemapsv01b_pitchJitter``
     reads its F0 from the HTK file ``htk`` (field ``F0ext``, one value per 10 ms frame)
@@ -84,12 +94,7 @@ def f0_config(root, htk):
     ``cDataSelector`` (renamed ``F0final``): cPitchJitter reads as many samples per F0 frame
     as that level's frames span (60 ms), and a ``cHtkSource`` level alone has none (openSMILE
     then logs "no pcm data read" and stops)."""
-    import opensmile
-
-    src = Path(opensmile.__file__).parent / "core" / "config"
-    dst = root / "config"
-    shutil.copytree(src, dst)
-    inc = dst / "gemaps" / "v01b" / "GeMAPSv01b_core.lld.conf.inc"
+    dst, inc = config_tree(root)
     text = inc.read_text()
     old = "F0reader.dmLevel = gemapsv01b_logPitch"
     assert text.count(old) == 1

@@ -93,6 +93,17 @@ def gap_train(sr, periods, seconds=3.0, drop=11, amps=(0.4, 0.34)):
     return np.round(x * 32767).astype(np.int16)
 
 
+def vibrato_tone(n, sr, f, harmonics, seed):
+    """``n`` samples of ``harmonics`` partials of ``f`` Hz (amplitudes 0.7^k, phases drawn
+    from ``seed``, those below Nyquist) with a 2 % vibrato at 3 Hz, peak 0.3."""
+    t = np.arange(n) / sr
+    phs = np.random.default_rng(seed).uniform(0, 2 * np.pi, harmonics)
+    ph = 2 * np.pi * f * t * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))
+    y = sum(0.7 ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
+            if (k + 1) * f < sr / 2)
+    return 0.3 * y / np.abs(y).max()
+
+
 def tone110(dither, sr=16000, f=110.0, harmonics=10):
     """16-bit samples (int16) of the tone110 probes: ``NSEG`` tone onsets."""
     hop = sr // 100
@@ -100,12 +111,7 @@ def tone110(dither, sr=16000, f=110.0, harmonics=10):
     for i in range(NSEG):
         a = 10 + SEG * i
         start, end = (a + 4 + i * 3 // 2) * hop + i * 37 % hop, (a + 30) * hop
-        t = np.arange(end - start) / sr
-        phs = np.random.default_rng(i).uniform(0, 2 * np.pi, harmonics)
-        ph = 2 * np.pi * f * t * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))
-        y = sum(0.7 ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
-                if (k + 1) * f < sr / 2)
-        x[start:end] = 0.3 * y / np.abs(y).max()
+        x[start:end] = vibrato_tone(end - start, sr, f, harmonics, seed=i)
     x = np.trunc(x * 32768)
     if dither:
         x += np.random.default_rng(5).integers(-1, 2, len(x))
@@ -126,12 +132,7 @@ def onsets(sr, f=110.0, seg=30, harmonics=10):
         a = 10 + seg * i
         start = a * hop - 1 + 3 * int(np.floor(sr / f + 0.5)) + d
         end = (a + 22) * hop
-        t = np.arange(end - start) / sr
-        phs = np.random.default_rng(i).uniform(0, 2 * np.pi, harmonics)
-        ph = 2 * np.pi * f * t * (1 + 0.02 * np.sin(2 * np.pi * 3 * t))
-        y = sum(0.7 ** k * np.cos((k + 1) * ph + phs[k]) for k in range(harmonics)
-                if (k + 1) * f < sr / 2)
-        x[start:end] = 0.3 * y / np.abs(y).max()
+        x[start:end] = vibrato_tone(end - start, sr, f, harmonics, seed=i)
     return np.trunc(x * 32768).astype(np.int16)
 
 
