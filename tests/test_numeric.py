@@ -333,3 +333,23 @@ def test_window_rfft_fused_equals_the_two_ops(pad_at):
     padded[:, start:start + 320] = frames * np.hamming(320)
     np.testing.assert_allclose(got.data.T, direct_dft(padded, 512), rtol=1e-9, atol=1e-9)
     assert_same_features(run_op_chunked(step.model, feature, rng=RNG, largest=7), got)
+
+
+def test_constant_weights_lose_their_subnormals_in_float32():
+    """Bark weights reach 1e-48 in float64; cast to float32 those tails are subnormal, which
+    Intel cores multiply through a microcode assist.  ``matmul`` and the prepared
+    filterbanks take them as 0: the product is ``a @ b`` with them zeroed, and none is left
+    in the float32 weights of a shipped Bark bank."""
+    from featgraph.nodes._common import flush_subnormals, matmul
+    from featgraph.nodes.auditory import bark_weights
+
+    w = bark_weights(512, 16000.0, None, 0.0, 8000.0, 1.0)[0].astype(np.float32)
+    tiny = np.finfo(np.float32).tiny
+    assert np.count_nonzero((w != 0) & (w < tiny)) > 0        # the case exists
+    flushed = flush_subnormals(w)
+    assert not np.any((flushed != 0) & (np.abs(flushed) < tiny))
+    assert np.array_equal(flushed, np.where(w < tiny, np.float32(0), w))
+    a = np.random.default_rng(0).random((50, w.shape[1])).astype(np.float32)
+    assert np.array_equal(matmul(a, w.T), a @ flushed.T)
+    same = np.array([0.0, -1.5, 3e-30], dtype=np.float32)
+    assert flush_subnormals(same) is same                      # nothing to flush: no copy
