@@ -70,16 +70,11 @@ def test_two_local_workers_write_the_same_bytes(tmp_path, capsys):
     assert _summary(capsys.readouterr().err).startswith("4 done, 0 already done, 3 failed")
 
 
-N_INTERRUPTED = 120
-"""Files of the interrupted run: enough that the SIGINT, sent once 3 are written, lands
-part-way through (24 were too few once PLP took ~5 ms a file)."""
-
-
 @pytest.mark.parametrize("output", ["features", "features.h5"])
 def test_a_run_interrupted_by_sigint_resumes_to_the_bytes_of_an_uninterrupted_run(
         tmp_path, output):
     corpus = tmp_path / "corpus"
-    for i in range(N_INTERRUPTED):                    # 5-10 ms each: the run takes a while
+    for i in range(24):                               # ~40 ms each: the run takes a while
         (corpus / f"s{i % 3}").mkdir(parents=True, exist_ok=True)
         shutil.copy(SPEECH["speech_en_16k"], corpus / f"s{i % 3}" / f"u{i:02d}.wav")
     out = tmp_path / "run" / output
@@ -92,13 +87,13 @@ def test_a_run_interrupted_by_sigint_resumes_to_the_bytes_of_an_uninterrupted_ru
     code = interrupt_after(["run", "plp", str(corpus), "-o", str(out)], count, 3, tmp_path)
     assert code == 130                                # stopped by the SIGINT ...
     done = count()
-    assert 3 <= done < N_INTERRUPTED and not out.with_suffix(".h5").is_file()   # ... part-way through
+    assert 3 <= done < 24 and not out.with_suffix(".h5").is_file()   # ... part-way through
     assert not [p for p in out.parent.rglob("*.tmp")]  # no half-written file remains
     assert main(["run", "plp", str(corpus), "-o", str(out), "-q"]) == 0
     fresh = tmp_path / "fresh" / output
     assert main(["run", "plp", str(corpus), "-o", str(fresh), "-q"]) == 0
     if output == "features":
-        assert tree(out) == tree(fresh) and len(tree(out)) == N_INTERRUPTED
+        assert tree(out) == tree(fresh) and len(tree(out)) == 24
     else:
         assert out.read_bytes() == fresh.read_bytes()
         assert not parts.exists()
