@@ -59,11 +59,17 @@ def interrupt_after(args: list[str], count, k: int, cwd: Path) -> int:
     import signal
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # The run gets a lower priority than this polling loop, so that on a loaded machine the
-    # SIGINT still arrives part-way through rather than after the last file.
+    def child_setup():
+        # A lower priority than this polling loop, so that on a loaded machine the SIGINT
+        # still arrives part-way through rather than after the last file; and SIGINT's
+        # default disposition, which a shell's background job (`.ci/run &`) would otherwise
+        # pass on as "ignored", so that Python installs its KeyboardInterrupt handler.
+        os.nice(10)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     proc = subprocess.Popen([sys.executable, "-m", "featgraph", *args], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=lambda: os.nice(10))
+                            preexec_fn=child_setup)
     deadline = time.monotonic() + 120
     while count() < k and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
