@@ -37,10 +37,8 @@ def refs():
 
 
 @pytest.fixture(scope="module")
-def g60(tmp_path_factory):
-    path = tmp_path_factory.mktemp("egemaps_hnr") / "g60.yaml"
-    path.write_text(SPECTRUM)
-    recipe = featgraph.load(path)
+def g60():
+    recipe = featgraph.Recipe.from_yaml(SPECTRUM, file="g60.yaml")
 
     def run(y, sr):
         out = recipe.run(np.asarray(y, dtype=np.float64) * (32768 / 32767), sr=sr)["fftmag"]

@@ -58,10 +58,8 @@ def refs():
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    path = tmp_path_factory.mktemp("egemaps_voice") / "probe.yaml"
-    path.write_text(PROBE)
-    recipe = featgraph.load(path)
+def runs():
+    recipe = featgraph.Recipe.from_yaml(PROBE, file="probe.yaml")
     out = {}
     for stem, wav in WAVS.items():
         y, sr = sf.read(wav, dtype="float32")
