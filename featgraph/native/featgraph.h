@@ -457,11 +457,12 @@ int fg_banded_magnitude_filterbank_f32(const float *z, size_t n_frames, size_t n
                                        float *out);
 
 /*
- * Framed power filterbank, float64 (framedbank.c): window, real FFT, power and
- * band-limited filter sums of framed signal in one pass:
+ * Framed power filterbank, float64 and float32 (framedbank.c): window, real FFT, power
+ * (or magnitude) and band-limited filter sums of framed signal in one pass:
  *
  *   r[t, start + n] = w[n] e[t, n] (n < frame_len), 0 elsewhere in 0 .. n_fft - 1
- *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} |sum_j r[t, j] e^(-2 pi i j k / n_fft)|^2 wb[b, k]
+ *   P[t, k] = |sum_j r[t, j] e^(-2 pi i j k / n_fft)|^2   (magnitude != 0: its sqrt)
+ *   out[t, b] = sum_{k = first[b]}^{stop[b] - 1} P[t, k] wb[b, k]
  *
  *   x: frame t at x + t * frame_stride, frame_len samples (frames may overlap);
  *   e as fg_window_frames (HTK pre-emphasis k = preemph, 0: none); win (frame_len,);
@@ -469,11 +470,14 @@ int fg_banded_magnitude_filterbank_f32(const float *z, size_t n_frames, size_t n
  *   first/stop as fg_banded_filterbank; out (n_frames, n_bands); work (work_len,)
  *   doubles, work_len >= fg_framed_power_filterbank_work(n_fft, n_bands), laid out once
  *   by fg_framed_power_filterbank_plan (its twiddle tables; the same work buffer then
- *   serves every call with this n_fft and at most n_bands bands, one call at a time).
+ *   serves either type, every call with this n_fft and at most n_bands bands, one call
+ *   at a time).
  *
- * Equal to fg_window_frames, a real FFT and fg_banded_power_filterbank to rounding
- * (its own FFT, frames side by side in vectors; each frame's numbers do not depend on
- * the others).  fg_framed_power_filterbank_work returns 0 for an n_fft it does not
+ * Equal to fg_window_frames, a real FFT and fg_banded_power_filterbank (magnitude:
+ * fg_banded_magnitude_filterbank) of the same type to rounding: the window, power and
+ * sums are theirs (window and power in the type of x, sums in double), the FFT its
+ * own, in the type of x, frames side by side in vectors (each frame's numbers do not
+ * depend on the others).  fg_framed_power_filterbank_work returns 0 for an n_fft it does not
  * take.  Returns FG_EINVAL for a NULL buffer (with data), a short or unplanned work
  * buffer (or one planned for another n_fft), an unsupported n_fft, a frame that does not fit, a bad support or sizes that overflow;
  * FG_EDOMAIN for preemph outside [0, 1].
@@ -485,7 +489,12 @@ int fg_framed_power_filterbank_f64(const double *x, size_t n_frames, size_t fram
                                    size_t frame_stride, const double *win, double preemph,
                                    size_t n_fft, size_t start, const double *wb,
                                    size_t n_bands, const size_t *first, const size_t *stop,
-                                   double *work, size_t work_len, double *out);
+                                   int magnitude, double *work, size_t work_len, double *out);
+int fg_framed_power_filterbank_f32(const float *x, size_t n_frames, size_t frame_len,
+                                   size_t frame_stride, const float *win, double preemph,
+                                   size_t n_fft, size_t start, const float *wb,
+                                   size_t n_bands, const size_t *first, const size_t *stop,
+                                   int magnitude, double *work, size_t work_len, float *out);
 
 /*
  * Fused PLP back end (lpc_fused.c): per frame, Levinson-Durbin on r, then

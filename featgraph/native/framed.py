@@ -1,7 +1,7 @@
-"""Bridge to the framed power filterbank (``framedbank.c``): window, real FFT, power and
-band-limited filter sums of float64 frames in one C call, the FFT run across frames
-(eight side by side in each vector) so that the power comes out bin-major, as the
-filter sums read it.
+"""Bridge to the framed power filterbank (``framedbank.c``): window, real FFT, power (or
+magnitude) and band-limited filter sums of float64 or float32 frames in one C call, the
+FFT run across frames (eight float64 or sixteen float32 frames side by side in each
+vector) so that the power comes out bin-major, as the filter sums read it.
 
 Validates arguments, keeps the kernel's planned work buffer (its twiddle tables) per
 filterbank and thread, and turns status codes into exceptions.  With
@@ -19,48 +19,56 @@ __all__ = ["framed_power_filterbank", "framed_supported"]
 
 
 def framed_power_filterbank(bank, windows, out=None):
-    """``windows -> real FFT -> power -> bank`` of every frame in one C call
-    (``fg_framed_power_filterbank_f64``, ``framedbank.c``): float64 frames, a power
-    :class:`~featgraph.native.spectral.BandedPowerFilterbank` without taps, ``n_fft`` a power of two >= 16.  The
-    numbers of :func:`~featgraph.native.spectral.tiled_power_filterbank` to rounding (the kernel's own FFT, eight
-    frames side by side in each vector, against ducc0's); the numpy definition is
+    """``windows -> real FFT -> power (or magnitude) -> bank`` of every frame in one C
+    call (``fg_framed_power_filterbank_f64`` / ``_f32``, ``framedbank.c``): float64 or
+    float32 frames, a :class:`~featgraph.native.spectral.BandedPowerFilterbank` of their
+    type without taps, ``n_fft`` a power of two >= 16.  The numbers of
+    :func:`~featgraph.native.spectral.tiled_power_filterbank` to rounding (the kernel's
+    own FFT in the frames' type, eight float64 or sixteen float32 frames side by side in
+    each vector, against ducc0's; the window, power, magnitude and double sums are
+    theirs); the numpy definition is
     :func:`featgraph.native.reference_spectral.framed_power_filterbank`.
 
     Parameters
     ----------
     bank : featgraph.native.spectral.BandedPowerFilterbank
-        float64, ``magnitude=False``, ``window=None``.
+        float64 or float32 (the frames' type), ``window=None``; ``magnitude=True`` sums
+        ``|X|``, False ``|X|^2``.
     windows : featgraph.native.windows.FrameWindows
-        float64 frames ``(n_frames, N)``, rows of ``n_fft`` values out.
-    out : np.ndarray [shape=(n_frames, n_bands)], float64, C-contiguous, optional
+        float64 or float32 frames ``(n_frames, N)``, rows of ``n_fft`` values out.
+    out : np.ndarray [shape=(n_frames, n_bands)], the bank's dtype, C-contiguous, optional
 
     Returns
     -------
-    np.ndarray [shape=(n_frames, n_bands)], float64
+    np.ndarray [shape=(n_frames, n_bands)], the bank's dtype
 
     Raises
     ------
     ValueError
-        For another dtype, a magnitude or tapped bank, an ``n_fft`` the kernel does not
-        take (:func:`framed_supported`), mismatched sizes or a bad ``out``.
+        For another dtype (or frames and bank of different types), a tapped bank, an
+        ``n_fft`` the kernel does not take (:func:`framed_supported`), mismatched sizes or
+        a bad ``out``.
     """
     frames = windows.frames
+    dtype = frames.dtype
     n_fft, n_bins, n_bands = windows.n_out, bank.w.shape[1], bank.w.shape[0]
-    if (frames.dtype != np.float64 or bank.w.dtype != np.float64 or bank.magnitude
-            or bank.window is not None or n_fft // 2 + 1 != n_bins
-            or not framed_supported(n_fft, n_bands)):
-        raise ValueError(f"framed power filterbank: needs float64 frames and a float64 power "
-                         f"filterbank without taps on n_fft // 2 + 1 bins, n_fft a power of "
-                         f"two >= 16; got {frames.dtype} frames, n_fft {n_fft}, a "
-                         f"{bank.w.dtype} bank on {n_bins} bins (magnitude {bank.magnitude})")
+    if (dtype not in (np.float64, np.float32) or bank.w.dtype != dtype
+            or windows.w.dtype != dtype or bank.window is not None
+            or n_fft // 2 + 1 != n_bins or not framed_supported(n_fft, n_bands)):
+        raise ValueError(f"framed power filterbank: needs float64 or float32 frames and a "
+                         f"power or magnitude filterbank of their type without taps on "
+                         f"n_fft // 2 + 1 bins, n_fft a power of two >= 16; got {dtype} "
+                         f"frames, n_fft {n_fft}, a {bank.w.dtype} bank on {n_bins} bins "
+                         f"(taps {bank.window})")
     n_frames = frames.shape[0]
-    _pkg._check_out(out, (n_frames, n_bands), np.float64, "framed power filterbank")
+    _pkg._check_out(out, (n_frames, n_bands), dtype, "framed power filterbank")
     if _pkg.BACKEND == "numpy":
         y = reference.framed_power_filterbank(frames, windows.w, n_fft, windows.start,
-                                              windows.preemph, bank.w, bank.first, bank.stop)
+                                              windows.preemph, bank.w, bank.first, bank.stop,
+                                              bank.magnitude)
         return y if out is None else np.copyto(out, y) or out
     if out is None:
-        out = np.empty((n_frames, n_bands), np.float64)
+        out = np.empty((n_frames, n_bands), dtype)
     if n_frames and n_bands:
         from .windows import _windows_kernel
 
@@ -70,10 +78,12 @@ def framed_power_filterbank(bank, windows, out=None):
         _, _, x, stride, length, w = win
         work = _framed_work(bank, n_fft)
         n_work = work.shape[0]
+        kernel = (_pkg._lib.fg_framed_power_filterbank_f32 if dtype == np.float32 else
+                  _pkg._lib.fg_framed_power_filterbank_f64)
         _pkg._raise_for_status(
-            _pkg._lib.fg_framed_power_filterbank_f64(
-                x, n_frames, length, stride, w, windows.preemph, n_fft, windows.start, w_ptr,
-                n_bands, first_ptr, stop_ptr, _pkg._ptr(work), n_work, _pkg._ptr(out)),
+            kernel(x, n_frames, length, stride, w, windows.preemph, n_fft, windows.start,
+                   w_ptr, n_bands, first_ptr, stop_ptr, int(bank.magnitude), _pkg._ptr(work),
+                   n_work, _pkg._ptr(out)),
             "framed power filterbank", None, None)
     return out
 

@@ -109,14 +109,21 @@ def banded_filterbank(spec, w, first, stop):
     return out
 
 
-def framed_power_filterbank(frames, win, n_fft, start, preemph, w, first, stop):
-    """The definition of ``fg_framed_power_filterbank_f64`` (``framedbank.c``): frames
-    pre-emphasised, windowed and zero-padded to ``n_fft`` (:func:`window_frames`), their
-    real DFT (``np.fft.rfft``), its power ``re * re + im * im`` and the band-limited
-    filter sums (:func:`banded_filterbank`); float64 ``(n_frames, n_bands)``."""
-    rows = window_frames(np.asarray(frames, dtype=np.float64), np.asarray(win, np.float64),
-                         n_fft, start, preemph)
-    return banded_power_filterbank(np.fft.rfft(rows, axis=-1), w, first, stop)
+def framed_power_filterbank(frames, win, n_fft, start, preemph, w, first, stop,
+                            magnitude=False):
+    """The definition of ``fg_framed_power_filterbank_f64`` / ``_f32`` (``framedbank.c``):
+    frames pre-emphasised, windowed and zero-padded to ``n_fft`` (:func:`window_frames`),
+    in their type (float64 or float32, which ``win`` and ``w`` take), their real DFT
+    (``np.fft.rfft``, rounded to that type), its power ``re * re + im * im`` (with
+    ``magnitude``, its ``np.sqrt``) and the band-limited filter sums
+    (:func:`banded_power_filterbank`); ``(n_frames, n_bands)`` in the frames' type."""
+    frames = np.asarray(frames)
+    dtype = np.float32 if frames.dtype == np.float32 else np.float64
+    rows = window_frames(frames.astype(dtype, copy=False), np.asarray(win, dtype), n_fft,
+                         start, preemph)
+    spec = np.fft.rfft(rows, axis=-1).astype(np.complex64 if dtype == np.float32 else
+                                             np.complex128, copy=False)
+    return banded_power_filterbank(spec, np.asarray(w, dtype), first, stop, magnitude)
 
 
 def cosine_window_spectrum(z, c0, c1):

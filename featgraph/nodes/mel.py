@@ -359,9 +359,12 @@ def fused_filterbank(f: FusedOp, x: Feature, weights_of) -> Feature:
     layout = ("taps", x.sr, x.data.shape[-2], x.data.dtype)
     if layout not in f.cache:                   # per layout: decided on the first chunk
         taps = spectrum_taps(f, parts[:2], x) if len(parts) == 4 else None
-        if taps is not None and not _prepared(weights_of(bank, x.sr, x.data.shape[-2])[0],
-                                              x.data.dtype)[3]:
+        w = weights_of(bank, x.sr, x.data.shape[-2])[0] if taps is not None else None
+        if taps is not None and not _prepared(w, x.data.dtype)[3]:
             taps = None                         # a dense filterbank: window in time
+        if (taps is not None and x.data.ndim == 2
+                and framed_supported(x.data.shape[-2], w.shape[0])):
+            taps = None                         # one channel: the framed kernel, in time
         f.cache[layout] = taps
     taps = f.cache[layout]
     y = None
@@ -451,15 +454,16 @@ def _lean_tiles(f: FusedOp, lean: tuple, kernel) -> np.ndarray | None:
     """The band sums ``(frames, n_bands)`` of one channel's frames through
     :func:`featgraph.native.spectral.tiled_power_filterbank`, :data:`TILE_FRAMES` at a
     time in the step's work buffers (the numbers of :func:`_tiled`); None for a dense
-    filterbank (``kernel`` None).  float64 power sums with a power-of-two FFT go through
-    :func:`featgraph.native.framed.framed_power_filterbank` instead, the whole chunk in
-    one C call with its own FFT (the same numbers to rounding)."""
+    filterbank (``kernel`` None).  Power or magnitude sums (float64 or float32) with a
+    power-of-two FFT go through :func:`featgraph.native.framed.framed_power_filterbank`
+    instead, the whole chunk in one C call with its own FFT (the same numbers to
+    rounding)."""
     n_fft, windows, fft = lean
     if kernel is None:
         return None
     dtype, n = windows.frames.dtype, windows.frames.shape[0]
-    if (dtype == np.float64 and not kernel.magnitude and kernel.window is None
-            and framed_supported(n_fft, kernel.w.shape[0])):
+    if (dtype in (np.float64, np.float32) and kernel.w.dtype == dtype
+            and kernel.window is None and framed_supported(n_fft, kernel.w.shape[0])):
         return framed_power_filterbank(kernel, windows)       # the whole chunk in C
     tile = min(TILE_FRAMES, n)
     frames = f.scratch("frames", tile, (n_fft,), dtype)
