@@ -19,40 +19,45 @@
  * as doubles (rounded to T where they are broadcast).  Radix-4 decimation in frequency
  * (one radix-2 step last when log2(h) is odd), the butterflies with j = 0 without
  * their twiddles (1): X[k] ends at position pos[k] (digit-reversed; see positions).
- * In place, so that one transform's data (h = 256: 32 KiB) stays in the L1 cache. */
+ * In place, and one sub-transform of span n0 at a time (all its steps, then the next),
+ * so that its data (n0 = 128: 16 KiB) stays in the L1 cache: the butterflies and their
+ * operands are the same whatever the order, so are the numbers. */
 FG_CLONES_512 static void FB_NAME(lane_fft)(T *x, size_t h, size_t n0, const double *tw)
 {
-    size_t n = n0;
-    while (n >= 4) {
-        size_t m = n / 4, s = h / n, e = 2 * LV * m;
-        for (size_t base = 0; base < h; base += n) {
-            T *a = x + 2 * LV * base;
-            BF4_PLAIN(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
-                      LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
-                      a + 2 * e, a + 3 * e);
-        }
-        for (size_t j = 1; j < m; j++) {
-            const double *w1 = tw + 2 * (j * s), *w2 = tw + 2 * (2 * j * s),
-                         *w3 = tw + 2 * (3 * j * s);
-            VT w1r = BC(w1[0]), w1i = BC(w1[1]), w2r = BC(w2[0]), w2i = BC(w2[1]);
-            VT w3r = BC(w3[0]), w3i = BC(w3[1]);
-            for (size_t base = 0; base < h; base += n) {
-                T *a = x + 2 * LV * (base + j);
-                BF4_TW(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
-                       LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
-                       a + 2 * e, a + 3 * e, w1r, w1i, w2r, w2i, w3r, w3i);
+    for (size_t blk = 0; blk < h; blk += n0) {
+        T *xb = x + 2 * LV * blk;
+        size_t n = n0;
+        while (n >= 4) {
+            size_t m = n / 4, s = h / n, e = 2 * LV * m;
+            for (size_t base = 0; base < n0; base += n) {
+                T *a = xb + 2 * LV * base;
+                BF4_PLAIN(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
+                          LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
+                          a + 2 * e, a + 3 * e);
             }
+            for (size_t j = 1; j < m; j++) {
+                const double *w1 = tw + 2 * (j * s), *w2 = tw + 2 * (2 * j * s),
+                             *w3 = tw + 2 * (3 * j * s);
+                VT w1r = BC(w1[0]), w1i = BC(w1[1]), w2r = BC(w2[0]), w2i = BC(w2[1]);
+                VT w3r = BC(w3[0]), w3i = BC(w3[1]);
+                for (size_t base = 0; base < n0; base += n) {
+                    T *a = xb + 2 * LV * (base + j);
+                    BF4_TW(LD(a), LD(a + LV), LD(a + e), LD(a + e + LV), LD(a + 2 * e),
+                           LD(a + 2 * e + LV), LD(a + 3 * e), LD(a + 3 * e + LV), a, a + e,
+                           a + 2 * e, a + 3 * e, w1r, w1i, w2r, w2i, w3r, w3i);
+                }
+            }
+            n = m;
         }
-        n = m;
-    }
-    if (n == 2) {                       /* the last radix-2 step: twiddle 1 */
-        for (size_t base = 0; base < h; base += 2) {
-            T *a = x + 2 * LV * base, *b = a + 2 * LV;
-            VT ar = LD(a), ai = LD(a + LV), br = LD(b), bi = LD(b + LV);
-            ST(a, ar + br);
-            ST(a + LV, ai + bi);
-            ST(b, ar - br);
-            ST(b + LV, ai - bi);
+        if (n == 2) {                   /* the last radix-2 step: twiddle 1 */
+            for (size_t base = 0; base < n0; base += 2) {
+                T *a = xb + 2 * LV * base, *b = a + 2 * LV;
+                VT ar = LD(a), ai = LD(a + LV), br = LD(b), bi = LD(b + LV);
+                ST(a, ar + br);
+                ST(a + LV, ai + bi);
+                ST(b, ar - br);
+                ST(b + LV, ai - bi);
+            }
         }
     }
 }
