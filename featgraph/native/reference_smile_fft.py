@@ -110,13 +110,18 @@ def smile_fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray]:
     return tabs
 
 
-def check_smile_rdft_args(x, n_fft, offset, n_out):
-    """``x`` as C-contiguous float32 ``(frames, n)``; ``n_fft``, ``offset`` and ``n_out``
-    validated (``offset + n <= N``, ``1 <= n_out <= N``), ``offset`` None = centred."""
-    x = np.ascontiguousarray(x, dtype=np.float32)
+def check_smile_rdft_args(x, n_fft, offset, n_out, window=None, rows=None, values=True):
+    """``x`` as float64 ``(frames, n)`` (a view when it is one); ``n_fft``, ``offset``,
+    ``n_out`` validated (``offset + n <= N``, ``1 <= n_out <= N``; ``offset`` None: centred,
+    ``n_out`` None: ``N``); ``window`` None or float32 ``(n,)``; ``rows`` None or int64
+    indices into the frames.  With ``values``, the frames (those of ``rows``) must be
+    finite as float32; the window always."""
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        x = x.astype(np.float64)
     if x.ndim != 2 or x.shape[1] < 1:
         raise ValueError(f"smile_rdft_f32 takes frames (frames, n >= 1), got shape {x.shape}")
-    if not isinstance(n_fft, (int, np.integer)) or n_fft not in SIZES:
+    if not isinstance(n_fft, (int, np.integer)) or isinstance(n_fft, bool) or n_fft not in SIZES:
         raise ValueError(f"smile_rdft_f32: N must be one of {SIZES}, got {n_fft!r}")
     n = x.shape[1]
     if offset is None:
@@ -128,9 +133,22 @@ def check_smile_rdft_args(x, n_fft, offset, n_out):
         n_out = n_fft
     if not isinstance(n_out, (int, np.integer)) or not 1 <= n_out <= n_fft:
         raise ValueError(f"smile_rdft_f32: n_out must be in [1, {n_fft}], got {n_out!r}")
-    if not np.isfinite(x).all():
-        raise ValueError("frames contain NaN or infinity")
-    return x, int(n_fft), int(offset), int(n_out)
+    if window is not None:
+        window = np.ascontiguousarray(window, dtype=np.float32)
+        if window.shape != (n,):
+            raise ValueError(f"smile_rdft_f32: the window must have the frames' {n} values, "
+                             f"got shape {window.shape}")
+        if not np.isfinite(window).all():
+            raise ValueError("window contains NaN or infinity")
+    if rows is not None:
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= x.shape[0])):
+            raise ValueError(f"smile_rdft_f32: rows must be indices into the {x.shape[0]} "
+                             "frames")
+    if values and not (np.abs(x if rows is None else x[rows]) <=
+                       np.finfo(np.float32).max).all():
+        raise ValueError("frames contain NaN or infinity (as float32)")
+    return x, int(n_fft), int(offset), int(n_out), window, rows
 
 
 # ---- complex values as (re, im) pairs of float32 columns (one value per frame) ----------
@@ -511,16 +529,23 @@ def _rftfsub(a, c):
         a[:, k + 1] -= yi
 
 
-def smile_rdft_f32(x, n_fft, offset=None, n_out=None):
-    """openSMILE 2.6's float32 real FFT of frames ``x`` ``(frames, n)`` placed at ``offset``
-    (None: centred, ``(N - n) // 2``) in ``N`` zeros, ``(frames, n_out)`` float32: the
-    first ``n_out`` values (all ``N`` by default) of ``[R0, R(N/2), R1, I1, R2, I2, ...]``,
-    ``R[k] = sum_j a[j] cos(2 pi j k / N)``, ``I[k] = sum_j a[j] sin(2 pi j k / N)``, with
-    every rounding of openSMILE's (module docstring).  ``N`` in :data:`SIZES`."""
-    x, n_fft, offset, n_out = check_smile_rdft_args(x, n_fft, offset, n_out)
+def smile_rdft_f32(x, n_fft, offset=None, n_out=None, window=None, rows=None):
+    """openSMILE 2.6's float32 real FFT of frames ``x`` ``(frames, n)`` (those of ``rows``
+    only, in that order, when given; rounded to
+    float32, then times the float32 ``window`` when one is given: openSMILE's Hamming
+    frames are ``float32(frame) * float32(window)``) placed at ``offset`` (None: centred,
+    ``(N - n) // 2``) in ``N`` zeros, ``(frames, n_out)`` float32: the first ``n_out``
+    values (all ``N`` by default) of ``[R0, R(N/2), R1, I1, R2, I2, ...]``, ``R[k] = sum_j
+    a[j] cos(2 pi j k / N)``, ``I[k] = sum_j a[j] sin(2 pi j k / N)``, with every rounding of
+    openSMILE's (module docstring).  ``N`` in :data:`SIZES`."""
+    x, n_fft, offset, n_out, window, rows = check_smile_rdft_args(x, n_fft, offset, n_out,
+                                                                  window, rows)
+    if rows is not None:
+        x = x[rows]
     w, c = smile_fft_tables(n_fft)
     a = np.zeros((x.shape[0], n_fft), dtype=_F)
-    a[:, offset:offset + x.shape[1]] = x
+    frames = x.astype(_F)
+    a[:, offset:offset + x.shape[1]] = frames if window is None else frames * window
     s = _Seq(a)
     _cftf1st(s, n_fft, w)
     _cftleaf(s, n_fft, w)
