@@ -1,10 +1,12 @@
 """openSMILE 2.6's ``cSpecResample`` (the eGeMAPS formants' resampling to 11 kHz), in float64
-and in openSMILE's own float32 arithmetic, and its fused form after ``window``.
+and in openSMILE's own float32 arithmetic (its float32 Hamming product and FFT,
+:mod:`featgraph.native.reference_smile_fft`, and its float32 synthesis), and its fused
+form after ``window``.
 
 The measured agreement and the rest of the formant chain (cLpc, cFormantLpc) are in
 :mod:`featgraph.nodes.egemaps_formants`; the openSMILE C++ source was not read (the
 rules were measured on openSMILE's levels ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25``
-and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py).
+and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py, tests/test_smile_fft.py).
 
 References
 ----------
@@ -61,10 +63,11 @@ class SmileSpecResample(Node):
     (:func:`featgraph.native.formants.smile_rdft_f32`, ``N`` = 256 or 512: 20 ms frames
     from 6.4 to 25.6 kHz; other ``N`` through a float64 FFT of the float32 frames, within a
     few float32 ulps), then the sum above evaluated directly in float32, bins ascending
-    (:func:`smile_synthesis`); float32 out.  Fed the frames of openSMILE's
-    ``gemapsv01b_frame25``-level input this gives its ``gemapsv01b_fftcH25`` and
-    ``gemapsv01b_outpR`` bit for bit (tests/test_smile_fft.py).  From a spectrum the
-    centred frame's DFT is the float64 one (below), rounded to float32.
+    (:func:`smile_synthesis`); float32 out.  Fed the 20 ms frames of openSMILE's
+    samples with ``window: hamming``, its window product, FFT and synthesis are
+    ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25`` and ``gemapsv01b_outpR`` bit for bit
+    (tests/test_smile_fft.py).  From a spectrum the centred frame's DFT is the float64 one
+    (below), rounded to float32.
 
     ``window`` (frames only): the window applied here, to unwindowed frames; null when the
     frames come windowed.  The eGeMAPS recipes feed the 20 ms frames with ``window:
