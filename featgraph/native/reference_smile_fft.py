@@ -204,6 +204,9 @@ class _Seq:
     def put(self, j, z):
         self.a[:, j], self.a[:, j + 1] = z
 
+    def value(self, o, p):                  # value p of a kernel's block from column o
+        return self.at(o + 2 * p)
+
 
 def _bfly(s, j, m, tw1, tw3):
     """A radix-4 decimation-in-frequency butterfly on the values at ``j, j + m, j + 2m,
@@ -320,9 +323,7 @@ def _cftf161(s, o, w):
     """The 16-point kernel of the ``x1 + i x3`` branch (values ``o/2 .. o/2 + 15``)."""
     wn4r, wk1r, wk1i = w[1], w[2], w[3]
 
-    def v(p):
-        return s.at(o + 2 * p)
-
+    v = functools.partial(s.value, o)
     y = [None] * 16
     for p in range(4):                      # the four radix-4 butterflies of stride 4
         x0, x1 = _add(v(p), v(p + 8)), _sub(v(p), v(p + 8))
@@ -355,9 +356,7 @@ def _cftf162(s, o, w):
     """The 16-point kernel of the other branch (its inputs rotated as in ``cftmdl2``)."""
     wn4r, wk1r, wk1i, wk3r, wk3i, wk2r, wk2i = w[1], w[4], w[5], w[6], -w[7], w[8], w[9]
 
-    def v(p):
-        return s.at(o + 2 * p)
-
+    v = functools.partial(s.value, o)
     x2 = _w4(wn4r, _ip(v(4), v(12)))
     x1 = _ip(v(0), v(8))
     y0, y4 = _add(x1, x2), _sub(x1, x2)
@@ -377,42 +376,22 @@ def _cftf162(s, o, w):
     x1, x2 = _mulc(wk1i, wk1r, _im(v(3), v(11))), _mul(wk3i, wk3r, _im(v(7), v(15)))
     y11, y15 = _add(x1, x2), _sub(x1, x2)
 
-    def put(p, z):
-        s.put(o + 2 * p, z)
-
-    x1, x2 = _add(y0, y2), _add(y1, y3)
-    put(0, _add(x1, x2))
-    put(1, _sub(x1, x2))
-    x1, x2 = _sub(y0, y2), _sub(y1, y3)
-    put(2, _ip(x1, x2))
-    put(3, _im(x1, x2))
-    x1, x2 = _ip(y4, y6), _w4(wn4r, _ip(y5, y7))
-    put(4, _add(x1, x2))
-    put(5, _sub(x1, x2))
-    x1, x2 = _im(y4, y6), _w4(wn4r, _im(y5, y7))
-    put(6, _ip(x1, x2))
-    put(7, _im(x1, x2))
-    x1, x2 = _add(y8, y10), _sub(y9, y11)
-    put(8, _add(x1, x2))
-    put(9, _sub(x1, x2))
-    x1, x2 = _sub(y8, y10), _add(y9, y11)
-    put(10, _ip(x1, x2))
-    put(11, _im(x1, x2))
-    x1, x2 = _ip(y12, y14), _w4(wn4r, _im(y13, y15))
-    put(12, _add(x1, x2))
-    put(13, _sub(x1, x2))
-    x1, x2 = _im(y12, y14), _w4(wn4r, _ip(y13, y15))
-    put(14, _ip(x1, x2))
-    put(15, _im(x1, x2))
+    outs = ((_add(y0, y2), _add(y1, y3), False), (_sub(y0, y2), _sub(y1, y3), True),
+            (_ip(y4, y6), _w4(wn4r, _ip(y5, y7)), False),
+            (_im(y4, y6), _w4(wn4r, _im(y5, y7)), True),
+            (_add(y8, y10), _sub(y9, y11), False), (_sub(y8, y10), _add(y9, y11), True),
+            (_ip(y12, y14), _w4(wn4r, _im(y13, y15)), False),
+            (_im(y12, y14), _w4(wn4r, _ip(y13, y15)), True))
+    for p, (x1, x2, rot) in enumerate(outs):        # values 2p, 2p + 1
+        s.put(o + 4 * p, _ip(x1, x2) if rot else _add(x1, x2))
+        s.put(o + 4 * p + 2, _im(x1, x2) if rot else _sub(x1, x2))
 
 
 def _cftf081(s, o, w):
     """The 8-point kernel of the ``x1 + i x3`` branch."""
     wn4r = w[1]
 
-    def v(p):
-        return s.at(o + 2 * p)
-
+    v = functools.partial(s.value, o)
     x0, x1, x2, x3 = _add(v(0), v(4)), _sub(v(0), v(4)), _add(v(2), v(6)), _sub(v(2), v(6))
     y0, y2, y1, y3 = _add(x0, x2), _sub(x0, x2), _ip(x1, x3), _im(x1, x3)
     x0, x1, x2, x3 = _add(v(1), v(5)), _sub(v(1), v(5)), _add(v(3), v(7)), _sub(v(3), v(7))
@@ -427,74 +406,35 @@ def _cftf082(s, o, w):
     """The 8-point kernel of the other branch."""
     wn4r, wk1r, wk1i = w[1], w[2], w[3]
 
-    def v(p):
-        return s.at(o + 2 * p)
-
+    v = functools.partial(s.value, o)
     y0, y1 = _ip(v(0), v(4)), _im(v(0), v(4))
     y2, y3 = _w4(wn4r, _ip(v(2), v(6))), _w4(wn4r, _im(v(2), v(6)))
     y4, y5 = _mul(wk1r, wk1i, _ip(v(1), v(5))), _mul(wk1i, wk1r, _im(v(1), v(5)))
     y6, y7 = _mul(wk1i, wk1r, _ip(v(3), v(7))), _mul(wk1r, wk1i, _im(v(3), v(7)))
-    x0, x1 = _add(y0, y2), _add(y4, y6)
-    out = [_add(x0, x1), _sub(x0, x1)]
-    x0, x1 = _sub(y0, y2), _sub(y4, y6)
-    out += [_ip(x0, x1), _im(x0, x1)]
-    x0, x1 = _ip(y1, y3), _sub(y5, y7)
-    out += [_add(x0, x1), _sub(x0, x1)]
-    x0, x1 = _im(y1, y3), _add(y5, y7)
-    out += [_ip(x0, x1), _im(x0, x1)]
-    for p, z in enumerate(out):
-        s.put(o + 2 * p, z)
+    outs = ((_add(y0, y2), _add(y4, y6), False), (_sub(y0, y2), _sub(y4, y6), True),
+            (_ip(y1, y3), _sub(y5, y7), False), (_im(y1, y3), _add(y5, y7), True))
+    for p, (x0, x1, rot) in enumerate(outs):        # values 2p, 2p + 1
+        s.put(o + 4 * p, _ip(x0, x1) if rot else _add(x0, x1))
+        s.put(o + 4 * p + 2, _im(x0, x1) if rot else _sub(x0, x1))
 
 
 def _cftleaf(s, n, w):
     """Ooura's ``cftleaf(n, 1, ...)`` after ``cftf1st``: the four quarters, each a radix-4
-    step (``cftmdl1`` on quarters 0, 2, 3, ``cftmdl2`` on quarter 1) and its 16- or 8-point
-    kernels, in the package's order."""
-    nw = n >> 2
-    if n == 512:
-        w64, w8, w32, w128 = w[nw - 64:], w[nw - 8:], w[nw - 32:], w[nw - 128:]
-        _cftmdl1(s, 128, 0, w64)
-        _cftf161(s, 0, w8)
-        _cftf162(s, 32, w32)
-        _cftf161(s, 64, w8)
-        _cftf161(s, 96, w8)
-        _cftmdl2(s, 128, 128, w128)
-        _cftf161(s, 128, w8)
-        _cftf162(s, 160, w32)
-        _cftf161(s, 192, w8)
-        _cftf162(s, 224, w32)
-        _cftmdl1(s, 128, 256, w64)
-        _cftf161(s, 256, w8)
-        _cftf162(s, 288, w32)
-        _cftf161(s, 320, w8)
-        _cftf161(s, 352, w8)
-        _cftmdl1(s, 128, 384, w64)
-        _cftf161(s, 480, w8)
-        _cftf161(s, 384, w8)
-        _cftf162(s, 416, w32)
-        _cftf161(s, 448, w8)
-    else:
-        w32, w8, w64 = w[nw - 32:], w[nw - 8:], w[nw - 64:]
-        _cftmdl1(s, 64, 0, w32)
-        _cftf081(s, 0, w8)
-        _cftf082(s, 16, w8)
-        _cftf081(s, 32, w8)
-        _cftf081(s, 48, w8)
-        _cftmdl2(s, 64, 64, w64)
-        _cftf081(s, 64, w8)
-        _cftf082(s, 80, w8)
-        _cftf081(s, 96, w8)
-        _cftf082(s, 112, w8)
-        _cftmdl1(s, 64, 128, w32)
-        _cftf081(s, 128, w8)
-        _cftf082(s, 144, w8)
-        _cftf081(s, 160, w8)
-        _cftf081(s, 176, w8)
-        _cftmdl1(s, 64, 192, w32)
-        _cftf081(s, 240, w8)
-        _cftf081(s, 192, w8)
-        _cftf082(s, 208, w8)
-        _cftf081(s, 224, w8)
+    step (``cftmdl1`` on quarters 0, 2, 3, ``cftmdl2`` on quarter 1) and its 16-point (N =
+    512) or 8-point kernels on its four sixteenths (``a``: the ``x1 + i x3`` kernel, ``b``:
+    the other), as the package calls them (the kernels of a quarter touch disjoint values:
+    their order within it does not matter)."""
+    nw, q = n >> 2, n >> 2
+    a, b = (_cftf161, _cftf162) if n == 512 else (_cftf081, _cftf082)
+    wa, wb = w[nw - 8:], w[nw - 32:] if n == 512 else w[nw - 8:]
+    for o, mdl, kinds in ((0, _cftmdl1, "abaa"), (q, _cftmdl2, "abab"),
+                          (2 * q, _cftmdl1, "abaa"), (3 * q, _cftmdl1, "abaa")):
+        mdl(s, q, o, w[nw - (q >> 1 if mdl is _cftmdl1 else q):])
+        for i, kind in enumerate(kinds):
+            if kind == "a":
+                a(s, o + i * (q >> 2), wa)
+            else:
+                b(s, o + i * (q >> 2), wb)
 
 
 def bit_reversal(n_fft: int) -> np.ndarray:
