@@ -25,7 +25,7 @@ STEMS = ["speech_en_16k", "speech_en_gb_16k", "english_8k"]
 SPECTRAL = 10
 # Measured agreement (docs/paralinguistic.md, tests/data/measure_egemaps_recipes.py) of
 # 2026-11-29, after the formant path took openSMILE's float32 Hamming product and float32
-# FFT (featgraph.native.smile_fft; tests/test_smile_fft.py), which gave the formants
+# FFT (featgraph.native.smile_fft; tests/test_native_smile_fft.py), which gave the formants
 # openSMILE's on every frame: for the 14 voice descriptors after F0 (jitter, shimmer, HNR,
 # H1-H2, H1-A3, then frequency, bandwidth and amplitude of F1, F2, F3), the share of frames
 # voiced in both within 1e-2 of the column's range is 1.000 on all three files but H1-A3 on

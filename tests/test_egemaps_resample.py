@@ -7,7 +7,7 @@ synthetic signal of impulses, DC, a sine and noise; generator
 tests/data/make_egemaps_resample_refs.py, run with /tmp/venv-smile/bin/python).  Fed
 openSMILE's own spectrum, the synthesis must give its resampled frames bit for bit; the
 other summation orders and a float64 accumulator must not (the rule is pinned down).
-From openSMILE's windowed frames, through its float32 FFT (tests/test_smile_fft.py), the
+From openSMILE's windowed frames, through its float32 FFT (tests/test_native_smile_fft.py), the
 resampled frames are its own bit for bit; from a float64 spectrum, within a few float32
 ulps.
 """

@@ -12,7 +12,7 @@ three speech files at 16 and 8 kHz, ``N`` = 512 and 256, and impulses, DC, a sin
 noise) this gives openSMILE's ``fftcH25`` bit for bit; the same algorithm with its tables
 computed in double and rounded once gives 25-47 % of the values, Ooura's radix-4 package
 (``fft4g.c``) in float 18-40 %, other float32 FFTs 15-19 %
-(tests/test_smile_fft.py; docs/paralinguistic.md, "Formants").
+(tests/test_native_smile_fft.py; docs/paralinguistic.md, "Formants").
 
 The transform (Ooura's ``rdft(n, 1, a, ip, w)``) of ``a[0 .. N-1]`` is::
 

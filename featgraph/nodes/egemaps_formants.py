@@ -31,7 +31,7 @@ the bins, :func:`~.egemaps_resample.smile_synthesis`; tests/test_egemaps_resampl
 formants are the roots of its coefficients.  Its float32 FFT of the Hamming frames is
 reproduced bit for bit too (``gemapsv01b_fftcH25``: Ooura's split-radix order in float,
 :func:`featgraph.native.formants.smile_rdft_f32`; ``SmileSpecResample`` with ``window:
-hamming`` makes openSMILE's float32 window product; tests/test_smile_fft.py): with all three
+hamming`` makes openSMILE's float32 window product; tests/test_native_smile_fft.py): with all three
 in single precision the formant frequencies and bandwidths are openSMILE's on every frame
 of the three files, to the float32 value (tests/test_egemaps_formants.py).  Before, with a
 float64 FFT (the resampled frames a median 2-5 float32 ulps from openSMILE's, and the

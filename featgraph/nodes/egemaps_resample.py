@@ -6,7 +6,7 @@ form after ``window``.
 The measured agreement and the rest of the formant chain (cLpc, cFormantLpc) are in
 :mod:`featgraph.nodes.egemaps_formants`; the openSMILE C++ source was not read (the
 rules were measured on openSMILE's levels ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25``
-and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py, tests/test_smile_fft.py).
+and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py, tests/test_native_smile_fft.py).
 
 References
 ----------
@@ -66,7 +66,7 @@ class SmileSpecResample(Node):
     (:func:`smile_synthesis`); float32 out.  Fed the 20 ms frames of openSMILE's
     samples with ``window: hamming``, its window product, FFT and synthesis are
     ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25`` and ``gemapsv01b_outpR`` bit for bit
-    (tests/test_smile_fft.py).  From a spectrum the centred frame's DFT is the float64 one
+    (tests/test_native_smile_fft.py).  From a spectrum the centred frame's DFT is the float64 one
     (below), rounded to float32.
 
     ``window`` (frames only): the window applied here, to unwindowed frames; null when the
