@@ -3,8 +3,8 @@ against openSMILE's own levels.
 
 Reference: tests/data/egemaps_resample_refs.npz (rows of openSMILE's gemapsv01b_winH25, its
 float32 Hamming frames, and gemapsv01b_fftcH25, their FFT, for the three reference speech
-files at 16 and 8 kHz (N = 512 and 256) and a synthetic signal of impulses, DC, a sine and
-noise; generator tests/data/make_egemaps_resample_refs.py, run with
+files at 16 and 8 kHz (N = 512 and 256), a synthetic signal of impulses, DC, a sine and
+noise, and speech at 48 kHz (N = 1024); generator tests/data/make_egemaps_resample_refs.py, run with
 /tmp/venv-smile/bin/python).  The kernel and its numpy definition must give fftcH25 bit for
 bit; the twiddle tables rounded otherwise must not (the rule is pinned down); and from the
 audio, openSMILE's float32 window product and this FFT give its resampled frames (outpR) bit
@@ -25,10 +25,11 @@ from test_native import backend  # noqa: F401  (fixture: C kernels, then numpy)
 
 DATA = Path(__file__).parent / "data"
 REFS = np.load(DATA / "egemaps_resample_refs.npz")
-STEMS = ("speech_en_16k", "speech_en_gb_16k", "english_8k", "synthetic_16k")
+STEMS = ("speech_en_16k", "speech_en_gb_16k", "english_8k", "synthetic_16k", "speech_en_48k")
 AUDIO = {"speech_en_16k": Path(featgraph.__file__).parent / "data" / "speech_en_16k.wav",
          "speech_en_gb_16k": DATA / "speech_en_gb_16k.wav",
-         "english_8k": DATA / "english_8k.wav"}
+         "english_8k": DATA / "english_8k.wav",
+         "speech_en_48k": DATA / "speech_en_48k.wav"}
 
 
 def layout(x, n_fft, offset):
@@ -95,7 +96,8 @@ def test_tables_rounded_otherwise_miss(monkeypatch):
         assert same < 0.6, (stem, same)
 
 
-@pytest.mark.parametrize("n_fft, n", [(512, 320), (256, 160), (512, 512), (256, 1)])
+@pytest.mark.parametrize("n_fft, n", [(512, 320), (256, 160), (1024, 960), (512, 512),
+                                      (256, 1)])
 def test_kernel_equals_reference(n_fft, n):
     """Every option, on frames of a signal (a strided view, read in place by C), a last
     partial group of eight, with and without the float32 window and row picks."""
@@ -122,7 +124,7 @@ def test_kernel_equals_reference(n_fft, n):
 def test_bad_arguments(backend):
     x = np.zeros((4, 320))
     with pytest.raises(ValueError, match="N must be one of"):
-        smile_rdft_f32(x, 1024)
+        smile_rdft_f32(x, 2048)
     with pytest.raises(ValueError, match="do not fit"):
         smile_rdft_f32(x, 512, offset=200)
     with pytest.raises(ValueError, match="n_out"):

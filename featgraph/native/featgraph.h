@@ -774,9 +774,9 @@ int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t 
  * of operations of Ooura's split-radix package (fftsg.c rdft) with the tables w and c
  * (n_fft / 4 floats each, reference_smile_fft.smile_fft_tables); out (n_frames, n_out)
  * receives the first n_out values of [R0, R(N/2), R1, I1, R2, I2, ...], R[k] = sum_j a[j]
- * cos(2 pi j k / N), I[k] = sum_j a[j] sin(2 pi j k / N).  n_fft 256 or 512, offset + len
- * <= n_fft, 1 <= n_out <= n_fft, len, stride >= 1, a row outside [0, n_x), else
- * FG_EINVAL; FG_ENONFINITE for NaN, infinity or a value beyond the float range in a frame
+ * cos(2 pi j k / N), I[k] = sum_j a[j] sin(2 pi j k / N).  n_fft 256, 512 or 1024,
+ * offset + len <= n_fft, 1 <= n_out <= n_fft, len, stride >= 1, else (or for a row
+ * outside [0, n_x)) FG_EINVAL; FG_ENONFINITE for NaN, infinity or a value beyond the float range in a frame
  * (the groups of eight frames before it are written) or in the window.
  */
 int fg_smile_rdft_f32(const double *x, size_t n_x, size_t stride, size_t len,

@@ -177,7 +177,7 @@ def smile_rdft_f32(x, n_fft, offset=None, n_out=None, window=None, rows=None):
     ----------
     x : np.ndarray [shape=(frames, n)], float (read as float64, rounded to float32 in C),
         finite as float32 (the frames transformed)
-    n_fft : int, 256 or 512 (``N``)
+    n_fft : int, 256, 512 or 1024 (``N``)
     offset : int >= 0 with ``offset + n <= N``, or None (centred: ``(N - n) // 2``)
     n_out : int in [1, N], or None (N)
     window : np.ndarray [shape=(n,)] or None, rounded to float32

@@ -3,7 +3,8 @@
  * gemapsv01b_fftcH25 level): the order of operations of Takuya Ooura's split-radix FFT
  * package (fftsg.c, "General Purpose FFT (Fast Fourier/Cosine/Sine Transform) Package",
  * 1996-2001, https://www.kurims.kyoto-u.ac.jp/~ooura/fft.html; rdft with isgn = 1:
- * cftf1st, cftleaf, the complex bit reversal, rftfsub), every value a float.  Written for
+ * cftf1st, cftleaf or cftrec4, the complex bit reversal, rftfsub), every value a float;
+ * N = 256, 512 and 1024.  Written for
  * featgraph from the package's published description of its routines; the numpy
  * definition, with the measurement (openSMILE's own frames and spectra, every value equal)
  * and the twiddle tables' roundings, is featgraph.native.reference_smile_fft.
@@ -46,7 +47,7 @@ typedef float vf;
 static inline vf bc(float x) { return x; }
 #endif
 
-#define MAX_N 512
+#define MAX_N 1024
 
 typedef struct { vf r, i; } cx;
 
@@ -349,56 +350,62 @@ FG_CLONES static void cftf082(float *a, size_t o, const float *w)
 #undef V
 #undef PUT
 
-/* cftleaf (isplt = 1) after cftf1st: the four quarters, each a radix-4 step (cftmdl1 on
- * quarters 0, 2, 3, cftmdl2 on quarter 1) and its 16- or 8-point kernels, in the
- * package's order. */
-FG_CLONES static void cftleaf(float *a, size_t n, const float *w)
+/* cftleaf(n, isplt) on the n / 2 values from index o (n = 512 or 256; nw the whole
+ * table's length): the four quarters, each a radix-4 step (cftmdl1 on quarters 0 and 2,
+ * cftmdl2 on quarter 1, on quarter 3 cftmdl1 when isplt, else cftmdl2) and its 16- or
+ * 8-point kernels on its four sixteenths ('a': the x1 + i x3 kernel, 'b': the other), as
+ * the package calls them (a quarter's kernels touch disjoint values). */
+FG_CLONES static void cftleaf(float *a, size_t n, size_t o, const float *w, size_t nw,
+                              int isplt)
+{
+    size_t q = n >> 2;
+    const char *kinds[4] = {"abaa", "abab", "abaa", isplt ? "abaa" : "abab"};
+    for (size_t p = 0; p < 4; p++) {
+        size_t oq = o + p * q;
+        if (kinds[p][3] == 'a')                 /* the cftmdl1 quarters */
+            cftmdl1(a, q, oq, w + nw - (q >> 1));
+        else
+            cftmdl2(a, q, oq, w + nw - q);
+        for (size_t i = 0; i < 4; i++) {
+            size_t ok = oq + i * (q >> 2);
+            if (n == 512) {
+                if (kinds[p][i] == 'a')
+                    cftf161(a, ok, w + nw - 8);
+                else
+                    cftf162(a, ok, w + nw - 32);
+            } else {
+                if (kinds[p][i] == 'a')
+                    cftf081(a, ok, w + nw - 8);
+                else
+                    cftf082(a, ok, w + nw - 8);
+            }
+        }
+    }
+}
+
+/* The n / 2-point complex FFT, bit-reversed: cftf1st, then cftleaf (n <= 512) or, for
+ * n = 1024, cftrec4: the last quarter's radix-4 step and leaf, then the other quarters from
+ * the top down, each after the step cfttree gives it (cftmdl1 for the odd ones, cftmdl2
+ * for quarter 1, whose leaf then ends with cftmdl2 too). */
+static void cftfsub(float *a, size_t n, const float *w)
 {
     size_t nw = n >> 2;
-    if (n == 512) {
-        const float *w8 = w + nw - 8, *w32 = w + nw - 32, *w64 = w + nw - 64, *w128 = w + nw - 128;
-        cftmdl1(a, 128, 0, w64);
-        cftf161(a, 0, w8);
-        cftf162(a, 32, w32);
-        cftf161(a, 64, w8);
-        cftf161(a, 96, w8);
-        cftmdl2(a, 128, 128, w128);
-        cftf161(a, 128, w8);
-        cftf162(a, 160, w32);
-        cftf161(a, 192, w8);
-        cftf162(a, 224, w32);
-        cftmdl1(a, 128, 256, w64);
-        cftf161(a, 256, w8);
-        cftf162(a, 288, w32);
-        cftf161(a, 320, w8);
-        cftf161(a, 352, w8);
-        cftmdl1(a, 128, 384, w64);
-        cftf161(a, 480, w8);
-        cftf161(a, 384, w8);
-        cftf162(a, 416, w32);
-        cftf161(a, 448, w8);
-    } else {
-        const float *w8 = w + nw - 8, *w32 = w + nw - 32, *w64 = w + nw - 64;
-        cftmdl1(a, 64, 0, w32);
-        cftf081(a, 0, w8);
-        cftf082(a, 16, w8);
-        cftf081(a, 32, w8);
-        cftf081(a, 48, w8);
-        cftmdl2(a, 64, 64, w64);
-        cftf081(a, 64, w8);
-        cftf082(a, 80, w8);
-        cftf081(a, 96, w8);
-        cftf082(a, 112, w8);
-        cftmdl1(a, 64, 128, w32);
-        cftf081(a, 128, w8);
-        cftf082(a, 144, w8);
-        cftf081(a, 160, w8);
-        cftf081(a, 176, w8);
-        cftmdl1(a, 64, 192, w32);
-        cftf081(a, 240, w8);
-        cftf081(a, 192, w8);
-        cftf082(a, 208, w8);
-        cftf081(a, 224, w8);
+    cftf1st(a, n, w);
+    if (n <= 512) {
+        cftleaf(a, n, 0, w, nw, 1);
+        return;
+    }
+    size_t m = n >> 2;
+    cftmdl1(a, m, n - m, w + nw - (m >> 1));
+    cftleaf(a, m, n - m, w, nw, 1);
+    size_t k = 0;
+    for (size_t j = n - m; j > 0; j -= m) {
+        int isplt = (int)(++k & 1);
+        if (isplt)
+            cftmdl1(a, m, j - m, w + nw - (m >> 1));
+        else
+            cftmdl2(a, m, j - m, w + nw - m);
+        cftleaf(a, m, j - m, w, nw, isplt);
     }
 }
 
@@ -543,8 +550,7 @@ FG_CLONES static int smile_rdft_group(const double *const *x, size_t n_rows,
     memset(a + (offset + len) * LV, 0, (n - offset - len) * LV * sizeof(float));
     if (!fill(a, x, n_rows, len, win, offset))
         return 0;
-    cftf1st(a, n, w);
-    cftleaf(a, n, w);
+    cftfsub(a, n, w);
     rftfsub(a, rev, n, c, n_out, z);
     size_t i = 0;
 #if FG_SMILE_FFT_SHUFFLE
@@ -570,7 +576,7 @@ int fg_smile_rdft_f32(const double *x, size_t n_x, size_t stride, size_t len,
                       const int64_t *rows, size_t n_frames, const float *win, size_t n_fft,
                       size_t offset, const float *w, const float *c, size_t n_out, float *out)
 {
-    if ((n_fft != 256 && n_fft != 512) || len < 1 || stride < 1 || offset > n_fft ||
+    if ((n_fft != 256 && n_fft != 512 && n_fft != 1024) || len < 1 || stride < 1 || offset > n_fft ||
         len > n_fft - offset || n_out < 1 || n_out > n_fft || (rows == NULL && n_frames > n_x))
         return FG_EINVAL;
     if (n_frames == 0)
@@ -587,7 +593,7 @@ int fg_smile_rdft_f32(const double *x, size_t n_x, size_t stride, size_t len,
             if (!(fabsf(win[t]) <= FLT_MAX))
                 return FG_ENONFINITE;
 
-    float a[MAX_N * LV], z[MAX_N * LV];         /* work buffers (2 x 16 KiB) */
+    float a[MAX_N * LV], z[MAX_N * LV];         /* work buffers (2 x 32 KiB) */
     uint16_t rev[MAX_N / 2];
     size_t h = n_fft >> 1, bits = 0;
     while (((size_t)1 << bits) < h)

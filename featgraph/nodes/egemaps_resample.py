@@ -60,9 +60,9 @@ class SmileSpecResample(Node):
     ``precision: single`` is openSMILE's own arithmetic, measured bit for bit: from frames,
     the frames rounded to float32 (``window: hamming``: times openSMILE's float32 symmetric
     Hamming window, a float32 product, its ``gemapsv01b_winH25``), its float32 FFT
-    (:func:`featgraph.native.formants.smile_rdft_f32`, ``N`` = 256 or 512: 20 ms frames
-    from 6.4 to 25.6 kHz; other ``N`` through a float64 FFT of the float32 frames, within a
-    few float32 ulps), then the sum above evaluated directly in float32, bins ascending
+    (:func:`featgraph.native.formants.smile_rdft_f32`, ``N`` = 256, 512 or 1024: 20 ms
+    frames from 6.4 to 51.2 kHz; other ``N`` through a float64 FFT of the float32 frames,
+    within a few float32 ulps), then the sum above evaluated directly in float32, bins ascending
     (:func:`smile_synthesis`); float32 out.  Fed the 20 ms frames of openSMILE's
     samples with ``window: hamming``, its window product, FFT and synthesis are
     ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25`` and ``gemapsv01b_outpR`` bit for bit
