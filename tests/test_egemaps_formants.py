@@ -129,6 +129,23 @@ def test_formants_agree_with_opensmile(stem):
 
 
 @pytest.mark.parametrize("stem", STEMS)
+def test_single_precision_formants_are_opensmiles(stem):
+    """openSMILE's own arithmetic end to end (egemaps_lld's formant path: the float32 Hamming
+    product and FFT, the float32 resampling synthesis and LPC, the roots): its formant
+    frequencies and bandwidths on every frame, voiced or not, to the float32 value."""
+    y, sr = smile_samples(AUDIO[stem])
+    frames = Frame(length="20ms", hop="10ms")(signal(y, sr))
+    resampled = SmileSpecResample(target_rate=11000.0, precision="single",
+                                  window="hamming")(frames)
+    lpc = SmileLpc(order=11, precision="single")(resampled)
+    out = LpcFormants(sample_rate=11000.0, polynomial="negated")(lpc)
+    want = REFS[f"{stem}__formants"]
+    got = np.c_[out["frequency"].data.T, out["bandwidth"].data.T]
+    assert got.shape == want[:, :10].shape
+    np.testing.assert_array_equal(got.astype(np.float32), want[:, :10])
+
+
+@pytest.mark.parametrize("stem", STEMS)
 def test_gauss60_magnitude_is_opensmiles(stem):
     y, sr = smile_samples(AUDIO[stem])
     rows = REFS[f"{stem}__fftmagG60_rows"]

@@ -70,6 +70,55 @@ def test_voiced_frames_equal_the_three_ops_and_unvoiced_are_zero(name):
     np.testing.assert_array_equal(got["frequency"].axis, [1, 2, 3, 4, 5])
 
 
+def frames20(y, sr):
+    """eGeMAPS' 20 ms frames, unwindowed (the recipes' input: window: hamming)."""
+    return Frame(length="20ms", hop="10ms")(signal(y, sr))
+
+
+@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("precision", ["single", "double"])
+def test_frames_input_equals_the_three_ops(name, precision):
+    """The recipes' form: unwindowed frames, window: hamming.  single: openSMILE's float32
+    window product and FFT read the voiced frames in place, the same bits as the three ops
+    on all frames (double: to rounding)."""
+    y, sr = soundfile.read(DATA / name)
+    frames = frames20(y, sr)
+    f0 = random_f0(frames, seed=1)
+    got = VoicedFormants(**EGEMAPS, precision=precision, window="hamming")(frames, f0)
+    lpc = SmileLpc(order=11, precision=precision)(SmileSpecResample(
+        target_rate=11000.0, precision=precision, window="hamming")(frames))
+    want = LpcFormants(sample_rate=11000.0, n_formants=5, min_freq=50.0, max_freq=5450.0,
+                       polynomial="negated")(lpc)
+    voiced = f0.data[0] > 0
+    exact = precision == "single"
+    for port in ("frequency", "bandwidth"):
+        g, w = got[port].data, want[port].data
+        assert g.shape == w.shape == (5, frames.n_frames)
+        if exact:                       # the three ops keep the LPC's float32
+            np.testing.assert_array_equal(g[:, voiced].astype(w.dtype), w[:, voiced])
+        else:
+            np.testing.assert_allclose(g[:, voiced], w[:, voiced], **ROUNDING)
+        assert np.all(g[:, ~voiced] == 0)
+        assert np.count_nonzero(w[:, voiced]) > 0.5 * w[:, voiced].size
+
+
+def test_frames_input_chunked_equals_whole():
+    y, sr = soundfile.read(DATA / "speech_en_gb_16k.wav")
+    frames = frames20(y[: 3 * sr], sr)
+    f0 = random_f0(frames, seed=4)
+    model = VoicedFormants(**EGEMAPS, precision="single", window="hamming")
+    for seed in range(3):
+        assert_same_features(run_op_chunked(model, frames, f0, rng=np.random.default_rng(seed),
+                                            largest=7), model(frames, f0))
+
+
+def test_window_needs_frames():
+    y, sr = soundfile.read(DATA / "speech_en_gb_16k.wav")
+    spec = spectrum20(y[:8000], sr)
+    with pytest.raises(ValueError, match="window applies to frames"):
+        VoicedFormants(**EGEMAPS, window="hamming")(spec, random_f0(spec))
+
+
 def test_all_unvoiced_is_zero_and_float32_kept():
     y, sr = soundfile.read(DATA / "speech_en_gb_16k.wav", dtype="float32")
     spec = spectrum20(y[:8000], sr)
@@ -94,8 +143,11 @@ def test_chunked_equals_whole():
 def test_finite_on_edge_signals(name):
     spec = spectrum20(edge_signal(name), 16000)
     out = VoicedFormants(**EGEMAPS)(spec, random_f0(spec, voiced=1.0))
+    frames = frames20(edge_signal(name), 16000)
+    out_f = VoicedFormants(**EGEMAPS, precision="single", window="hamming")(
+        frames, random_f0(frames, voiced=1.0))
     for port in ("frequency", "bandwidth"):
-        assert np.isfinite(out[port].data).all()
+        assert np.isfinite(out[port].data).all() and np.isfinite(out_f[port].data).all()
 
 
 def test_misaligned_f0_is_a_clear_error():

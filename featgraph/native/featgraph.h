@@ -774,6 +774,25 @@ int fg_smile_idft_f32(const float *re, const float *im, size_t n_frames, size_t 
                       float *y);
 
 /*
+ * openSMILE 2.6's single-precision real FFT (smile_fft.c; reference
+ * reference_smile_fft.smile_rdft_f32).  x holds n_x frames of len values, frame i at
+ * x + i * stride (stride < len: overlapping frames of a signal); the frames transformed
+ * are rows[0 .. n_frames - 1] (indices below n_x), or the first n_frames when rows is
+ * NULL.  Frame f is a[offset + t] = (float)x_f[t] * win[t] (t < len; a float product, or
+ * (float)x_f[t] alone when win is NULL) in n_fft zeros, transformed in float in the order
+ * of operations of Ooura's split-radix package (fftsg.c rdft) with the tables w and c
+ * (n_fft / 4 floats each, reference_smile_fft.smile_fft_tables); out (n_frames, n_out)
+ * receives the first n_out values of [R0, R(N/2), R1, I1, R2, I2, ...], R[k] = sum_j a[j]
+ * cos(2 pi j k / N), I[k] = sum_j a[j] sin(2 pi j k / N).  n_fft 256, 512 or 1024,
+ * offset + len <= n_fft, 1 <= n_out <= n_fft, len, stride >= 1, else (or for a row
+ * outside [0, n_x)) FG_EINVAL; FG_ENONFINITE for NaN, infinity or a value beyond the float range in a frame
+ * (the groups of eight frames before it are written) or in the window.
+ */
+int fg_smile_rdft_f32(const double *x, size_t n_x, size_t stride, size_t len,
+                      const int64_t *rows, size_t n_frames, const float *win, size_t n_fft,
+                      size_t offset, const float *w, const float *c, size_t n_out, float *out);
+
+/*
  * openSMILE-compatible pitch front-end kernels (smile_pitch.c; reference_smile_pitch.py).
  *
  * fg_smile_spec_scale: per frame of in (n_frames, n_bins) (magnitude spectra), openSMILE

@@ -8,8 +8,9 @@ import numpy as np
 
 from .. import native as _pkg
 from . import reference_formants as reference
+from . import reference_smile_fft
 
-__all__ = ["poly_roots", "frame_lags", "smile_lpc_f32", "smile_idft_f32"]
+__all__ = ["poly_roots", "frame_lags", "smile_lpc_f32", "smile_idft_f32", "smile_rdft_f32"]
 
 
 def poly_roots(c, max_iter=100):
@@ -159,3 +160,59 @@ def smile_idft_f32(re, im, cos_tab, sin_tab, scale):
         float(np.float32(scale)), _ffi.from_buffer("float[]", y))
     _pkg._raise_for_status(status, "spectrum", None, None)
     return y
+
+
+def smile_rdft_f32(x, n_fft, offset=None, n_out=None, window=None, rows=None):
+    """openSMILE 2.6's single-precision real FFT (C kernel, ``smile_fft.c``).
+
+    The frames rounded to float32 (times the float32 ``window``, if given), placed at
+    ``offset`` in ``N`` zeros, transformed with every rounding of openSMILE's (the order of
+    operations of Ooura's split-radix package in float, measured bit-exact against
+    openSMILE's ``gemapsv01b_fftcH25``): see
+    :func:`featgraph.native.reference_smile_fft.smile_rdft_f32`, whose bits the kernel
+    gives (eight frames per vector, each lane the scalar routine's operations).  Framed
+    views of a float64 signal are read in place, and ``rows`` picks frames without a copy.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(frames, n)], float (read as float64, rounded to float32 in C),
+        finite as float32 (the frames transformed)
+    n_fft : int, 256, 512 or 1024 (``N``)
+    offset : int >= 0 with ``offset + n <= N``, or None (centred: ``(N - n) // 2``)
+    n_out : int in [1, N], or None (N)
+    window : np.ndarray [shape=(n,)] or None, rounded to float32
+    rows : np.ndarray [shape=(m,)] of indices into the frames, or None (all of them)
+
+    Returns
+    -------
+    np.ndarray [shape=(frames or m, n_out)], float32: the first ``n_out`` values of ``[R0,
+    R(N/2), R1, I1, R2, I2, ...]``, ``R[k] = sum_j a[j] cos(2 pi j k / N)``, ``I[k] =
+    sum_j a[j] sin(2 pi j k / N)`` (``I`` is minus ``numpy.fft.rfft``'s imaginary part)
+
+    Raises
+    ------
+    ValueError
+        For a shape other than ``(frames, n)``, an unsupported ``n_fft``, frames that do
+        not fit at ``offset``, a bad ``n_out``, window or ``rows``, or NaN / infinity.
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference_smile_fft.smile_rdft_f32(x, n_fft, offset, n_out, window, rows)
+    x, n_fft, offset, n_out, window, rows = reference_smile_fft.check_smile_rdft_args(
+        x, n_fft, offset, n_out, window, rows, values=False)   # C checks the values
+    from . import _ffi, _lib
+
+    w, c = reference_smile_fft.smile_fft_tables(n_fft)
+    n_x, n = x.shape
+    n_frames = n_x if rows is None else rows.shape[0]
+    out = np.empty((n_frames, n_out), dtype=np.float32)
+    if n_frames == 0:
+        return out
+    span, stride = _pkg._signal_span(x)
+    status = _lib.fg_smile_rdft_f32(
+        _ffi.from_buffer("double[]", span), n_x, stride, n,
+        _ffi.NULL if rows is None else _ffi.from_buffer("int64_t[]", rows), n_frames,
+        _ffi.NULL if window is None else _ffi.from_buffer("float[]", window), n_fft, offset,
+        _ffi.from_buffer("float[]", w), _ffi.from_buffer("float[]", c), n_out,
+        _ffi.from_buffer("float[]", out))
+    _pkg._raise_for_status(status, "frames", None, None)
+    return out

@@ -15,8 +15,8 @@ here: ``window`` (hamming, symmetric, no padding) -> :class:`~.egemaps_resample.
 
 Measured agreement (share of the frames voiced in openSMILE's F0 where the value is within
 1e-2 of the column's range, openSMILE 2.6 as the reference; tests/test_egemaps_formants.py
-for ``precision: double``), with the float64 resampling synthesis (the recipes' figures
-since its float32 synthesis are in docs/paralinguistic.md)::
+for ``precision: double``), with the float64 resampling synthesis and FFT (the recipes'
+single-precision chain gives openSMILE's values on every frame; docs/paralinguistic.md)::
 
     LPC precision      double                         single (the recipes)
     file               F1      F2      F3      B1     F1      F2      F3      B1
@@ -28,14 +28,17 @@ openSMILE's cSpecResample synthesis is reproduced bit for bit given its spectrum
 (:class:`~.egemaps_resample.SmileSpecResample` ``precision: single``: a float32 sum over
 the bins, :func:`~.egemaps_resample.smile_synthesis`; tests/test_egemaps_resample.py), and cLpc's arithmetic too
 (:class:`SmileLpc` ``precision: single``; tests/test_egemaps_lpc.py), and openSMILE's
-formants are the roots of its coefficients.  What is left is openSMILE's float32 FFT of
-the frames (``gemapsv01b_fftcH25`` is a median 4-6 float32 ulps from the exact DFT;
-featgraph's FFT is float64): the resampled frames are a median 2-5 ulps from openSMILE's,
-the resampled spectrum is empty above 3437.5 Hz, the order-11 normal equations are
-ill-conditioned, and those ulps move the roots of some frames (over all frames of the
-three files, 67 frame-columns of F1-F3 and B1-B3 differ by more than 1e-2 of the range
-with ``single`` resampling and LPC, 91 with a float64 synthesis, 128 with both in
-float64).  eGeMAPS sets
+formants are the roots of its coefficients.  Its float32 FFT of the Hamming frames is
+reproduced bit for bit too (``gemapsv01b_fftcH25``: Ooura's split-radix order in float,
+:func:`featgraph.native.formants.smile_rdft_f32`; ``SmileSpecResample`` with ``window:
+hamming`` makes openSMILE's float32 window product; tests/test_native_smile_fft.py): with all three
+in single precision the formant frequencies and bandwidths are openSMILE's on every frame
+of the three files, to the float32 value (tests/test_egemaps_formants.py).  Before, with a
+float64 FFT (the resampled frames a median 2-5 float32 ulps from openSMILE's, and the
+order-11 normal equations of a spectrum empty above 3437.5 Hz ill-conditioned enough that
+those ulps move roots), 67 frame-columns of F1-F3 and B1-B3 differed by more than 1e-2 of
+the range over all frames of the three files, 91 with a float64 synthesis, 128 with
+synthesis and LPC in float64.  eGeMAPS sets
 the formants to 0 where F0 is 0 (``gemapsv01b_formantsNz`` = ``gemapsv01b_formants`` times
 ``F0 > 0``, frame for frame, measured); that gate belongs to the recipe.
 

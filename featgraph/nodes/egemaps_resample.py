@@ -1,10 +1,12 @@
 """openSMILE 2.6's ``cSpecResample`` (the eGeMAPS formants' resampling to 11 kHz), in float64
-and in openSMILE's own float32 arithmetic, and its fused form after ``window``.
+and in openSMILE's own float32 arithmetic (its float32 Hamming product and FFT,
+:mod:`featgraph.native.reference_smile_fft`, and its float32 synthesis), and its fused
+form after ``window``.
 
 The measured agreement and the rest of the formant chain (cLpc, cFormantLpc) are in
 :mod:`featgraph.nodes.egemaps_formants`; the openSMILE C++ source was not read (the
 rules were measured on openSMILE's levels ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25``
-and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py).
+and ``gemapsv01b_outpR``; tests/test_egemaps_resample.py, tests/test_native_smile_fft.py).
 
 References
 ----------
@@ -23,7 +25,8 @@ from ..engine.feature import Feature
 from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ..native.formants import smile_idft_f32
+from ..native.formants import smile_idft_f32, smile_rdft_f32
+from ..native.reference_smile_fft import SIZES as SMILE_FFT_SIZES
 from ._common import frame_major
 from .framing import window_function
 from .pitch import _irfft, _rfft
@@ -54,12 +57,22 @@ class SmileSpecResample(Node):
 
     Output ``(..., M, frames)``, kind frames, dtype kept (computed in float64).
 
-    ``precision: single`` is openSMILE's own arithmetic (measured bit for bit, see
-    :func:`smile_synthesis`): the centred frame's spectrum (a float64 FFT) rounded to
-    float32, then the sum above evaluated directly in float32, bins ascending; float32
-    out.  Given openSMILE's spectrum (``gemapsv01b_fftcH25``) it gives its
-    ``gemapsv01b_outpR`` bit for bit; from the frames, the difference left is openSMILE's
-    float32 FFT (not reproduced).
+    ``precision: single`` is openSMILE's own arithmetic, measured bit for bit: from frames,
+    the frames rounded to float32 (``window: hamming``: times openSMILE's float32 symmetric
+    Hamming window, a float32 product, its ``gemapsv01b_winH25``), its float32 FFT
+    (:func:`featgraph.native.formants.smile_rdft_f32`, ``N`` = 256, 512 or 1024: 20 ms
+    frames from 6.4 to 51.2 kHz; other ``N`` through a float64 FFT of the float32 frames,
+    within a few float32 ulps), then the sum above evaluated directly in float32, bins ascending
+    (:func:`smile_synthesis`); float32 out.  Fed the 20 ms frames of openSMILE's
+    samples with ``window: hamming``, its window product, FFT and synthesis are
+    ``gemapsv01b_winH25``, ``gemapsv01b_fftcH25`` and ``gemapsv01b_outpR`` bit for bit
+    (tests/test_native_smile_fft.py).  From a spectrum the centred frame's DFT is the float64 one
+    (below), rounded to float32.
+
+    ``window`` (frames only): the window applied here, to unwindowed frames; null when the
+    frames come windowed.  The eGeMAPS recipes feed the 20 ms frames with ``window:
+    hamming`` so that the single-precision product is openSMILE's (a float64 ``window``
+    op's product rounded to float32 is not).
 
     The input may also be the spectrum of the windowed frames zero-padded at their end
     to ``N`` (``window`` with ``pad_to: pow2``, then ``rfft``; the spectrum eGeMAPS' 20 ms
@@ -78,9 +91,13 @@ class SmileSpecResample(Node):
     target_rate: float = Field(11000.0, ge=1000.0, le=MAX_RATE, description="rate of the "
                                "output samples, Hz (eGeMAPS: 11000)")
     precision: Literal["double", "single"] = Field(
-        "double", description="the synthesis arithmetic: double (float64 FFTs, dtype kept) "
-                              "or single (openSMILE 2.6's float32 sum over the bins, float32 "
+        "double", description="the arithmetic: double (float64 FFTs, dtype kept) or single "
+                              "(openSMILE 2.6's float32 FFT and sum over the bins, float32 "
                               "out; the eGeMAPS recipes)")
+    window: Literal["hamming"] | None = Field(
+        None, description="window the (unwindowed) frames here: hamming is openSMILE's "
+                          "symmetric Hamming, a float32 product with precision single; "
+                          "null for frames windowed already")
 
 
 MAX_MATRIX = 1 << 24
@@ -173,19 +190,56 @@ def smile_synthesis(centred: np.ndarray, big_n: int, n_prime: float, m_out: int)
     88 % of the samples or more (tests/test_egemaps_resample.py).
     """
     k_bins = centred.shape[-1]
-    cos_tab, sin_tab = _synthesis_tables(k_bins, m_out, float(n_prime))
     flat = centred.reshape(-1, k_bins)
-    return smile_idft_f32(flat.real, -flat.imag, cos_tab, sin_tab,
-                          2.0 / big_n).reshape(centred.shape[:-1] + (m_out,))
+    return smile_synthesis_parts(flat.real, -flat.imag, big_n, n_prime,
+                                 m_out).reshape(centred.shape[:-1] + (m_out,))
 
 
-def _single_from_frames(frames: np.ndarray, sr: float, target: float) -> np.ndarray:
-    """``precision: single`` from frames ``(..., n)``: centred in ``N`` zeros, a float64 FFT."""
+def smile_synthesis_parts(re: np.ndarray, im: np.ndarray, big_n: int, n_prime: float,
+                          m_out: int) -> np.ndarray:
+    """:func:`smile_synthesis` from the real parts ``re`` and the + sine parts ``im``
+    (``sum x sin``: minus the imaginary parts) ``(frames, K)``, rounded to float32."""
+    cos_tab, sin_tab = _synthesis_tables(re.shape[-1], m_out, float(n_prime))
+    return smile_idft_f32(re, im, cos_tab, sin_tab, 2.0 / big_n)
+
+
+def smile_window(n: int) -> np.ndarray:
+    """openSMILE's symmetric Hamming window of ``n`` points as float32 (its cWindower's
+    table: ``float32(frame) * this`` is its ``gemapsv01b_winH25``, measured bit for bit)."""
+    return window_function("hamming", n, False).astype(np.float32)
+
+
+def _single_from_frames(frames: np.ndarray, sr: float, target: float,
+                        window: str | None = None, rows: np.ndarray | None = None,
+                        ) -> np.ndarray:
+    """``precision: single`` from frames ``(..., n)`` (with ``rows``: those of the frames
+    ``(frames, n)``, ``(len(rows), M)``): rounded to float32, times openSMILE's float32
+    window when ``window``, openSMILE's float32 FFT of the frame centred in ``N`` zeros
+    (``N`` in the kernel's sizes; else a float64 FFT of the float32 frames), openSMILE's
+    float32 synthesis."""
     n = frames.shape[-1]
     big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, target)
-    buf = np.zeros(frames.shape[:-1] + (big_n,))
-    buf[..., offset:offset + n] = frames
-    return smile_synthesis(_rfft(buf, big_n)[..., :k_bins], big_n, n_prime, m_out)
+    lead = frames.shape[:-1] if rows is None else (len(rows),)
+    flat = frames.reshape(-1, n)
+    w = smile_window(n) if window else None
+    if big_n in SMILE_FFT_SIZES:
+        n_out = min(2 * k_bins, big_n)
+        spec = smile_rdft_f32(flat, big_n, offset, n_out, w, rows)
+        re = np.ascontiguousarray(spec[:, 0::2])      # R0, R1, .. (R(N/2) is value 1)
+        im = np.empty_like(re)
+        im[:, 0] = 0.0
+        im[:, 1:] = spec[:, 3::2][:, :k_bins - 1]
+        if k_bins > big_n // 2:                       # every bin: R(N/2) last, no sine part
+            re = np.concatenate([re, spec[:, 1:2]], axis=1)
+            im = np.concatenate([im, np.zeros_like(im[:, :1])], axis=1)
+        y = smile_synthesis_parts(re, im, big_n, n_prime, m_out)
+        return y.reshape(lead + (m_out,))
+    sel = flat if rows is None else flat[rows]
+    x32 = sel.astype(np.float32) if w is None else sel.astype(np.float32) * w
+    buf = np.zeros((sel.shape[0], big_n))
+    buf[:, offset:offset + n] = x32
+    y = smile_synthesis(_rfft(buf, big_n)[..., :k_bins], big_n, n_prime, m_out)
+    return y.reshape(lead + (m_out,))
 
 
 def _check_unpadded(x: Feature, n: int) -> None:
@@ -254,12 +308,17 @@ def resample_spectrum_rows(x: Feature, target_rate: float, rows: np.ndarray | No
 @SmileSpecResample.compute
 def smile_spec_resample(x: Feature, p: SmileSpecResample) -> Feature:
     if x.kind == Kind.SPECTRUM:
+        if p.window:
+            raise ValueError("smile_spec_resample: window applies to frames, not to a "
+                             "spectrum (its frames were windowed already)")
         return _resample_spectrum(x, p)
     frames = frame_major(x.data)
     _check_unpadded(x, frames.shape[-1])
     if p.precision == "single":
-        return _resampled(x, _single_from_frames(frames, float(x.sr), p.target_rate),
-                          np.float32)
+        return _resampled(x, _single_from_frames(frames, float(x.sr), p.target_rate,
+                                                 p.window), np.float32)
+    if p.window:
+        frames = frames * window_function(p.window, frames.shape[-1], False)
     return _resampled(x, spec_resample(frames, float(x.sr), p.target_rate), x.data.dtype)
 
 
@@ -272,6 +331,8 @@ def window_spec_resample(f: FusedOp, x: Feature) -> Feature:
     padded copy; the same products and transforms, bit-equal to the two ops.  Other dtypes
     and rate ratios without a whole period run the two ops."""
     win, rs = f.parts
+    if rs.window:                       # a second window: the two ops
+        return rs(win(x))
     frames = frame_major(x.data)
     n, sr = frames.shape[-1], float(x.sr)
     big_n, n_prime, m_out, k_bins, offset = resample_plan(n, sr, rs.target_rate)

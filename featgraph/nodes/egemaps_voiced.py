@@ -23,7 +23,8 @@ from ..engine.kinds import Kind
 from ._common import frame_major
 from ..native.formants import smile_lpc_f32
 from .egemaps_formants import LpcFormants, SmileLpc, formants_from_lpc
-from .egemaps_resample import MAX_RATE, _resampled, resample_spectrum_rows
+from .egemaps_resample import (MAX_RATE, SmileSpecResample, _check_unpadded, _resampled,
+                               _single_from_frames, resample_spectrum_rows)
 
 
 class VoicedFormants(LpcFormants):
@@ -33,12 +34,14 @@ class VoicedFormants(LpcFormants):
     :class:`~featgraph.nodes.egemaps_formants.LpcFormants` (the other parameters; its
     ``sample_rate`` null means ``target_rate``) where ``f0 > 0``; 0 where it is not.
 
-    Inputs: the rfft of eGeMAPS' 20 ms Hamming frames (end-padded to the next power of
-    two, as ``smile_spec_resample`` takes it), ``(..., bins, frames)`` complex, and F0 in
-    Hz ``(..., 1, frames)`` on the same frames (``voicing_gate``'s ``f0``; unvoiced = 0).
+    Inputs: eGeMAPS' 20 ms frames ``(..., n, frames)``, unwindowed with ``window:
+    hamming`` (the recipes: openSMILE's float32 window and FFT, as ``smile_spec_resample``
+    takes them), or the rfft of its Hamming frames end-padded to the next power of two
+    ``(..., bins, frames)`` complex; and F0 in Hz ``(..., 1, frames)`` on the same frames
+    (``voicing_gate``'s ``f0``; unvoiced = 0).
     Ports ``frequency`` and ``bandwidth``, ``(..., n_formants, frames)``, Hz, in the dtype
-    of the spectrum's real part: on a voiced frame equal to the three ops' (the same
-    per-frame arithmetic on the gathered frames), 0 on an unvoiced one, which is
+    of the input (a spectrum's real part): on a voiced frame equal to the three ops' (the
+    same per-frame arithmetic on the voiced frames), 0 on an unvoiced one, which is
     ``gemapsv01b_formantsNz`` (eGeMAPS' ``voiced_select`` of the formants).  Used by the
     ``egemaps`` and ``gemaps`` recipes, which read no unvoiced formant: half the LPC work
     of speech.
@@ -47,7 +50,7 @@ class VoicedFormants(LpcFormants):
     """
 
     op: Literal["voiced_formants"] = "voiced_formants"
-    consumes: ClassVar = (Kind.SPECTRUM, Kind.FEATURE)
+    consumes: ClassVar = (Kind.FRAMES | Kind.SPECTRUM, Kind.FEATURE)
     streaming: ClassVar = "frame"
     produces: ClassVar = {"frequency": Kind.FEATURE, "bandwidth": Kind.FEATURE}
 
@@ -58,6 +61,9 @@ class VoicedFormants(LpcFormants):
         "double", description="the resampling's and the LPC's arithmetic, as "
                               "SmileSpecResample's and SmileLpc's (eGeMAPS recipes: single, "
                               "openSMILE 2.6's float32 arithmetic)")
+    window: Literal["hamming"] | None = Field(
+        None, description="window the (unwindowed) frames, as SmileSpecResample's window "
+                          "(the recipes: hamming); null for windowed frames or a spectrum")
 
 
 @VoicedFormants.compute
@@ -66,7 +72,12 @@ def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[s
     f = frame_major(f0.data)
     if f.shape[-1] != 1 or f.shape[:-1] != spec.shape[:-1]:
         raise ValueError(f"voiced_formants: expected an F0 of shape (1, frames) on the "
-                         f"spectrum's frames, got {f0.data.shape} and {spectrum.data.shape}")
+                         f"input's frames, got {f0.data.shape} and {spectrum.data.shape}")
+    frames = spectrum.kind == Kind.FRAMES
+    if frames:
+        _check_unpadded(spectrum, spec.shape[-1])
+    elif p.window:
+        raise ValueError("voiced_formants: window applies to frames, not to a spectrum")
     voiced = np.flatnonzero(f.reshape(-1) > 0)
     freq = np.zeros((f.reshape(-1).shape[0], p.n_formants))
     bw = np.zeros_like(freq)
@@ -74,8 +85,17 @@ def voiced_formants(spectrum: Feature, f0: Feature, p: VoicedFormants) -> dict[s
         # SmileSpecResample -> SmileLpc on the voiced frames, called as their functions do
         # (`single`: openSMILE's float32 synthesis, then its float32 LPC)
         single = p.precision == "single"
-        resampled = resample_spectrum_rows(spectrum, p.target_rate, voiced,
-                                           np.float32 if single else np.float64, p.precision)
+        if frames and single:
+            resampled = _single_from_frames(spec, float(spectrum.sr), p.target_rate,
+                                            p.window, voiced)
+        elif frames:
+            resampled = frame_major(SmileSpecResample(
+                target_rate=p.target_rate, window=p.window)(spectrum.derive(
+                    frame_major(spec.reshape(-1, spec.shape[-1])[voiced]))).data)
+        else:
+            resampled = resample_spectrum_rows(spectrum, p.target_rate, voiced,
+                                               np.float32 if single else np.float64,
+                                               p.precision)
         if resampled.shape[-1] <= p.order:
             raise ValueError(f"smile_lpc: order {p.order} needs frames longer than {p.order} "
                              f"samples, got {resampled.shape[-1]}")

@@ -4,7 +4,7 @@ Run in the scratch venv that has openSMILE (never a dependency of featgraph)::
 
     /tmp/venv-smile/bin/python tests/data/make_egemaps_resample_refs.py
 
-For each speech file, and for a synthetic signal (an impulse every 37 ms, 0.2 s of DC,
+For each speech file (16, 8 and 48 kHz: N = 512, 256 and 1024), and for a synthetic signal (an impulse every 37 ms, 0.2 s of DC,
 a 1 kHz sine, white noise), it dumps these eGeMAPSv02 levels on a few rows, as float32
 (openSMILE's own sample type):
 
@@ -26,7 +26,8 @@ import soundfile as sf
 HERE = Path(__file__).parent
 AUDIO = {"speech_en_16k": HERE.parent.parent / "featgraph" / "data" / "speech_en_16k.wav",
          "speech_en_gb_16k": HERE / "speech_en_gb_16k.wav",
-         "english_8k": HERE / "english_8k.wav"}
+         "english_8k": HERE / "english_8k.wav",
+         "speech_en_48k": HERE / "speech_en_48k.wav"}
 LEVELS = {"winH25": "gemapsv01b_winH25", "fftcH25": "gemapsv01b_fftcH25",
           "outpR": "gemapsv01b_outpR"}
 
