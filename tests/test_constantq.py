@@ -6,6 +6,7 @@ import soundfile as sf
 
 import featgraph
 from conftest import DATA, EDGE_SIGNALS, edge_signal
+from featgraph.nodes import _cqcascade as cq
 from featgraph.nodes._tuning import estimate_tuning
 from featgraph.nodes.constantq import CQT, VQT, Phase, PseudoCQT
 from featgraph.nodes.cq_features import CQCC, ChromaCens, CqToChroma
@@ -55,6 +56,39 @@ def test_presets_in_float32_match_librosa(name, out, ref):
     got = featgraph.load(name).run(CHORD, dtype="float32")[out]
     assert got.dtype == np.float32
     assert_rel(got, REFS[ref], 1e-5)                # measured: 6.4e-7 (CQT), 4.1e-7 (VQT)
+
+
+@pytest.mark.parametrize("block,feed", [(1000, 1), (4099, 700)])
+@pytest.mark.parametrize("name,out,ref,dtype", [("cqt_librosa", "cqt", "chord.cqt", "float64"),
+                                                ("cqt_librosa", "cqt", "chord.cqt", "float32"),
+                                                ("vqt_librosa", "vqt", "chord.vqt", "float64"),
+                                                ("vqt_librosa", "vqt", "chord.vqt", "float32"),
+                                                ("chroma_cqt", "chroma", "chord.chroma_cqt",
+                                                 "float64")])
+def test_presets_in_small_steps_match_librosa(monkeypatch, name, out, ref, dtype, block, feed):
+    """The octave cascade runs a block of input at a time (soxr streams between the stages,
+    each octave's frames computed as their samples arrive): in steps far smaller than the
+    filters and with odd sizes, still librosa's numbers (chroma_cqt: the FFT octaves; in
+    float32 its per-frame normalisation shows float32's own rounding, 1.1e-4, whole or
+    streamed alike)."""
+    monkeypatch.setattr(cq, "CASCADE_BLOCK", block)
+    monkeypatch.setattr(cq, "CASCADE_FEED", feed)
+    assert_rel(featgraph.load(name).run(CHORD, dtype=dtype)[out], REFS[ref], 1e-5)
+
+
+@pytest.mark.parametrize("factor", [2, 8])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cascade_resampler_in_chunks_is_soxr_resample(factor, dtype):
+    """The cascade's soxr stream, fed in uneven chunks, gives what librosa's
+    ``soxr.resample(y, factor, 1)`` gives, bit for bit."""
+    import soxr
+
+    y = chord().astype(dtype)[:50001]
+    stream = cq.resampler(factor, dtype, "soxr_hq")
+    cuts = [0, 1, 17, 4096, 4097, 30000, len(y)]
+    got = np.concatenate([stream.resample_chunk(y[a:b], last=b == len(y))
+                          for a, b in zip(cuts[:-1], cuts[1:])])
+    np.testing.assert_array_equal(got, soxr.resample(y, factor, 1, quality="HQ"))
 
 
 def test_cqt_other_layout_matches_librosa():

@@ -20,7 +20,8 @@ Definitions follow librosa 0.11's documentation of ``librosa.vqt``,
   are zeroed;
 * the response is the product of that basis with the rectangular-window STFT of the
   (early-)downsampled signal, one octave at a time: after each octave the signal is
-  halved with soxr (``resample(..., scale=True)``: times sqrt(2)) and the hop halved;
+  halved with soxr (``resample(..., scale=True)``: times sqrt(2)) and the hop halved
+  (computed a block at a time, soxr streams between the octaves: :func:`variable_q`);
   for short FFTs the same product is formed in the time domain, each basis row turned
   into the filter ``h_r[j] = sum_k B[r, k] exp(-2 pi i k j / n_fft)`` applied to the
   frames (:func:`time_filters`, :data:`TIME_DOMAIN_MAX`), which equals it up to rounding;
@@ -39,6 +40,7 @@ import math
 
 import numpy as np
 
+from . import _cqcascade as cc
 from .spectral import rfft_frames
 
 C1 = 32.70319566257483
@@ -50,9 +52,6 @@ WINDOW_BANDWIDTH = {"hann": 1.50018310546875, "hamming": 1.3629455320350348,
 
 MAX_FILTER = 1 << 20
 """Longest filter in samples (at its octave's rate)."""
-
-SOXR = {"soxr_vhq": "VHQ", "soxr_hq": "HQ", "soxr_mq": "MQ", "soxr_lq": "LQ", "soxr_qq": "QQ"}
-
 
 def frequencies(fmin: float, n_bins: int, bins_per_octave: int, tuning: float) -> np.ndarray:
     """Centre frequencies ``fmin 2^(tuning/bpo) 2^(k/bpo)``, ``k = 0 .. n_bins - 1``, in Hz."""
@@ -152,25 +151,8 @@ def fft_basis(sr: float, freqs: tuple, alpha: tuple, filter_scale: float, gamma,
     return spec, n_fft, lengths
 
 
-def halve(y: np.ndarray, factor: int, res_type: str, scaled: bool = True) -> np.ndarray:
-    """``y`` resampled by ``1 / factor`` with soxr, fixed to ``ceil(n / factor)`` samples and,
-    when ``scaled``, multiplied by ``sqrt(factor)`` (librosa's ``resample(..., scale=True)``)."""
-    import soxr
-
-    n = -(-y.shape[-1] // factor)
-    out = soxr.resample(y, factor, 1, quality=SOXR[res_type])
-    if len(out) < n:
-        out = np.concatenate([out, np.zeros(n - len(out), out.dtype)])
-    out = out[:n]
-    if scaled:
-        out *= out.dtype.type(math.sqrt(factor))
-    return out
-
-
 BLOCK = 256
 """Frames per FFT block of the pseudo-CQT (bounds the work memory of a long signal)."""
-CQ_BLOCK_BYTES = 1 << 20
-"""Spectra per block of the CQT: as many frames as fit in this many bytes (64 to 4096)."""
 SPARSE_ABOVE = 4096
 """Basis slices with more entries go through scipy's sparse product (a single-threaded C loop
 over the non-zeros, as librosa does): with 36 or more bins per octave even one-row dense
@@ -259,7 +241,8 @@ def _support(basis: np.ndarray):
 
 def basis_rows(basis: np.ndarray, gain) -> tuple:
     """``(CqBasis, lo)``: the basis restricted to its non-zero columns ``lo ..``, each row
-    times ``gain`` (a number or one per row), for :func:`octave_into`."""
+    times ``gain`` (a number or one per row), for
+    :func:`featgraph.nodes._cqcascade.fft_frames`."""
     from ..native.transforms import CqBasis
 
     lo, hi, first, stop = _support(basis)
@@ -273,20 +256,13 @@ def octave_into(y: np.ndarray, n_fft: int, hop: int, rows: tuple, out: np.ndarra
     :func:`basis_rows`) times the rectangular-window STFT of the centred frames of ``y``:
     one FFT per block of frames (read straight from ``y``), then the sparse complex product
     in C (:class:`featgraph.native.transforms.CqBasis`, double sums)."""
-    basis, lo = rows
-    n_frames = out.shape[0]
-    size = min(4096, max(64, CQ_BLOCK_BYTES // ((n_fft // 2 + 1) * out.itemsize)))
-    spec = np.empty((min(size, n_frames), n_fft // 2 + 1), out.dtype)
-    for a in range(0, n_frames, size):
-        count = min(size, n_frames - a)
-        block = frame_block(y, n_fft, hop, a, count)
-        rfft_frames(block, n_fft, out=spec[:count])
-        basis.product(spec[:count], out[a:a + count], lo, out_col0)
+    cc.octave_frames(cc.fft_frames, rows, [(0, y)], y.shape[-1], n_fft, hop, 0,
+                     out.shape[0], out, out_col0, cc.fft_group(n_fft, out.itemsize))
 
 
 TIME_DOMAIN_MAX = 256 * 24
 """Octaves whose ``n_fft`` times the filter columns (twice the rows, padded to 24) is at most
-this apply their filters in the time domain (:func:`octave_in_time`): for the 12 bins per
+this apply their filters in the time domain (``_cqcascade.time_frames``): for the 12 bins per
 octave of the CQT and VQT presets (FFTs of 32 to 256 points), a frame costs fewer
 operations as ``n_fft x 24`` multiply-adds than as an FFT and the sparse product (measured
 on 600 s in float32: 9.5 against 18 ms for a 256-point octave, 1.3 against 3.5 ms for a
@@ -302,7 +278,7 @@ def _padded_cols(rows: int) -> int:
 @functools.lru_cache(maxsize=64)
 def time_filters(basis_args: tuple, gain: tuple, dtype: str) -> tuple:
     """``(h, rows)``: the ``rows`` rows of ``fft_basis(*basis_args)``, each times its
-    ``gain``, as time-domain filters for :func:`octave_in_time`: ``h (n_fft, m)`` of
+    ``gain``, as time-domain filters for ``_cqcascade.time_frames``: ``h (n_fft, m)`` of
     ``dtype``, columns ``2 r`` and ``2 r + 1`` the real and imaginary parts of ``h_r[j] =
     sum_k B[r, k] gain_r exp(-2 pi i k j / n_fft)`` (``k`` over the real DFT's bins), zero
     columns up to ``m``; read-only.  Row ``r`` of the basis times the real DFT of a frame
@@ -318,35 +294,6 @@ def time_filters(basis_args: tuple, gain: tuple, dtype: str) -> tuple:
     out[:, 1:2 * rows:2] = h.imag.T
     out.setflags(write=False)
     return out, rows
-
-
-def octave_in_time(y: np.ndarray, n_fft: int, hop: int, filters: tuple, out: np.ndarray,
-                   out_col0: int) -> None:
-    """As :func:`octave_into`, with the rows as time-domain filters ``filters = (h, rows)``
-    (see :func:`time_filters`) applied to the centred frames in C
-    (:func:`featgraph.native.transforms.cq_frames`): the frames inside ``y`` are read in
-    place, the few at each end from a zero-padded copy of the samples they cover."""
-    from ..native.transforms import cq_frames
-
-    h, rows = filters
-    n_frames = out.shape[0]
-    flat = out.view(out.real.dtype)                   # (frames, 2 columns): re, im
-    half, n = n_fft // 2, y.shape[-1]
-    a = min(n_frames, -(-half // hop))                 # first frame inside y
-    b = max(a, min(n_frames, (n - n_fft + half) // hop + 1))
-    for t0, t1 in ((0, a), (a, b), (b, n_frames)):
-        if t1 <= t0:
-            continue
-        start = t0 * hop - half
-        stop = start + (t1 - t0 - 1) * hop + n_fft
-        if t0 == a and t1 == b:
-            src = y[start:stop]
-        else:
-            src = np.zeros(stop - start, y.dtype)
-            lo, hi = max(start, 0), min(stop, n)
-            if hi > lo:
-                src[lo - start:hi - start] = y[lo:hi]
-        cq_frames(src, hop, n_fft, t1 - t0, h, flat[t0:t1], 2 * out_col0, 2 * rows)
 
 
 def early_downsample_count(nyquist, cutoff, hop, n_octaves) -> int:
@@ -369,7 +316,12 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
     a max-normalised chroma show it: 1.2e-4 of the maximum against librosa with the
     factors folded, 1.7e-6 without).  In float32, whose own rounding already costs
     chroma 1.5e-4, the factors go into the gains as well, which saves a pass over each
-    halved signal (the CQT, VQT and chroma agree with librosa as closely either way)."""
+    halved signal (the CQT, VQT and chroma agree with librosa as closely either way).
+
+    The plan is a chain of stages (the input, the early downsampling if any, one per
+    halving), each a soxr stream fed by the stage above, which
+    :func:`featgraph.nodes._cqcascade.cascade` runs a block of input at a time; the
+    outputs are bit-equal to halving whole signals."""
     n_bins = len(freqs)
     n_oct = math.ceil(n_bins / bins_per_octave)
     n_filt = min(bins_per_octave, n_bins)
@@ -379,22 +331,25 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
                          f"frequency {sr / 2:g} Hz: use fewer n_bins, a lower fmin or a "
                          "larger filter_scale")
     count = early_downsample_count(sr / 2, cutoff, hop, n_oct)
+    dtype = y.dtype
+    stages = [cc.Stage(y.shape[-1], y)]
     if count:
         factor = 2 ** count
         if y.shape[-1] < factor:
             raise ValueError(f"the signal ({y.shape[-1]} samples) is too short for a "
                              f"{n_oct}-octave transform")
         hop //= factor
-        y = halve(y, factor, res_type)
-        if not scale:
-            y *= y.dtype.type(math.sqrt(factor))
+        root = dtype.type(math.sqrt(factor))
+        stages.append(cc.Stage(-(-y.shape[-1] // factor), None,
+                               cc.resampler(factor, dtype, res_type),
+                               (root,) if scale else (root, root)))
         sr = sr / factor
     gam = None if gamma is None else float(gamma)
     lengths, _ = lengths_and_cutoff(freqs, alpha, sr, window, filter_scale, gamma)
-    plan = []                        # (bins, basis rows, n_fft, hop, samples, halve first)
-    my_sr, my_hop, my_len, halved = sr, hop, y.shape[-1], False
-    fold = y.dtype == np.float32         # the halvings' sqrt(2) in the gains, not the signal
+    my_sr, my_hop, my_len = sr, hop, stages[-1].n
+    fold = dtype == np.float32           # the halvings' sqrt(2) in the gains, not the signal
     fold_gain = 1.0
+    n_frames = None
     for i in range(n_oct):
         sl = slice(max(n_bins - n_filt * (i + 1), 0), n_bins - n_filt * i)
         basis, n_fft, _ = fft_basis(my_sr, tuple(freqs[sl]), tuple(alpha[sl]),
@@ -403,24 +358,22 @@ def variable_q(y: np.ndarray, sr: float, hop: int, freqs: np.ndarray, alpha: np.
         gain = gain * fold_gain
         gain = np.broadcast_to(gain, (basis.shape[0],))
         if n_fft * _padded_cols(basis.shape[0]) <= TIME_DOMAIN_MAX:
-            rows = (octave_in_time, time_filters(
+            kernel, arg, group = cc.time_frames, time_filters(
                 (my_sr, tuple(freqs[sl]), tuple(alpha[sl]), float(filter_scale), gam, norm,
-                 sparsity, window), tuple(gain.tolist()), y.dtype.name))
+                 sparsity, window), tuple(gain.tolist()), dtype.name), 0
         else:
-            rows = (octave_into, basis_rows(basis, gain))
-        plan.append((sl, rows, n_fft, my_hop, my_len, halved))
-        halved = my_hop % 2 == 0 and i < n_oct - 1       # the last halving is unused
-        if halved:
+            kernel, arg = cc.fft_frames, basis_rows(basis, gain)
+            group = cc.fft_group(n_fft, 2 * dtype.itemsize)
+        stages[-1].octaves.append(cc.Octave(kernel, arg, n_fft, my_hop, sl.start, group))
+        frames = frame_count(my_len, n_fft, my_hop)
+        n_frames = frames if n_frames is None else min(n_frames, frames)
+        if my_hop % 2 == 0 and i < n_oct - 1:          # the last halving is unused
             fold_gain *= math.sqrt(2.0) if fold else 1.0
             my_hop //= 2
             my_sr /= 2.0
             my_len = -(-my_len // 2)
-    n_frames = min(frame_count(ln, n_fft, h) for _, _, n_fft, h, ln, _ in plan)
-    out = np.empty((n_frames, n_bins), np.complex64 if y.dtype == np.float32
-                   else np.complex128)
-    my_y = y
-    for sl, rows, n_fft, my_hop, _, halve_first in plan:
-        if halve_first:
-            my_y = halve(my_y, 2, res_type, scaled=not fold)
-        rows[0](my_y, n_fft, my_hop, rows[1], out, sl.start)
+            stages.append(cc.Stage(my_len, None, cc.resampler(2, dtype, res_type),
+                                   () if fold else (dtype.type(math.sqrt(2)),)))
+    out = np.empty((n_frames, n_bins), np.complex64 if dtype == np.float32 else np.complex128)
+    cc.cascade(stages, out)
     return out

@@ -100,7 +100,9 @@ class CQT(_ConstantQ):
     (geometric).  Magnitude: ``power`` with ``exponent: 1``; dB: ``power_to_db``; phase:
     ``phase``.  Matches librosa to 1e-7 of the maximum (tests/test_constantq.py).
 
-    Streaming: whole-signal (the octave cascade resamples the whole signal, as librosa).
+    Streaming: whole-signal (the op needs the signal's length and end; inside, the octave
+    cascade runs a block at a time, soxr streams between the octaves, bit-equal to
+    librosa's whole-signal resampling).
     """
 
     op: Literal["cqt"] = "cqt"
