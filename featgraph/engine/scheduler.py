@@ -109,6 +109,7 @@ class Stream:
         self.n_samples: int | None = None    # the input's length, when known (collect)
         self.sinks: dict[str, dict[str, Collector]] = {}   # step: {port: its collector}
         self.finite_input = False            # the samples cannot hold NaN (integer PCM)
+        self.prescaled = False               # the reader applied the load ops' scale
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -239,6 +240,8 @@ class Stream:
                         state.sink = Sink(self.sinks[key], list(model.out_ports()))
                     if self.finite_input and hasattr(state, "finite_input"):
                         state.finite_input = True    # (load: no finiteness check needed)
+                    if self.prescaled and hasattr(state, "prescaled"):
+                        state.prescaled = True       # (load: its scale applied already)
                 if final:                  # the last chunks and the flush, joined
                     out = finish(state, *(args or ()))
                 else:
@@ -388,8 +391,10 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
     s.finite_input = source.finite_samples()
-    features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
-                       source.n_samples())
+    dtype = read_dtype(plan, source)
+    scale = read_scale(plan, source, dtype) if s.finite_input else 1.0
+    s.prescaled = scale != 1.0
+    features = collect(s, source.blocks(block_samples, dtype, scale), source.n_samples())
     return Result(features, functools.partial(_report, s._layout, plan, s.stats), source.label)
 
 
@@ -412,6 +417,32 @@ def read_dtype(plan: Plan, source: Source) -> str:
                 m.channels == "mean" and source.channels() > 1):
             return "float64"
     return "float32"
+
+
+def read_scale(plan: Plan, source: Source, dtype: str) -> float:
+    """The gain the reader applies for the ``load`` ops of ``plan`` (1: none).
+
+    When every source step is a ``load`` with the same ``scale``, of type ``dtype`` (the
+    read type), that keeps the file's samples as they are (no resampling, one channel or
+    ``channels: all``), the source reads them already scaled (:meth:`Source.blocks`: one
+    conversion of 16-bit samples instead of a conversion and a product), and the load
+    ops pass them on without a copy (:attr:`Stream.prescaled`).  The values are the
+    same: the load's product in ``dtype``.  Only for a file of integer PCM, whose samples
+    are in [-1, 1) (the product cannot overflow)."""
+    scale = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != dtype or (
+                scale is not None and m.scale != scale):
+            return 1.0
+        scale = float(m.scale)
+        if (m.sr is not None and float(m.sr) != source.samplerate()) or (
+                m.channels != "all" and source.channels() > 1):
+            return 1.0
+    return 1.0 if scale is None or not source.finite_samples() else scale
 
 
 SPLIT_BYTES = 1 << 20

@@ -92,16 +92,23 @@ class Source:
         subtype = str(getattr(self.__dict__.get("_opened"), "subtype", ""))
         return subtype.startswith(("PCM_", "ALAC_")) or subtype in ("ULAW", "ALAW")
 
-    def blocks(self, size: int, dtype: str = "float64") -> Iterator[np.ndarray]:
+    def blocks(self, size: int, dtype: str = "float64",
+               scale: float = 1.0) -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 
         A file is read with libsndfile, ``size`` frames at a time, as ``dtype``
         (float64 or float32) in [-1, 1) for integer PCM (16-bit samples read as stored and
-        scaled by 2^-15 here: libsndfile's own values, in a third of the time); a seekable file ends once its
-        frame count is read (soundfile reads no further: the empty read is skipped).  An
-        array is cut into views (no copy, its own dtype).
+        scaled by 2^-15 here: libsndfile's own values, in a third of the time); a seekable
+        file ends once its frame count is read (soundfile reads no further: the empty read
+        is skipped).  ``scale`` (a file only): a gain applied to the samples read, with the
+        values of multiplying them by ``dtype(scale)`` in ``dtype`` (the ``load`` op's
+        product; a 16-bit sample ``i`` is converted once, ``i`` times ``scale * 2^-15``,
+        which gives the same rounded value).  An array is cut into views (no copy, its own
+        dtype).
         """
         if self.path is None:
+            if scale != 1.0:
+                raise ValueError("Source.blocks: a gain applies to a file's samples only")
             data = self.samples if self.samples.ndim == 2 else self.samples[None, :]
             for start in range(0, data.shape[-1], size):
                 yield data[:, start:start + size]
@@ -113,6 +120,8 @@ class Source:
             # conversion took 3x as long as the read; the values are the same: i / 32768,
             # a power of two, exact in either type)
             pcm16 = f.subtype == "PCM_16"
+            gain = np.dtype(dtype).type(scale)
+            factor, rest = _pcm16_factor(gain) if pcm16 else (None, gain)
             while left:
                 try:
                     block = f.read(size, dtype="int16" if pcm16 else dtype, always_2d=True)
@@ -123,9 +132,16 @@ class Source:
                 left = max(0, left - len(block)) if left > 0 else left
                 if pcm16:
                     out = np.empty(block.shape[::-1], dtype)
-                    np.multiply(block.T, out.dtype.type(2.0 ** -15), out=out)
+                    if factor == 1:                # (a cast is faster than a product)
+                        np.copyto(out, block.T)
+                    else:
+                        np.multiply(block.T, factor, out=out)
+                    if rest != 1:
+                        out *= rest
                     yield out
                 else:
+                    if rest != 1:
+                        block *= rest
                     yield block.T
 
     def __getstate__(self) -> dict:
@@ -149,3 +165,15 @@ class Source:
             f.close()
             raise AudioError(f"the file is at {f.samplerate} Hz, not the {self.sr:g} Hz given")
         return f
+
+
+def _pcm16_factor(gain: np.floating) -> tuple[np.floating, np.floating]:
+    """``(factor, rest)``: a 16-bit sample ``i`` times ``factor``, then times ``rest`` unless
+    it is 1, gives ``(i * 2^-15) * gain`` rounded once in ``gain``'s type.  ``factor`` is
+    ``gain * 2^-15`` when that is exact (a normal number: a power of two scales without
+    rounding), so one product does it; otherwise ``2^-15`` (exact) and ``rest = gain``."""
+    unit = gain.dtype.type(2.0 ** -15)
+    factor = gain * unit
+    if factor >= np.finfo(gain.dtype).tiny and factor / unit == gain:
+        return factor, gain.dtype.type(1.0)
+    return unit, gain
