@@ -1,13 +1,18 @@
-"""What a run reads: an audio file, read block by block, or an in-memory array."""
+"""What a run reads: an audio file, read block by block, or an in-memory array; and how a
+plan reads a file (:func:`read_dtype`, :func:`read_scale`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import AudioError
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -177,3 +182,51 @@ def _pcm16_factor(gain: np.floating) -> tuple[np.floating, np.floating]:
     if factor >= np.finfo(gain.dtype).tiny and factor / unit == gain:
         return factor, gain.dtype.type(1.0)
     return unit, gain
+
+
+# ------------------------------------------------------------------ how a plan reads a file
+def read_dtype(plan: Plan, source: Source) -> str:
+    """``"float32"`` when every source step of ``plan`` is a float32 ``load`` that keeps
+    the file's samples as they are (no resampling, no mean of several channels), else
+    ``"float64"``.  libsndfile's float32 decoding gives the values of a float64 read
+    cast to float32 (integer PCM of up to 24 bits is exact in both; a wider value is
+    rounded once either way), with half the memory traffic."""
+    sr = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != "float32":
+            return "float64"
+        sr = source.samplerate() if sr is None else sr
+        if (m.sr is not None and float(m.sr) != sr) or (
+                m.channels == "mean" and source.channels() > 1):
+            return "float64"
+    return "float32"
+
+
+def read_scale(plan: Plan, source: Source, dtype: str) -> float:
+    """The gain the reader applies for the ``load`` ops of ``plan`` (1: none).
+
+    When every source step is a ``load`` with the same ``scale``, of type ``dtype`` (the
+    read type), that keeps the file's samples as they are (no resampling, one channel or
+    ``channels: all``), the source reads them already scaled (:meth:`Source.blocks`: one
+    conversion of 16-bit samples instead of a conversion and a product), and the load
+    ops pass them on without a copy (``Stream.prescaled``, :mod:`~featgraph.engine.scheduler`).  The values are the
+    same: the load's product in ``dtype``.  Only for a file of integer PCM, whose samples
+    are in [-1, 1) (the product cannot overflow)."""
+    scale = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != dtype or (
+                scale is not None and m.scale != scale):
+            return 1.0
+        scale = float(m.scale)
+        if (m.sr is not None and float(m.sr) != source.samplerate()) or (
+                m.channels != "all" and source.channels() > 1):
+            return 1.0
+    return 1.0 if scale is None or not source.finite_samples() else scale
