@@ -2,6 +2,7 @@
 import dataclasses
 
 import numpy as np
+import pytest
 import soundfile
 
 import featgraph
@@ -149,3 +150,78 @@ def test_16_bit_files_are_read_as_stored_and_scaled_to_libsndfiles_own_values(tm
                 assert got.dtype == dtype
                 np.testing.assert_array_equal(got, want)
                 assert got[0, 0] == -1.0 and got[0, 1] == 32767 / 32768
+
+
+def test_a_gain_in_the_reader_gives_the_products_of_libsndfiles_values(tmp_path):
+    """``Source.blocks(scale=g)``: the values of libsndfile's read (soundfile, float32 or
+    float64) times ``dtype(g)`` in that type, bit for bit: 16-bit samples converted once
+    (one factor ``g * 2^-15``), a gain too small to combine (its product with 2^-15
+    subnormal) in two products, other integer subtypes multiplied after the read; an
+    array refuses a gain."""
+    from featgraph.engine.source import Source
+
+    rng = np.random.default_rng(11)
+    pcm = rng.integers(-32768, 32768, (4001, 2)).astype(np.int16)
+    pcm[0], pcm[1] = -32768, 32767
+    for subtype, ext in (("PCM_16", "flac"), ("PCM_16", "wav"), ("PCM_24", "wav"),
+                         ("PCM_U8", "wav")):
+        path = tmp_path / f"x_{subtype}.{ext}"
+        soundfile.write(path, pcm, 16000, subtype=subtype)
+        for dtype in ("float32", "float64"):
+            read = soundfile.read(path, dtype=dtype, always_2d=True)[0].T
+            for gain in (32768.0, 3.1, 1e-3, 1e-40, 2.0 ** 32):
+                want = read * np.dtype(dtype).type(gain)
+                got = np.concatenate(list(Source.of(path).blocks(1000, dtype, gain)), axis=-1)
+                assert got.dtype == dtype
+                np.testing.assert_array_equal(got, want, err_msg=f"{path} {dtype} {gain}")
+    with pytest.raises(ValueError, match="file"):
+        next(Source.of(np.zeros(4), sr=16000).blocks(2, "float64", 2.0))
+
+
+def test_the_load_scale_is_applied_by_the_reader_once_with_the_same_numbers(tmp_path):
+    """A ``load`` with ``scale`` on a file of integer PCM: the reader applies the gain and
+    the load passes the samples on (:func:`read_scale`); the output equals the int16
+    samples times ``scale * 2^-15`` computed here (float32 and float64, 32768 and 3),
+    also through ``frame``; two loads of different gains, a resampling load, a stereo mix
+    or a float file keep the product in the load (gain 1 in the reader)."""
+    from featgraph.engine.scheduler import execute, read_dtype, read_scale
+    from featgraph.engine.source import Source
+
+    rng = np.random.default_rng(12)
+    pcm = rng.integers(-32768, 32768, (3000, 1)).astype(np.int16)
+    path = tmp_path / "x.flac"
+    soundfile.write(path, pcm, 16000, subtype="PCM_16")
+    for dtype in ("float32", "float64"):
+        for gain in (32768.0, 3.0):
+            recipe = featgraph.Recipe.from_yaml(
+                f"name: g\nnodes:\n  audio: {{op: load, scale: {gain}, dtype: {dtype}}}\n"
+                "  frames: {op: frame, input: audio, length: 400, hop: 160}\n"
+                "outputs: [audio, frames]\n")
+            plan = recipe.compile()
+            source = Source.of(path)
+            assert read_scale(plan, source, read_dtype(plan, source)) == gain
+            t = np.dtype(dtype).type
+            want = (pcm[:, 0].astype(dtype) * t(2.0 ** -15)) * t(gain)
+            got = execute(plan, Source.of(path))
+            assert got["audio"].dtype == dtype
+            np.testing.assert_array_equal(got["audio"], want)
+            np.testing.assert_array_equal(got["frames"][:, 1], want[160:560])
+    two = featgraph.Recipe.from_yaml(
+        "name: two\nnodes:\n  a: {op: load, scale: 2}\n  b: {op: load, scale: 3}\n"
+        "outputs: [a, b]\n").compile()
+    out = execute(two, Source.of(path))
+    np.testing.assert_array_equal(out["b"], pcm[:, 0] / 32768 * 3.0)
+    np.testing.assert_array_equal(out["a"], pcm[:, 0] / 32768 * 2.0)
+    assert read_scale(two, Source.of(path), "float64") == 1.0
+    resampled = featgraph.Recipe.from_yaml(
+        "name: r\nnodes:\n  a: {op: load, scale: 2, sr: 8000}\noutputs: [a]\n").compile()
+    assert read_scale(resampled, Source.of(path), "float64") == 1.0
+    stereo = tmp_path / "s.wav"
+    soundfile.write(stereo, np.repeat(pcm, 2, axis=1), 16000, subtype="PCM_16")
+    mono = featgraph.Recipe.from_yaml(
+        "name: m\nnodes:\n  a: {op: load, scale: 2}\noutputs: [a]\n").compile()
+    assert read_scale(mono, Source.of(stereo), "float64") == 1.0
+    np.testing.assert_array_equal(execute(mono, Source.of(stereo))["a"], pcm[:, 0] / 16384)
+    floats = tmp_path / "f.wav"
+    soundfile.write(floats, pcm / 32768, 16000, subtype="FLOAT")
+    assert read_scale(mono, Source.of(floats), "float64") == 1.0

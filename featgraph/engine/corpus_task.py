@@ -141,9 +141,9 @@ class _Counted(Source):
         self._counts()[1] = rate = super().samplerate()
         return rate
 
-    def blocks(self, size: int, dtype: str = "float64"):
+    def blocks(self, size: int, dtype: str = "float64", scale: float = 1.0):
         counts = self._counts()
-        for block in super().blocks(size, dtype):
+        for block in super().blocks(size, dtype, scale):
             counts[0] += block.shape[-1]
             yield block
 

@@ -65,7 +65,7 @@ from .collector import Collector, Sink
 from .ops import finish, join_chunks
 from .report import Report, rows_from, step_layout
 from .result import Result
-from .source import Source
+from .source import Source, read_dtype, read_scale  # noqa: F401  (read_*: re-exported)
 
 BLOCK_SAMPLES = 1 << 18
 """Samples per block read from a file or cut from an array: 16 s at 16 kHz, about 1600
@@ -109,6 +109,7 @@ class Stream:
         self.n_samples: int | None = None    # the input's length, when known (collect)
         self.sinks: dict[str, dict[str, Collector]] = {}   # step: {port: its collector}
         self.finite_input = False            # the samples cannot hold NaN (integer PCM)
+        self.prescaled = False               # the reader applied the load ops' scale
         self.stats = {key: [0.0, 0] for key in layout.order}
         self.closed = False
         self.saturated = False
@@ -239,6 +240,8 @@ class Stream:
                         state.sink = Sink(self.sinks[key], list(model.out_ports()))
                     if self.finite_input and hasattr(state, "finite_input"):
                         state.finite_input = True    # (load: no finiteness check needed)
+                    if self.prescaled and hasattr(state, "prescaled"):
+                        state.prescaled = True       # (load: its scale applied already)
                 if final:                  # the last chunks and the flush, joined
                     out = finish(state, *(args or ()))
                 else:
@@ -388,30 +391,11 @@ def execute(plan: Plan, source: Source, block_samples: int = BLOCK_SAMPLES) -> R
     source = Source.of(source)
     s = Stream(plan, source.samplerate(), source.label)
     s.finite_input = source.finite_samples()
-    features = collect(s, source.blocks(block_samples, read_dtype(plan, source)),
-                       source.n_samples())
+    dtype = read_dtype(plan, source)
+    scale = read_scale(plan, source, dtype) if s.finite_input else 1.0
+    s.prescaled = scale != 1.0
+    features = collect(s, source.blocks(block_samples, dtype, scale), source.n_samples())
     return Result(features, functools.partial(_report, s._layout, plan, s.stats), source.label)
-
-
-def read_dtype(plan: Plan, source: Source) -> str:
-    """``"float32"`` when every source step of ``plan`` is a float32 ``load`` that keeps
-    the file's samples as they are (no resampling, no mean of several channels), else
-    ``"float64"``.  libsndfile's float32 decoding gives the values of a float64 read
-    cast to float32 (integer PCM of up to 24 bits is exact in both; a wider value is
-    rounded once either way), with half the memory traffic."""
-    sr = None
-    for key in plan.order:
-        step = plan.step(key)
-        if step.inputs:
-            continue
-        m = step.model
-        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != "float32":
-            return "float64"
-        sr = source.samplerate() if sr is None else sr
-        if (m.sr is not None and float(m.sr) != sr) or (
-                m.channels == "mean" and source.channels() > 1):
-            return "float64"
-    return "float32"
 
 
 SPLIT_BYTES = 1 << 20

@@ -1,13 +1,18 @@
-"""What a run reads: an audio file, read block by block, or an in-memory array."""
+"""What a run reads: an audio file, read block by block, or an in-memory array; and how a
+plan reads a file (:func:`read_dtype`, :func:`read_scale`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import AudioError
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 
 @dataclass(frozen=True)
@@ -92,16 +97,23 @@ class Source:
         subtype = str(getattr(self.__dict__.get("_opened"), "subtype", ""))
         return subtype.startswith(("PCM_", "ALAC_")) or subtype in ("ULAW", "ALAW")
 
-    def blocks(self, size: int, dtype: str = "float64") -> Iterator[np.ndarray]:
+    def blocks(self, size: int, dtype: str = "float64",
+               scale: float = 1.0) -> Iterator[np.ndarray]:
         """``(channels, n)`` blocks of at most ``size`` samples, in order.
 
         A file is read with libsndfile, ``size`` frames at a time, as ``dtype``
         (float64 or float32) in [-1, 1) for integer PCM (16-bit samples read as stored and
-        scaled by 2^-15 here: libsndfile's own values, in a third of the time); a seekable file ends once its
-        frame count is read (soundfile reads no further: the empty read is skipped).  An
-        array is cut into views (no copy, its own dtype).
+        scaled by 2^-15 here: libsndfile's own values, in a third of the time); a seekable
+        file ends once its frame count is read (soundfile reads no further: the empty read
+        is skipped).  ``scale`` (a file only): a gain applied to the samples read, with the
+        values of multiplying them by ``dtype(scale)`` in ``dtype`` (the ``load`` op's
+        product; a 16-bit sample ``i`` is converted once, ``i`` times ``scale * 2^-15``,
+        which gives the same rounded value).  An array is cut into views (no copy, its own
+        dtype).
         """
         if self.path is None:
+            if scale != 1.0:
+                raise ValueError("Source.blocks: a gain applies to a file's samples only")
             data = self.samples if self.samples.ndim == 2 else self.samples[None, :]
             for start in range(0, data.shape[-1], size):
                 yield data[:, start:start + size]
@@ -113,6 +125,8 @@ class Source:
             # conversion took 3x as long as the read; the values are the same: i / 32768,
             # a power of two, exact in either type)
             pcm16 = f.subtype == "PCM_16"
+            gain = np.dtype(dtype).type(scale)
+            factor, rest = _pcm16_factor(gain) if pcm16 else (None, gain)
             while left:
                 try:
                     block = f.read(size, dtype="int16" if pcm16 else dtype, always_2d=True)
@@ -123,9 +137,16 @@ class Source:
                 left = max(0, left - len(block)) if left > 0 else left
                 if pcm16:
                     out = np.empty(block.shape[::-1], dtype)
-                    np.multiply(block.T, out.dtype.type(2.0 ** -15), out=out)
+                    if factor == 1:                # (a cast is faster than a product)
+                        np.copyto(out, block.T)
+                    else:
+                        np.multiply(block.T, factor, out=out)
+                    if rest != 1:
+                        out *= rest
                     yield out
                 else:
+                    if rest != 1:
+                        block *= rest
                     yield block.T
 
     def __getstate__(self) -> dict:
@@ -149,3 +170,63 @@ class Source:
             f.close()
             raise AudioError(f"the file is at {f.samplerate} Hz, not the {self.sr:g} Hz given")
         return f
+
+
+def _pcm16_factor(gain: np.floating) -> tuple[np.floating, np.floating]:
+    """``(factor, rest)``: a 16-bit sample ``i`` times ``factor``, then times ``rest`` unless
+    it is 1, gives ``(i * 2^-15) * gain`` rounded once in ``gain``'s type.  ``factor`` is
+    ``gain * 2^-15`` when that is exact (a normal number: a power of two scales without
+    rounding), so one product does it; otherwise ``2^-15`` (exact) and ``rest = gain``."""
+    unit = gain.dtype.type(2.0 ** -15)
+    factor = gain * unit
+    if factor >= np.finfo(gain.dtype).tiny and factor / unit == gain:
+        return factor, gain.dtype.type(1.0)
+    return unit, gain
+
+
+# ------------------------------------------------------------------ how a plan reads a file
+def read_dtype(plan: Plan, source: Source) -> str:
+    """``"float32"`` when every source step of ``plan`` is a float32 ``load`` that keeps
+    the file's samples as they are (no resampling, no mean of several channels), else
+    ``"float64"``.  libsndfile's float32 decoding gives the values of a float64 read
+    cast to float32 (integer PCM of up to 24 bits is exact in both; a wider value is
+    rounded once either way), with half the memory traffic."""
+    sr = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != "float32":
+            return "float64"
+        sr = source.samplerate() if sr is None else sr
+        if (m.sr is not None and float(m.sr) != sr) or (
+                m.channels == "mean" and source.channels() > 1):
+            return "float64"
+    return "float32"
+
+
+def read_scale(plan: Plan, source: Source, dtype: str) -> float:
+    """The gain the reader applies for the ``load`` ops of ``plan`` (1: none).
+
+    When every source step is a ``load`` with the same ``scale``, of type ``dtype`` (the
+    read type), that keeps the file's samples as they are (no resampling, one channel or
+    ``channels: all``), the source reads them already scaled (:meth:`Source.blocks`: one
+    conversion of 16-bit samples instead of a conversion and a product), and the load
+    ops pass them on without a copy (``Stream.prescaled``, :mod:`~featgraph.engine.scheduler`).  The values are the
+    same: the load's product in ``dtype``.  Only for a file of integer PCM, whose samples
+    are in [-1, 1) (the product cannot overflow)."""
+    scale = None
+    for key in plan.order:
+        step = plan.step(key)
+        if step.inputs:
+            continue
+        m = step.model
+        if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != dtype or (
+                scale is not None and m.scale != scale):
+            return 1.0
+        scale = float(m.scale)
+        if (m.sr is not None and float(m.sr) != source.samplerate()) or (
+                m.channels != "all" and source.channels() > 1):
+            return 1.0
+    return 1.0 if scale is None or not source.finite_samples() else scale

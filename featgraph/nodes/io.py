@@ -61,9 +61,11 @@ class LoadStream:
         self.n_channels = 1
         self.n_in = 0
         self.finite_input = False       # set by the scheduler for integer PCM files
+        self.prescaled = False          # set by the scheduler when the reader applied scale
 
     def step(self, raw: Feature) -> Feature:
         p, x = self.p, raw.data                       # (channels, n)
+        scale = 1.0 if self.prescaled else p.scale
         self.n_in += x.shape[-1]
         if self.sr is None:
             self.sr = raw.sr if p.sr is None else float(p.sr)
@@ -74,7 +76,7 @@ class LoadStream:
                 self.resampler = soxr.ResampleStream(raw.sr, self.sr, self.n_channels,
                                                      dtype="float64",
                                                      quality=SOXR_QUALITY[p.resampler])
-        if (self.resampler is None and x.dtype == np.dtype(p.dtype) and p.scale == 1.0
+        if (self.resampler is None and x.dtype == np.dtype(p.dtype) and scale == 1.0
                 and (p.channels == "all" or x.shape[0] == 1)):
             # nothing to compute: the samples are checked (one pass, no copy; not at all
             # when they are integer PCM from a file, which cannot be NaN) and passed
@@ -91,7 +93,7 @@ class LoadStream:
             # every sample kept as it is: checked and cast into a fresh buffer of the
             # output type in one pass (C), without a float64 detour
             try:
-                y = samples(x if p.channels == "all" else x[0], p.dtype, p.scale)
+                y = samples(x if p.channels == "all" else x[0], p.dtype, scale)
             except ValueError:
                 raise AudioError("the audio contains NaN or infinite samples") from None
             return Feature(y, Kind.SIGNAL, self.sr)
@@ -131,6 +133,6 @@ class LoadStream:
                 x = np.ascontiguousarray(x.T)             # soxr: (samples, channels)
             x = self.resampler.resample_chunk(x, last=last).T
         y = np.array(x, dtype=p.dtype, order="C")         # always a fresh buffer
-        if p.scale != 1.0:
+        if p.scale != 1.0 and not self.prescaled:
             y *= p.scale
         return Feature(y, Kind.SIGNAL, self.sr)
