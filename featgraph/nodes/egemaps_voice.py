@@ -36,6 +36,7 @@ import numpy as np
 from pydantic import Field
 
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
@@ -95,6 +96,41 @@ def smile_window(x: Feature, p: SmileWindow) -> Feature:
         out = np.zeros(frames.shape[:-1] + (n,), np.result_type(frames, w))
         np.multiply(frames, w, out=out[..., :length])
     return x.derive(frame_major(out), win_length=x.win_length or length)
+
+
+@rule("smile_window+rfft+power", ("smile_window", "rfft", "power"))
+def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
+    """``smile_window -> rfft -> power`` on one chunk (eGeMAPS' 60 ms grid, when nothing else
+    reads the windowed frames): the Gaussian-windowed frames go to a reused zero-padded work
+    buffer, are transformed into a reused complex buffer and their magnitude (or power) is
+    taken into the output: the same operations as the three ops (bit-equal to them), without
+    the windowed frames and the spectrum as fresh arrays per chunk."""
+    from .spectral import bin_frequencies, power_of, rfft_frames, spectrum_dtype
+    from ..native.windows import window_frames
+
+    win, fft, pw = f.parts
+    frames = frame_major(x.data)                              # (..., frames, length)
+    if frames.dtype not in (np.float32, np.float64):
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft = fft_length(fft.n_fft, fft_length(win.pad_to, length))
+    bins = n_fft // 2 + 1
+    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
+    key = ("window", length, dtype)
+    w = f.cache.get(key)
+    if w is None:
+        w = f.cache[key] = gauss_window(length, win.sigma, win.gain).astype(dtype)
+    buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
+    window_frames(frames, w, buf, 0, 0.0, pad=f.relayout("frames", (n_fft,), dtype, length))
+    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
+    spec = rfft_frames(buf, n_fft, out=spec)
+    floor = pw.dither * (x.win_length or length) if pw.dither else 0.0
+    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
+                   overwrite=True)
+    if pw.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / n_fft)
+    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr), win_length=x.win_length or length)
 
 
 class SmileSpecScale(Node):
