@@ -310,6 +310,38 @@ def test_gate_energy_from_the_magnitude_spectrum_is_parsevals():
         gate(f0, fr)
 
 
+def test_single_precision_window_is_float32_arithmetic():
+    """``precision: single`` (the shipped recipes' 60 ms grid): frames and window rounded to
+    float32 and multiplied in float32, padded or not, the frame op's overlapping view read
+    through the converted signal (the same numbers as converting each frame); and ``power``
+    with ``dtype: float64`` is the float32 magnitude, converted."""
+    from featgraph.nodes.egemaps_voice import _frames_f32
+    from featgraph.nodes.spectral import Power
+
+    rng = np.random.default_rng(11)
+    y = rng.standard_normal(8000)
+    fr = frames_of(y, 16000)
+    half = 959 / 2
+    w32 = np.exp(-0.5 * ((np.arange(960) - half) / (0.4 * half)) ** 2).astype(np.float32)
+    want = fr.data.astype(np.float32) * w32[:, None]
+    for pad in (None, "pow2"):
+        got = SmileWindow(precision="single", pad_to=pad)(fr)
+        assert got.data.dtype == np.float32 and got.win_length == 960
+        np.testing.assert_array_equal(got.data[:960], want)
+        assert not got.data[960:].any()
+    view = np.lib.stride_tricks.sliding_window_view(y, 960)[::160]
+    np.testing.assert_array_equal(_frames_f32(view), view.astype(np.float32))
+    for odd in (view[::-1], view[:, ::2], np.asfortranarray(view), view[:1]):
+        np.testing.assert_array_equal(_frames_f32(odd), odd.astype(np.float32))
+    spec = Feature(np.fft.rfft(want, 1024, axis=0).astype(np.complex64), Kind.SPECTRUM,
+                   16000.0, hop=160, win_length=960, n_fft=1024)
+    mag = Power(exponent=1.0, dtype="float64")(spec)
+    assert mag.data.dtype == np.float64
+    np.testing.assert_array_equal(mag.data, Power(exponent=1.0)(spec).data.astype(np.float64))
+    np.testing.assert_allclose(mag.data, np.abs(spec.data.astype(np.complex128)),
+                               rtol=1e-6)
+
+
 def test_the_gaussian_frames_fuse_into_one_step_bit_equal():
     """egemaps_lld's ``gauss60 -> fft60 -> mag60`` run as one fused step (window into a
     reused padded buffer, FFT, magnitude) equals the three ops bit for bit, at 16 kHz, at

@@ -54,7 +54,9 @@ class SmileWindow(Node):
     rounding.  Input ``(..., length, frames)``, output ``(..., length, frames)`` or, with
     ``pad_to``, ``(..., n, frames)``: the windowed frame followed by zeros (openSMILE's FFT
     input, so that ``rfft`` transforms the rows in place; ``win_length`` stays ``length``),
-    dtype kept.
+    dtype kept.  ``precision: single`` is openSMILE's own arithmetic: the frames and the
+    window rounded to float32 and multiplied in float32, float32 out (so that ``rfft`` and
+    ``power`` after it run in float32 too: the eGeMAPS recipes' 60 ms grid).
 
     Streaming: framewise.
     """
@@ -71,6 +73,26 @@ class SmileWindow(Node):
         None, description="zero-pad each windowed frame at its end to this length, the FFT "
                           "size: an integer >= the frame length, 'pow2' for the next power "
                           "of two, or null for no padding")
+    precision: Literal["double", "single"] = Field(
+        "double", description="double: the frames' dtype; single: frames and window rounded "
+                              "to float32, multiplied in float32, float32 out (openSMILE's "
+                              "arithmetic)")
+
+
+def _frames_f32(frames: np.ndarray) -> np.ndarray:
+    """``frames.astype(np.float32)``; for the ``frame`` op's strided view of a float64 signal
+    (rows ``hop`` samples apart) the signal span is converted once and viewed as frames
+    again (the same values, without a copy per overlapping frame)."""
+    if frames.dtype == np.float32:
+        return frames
+    if frames.dtype == np.float64 and frames.ndim == 2 and frames.shape[0] > 1 \
+            and frames.strides[1] == 8 and frames.strides[0] > 0 and frames.strides[0] % 8 == 0 \
+            and frames.strides[0] // 8 < frames.shape[1]:
+        hop, (rows, length) = frames.strides[0] // 8, frames.shape
+        span = np.lib.stride_tricks.as_strided(frames, ((rows - 1) * hop + length,), (8,))
+        return np.lib.stride_tricks.as_strided(span.astype(np.float32), frames.shape,
+                                               (hop * 4, 4), writeable=False)
+    return frames.astype(np.float32)
 
 
 def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
@@ -84,6 +106,8 @@ def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
 @SmileWindow.compute
 def smile_window(x: Feature, p: SmileWindow) -> Feature:
     frames = frame_major(x.data)
+    if p.precision == "single" and frames.dtype.kind in "fiub":
+        frames = _frames_f32(frames)
     length = frames.shape[-1]
     w = gauss_window(length, p.sigma, p.gain).astype(frames.dtype, copy=False)
     n = fft_length(p.pad_to, length)
@@ -110,7 +134,9 @@ def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
 
     win, fft, pw = f.parts
     frames = frame_major(x.data)                              # (..., frames, length)
-    if frames.dtype not in (np.float32, np.float64):
+    if win.precision == "single" and frames.dtype.kind in "fiub":
+        frames = _frames_f32(frames)
+    elif frames.dtype not in (np.float32, np.float64):
         frames = frames.astype(np.float64)
     length, dtype = frames.shape[-1], frames.dtype
     n_fft = fft_length(fft.n_fft, fft_length(win.pad_to, length))
@@ -125,10 +151,16 @@ def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
     spec = rfft_frames(buf, n_fft, out=spec)
     floor = pw.dither * (x.win_length or length) if pw.dither else 0.0
-    out = power_of(spec, pw.exponent, floor, out=np.empty(lead + (bins,), dtype),
-                   overwrite=True)
+    widen = pw.dtype is not None and np.dtype(pw.dtype) != dtype
+    out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if widen else \
+        np.empty(lead + (bins,), dtype)
+    out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
+    if widen:                                        # the power op's dtype: converted after
+        wide = np.empty(lead + (bins,), pw.dtype)
+        np.copyto(wide, out)
+        out = wide
     return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr), win_length=x.win_length or length)
 

@@ -175,7 +175,10 @@ class Power(Node):
     approximated as ``dither * win_length`` in every bin, is added to the
     result.  rastamat's ``powspec`` does exactly this with ``dither = 1``, which
     keeps digital silence away from log(0).  ``normalize: n_fft`` divides by
-    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``.
+    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``.  ``dtype``
+    converts the result (computed in the spectrum's real precision) to that dtype: a
+    float32 spectrum (eGeMAPS' 60 ms grid, in openSMILE's single precision) feeding
+    float64 ops.
     """
 
     op: Literal["power"] = "power"
@@ -190,6 +193,9 @@ class Power(Node):
                                                           "to every bin")
     normalize: Literal["none", "n_fft"] = Field(
         "none", description="n_fft: divide by the FFT length (python_speech_features' powspec)")
+    dtype: Literal["float32", "float64"] | None = Field(
+        None, description="convert the result (computed in the spectrum's precision) to this "
+                          "dtype; null keeps the spectrum's real precision")
 
 
 def power_of(z: np.ndarray, exponent: float, dither_floor: float,
@@ -248,6 +254,8 @@ def power(x: Feature, p: Power) -> Feature:
     out = power_of(z, p.exponent, floor)
     if p.normalize == "n_fft":
         out *= out.dtype.type(1.0 / (x.n_fft or 2 * (z.shape[-1] - 1)))
+    if p.dtype is not None:
+        out = out.astype(p.dtype, copy=False)
     return x.derive(frame_major(out), Kind.POWER)
 
 
@@ -304,6 +312,8 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
                    overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
+    if pw.dtype is not None:
+        out = out.astype(pw.dtype, copy=False)
     meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
                     axis=bin_frequencies(n_fft, x.sr))
     return meta
@@ -331,6 +341,8 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / meta.n_fft)
+    if pw.dtype is not None:
+        out = out.astype(pw.dtype, copy=False)
     return out, meta
 
 
