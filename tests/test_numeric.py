@@ -80,6 +80,11 @@ def test_power_to_autocorrelation_against_the_definition(monkeypatch, backend, n
     got = spectral.power_to_autocorrelation(power, n_fft, n_lags, normalize=normalize)
     assert got.shape == (3, n_lags)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12 * np.abs(want).max())
+    work = power.copy()                    # overwrite: in place (ducc0), the same numbers
+    again = spectral.power_to_autocorrelation(work, n_fft, n_lags, normalize=normalize,
+                                              overwrite=True)
+    np.testing.assert_array_equal(again, got)
+    assert np.shares_memory(again, work) == (backend == "ducc0")
 
 
 def test_fft_backend_env_is_checked(monkeypatch):

@@ -334,7 +334,7 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
         # lags 0..N/2; for a power-of-two n_fft, without the 1 / n_fft: an exact scaling,
         # which changes neither the peaks of |r| nor |r(T0)| / (r(0) - |r(T0)|)
         r = power_to_autocorrelation(np.multiply(mv, mv, out=mv), n_fft, half + 1,
-                                     normalize=bool(n_fft & (n_fft - 1)))
+                                     normalize=bool(n_fft & (n_fft - 1)), overwrite=True)
         with np.errstate(over="ignore"):
             k = np.minimum(np.floor(mag.sr / fv), half).astype(np.int64)
         j = _nearest_peak(r, k, half)

@@ -96,7 +96,7 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
 
 
 def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
-                             normalize: bool = True) -> np.ndarray:
+                             normalize: bool = True, overwrite: bool = False) -> np.ndarray:
     """Lags ``0 .. n_lags-1`` of the inverse DFT of a power spectrum (Wiener-Khinchin).
 
     ``r[k] = (1 / n_fft) sum_j P[j] exp(2 pi i j k / n_fft)`` over the full,
@@ -113,13 +113,18 @@ def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
     normalize : bool
         False: ``n_fft`` times ``r`` (the sums without the ``1 / n_fft``, one pass less; for a
         caller whose result does not change with the scale, such as a ratio of lags).
+    overwrite : bool
+        True: ``power`` (C-contiguous, a work buffer of the caller) may be overwritten; ducc0
+        then transforms it in place (the same values, no new array).
 
     Returns
     -------
     np.ndarray [shape=(..., n_lags)], the precision of ``power``
     """
     if fft_backend() == "ducc0":
-        r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1)[..., :n_lags]
+        out = power if overwrite and power.flags.c_contiguous and power.flags.writeable \
+            and power.dtype in _COMPLEX else None
+        r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1, out=out)[..., :n_lags]
         if normalize:
             r *= r.dtype.type(1.0 / n_fft)
         return r
