@@ -33,6 +33,7 @@ from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
 from .pitch import out_dtype
+from ..native.smile_voice import nearest_peak
 from .spectral import power_to_autocorrelation
 
 
@@ -337,7 +338,7 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
                                      normalize=bool(n_fft & (n_fft - 1)), overwrite=True)
         with np.errstate(over="ignore"):
             k = np.minimum(np.floor(mag.sr / fv), half).astype(np.int64)
-        j = _nearest_peak(r, k, half)
+        j = nearest_peak(r, k, half)
         r0 = r[..., 0]
         rt = np.where(j > 0, np.abs(r[np.arange(len(j)), np.maximum(j, 0)]), 0.0)
         ok = (rt > 0) & (rt < r0)
@@ -345,33 +346,3 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
             h[voiced] = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
     return f0.derive(frame_major(h[..., None].astype(out_dtype(f0), copy=False)), Kind.FEATURE,
                      axis=None)
-
-
-def _nearest_peak(r: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:
-    """Per frame (row of ``r``, lags ``0 .. half``), the strict local maximum of ``a = |r|``
-    among lags ``1 .. half - 1`` nearest to lag ``k`` (``k - d`` before ``k + d``); where
-    ``k >= half``, ``half`` itself when ``a[half] > a[half - 1]``.  -1 where ``k < 1`` or no
-    lag qualifies.  Vectorised over the frames still searching (a few steps on speech: the
-    peaks of ``|r|`` lie a few lags apart), ``|r|`` taken of the lags visited only."""
-    n = len(k)
-    j = np.full(n, -1, dtype=np.int64)
-    if half < 2:
-        return j
-    top = k >= half
-    j[top & (np.abs(r[:, half]) > np.abs(r[:, half - 1]))] = half
-    k = np.minimum(k, half)
-    rows = np.flatnonzero((k >= 1) & (j < 0))
-    for d in range(half):
-        if not rows.size:
-            break
-        kr = k[rows]
-        done = np.zeros(rows.size, dtype=bool)
-        for c in (kr - d, kr + d) if d else (kr,):
-            inside = (c >= 1) & (c <= half - 1) & ~done
-            cc = np.clip(c, 1, max(half - 1, 1))
-            ac = np.abs(r[rows, cc])
-            peak = inside & (ac > np.abs(r[rows, cc - 1])) & (ac > np.abs(r[rows, cc + 1]))
-            j[rows[peak]] = c[peak]
-            done |= peak
-        rows = rows[~done & (kr - d > 1) | ~done & (kr + d < half - 1)]
-    return j
