@@ -824,6 +824,13 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
 int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
                             const double *f0_bins, size_t n_harmonics, double *m, double *f,
                             double *r, uint8_t *ok);
+/* fg_smile_harmonic_peaks_rows: the same for the rows rows[t] < n_total of mag (n_total,
+ * n_bins), t < n_frames (the voiced frames read in place, no gathered copy); f0_bins and the
+ * outputs per t.  FG_EINVAL also for a row index >= n_total. */
+int fg_smile_harmonic_peaks_rows(const double *mag, size_t n_total, size_t n_bins,
+                                 const int64_t *rows, size_t n_frames, const double *f0_bins,
+                                 size_t n_harmonics, double *m, double *f, double *r,
+                                 uint8_t *ok);
 
 /*
  * Constant-Q basis product (constantq.c):
