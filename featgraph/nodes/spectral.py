@@ -114,16 +114,14 @@ def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
         False: ``n_fft`` times ``r`` (the sums without the ``1 / n_fft``, one pass less; for a
         caller whose result does not change with the scale, such as a ratio of lags).
     overwrite : bool
-        True: ``power`` (C-contiguous, a work buffer of the caller) may be overwritten; ducc0
-        then transforms it in place (the same values, no new array).
+        True: ``power`` is the caller's work buffer (ducc0 transforms it in place, same values).
 
     Returns
     -------
     np.ndarray [shape=(..., n_lags)], the precision of ``power``
     """
     if fft_backend() == "ducc0":
-        out = power if overwrite and power.flags.c_contiguous and power.flags.writeable \
-            and power.dtype in _COMPLEX else None
+        out = power if overwrite and power.flags.c_contiguous and power.flags.writeable else None
         r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1, out=out)[..., :n_lags]
         if normalize:
             r *= r.dtype.type(1.0 / n_fft)
@@ -180,10 +178,7 @@ class Power(Node):
     approximated as ``dither * win_length`` in every bin, is added to the
     result.  rastamat's ``powspec`` does exactly this with ``dither = 1``, which
     keeps digital silence away from log(0).  ``normalize: n_fft`` divides by
-    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``.  ``dtype``
-    converts the result (computed in the spectrum's real precision) to that dtype: a
-    float32 spectrum (eGeMAPS' 60 ms grid, in openSMILE's single precision) feeding
-    float64 ops.
+    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``; ``dtype`` converts it.
     """
 
     op: Literal["power"] = "power"
@@ -259,8 +254,7 @@ def power(x: Feature, p: Power) -> Feature:
     out = power_of(z, p.exponent, floor)
     if p.normalize == "n_fft":
         out *= out.dtype.type(1.0 / (x.n_fft or 2 * (z.shape[-1] - 1)))
-    if p.dtype is not None:
-        out = out.astype(p.dtype, copy=False)
+    out = out if p.dtype is None else out.astype(p.dtype, copy=False)
     return x.derive(frame_major(out), Kind.POWER)
 
 
@@ -317,11 +311,8 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
                    overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
-    if pw.dtype is not None:
-        out = out.astype(pw.dtype, copy=False)
-    meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
-                    axis=bin_frequencies(n_fft, x.sr))
-    return meta
+    out = out if pw.dtype is None else out.astype(pw.dtype, copy=False)
+    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft, axis=bin_frequencies(n_fft, x.sr))
 
 
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
@@ -346,8 +337,7 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / meta.n_fft)
-    if pw.dtype is not None:
-        out = out.astype(pw.dtype, copy=False)
+    out = out if pw.dtype is None else out.astype(pw.dtype, copy=False)
     return out, meta
 
 
