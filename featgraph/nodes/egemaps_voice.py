@@ -40,7 +40,7 @@ from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
-from ._common import FFTLength, fft_length, frame_major
+from ._common import F32_ROWS, FFTLength, fft_length, frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
 
@@ -146,10 +146,14 @@ def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
     w = f.cache.get(key)
     if w is None:
         w = f.cache[key] = gauss_window(length, win.sigma, win.gain).astype(dtype)
-    buf = f.scratch("frames", rows, (n_fft,), dtype).reshape(lead + (n_fft,))
-    window_frames(frames, w, buf, 0, 0.0, pad=f.relayout("frames", (n_fft,), dtype, length))
-    spec = f.scratch("spectrum", rows, (bins,), spectrum_dtype(dtype)).reshape(lead + (bins,))
-    spec = rfft_frames(buf, n_fft, out=spec)
+    # float32: whole groups of F32_ROWS rows transformed (rfft_frames' rule: the work buffers'
+    # extra rows are transformed and ignored), so that no copy is made for it
+    n_buf = rows + (-rows % F32_ROWS if dtype == np.float32 else 0)
+    buf = f.scratch("frames", n_buf, (n_fft,), dtype)
+    window_frames(frames, w, buf[:rows].reshape(lead + (n_fft,)), 0, 0.0,
+                  pad=f.relayout("frames", (n_fft,), dtype, length))
+    spec = f.scratch("spectrum", n_buf, (bins,), spectrum_dtype(dtype))
+    spec = rfft_frames(buf, n_fft, out=spec)[:rows].reshape(lead + (bins,))
     floor = pw.dither * (x.win_length or length) if pw.dither else 0.0
     widen = pw.dtype is not None and np.dtype(pw.dtype) != dtype
     out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if widen else \

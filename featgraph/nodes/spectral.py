@@ -6,10 +6,10 @@ FFT backend
 the FFT inside numpy) when ducc0 is importable, numpy's ``rfft`` otherwise;
 ``FEATGRAPH_FFT=numpy`` or ``FEATGRAPH_FFT=ducc0`` forces one.  ducc0 was
 chosen by benchmark (benchmarks/bench_numeric.py, docs/numeric.md): about 2x
-numpy in float64 on blocks of 400 frames of 512 points, and in float32 it
-avoids numpy's alignment-dependent slow path.  Both compute the unnormalised
-forward DFT ``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` and agree to rounding.
-float32 frames give complex64, float64 frames complex128.
+numpy in float64 on blocks of 400 frames of 512 points, and in float32 it avoids numpy's
+alignment-dependent slow path (float32 rows go in whole groups: ``_common.F32_ROWS``).  Both
+compute ``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` and agree to rounding; float32 frames give
+complex64, float64 frames complex128.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ..engine.fuse import FusedOp, rule
 from .framing import window_function
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import FFTLength, fft_length, frame_major
+from ._common import F32_ROWS, FFTLength, fft_length, frame_major, r2c_row_groups
 from ._windows import COSINE_WINDOWS
 
 try:
@@ -63,22 +63,22 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
     Parameters
     ----------
     frames : np.ndarray [shape=(..., length)], float32 or float64
-        One frame per row (any strides); rows shorter than ``n_fft`` are
-        zero-padded at the end.  Other real dtypes are converted to float64.
+        One frame per row (any strides); rows shorter than ``n_fft`` are zero-padded at the
+        end.  Other real dtypes are converted to float64.
     n_fft : int >= length
     out : np.ndarray [shape=(..., n_fft // 2 + 1)], complex, optional
-        Preallocated output of the matching precision (complex64 for
-        float32), written in place and returned.
+        Preallocated output of the matching precision (complex64 for float32), written in.
 
     Returns
     -------
-    np.ndarray, complex64 for float32 input, else complex128
-        ``X[k] = sum_n x[n] exp(-2 pi i k n / n_fft)``, unnormalised.
+    np.ndarray, complex64 for float32 input, else complex128: the unnormalised DFT.
     """
     if frames.dtype not in _COMPLEX:
         frames = frames.astype(np.float64)
     length = frames.shape[-1]
     if fft_backend() == "ducc0":
+        if frames.dtype == np.float32 and math.prod(frames.shape[:-1]) % F32_ROWS:
+            return r2c_row_groups(_ducc_fft.r2c, frames, n_fft, out)    # (chunking-proof)
         if length != n_fft:
             padded = np.zeros(frames.shape[:-1] + (n_fft,), frames.dtype)
             padded[..., :length] = frames
