@@ -78,6 +78,11 @@ def test_float32_rows_transform_the_same_in_any_split():
     np.testing.assert_array_equal(out, whole[7:12])
     np.testing.assert_array_equal(spectral.rfft_frames(x[:6].reshape(2, 3, 60), 64),
                                   whole[:6].reshape(2, 3, 33))
+    y = np.zeros((53, 64), np.float32)                        # unpadded rows: in place
+    y[:, :60] = x
+    strided = np.zeros((33, 53), np.complex64).T              # a non-contiguous out
+    spectral.rfft_frames(y, 64, out=strided)
+    np.testing.assert_array_equal(strided, whole)
     np.testing.assert_allclose(whole, direct_dft(x.astype(np.float64), 64),
                                atol=1e-5 * np.abs(whole).max())
 

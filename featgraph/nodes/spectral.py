@@ -439,7 +439,7 @@ def frame_windows(f: FusedOp, parts: tuple, x: Feature):
     start = 0 if win.pad_at == "end" else (padded - length) // 2
     windows = FrameWindows(frames, _scaled_window(f, win, length, frames.dtype), n_fft, start,
                            pre[0].coef if pre else 0.0)                 # htk_preemphasis
-    if fft_backend() == "ducc0":
+    if fft_backend() == "ducc0" and frames.dtype == np.float64:    # (float32: row groups)
         return n_fft, windows, functools.partial(_ducc_fft.r2c, axes=(-1,), forward=True,
                                                  nthreads=1)
     return n_fft, windows, lambda rows, out: rfft_frames(rows, n_fft, out=out)
