@@ -278,6 +278,92 @@ def test_padded_window_and_the_gate_over_the_frame_length():
         SmileWindow(pad_to="pow2")(fr).data, win_length=None))["f0"].data == 0.0)
 
 
+def test_gate_energy_from_the_magnitude_spectrum_is_parsevals():
+    """``energy_from: magnitude`` (the shipped recipes' gate reads ``|X|``, so that nothing
+    else keeps the windowed frames): the RMS from Parseval's identity over the 1024-point
+    spectrum of the padded frames.  Constant frames c 1 % above and below the threshold of
+    the closed-form Gaussian's RMS ``c sqrt(mean(w**2))`` over the 960 samples; and on noise
+    of random levels the same decisions as the gate on the windowed frames themselves (the
+    direct mean of squares in numpy), but for levels within 1e-9 of the threshold."""
+    half = 959 / 2
+    w = np.exp(-0.5 * ((np.arange(960) - half) / (0.4 * half)) ** 2)
+    gate = VoicingGate(energy_from="magnitude")
+    for factor, want in ((1.01, 200.0), (0.99, 0.0)):
+        fr = frames_of(np.full(16000, factor * 0.001 / np.sqrt(np.mean(w ** 2))), 16000)
+        mag = np.abs(np.fft.rfft(fr.data * w[:, None], 1024, axis=0))
+        spec = Feature(mag, Kind.POWER, 16000.0, hop=160, win_length=960, n_fft=1024)
+        f0 = Feature(np.full((1, mag.shape[-1]), 200.0), Kind.FEATURE, 16000.0, hop=160)
+        assert np.all(gate(f0, spec)["f0"].data == want)
+    rng = np.random.default_rng(7)
+    y = rng.standard_normal(32000) * np.repeat(10.0 ** rng.uniform(-5.0, -2.0, 200), 160)
+    fr = frames_of(y, 16000)
+    x = fr.data * w[:, None]
+    rms = np.sqrt(np.mean(x * x, axis=0))
+    spec = Feature(np.abs(np.fft.rfft(x, 1024, axis=0)), Kind.POWER, 16000.0, hop=160,
+                   win_length=960, n_fft=1024)
+    f0 = Feature(np.full((1, x.shape[-1]), 150.0), Kind.FEATURE, 16000.0, hop=160)
+    got = gate(f0, spec)["f0"].data[0] > 0
+    clear = np.abs(rms / 0.001 - 1) > 1e-9
+    assert 0.2 < got.mean() < 0.8 and clear.mean() > 0.99
+    np.testing.assert_array_equal(got[clear], (rms >= 0.001)[clear])
+    with pytest.raises(ValueError, match="magnitude spectrum"):
+        gate(f0, fr)
+
+
+def test_single_precision_window_is_float32_arithmetic():
+    """``precision: single`` (the shipped recipes' 60 ms grid): frames and window rounded to
+    float32 and multiplied in float32, padded or not, the frame op's overlapping view read
+    through the converted signal (the same numbers as converting each frame); and ``power``
+    with ``dtype: float64`` is the float32 magnitude, converted."""
+    from featgraph.nodes.egemaps_voice import _frames_f32
+    from featgraph.nodes.spectral import Power
+
+    rng = np.random.default_rng(11)
+    y = rng.standard_normal(8000)
+    fr = frames_of(y, 16000)
+    half = 959 / 2
+    w32 = np.exp(-0.5 * ((np.arange(960) - half) / (0.4 * half)) ** 2).astype(np.float32)
+    want = fr.data.astype(np.float32) * w32[:, None]
+    for pad in (None, "pow2"):
+        got = SmileWindow(precision="single", pad_to=pad)(fr)
+        assert got.data.dtype == np.float32 and got.win_length == 960
+        np.testing.assert_array_equal(got.data[:960], want)
+        assert not got.data[960:].any()
+    view = np.lib.stride_tricks.sliding_window_view(y, 960)[::160]
+    np.testing.assert_array_equal(_frames_f32(view), view.astype(np.float32))
+    for odd in (view[::-1], view[:, ::2], np.asfortranarray(view), view[:1]):
+        np.testing.assert_array_equal(_frames_f32(odd), odd.astype(np.float32))
+    spec = Feature(np.fft.rfft(want, 1024, axis=0).astype(np.complex64), Kind.SPECTRUM,
+                   16000.0, hop=160, win_length=960, n_fft=1024)
+    mag = Power(exponent=1.0, dtype="float64")(spec)
+    assert mag.data.dtype == np.float64
+    np.testing.assert_array_equal(mag.data, Power(exponent=1.0)(spec).data.astype(np.float64))
+    np.testing.assert_allclose(mag.data, np.abs(spec.data.astype(np.complex128)),
+                               rtol=1e-6)
+
+
+def test_the_gaussian_frames_fuse_into_one_step_bit_equal():
+    """egemaps_lld's ``gauss60 -> fft60 -> mag60`` run as one fused step (window into a
+    reused padded buffer, FFT, magnitude) equals the three ops bit for bit, at 16 kHz, at
+    12 kHz (720-sample frames in the same 1024-point rows: the padding rewritten) and at 16
+    kHz again."""
+    from featgraph.engine.fuse import fuse
+    from featgraph.engine.graph import build
+    from featgraph.engine.scheduler import execute
+    from featgraph.engine.source import Source
+
+    plan = build([featgraph.load("egemaps_lld")])
+    fused = fuse(plan)
+    assert "fused:smile_window+rfft+power" in {s.model.op for s in fused.steps.values()}
+    rng = np.random.default_rng(5)
+    for sr in (16000, 12000, 16000):
+        y = np.round(rng.standard_normal(sr * 2) * 3000) / 32767
+        a = execute(plan, Source.of(y, sr)).features
+        b = execute(fused, Source.of(y, sr)).features
+        for out in a:
+            np.testing.assert_array_equal(b[out].data, a[out].data)
+
+
 def test_shs_validates_its_range():
     with pytest.raises(ValueError, match="fmin"):
         SmilePitchShs(fmin=500.0, fmax=400.0)

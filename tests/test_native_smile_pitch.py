@@ -207,6 +207,29 @@ def test_harmonic_peaks_take_the_nearest_peak(backend):
     np.testing.assert_allclose(np.round(f[0]), [22, 39, 57, 77])
 
 
+def test_harmonic_peaks_of_selected_rows_equal_the_gathered_rows(backend):
+    """``rows`` (the voiced frames, read in place by the C kernel): the same numbers as the
+    rows gathered first, in the order given (repeats allowed); a NaN in a row not read is
+    ignored, in a row read it raises, as do indices outside the rows."""
+    rng = np.random.default_rng(4)
+    mag = rng.random((40, 129)) ** 2
+    mag[3, 7] = np.nan
+    rows = np.array([0, 5, 39, 5, 12, 2])
+    f0b = rng.uniform(1.5, 9.0, rows.size)
+    got = kernels.harmonic_peaks(mag, f0b, 30, rows=rows)
+    want = kernels.harmonic_peaks(mag[rows], f0b, 30)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    assert got[0].shape == (rows.size, 30)
+    with pytest.raises(ValueError, match="NaN"):
+        kernels.harmonic_peaks(mag, f0b, 30, rows=np.array([0, 3, 5, 7, 9, 11]))
+    for bad in (np.array([0, 40]), np.array([-1, 2])):
+        with pytest.raises(ValueError, match="rows"):
+            kernels.harmonic_peaks(mag, f0b[:2], 30, rows=bad)
+    with pytest.raises(ValueError, match="one value per row"):
+        kernels.harmonic_peaks(mag, f0b[:2], 30, rows=rows)
+
+
 @pytest.mark.parametrize("which", ["scale", "shs", "peaks"])
 def test_nonfinite_and_bad_arguments_raise(which, backend):
     m, knots, targets, _ = octave_problem(4, frames=3)

@@ -208,3 +208,58 @@ def test_jitter_edge_cases(backend):
 
 def test_reference_is_the_numpy_backend():
     assert kernels.reference is reference
+
+
+# ---- the HNR's nearest peak of |r| ----------------------------------------------------------
+
+def _nearest_by_hand(r, k, half):
+    """The definition row by row: lag half when k >= half and |r| rises into it, else the
+    lags k, k - 1, k + 1, k - 2, ... (k clipped to half) until a strict local maximum of
+    |r| inside 1 .. half - 1."""
+    a = np.abs(r)
+    out = []
+    for row, kk in zip(a, k):
+        if half < 2 or kk < 1:
+            out.append(-1)
+            continue
+        if kk >= half and row[half] > row[half - 1]:
+            out.append(half)
+            continue
+        kk = min(kk, half)
+        order = [kk] + [c for d in range(1, half + 1) for c in (kk - d, kk + d)]
+        hit = [c for c in order if 1 <= c <= half - 1 and row[c] > row[c - 1]
+               and row[c] > row[c + 1]]
+        out.append(hit[0] if hit else -1)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("half", [0, 1, 2, 3, 8, 64])
+def test_nearest_peak_against_the_definition(backend, half):
+    rng = np.random.default_rng(half)
+    n = 300
+    r = rng.standard_normal((n, half + 1))
+    r[::7] = np.round(r[::7])                         # plateaus and ties: no strict maximum
+    r[5] = 0.0
+    r[6, :] = np.arange(half + 1)                     # rising: a peak only at half
+    k = rng.integers(-2, half + 4, n)
+    got = kernels.nearest_peak(r, k, half)
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, _nearest_by_hand(r, k, half))
+
+
+@needs_c
+def test_nearest_peak_c_equals_numpy_on_autocorrelations(monkeypatch):
+    """On autocorrelations of noisy periodic frames (the HNR's input), a NaN row included."""
+    rng = np.random.default_rng(3)
+    n, half = 500, 512
+    t = np.arange(960)
+    x = np.sin(2 * np.pi * t[None, :] / rng.uniform(20, 200, (n, 1))) \
+        + rng.standard_normal((n, 960)) * rng.uniform(0, 2, (n, 1))
+    r = np.fft.irfft(np.abs(np.fft.rfft(x, 1024)) ** 2)[:, :half + 1]
+    r[3, 100] = np.nan
+    k = rng.integers(0, 600, n)
+    want = reference.nearest_peak(r, k, half)
+    monkeypatch.setattr(native, "BACKEND", "c")
+    np.testing.assert_array_equal(kernels.nearest_peak(r, k, half), want)
+    with pytest.raises(ValueError, match="half"):
+        kernels.nearest_peak(r, k[:-1], half)

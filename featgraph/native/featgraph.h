@@ -710,6 +710,18 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
                     double min_cc, double *state, double *jitter, double *shimmer);
 
 /*
+ * fg_acf_nearest_peak: per row t of r (n_rows, half + 1: autocorrelation lags 0 .. half),
+ *   the strict local maximum of a = |r| (a[j] > a[j - 1] and a[j] > a[j + 1], 1 <= j <=
+ *   half - 1) nearest to lag k[t], k - d before k + d for d = 0, 1, ...; where k >= half,
+ *   lag half itself when a[half] > a[half - 1] (else the search from half); -1 where k < 1
+ *   or no lag qualifies.  The HNR's T0 (acf_hnr; reference_voice.nearest_peak).  j
+ *   (n_rows) out.  half >= 2 (else every j is -1); r finite is not required (a NaN is
+ *   never a peak).  FG_EINVAL for NULL buffers when n_rows > 0.
+ */
+int fg_acf_nearest_peak(const double *r, size_t n_rows, size_t half, const int64_t *k,
+                        int64_t *j);
+
+/*
  * Roots of monic real polynomials by the Aberth-Ehrlich iteration (formants.c):
  *
  *   P(z) = z^p + c[0] z^(p-1) + ... + c[p-1]          (one row of c per frame)
@@ -840,6 +852,13 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
 int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
                             const double *f0_bins, size_t n_harmonics, double *m, double *f,
                             double *r, uint8_t *ok);
+/* fg_smile_harmonic_peaks_rows: the same for the rows rows[t] < n_total of mag (n_total,
+ * n_bins), t < n_frames (the voiced frames read in place, no gathered copy); f0_bins and the
+ * outputs per t.  FG_EINVAL also for a row index >= n_total. */
+int fg_smile_harmonic_peaks_rows(const double *mag, size_t n_total, size_t n_bins,
+                                 const int64_t *rows, size_t n_frames, const double *f0_bins,
+                                 size_t n_harmonics, double *m, double *f, double *r,
+                                 uint8_t *ok);
 
 /*
  * Constant-Q basis product (constantq.c):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .reference import _nonfinite_error
 
-__all__ = ["viterbi_forward", "smile_jitter"]
+__all__ = ["viterbi_forward", "smile_jitter", "nearest_peak"]
 
 
 def _check_forward(f0, lc, f_prev, cost, slope):
@@ -263,3 +263,44 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
     p_next = p - hop * n
     state[:] = (p_next if p >= 0 and p_next >= 0 else -1.0, prev_t, last_j, last_s, float(took))
     return jit, shim
+
+
+def _check_nearest(r, k, half):
+    half = int(half)
+    r = np.ascontiguousarray(r, dtype=np.float64)
+    k = np.ascontiguousarray(k, dtype=np.int64)
+    if half < 0 or r.ndim != 2 or r.shape[1] != half + 1 or k.shape != (r.shape[0],):
+        raise ValueError(f"nearest_peak: expected r (rows, half + 1 = {half + 1}) and k "
+                         f"(rows,), got {r.shape} and {k.shape}")
+    return r, k, half
+
+
+def nearest_peak(r, k, half):
+    """Per row of ``r`` (lags ``0 .. half``), the strict local maximum of ``a = |r|`` among
+    lags ``1 .. half - 1`` nearest to lag ``k`` (``k - d`` before ``k + d``); where ``k >=
+    half``, ``half`` itself when ``a[half] > a[half - 1]``.  -1 where ``k < 1`` or no lag
+    qualifies (int64).  The HNR's lag ``T0`` (:class:`featgraph.nodes.egemaps_pitch.AcfHnr`).
+    Vectorised over the rows still searching, ``|r|`` taken of the lags visited only."""
+    r, k, half = _check_nearest(r, k, half)
+    n = len(k)
+    j = np.full(n, -1, dtype=np.int64)
+    if half < 2:
+        return j
+    top = k >= half
+    j[top & (np.abs(r[:, half]) > np.abs(r[:, half - 1]))] = half
+    k = np.minimum(k, half)
+    rows = np.flatnonzero((k >= 1) & (j < 0))
+    for d in range(half):
+        if not rows.size:
+            break
+        kr = k[rows]
+        done = np.zeros(rows.size, dtype=bool)
+        for c in (kr - d, kr + d) if d else (kr,):
+            inside = (c >= 1) & (c <= half - 1) & ~done
+            cc = np.clip(c, 1, max(half - 1, 1))
+            ac = np.abs(r[rows, cc])
+            peak = inside & (ac > np.abs(r[rows, cc - 1])) & (ac > np.abs(r[rows, cc + 1]))
+            j[rows[peak]] = c[peak]
+            done |= peak
+        rows = rows[~done & (kr - d > 1) | ~done & (kr + d < half - 1)]
+    return j

@@ -407,6 +407,45 @@ int fg_smile_shs(const double *x, size_t n_frames, size_t n_bins, const int32_t 
     return FG_OK;
 }
 
+/* One frame of fg_smile_harmonic_peaks: x (n_bins values, finite), F0 f0b in bins; m, f,
+ * r, ok the frame's n_harmonics outputs. */
+static void harmonic_row(const double *x, long nb, double f0b, size_t n_harmonics, double *m,
+                         double *f, double *r, uint8_t *ok)
+{
+    int all = 1;
+    for (size_t q = 0; q < n_harmonics; q++) {
+        double start = f0b * (double)(q + 1);
+        int here = start < (double)(nb - 1);
+        long j = here ? (long)floor(start + 0.5) : 0;
+        if (here) {
+            /* the nearest strict local maximum, the right one first on a tie */
+            long j0 = j;
+            for (long d = 0; j0 + d <= nb - 2 || j0 - d >= 1; d++) {
+                long k = j0 + d;
+                if (k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
+                    j = k;
+                    break;
+                }
+                k = j0 - d;
+                if (d > 0 && k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
+                    j = k;
+                    break;
+                }
+            }
+        }
+        here = here && j > 0 && j < nb - 1;
+        all = all && here;
+        ok[q] = (uint8_t)all;
+        long jc = j < 1 ? 1 : (j > nb - 2 ? nb - 2 : j);
+        double a = x[jc - 1], b = x[jc], c = x[jc + 1];
+        double den = a - 2.0 * b + c;
+        double p = den != 0.0 ? 0.5 * (a - c) / den : 0.0;
+        m[q] = b - 0.25 * (a - c) * p;
+        f[q] = (double)jc + p;
+        r[q] = b;
+    }
+}
+
 int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
                             const double *f0_bins, size_t n_harmonics, double *m, double *f,
                             double *r, uint8_t *ok)
@@ -417,46 +456,40 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
         return FG_OK;
     if (!mag || !f0_bins || !m || !f || !r || !ok)
         return FG_EINVAL;
-    long nb = (long)n_bins;
     for (size_t t = 0; t < n_frames; t++) {
         const double *x = mag + t * n_bins;
         if (!fg_row_finite(x, n_bins))
             return FG_ENONFINITE;
         if (!isfinite(f0_bins[t]))
             return FG_ENONFINITE;
-        int all = 1;
-        for (size_t q = 0; q < n_harmonics; q++) {
-            size_t o = t * n_harmonics + q;
-            double start = f0_bins[t] * (double)(q + 1);
-            int here = start < (double)(n_bins - 1);
-            long j = here ? (long)floor(start + 0.5) : 0;
-            if (here) {
-                /* the nearest strict local maximum, the right one first on a tie */
-                long j0 = j;
-                for (long d = 0; j0 + d <= nb - 2 || j0 - d >= 1; d++) {
-                    long k = j0 + d;
-                    if (k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
-                        j = k;
-                        break;
-                    }
-                    k = j0 - d;
-                    if (d > 0 && k >= 1 && k <= nb - 2 && x[k] > x[k - 1] && x[k] > x[k + 1]) {
-                        j = k;
-                        break;
-                    }
-                }
-            }
-            here = here && j > 0 && j < nb - 1;
-            all = all && here;
-            ok[o] = (uint8_t)all;
-            long jc = j < 1 ? 1 : (j > nb - 2 ? nb - 2 : j);
-            double a = x[jc - 1], b = x[jc], c = x[jc + 1];
-            double den = a - 2.0 * b + c;
-            double p = den != 0.0 ? 0.5 * (a - c) / den : 0.0;
-            m[o] = b - 0.25 * (a - c) * p;
-            f[o] = (double)jc + p;
-            r[o] = b;
-        }
+        size_t o = t * n_harmonics;
+        harmonic_row(x, (long)n_bins, f0_bins[t], n_harmonics, m + o, f + o, r + o, ok + o);
+    }
+    return FG_OK;
+}
+
+int fg_smile_harmonic_peaks_rows(const double *mag, size_t n_total, size_t n_bins,
+                                 const int64_t *rows, size_t n_frames, const double *f0_bins,
+                                 size_t n_harmonics, double *m, double *f, double *r,
+                                 uint8_t *ok)
+{
+    if (n_bins < 3 || n_harmonics == 0)
+        return FG_EINVAL;
+    if (n_frames == 0)
+        return FG_OK;
+    if (!mag || !rows || !f0_bins || !m || !f || !r || !ok)
+        return FG_EINVAL;
+    for (size_t t = 0; t < n_frames; t++)
+        if (rows[t] < 0 || (uint64_t)rows[t] >= (uint64_t)n_total)
+            return FG_EINVAL;
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *x = mag + (size_t)rows[t] * n_bins;
+        if (!fg_row_finite(x, n_bins))
+            return FG_ENONFINITE;
+        if (!isfinite(f0_bins[t]))
+            return FG_ENONFINITE;
+        size_t o = t * n_harmonics;
+        harmonic_row(x, (long)n_bins, f0_bins[t], n_harmonics, m + o, f + o, r + o, ok + o);
     }
     return FG_OK;
 }

@@ -78,33 +78,56 @@ def shs(x, shifts, gains, lo, hi, n_cand, fmin, step, f_lo=0.0, f_hi=np.inf):
     return f0, voicing, score
 
 
-def harmonic_peaks(mag, f0_bins, n_harmonics):
+def harmonic_peaks(mag, f0_bins, n_harmonics, rows=None):
     """Peaks near the harmonics of F0 per frame (C kernel); see
     :func:`featgraph.native.reference_smile_pitch.harmonic_peaks`.
 
     Parameters
     ----------
-    mag : np.ndarray [shape=(frames, bins)], bins >= 3, finite
-    f0_bins : np.ndarray [shape=(frames,)], F0 in bins, > 0
+    mag : np.ndarray [shape=(frames, bins)], bins >= 3, finite (the rows read)
+    f0_bins : np.ndarray [shape=(frames,)] or, with ``rows``, ``(len(rows),)``; F0 in bins, > 0
     n_harmonics : int >= 1
+    rows : np.ndarray [shape=(n,)] of int, or None
+        The rows of ``mag`` to analyse (``mag[rows]``, read in place by the C kernel: no
+        gathered copy when ``mag`` is float64 and C-contiguous); None for all.
 
     Returns
     -------
-    m, f, r : np.ndarray [shape=(frames, n_harmonics)], float64;  ok : bool, same shape
+    m, f, r : np.ndarray [shape=(frames or n, n_harmonics)], float64;  ok : bool, same shape
     """
+    if rows is not None:
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if rows.ndim != 1 or (rows.size and (rows.min() < 0 or rows.max() >= len(mag))):
+            raise ValueError(f"harmonic_peaks: rows must index the {len(mag)} rows of mag")
+        if np.shape(f0_bins) != rows.shape:
+            raise ValueError(f"harmonic_peaks: f0_bins must have one value per row, got "
+                             f"{np.shape(f0_bins)} for {rows.size} rows")
     if _pkg.BACKEND == "numpy":
-        return reference.harmonic_peaks(mag, f0_bins, n_harmonics)
+        return reference.harmonic_peaks(mag if rows is None else np.asarray(mag)[rows],
+                                        f0_bins, n_harmonics)
     from . import _ffi, _lib
 
-    mag, f0_bins = reference._check_peaks(mag, f0_bins, n_harmonics)
-    shape = (mag.shape[0], int(n_harmonics))
+    if rows is None:
+        mag, f0_bins = reference._check_peaks(mag, f0_bins, n_harmonics)
+        n = mag.shape[0]
+    else:
+        mag = np.ascontiguousarray(mag, dtype=np.float64)
+        reference._check_peaks(mag[:0], np.asarray(f0_bins)[:0], n_harmonics)
+        f0_bins = np.ascontiguousarray(f0_bins, dtype=np.float64)
+        n = rows.size
+    shape = (n, int(n_harmonics))
     m, f, r = np.empty(shape), np.empty(shape), np.empty(shape)
     ok = np.empty(shape, np.uint8)
-    status = _lib.fg_smile_harmonic_peaks(
-        _ffi.from_buffer("double[]", mag), mag.shape[0], mag.shape[1],
-        _ffi.from_buffer("double[]", f0_bins), shape[1], _ffi.from_buffer("double[]", m),
-        _ffi.from_buffer("double[]", f), _ffi.from_buffer("double[]", r),
-        _ffi.from_buffer("uint8_t[]", ok))
+    outs = (_ffi.from_buffer("double[]", f0_bins), shape[1], _ffi.from_buffer("double[]", m),
+            _ffi.from_buffer("double[]", f), _ffi.from_buffer("double[]", r),
+            _ffi.from_buffer("uint8_t[]", ok))
+    if rows is None:
+        status = _lib.fg_smile_harmonic_peaks(_ffi.from_buffer("double[]", mag), n,
+                                              mag.shape[1], *outs)
+    else:
+        status = _lib.fg_smile_harmonic_peaks_rows(
+            _ffi.from_buffer("double[]", mag), mag.shape[0], mag.shape[1],
+            _ffi.from_buffer("int64_t[]", rows), n, *outs)
     _pkg._raise_for_status(status, "harmonics input", None, None)
     return m, f, r, ok.view(bool)
 

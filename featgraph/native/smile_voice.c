@@ -360,3 +360,47 @@ int fg_smile_jitter(const double *sig, size_t n_sig, const double *f0, size_t n_
     state[4] = took;
     return FG_OK;
 }
+
+/* One row of fg_acf_nearest_peak: a strict local maximum of |r| at lag c (1 <= c <= h - 1). */
+static int acf_peak(const double *r, long c)
+{
+    double a = fabs(r[c]);
+    return (a > fabs(r[c - 1])) & (a > fabs(r[c + 1]));
+}
+
+int fg_acf_nearest_peak(const double *r, size_t n_rows, size_t half, const int64_t *k,
+                        int64_t *j)
+{
+    if (n_rows == 0)
+        return FG_OK;
+    if (!r || !k || !j)
+        return FG_EINVAL;
+    long h = (long)half;
+    for (size_t t = 0; t < n_rows; t++) {
+        const double *rt = r + t * (half + 1);
+        int64_t kk = k[t], jt = -1;
+        if (h >= 2) {
+            if (kk >= h && fabs(rt[h]) > fabs(rt[h - 1])) {
+                jt = h;
+            } else if (kk >= 1) {
+                long kc = kk < h ? (long)kk : h;
+                for (long d = 0; d < h; d++) {
+                    long c = kc - d;
+                    if (c >= 1 && c <= h - 1 && acf_peak(rt, c)) {
+                        jt = c;
+                        break;
+                    }
+                    c = kc + d;
+                    if (d && c >= 1 && c <= h - 1 && acf_peak(rt, c)) {
+                        jt = c;
+                        break;
+                    }
+                    if (!(kc - d > 1) && !(kc + d < h - 1))
+                        break;
+                }
+            }
+        }
+        j[t] = jt;
+    }
+    return FG_OK;
+}

@@ -9,7 +9,7 @@ import numpy as np
 from .. import native as _pkg
 from . import reference_voice as reference
 
-__all__ = ["viterbi_forward", "smile_jitter"]
+__all__ = ["viterbi_forward", "smile_jitter", "nearest_peak"]
 
 
 def viterbi_forward(f0, lc, w_vv, w_vvd, w_switch, w_uu, started, f_prev, cost, slope):
@@ -83,3 +83,31 @@ def smile_jitter(sig, f0, hop, span, sr, search_rel, min_cc, state, base=None):
         _ffi.from_buffer("double[]", jit), _ffi.from_buffer("double[]", shim))
     _pkg._raise_for_status(status, "jitter input", None, None)
     return jit, shim
+
+
+def nearest_peak(r, k, half):
+    """The HNR's lag ``T0`` per row (C kernel); see
+    :func:`featgraph.native.reference_voice.nearest_peak`.
+
+    Parameters
+    ----------
+    r : np.ndarray [shape=(rows, half + 1)], autocorrelation lags ``0 .. half`` (read without
+        a copy when float64 and C-contiguous)
+    k : np.ndarray [shape=(rows,)], int, the lag ``floor(sr / F0)`` searched around
+    half : int >= 0
+
+    Returns
+    -------
+    j : np.ndarray [shape=(rows,)], int64, -1 where none
+    """
+    if _pkg.BACKEND == "numpy":
+        return reference.nearest_peak(r, k, half)
+    from . import _ffi, _lib
+
+    r, k, half = reference._check_nearest(r, k, half)
+    j = np.empty(k.shape, np.int64)
+    status = _lib.fg_acf_nearest_peak(_ffi.from_buffer("double[]", r), r.shape[0], half,
+                                      _ffi.from_buffer("int64_t[]", k),
+                                      _ffi.from_buffer("int64_t[]", j))
+    _pkg._raise_for_status(status, "autocorrelation", None, None)
+    return j

@@ -165,3 +165,33 @@ def _prepared(w: np.ndarray, dtype) -> tuple:
         entry[1][dtype] = (flush_subnormals(np.ascontiguousarray(w, dtype=dtype)), first, stop,
                            (stop - first).sum() * 4 <= w.size)
     return entry[1][dtype]
+
+
+F32_ROWS = 16
+"""float32 rows go through ducc0's ``r2c`` in whole groups of this many (zero rows added):
+ducc0 transforms rows in vector groups (4 or 8 float32 lanes here) and the rows left over
+in a scalar path that rounds differently, so without whole groups a row's spectrum would
+depend on how many rows came with it, i.e. on the chunking of a stream (~1e-7 relative in
+float32, where float64's ~1e-16 stays below every tolerance)."""
+
+
+def r2c_row_groups(r2c, frames: np.ndarray, n_fft: int, out: np.ndarray | None = None):
+    """``r2c`` (ducc0's) of the float32 rows of ``frames`` ``(..., length)``, zero-padded to
+    ``n_fft`` points, in whole groups of :data:`F32_ROWS` rows; into ``out`` if given.  The
+    whole groups of unpadded 2-D frames are transformed in place, only the rows left over
+    (fewer than ``F32_ROWS``) go through a padded copy."""
+    lead, length = frames.shape[:-1], frames.shape[-1]
+    rows, bins = math.prod(lead), n_fft // 2 + 1
+    into = out if out is not None and out.flags.c_contiguous else \
+        np.empty(lead + (bins,), np.complex64)
+    flat = into.reshape(rows, bins)                           # a view: into is contiguous
+    main = rows - rows % F32_ROWS if frames.ndim == 2 and length == n_fft else 0
+    if main:
+        r2c(frames[:main], axes=(-1,), forward=True, nthreads=1, out=flat[:main])
+    rest = frames.reshape(rows, length)[main:]
+    padded = np.zeros((rest.shape[0] + -rest.shape[0] % F32_ROWS, n_fft), frames.dtype)
+    padded[:rest.shape[0], :length] = rest
+    flat[main:] = r2c(padded, axes=(-1,), forward=True, nthreads=1)[:rest.shape[0]]
+    if out is not None and into is not out:
+        out[...] = into
+    return into if out is None else out

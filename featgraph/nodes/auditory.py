@@ -298,7 +298,7 @@ def fused_bands(f: FusedOp, x: Feature) -> Feature:
 
 
 def _has_bands(models) -> bool:
-    return len(models) > 3 and _fusable(models)
+    return len(models) > 3 and _fusable(models) and models[2].dtype is None
 
 
 @rule("spectrum+bands", ("window", "rfft", "power") + BAND_OPS, optional=BAND_OPS,

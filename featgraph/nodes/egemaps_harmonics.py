@@ -145,13 +145,23 @@ def harmonics_levels(f0: np.ndarray, formants: np.ndarray, mag: np.ndarray, df: 
     h1_a3 = np.zeros(n_frames)
     amp = np.full((n_frames, n_amp), UNVOICED_AMPLITUDE)
     idx = np.flatnonzero(np.isfinite(f0) & (f0 > 0))
-    mv = mag[idx]                                       # only voiced frames are read
-    if not np.isfinite(mv.sum()):        # a finite sum has finite terms: checked row by
-        keep = np.isfinite(mv).all(axis=1)              # row only when it is not
-        idx, mv = idx[keep], mv[keep]
     if not idx.size:
         return h1_h2, h1_a3, amp
-    m, fpk, r, ok = harmonic_peaks(mv, f0[idx] / df, p.n_harmonics)
+    peaks = None
+    if mag.dtype == np.float64 and mag.flags.c_contiguous:
+        try:                            # the voiced rows read in place (each checked finite)
+            peaks = harmonic_peaks(mag, f0[idx] / df, p.n_harmonics, rows=idx)
+        except ValueError:              # a voiced row is not finite: the rows dropped below
+            peaks = None
+    if peaks is None:
+        mv = mag[idx]                                   # only voiced frames are read
+        if not np.isfinite(mv.sum()):    # a finite sum has finite terms: checked row by
+            keep = np.isfinite(mv).all(axis=1)          # row only when it is not
+            idx, mv = idx[keep], mv[keep]
+        if not idx.size:
+            return h1_h2, h1_a3, amp
+        peaks = harmonic_peaks(mv, f0[idx] / df, p.n_harmonics)
+    m, fpk, r, ok = peaks
     has2 = ok[:, 2]
     h1_h2[idx] = np.where(has2, _db(m[:, 1], m[:, 2]), 0.0)
     ref = np.where(ok[:, 0], r[:, 0], 0.0)

@@ -33,6 +33,7 @@ from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ._common import frame_major
 from .pitch import out_dtype
+from ..native.smile_voice import nearest_peak
 from .spectral import power_to_autocorrelation
 
 
@@ -236,19 +237,26 @@ class VoicingGate(Node):
     ``threshold`` is unvoiced (``cValbasedSelector``: ``threshold = 0.001``, ``zeroVec =
     1``).  Ports ``(..., 1, frames)``, dtype of the F0: ``f0`` (Hz, 0 when unvoiced;
     ``F0final``) and ``semitone`` (``12 log2(f0 / reference)``, 0 when unvoiced;
-    ``F0finalLog``, eGeMAPS's ``F0semitoneFrom27.5Hz``).
+    ``F0finalLog``, eGeMAPS's ``F0semitoneFrom27.5Hz``).  With ``energy_from: magnitude``
+    the second input is instead the magnitude spectrum ``|X|`` of those frames (``rfft`` of
+    ``n_fft`` points, ``power`` with ``exponent: 1``) and the energy comes from Parseval's
+    identity, ``sum x**2 = (|X_0|**2 + 2 sum_{k=1}^{N/2-1} |X_k|**2 + |X_{N/2}|**2) / N``:
+    equal to rounding (so the recipes need not keep the windowed frames for the gate alone).
 
     Streaming: framewise.
     """
 
     op: Literal["voicing_gate"] = "voicing_gate"
-    consumes: ClassVar = (Kind.FEATURE, Kind.FRAMES)
+    consumes: ClassVar = (Kind.FEATURE, Kind.FRAMES | Kind.POWER)
     produces: ClassVar = {"f0": Kind.FEATURE, "semitone": Kind.FEATURE}
     streaming: ClassVar = "frame"
 
     threshold: float = Field(0.001, ge=0, le=1e6, description="lowest RMS energy of a voiced "
                                                               "frame (0.001)")
     reference: float = Field(27.5, ge=1.0, le=1e5, description="0 semitones, Hz (27.5: A0)")
+    energy_from: Literal["windowed", "magnitude"] = Field(
+        "windowed", description="the second input: the windowed frames, or their magnitude "
+                                "spectrum |X| (energy by Parseval's identity)")
 
 
 @VoicingGate.compute
@@ -258,8 +266,20 @@ def voicing_gate(f0: Feature, frames: Feature, p: VoicingGate) -> dict[str, Feat
     if f.shape[-2] != 1 or f.shape[-1] != x.shape[-2]:
         raise ValueError(f"voicing_gate: expected an F0 of shape (1, frames) and frames on the "
                          f"same grid, got {f.shape} and {frames.data.shape}")
-    n = min(frames.win_length or x.shape[-1], x.shape[-1])       # padding adds zeros
-    rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
+    if p.energy_from == "magnitude":
+        b = x.shape[-1]
+        n_fft = frames.n_fft or 2 * (b - 1)
+        if frames.kind is not Kind.POWER or b != n_fft // 2 + 1 or n_fft % 2 or b < 2:
+            raise ValueError("voicing_gate: energy_from = magnitude needs the magnitude "
+                             "spectrum (power with exponent 1) of an even-length FFT, got "
+                             f"{frames.data.shape}")
+        n = frames.win_length or n_fft
+        ends = x[..., 0] * x[..., 0] + x[..., -1] * x[..., -1]
+        total = 2.0 * np.einsum("...i,...i->...", x[..., 1:-1], x[..., 1:-1]) + ends
+        rms = np.sqrt(total / n_fft / n)
+    else:
+        n = min(frames.win_length or x.shape[-1], x.shape[-1])   # padding adds zeros
+        rms = np.sqrt(np.einsum("...i,...i->...", x, x) / n) if n else np.zeros(x.shape[:-1])
     hz = np.where((rms[..., None, :] >= p.threshold) & (f > 0), f, 0.0)
     with np.errstate(divide="ignore"):
         st = np.where(hz > 0, 12.0 * np.log2(np.where(hz > 0, hz, 1.0) / p.reference), 0.0)
@@ -315,10 +335,10 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
         # lags 0..N/2; for a power-of-two n_fft, without the 1 / n_fft: an exact scaling,
         # which changes neither the peaks of |r| nor |r(T0)| / (r(0) - |r(T0)|)
         r = power_to_autocorrelation(np.multiply(mv, mv, out=mv), n_fft, half + 1,
-                                     normalize=bool(n_fft & (n_fft - 1)))
+                                     normalize=bool(n_fft & (n_fft - 1)), overwrite=True)
         with np.errstate(over="ignore"):
             k = np.minimum(np.floor(mag.sr / fv), half).astype(np.int64)
-        j = _nearest_peak(r, k, half)
+        j = nearest_peak(r, k, half)
         r0 = r[..., 0]
         rt = np.where(j > 0, np.abs(r[np.arange(len(j)), np.maximum(j, 0)]), 0.0)
         ok = (rt > 0) & (rt < r0)
@@ -326,33 +346,3 @@ def acf_hnr(mag: Feature, f0: Feature, p: AcfHnr) -> Feature:
             h[voiced] = np.where(ok, 10.0 * np.log10(np.where(ok, rt / (r0 - rt), 1.0)), 0.0)
     return f0.derive(frame_major(h[..., None].astype(out_dtype(f0), copy=False)), Kind.FEATURE,
                      axis=None)
-
-
-def _nearest_peak(r: np.ndarray, k: np.ndarray, half: int) -> np.ndarray:
-    """Per frame (row of ``r``, lags ``0 .. half``), the strict local maximum of ``a = |r|``
-    among lags ``1 .. half - 1`` nearest to lag ``k`` (``k - d`` before ``k + d``); where
-    ``k >= half``, ``half`` itself when ``a[half] > a[half - 1]``.  -1 where ``k < 1`` or no
-    lag qualifies.  Vectorised over the frames still searching (a few steps on speech: the
-    peaks of ``|r|`` lie a few lags apart), ``|r|`` taken of the lags visited only."""
-    n = len(k)
-    j = np.full(n, -1, dtype=np.int64)
-    if half < 2:
-        return j
-    top = k >= half
-    j[top & (np.abs(r[:, half]) > np.abs(r[:, half - 1]))] = half
-    k = np.minimum(k, half)
-    rows = np.flatnonzero((k >= 1) & (j < 0))
-    for d in range(half):
-        if not rows.size:
-            break
-        kr = k[rows]
-        done = np.zeros(rows.size, dtype=bool)
-        for c in (kr - d, kr + d) if d else (kr,):
-            inside = (c >= 1) & (c <= half - 1) & ~done
-            cc = np.clip(c, 1, max(half - 1, 1))
-            ac = np.abs(r[rows, cc])
-            peak = inside & (ac > np.abs(r[rows, cc - 1])) & (ac > np.abs(r[rows, cc + 1]))
-            j[rows[peak]] = c[peak]
-            done |= peak
-        rows = rows[~done & (kr - d > 1) | ~done & (kr + d < half - 1)]
-    return j

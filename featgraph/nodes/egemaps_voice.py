@@ -36,10 +36,11 @@ import numpy as np
 from pydantic import Field
 
 from ..engine.feature import Feature
+from ..engine.fuse import FusedOp, rule
 from ..engine.kinds import Kind
 from ..engine.ops import Node
 from ..native.reference_smile_pitch import enhance_peaks, smooth3  # noqa: F401
-from ._common import FFTLength, fft_length, frame_major
+from ._common import F32_ROWS, FFTLength, fft_length, frame_major
 from .pitch import out_dtype
 from .pitch_spectral import _Range
 
@@ -53,7 +54,9 @@ class SmileWindow(Node):
     rounding.  Input ``(..., length, frames)``, output ``(..., length, frames)`` or, with
     ``pad_to``, ``(..., n, frames)``: the windowed frame followed by zeros (openSMILE's FFT
     input, so that ``rfft`` transforms the rows in place; ``win_length`` stays ``length``),
-    dtype kept.
+    dtype kept.  ``precision: single`` is openSMILE's own arithmetic: the frames and the
+    window rounded to float32 and multiplied in float32, float32 out (so that ``rfft`` and
+    ``power`` after it run in float32 too: the eGeMAPS recipes' 60 ms grid).
 
     Streaming: framewise.
     """
@@ -70,6 +73,26 @@ class SmileWindow(Node):
         None, description="zero-pad each windowed frame at its end to this length, the FFT "
                           "size: an integer >= the frame length, 'pow2' for the next power "
                           "of two, or null for no padding")
+    precision: Literal["double", "single"] = Field(
+        "double", description="double: the frames' dtype; single: frames and window rounded "
+                              "to float32, multiplied in float32, float32 out (openSMILE's "
+                              "arithmetic)")
+
+
+def _frames_f32(frames: np.ndarray) -> np.ndarray:
+    """``frames.astype(np.float32)``; for the ``frame`` op's strided view of a float64 signal
+    (rows ``hop`` samples apart) the signal span is converted once and viewed as frames
+    again (the same values, without a copy per overlapping frame)."""
+    if frames.dtype == np.float32:
+        return frames
+    if frames.dtype == np.float64 and frames.ndim == 2 and frames.shape[0] > 1 \
+            and frames.strides[1] == 8 and frames.strides[0] > 0 and frames.strides[0] % 8 == 0 \
+            and frames.strides[0] // 8 < frames.shape[1]:
+        hop, (rows, length) = frames.strides[0] // 8, frames.shape
+        span = np.lib.stride_tricks.as_strided(frames, ((rows - 1) * hop + length,), (8,))
+        return np.lib.stride_tricks.as_strided(span.astype(np.float32), frames.shape,
+                                               (hop * 4, 4), writeable=False)
+    return frames.astype(np.float32)
 
 
 def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
@@ -83,6 +106,8 @@ def gauss_window(n: int, sigma: float, gain: float) -> np.ndarray:
 @SmileWindow.compute
 def smile_window(x: Feature, p: SmileWindow) -> Feature:
     frames = frame_major(x.data)
+    if p.precision == "single" and frames.dtype.kind in "fiub":
+        frames = _frames_f32(frames)
     length = frames.shape[-1]
     w = gauss_window(length, p.sigma, p.gain).astype(frames.dtype, copy=False)
     n = fft_length(p.pad_to, length)
@@ -95,6 +120,53 @@ def smile_window(x: Feature, p: SmileWindow) -> Feature:
         out = np.zeros(frames.shape[:-1] + (n,), np.result_type(frames, w))
         np.multiply(frames, w, out=out[..., :length])
     return x.derive(frame_major(out), win_length=x.win_length or length)
+
+
+@rule("smile_window+rfft+power", ("smile_window", "rfft", "power"))
+def smile_window_rfft_power(f: FusedOp, x: Feature) -> Feature:
+    """``smile_window -> rfft -> power`` on one chunk (eGeMAPS' 60 ms grid, when nothing else
+    reads the windowed frames): the Gaussian-windowed frames go to a reused zero-padded work
+    buffer, are transformed into a reused complex buffer and their magnitude (or power) is
+    taken into the output: the same operations as the three ops (bit-equal to them), without
+    the windowed frames and the spectrum as fresh arrays per chunk."""
+    from .spectral import bin_frequencies, power_of, rfft_frames, spectrum_dtype
+    from ..native.windows import window_frames
+
+    win, fft, pw = f.parts
+    frames = frame_major(x.data)                              # (..., frames, length)
+    if win.precision == "single" and frames.dtype.kind in "fiub":
+        frames = _frames_f32(frames)
+    elif frames.dtype not in (np.float32, np.float64):
+        frames = frames.astype(np.float64)
+    length, dtype = frames.shape[-1], frames.dtype
+    n_fft = fft_length(fft.n_fft, fft_length(win.pad_to, length))
+    bins = n_fft // 2 + 1
+    lead, rows = frames.shape[:-1], math.prod(frames.shape[:-1])
+    key = ("window", length, dtype)
+    w = f.cache.get(key)
+    if w is None:
+        w = f.cache[key] = gauss_window(length, win.sigma, win.gain).astype(dtype)
+    # float32: whole groups of F32_ROWS rows transformed (rfft_frames' rule: the work buffers'
+    # extra rows are transformed and ignored), so that no copy is made for it
+    n_buf = rows + (-rows % F32_ROWS if dtype == np.float32 else 0)
+    buf = f.scratch("frames", n_buf, (n_fft,), dtype)
+    window_frames(frames, w, buf[:rows].reshape(lead + (n_fft,)), 0, 0.0,
+                  pad=f.relayout("frames", (n_fft,), dtype, length))
+    spec = f.scratch("spectrum", n_buf, (bins,), spectrum_dtype(dtype))
+    spec = rfft_frames(buf, n_fft, out=spec)[:rows].reshape(lead + (bins,))
+    floor = pw.dither * (x.win_length or length) if pw.dither else 0.0
+    widen = pw.dtype is not None and np.dtype(pw.dtype) != dtype
+    out = f.scratch("power", rows, (bins,), dtype).reshape(lead + (bins,)) if widen else \
+        np.empty(lead + (bins,), dtype)
+    out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
+    if pw.normalize == "n_fft":
+        out *= out.dtype.type(1.0 / n_fft)
+    if widen:                                        # the power op's dtype: converted after
+        wide = np.empty(lead + (bins,), pw.dtype)
+        np.copyto(wide, out)
+        out = wide
+    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
+                    axis=bin_frequencies(n_fft, x.sr), win_length=x.win_length or length)
 
 
 class SmileSpecScale(Node):

@@ -324,7 +324,7 @@ def plain_power(filterbank: str):
                        ["window", "rfft", "power", filterbank], ["power", filterbank]):
             return False
         pw = models[-2]
-        return pw.exponent in (1.0, 2.0) and not pw.dither
+        return pw.exponent in (1.0, 2.0) and not pw.dither and pw.dtype is None
     return accepts
 
 

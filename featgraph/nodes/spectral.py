@@ -6,10 +6,10 @@ FFT backend
 the FFT inside numpy) when ducc0 is importable, numpy's ``rfft`` otherwise;
 ``FEATGRAPH_FFT=numpy`` or ``FEATGRAPH_FFT=ducc0`` forces one.  ducc0 was
 chosen by benchmark (benchmarks/bench_numeric.py, docs/numeric.md): about 2x
-numpy in float64 on blocks of 400 frames of 512 points, and in float32 it
-avoids numpy's alignment-dependent slow path.  Both compute the unnormalised
-forward DFT ``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` and agree to rounding.
-float32 frames give complex64, float64 frames complex128.
+numpy in float64 on blocks of 400 frames of 512 points, and in float32 it avoids numpy's
+alignment-dependent slow path (float32 rows go in whole groups: ``_common.F32_ROWS``).  Both
+compute ``X[k] = sum_n x[n] exp(-2 pi i k n / N)`` and agree to rounding; float32 frames give
+complex64, float64 frames complex128.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from ..engine.fuse import FusedOp, rule
 from .framing import window_function
 from ..engine.kinds import Kind
 from ..engine.ops import Node
-from ._common import FFTLength, fft_length, frame_major
+from ._common import F32_ROWS, FFTLength, fft_length, frame_major, r2c_row_groups
 from ._windows import COSINE_WINDOWS
 
 try:
@@ -63,22 +63,22 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
     Parameters
     ----------
     frames : np.ndarray [shape=(..., length)], float32 or float64
-        One frame per row (any strides); rows shorter than ``n_fft`` are
-        zero-padded at the end.  Other real dtypes are converted to float64.
+        One frame per row (any strides); rows shorter than ``n_fft`` are zero-padded at the
+        end.  Other real dtypes are converted to float64.
     n_fft : int >= length
     out : np.ndarray [shape=(..., n_fft // 2 + 1)], complex, optional
-        Preallocated output of the matching precision (complex64 for
-        float32), written in place and returned.
+        Preallocated output of the matching precision (complex64 for float32), written in.
 
     Returns
     -------
-    np.ndarray, complex64 for float32 input, else complex128
-        ``X[k] = sum_n x[n] exp(-2 pi i k n / n_fft)``, unnormalised.
+    np.ndarray, complex64 for float32 input, else complex128: the unnormalised DFT.
     """
     if frames.dtype not in _COMPLEX:
         frames = frames.astype(np.float64)
     length = frames.shape[-1]
     if fft_backend() == "ducc0":
+        if frames.dtype == np.float32 and math.prod(frames.shape[:-1]) % F32_ROWS:
+            return r2c_row_groups(_ducc_fft.r2c, frames, n_fft, out)    # (chunking-proof)
         if length != n_fft:
             padded = np.zeros(frames.shape[:-1] + (n_fft,), frames.dtype)
             padded[..., :length] = frames
@@ -96,7 +96,7 @@ def rfft_frames(frames: np.ndarray, n_fft: int, out: np.ndarray | None = None) -
 
 
 def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
-                             normalize: bool = True) -> np.ndarray:
+                             normalize: bool = True, overwrite: bool = False) -> np.ndarray:
     """Lags ``0 .. n_lags-1`` of the inverse DFT of a power spectrum (Wiener-Khinchin).
 
     ``r[k] = (1 / n_fft) sum_j P[j] exp(2 pi i j k / n_fft)`` over the full,
@@ -113,13 +113,16 @@ def power_to_autocorrelation(power: np.ndarray, n_fft: int, n_lags: int,
     normalize : bool
         False: ``n_fft`` times ``r`` (the sums without the ``1 / n_fft``, one pass less; for a
         caller whose result does not change with the scale, such as a ratio of lags).
+    overwrite : bool
+        True: ``power`` is the caller's work buffer (ducc0 transforms it in place, same values).
 
     Returns
     -------
     np.ndarray [shape=(..., n_lags)], the precision of ``power``
     """
     if fft_backend() == "ducc0":
-        r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1)[..., :n_lags]
+        out = power if overwrite and power.flags.c_contiguous and power.flags.writeable else None
+        r = _ducc_fft.dct(power, type=1, axes=(-1,), inorm=0, nthreads=1, out=out)[..., :n_lags]
         if normalize:
             r *= r.dtype.type(1.0 / n_fft)
         return r
@@ -175,7 +178,7 @@ class Power(Node):
     approximated as ``dither * win_length`` in every bin, is added to the
     result.  rastamat's ``powspec`` does exactly this with ``dither = 1``, which
     keeps digital silence away from log(0).  ``normalize: n_fft`` divides by
-    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``.
+    the FFT length, python_speech_features' ``powspec = |X|^2 / NFFT``; ``dtype`` converts it.
     """
 
     op: Literal["power"] = "power"
@@ -190,6 +193,9 @@ class Power(Node):
                                                           "to every bin")
     normalize: Literal["none", "n_fft"] = Field(
         "none", description="n_fft: divide by the FFT length (python_speech_features' powspec)")
+    dtype: Literal["float32", "float64"] | None = Field(
+        None, description="convert the result (computed in the spectrum's precision) to this "
+                          "dtype; null keeps the spectrum's real precision")
 
 
 def power_of(z: np.ndarray, exponent: float, dither_floor: float,
@@ -248,6 +254,7 @@ def power(x: Feature, p: Power) -> Feature:
     out = power_of(z, p.exponent, floor)
     if p.normalize == "n_fft":
         out *= out.dtype.type(1.0 / (x.n_fft or 2 * (z.shape[-1] - 1)))
+    out = out if p.dtype is None else out.astype(p.dtype, copy=False)
     return x.derive(frame_major(out), Kind.POWER)
 
 
@@ -304,9 +311,8 @@ def rfft_power(f: FusedOp, x: Feature) -> Feature:
                    overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / n_fft)
-    meta = x.derive(frame_major(out), Kind.POWER, n_fft=n_fft,
-                    axis=bin_frequencies(n_fft, x.sr))
-    return meta
+    out = out if pw.dtype is None else out.astype(pw.dtype, copy=False)
+    return x.derive(frame_major(out), Kind.POWER, n_fft=n_fft, axis=bin_frequencies(n_fft, x.sr))
 
 
 def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
@@ -331,6 +337,7 @@ def fused_power(f: FusedOp, parts: tuple, x: Feature, scratch: bool = False):
     out = power_of(spec, pw.exponent, floor, out=out, overwrite=True)
     if pw.normalize == "n_fft":
         out *= out.dtype.type(1.0 / meta.n_fft)
+    out = out if pw.dtype is None else out.astype(pw.dtype, copy=False)
     return out, meta
 
 
@@ -432,7 +439,7 @@ def frame_windows(f: FusedOp, parts: tuple, x: Feature):
     start = 0 if win.pad_at == "end" else (padded - length) // 2
     windows = FrameWindows(frames, _scaled_window(f, win, length, frames.dtype), n_fft, start,
                            pre[0].coef if pre else 0.0)                 # htk_preemphasis
-    if fft_backend() == "ducc0":
+    if fft_backend() == "ducc0" and frames.dtype == np.float64:    # (float32: row groups)
         return n_fft, windows, functools.partial(_ducc_fft.r2c, axes=(-1,), forward=True,
                                                  nthreads=1)
     return n_fft, windows, lambda rows, out: rfft_frames(rows, n_fft, out=out)
