@@ -726,7 +726,8 @@ int fg_acf_nearest_peak(const double *r, size_t n_rows, size_t half, const int64
  *
  *   P(z) = z^p + c[0] z^(p-1) + ... + c[p-1]          (one row of c per frame)
  *
- * Start: z_i = rho exp(i (2 pi i / p + 0.4)), rho = max_k |c[k-1]|^(1/k) (rho = 1
+ * Start: z_i = rho exp(i (2 pi i / p + 0.4)), rho = |c[p-1]|^(1/p) (the geometric
+ * mean of the roots' moduli); when c[p-1] == 0, rho = max_k |c[k-1]|^(1/k) (rho = 1
  * when that is 0).  Each iteration updates every root at once (Jacobi form) with
  *
  *   r_i = P(z_i) / P'(z_i)  (Horner),   s_i = sum_{j != i} 1 / (z_i - z_j),
