@@ -768,7 +768,9 @@ int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, 
  * r[0] <= 0 gives a = [1, 0, ...]; a non-finite k (e 0 or denormal) or coefficient
  * (overflow) ends the recursion at the order reached, so a is finite.
  * a (n_frames, order + 1) out, a[0] = 1.  1 <= order <= 256, n > order, else FG_EINVAL;
- * FG_ENONFINITE for NaN or infinity in x (the rows before are written).
+ * FG_ENONFINITE for NaN or infinity in x (checked first: nothing is written).  The lags
+ * of 16 frames at a time are summed side by side (frame l in vector lane l), each lane
+ * the sums above in the same order: the same bits as one frame at a time.
  */
 int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a);
 
