@@ -726,7 +726,8 @@ int fg_acf_nearest_peak(const double *r, size_t n_rows, size_t half, const int64
  *
  *   P(z) = z^p + c[0] z^(p-1) + ... + c[p-1]          (one row of c per frame)
  *
- * Start: z_i = rho exp(i (2 pi i / p + 0.4)), rho = max_k |c[k-1]|^(1/k) (rho = 1
+ * Start: z_i = rho exp(i (2 pi i / p + 0.4)), rho = |c[p-1]|^(1/p) (the geometric
+ * mean of the roots' moduli); when c[p-1] == 0, rho = max_k |c[k-1]|^(1/k) (rho = 1
  * when that is 0).  Each iteration updates every root at once (Jacobi form) with
  *
  *   r_i = P(z_i) / P'(z_i)  (Horner),   s_i = sum_{j != i} 1 / (z_i - z_j),
@@ -767,7 +768,9 @@ int fg_frame_lags_f32(const float *x, size_t n_frames, size_t n, size_t n_lags, 
  * r[0] <= 0 gives a = [1, 0, ...]; a non-finite k (e 0 or denormal) or coefficient
  * (overflow) ends the recursion at the order reached, so a is finite.
  * a (n_frames, order + 1) out, a[0] = 1.  1 <= order <= 256, n > order, else FG_EINVAL;
- * FG_ENONFINITE for NaN or infinity in x (the rows before are written).
+ * FG_ENONFINITE for NaN or infinity in x (checked first: nothing is written).  The lags
+ * of 16 frames at a time are summed side by side (frame l in vector lane l), each lane
+ * the sums above in the same order: the same bits as one frame at a time.
  */
 int fg_smile_lpc_f32(const float *x, size_t n_frames, size_t n, size_t order, float *a);
 
