@@ -230,6 +230,20 @@ def test_harmonic_peaks_of_selected_rows_equal_the_gathered_rows(backend):
         kernels.harmonic_peaks(mag, f0b[:2], 30, rows=rows)
 
 
+@pytest.mark.parametrize("enhance", [False, True])
+@pytest.mark.parametrize("col", [0, 1, 60, B - 2, B - 1])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_spec_scale_nonfinite_anywhere_raises(enhance, col, value, backend):
+    """A value that is not finite in any bin (the ends too) of any frame (a later frame of a
+    later block of frames as well) raises, with or without the peak enhancement."""
+    m, knots, targets, _ = octave_problem(5, frames=19)
+    for row in (0, 12, 18):
+        bad = m.copy()
+        bad[row, col] = value
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.spec_scale(bad, knots, targets, None, enhance, True)
+
+
 @pytest.mark.parametrize("which", ["scale", "shs", "peaks"])
 def test_nonfinite_and_bad_arguments_raise(which, backend):
     m, knots, targets, _ = octave_problem(4, frames=3)
