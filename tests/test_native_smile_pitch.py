@@ -30,7 +30,7 @@ def octave_problem(seed, frames=40):
 @pytest.mark.parametrize("smooth", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_spec_scale_c_equals_numpy(enhance, smooth, weighted, monkeypatch):
-    m, knots, targets, w = octave_problem(0)
+    m, knots, targets, w = octave_problem(0, frames=43)     # a last, partial block of frames
     w = w if weighted else None
     # targets out of order and below the first knot (extrapolation) too
     targets = np.concatenate([targets, [knots[0] - 0.5, knots[5] + 0.1, knots[-1]]])
@@ -242,6 +242,17 @@ def test_spec_scale_nonfinite_anywhere_raises(enhance, col, value, backend):
         bad[row, col] = value
         with pytest.raises(ValueError, match="NaN"):
             kernels.spec_scale(bad, knots, targets, None, enhance, True)
+
+
+@pytest.mark.parametrize("row", [0, 5, 6])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_shs_nonfinite_in_any_frame_raises(row, value, backend):
+    """A value that is not finite in the first, a middle or the last frame (its last bin)
+    raises."""
+    x, shifts, gains = shs_problem(6, frames=7)
+    x[row, B - 1] = value
+    with pytest.raises(ValueError, match="NaN"):
+        kernels.shs(x, shifts, gains, 1, B - 2, 6, 25.0, 0.05)
 
 
 @pytest.mark.parametrize("which", ["scale", "shs", "peaks"])
