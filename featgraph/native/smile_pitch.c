@@ -118,19 +118,21 @@ static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
     }
 }
 
-/* One frame's peak enhancement (fg_smile_spec_scale's step 1) in vector loops, the
- * finiteness check of the row folded into the maxima sweep.  Returns the row to smooth (y,
- * or m itself without enhancement), or NULL when m holds a value that is not finite.
+/* One frame's peak enhancement and smoothing (fg_smile_spec_scale's steps 1 and 2) into
+ * zs[k * LANES], k = 0 .. b - 1 (the frame's lane of the interleaved block, written
+ * directly), in vector loops; the finiteness check of the row is folded into the maxima
+ * sweep.  Returns 0 (zs untouched) when m holds a value that is not finite, else 1.
  * Enhancement keeps bin i unless it lies strictly between the first and the last local
  * maximum with no maximum within two bins (the bins a+3 .. b-3 between consecutive maxima
  * a < b of the definition); p holds b + 4 flags (the maxima, two zero flags either side),
- * y the enhanced frame.  Each kept value is m[i], each other 0.0: the values of the plain
- * loop. */
+ * y the enhanced frame.  Each kept value is m[i], each other 0.0, and the smoothing sums
+ * are the same expressions: the values are those of the plain loops. */
 FG_CLONES FG_NO_TRAPS
-static const double *enhance_row(const double *m, size_t b, int enhance, unsigned char *p,
-                                 double *y)
+static int enhance_smooth(const double *m, size_t b, int enhance, int smooth,
+                          unsigned char *p, double *y, double *zs)
 {
     size_t last = b - 1;
+    const double *v = m;
     int ok = 1;
     if (enhance) {
         unsigned char *q = p + 2;
@@ -142,7 +144,7 @@ static const double *enhance_row(const double *m, size_t b, int enhance, unsigne
         }
         ok &= (fabs(m[0]) <= DBL_MAX) & (fabs(m[last]) <= DBL_MAX);
         if (!ok)
-            return NULL;
+            return 0;
         q[last] = m[last] > m[last - 1];
         size_t first = 0, lastpk = 0;
         while (first < b && !q[first])
@@ -157,52 +159,20 @@ static const double *enhance_row(const double *m, size_t b, int enhance, unsigne
             int zero = (i > first) & (i < lastpk) & !near;
             y[i] = zero ? 0.0 : m[i];
         }
-        return y;
+        v = y;
+    } else if (!fg_row_finite(m, b)) {
+        return 0;
     }
-    return fg_row_finite(m, b) ? m : NULL;
-}
-
-/* The LANES rows r[l] (b values each) transposed into z[k * LANES + l] (4 x 4 blocks in
- * registers), through yt and smoothed (fg_smile_spec_scale's step 2: the same expressions
- * per value as one row at a time, elementwise over the lanes) when smooth. */
-FG_CLONES
-static void lanes_smooth(const double *const *r, size_t b, int smooth, double *yt, double *z)
-{
-    double *t = smooth ? yt : z;
-    size_t k = 0;
-    for (; k + 4 <= b; k += 4) {
-        for (size_t g = 0; g < LANES; g += 4) {
-            sp_v4d v[4];
-            for (int l = 0; l < 4; l++)
-                memcpy(&v[l], r[g + l] + k, sizeof v[l]);
-            sp_v4d t0 = __builtin_shuffle(v[0], v[1], (sp_v4l){0, 4, 2, 6});
-            sp_v4d t1 = __builtin_shuffle(v[0], v[1], (sp_v4l){1, 5, 3, 7});
-            sp_v4d t2 = __builtin_shuffle(v[2], v[3], (sp_v4l){0, 4, 2, 6});
-            sp_v4d t3 = __builtin_shuffle(v[2], v[3], (sp_v4l){1, 5, 3, 7});
-            sp_v4d col[4] = {__builtin_shuffle(t0, t2, (sp_v4l){0, 1, 4, 5}),
-                             __builtin_shuffle(t1, t3, (sp_v4l){0, 1, 4, 5}),
-                             __builtin_shuffle(t0, t2, (sp_v4l){2, 3, 6, 7}),
-                             __builtin_shuffle(t1, t3, (sp_v4l){2, 3, 6, 7})};
-            for (int q = 0; q < 4; q++)
-                memcpy(t + (k + q) * LANES + g, &col[q], sizeof col[q]);
-        }
+    if (smooth) {
+        zs[0] = 0.5 * v[0] + 0.25 * v[1];
+        for (size_t k = 1; k < last; k++)
+            zs[k * LANES] = 0.25 * v[k - 1] + 0.5 * v[k] + 0.25 * v[k + 1];
+        zs[last * LANES] = v[last];
+    } else {
+        for (size_t k = 0; k < b; k++)
+            zs[k * LANES] = v[k];
     }
-    for (; k < b; k++)
-        for (size_t l = 0; l < LANES; l++)
-            t[k * LANES + l] = r[l][k];
-    if (!smooth)
-        return;
-    size_t last = b - 1;
-    for (size_t l = 0; l < LANES; l++) {
-        z[l] = 0.5 * yt[l] + 0.25 * yt[LANES + l];
-        z[last * LANES + l] = yt[last * LANES + l];
-    }
-    for (size_t k = 1; k < last; k++) {
-        const double *yp = yt + (k - 1) * LANES, *yk = yp + LANES, *yn = yk + LANES;
-        double *zk = z + k * LANES;
-        for (size_t l = 0; l < LANES; l++)
-            zk[l] = 0.25 * yp[l] + 0.5 * yk[l] + 0.25 * yn[l];
-    }
+    return 1;
 }
 
 int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
@@ -228,15 +198,14 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
     double *ih = malloc(b * sizeof(double));
     double *cp = malloc(b * sizeof(double));
     double *inv = malloc(b * sizeof(double));
-    double *y = malloc(LANES * b * sizeof(double));
-    double *yt = malloc(LANES * b * sizeof(double));
+    double *y = malloc(b * sizeof(double));
     double *z = malloc(LANES * b * sizeof(double));
     double *mm = malloc(LANES * b * sizeof(double));
     double *ca = malloc(4 * n_out * sizeof(double));
     size_t *seg = malloc(n_out * sizeof(size_t));
     unsigned char *pks = malloc(b + 4);
     int status = FG_OK;
-    if (!h || !ih || !cp || !inv || !y || !yt || !z || !mm || !ca || !seg || !pks) {
+    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks) {
         status = FG_ENOMEM;
         goto done;
     }
@@ -272,19 +241,13 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
      * the spline solve run side by side; each frame's arithmetic is unchanged */
     for (size_t t0 = 0; t0 < n_frames; t0 += LANES) {
         size_t nl = n_frames - t0 < LANES ? n_frames - t0 : LANES;
-        const double *rows[LANES];
         for (size_t l = 0; l < LANES; l++) {
-            if (l >= nl) {
-                rows[l] = rows[0];
-                continue;
-            }
-            rows[l] = enhance_row(in + (t0 + l) * b, b, enhance, pks, y + l * b);
-            if (!rows[l]) {
+            const double *m = in + (t0 + (l < nl ? l : 0)) * b;
+            if (!enhance_smooth(m, b, enhance, smooth, pks, y, z + l)) {
                 status = FG_ENONFINITE;
                 goto done;
             }
         }
-        lanes_smooth(rows, b, smooth, yt, z);
         spline_lanes(z, mm, b, h, ih, cp, inv, ca, seg, n_out, weights, nl,
                      out + t0 * n_out);
     }
@@ -294,7 +257,6 @@ done:
     free(cp);
     free(inv);
     free(y);
-    free(yt);
     free(z);
     free(mm);
     free(ca);
