@@ -30,7 +30,7 @@ def octave_problem(seed, frames=40):
 @pytest.mark.parametrize("smooth", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_spec_scale_c_equals_numpy(enhance, smooth, weighted, monkeypatch):
-    m, knots, targets, w = octave_problem(0)
+    m, knots, targets, w = octave_problem(0, frames=43)     # a last, partial block of frames
     w = w if weighted else None
     # targets out of order and below the first knot (extrapolation) too
     targets = np.concatenate([targets, [knots[0] - 0.5, knots[5] + 0.1, knots[-1]]])
@@ -228,6 +228,31 @@ def test_harmonic_peaks_of_selected_rows_equal_the_gathered_rows(backend):
             kernels.harmonic_peaks(mag, f0b[:2], 30, rows=bad)
     with pytest.raises(ValueError, match="one value per row"):
         kernels.harmonic_peaks(mag, f0b[:2], 30, rows=rows)
+
+
+@pytest.mark.parametrize("enhance", [False, True])
+@pytest.mark.parametrize("col", [0, 1, 60, B - 2, B - 1])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_spec_scale_nonfinite_anywhere_raises(enhance, col, value, backend):
+    """A value that is not finite in any bin (the ends too) of any frame (a later frame of a
+    later block of frames as well) raises, with or without the peak enhancement."""
+    m, knots, targets, _ = octave_problem(5, frames=19)
+    for row in (0, 12, 18):
+        bad = m.copy()
+        bad[row, col] = value
+        with pytest.raises(ValueError, match="NaN"):
+            kernels.spec_scale(bad, knots, targets, None, enhance, True)
+
+
+@pytest.mark.parametrize("row", [0, 5, 6])
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_shs_nonfinite_in_any_frame_raises(row, value, backend):
+    """A value that is not finite in the first, a middle or the last frame (its last bin)
+    raises."""
+    x, shifts, gains = shs_problem(6, frames=7)
+    x[row, B - 1] = value
+    with pytest.raises(ValueError, match="NaN"):
+        kernels.shs(x, shifts, gains, 1, B - 2, 6, 25.0, 0.05)
 
 
 @pytest.mark.parametrize("which", ["scale", "shs", "peaks"])

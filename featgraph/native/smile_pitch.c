@@ -119,24 +119,32 @@ static void spline_lanes(const double *z, double *mm, size_t b, const double *h,
 }
 
 /* One frame's peak enhancement and smoothing (fg_smile_spec_scale's steps 1 and 2) into
- * zs[0 .. b), in vector loops.  Enhancement keeps bin i unless it lies strictly between the
- * first and the last local maximum with no maximum within two bins (the bins a+3 .. b-3
- * between consecutive maxima a < b of the definition); p holds b + 4 flags (the maxima,
- * two zero flags either side), y the enhanced frame.  Each kept value is m[i], each other
- * 0.0, and the smoothing sums are the same expressions: the values are those of the plain
- * loops. */
+ * zs[k * LANES], k = 0 .. b - 1 (the frame's lane of the interleaved block, written
+ * directly), in vector loops; the finiteness check of the row is folded into the maxima
+ * sweep.  Returns 0 (zs untouched) when m holds a value that is not finite, else 1.
+ * Enhancement keeps bin i unless it lies strictly between the first and the last local
+ * maximum with no maximum within two bins (the bins a+3 .. b-3 between consecutive maxima
+ * a < b of the definition); p holds b + 4 flags (the maxima, two zero flags either side),
+ * y the enhanced frame.  Each kept value is m[i], each other 0.0, and the smoothing sums
+ * are the same expressions: the values are those of the plain loops. */
 FG_CLONES FG_NO_TRAPS
-static void enhance_smooth(const double *m, size_t b, int enhance, int smooth,
-                           unsigned char *p, double *y, double *zs)
+static int enhance_smooth(const double *m, size_t b, int enhance, int smooth,
+                          unsigned char *p, double *y, double *zs)
 {
     size_t last = b - 1;
     const double *v = m;
+    int ok = 1;
     if (enhance) {
         unsigned char *q = p + 2;
         q[-2] = q[-1] = q[b] = q[b + 1] = 0;
         q[0] = m[0] > m[1];
-        for (size_t k = 1; k < last; k++)
+        for (size_t k = 1; k < last; k++) {
+            ok &= fabs(m[k]) <= DBL_MAX;
             q[k] = (unsigned char)((m[k] > m[k - 1]) & (m[k] > m[k + 1]));
+        }
+        ok &= (fabs(m[0]) <= DBL_MAX) & (fabs(m[last]) <= DBL_MAX);
+        if (!ok)
+            return 0;
         q[last] = m[last] > m[last - 1];
         size_t first = 0, lastpk = 0;
         while (first < b && !q[first])
@@ -152,16 +160,19 @@ static void enhance_smooth(const double *m, size_t b, int enhance, int smooth,
             y[i] = zero ? 0.0 : m[i];
         }
         v = y;
+    } else if (!fg_row_finite(m, b)) {
+        return 0;
     }
     if (smooth) {
         zs[0] = 0.5 * v[0] + 0.25 * v[1];
         for (size_t k = 1; k < last; k++)
-            zs[k] = 0.25 * v[k - 1] + 0.5 * v[k] + 0.25 * v[k + 1];
-        zs[last] = v[last];
+            zs[k * LANES] = 0.25 * v[k - 1] + 0.5 * v[k] + 0.25 * v[k + 1];
+        zs[last * LANES] = v[last];
     } else {
         for (size_t k = 0; k < b; k++)
-            zs[k] = v[k];
+            zs[k * LANES] = v[k];
     }
+    return 1;
 }
 
 int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const double *knots,
@@ -193,9 +204,8 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
     double *ca = malloc(4 * n_out * sizeof(double));
     size_t *seg = malloc(n_out * sizeof(size_t));
     unsigned char *pks = malloc(b + 4);
-    double *zs = malloc(b * sizeof(double));
     int status = FG_OK;
-    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks || !zs) {
+    if (!h || !ih || !cp || !inv || !y || !z || !mm || !ca || !seg || !pks) {
         status = FG_ENOMEM;
         goto done;
     }
@@ -233,14 +243,10 @@ int fg_smile_spec_scale(const double *in, size_t n_frames, size_t n_bins, const 
         size_t nl = n_frames - t0 < LANES ? n_frames - t0 : LANES;
         for (size_t l = 0; l < LANES; l++) {
             const double *m = in + (t0 + (l < nl ? l : 0)) * b;
-            if (!fg_row_finite(m, b)) {
+            if (!enhance_smooth(m, b, enhance, smooth, pks, y, z + l)) {
                 status = FG_ENONFINITE;
                 goto done;
             }
-            enhance_smooth(m, b, enhance, smooth, pks, y, zs);
-            double *zl = z + l;
-            for (size_t k = 0; k < b; k++)
-                zl[k * LANES] = zs[k];
         }
         spline_lanes(z, mm, b, h, ih, cp, inv, ca, seg, n_out, weights, nl,
                      out + t0 * n_out);
@@ -256,7 +262,6 @@ done:
     free(ca);
     free(seg);
     free(pks);
-    free(zs);
     return status;
 }
 
