@@ -451,6 +451,24 @@ static void harmonic_row(const double *x, long nb, double f0b, size_t n_harmonic
     }
 }
 
+/* The harmonic peaks of frames t = 0 .. n_frames-1, read from row rows[t] of mag (row t
+   when rows is NULL); the shared body of the two entry points below. */
+static int harmonic_frames(const double *mag, const int64_t *rows, size_t n_bins,
+                           size_t n_frames, const double *f0_bins, size_t n_harmonics,
+                           double *m, double *f, double *r, uint8_t *ok)
+{
+    for (size_t t = 0; t < n_frames; t++) {
+        const double *x = mag + (rows ? (size_t)rows[t] : t) * n_bins;
+        if (!fg_row_finite(x, n_bins))
+            return FG_ENONFINITE;
+        if (!isfinite(f0_bins[t]))
+            return FG_ENONFINITE;
+        size_t o = t * n_harmonics;
+        harmonic_row(x, (long)n_bins, f0_bins[t], n_harmonics, m + o, f + o, r + o, ok + o);
+    }
+    return FG_OK;
+}
+
 int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
                             const double *f0_bins, size_t n_harmonics, double *m, double *f,
                             double *r, uint8_t *ok)
@@ -461,16 +479,7 @@ int fg_smile_harmonic_peaks(const double *mag, size_t n_frames, size_t n_bins,
         return FG_OK;
     if (!mag || !f0_bins || !m || !f || !r || !ok)
         return FG_EINVAL;
-    for (size_t t = 0; t < n_frames; t++) {
-        const double *x = mag + t * n_bins;
-        if (!fg_row_finite(x, n_bins))
-            return FG_ENONFINITE;
-        if (!isfinite(f0_bins[t]))
-            return FG_ENONFINITE;
-        size_t o = t * n_harmonics;
-        harmonic_row(x, (long)n_bins, f0_bins[t], n_harmonics, m + o, f + o, r + o, ok + o);
-    }
-    return FG_OK;
+    return harmonic_frames(mag, NULL, n_bins, n_frames, f0_bins, n_harmonics, m, f, r, ok);
 }
 
 int fg_smile_harmonic_peaks_rows(const double *mag, size_t n_total, size_t n_bins,
@@ -487,16 +496,7 @@ int fg_smile_harmonic_peaks_rows(const double *mag, size_t n_total, size_t n_bin
     for (size_t t = 0; t < n_frames; t++)
         if (rows[t] < 0 || (uint64_t)rows[t] >= (uint64_t)n_total)
             return FG_EINVAL;
-    for (size_t t = 0; t < n_frames; t++) {
-        const double *x = mag + (size_t)rows[t] * n_bins;
-        if (!fg_row_finite(x, n_bins))
-            return FG_ENONFINITE;
-        if (!isfinite(f0_bins[t]))
-            return FG_ENONFINITE;
-        size_t o = t * n_harmonics;
-        harmonic_row(x, (long)n_bins, f0_bins[t], n_harmonics, m + o, f + o, r + o, ok + o);
-    }
-    return FG_OK;
+    return harmonic_frames(mag, rows, n_bins, n_frames, f0_bins, n_harmonics, m, f, r, ok);
 }
 
 int fg_smile_formant_peaks(const double *m, const double *f, const double *r,
