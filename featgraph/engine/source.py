@@ -185,6 +185,11 @@ def _pcm16_factor(gain: np.floating) -> tuple[np.floating, np.floating]:
 
 
 # ------------------------------------------------------------------ how a plan reads a file
+def _source_models(plan: Plan):
+    """The parameter models of ``plan``'s source steps (those without inputs), in order."""
+    return (plan.step(k).model for k in plan.order if not plan.step(k).inputs)
+
+
 def read_dtype(plan: Plan, source: Source) -> str:
     """``"float32"`` when every source step of ``plan`` is a float32 ``load`` that keeps
     the file's samples as they are (no resampling, no mean of several channels), else
@@ -192,11 +197,7 @@ def read_dtype(plan: Plan, source: Source) -> str:
     cast to float32 (integer PCM of up to 24 bits is exact in both; a wider value is
     rounded once either way), with half the memory traffic."""
     sr = None
-    for key in plan.order:
-        step = plan.step(key)
-        if step.inputs:
-            continue
-        m = step.model
+    for m in _source_models(plan):
         if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != "float32":
             return "float64"
         sr = source.samplerate() if sr is None else sr
@@ -217,11 +218,7 @@ def read_scale(plan: Plan, source: Source, dtype: str) -> float:
     same: the load's product in ``dtype``.  Only for a file of integer PCM, whose samples
     are in [-1, 1) (the product cannot overflow)."""
     scale = None
-    for key in plan.order:
-        step = plan.step(key)
-        if step.inputs:
-            continue
-        m = step.model
+    for m in _source_models(plan):
         if getattr(m, "op", None) != "load" or getattr(m, "dtype", None) != dtype or (
                 scale is not None and m.scale != scale):
             return 1.0
